@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Builds the two shipped artifacts with esbuild:
+//  dist/rmqd.js    the runtime (NameServer | Broker): one self-contained file, no node_modules
+//                  needed, so deploy can push it to a host as is.
+//  dist/rmqctl.js  the CLI: commands bundled, npm dependencies left external (resolved from
+//                  node_modules at run time; oclif loads this file through its explicit strategy).
+// Type checking is separate (`npm run typecheck`); esbuild only strips types.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// ESM bundles that contain CommonJS code need a real `require` for Node built-ins.
+const requireShim = "import { createRequire as __rmqCreateRequire } from 'node:module'; const require = __rmqCreateRequire(import.meta.url);";
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: { js: requireShim },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/runtime/main.ts'], outfile: 'dist/rmqd.js' }),
+  build({ ...common, entryPoints: ['src/commands/index.ts'], outfile: 'dist/rmqctl.js', packages: 'external' }),
+]);

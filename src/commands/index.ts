@@ -1,0 +1,8 @@
+/**
+ * The command table oclif loads (package.json → oclif.commands, "explicit" strategy).
+ * Keys are command ids with ':' between words ('topic:create' is `rmqctl topic create`).
+ * Each command module is thin: parse flags, call the library, print.
+ */
+import type { Command } from '@oclif/core';
+
+export const COMMANDS: Record<string, Command.Class> = {};
