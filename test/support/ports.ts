@@ -1,0 +1,36 @@
+import net from 'node:net';
+
+function canBind(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (picked by the kernel). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A base port p such that p-2 .. p+1 are all free: a broker listening on p also takes the
+ * fast channel (p-2) and the HA port (p+1), as RocketMQ derives them.
+ * Picked at random in a range away from the kernel's ephemeral ports to limit collisions
+ * between test files running at once.
+ */
+export async function freeBrokerPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const p = 20_000 + Math.floor(Math.random() * 10_000) * 4 + 2;
+    const ok = await Promise.all([p - 2, p - 1, p, p + 1].map((q) => canBind(q)));
+    if (ok.every(Boolean)) return p;
+  }
+  throw new Error('no free broker port block found');
+}
