@@ -28,7 +28,7 @@ export function freePort(): Promise<number> {
  */
 export async function freeBrokerPort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const p = 20_000 + Math.floor(Math.random() * 10_000) * 4 + 2;
+    const p = 20_000 + Math.floor(Math.random() * 3_000) * 4 + 2;
     const ok = await Promise.all([p - 2, p - 1, p, p + 1].map((q) => canBind(q)));
     if (ok.every(Boolean)) return p;
   }
