@@ -72,6 +72,8 @@ export type CreateTopicRequest = HeaderValues<typeof CreateTopicRequestHeader>;
 export const DeleteSubscriptionGroupRequestHeader = defineHeader('DeleteSubscriptionGroupRequestHeader', {
   groupName: required.string,
   cleanOffset: withDefault('boolean', false),
+  /** The 4.x name of cleanOffset (schema fixture); older clients send it. */
+  removeOffset: withDefault('boolean', false),
 });
 export type DeleteSubscriptionGroupRequest = HeaderValues<typeof DeleteSubscriptionGroupRequestHeader>;
 
