@@ -106,7 +106,9 @@ function issueProblems(issue: z.core.$ZodIssue, prefix: FieldPath, raw: unknown,
       break;
     }
     case 'custom':
-      return [at(path, `${describeValue(value)} ${issue.message}`)];
+      // Refinements that explain the problem themselves ("… must be an absolute path (expected …)").
+      if (!issue.message.startsWith('expected ')) return [at(path, `${describeValue(value)} ${issue.message}`)];
+      break;
     default:
       break;
   }

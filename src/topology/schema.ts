@@ -15,18 +15,18 @@ export type ModeName = (typeof MODE_NAMES)[number];
 const identifier = (what: string) =>
   z
     .string({ error: `expected ${what}: a string` })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: 'may only contain letters, digits, - and _, starting with a letter or digit' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: 'expected letters, digits, - and _, starting with a letter or digit' })
     .max(63, { error: 'is longer than 63 characters' });
 
 const port = z
-  .number({ error: 'expected a port number (integer 1-65535)' })
-  .int({ error: 'expected a port number (integer 1-65535)' })
-  .min(1, { error: 'expected a port number (integer 1-65535)' })
-  .max(65535, { error: 'expected a port number (integer 1-65535)' });
+  .number({ error: 'expected a port number 1-65535' })
+  .int({ error: 'expected a port number 1-65535' })
+  .min(1, { error: 'expected a port number 1-65535' })
+  .max(65535, { error: 'expected a port number 1-65535' });
 
 const address = z
   .string({ error: 'expected an address: an IPv4 address or a DNS name' })
-  .refine(isHostAddress, { error: 'expected an address: an IPv4 address or a DNS name (IPv6 is not supported)' });
+  .refine(isHostAddress, { error: 'expected an address: an IPv4 address or a DNS name; IPv6 is not supported' });
 
 const absolutePath = z.string({ error: 'expected an absolute path' }).superRefine((p, ctx) => {
   const why = pathProblem(p);

@@ -241,6 +241,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       const b = dirs[j];
       if (!a || !b || a.owner === b.owner || a.machine !== b.machine || !inside(a.dir, b.dir)) continue;
       add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`);
+      break; // one clash per directory is enough to act on
     }
   }
   return out;
