@@ -146,7 +146,7 @@ function decodeCompressed(data: Buffer, version: number, check: JsonCheck): Regi
       const info = check.object(json(`topic queue mapping ${i}`), `topicQueueMappingInfo[${i}]`);
       map[check.string(info.topic, `topicQueueMappingInfo[${i}].topic`)] = info;
     }
-    wrapper.topicQueueMappingInfoMap = map;
+    if (n > 0) wrapper.topicQueueMappingInfoMap = map;
   }
   return { topicConfigSerializeWrapper: wrapper, filterServerList };
 }

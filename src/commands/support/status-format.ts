@@ -24,7 +24,17 @@ function nodeRow(n: BrokerNodeStatus, namesrvCount: number): string[] {
 
 export function formatStatus(r: StatusReport): string {
   const out: string[] = ['NameServers'];
-  out.push(...table(r.nameservers.map((n) => [n.id ?? '', n.addr, n.reachable ? 'up' : 'DOWN', n.reachable ? `${n.latencyMillis ?? '?'} ms, ${n.brokerCount ?? 0} brokers` : (n.error ?? '')])));
+  const withIds = r.nameservers.some((n) => n.id !== undefined);
+  out.push(
+    ...table(
+      r.nameservers.map((n) => [
+        ...(withIds ? [n.id ?? '-'] : []),
+        n.addr,
+        n.reachable ? 'up' : 'DOWN',
+        n.reachable ? `${n.latencyMillis ?? '?'} ms, ${n.brokerCount ?? 0} brokers` : (n.error ?? ''),
+      ]),
+    ),
+  );
   const up = r.nameservers.filter((n) => n.reachable).length;
   if (r.clusters.length === 0) out.push('', 'No brokers registered.');
   for (const c of r.clusters) {
