@@ -114,10 +114,11 @@ function commandExists(name: string): boolean {
   return sh('sh', ['-c', `command -v ${name}`], { allowFail: true }).trim() !== '';
 }
 
+/** Alive and not a zombie (our own exited children stay zombies while down blocks the event loop). */
 function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -281,6 +282,8 @@ function writeState(s: LabState): void {
 
 /** Tears down everything a lab made (also a crashed run's leftovers). Safe to call twice. */
 export function downSync(): void {
+  const t0 = Date.now();
+  const debug = (what: string) => process.env.TESTHOSTS_DEBUG && process.stderr.write(`testhosts down: ${what} +${Date.now() - t0} ms\n`);
   const state = readState();
   const count = Math.max(state?.count ?? 0, 9);
   const pids = Object.values(state?.pids ?? {});
@@ -292,6 +295,7 @@ export function downSync(): void {
       blockUntil(() => !pidAlive(pid), 5_000);
     }
   }
+  debug('hosts stopped');
   for (let i = 1; i <= count; i++) {
     const ns = hostName(i);
     // Whatever still runs in the namespace (e.g. processes the process supervisor detached
@@ -306,10 +310,12 @@ export function downSync(): void {
     rmSync(`/run/systemd/nspawn/propagate/${ns}`, { recursive: true, force: true });
     sh('ip', ['netns', 'del', ns], { allowFail: true });
   }
+  debug('namespaces deleted');
   sh('ip', ['link', 'del', BRIDGE], { allowFail: true });
   // veth teardown follows the namespace asynchronously in the kernel
   blockUntil(() => !/ rmqv\d+[@:]/.test(sh('ip', ['-o', 'link', 'show'], { allowFail: true })), 10_000);
   rmSync(STATE, { recursive: true, force: true });
+  debug('done');
 }
 
 // ---------------------------------------------------------------------------------------------
