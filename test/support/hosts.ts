@@ -410,6 +410,7 @@ function makeHost(i: number, mode: HostMode, withNode: boolean, pidOf: () => num
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('close', (code) => resolve({ code: code ?? 255, stdout, stderr }));
+      child.stdin.on('error', () => {}); // ssh may exit before reading its input
       child.stdin.end(opts.input ?? '');
     });
   return {
