@@ -16,7 +16,7 @@ describe('shQuote', () => {
         expect(throughShell('sh', q)).toBe(s);
         expect(throughShell('bash', q)).toBe(s);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
