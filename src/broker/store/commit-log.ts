@@ -23,6 +23,8 @@ export interface CommitLogOptions {
   memoryCacheBytes: number;
   writeBlockBytes: number;
   logger: Logger;
+  /** Replaces fdatasync of segment files — only for tests that need a slow or failing disk. */
+  fdatasync?: (fd: number) => Promise<void>;
 }
 
 interface Block {
@@ -72,6 +74,8 @@ export class CommitLog {
   writtenOffset = 0;
   /** Bytes below this were fdatasync'ed (survive a machine crash). */
   flushedOffset = 0;
+  /** Counters for runtime info and tests. */
+  readonly stats = { writes: 0, fsyncs: 0 };
   /** Called after each write with the new writtenOffset (dispatch visibility, replication). */
   onWritten: (writtenOffset: number) => void = () => {};
 
@@ -244,6 +248,7 @@ export class CommitLog {
       if (total > 0) parts = skipBytes(parts, n);
     }
     for (const [b, upto] of marks) b.written = upto;
+    this.stats.writes++;
     this.dirty.add(seg);
     this.writtenOffset = newWritten;
     this.evictWrittenBlocks();
@@ -270,7 +275,9 @@ export class CommitLog {
     const segs = [...this.dirty];
     this.dirty.clear();
     try {
-      await Promise.all(segs.map((s) => fdatasync(s.fd)));
+      const sync = this.opts.fdatasync ?? fdatasync;
+      await Promise.all(segs.map((s) => sync(s.fd)));
+      this.stats.fsyncs += segs.length;
     } catch (e) {
       this.fail(e as Error);
       throw e;

@@ -31,6 +31,8 @@ export interface StoreOptions {
   diskUsedRatio?: (dir: string) => Promise<number>;
   /** Clock for retention decisions (ms). */
   now?: () => number;
+  /** Replaces the commit log's fdatasync — only for tests that need a slow or failing disk. */
+  fdatasync?: (fd: number) => Promise<void>;
 }
 
 /** Topic names the store accepts as directory names (RocketMQ's topic charset). */
@@ -129,7 +131,10 @@ export class MessageStore {
     const segSize = config.mappedFileSizeCommitLog;
     const minStored = segments[0]?.start ?? 0;
     const durableEnd = checkpoint?.commitLogFlushed ?? 0;
-    const dispatchFrom = Math.max(minStored, checkpoint ? Math.min(checkpoint.logicsDurable, checkpoint.indexDurable) : minStored);
+    // an index directory without files cannot cover anything: rebuild it from the whole log
+    const indexFiles = config.messageIndexEnable ? await listOffsetFiles(path.join(root, 'index')) : [];
+    const indexDurable = config.messageIndexEnable && indexFiles.length === 0 ? minStored : (checkpoint?.indexDurable ?? minStored);
+    const dispatchFrom = Math.max(minStored, checkpoint ? Math.min(checkpoint.logicsDurable, indexDurable) : minStored);
     // verify at least the whole segment holding the dispatch point (or the durable end, if lower:
     // data past it may be missing after a crash)
     const verifyPoint = Math.min(dispatchFrom, Math.max(durableEnd, minStored));
@@ -139,7 +144,7 @@ export class MessageStore {
     // pass 1: verify the commit log and find where it ends
     const scan = await scanCommitLog(segments, segSize, verifyFrom, durableEnd, logger);
     const commitLog = await CommitLog.open(
-      { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger },
+      { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
       segments.map((s) => s.start),
       scan.end,
       scan.torn,
@@ -617,6 +622,11 @@ export class MessageStore {
   get flushedPhysOffset(): number {
     return this.commitLog.flushedOffset;
   }
+  /** Counters: commit-log writes (writev calls) and fdatasyncs so far. */
+  get stats(): { writes: number; fsyncs: number } {
+    return { ...this.commitLog.stats };
+  }
+
   /** Where the next appendRaw must start (maxPhysOffset plus a partial record already received). */
   get rawAppendOffset(): number {
     return this.commitLog.maxOffset + this.rawCarry.length;

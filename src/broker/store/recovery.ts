@@ -87,6 +87,7 @@ export async function scanCommitLog(
           break;
         }
         if (check.kind === 'end') {
+          if (pos < durableEnd) throw new StoreCorruptionError(seg.path, pos - seg.start, `the log ends here, but the checkpoint says everything up to ${durableEnd} had been fsync'ed (data lost)`);
           await assertNothingAfter(segments, idx, segmentSize);
           return { end: pos, torn: false };
         }
