@@ -165,7 +165,7 @@ export class KeyIndex {
     const n = h.count + 1;
     const at = cur.pendingCount * ENTRY;
     if (at + ENTRY > cur.pending.length) {
-      const grown = Buffer.alloc(cur.pending.length * 2);
+      const grown = Buffer.alloc(Math.max(64 * ENTRY, cur.pending.length * 2));
       cur.pending.copy(grown, 0, 0, at);
       cur.pending = grown;
     }

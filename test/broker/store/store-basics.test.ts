@@ -97,12 +97,13 @@ describe('message store: put and read back', () => {
     const s2 = await openStore(dir, { consumeQueueUnitsPerFile: 16 });
     expect(s2.maxPhysOffset).toBe(maxPhys);
     expect([0, 1, 2].map((q) => s2.getMaxOffsetInQueue('R', q))).toEqual([34, 33, 33]);
-    const r = await s2.put(message('R', 0, 'after restart'));
+    const r = await s2.put(message('R', 0, 'after restart', { KEYS: 'key-new' }));
     expect(r.appended!.queueOffset).toBe(34);
     const q0 = await s2.getMessage('R', 0, 0, 100, 1 << 30);
     expect(q0.records.map((b) => decodeRecord(b).body.toString()).slice(-2)).toEqual(['body-99', 'after restart']);
     const byKey = await s2.queryMessage('R', 'key-42', 10);
     expect(byKey.map((b) => decodeRecord(b).body.toString())).toEqual(['body-42']);
+    expect((await s2.queryMessage('R', 'key-new', 10)).map((b) => decodeRecord(b).body.toString())).toEqual(['after restart']);
   });
 
   it('refuses a second store on the same path, in this process and in another', async () => {
