@@ -123,6 +123,18 @@ describe('message store: put and read back', () => {
   });
 });
 
+describe('message store: memory', () => {
+  it('hands out records that stay intact while the write blocks they came from are recycled', async () => {
+    const store = await openStore(tmpDir()); // 16 KiB blocks, 64 KiB kept in memory
+    await store.put(message('Mem', 0, 'keep me'));
+    const early = (await store.getMessage('Mem', 0, 0, 1, 1 << 20)).records[0]!;
+    const copy = Buffer.from(early);
+    for (let i = 0; i < 400; i++) await store.put(message('Mem', 1, Buffer.alloc(900, i)));
+    expect(early.equals(copy)).toBe(true);
+    expect(decodeRecord(early).body.toString()).toBe('keep me');
+  });
+});
+
 describe('message store: queries', () => {
   it('searches offsets by store time, finds the earliest time, looks up by commit-log offset and by key', async () => {
     const store = await openStore(tmpDir());
