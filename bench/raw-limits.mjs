@@ -93,15 +93,28 @@ export async function loopbackMBps(writeSize, seconds = 2) {
   return received / secs / 1e6;
 }
 
+/**
+ * fsync rates of the three file kinds, interleaved in short rounds (median per kind), so that load
+ * from other processes on a shared machine hits all three alike.
+ */
+export async function fsyncComparison(dir, seconds = 3, rounds = 5) {
+  const modes = ['append', 'sparse', 'zeroed'];
+  const got = Object.fromEntries(modes.map((m) => [m, []]));
+  for (let r = 0; r < rounds; r++) for (const m of modes) got[m].push(await fsyncsPerSecond(dir, m, seconds / rounds));
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return Object.fromEntries(modes.map((m) => [m, median(got[m])]));
+}
+
 export async function measureRawLimits({ dir, seconds = 2, log = () => {} } = {}) {
   const base = dir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-raw-')));
   try {
     const out = {};
     out.appendMBps = await appendMBps(base, seconds);
     log(`sequential append         ${out.appendMBps.toFixed(0)} MB/s`);
+    const f = await fsyncComparison(base, seconds);
     for (const mode of ['append', 'sparse', 'zeroed']) {
-      out[`fsync_${mode}`] = await fsyncsPerSecond(base, mode, seconds);
-      log(`1 KiB write+fdatasync     ${out[`fsync_${mode}`].toFixed(0)} /s  (${mode} file)`);
+      out[`fsync_${mode}`] = f[mode];
+      log(`1 KiB write+fdatasync     ${f[mode].toFixed(0)} /s  (${mode} file; median of interleaved rounds)`);
     }
     out.loopback64k = await loopbackMBps(64 * 1024, seconds);
     log(`loopback TCP, 64 KiB      ${out.loopback64k.toFixed(0)} MB/s`);

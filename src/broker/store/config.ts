@@ -22,7 +22,12 @@ export interface StoreConfig {
   flushIntervalConsumeQueue: number;
   /** `maxMessageSize`: largest body (and whole record) accepted. */
   maxMessageSize: number;
-  /** Zero-fill the next segment ahead of use: fdatasync into allocated blocks is markedly faster here (see bench). */
+  /**
+   * Zero-fill the next segment in the background before it is used. Segments are always created at
+   * full size (ftruncate) so appends never grow a file — the slowest case for fdatasync; whether
+   * zero-filling on top of that helps depends on the disk (`npm run bench` compares both; on the
+   * project machine it did not, so it is off by default).
+   */
   preallocateSegments: boolean;
   /** Bytes of the commit log's tail kept in memory after writing, to serve recent reads without pread. */
   memoryCacheBytes: number;
@@ -54,7 +59,7 @@ export const STORE_DEFAULTS: Omit<StoreConfig, 'storePathRootDir'> = {
   syncFlushTimeout: 5000,
   flushIntervalConsumeQueue: 1000,
   maxMessageSize: 4 * 1024 * 1024,
-  preallocateSegments: true,
+  preallocateSegments: false,
   memoryCacheBytes: 64 * 1024 * 1024,
   writeBlockBytes: 4 * 1024 * 1024,
   maxHashSlotNum: 5_000_000,

@@ -1,7 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { KEY_SEPARATOR, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
-import type { HostAddress } from '../../protocol/message/host.js';
 import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { checkRecordAt, decodeRecord, measureRecord, storeTimestampPosition, writeRecord, type MessageRecord } from '../../protocol/message/record.js';
@@ -805,4 +804,3 @@ export class MessageStore {
   }
 }
 
-export type { HostAddress };

@@ -1,4 +1,4 @@
-import type { HostAddress } from '../../protocol/message/host.js';
+import type { MessageRecord } from '../../protocol/message/record.js';
 
 /** `PutMessageStatus`: the broker maps these to response codes (protocol.md §2.3.1). */
 export type PutMessageStatus =
@@ -13,21 +13,14 @@ export type PutMessageStatus =
   | 'OS_PAGE_CACHE_BUSY'
   | 'UNKNOWN_ERROR';
 
-/** A message as the broker hands it to the store. */
-export interface PutMessage {
-  topic: string;
-  queueId: number;
-  flag: number;
-  body: Buffer;
-  /** The property string as it will be stored (`key\x01value\x02…`). */
-  properties: string;
-  sysFlag: number;
-  bornTimestamp: number;
-  bornHost: HostAddress;
-  storeHost: HostAddress;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
-}
+/**
+ * A message as the broker hands it to the store: the record fields the producer and broker decide.
+ * The store fills in queue offset, physical offset, store timestamp and CRC.
+ */
+export type PutMessage = Pick<
+  MessageRecord,
+  'topic' | 'queueId' | 'flag' | 'body' | 'properties' | 'sysFlag' | 'bornTimestamp' | 'bornHost' | 'storeHost' | 'reconsumeTimes' | 'preparedTransactionOffset'
+>;
 
 export interface PutMessageResult {
   status: PutMessageStatus;

@@ -14,6 +14,8 @@ const store = await MessageStore.open({
   ...SMALL_STORE,
   mappedFileSizeCommitLog: 256 * 1024,
   flushDiskType: 'SYNC_FLUSH',
+  // zero-filled next segments: recovery must tell them from data after a kill at any point
+  preallocateSegments: true,
 });
 process.stderr.write('ready\n');
 let next = Number(first);

@@ -71,7 +71,7 @@ describe('store crash test: kill -9 during SYNC_FLUSH appends', () => {
       nextSeq += 1_000_000; // fresh sequence numbers per round: unacked puts of a round may or may not have survived
 
       // recover in this process (the lock died with the child) and check
-      const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, mappedFileSizeCommitLog: 256 * 1024, flushDiskType: 'SYNC_FLUSH' });
+      const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, mappedFileSizeCommitLog: 256 * 1024, flushDiskType: 'SYNC_FLUSH', preallocateSegments: true });
       try {
         for (const a of acked.values()) {
           const got = await store.getMessage('Crash', a.queueId, a.queueOffset, 1, 1 << 20);
