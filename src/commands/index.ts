@@ -4,5 +4,8 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import Validate from './validate.js';
 
-export const COMMANDS: Record<string, Command.Class> = {};
+export const COMMANDS: Record<string, Command.Class> = {
+  validate: Validate,
+};

@@ -1,0 +1,163 @@
+/**
+ * The broker.properties key registry: every key rmqd's broker reads, plus the common RocketMQ keys
+ * an operator overrides. Names, types and defaults are RocketMQ's own (BrokerConfig,
+ * MessageStoreConfig, NettyServerConfig at apache/rocketmq HEAD; BrokerStartup for the port
+ * derivations), except the keys marked `rmqd`, which are our extensions.
+ *
+ * One table serves three readers: topology validation checks `overrides` against it, rendering
+ * writes values in its canonical form, and the runtime parses broker.properties through
+ * `parseBrokerConfig`.
+ */
+import type { PropertyEntry } from '../util/properties.js';
+import { parseConfig, type ConfigOf, type KeySpec, type ParsedConfig, type ValueSpec } from '../util/config-registry.js';
+
+const MS = 'ms';
+type Extra = { managedBy?: string; required?: boolean };
+
+function key<S extends ValueSpec, D extends string | number | boolean | null>(
+  origin: string,
+  spec: S,
+  def: D,
+  description: string,
+  extra: Extra = {},
+): KeySpec & { spec: S; default: D } {
+  return { spec, default: def, origin, description, ...extra };
+}
+const int = (min?: number, max?: number) => ({ kind: 'int' as const, min, max });
+const long = (min?: number) => ({ kind: 'long' as const, min });
+const bool = { kind: 'bool' as const };
+const path = { kind: 'path' as const };
+
+const B = 'BrokerConfig';
+const S = 'MessageStoreConfig';
+const N = 'NettyServerConfig';
+const OURS = 'rmqd';
+
+export const BROKER_ROLES = ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'] as const;
+export type BrokerRole = (typeof BROKER_ROLES)[number];
+export const FLUSH_DISK_TYPES = ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const;
+export type FlushDiskType = (typeof FLUSH_DISK_TYPES)[number];
+
+/** RocketMQ's name/cluster characters (TopicValidator's set, which brokers and clusters share in practice). */
+const NAME = { kind: 'string' as const, pattern: /^[A-Za-z0-9_-]{1,127}$/, expected: 'letters, digits, - and _' };
+
+export const BROKER_KEYS = {
+  // ── identity (decided by the topology) ────────────────────────────────────────────────────
+  brokerClusterName: key(B, NAME, 'DefaultCluster', 'cluster the broker registers under', { managedBy: 'cluster' }),
+  brokerName: key(B, NAME, null, 'broker group name; master and slaves share it', { managedBy: 'brokers[].name', required: true }),
+  brokerId: key(B, long(0), 0, '0 = master, > 0 = slave', { managedBy: 'the node’s position in brokers[].slaves' }),
+  brokerRole: key(S, { kind: 'enum' as const, values: BROKER_ROLES }, 'ASYNC_MASTER', 'ASYNC_MASTER, SYNC_MASTER (acks wait for a slave) or SLAVE', { managedBy: 'mode' }),
+  namesrvAddr: key(B, { kind: 'hostPortList' as const }, null, 'NameServers to register with, host:port;host:port', { managedBy: 'nameservers' }),
+  // ── network ────────────────────────────────────────────────────────────────────────────────
+  brokerIP1: key(B, { kind: 'ipv4' as const }, null, 'address advertised to clients (RocketMQ guesses a local address when unset)', { managedBy: 'brokerIP1 of the node' }),
+  brokerIP2: key(B, { kind: 'ipv4' as const }, null, 'address slaves replicate from (HA); defaults to brokerIP1', { managedBy: 'brokerIP1 of the node' }),
+  listenPort: key(N, int(3, 65535), 10911, 'remoting port; the fast channel is listenPort-2', { managedBy: 'port of the node' }),
+  haListenPort: key(S, int(0, 65535), 0, 'HA replication port; 0 = listenPort+1', { managedBy: 'haPort of the node' }),
+  haMasterAddress: key(S, { kind: 'hostPort' as const }, null, 'slave: master HA address (else learnt from NameServer registration)', { managedBy: 'the group’s master' }),
+  bindAddress: key(N, { kind: 'ipv4' as const }, '0.0.0.0', 'address the remoting servers bind to'),
+  serverChannelMaxIdleTimeSeconds: key(N, int(0), 120, 'close a client connection idle this long (s)'),
+  serverSocketBacklog: key(N, int(1), 1024, 'TCP accept backlog'),
+  serverSocketSndBufSize: key(N, int(0), 0, 'socket send buffer bytes; 0 = OS default'),
+  serverSocketRcvBufSize: key(N, int(0), 0, 'socket receive buffer bytes; 0 = OS default'),
+  // ── store ──────────────────────────────────────────────────────────────────────────────────
+  storePathRootDir: key(S, path, null, 'store root (RocketMQ default $HOME/store)', { managedBy: 'storeRoot' }),
+  storePathCommitLog: key(S, path, null, 'commit log directory; default <storePathRootDir>/commitlog'),
+  flushDiskType: key(S, { kind: 'enum' as const, values: FLUSH_DISK_TYPES }, 'ASYNC_FLUSH', 'SYNC_FLUSH: acks wait for fsync (group commit)'),
+  mappedFileSizeCommitLog: key(S, int(4096), 1073741824, 'commit log file size, bytes'),
+  mappedFileSizeConsumeQueue: key(S, int(20), 6000000, 'consume queue file size, bytes (multiple of 20)'),
+  flushIntervalCommitLog: key(S, int(1), 500, `async flush period, ${MS}`),
+  flushCommitLogLeastPages: key(S, int(0), 4, 'async flush writes at least this many 4 KiB pages'),
+  flushCommitLogThoroughInterval: key(S, int(0), 10000, `async flush forces a full flush this often, ${MS}`),
+  flushIntervalConsumeQueue: key(S, int(1), 1000, `consume queue flush period, ${MS}`),
+  flushConsumeQueueLeastPages: key(S, int(0), 2, 'consume queue flush writes at least this many pages'),
+  flushConsumeQueueThoroughInterval: key(S, int(0), 60000, `consume queue full flush period, ${MS}`),
+  syncFlushTimeout: key(S, int(1), 5000, `SYNC_FLUSH: answer FLUSH_DISK_TIMEOUT after this long, ${MS}`),
+  maxMessageSize: key(S, int(1, 16 * 1024 * 1024), 4194304, 'largest message body accepted, bytes'),
+  checkCRCOnRecover: key(S, bool, true, 'verify body CRCs when recovering after a crash'),
+  messageIndexEnable: key(S, bool, true, 'build the key/unique-key index'),
+  maxHashSlotNum: key(S, int(1), 5000000, 'index file hash slots'),
+  maxIndexNum: key(S, int(1), 20000000, 'index file entries'),
+  messageDelayLevel: key(
+    S,
+    { kind: 'string' as const, pattern: /^\d+[smhd]( \d+[smhd])*$/, expected: "space-separated durations like '1s 5s 1m 2h'" },
+    '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
+    'delay levels 1..N for delayed messages',
+  ),
+  maxTransferBytesOnMessageInMemory: key(S, int(1), 262144, 'pull reply byte cap, data in page cache'),
+  maxTransferCountOnMessageInMemory: key(S, int(1), 32, 'pull reply message cap, data in page cache'),
+  maxTransferBytesOnMessageInDisk: key(S, int(1), 65536, 'pull reply byte cap, data on disk'),
+  maxTransferCountOnMessageInDisk: key(S, int(1), 8, 'pull reply message cap, data on disk'),
+  accessMessageInMemoryMaxRatio: key(S, int(0, 100), 40, 'percent of memory above which reads count as from disk'),
+  // ── retention ──────────────────────────────────────────────────────────────────────────────
+  deleteWhen: key(S, { kind: 'hours' as const }, '04', 'hours of day when expired files are deleted'),
+  fileReservedTime: key(S, int(1), 72, 'keep commit log files this many hours'),
+  diskMaxUsedSpaceRatio: key(S, int(10, 95), 75, 'percent disk use that triggers early deletion'),
+  diskSpaceWarningLevelRatio: key(S, int(10, 99), 90, 'percent disk use above which writes are refused'),
+  diskSpaceCleanForciblyRatio: key(S, int(10, 99), 85, 'percent disk use above which files are deleted even if not expired'),
+  cleanFileForciblyEnable: key(S, bool, true, 'allow deleting unexpired files when the disk is full'),
+  cleanResourceInterval: key(S, int(1), 10000, `how often the clean task runs, ${MS}`),
+  deleteCommitLogFilesInterval: key(S, int(0), 100, `pause between two commit log file deletions, ${MS}`),
+  deleteConsumeQueueFilesInterval: key(S, int(0), 100, `pause between two consume queue file deletions, ${MS}`),
+  destroyMapedFileIntervalForcibly: key(S, int(0), 120000, `force-release a file still referenced after this long, ${MS}`),
+  // ── replication ────────────────────────────────────────────────────────────────────────────
+  slaveTimeout: key(S, int(1), 3000, `SYNC_MASTER: answer FLUSH_SLAVE_TIMEOUT after this long, ${MS}`),
+  haSendHeartbeatInterval: key(S, int(1), 5000, `slave heartbeat period on the HA connection, ${MS}`),
+  haHousekeepingInterval: key(S, int(1), 20000, `drop a silent HA connection after this long, ${MS}`),
+  haTransferBatchSize: key(S, int(1024), 32768, 'largest HA transfer chunk, bytes'),
+  haSlaveFallbehindMax: key(S, int(0), 268435456, 'SYNC_MASTER (4.x): a slave further behind is not waited for, bytes'),
+  haMaxGapNotInSync: key(S, int(0), 268435456, 'a slave within this many bytes counts as in sync'),
+  totalReplicas: key(S, int(1), 1, 'replicas in the group, master included'),
+  inSyncReplicas: key(S, int(1), 1, 'SYNC_MASTER: acks needed, master included (2 = master + one slave)'),
+  minInSyncReplicas: key(S, int(1), 1, 'floor for inSyncReplicas when enableAutoInSyncReplicas'),
+  enableAutoInSyncReplicas: key(S, bool, false, 'lower inSyncReplicas while slaves are missing (weakens SYNC_MASTER)'),
+  slaveReadEnable: key(B, bool, false, 'let consumers read from slaves when the master is busy'),
+  // ── broker behaviour ───────────────────────────────────────────────────────────────────────
+  brokerPermission: key(B, { kind: 'int' as const, oneOf: [2, 4, 6] }, 6, '6 read+write, 4 read-only, 2 write-only'),
+  defaultTopicQueueNums: key(B, int(1, 1024), 8, 'queues of an auto-created topic (at most)'),
+  autoCreateTopicEnable: key(B, bool, true, 'create topics on first send (through TBW102)'),
+  autoCreateSubscriptionGroup: key(B, bool, true, 'create consumer groups on first use'),
+  clusterTopicEnable: key(B, bool, true, 'register a topic named after the cluster'),
+  brokerTopicEnable: key(B, bool, true, 'register a topic named after the broker'),
+  traceTopicEnable: key(B, bool, false, 'create the message trace topic'),
+  msgTraceTopicName: key(B, NAME, 'RMQ_SYS_TRACE_TOPIC', 'message trace topic'),
+  registerNameServerPeriod: key(B, int(10000, 60000), 30000, `full registration with every NameServer this often, ${MS}`),
+  registerBrokerTimeoutMills: key(B, int(1), 24000, `registration RPC timeout, ${MS}`),
+  brokerHeartbeatIntervalMillis: key(OURS, int(100, 60000), 1000, `keep-alive to every NameServer between full registrations, ${MS}`),
+  flushConsumerOffsetInterval: key(B, int(100), 5000, `persist consumer offsets this often, ${MS}`),
+  longPollingEnable: key(B, bool, true, 'hold pulls until messages arrive (long polling)'),
+  shortPollingTimeMills: key(B, long(1), 1000, `hold time of a pull without long polling, ${MS}`),
+  notifyConsumerIdsChangedEnable: key(B, bool, true, 'tell consumers to rebalance when group membership changes'),
+  channelExpiredTimeout: key(B, long(1000), 120000, `drop a client silent this long, ${MS}`),
+  rejectTransactionMessage: key(B, bool, false, 'refuse transactional (half) messages'),
+  transactionTimeOut: key(B, long(1), 6000, `check a half message older than this, ${MS}`),
+  transactionCheckMax: key(B, int(1), 15, 'give up a half message after this many checks'),
+  transactionCheckInterval: key(B, long(1), 30000, `transaction check period, ${MS}`),
+} as const;
+
+export type BrokerKey = keyof typeof BROKER_KEYS;
+/** broker.properties as the runtime sees it: every key typed, null where unset and RocketMQ has no default. */
+export type BrokerConfig = ConfigOf<typeof BROKER_KEYS>;
+
+/**
+ * Parses broker.properties entries (from `parseProperties`) into a typed config. `problems` name
+ * file:line for every bad value and every missing required key; the caller refuses to start on
+ * any. `unknown` lists keys we do not know (RocketMQ ignores them; the runtime should warn).
+ * Port derivations are applied as BrokerStartup does: haListenPort 0 → listenPort + 1.
+ */
+export function parseBrokerConfig(entries: readonly PropertyEntry[], file: string): ParsedConfig<typeof BROKER_KEYS> {
+  const parsed = parseConfig(BROKER_KEYS, entries, file);
+  const c = parsed.config;
+  if (c.haListenPort <= 0) c.haListenPort = c.listenPort + 1;
+  // BrokerStartup forces masters to id 0 and refuses slaves with id 0.
+  if (c.brokerRole !== 'SLAVE') c.brokerId = 0;
+  else if (c.brokerId <= 0) {
+    const line = entries.find((e) => e.key === 'brokerId')?.line ?? 0;
+    parsed.problems.push({ file, line, key: 'brokerId', message: "brokerId: a SLAVE's brokerId must be > 0" });
+  }
+  return parsed;
+}
+
+/** The fast ("VIP") channel port RocketMQ derives from listenPort (BrokerController: listenPort - 2). */
+export function fastListenPort(listenPort: number): number {
+  return listenPort - 2;
+}

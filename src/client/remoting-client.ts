@@ -1,0 +1,117 @@
+/**
+ * The client side of the remoting protocol: one connection per peer address, opened on first use
+ * and again after it closes; requests with a deadline that covers connecting; requests the peer
+ * sends us (a broker notifying a consumer) answered through an optional dispatcher.
+ * The admin client, producer and consumer build on it.
+ */
+import net from 'node:net';
+import { RmqError } from '../errors.js';
+import { parseHostPort } from '../remoting/address.js';
+import type { RemotingCommand } from '../remoting/command.js';
+import { Connection, type ConnectionOptions } from '../remoting/connection.js';
+import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
+import { ResponseCode } from '../protocol/codes.js';
+import { silentLogger, type Logger } from '../util/log.js';
+
+export interface RemotingClientOptions extends ConnectionOptions {
+  /** Upper bound for opening a connection (default 3 s). */
+  connectTimeoutMillis?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 3_000;
+
+export class RemotingClient {
+  private readonly connections = new Map<string, Connection>();
+  private readonly connecting = new Map<string, Promise<Connection>>();
+  private readonly log: Logger;
+  private shutDown = false;
+
+  constructor(private readonly opts: RemotingClientOptions = {}) {
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  /** The open connection to `addr`, opening one if needed (at most one attempt at a time per address). */
+  connection(addr: string, timeoutMillis = this.opts.connectTimeoutMillis ?? 3_000): Promise<Connection> {
+    if (this.shutDown) return Promise.reject(new RmqError('remoting client is shut down'));
+    const open = this.connections.get(addr);
+    if (open !== undefined && !open.isClosed) return Promise.resolve(open);
+    let inProgress = this.connecting.get(addr);
+    if (inProgress === undefined) {
+      inProgress = this.connect(addr, Math.min(timeoutMillis, this.opts.connectTimeoutMillis ?? 3_000)).finally(() => this.connecting.delete(addr));
+      this.connecting.set(addr, inProgress);
+    }
+    return inProgress;
+  }
+
+  /** Sends a request to `addr`; the timeout covers connecting and waiting for the response. */
+  async request(addr: string, cmd: RemotingCommand, timeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS): Promise<RemotingCommand> {
+    const deadline = Date.now() + timeoutMillis;
+    const conn = await this.connection(addr, timeoutMillis);
+    const left = deadline - Date.now();
+    if (left <= 0) throw new RemotingTimeoutError(addr, cmd.code, timeoutMillis);
+    return conn.request(cmd, left);
+  }
+
+  /** Like request, but a response code other than SUCCESS (or one of `accept`) throws RemoteResponseError. */
+  async requestOk(addr: string, cmd: RemotingCommand, timeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS, accept: readonly number[] = []): Promise<RemotingCommand> {
+    const response = await this.request(addr, cmd, timeoutMillis);
+    if (response.code !== ResponseCode.SUCCESS && !accept.includes(response.code)) {
+      throw new RemoteResponseError(response.code, response.remark, cmd.code, addr);
+    }
+    return response;
+  }
+
+  async oneway(addr: string, cmd: RemotingCommand): Promise<void> {
+    const conn = await this.connection(addr);
+    conn.oneway(cmd);
+  }
+
+  /** Closes the connection to `addr` (the next request opens a new one). */
+  closeConnection(addr: string, reason = 'closed by client'): void {
+    this.connections.get(addr)?.close(reason);
+  }
+
+  /** Closes every connection; later requests fail. */
+  shutdown(): void {
+    this.shutDown = true;
+    for (const c of [...this.connections.values()]) c.close('client shut down', { graceful: true });
+    this.connections.clear();
+  }
+
+  private connect(addr: string, timeoutMillis: number): Promise<Connection> {
+    let hp: { host: string; port: number };
+    try {
+      hp = parseHostPort(addr);
+    } catch (e) {
+      return Promise.reject(new RemotingConnectError(addr, (e as Error).message));
+    }
+    return new Promise<Connection>((resolve, reject) => {
+      const socket = net.connect({ host: hp.host, port: hp.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new RemotingConnectError(addr, `timed out after ${timeoutMillis} ms`));
+      }, timeoutMillis);
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new RemotingConnectError(addr, err.message, { cause: err }));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        if (this.shutDown) {
+          socket.destroy();
+          reject(new RmqError('remoting client is shut down'));
+          return;
+        }
+        // Client side: answers to our requests are small; never pause reading.
+        const conn = new Connection(socket, { pauseReadingWhenBlocked: false, ...this.opts, logger: this.log });
+        this.connections.set(addr, conn);
+        conn.onClose((reason) => {
+          if (this.connections.get(addr) === conn) this.connections.delete(addr);
+          this.log.debug('connection closed', { peer: addr, reason });
+        });
+        resolve(conn);
+      });
+    });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Base of the commands that read a topology (validate, render, plan): the shared flags, loading
+ * a topology into a ClusterModel, and JSON error output for `--json`.
+ */
+import path from 'node:path';
+import { Flags } from '@oclif/core';
+import { EXIT_INVALID_INPUT, InvalidInputError } from '../../errors.js';
+import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, type LoadedTopology } from '../../topology/index.js';
+import { TopologyError } from '../../topology/problems.js';
+import { pathProblem } from '../../util/config-registry.js';
+import { RmqCommand } from '../base.js';
+
+export const stateDirFlag = Flags.string({
+  description: 'state directory of the local target for this cluster [default: $XDG_STATE_HOME/rmqctl/<cluster>, else ~/.local/state/rmqctl/<cluster>]',
+  helpValue: 'DIR',
+});
+
+export abstract class TopologyCommand extends RmqCommand {
+  /** Loads a topology (path or preset name) and builds its model. */
+  protected async loadModel(ref: string, stateDir: string | undefined): Promise<{ loaded: LoadedTopology; model: ClusterModel }> {
+    const loaded = await loadTopology(ref);
+    const dir = path.resolve(stateDir ?? defaultStateDir(loaded.topology.cluster));
+    const why = pathProblem(dir);
+    if (why) throw new InvalidInputError(`state directory ${JSON.stringify(dir)} ${why} (expected a plain absolute path; choose one with --state-dir)`);
+    return { loaded, model: buildClusterModel(loaded.topology, { stateDir: dir }) };
+  }
+
+  /** With --json, invalid input is reported as JSON on stdout too (exit code still 2). */
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (this.jsonEnabled() && err instanceof InvalidInputError) {
+      const problems = err instanceof TopologyError ? err.details : err.problems.map((message) => ({ message }));
+      this.logJson({ error: { name: err.name, message: err.message, problems } });
+      this.exit(EXIT_INVALID_INPUT);
+    }
+    return super.catch(err);
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * One remoting connection over a TCP socket, the same on both ends: many requests in flight
+ * matched by opaque, oneway sends, per-request timeouts, and requests from the peer answered
+ * through a dispatcher. Frames produced during one event-loop turn go out in one batched write.
+ *
+ * Backpressure: when the socket stops draining, a connection that answers requests (server side)
+ * stops reading from its peer until the socket drains, so a peer that sends without reading
+ * cannot make us buffer answers without bound; past `maxQueuedWriteBytes` the connection closes.
+ */
+import type net from 'node:net';
+import { ResponseCode } from '../protocol/codes.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, nextOpaque, type RemotingCommand } from './command.js';
+import type { HandlerResult, RequestDispatcher } from './dispatcher.js';
+import { ConnectionClosedError, FrameError, RemotingTimeoutError, ResponseError } from './errors.js';
+import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameWriter } from './frame-codec.js';
+
+export interface ConnectionOptions {
+  /** Answers requests from the peer. Without one, every request gets REQUEST_CODE_NOT_SUPPORTED. */
+  dispatcher?: RequestDispatcher;
+  logger?: Logger;
+  /** Largest frame accepted or sent (default 16 MiB, as Java). */
+  maxFrameLength?: number;
+  /** Close after this long without reads or writes; 0 = never (default). Java servers use 120 s. */
+  idleTimeoutMillis?: number;
+  /** Close when this many bytes wait to be written (default 64 MiB). */
+  maxQueuedWriteBytes?: number;
+  /** Stop reading while the socket does not drain (default true). */
+  pauseReadingWhenBlocked?: boolean;
+  /** Requests from the peer being handled at once; beyond it, SYSTEM_BUSY (default 10,000). */
+  maxConcurrentRequests?: number;
+}
+
+interface PendingRequest {
+  resolve: (response: RemotingCommand) => void;
+  reject: (err: Error) => void;
+  deadline: number;
+  code: number;
+  timeoutMillis: number;
+}
+
+const DEFAULT_MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
+/** Unwritten bytes at which a connection stops reading its peer until the socket drains. */
+const PAUSE_READING_AT_BYTES = 1024 * 1024;
+
+/** `ip:port` of a socket's peer, IPv4-mapped IPv6 addresses shown as plain IPv4. */
+export function peerAddress(socket: net.Socket): string {
+  const ip = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${socket.remotePort ?? '?'}`;
+}
+
+let connectionIds = 0;
+
+export class Connection {
+  /** Process-unique id, for logs and as a map key. */
+  readonly id = ++connectionIds;
+  readonly remoteAddress: string;
+  private readonly decoder: FrameDecoder;
+  private readonly writer: FrameWriter;
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+  private readonly log: Logger;
+  private readonly dispatcher: RequestDispatcher | undefined;
+  private readonly maxQueuedWriteBytes: number;
+  private readonly pauseReadingWhenBlocked: boolean;
+  private readonly maxConcurrentRequests: number;
+  private flushScheduled = false;
+  private blocked = false;
+  private activeRequests = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private closedReason: string | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    opts: ConnectionOptions = {},
+  ) {
+    this.remoteAddress = peerAddress(socket);
+    const maxFrame = opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
+    this.decoder = new FrameDecoder(maxFrame);
+    this.writer = new FrameWriter(maxFrame);
+    this.log = opts.logger ?? silentLogger;
+    this.dispatcher = opts.dispatcher;
+    this.maxQueuedWriteBytes = opts.maxQueuedWriteBytes ?? DEFAULT_MAX_QUEUED_WRITE_BYTES;
+    this.pauseReadingWhenBlocked = opts.pauseReadingWhenBlocked ?? true;
+    this.maxConcurrentRequests = opts.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
+
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`));
+    socket.on('close', () => this.close('closed by peer'));
+    socket.on('end', () => this.close('closed by peer'));
+    if (opts.idleTimeoutMillis && opts.idleTimeoutMillis > 0) {
+      const idle = opts.idleTimeoutMillis;
+      socket.setTimeout(idle, () => this.close(`idle for ${idle} ms`));
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /** Why the connection closed, once it has. */
+  get closeReason(): string | undefined {
+    return this.closedReason;
+  }
+
+  /** Requests sent and still waiting for their response. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Bytes encoded or handed to the socket and not yet written to the kernel. */
+  get queuedWriteBytes(): number {
+    return this.writer.pendingBytes + this.socket.writableLength;
+  }
+
+  /** Called once, when the connection closes for any reason. */
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedReason !== undefined) listener(this.closedReason);
+    else this.closeListeners.push(listener);
+  }
+
+  /**
+   * Sends `cmd` as a request and resolves with the peer's response (any response code; callers
+   * decide what a code means). Rejects with RemotingTimeoutError after `timeoutMillis`, or
+   * ConnectionClosedError when the connection closes first.
+   */
+  request(cmd: RemotingCommand, timeoutMillis: number): Promise<RemotingCommand> {
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closedReason));
+    cmd.flag &= ~(FLAG_RESPONSE | FLAG_ONEWAY);
+    if (this.pending.has(cmd.opaque)) cmd.opaque = nextOpaque();
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      const deadline = Date.now() + timeoutMillis;
+      try {
+        this.enqueue(cmd);
+      } catch (e) {
+        reject(e as Error);
+        return;
+      }
+      this.pending.set(cmd.opaque, { resolve, reject, deadline, code: cmd.code, timeoutMillis });
+      if (deadline < this.timerAt) this.armTimer(deadline);
+    });
+  }
+
+  /** Sends `cmd` as a oneway request: the peer writes no response. */
+  oneway(cmd: RemotingCommand): void {
+    if (this.closedReason !== undefined) throw new ConnectionClosedError(this.remoteAddress, this.closedReason);
+    cmd.flag = (cmd.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY;
+    this.enqueue(cmd);
+  }
+
+  /** Sends a command as it is (a response made with createResponse, typically). Dropped once closed. */
+  send(cmd: RemotingCommand): void {
+    if (this.closedReason !== undefined) return;
+    this.enqueue(cmd);
+  }
+
+  /**
+   * Closes the connection: pending requests fail with ConnectionClosedError and close listeners
+   * run. `graceful` writes what is queued first (shutdown); otherwise the socket is destroyed.
+   */
+  close(reason: string, opts: { graceful?: boolean } = {}): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    if (opts.graceful) {
+      this.flush();
+      this.socket.end();
+      // A peer that never reads must not keep the socket open forever.
+      setTimeout(() => this.socket.destroy(), 2_000).unref();
+    } else {
+      this.socket.destroy();
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const err = new ConnectionClosedError(this.remoteAddress, reason);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(err);
+    for (const l of this.closeListeners.splice(0)) {
+      try {
+        l(reason);
+      } catch (e) {
+        this.log.error('close listener failed', { peer: this.remoteAddress, err: e as Error });
+      }
+    }
+  }
+
+  private enqueue(cmd: RemotingCommand): void {
+    this.writer.write(cmd);
+    if (this.writer.pendingBytes + this.socket.writableLength > this.maxQueuedWriteBytes) {
+      const queued = this.writer.pendingBytes + this.socket.writableLength;
+      this.log.warn('closing connection: peer does not read', { peer: this.remoteAddress, queuedBytes: queued, limit: this.maxQueuedWriteBytes });
+      this.close(`peer does not read: ${queued} bytes queued, limit ${this.maxQueuedWriteBytes}`);
+      throw new ConnectionClosedError(this.remoteAddress, 'write queue limit exceeded');
+    }
+    // Pausing at once (not only when the batched write finds the socket full) keeps what one
+    // received chunk of requests can queue small.
+    if (this.pauseReadingWhenBlocked && !this.blocked && this.writer.pendingBytes + this.socket.writableLength > PAUSE_READING_AT_BYTES) {
+      this.blocked = true;
+      this.socket.pause();
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    if (this.closedReason === undefined) this.flush();
+  };
+
+  private flush(): void {
+    const parts = this.writer.take();
+    if (parts.length === 0) return;
+    let ok: boolean;
+    if (parts.length === 1) {
+      ok = this.socket.write(parts[0] as Buffer);
+    } else {
+      // cork/uncork hands all pieces to one writev call.
+      this.socket.cork();
+      ok = true;
+      for (const p of parts) ok = this.socket.write(p);
+      this.socket.uncork();
+    }
+    if (!ok && !this.blocked) {
+      this.blocked = true;
+      if (this.pauseReadingWhenBlocked) this.socket.pause();
+    } else if (ok && this.blocked) {
+      // Everything fit after all: no 'drain' will come, so unblock here.
+      this.onDrain();
+    }
+  }
+
+  private onDrain(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    if (this.pauseReadingWhenBlocked && this.closedReason === undefined) {
+      this.socket.resume();
+      // Frames that arrived before we paused wait in the decoder.
+      this.decodeBuffered();
+    }
+  }
+
+  /** True while reading from the peer is paused because our writes do not drain. */
+  get isReadingPaused(): boolean {
+    return this.blocked && this.pauseReadingWhenBlocked;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closedReason !== undefined) return;
+    this.decoder.push(chunk);
+    this.decodeBuffered();
+  }
+
+  private decodeBuffered(): void {
+    for (;;) {
+      // Paused: leave the rest buffered until the socket drains, so the answers we queue stay
+      // bounded by what one handler call produces, not by how much the peer has sent.
+      if (this.closedReason !== undefined || this.isReadingPaused) return;
+      let cmd: RemotingCommand | undefined;
+      try {
+        cmd = this.decoder.next();
+      } catch (e) {
+        const reason = e instanceof FrameError ? e.message : `decoder failure: ${(e as Error).message}`;
+        this.log.warn('closing connection: undecodable frame', { peer: this.remoteAddress, reason });
+        this.close(`undecodable frame: ${reason}`);
+        return;
+      }
+      if (cmd === undefined) return;
+      if ((cmd.flag & FLAG_RESPONSE) !== 0) this.onResponse(cmd);
+      else this.onRequest(cmd);
+    }
+  }
+
+  private onResponse(cmd: RemotingCommand): void {
+    const p = this.pending.get(cmd.opaque);
+    if (p === undefined) {
+      this.log.debug('response without a waiting request (late or unknown opaque)', { peer: this.remoteAddress, opaque: cmd.opaque, code: cmd.code });
+      return;
+    }
+    this.pending.delete(cmd.opaque);
+    p.resolve(cmd);
+  }
+
+  private onRequest(req: RemotingCommand): void {
+    if (this.dispatcher === undefined) {
+      this.answer(req, createResponse(req, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, { remark: ` request type ${req.code} not supported` }));
+      return;
+    }
+    if (this.activeRequests >= this.maxConcurrentRequests) {
+      this.answer(req, createResponse(req, ResponseCode.SYSTEM_BUSY, { remark: `[OVERLOAD] ${this.activeRequests} requests of this connection are being handled` }));
+      return;
+    }
+    let result: HandlerResult | Promise<HandlerResult>;
+    try {
+      result = this.dispatcher.dispatch(req, this);
+    } catch (e) {
+      this.answerError(req, e);
+      return;
+    }
+    if (result instanceof Promise) {
+      this.activeRequests++;
+      result.then(
+        (response) => {
+          this.activeRequests--;
+          this.answer(req, response);
+        },
+        (e: unknown) => {
+          this.activeRequests--;
+          this.answerError(req, e);
+        },
+      );
+    } else {
+      this.answer(req, result);
+    }
+  }
+
+  private answer(req: RemotingCommand, response: HandlerResult): void {
+    if (response === null || response === undefined || isOneway(req) || this.closedReason !== undefined) return;
+    response.opaque = req.opaque;
+    response.flag |= FLAG_RESPONSE;
+    try {
+      this.enqueue(response);
+    } catch (e) {
+      if (e instanceof FrameError) {
+        this.log.warn('response could not be encoded', { peer: this.remoteAddress, code: req.code, reason: e.message });
+        this.enqueue(createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: e.message }));
+      }
+      // ConnectionClosedError: the connection is gone, nothing to answer.
+    }
+  }
+
+  private answerError(req: RemotingCommand, e: unknown): void {
+    if (e instanceof ResponseError) {
+      this.answer(req, createResponse(req, e.responseCode, { remark: e.message }));
+      return;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    this.log.warn('request handler failed', { peer: this.remoteAddress, code: req.code, err: message });
+    this.answer(req, createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: message }));
+  }
+
+  private armTimer(deadline: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(this.sweepTimeouts, Math.max(0, deadline - Date.now()));
+    this.timer.unref();
+  }
+
+  /** Fails every request past its deadline, then re-arms for the earliest one left. */
+  private readonly sweepTimeouts = (): void => {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [opaque, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(opaque);
+        p.reject(new RemotingTimeoutError(this.remoteAddress, p.code, p.timeoutMillis));
+      } else if (p.deadline < next) {
+        next = p.deadline;
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * A remoting server: accepts TCP connections and answers their requests through one dispatcher.
+ * The NameServer and the broker each run one.
+ */
+import net from 'node:net';
+import { silentLogger, type Logger } from '../util/log.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import type { RequestDispatcher } from './dispatcher.js';
+
+export interface RemotingServerOptions extends Omit<ConnectionOptions, 'dispatcher'> {
+  dispatcher: RequestDispatcher;
+  /** Refuse connections beyond this many at once (default 65,536). */
+  maxConnections?: number;
+}
+
+/** Java's NettyServerConfig.serverChannelMaxIdleTimeSeconds. */
+export const SERVER_IDLE_TIMEOUT_MILLIS = 120_000;
+
+export class RemotingServer {
+  readonly connections = new Set<Connection>();
+  private readonly server: net.Server;
+  private readonly log: Logger;
+  private readonly connectListeners: ((c: Connection) => void)[] = [];
+  private readonly disconnectListeners: ((c: Connection, reason: string) => void)[] = [];
+
+  constructor(private readonly opts: RemotingServerOptions) {
+    this.log = opts.logger ?? silentLogger;
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.maxConnections = opts.maxConnections ?? 65_536;
+    this.server.on('error', (err) => this.log.error('server socket error', { err }));
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen({ port, host, exclusive: true }, () => {
+        this.server.off('error', onError);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  get port(): number | undefined {
+    const a = this.server.address();
+    return a !== null && typeof a === 'object' ? a.port : undefined;
+  }
+
+  onConnection(listener: (c: Connection) => void): void {
+    this.connectListeners.push(listener);
+  }
+
+  /** Called when an accepted connection closes, with the reason. */
+  onDisconnect(listener: (c: Connection, reason: string) => void): void {
+    this.disconnectListeners.push(listener);
+  }
+
+  /** Stops accepting, closes every connection (writing what is queued first), resolves when done. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of [...this.connections]) c.close('server shutting down', { graceful: true });
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    const conn = new Connection(socket, {
+      ...this.opts,
+      idleTimeoutMillis: this.opts.idleTimeoutMillis ?? SERVER_IDLE_TIMEOUT_MILLIS,
+      dispatcher: this.opts.dispatcher,
+      logger: this.log,
+    });
+    this.connections.add(conn);
+    this.log.debug('connection accepted', { peer: conn.remoteAddress });
+    conn.onClose((reason) => {
+      this.connections.delete(conn);
+      this.log.debug('connection closed', { peer: conn.remoteAddress, reason });
+      for (const l of this.disconnectListeners) l(conn, reason);
+    });
+    for (const l of this.connectListeners) l(conn);
+  }
+}

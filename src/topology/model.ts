@@ -1,0 +1,342 @@
+/**
+ * The ClusterModel: a validated topology normalised into what render, plan, deploy and status
+ * consume — every host with its concrete layout, every process with its id, role, ports, paths
+ * and effective configuration. Built purely from the topology and the local state directory.
+ */
+import path from 'node:path';
+import { BROKER_KEYS, fastListenPort, type BrokerRole } from '../broker/config.js';
+import { coerceValue } from '../util/config-registry.js';
+import { hostLayout, SERVICE_USER, unitName, type HostLayout } from './layout.js';
+import { modeBrokerDefaults, modeShape, type ModeShape } from './modes.js';
+import { NAMESRV_KEYS } from './namesrv-keys.js';
+import type { FieldPath } from './problems.js';
+import { formatPath } from './problems.js';
+import type { BrokerNodeSpec, HostSpec, Topology } from './schema.js';
+
+/** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
+export type NodeId = string;
+export type NodeRole = 'namesrv' | 'master' | 'slave';
+
+/** One key of a rendered properties file, with where its value came from. */
+export interface EffectiveProperty {
+  key: string;
+  /** Canonical properties text of the value. */
+  value: string;
+  /** `topology` (derived from fields), `default`, `mode`, `flush`, `retention`, or the override's field path. */
+  source: string;
+}
+
+export interface SshSettings {
+  user: string;
+  port: number;
+  identityFile?: string;
+  knownHosts?: string;
+  /** Name of the host to tunnel through. */
+  jumpHost?: string;
+}
+
+export interface HostModel {
+  name: string;
+  transport: 'ssh' | 'local';
+  /** Where the host is reached (SSH) and what its processes advertise by default. */
+  address: string;
+  supervisor: 'systemd' | 'process';
+  /** null for local hosts. */
+  ssh: SshSettings | null;
+  /** Account the processes run as and owns the store; null on the local host (the invoking user). */
+  serviceUser: string | null;
+  layout: HostLayout;
+  /** Nodes on this host, in deploy order. */
+  nodeIds: NodeId[];
+}
+
+export interface BoundPort {
+  port: number;
+  purpose: 'listen' | 'fast channel' | 'HA';
+}
+
+interface NodeBase {
+  id: NodeId;
+  /** Host name. */
+  host: string;
+  role: NodeRole;
+  /** Deploy order: 0 NameServers, 1 masters, 2 slaves. */
+  phase: 0 | 1 | 2;
+  /** Address other processes and clients use to reach it. */
+  address: string;
+  /** Every port the process binds. */
+  ports: BoundPort[];
+  configPath: string;
+  storeDir: string;
+  unitName: string;
+  unitPath: string;
+  /** process supervisor: log file and pid file. */
+  logPath: string;
+  pidPath: string;
+  /** The command line: node binary, runtime entry, role, -c config. */
+  command: string[];
+  /** Directories the process writes (systemd ReadWritePaths). */
+  writablePaths: string[];
+  /** The rendered properties, in file order. */
+  properties: EffectiveProperty[];
+}
+
+export interface NameServerNode extends NodeBase {
+  kind: 'namesrv';
+  role: 'namesrv';
+  /** 1-based, topology order. */
+  index: number;
+  listenPort: number;
+}
+
+export interface BrokerNode extends NodeBase {
+  kind: 'broker';
+  role: 'master' | 'slave';
+  brokerName: string;
+  brokerId: number;
+  brokerRole: BrokerRole;
+  listenPort: number;
+  fastPort: number;
+  haPort: number;
+  brokerIP1: string;
+  /** For slaves: the master's node id. */
+  masterId: NodeId | null;
+}
+
+export type ClusterNode = NameServerNode | BrokerNode;
+
+export interface BrokerGroupModel {
+  name: string;
+  masterId: NodeId;
+  slaveIds: NodeId[];
+  masterRole: BrokerRole;
+}
+
+export interface ClusterModel {
+  cluster: string;
+  mode: ModeShape;
+  flush: 'sync' | 'async';
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The local target's state directory for this cluster (used by local hosts' layouts). */
+  stateDir: string;
+  /** `addr:port;addr:port` of every NameServer, as brokers get it. */
+  namesrvAddr: string;
+  hosts: HostModel[];
+  groups: BrokerGroupModel[];
+  /** All processes in deploy order: NameServers, then masters, then slaves. */
+  nodes: ClusterNode[];
+}
+
+export interface ModelOptions {
+  /** Absolute state directory of the local target for this cluster. */
+  stateDir: string;
+}
+
+const LOOPBACK = '127.0.0.1';
+
+function hostAddress(h: HostSpec): string {
+  return h.address ?? LOOPBACK;
+}
+
+/** The overrides that apply to one broker node, lowest precedence first, each with its field path. */
+export function brokerOverrideLayers(t: Topology, groupIndex: number, nodePath: FieldPath): { source: FieldPath; values: Record<string, unknown> }[] {
+  const group = t.brokers[groupIndex];
+  const node = nodeAt(t, nodePath);
+  const layers: { source: FieldPath; values: Record<string, unknown> }[] = [];
+  if (t.overrides?.broker) layers.push({ source: ['overrides', 'broker'], values: t.overrides.broker });
+  if (group?.overrides) layers.push({ source: ['brokers', groupIndex, 'overrides'], values: group.overrides });
+  if (node?.overrides) layers.push({ source: [...nodePath, 'overrides'], values: node.overrides });
+  return layers;
+}
+
+function nodeAt(t: Topology, p: FieldPath): BrokerNodeSpec | undefined {
+  const g = t.brokers[p[1] as number];
+  if (!g) return undefined;
+  return p[2] === 'master' ? g.master : g.slaves[p[3] as number];
+}
+
+/** Broker nodes of a topology with their ids and field paths, in deploy order (masters, then slaves). */
+export function brokerNodeSpecs(t: Topology): { id: NodeId; groupIndex: number; brokerId: number; path: FieldPath; spec: BrokerNodeSpec }[] {
+  const masters = t.brokers.map((g, gi) => ({ id: `${g.name}-0`, groupIndex: gi, brokerId: 0, path: ['brokers', gi, 'master'] as FieldPath, spec: g.master }));
+  const slaves = t.brokers.flatMap((g, gi) =>
+    g.slaves.map((s, si) => ({ id: `${g.name}-${si + 1}`, groupIndex: gi, brokerId: si + 1, path: ['brokers', gi, 'slaves', si] as FieldPath, spec: s })),
+  );
+  return [...masters, ...slaves];
+}
+
+/** Canonical text of an override value (already validated). */
+function canonical(registry: typeof BROKER_KEYS | typeof NAMESRV_KEYS, key: string, v: unknown): string {
+  const spec = (registry as Record<string, { spec: Parameters<typeof coerceValue>[0] }>)[key];
+  if (!spec) throw new Error(`unvalidated override key ${key}`);
+  const r = coerceValue(spec.spec, v);
+  if (!r.ok) throw new Error(`unvalidated override value for ${key}: ${r.problem}`);
+  return r.text;
+}
+
+/** Applies override layers in order onto `props`, keeping the source of the last writer. */
+function applyLayers(props: Map<string, EffectiveProperty>, registry: typeof BROKER_KEYS | typeof NAMESRV_KEYS, layers: { source: FieldPath; values: Record<string, unknown> }[]): void {
+  for (const layer of layers) {
+    for (const key of Object.keys(layer.values).sort()) {
+      props.set(key, { key, value: canonical(registry, key, layer.values[key]), source: formatPath(layer.source) });
+    }
+  }
+}
+
+/**
+ * Builds the model of a topology that passed validation (validateTopology). Pure: the same
+ * topology and options always give the same model.
+ */
+export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel {
+  const shape = modeShape(t.mode);
+  const hostSpecs = new Map(t.hosts.map((h) => [h.name, h]));
+  const layouts = new Map(t.hosts.map((h) => [h.name, hostLayout(h.transport === 'local' ? opts.stateDir : '/', t.cluster, h.transport === 'local' && !t.storeRoot ? undefined : t.storeRoot)]));
+  const hostOf = (name: string) => {
+    const h = hostSpecs.get(name);
+    const l = layouts.get(name);
+    if (!h || !l) throw new Error(`unvalidated topology: unknown host ${name}`);
+    return { spec: h, layout: l };
+  };
+
+  const common = (id: NodeId, hostName: string, kind: 'namesrv' | 'broker') => {
+    const { layout } = hostOf(hostName);
+    const configPath = path.posix.join(layout.configDir, `${id}.properties`);
+    const storeDir = path.posix.join(layout.storeRoot, id);
+    return {
+      id,
+      host: hostName,
+      configPath,
+      storeDir,
+      unitName: unitName(t.cluster, id),
+      unitPath: path.posix.join(layout.unitDir, unitName(t.cluster, id)),
+      logPath: path.posix.join(layout.logDir, `${id}.log`),
+      pidPath: path.posix.join(layout.runDir, `${id}.pid`),
+      command: [layout.nodeBinary, path.posix.join(layout.currentLink, 'rmqd.js'), kind, '-c', configPath],
+    };
+  };
+
+  const nameservers: NameServerNode[] = t.nameservers.map((ns, i) => {
+    const id = `namesrv-${i + 1}`;
+    const c = common(id, ns.host, 'namesrv');
+    const props = new Map<string, EffectiveProperty>();
+    const set = (key: string, value: string, source: string) => props.set(key, { key, value, source });
+    set('listenPort', String(ns.port), 'topology');
+    set('kvConfigPath', path.posix.join(c.storeDir, 'kvConfig.json'), 'topology');
+    for (const k of ['scanNotActiveBrokerInterval', 'brokerExpiryMillis', 'orderMessageEnable'] as const) set(k, String(NAMESRV_KEYS[k].default), 'default');
+    const layers: { source: FieldPath; values: Record<string, unknown> }[] = [];
+    if (t.overrides?.namesrv) layers.push({ source: ['overrides', 'namesrv'], values: t.overrides.namesrv });
+    if (ns.overrides) layers.push({ source: ['nameservers', i, 'overrides'], values: ns.overrides });
+    applyLayers(props, NAMESRV_KEYS, layers);
+    return {
+      ...c,
+      kind: 'namesrv',
+      role: 'namesrv',
+      phase: 0,
+      index: i + 1,
+      address: hostAddress(hostOf(ns.host).spec),
+      listenPort: ns.port,
+      ports: [{ port: ns.port, purpose: 'listen' }],
+      writablePaths: [c.storeDir],
+      properties: [...props.values()],
+    };
+  });
+  const namesrvAddr = nameservers.map((n) => `${n.address}:${n.listenPort}`).join(';');
+
+  const specs = brokerNodeSpecs(t);
+  const brokerIP = (s: BrokerNodeSpec) => s.brokerIP1 ?? hostAddress(hostOf(s.host).spec);
+  const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, path: nodePath, spec }) => {
+    const group = t.brokers[groupIndex];
+    if (!group) throw new Error('unreachable: group index');
+    const c = common(id, spec.host, 'broker');
+    const isMaster = brokerId === 0;
+    const role: BrokerRole = isMaster ? shape.masterRole : 'SLAVE';
+    const haPort = spec.haPort ?? spec.port + 1;
+    const ip = brokerIP(spec);
+    const props = new Map<string, EffectiveProperty>();
+    const set = (key: string, value: string, source: string) => props.set(key, { key, value, source });
+    set('brokerClusterName', t.cluster, 'topology');
+    set('brokerName', group.name, 'topology');
+    set('brokerId', String(brokerId), 'topology');
+    set('brokerRole', role, `mode ${shape.label}`);
+    set('namesrvAddr', namesrvAddr, 'topology');
+    set('brokerIP1', ip, 'topology');
+    set('brokerIP2', ip, 'topology');
+    set('listenPort', String(spec.port), 'topology');
+    set('haListenPort', String(haPort), 'topology');
+    if (!isMaster) set('haMasterAddress', `${brokerIP(group.master)}:${group.master.haPort ?? group.master.port + 1}`, 'topology');
+    set('storePathRootDir', c.storeDir, 'topology');
+    set('storePathCommitLog', path.posix.join(c.storeDir, 'commitlog'), 'topology');
+    set('flushDiskType', t.flush === 'sync' ? 'SYNC_FLUSH' : 'ASYNC_FLUSH', 'flush');
+    set('deleteWhen', canonical(BROKER_KEYS, 'deleteWhen', t.retention.deleteWhen), 'retention');
+    set('fileReservedTime', String(t.retention.fileReservedTime), 'retention');
+    for (const [k, v] of Object.entries(modeBrokerDefaults(shape, 1 + group.slaves.length))) set(k, v, `mode ${shape.label}`);
+    applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
+    const commitLog = props.get('storePathCommitLog')?.value ?? '';
+    return {
+      ...c,
+      kind: 'broker',
+      role: isMaster ? 'master' : 'slave',
+      phase: isMaster ? 1 : 2,
+      address: ip,
+      brokerName: group.name,
+      brokerId,
+      brokerRole: role,
+      listenPort: spec.port,
+      fastPort: fastListenPort(spec.port),
+      haPort,
+      brokerIP1: ip,
+      masterId: isMaster ? null : `${group.name}-0`,
+      ports: [
+        { port: fastListenPort(spec.port), purpose: 'fast channel' },
+        { port: spec.port, purpose: 'listen' },
+        { port: haPort, purpose: 'HA' },
+      ],
+      writablePaths: commitLog.startsWith(`${c.storeDir}/`) ? [c.storeDir] : [c.storeDir, commitLog],
+      properties: [...props.values()],
+    };
+  });
+
+  const nodes: ClusterNode[] = [...nameservers, ...brokers];
+  const hosts: HostModel[] = t.hosts.map((h) => {
+    const local = h.transport === 'local';
+    return {
+      name: h.name,
+      transport: h.transport,
+      address: hostAddress(h),
+      supervisor: local ? 'process' : (h.supervisor ?? 'systemd'),
+      ssh: local ? null : { user: h.ssh?.user ?? 'root', port: h.ssh?.port ?? 22, ...pick(h.ssh, ['identityFile', 'knownHosts', 'jumpHost']) },
+      serviceUser: local ? null : SERVICE_USER,
+      layout: hostOf(h.name).layout,
+      nodeIds: nodes.filter((n) => n.host === h.name).map((n) => n.id),
+    };
+  });
+  return {
+    cluster: t.cluster,
+    mode: shape,
+    flush: t.flush,
+    logLevel: t.logLevel,
+    stateDir: opts.stateDir,
+    namesrvAddr,
+    hosts,
+    groups: t.brokers.map((g) => ({ name: g.name, masterId: `${g.name}-0`, slaveIds: g.slaves.map((_, i) => `${g.name}-${i + 1}`), masterRole: shape.masterRole })),
+    nodes,
+  };
+}
+
+function pick<T extends object, K extends keyof T>(o: T | undefined, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  if (!o) return out;
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+export function nodeById(model: ClusterModel, id: NodeId): ClusterNode | undefined {
+  return model.nodes.find((n) => n.id === id);
+}
+
+export function hostByName(model: ClusterModel, name: string): HostModel | undefined {
+  return model.hosts.find((h) => h.name === name);
+}
+
+export function nodesOnHost(model: ClusterModel, host: string): ClusterNode[] {
+  return model.nodes.filter((n) => n.host === host);
+}

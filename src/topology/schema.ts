@@ -1,0 +1,150 @@
+/**
+ * The topology file's schema: the single source of truth for its shape. TypeScript types are
+ * derived from it (`Topology` is what validation and the model see, defaults filled in;
+ * `TopologyInput` is what a user may write). Checks that need more than one field (mode vs groups,
+ * port clashes, override keys) live in validate.ts.
+ */
+import { z } from 'zod';
+import { isHostAddress, pathProblem } from '../util/config-registry.js';
+
+/** Named modes; the general form is `{ masters, slavesPerMaster, replication }`. */
+export const MODE_NAMES = ['single-master', 'multi-master', '2m-2s-async', '2m-2s-sync'] as const;
+export type ModeName = (typeof MODE_NAMES)[number];
+
+// Identifiers end up in file names, unit names and properties values: keep them plain.
+const identifier = (what: string) =>
+  z
+    .string({ error: `expected ${what}: a string` })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { error: 'expected letters, digits, - and _, starting with a letter or digit' })
+    .max(63, { error: 'is longer than 63 characters' });
+
+const port = z
+  .number({ error: 'expected a port number 1-65535' })
+  .int({ error: 'expected a port number 1-65535' })
+  .min(1, { error: 'expected a port number 1-65535' })
+  .max(65535, { error: 'expected a port number 1-65535' });
+
+const address = z
+  .string({ error: 'expected an address: an IPv4 address or a DNS name' })
+  .refine(isHostAddress, { error: 'expected an address: an IPv4 address or a DNS name; IPv6 is not supported' });
+
+const absolutePath = z.string({ error: 'expected an absolute path' }).superRefine((p, ctx) => {
+  const why = pathProblem(p);
+  if (why) ctx.addIssue({ code: 'custom', message: `${why} (expected an absolute path)` });
+});
+
+/** A path on this machine (SSH key, known_hosts): absolute or starting with `~/`. */
+const localPath = z.string({ error: 'expected a path' }).superRefine((p, ctx) => {
+  const why = pathProblem(p.startsWith('~/') ? p.slice(1) : p);
+  if (why) ctx.addIssue({ code: 'custom', message: `${why} (expected an absolute path or ~/…)` });
+});
+
+/** Values are checked against the broker/namesrv key registries in validate.ts, with positions. */
+const overrides = z.record(z.string(), z.unknown(), { error: 'expected a map of key: value' });
+
+export const SshSchema = z.object({
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: 'expected a user name (lower-case letters, digits, - and _)' })
+    .default('root'),
+  port: port.default(22),
+  /** Private key; default: the SSH agent, then ~/.ssh/id_ed25519, id_rsa. */
+  identityFile: localPath.optional(),
+  /** Host keys are always checked; default ~/.ssh/known_hosts. */
+  knownHosts: localPath.optional(),
+  /** Name of another host in `hosts` to tunnel through. */
+  jumpHost: z.string().optional(),
+});
+
+export const HostSchema = z.object({
+  name: identifier('a host name'),
+  /** `ssh` (default): reached over SSH; `local`: this machine, no SSH, processes not units. */
+  transport: z.enum(['ssh', 'local'], { error: 'expected ssh or local' }).default('ssh'),
+  /** Required for ssh hosts; local hosts default to 127.0.0.1. */
+  address: address.optional(),
+  /** Default: systemd for ssh hosts, process for local hosts (which cannot use systemd). */
+  supervisor: z.enum(['systemd', 'process'], { error: 'expected systemd or process' }).optional(),
+  ssh: SshSchema.optional(),
+});
+
+const nodeFields = {
+  /** Name of the host (in `hosts`) the process runs on. */
+  host: z.string({ error: 'expected the name of a host' }),
+};
+
+export const NameServerSchema = z.object({
+  ...nodeFields,
+  port: port.default(9876),
+  overrides: overrides.optional(),
+});
+
+export const BrokerNodeSchema = z.object({
+  ...nodeFields,
+  /** listenPort. The broker also takes port-2 (fast channel) and haPort. */
+  port: port.default(10911),
+  /** HA replication port; default port+1 (as RocketMQ derives it). */
+  haPort: port.optional(),
+  /** Address advertised to clients; default: the host's address (must then be an IPv4 address). */
+  brokerIP1: z
+    .string({ error: 'expected an IPv4 address' })
+    .regex(/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/, { error: 'expected an IPv4 address' })
+    .optional(),
+  overrides: overrides.optional(),
+});
+
+export const BrokerGroupSchema = z.object({
+  /** brokerName, shared by the master and its slaves. */
+  name: identifier('a broker group name'),
+  master: BrokerNodeSchema,
+  slaves: z.array(BrokerNodeSchema, { error: 'expected a list of slaves' }).default([]),
+  overrides: overrides.optional(),
+});
+
+export const GeneralModeSchema = z.object({
+  masters: z.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }),
+  slavesPerMaster: z.number({ error: 'expected an integer >= 0' }).int({ error: 'expected an integer >= 0' }).min(0, { error: 'expected an integer >= 0' }).default(0),
+  /** sync: a send is acknowledged once a slave has it (SYNC_MASTER); async: ASYNC_MASTER. */
+  replication: z.enum(['sync', 'async'], { error: 'expected sync or async' }).default('async'),
+});
+
+export const TopologySchema = z.object({
+  /** brokerClusterName; also part of unit names and paths. */
+  cluster: identifier('a cluster name'),
+  mode: z.union([z.enum(MODE_NAMES), GeneralModeSchema], {
+    error: `expected one of ${MODE_NAMES.join(', ')}, or {masters, slavesPerMaster, replication}`,
+  }),
+  /** async: ASYNC_FLUSH (acks before fsync, RocketMQ's default); sync: SYNC_FLUSH. */
+  flush: z.enum(['sync', 'async'], { error: 'expected sync or async' }).default('async'),
+  /** Store root on every host; each node stores under <storeRoot>/<nodeId>. Default /var/lib/rmqctl/<cluster>. */
+  storeRoot: absolutePath.optional(),
+  retention: z
+    .strictObject({
+      /** Hours a commit log file is kept (RocketMQ default 72; the Apache example configs use 48). */
+      fileReservedTime: z.number({ error: 'expected a number of hours (integer >= 1)' }).int({ error: 'expected a number of hours (integer >= 1)' }).min(1, { error: 'expected a number of hours (integer >= 1)' }).default(48),
+      /** Hour(s) of day expired files are deleted: "04" or "01;13". */
+      deleteWhen: z.union([z.string(), z.number()], { error: 'expected hours like "04" or "01;13"' }).default('04'),
+    })
+    .prefault({}),
+  /** rmqd's log level on every node. */
+  logLevel: z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' }).default('info'),
+  hosts: z.array(HostSchema, { error: 'expected a list of hosts' }).min(1, { error: 'expected at least one host' }),
+  nameservers: z.array(NameServerSchema, { error: 'expected a list of NameServers' }).min(1, { error: 'expected at least one NameServer' }),
+  brokers: z.array(BrokerGroupSchema, { error: 'expected a list of broker groups' }).min(1, { error: 'expected at least one broker group' }),
+  /** Keys applied to every broker (`broker`) or every NameServer (`namesrv`); groups and nodes override them. */
+  overrides: z
+    .strictObject({
+      broker: overrides.optional(),
+      namesrv: overrides.optional(),
+    })
+    .optional(),
+});
+
+/** A topology after parsing: defaults filled in. */
+export type Topology = z.output<typeof TopologySchema>;
+/** What a user may write (defaults optional). */
+export type TopologyInput = z.input<typeof TopologySchema>;
+export type HostSpec = Topology['hosts'][number];
+export type BrokerGroupSpec = Topology['brokers'][number];
+export type BrokerNodeSpec = BrokerGroupSpec['master'];
+export type NameServerSpec = Topology['nameservers'][number];
+export type GeneralMode = z.output<typeof GeneralModeSchema>;

@@ -1,0 +1,262 @@
+/**
+ * Checks a topology beyond its shape: the mode matches the groups, names are unique, hosts
+ * exist, no two processes on one machine share a port or a store directory, every advertised
+ * address is usable, and every override is a known key with a valid value.
+ */
+import path from 'node:path';
+import { BROKER_KEYS } from '../broker/config.js';
+import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
+import { brokerNodeSpecs, brokerOverrideLayers } from './model.js';
+import { modeShape } from './modes.js';
+import { NAMESRV_KEYS } from './namesrv-keys.js';
+import { formatPath, type FieldPath } from './problems.js';
+import type { HostSpec, Topology } from './schema.js';
+
+export interface SemanticProblem {
+  path: FieldPath;
+  message: string;
+  /** Point at the key rather than the value (unknown keys). */
+  at?: 'key' | 'value';
+}
+
+const isLoopback = (addr: string) => addr === 'localhost' || /^127\./.test(addr);
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+export function validateTopology(t: Topology, raw: Record<string, unknown>): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  const add = (path: FieldPath, message: string, at?: 'key' | 'value') => out.push({ path, message, at });
+
+  // ── hosts ──────────────────────────────────────────────────────────────────────────────────
+  const hosts = new Map<string, { spec: HostSpec; index: number }>();
+  let localHost: string | undefined;
+  t.hosts.forEach((h, i) => {
+    const p: FieldPath = ['hosts', i];
+    const first = hosts.get(h.name);
+    if (first) add([...p, 'name'], `host name ${JSON.stringify(h.name)} is already used by hosts[${first.index}] (expected unique host names)`);
+    else hosts.set(h.name, { spec: h, index: i });
+    if (h.transport === 'local') {
+      if (localHost !== undefined) add([...p, 'transport'], `host ${JSON.stringify(localHost)} is already the local host (expected at most one host with transport: local)`);
+      localHost ??= h.name;
+      if (h.supervisor === 'systemd') add([...p, 'supervisor'], 'a local host runs its processes without systemd (expected process, or leave it out)');
+      if (h.ssh) add([...p, 'ssh'], 'a local host is not reached over SSH (expected no ssh settings, or transport: ssh)', 'key');
+    } else if (h.address === undefined) {
+      add(p, 'missing address (expected the IPv4 address or DNS name to reach this host over SSH)');
+    }
+  });
+  const hostNames = [...hosts.keys()];
+  t.hosts.forEach((h, i) => {
+    const jump = h.ssh?.jumpHost;
+    if (jump === undefined) return;
+    const p: FieldPath = ['hosts', i, 'ssh', 'jumpHost'];
+    const target = hosts.get(jump);
+    if (!target) add(p, unknownHost(jump, hostNames));
+    else if (jump === h.name) add(p, `${JSON.stringify(jump)} is this host itself (expected another host)`);
+    else if (target.spec.transport !== 'ssh') add(p, `${JSON.stringify(jump)} is a local host (expected an ssh host)`);
+    else {
+      // Follow the chain: a loop would make the connection impossible.
+      const seen = new Set([h.name]);
+      for (let cur: string | undefined = jump; cur !== undefined; cur = hosts.get(cur)?.spec.ssh?.jumpHost) {
+        if (seen.has(cur)) {
+          add(p, `jump hosts form a loop through ${JSON.stringify(cur)} (expected a chain that ends)`);
+          break;
+        }
+        seen.add(cur);
+      }
+    }
+  });
+
+  // ── mode vs groups ─────────────────────────────────────────────────────────────────────────
+  const shape = modeShape(t.mode);
+  const g = t.brokers.length;
+  if (shape.atLeast ? g < shape.masters : g !== shape.masters) {
+    add(['brokers'], `mode ${shape.label} needs ${shape.atLeast ? 'at least' : 'exactly'} ${plural(shape.masters, 'broker group')}, found ${g} (expected ${shape.atLeast ? 'more groups' : 'a matching number of groups, or another mode'})`);
+  }
+  t.brokers.forEach((grp, i) => {
+    if (grp.slaves.length !== shape.slavesPerMaster) {
+      const p: FieldPath = (raw.brokers as Record<string, unknown>[] | undefined)?.[i]?.slaves === undefined ? ['brokers', i] : ['brokers', i, 'slaves'];
+      add(p, `mode ${shape.label} needs ${plural(shape.slavesPerMaster, 'slave')} per group, found ${grp.slaves.length} (expected ${shape.slavesPerMaster})`);
+    }
+  });
+  if (typeof t.mode === 'object' && t.mode.replication === 'sync' && t.mode.slavesPerMaster === 0) {
+    add(['mode', 'replication'], 'sync replication needs a slave to wait for (expected slavesPerMaster >= 1, or replication: async)');
+  }
+
+  // ── names ──────────────────────────────────────────────────────────────────────────────────
+  const groupNames = new Map<string, number>();
+  t.brokers.forEach((grp, i) => {
+    const first = groupNames.get(grp.name);
+    if (first !== undefined) add(['brokers', i, 'name'], `broker group name ${JSON.stringify(grp.name)} is already used by brokers[${first}] (expected unique names)`);
+    else groupNames.set(grp.name, i);
+  });
+  const nodeIds = new Map<string, FieldPath>();
+  t.nameservers.forEach((_, i) => nodeIds.set(`namesrv-${i + 1}`, ['nameservers', i]));
+  const brokers = brokerNodeSpecs(t);
+  for (const b of brokers) {
+    const first = nodeIds.get(b.id);
+    const duplicateGroup = groupNames.get(t.brokers[b.groupIndex]?.name ?? '') !== b.groupIndex; // reported above
+    if (first && !duplicateGroup) {
+      add(['brokers', b.groupIndex, 'name'], `node id ${b.id} would clash with ${formatPath(first)} (expected a group name that does not make ids like namesrv-<n>)`);
+    }
+    nodeIds.set(b.id, b.path);
+  }
+
+  // ── hosts referenced ───────────────────────────────────────────────────────────────────────
+  const refs: { path: FieldPath; host: string }[] = [
+    ...t.nameservers.map((n, i) => ({ path: ['nameservers', i, 'host'] as FieldPath, host: n.host })),
+    ...brokers.map((b) => ({ path: [...b.path, 'host'] as FieldPath, host: b.spec.host })),
+  ];
+  for (const r of refs) if (!hosts.has(r.host)) add(r.path, unknownHost(r.host, hostNames));
+
+  // ── overrides: known keys, valid values ────────────────────────────────────────────────────
+  const checkOverrides = (p: FieldPath, values: Record<string, unknown> | undefined, registry: Readonly<Record<string, KeySpec>>, what: string) => {
+    if (!values) return;
+    for (const [key, value] of Object.entries(values)) {
+      const k = registry[key];
+      if (!k) {
+        const hint = didYouMean(key, Object.keys(registry));
+        add([...p, key], `unknown ${what} key${hint ? ` (did you mean ${hint}?)` : ` (expected a key from the ${what} key registry)`}`, 'key');
+      } else if (k.managedBy) {
+        add([...p, key], `${key} is set by the topology (expected it through ${k.managedBy}, not an override)`, 'key');
+      } else {
+        const r = coerceValue(k.spec, value);
+        if (!r.ok) add([...p, key], r.problem);
+      }
+    }
+  };
+  checkOverrides(['overrides', 'broker'], t.overrides?.broker, BROKER_KEYS, 'broker.properties');
+  checkOverrides(['overrides', 'namesrv'], t.overrides?.namesrv, NAMESRV_KEYS, 'namesrv.properties');
+  t.nameservers.forEach((n, i) => checkOverrides(['nameservers', i, 'overrides'], n.overrides, NAMESRV_KEYS, 'namesrv.properties'));
+  t.brokers.forEach((grp, i) => checkOverrides(['brokers', i, 'overrides'], grp.overrides, BROKER_KEYS, 'broker.properties'));
+  for (const b of brokers) checkOverrides([...b.path, 'overrides'], b.spec.overrides, BROKER_KEYS, 'broker.properties');
+  const deleteWhen = coerceValue(BROKER_KEYS.deleteWhen.spec, t.retention.deleteWhen);
+  if (!deleteWhen.ok) add(['retention', 'deleteWhen'], deleteWhen.problem);
+  // inSyncReplicas counts the master: more than the group holds can never be satisfied.
+  for (const b of brokers) {
+    const grp = t.brokers[b.groupIndex];
+    if (!grp || b.brokerId !== 0) continue;
+    for (const layer of brokerOverrideLayers(t, b.groupIndex, b.path).reverse()) {
+      const v = layer.values.inSyncReplicas;
+      if (v === undefined) continue;
+      if (!coerceValue(BROKER_KEYS.inSyncReplicas.spec, v).ok) break; // reported above
+      const size = 1 + grp.slaves.length;
+      if (Number(v) > size) add([...layer.source, 'inSyncReplicas'], `${v} replicas cannot be in sync in group ${grp.name} of ${plural(size, 'node')} (expected at most ${size})`);
+      break;
+    }
+  }
+
+  // ── addresses ──────────────────────────────────────────────────────────────────────────────
+  const addrOf = (hostName: string) => {
+    const h = hosts.get(hostName)?.spec;
+    return h?.address ?? '127.0.0.1';
+  };
+  for (const b of brokers) {
+    if (b.spec.brokerIP1 !== undefined) continue;
+    const a = addrOf(b.spec.host);
+    if (!isIPv4(a)) add([...b.path, 'host'], `host ${JSON.stringify(b.spec.host)} has the DNS name ${JSON.stringify(a)}; clients need the broker's IP (expected brokerIP1: <IPv4 address> on this node)`);
+  }
+  // A machine is the local one, or an SSH address; SSH to a loopback address is this machine too.
+  const machineOf = (hostName: string) => {
+    const h = hosts.get(hostName)?.spec;
+    if (!h || h.transport === 'local' || isLoopback(h.address ?? '')) return 'this machine';
+    return h.address ?? hostName;
+  };
+  // Loopback addresses only reach processes on the same machine.
+  for (const b of brokers) {
+    t.nameservers.forEach((ns, i) => {
+      const a = addrOf(ns.host);
+      if (isLoopback(a) && machineOf(ns.host) !== machineOf(b.spec.host)) {
+        add(['nameservers', i, 'host'], `brokers on host ${JSON.stringify(b.spec.host)} would reach this NameServer at ${a}, their own loopback (expected host ${JSON.stringify(ns.host)} to have an address reachable from ${JSON.stringify(b.spec.host)})`);
+      }
+    });
+    const grp = t.brokers[b.groupIndex];
+    if (b.brokerId > 0 && grp) {
+      const masterIP = grp.master.brokerIP1 ?? addrOf(grp.master.host);
+      if (isLoopback(masterIP) && machineOf(grp.master.host) !== machineOf(b.spec.host)) {
+        add([...b.path, 'host'], `this slave would replicate from its master at ${masterIP}, its own loopback (expected the master ${grp.name}-0 to advertise an address reachable from ${JSON.stringify(b.spec.host)})`);
+      }
+    }
+  }
+
+  // ── ports and store directories per machine ────────────────────────────────────────────────
+  type Claim = { machine: string; port: number; purpose: string; owner: string; path: FieldPath };
+  const claims: Claim[] = [];
+  t.nameservers.forEach((ns, i) => {
+    const p: FieldPath = (raw.nameservers as Record<string, unknown>[] | undefined)?.[i]?.port === undefined ? ['nameservers', i] : ['nameservers', i, 'port'];
+    if (ns.port < 1024) add(p, `port ${ns.port} needs root to bind; the service runs unprivileged (expected 1024-65535)`);
+    claims.push({ machine: machineOf(ns.host), port: ns.port, purpose: 'listen', owner: `namesrv-${i + 1}`, path: p });
+  });
+  for (const b of brokers) {
+    const rawNode = rawAt(raw, b.path);
+    const portPath: FieldPath = rawNode?.port === undefined ? b.path : [...b.path, 'port'];
+    const haPath: FieldPath = rawNode?.haPort === undefined ? portPath : [...b.path, 'haPort'];
+    const port = b.spec.port;
+    const ha = b.spec.haPort ?? port + 1;
+    const machine = machineOf(b.spec.host);
+    if (port - 2 < 1024) {
+      add(portPath, `port ${port} puts the fast channel (port-2) at ${port - 2}, which needs root to bind (expected 1026-65535)`);
+      continue;
+    }
+    if (ha > 65535) {
+      add(haPath, `the HA port defaults to port+1 = ${ha}, out of range (expected port <= 65534, or an explicit haPort)`);
+      continue;
+    }
+    if (ha < 1024) add(haPath, `HA port ${ha} needs root to bind (expected 1024-65535)`);
+    claims.push({ machine, port: port - 2, purpose: 'fast channel (port-2)', owner: b.id, path: portPath });
+    claims.push({ machine, port, purpose: 'listen', owner: b.id, path: portPath });
+    claims.push({ machine, port: ha, purpose: b.spec.haPort === undefined ? 'HA (port+1)' : 'HA', owner: b.id, path: haPath });
+  }
+  const taken = new Map<string, Claim>();
+  for (const c of claims) {
+    const k = `${c.machine}\u0000${c.port}`;
+    const prev = taken.get(k);
+    if (prev) {
+      const where = c.machine === 'this machine' ? 'on this machine' : `on ${c.machine}`;
+      const whose = prev.owner === c.owner ? 'its own' : `${prev.owner}'s`;
+      add(c.path, `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} (expected distinct ports; a broker takes port-2, port and port+1)`);
+    } else taken.set(k, c);
+  }
+
+  // Store directories: <storeRoot>/<nodeId> are distinct by construction; an overridden commit
+  // log directory can still land inside another node's store or on another's commit log.
+  const storeRoot = t.storeRoot ?? `/var/lib/rmqctl/${t.cluster}`;
+  type Dir = { machine: string; dir: string; owner: string; path: FieldPath };
+  const dirs: Dir[] = [];
+  t.nameservers.forEach((ns, i) => dirs.push({ machine: machineOf(ns.host), dir: path.posix.join(storeRoot, `namesrv-${i + 1}`), owner: `namesrv-${i + 1}`, path: ['nameservers', i] }));
+  for (const b of brokers) {
+    const machine = machineOf(b.spec.host);
+    dirs.push({ machine, dir: path.posix.join(storeRoot, b.id), owner: b.id, path: b.path });
+    const layers = brokerOverrideLayers(t, b.groupIndex, b.path);
+    for (const layer of [...layers].reverse()) {
+      const v = layer.values.storePathCommitLog;
+      if (typeof v === 'string' && coerceValue(BROKER_KEYS.storePathCommitLog.spec, v).ok) {
+        dirs.push({ machine, dir: v, owner: b.id, path: [...layer.source, 'storePathCommitLog'] });
+        break;
+      }
+    }
+  }
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  for (let i = 0; i < dirs.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = dirs[i];
+      const b = dirs[j];
+      if (!a || !b || a.owner === b.owner || a.machine !== b.machine || !inside(a.dir, b.dir)) continue;
+      add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`);
+      break; // one clash per directory is enough to act on
+    }
+  }
+  return out;
+}
+
+function unknownHost(name: string, known: string[]): string {
+  const hint = didYouMean(name, known);
+  return `unknown host ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ` (expected one of: ${known.join(', ')})`}`;
+}
+
+function rawAt(raw: unknown, p: FieldPath): Record<string, unknown> | undefined {
+  let v: unknown = raw;
+  for (const seg of p) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rmqctl } from '../support/cli.js';
+import { tmpDir } from '../support/tmp.js';
+
+const PRESETS = ['single-master', 'multi-master', '2m-2s-async', '2m-2s-sync'];
+
+describe('rmqctl validate', () => {
+  it.each(PRESETS)('accepts the %s preset by name and exits 0', async (preset) => {
+    const r = await rmqctl(['validate', preset]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`valid — cluster ${preset}, mode ${preset}`));
+  });
+
+  it('prints every problem as file:line:col  field  message and exits 2', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'cluster: demo\nmode: single-master\nflsh: async\nhosts:\n  - name: local\n    transport: local\nnameservers:\n  - host: lokal\nbrokers:\n  - name: a\n    master: {host: local}\n');
+    const r = await rmqctl(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith(file));
+    expect(lines).toEqual([
+      `${file}:3:1  flsh  unknown key (did you mean flush?)`,
+      `${file}:8:11  nameservers[0].host  unknown host "lokal" (did you mean local?)`,
+    ]);
+    expect(r.stderr).toMatch(/2 problems; nothing was written/);
+  });
+
+  it('--json gives the problems as data, still exiting 2', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'cluster: demo\nmode: single-master\nhosts: []\nnameservers: []\nbrokers: []\n');
+    const r = await rmqctl(['validate', file, '--json']);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout) as { error: { problems: { line: number; path: string; message: string }[] } };
+    expect(out.error.problems.map((p) => [p.line, p.path])).toEqual([
+      [3, 'hosts'],
+      [4, 'nameservers'],
+      [5, 'brokers'],
+    ]);
+  });
+
+  it('--json gives the cluster model of a valid topology', async () => {
+    const r = await rmqctl(['validate', '2m-2s-sync', '--json', '--state-dir', '/srv/rmq-state']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { valid: boolean; model: { nodes: { id: string; configPath: string }[] } };
+    expect(out.valid).toBe(true);
+    expect(out.model.nodes.map((n) => n.id)).toEqual(['namesrv-1', 'namesrv-2', 'broker-a-0', 'broker-b-0', 'broker-a-1', 'broker-b-1']);
+    expect(out.model.nodes[2]?.configPath).toBe('/srv/rmq-state/etc/rmqctl/2m-2s-sync/broker-a-0.properties');
+  });
+
+  it('names the presets when given neither a file nor a preset', async () => {
+    const r = await rmqctl(['validate', 'no-such-topology']);
+    expect(r.code).toBe(2);
+    // oclif wraps long error lines at the terminal width: join them back.
+    expect(r.stderr.replace(/\s*\n\s*›?\s*/g, ' ')).toMatch(/no-such-topology: no such file, and not a preset \(presets: 2m-2s-async, 2m-2s-sync, multi-master, single-master\)/);
+  });
+
+  it('refuses a state directory that would be unsafe in configs and unit files', async () => {
+    const r = await rmqctl(['validate', 'single-master', '--state-dir', '/tmp/my state']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.replace(/\s*\n\s*›?\s*/g, ' ')).toMatch(/state directory "\/tmp\/my state" may only contain/);
+  });
+});
