@@ -51,6 +51,26 @@ function startChild(script: string, dir: string, firstSeq: number, acks: Ack[]):
   return { child, ready, exited };
 }
 
+describe('store lock across processes', () => {
+  it('refuses a store held by another live process, naming it', async () => {
+    const dir = tmpDir();
+    const script = await buildChild(tmpDir('rmq-crash-bin-'));
+    const holder = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, mappedFileSizeCommitLog: 256 * 1024 });
+    try {
+      const child = spawn(process.execPath, [script, dir, '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      onTestFinished(() => void child.kill('SIGKILL'));
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).not.toBe(0);
+      expect(stderr).toMatch(new RegExp(`StoreLockedError: store .* is in use by pid ${process.pid}`));
+      expect(stderr.split('\n')).not.toContain('ready');
+    } finally {
+      await holder.close();
+    }
+  });
+});
+
 describe('store crash test: kill -9 during SYNC_FLUSH appends', () => {
   it('after every restart, every acknowledged message is readable with the same body and properties, and nothing unreadable is served', async () => {
     const dir = tmpDir();
