@@ -10,6 +10,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { parseAddressList } from '../remoting/address.js';
 import { formatConfigProblem } from '../util/config-registry.js';
+import { guessLocalAddress } from '../util/local-address.js';
 import { parseProperties } from '../util/properties.js';
 import { parseBrokerConfig, type BrokerConfig } from './config.js';
 
@@ -27,14 +28,6 @@ export interface LoadedBrokerConfig {
   config: ResolvedBrokerConfig;
   /** `file:line  unknown key …`, and notes about values that were guessed. */
   warnings: string[];
-}
-
-/** RocketMQ's `RemotingUtil.getLocalAddress`: the first non-loopback IPv4 address, else 127.0.0.1. */
-export function guessLocalAddress(): string {
-  for (const addrs of Object.values(os.networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
 }
 
 export function resolveBrokerConfig(parsed: BrokerConfig, file: string, env: NodeJS.ProcessEnv = process.env): LoadedBrokerConfig {

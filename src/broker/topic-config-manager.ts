@@ -16,7 +16,7 @@ import { decodeTopicConfig, topicConfig, type TopicConfig } from '../protocol/to
 import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { writeFileAtomic } from './store/files.js';
-import { isSystemTopicName, TBW102 } from './topic-names.js';
+import { isSystemTopicName, TBW102 } from '../protocol/topic-names.js';
 
 export interface TopicManagerOptions {
   /** `<storePathRootDir>/config/topics.json` */

@@ -7,10 +7,11 @@
 import fsp from 'node:fs/promises';
 import { encodeKVTable } from '../../protocol/bodies.js';
 import { RequestCode, ResponseCode } from '../../protocol/codes.js';
-import { JavaDouble, JavaMap, toFastJson } from '../../protocol/fastjson.js';
+import { toFastJson } from '../../protocol/fastjson.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { CreateTopicRequestHeader, DeleteTopicRequestHeader, GetTopicStatsInfoRequestHeader } from '../../protocol/headers/broker.js';
 import { isValidPerm } from '../../protocol/perm.js';
+import { encodeTopicStatsTable, type QueueStats } from '../../protocol/topic-stats.js';
 import { TOPIC_FILTER_TYPES, topicConfig, type TopicFilterType } from '../../protocol/topic-config.js';
 import { MQVersion } from '../../protocol/version.js';
 import { createResponse } from '../../remoting/command.js';
@@ -18,7 +19,7 @@ import type { HandlerTable } from '../../remoting/dispatcher.js';
 import { ResponseError } from '../../remoting/errors.js';
 import type { BrokerContext } from '../context.js';
 import { applyAttributeModification, TopicAttributeError } from '../topic-attributes.js';
-import { topicNameProblem } from '../topic-names.js';
+import { topicNameProblem } from '../../protocol/topic-names.js';
 
 /** Most queues a topic may have on one broker (each queue is a directory of the store). */
 export const MAX_QUEUE_NUMS = 16_384;
@@ -91,15 +92,14 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
     const { topic } = decodeHeader(GetTopicStatsInfoRequestHeader, req.extFields);
     const tc = topics.get(topic);
     if (tc === undefined) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, { remark: `topic[${topic}] not exist` });
-    const entries: [object, object][] = [];
+    const queues: QueueStats[] = [];
     for (let queueId = 0; queueId < Math.max(tc.readQueueNums, tc.writeQueueNums); queueId++) {
       const minOffset = Math.max(0, store.getMinOffsetInQueue(topic, queueId));
       const maxOffset = Math.max(0, store.getMaxOffsetInQueue(topic, queueId));
       const lastUpdateTimestamp = maxOffset > 0 ? Math.max(0, await store.getMessageStoreTimestamp(topic, queueId, maxOffset - 1)) : 0;
-      entries.push([{ brokerName: config.brokerName, queueId, topic }, { lastUpdateTimestamp, maxOffset, minOffset }]);
+      queues.push({ brokerName: config.brokerName, topic, queueId, minOffset, maxOffset, lastUpdateTimestamp });
     }
-    const body = toFastJson({ offsetTable: new JavaMap(entries), topicPutTps: new JavaDouble(stats.topicPutTps(topic)) });
-    return createResponse(req, ResponseCode.SUCCESS, { body: Buffer.from(body, 'utf8') });
+    return createResponse(req, ResponseCode.SUCCESS, { body: encodeTopicStatsTable({ queues, topicPutTps: stats.topicPutTps(topic) }) });
   });
 
   table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => {

@@ -16,7 +16,7 @@ import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
 import type { GetMessageResult, GetMessageStatus } from '../store/index.js';
 import { SubscriptionParseError, tagCodesOf } from '../subscription.js';
-import { groupNameProblem } from '../topic-names.js';
+import { groupNameProblem } from '../../protocol/topic-names.js';
 
 /** `PullSysFlag` bits. */
 export const PullSysFlag = { COMMIT_OFFSET: 1, SUSPEND: 2, SUBSCRIPTION: 4, CLASS_FILTER: 8, LITE_PULL: 16 } as const;

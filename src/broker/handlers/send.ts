@@ -22,7 +22,7 @@ import type { Connection } from '../../remoting/connection.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
 import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/index.js';
-import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../topic-names.js';
+import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../../protocol/topic-names.js';
 import { topicConfig } from '../../protocol/topic-config.js';
 import { PERM_RW } from '../../protocol/perm.js';
 
