@@ -4,13 +4,27 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import BenchProduce from './bench/produce.js';
+import MessageGet from './message/get.js';
+import MessageSend from './message/send.js';
+import MessageTail from './message/tail.js';
 import Status from './status.js';
+import TopicCreate from './topic/create.js';
+import TopicDelete from './topic/delete.js';
+import TopicDescribe from './topic/describe.js';
 import TopicList from './topic/list.js';
 import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'bench:produce': BenchProduce,
+  'message:get': MessageGet,
+  'message:send': MessageSend,
+  'message:tail': MessageTail,
   status: Status,
+  'topic:create': TopicCreate,
+  'topic:delete': TopicDelete,
+  'topic:describe': TopicDescribe,
   'topic:list': TopicList,
   'topic:route': TopicRoute,
   validate: Validate,
