@@ -3,7 +3,7 @@
  * verification of every unit, and every properties file parsed back to the model's values.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBrokerConfig, BROKER_KEYS } from '../../src/broker/config.js';
@@ -14,6 +14,7 @@ import { coerceValue } from '../../src/util/config-registry.js';
 import { parseProperties } from '../../src/util/properties.js';
 import { goldenStateDir, loadPreset, PRESETS, sshVariant, STUB_RELEASE, type Preset } from '../support/topologies.js';
 import { tmpDir } from '../support/tmp.js';
+import { snapshotTree } from '../support/tree.js';
 
 const GOLDEN = path.join(import.meta.dirname, 'golden');
 const VARIANTS = ['local', 'ssh'] as const;
@@ -21,23 +22,6 @@ const VARIANTS = ['local', 'ssh'] as const;
 function modelOf(preset: Preset, variant: (typeof VARIANTS)[number]): ClusterModel {
   const t = loadPreset(preset);
   return buildClusterModel(variant === 'ssh' ? sshVariant(t) : t, { stateDir: goldenStateDir(preset) });
-}
-
-/** Every file and symlink under dir (git keeps no empty directories; manifest.json lists those). */
-function snapshotTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name);
-      const st = lstatSync(p);
-      const rel = path.relative(dir, p);
-      if (st.isSymbolicLink()) out[rel] = `-> ${readlinkSync(p)}`;
-      else if (st.isDirectory()) walk(p);
-      else out[rel] = `${(st.mode & 0o777).toString(8)}\n${readFileSync(p, 'utf8')}`;
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 const files = (sets: FileSet[]): DesiredFile[] => sets.flatMap((s) => s.entries.filter((e): e is DesiredFile => e.kind === 'file'));
