@@ -5,9 +5,15 @@
  */
 import type { Command } from '@oclif/core';
 import Render from './render.js';
+import Status from './status.js';
+import TopicList from './topic/list.js';
+import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   render: Render,
+  status: Status,
+  'topic:list': TopicList,
+  'topic:route': TopicRoute,
   validate: Validate,
 };
