@@ -47,8 +47,7 @@ export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
       }
       lines.push(describeEntry(e));
       if (e.diff && e.change === 'update' && opts.diffs !== false) {
-        // Drop the "Index:"/"====" preamble; keep ---/+++ and the hunks, indented under the entry.
-        for (const d of e.diff.split('\n').filter((l, i) => i > 1 && l !== '')) lines.push(`      ${d}`);
+        for (const d of e.diff.split('\n').filter((l) => l !== '')) lines.push(`      ${d}`);
       }
     }
     if (hidden > 0) lines.push(`  = ${hidden} unchanged`);

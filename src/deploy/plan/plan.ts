@@ -111,6 +111,8 @@ async function compareEntry(e: DesiredEntry, view: ObservedHost): Promise<EntryC
   const textDiff = (before: string) =>
     e.text && e.content.length <= TEXT_DIFF_LIMIT && before.length <= TEXT_DIFF_LIMIT
       ? createTwoFilesPatch(e.path, e.path, before, e.content.toString('utf8'), 'current', 'planned', { context: 3 })
+          // a plain unified diff: drop the "Index:" / "====" preamble
+          .replace(/^Index: .*\n=+\n/, '')
       : undefined;
   if (!st) return { ...out, change: 'create', reasons: [], diff: textDiff('') };
   if (st.type !== 'file') return { ...out, change: 'update', reasons: [`is ${typeName(st.type)} now`] };
