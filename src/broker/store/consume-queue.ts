@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
+import { StoreCorruptionError } from './errors.js';
 import { close, fdatasync, fsyncDir, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
 
 /** One consume-queue unit: commit-log offset (8), record size (4), tags code (8). */
@@ -63,7 +64,9 @@ export class ConsumeQueue {
     const q = new ConsumeQueue(topic, queueId, dir, unitsPerFile);
     const listed = await listOffsetFiles(dir);
     for (const f of listed) {
-      if (f.start % (unitsPerFile * CQ_UNIT_SIZE) !== 0) throw new Error(`consume-queue file ${f.path} does not start at a file boundary`);
+      if (f.start % (unitsPerFile * CQ_UNIT_SIZE) !== 0) {
+        throw new StoreCorruptionError(f.path, 0, `consume-queue file name is not a multiple of ${unitsPerFile} units`, 'was consumeQueueUnitsPerFile changed? Open the store with the setting it was created with');
+      }
       const size = (await fsp.stat(f.path)).size;
       q.files.push({ start: f.start / CQ_UNIT_SIZE, path: f.path, fd: undefined, units: Math.min(unitsPerFile, Math.floor(size / CQ_UNIT_SIZE)), mirror: undefined, mirrorUnits: 0 });
     }

@@ -139,6 +139,7 @@ export class MessageStore {
     // data past it may be missing after a crash)
     const verifyPoint = Math.min(dispatchFrom, Math.max(durableEnd, minStored));
     const verifyFrom = Math.max(minStored, verifyPoint - (verifyPoint % segSize));
+    const started = Date.now();
     logger.info('store recovery', { root, crashed, checkpoint: checkpoint ? `${checkpoint.commitLogFlushed}/${checkpoint.logicsDurable}` : 'none', verifyFrom });
 
     // pass 1: verify the commit log and find where it ends
@@ -157,19 +158,22 @@ export class MessageStore {
       await store.loadQueues(cqTruncateFrom, commitLog.minOffset);
       // pass 2: rebuild consume-queue and index entries from the verified records
       const broken = new Set<ConsumeQueue>();
-      await scanCommitLog(segments.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
+      const kept = segments.filter((s) => s.start <= scan.end); // CommitLog.open removed those past the end
+      await scanCommitLog(kept.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
         await store.redispatch(r, phys, phys >= cqTruncateFrom, phys >= indexTruncateFrom, broken);
       }, scan.end);
-      if (broken.size > 0) await store.rebuildQueues(broken, segments, segSize, scan.end);
+      if (broken.size > 0) await store.rebuildQueues(broken, kept, segSize, scan.end);
       for (const qs of store.queues.values()) for (const q of qs.values()) q.visibleMax = q.maxOffset;
       await fsp.writeFile(abortFile, `${process.pid}\n`);
       await fsyncDir(root);
       await store.flushLogics();
       store.start();
-      logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: store.queueCount(), tornTailTruncated: scan.torn });
+      logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: store.queueCount(), tornTailTruncated: scan.torn, recoveryMs: Date.now() - started });
       return store;
     } catch (e) {
       await commitLog.close().catch(() => {});
+      for (const qs of store.queues.values()) for (const q of qs.values()) await q.close().catch(() => {});
+      await index?.close().catch(() => {});
       throw e;
     }
   }
