@@ -725,10 +725,25 @@ export class MessageStore {
 
   // ---------------------------------------------------------------- flushing, retention, lifecycle
 
+  /**
+   * Runs file maintenance one at a time: flushing consume queues and the index must not overlap
+   * with retention or topic deletion removing their files.
+   */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(job, job);
+    this.maintenance = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private maintenance: Promise<void> = Promise.resolve();
+
   /** Writes consume queues and the index, then the checkpoint. Serialised. */
   async flushLogics(): Promise<void> {
     if (this.logicsFlushing) return this.logicsFlushing;
-    this.logicsFlushing = (async () => {
+    this.logicsFlushing = this.exclusive(async () => {
       const dispatched = this.commitLog.maxOffset;
       const flushed = this.commitLog.flushedOffset;
       const dirty = [...this.dirtyQueues];
@@ -741,7 +756,7 @@ export class MessageStore {
         await writeCheckpoint(path.join(this.root, 'checkpoint'), c);
         this.lastCheckpoint = c;
       }
-    })().finally(() => {
+    }).finally(() => {
       this.logicsFlushing = undefined;
     });
     return this.logicsFlushing;
@@ -778,8 +793,10 @@ export class MessageStore {
       }
       if (deleted > 0) {
         const min = this.commitLog.minOffset;
-        for (const qs of this.queues.values()) for (const q of qs.values()) await q.deleteBelowPhysical(min);
-        await this.index?.deleteBelowPhysical(min);
+        await this.exclusive(async () => {
+          for (const qs of this.queues.values()) for (const q of qs.values()) await q.deleteBelowPhysical(min);
+          await this.index?.deleteBelowPhysical(min);
+        });
       }
       return deleted;
     } finally {
@@ -792,11 +809,13 @@ export class MessageStore {
     const qs = this.queues.get(topic);
     if (!qs) return;
     this.queues.delete(topic);
-    for (const q of qs.values()) {
-      this.dirtyQueues.delete(q);
-      await q.destroy();
-    }
-    await fsp.rm(path.join(this.cqRoot, topic), { recursive: true, force: true });
+    await this.exclusive(async () => {
+      for (const q of qs.values()) {
+        this.dirtyQueues.delete(q);
+        await q.destroy();
+      }
+      await fsp.rm(path.join(this.cqRoot, topic), { recursive: true, force: true });
+    });
   }
 
   /** Flushes everything, writes the checkpoint, removes the abort marker, releases the lock. */
