@@ -8,6 +8,8 @@ import BenchProduce from './bench/produce.js';
 import MessageGet from './message/get.js';
 import MessageSend from './message/send.js';
 import MessageTail from './message/tail.js';
+import Plan from './plan.js';
+import Render from './render.js';
 import Status from './status.js';
 import TopicCreate from './topic/create.js';
 import TopicDelete from './topic/delete.js';
@@ -21,6 +23,8 @@ export const COMMANDS: Record<string, Command.Class> = {
   'message:get': MessageGet,
   'message:send': MessageSend,
   'message:tail': MessageTail,
+  plan: Plan,
+  render: Render,
   status: Status,
   'topic:create': TopicCreate,
   'topic:delete': TopicDelete,
