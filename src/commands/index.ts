@@ -5,6 +5,7 @@
  */
 import type { Command } from '@oclif/core';
 import BenchProduce from './bench/produce.js';
+import Init from './init.js';
 import MessageGet from './message/get.js';
 import MessageSend from './message/send.js';
 import MessageTail from './message/tail.js';
@@ -20,6 +21,7 @@ import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'bench:produce': BenchProduce,
+  init: Init,
   'message:get': MessageGet,
   'message:send': MessageSend,
   'message:tail': MessageTail,
