@@ -121,7 +121,10 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
       pullThreadPoolQueueCapacity: '100000',
       queryThreadPoolQueueSize: '0',
       queryThreadPoolQueueCapacity: '20000',
+      // rmqd's own: long-polling pulls held now; commit-log writev calls and fdatasyncs since start
       pullHoldRequests: String(ctx.pullHold.size),
+      commitLogWrites: String(store.stats.writes),
+      commitLogFsyncs: String(store.stats.fsyncs),
     };
     try {
       const s = await fsp.statfs(config.storePathCommitLog ?? config.storePathRootDir);
