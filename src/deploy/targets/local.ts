@@ -22,7 +22,7 @@ function toStat(s: import('node:fs').Stats): RemoteStat {
   };
 }
 
-const missing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+const missing = (e: unknown) => ['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '');
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {
