@@ -13,6 +13,8 @@ import { releaseId, type HostLayout } from '../topology/index.js';
 import type { Target } from './targets/target.js';
 
 export const MIN_NODE_MAJOR = 20;
+/** Node's process.arch for `uname -m`. */
+export const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', ppc64le: 'ppc64', s390x: 's390x' };
 const RUNTIME_FILE = 'rmqd.js';
 
 export interface RuntimeRelease {
@@ -122,12 +124,38 @@ export interface EnsureNodeOptions {
 }
 
 const majorOf = (v: string) => Number(/^v(\d+)\./.exec(v)?.[1] ?? NaN);
-const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', ppc64le: 'ppc64', s390x: 's390x' };
-
 async function versionAt(t: Target, bin: string): Promise<string | undefined> {
   const r = await t.exec([bin, '--version'], { timeoutMs: 20_000 });
   const v = r.stdout.trim();
   return r.code === 0 && /^v\d+\.\d+\.\d+/.test(v) ? v : undefined;
+}
+
+export interface NodeInspection {
+  /** Where we looked: the current bin/node target, PATH, /usr/local/bin, /usr/bin. */
+  candidates: string[];
+  /** Every node found there, with its version. */
+  found: { bin: string; version: string }[];
+  /** The first one that is new enough. */
+  good?: { bin: string; version: string };
+}
+
+/** Finds the Node binaries on a host without changing anything (pre-flight uses it too). */
+export async function inspectNode(t: Target, layout: HostLayout): Promise<NodeInspection> {
+  const onPath = (await t.exec(['sh', '-c', 'command -v node || true'])).stdout.trim();
+  const current = await t.readlink(layout.nodeBinary);
+  const candidates = [...new Set([current, onPath, '/usr/local/bin/node', '/usr/bin/node'].filter((c): c is string => !!c && c.startsWith('/')))];
+  const found: { bin: string; version: string }[] = [];
+  for (const bin of candidates) {
+    const version = await versionAt(t, bin);
+    if (version) found.push({ bin, version });
+  }
+  const good = found.find((f) => majorOf(f.version) >= MIN_NODE_MAJOR);
+  return { candidates, found, ...(good ? { good } : {}) };
+}
+
+/** How the nodes found on a host read in a message. */
+export function describeNodes(n: NodeInspection): string {
+  return n.found.length ? `found ${n.found.map((f) => `${f.version} at ${f.bin}`).join(', ')}` : `found no node (looked on PATH and at ${n.candidates.join(', ')})`;
 }
 
 /**
@@ -147,20 +175,12 @@ export async function ensureNode(t: Target, layout: HostLayout, opts: EnsureNode
     await link(bin);
     return { path: bin, version: process.version, pushed: false };
   }
-  const onPath = (await t.exec(['sh', '-c', 'command -v node || true'])).stdout.trim();
-  const current = await t.readlink(layout.nodeBinary);
-  const candidates = [...new Set([current, onPath, '/usr/local/bin/node', '/usr/bin/node'].filter((c): c is string => !!c && c.startsWith('/')))];
-  const found: { bin: string; version: string }[] = [];
-  for (const bin of candidates) {
-    const version = await versionAt(t, bin);
-    if (version) found.push({ bin, version });
-  }
-  const good = found.find((f) => majorOf(f.version) >= MIN_NODE_MAJOR);
+  const { found, good, candidates } = await inspectNode(t, layout);
   if (good) {
     await link(good.bin);
     return { path: good.bin, version: good.version, pushed: false };
   }
-  const what = found.length ? `found ${found.map((f) => `${f.version} at ${f.bin}`).join(', ')}` : `found no node (looked on PATH and at ${candidates.join(', ')})`;
+  const what = describeNodes({ found, candidates });
   if (!opts.pushNode) {
     throw new RmqError(`${t.name}: Node.js >= ${MIN_NODE_MAJOR} is required; ${what}. Install Node.js >= ${MIN_NODE_MAJOR} on the host, or rerun with --push-node to copy this machine's node (${process.version}, linux-${process.arch})`);
   }

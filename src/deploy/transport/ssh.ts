@@ -22,6 +22,8 @@ export interface SshEndpoint {
   identityFiles?: string[];
   /** Reach this host through another one (ssh -J): a TCP forward over the jump host's connection. */
   jump?: SshEndpoint;
+  /** This host's known_hosts file (overrides the pool-wide option). */
+  knownHostsFile?: string;
 }
 
 /** Asks the operator for a secret (password, key passphrase) — a hidden prompt; never a flag. */
@@ -186,7 +188,7 @@ export class SshConnection {
   static async connect(ep: SshEndpoint, opts: SshOptions = {}, via?: SshConnection): Promise<SshConnection> {
     const label = endpointLabel(ep);
     const port = ep.port ?? 22;
-    const knownHostsFile = opts.knownHostsFile ?? defaultKnownHostsFile();
+    const knownHostsFile = ep.knownHostsFile ?? opts.knownHostsFile ?? defaultKnownHostsFile();
     const knownText = existsSync(knownHostsFile) ? readFileSync(knownHostsFile, 'utf8') : '';
     const known = parseKnownHosts(knownText);
     const steps = await authPlan(ep, opts);
