@@ -34,28 +34,19 @@ export interface MessageRecord {
   properties: string;
 }
 
-/** What the encoder needs. TOTALSIZE is computed; BODYCRC and MAGICCODE are computed unless given. */
-export interface RecordInput {
-  queueId: number;
-  flag: number;
-  queueOffset: number;
-  physicalOffset: number;
-  /** Host-length bits (BORNHOST_V6 / STOREHOST_V6) are set from the hosts' address lengths. */
-  sysFlag: number;
-  bornTimestamp: number;
-  bornHost: HostAddress;
-  storeTimestamp: number;
-  storeHost: HostAddress;
-  reconsumeTimes: number;
-  preparedTransactionOffset: number;
+/**
+ * What the encoder needs: the record's fields less those it computes. TOTALSIZE is always computed;
+ * BODYCRC and MAGICCODE unless given (keep a stored CRC to re-encode foreign bytes exactly; V1
+ * unless the topic needs V2). Host-length sysFlag bits are set from the hosts' address lengths.
+ * Topic and properties may come pre-encoded, to avoid re-encoding strings per message.
+ */
+export type RecordInput = Omit<MessageRecord, 'totalSize' | 'magic' | 'bodyCrc' | 'body' | 'topic' | 'properties'> & {
   body: Uint8Array;
   topic: string | Uint8Array;
   properties: string | Uint8Array;
-  /** Keep a stored CRC as it was (byte-exact re-encoding); computed from the body when absent. */
   bodyCrc?: number;
-  /** V1 unless the topic needs V2 (longer than 127 bytes). */
   magic?: number;
-}
+};
 
 export class RecordFormatError extends Error {
   override readonly name = 'RecordFormatError';

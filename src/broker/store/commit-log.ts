@@ -1,0 +1,471 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { END_OF_SEGMENT_MIN_BLANK } from '../../protocol/message/constants.js';
+import { writeBlankRecord } from '../../protocol/message/record.js';
+import type { Logger } from '../../util/log.js';
+import { close, fdatasync, fsyncDir, ftruncate, offsetFileName, open, readAt, writev } from './files.js';
+import { OffsetWaiters } from './offset-waiters.js';
+
+/**
+ * The commit log: fixed-size segment files named by their start offset, written append-only.
+ *
+ * Hot path: a put reserves its bytes synchronously in an in-memory block (records are encoded
+ * straight into it, offsets assigned on the spot — JS's single thread is the append lock); a writer
+ * then hands every pending byte of a segment to the kernel in one writev, and flushes are
+ * fdatasyncs shared by everything written before them (group commit). Written blocks stay in memory
+ * (up to memoryCacheBytes) so recent reads need no syscall; older reads pread the segment.
+ */
+export interface CommitLogOptions {
+  dir: string;
+  segmentSize: number;
+  preallocate: boolean;
+  memoryCacheBytes: number;
+  writeBlockBytes: number;
+  logger: Logger;
+  /** Replaces fdatasync of segment files — only for tests that need a slow or failing disk. */
+  fdatasync?: (fd: number) => Promise<void>;
+}
+
+interface Block {
+  /** Commit-log offset of buf[0]. */
+  start: number;
+  buf: Buffer;
+  /** Bytes of buf filled with records. */
+  used: number;
+  /** Bytes of buf already written to the segment file. */
+  written: number;
+  /** Set when the block ends its segment with a blank record: the offset after it is the next segment's start. */
+  sealedEnd?: number;
+  /** The pooled allocation buf is a view of (returned to the pool on eviction). */
+  pooled?: Buffer;
+}
+
+interface Segment {
+  start: number;
+  path: string;
+  fd: number;
+}
+
+interface Preallocation {
+  start: number;
+  fd: number;
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+export class CommitLog {
+  readonly segmentSize: number;
+  private readonly segments: Segment[] = [];
+  private readonly blocks: Block[] = [];
+  private readonly dirty = new Set<Segment>();
+  /** Recycled write blocks: fresh 4 MiB allocations cost page faults and GC on every block. */
+  private readonly freeBlocks: Buffer[] = [];
+  private prealloc: Preallocation | undefined;
+  private writing = false;
+  private writeScheduled = false;
+  private flushing = false;
+  private failure: Error | undefined;
+  private readonly writtenWaiters = new OffsetWaiters();
+  private readonly flushWaiters = new OffsetWaiters();
+  private closed = false;
+
+  /** First byte still stored (start of the oldest segment). */
+  minOffset = 0;
+  /** Where the next record goes. */
+  maxOffset = 0;
+  /** Bytes below this are in the kernel (survive a process crash). */
+  writtenOffset = 0;
+  /** Bytes below this were fdatasync'ed (survive a machine crash). */
+  flushedOffset = 0;
+  /** Counters for runtime info and tests. */
+  readonly stats = { writes: 0, fsyncs: 0 };
+  /** Called after each write with the new writtenOffset (dispatch visibility, replication). */
+  onWritten: (writtenOffset: number) => void = () => {};
+
+  private constructor(private readonly opts: CommitLogOptions) {
+    this.segmentSize = opts.segmentSize;
+  }
+
+  /**
+   * Opens the segments under dir with the log ending at `end` (found by recovery): bytes past it
+   * are zeroed and later segment files removed, so stale bytes can never be read back as records.
+   */
+  static async open(opts: CommitLogOptions, segmentStarts: readonly number[], end: number, zeroTail: boolean): Promise<CommitLog> {
+    const log = new CommitLog(opts);
+    await fsp.mkdir(opts.dir, { recursive: true });
+    const endSegment = log.segmentStartOf(end);
+    for (const start of segmentStarts) {
+      const file = path.join(opts.dir, offsetFileName(start));
+      if (start > endSegment) {
+        await fsp.rm(file, { force: true });
+        continue;
+      }
+      const fd = await open(file, fs.constants.O_RDWR);
+      const seg = { start, path: file, fd };
+      if (start === endSegment && zeroTail) {
+        // zero everything after the end: truncate, then extend back to the fixed size (sparse)
+        await ftruncate(fd, end - start);
+        await ftruncate(fd, opts.segmentSize);
+        await fdatasync(fd);
+      } else if ((await fsp.stat(file)).size !== opts.segmentSize) {
+        await ftruncate(fd, opts.segmentSize);
+      }
+      log.segments.push(seg);
+    }
+    if (log.segments.length > 0) await fsyncDir(opts.dir);
+    log.minOffset = log.segments[0]?.start ?? endSegment;
+    log.maxOffset = log.writtenOffset = log.flushedOffset = end;
+    return log;
+  }
+
+  segmentStartOf(offset: number): number {
+    return offset - (offset % this.segmentSize);
+  }
+
+  /** False once a write failed; the store then refuses puts until restarted (recovery repairs the tail). */
+  get writable(): boolean {
+    return this.failure === undefined && !this.closed;
+  }
+
+  get writeError(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Largest record a segment can take (a record always leaves room for the blank record after it). */
+  get maxRecordSize(): number {
+    return this.segmentSize - END_OF_SEGMENT_MIN_BLANK;
+  }
+
+  /**
+   * Reserves `size` bytes for one record and lets `fill` write it at (buf, at) for commit-log offset
+   * `physicalOffset`. Rolls to the next segment (writing the blank end record) when it does not fit.
+   * Synchronous: offsets are assigned in call order.
+   */
+  append(size: number, fill: (buf: Buffer, at: number, physicalOffset: number) => void): number {
+    if (size > this.maxRecordSize) throw new RangeError(`record of ${size} bytes exceeds the segment size`);
+    const segEnd = this.segmentStartOf(this.maxOffset) + this.segmentSize;
+    if (this.maxOffset + size + END_OF_SEGMENT_MIN_BLANK > segEnd) this.appendBlank();
+    const block = this.blockWithRoom(size);
+    const phys = this.maxOffset;
+    fill(block.buf, block.used, phys);
+    block.used += size;
+    this.maxOffset += size;
+    this.scheduleWrite();
+    return phys;
+  }
+
+  /** Ends the current segment with a blank record; the log continues at the next segment's start. */
+  appendBlank(): void {
+    const segStart = this.segmentStartOf(this.maxOffset);
+    const remaining = segStart + this.segmentSize - this.maxOffset;
+    const block = this.blockWithRoom(END_OF_SEGMENT_MIN_BLANK);
+    writeBlankRecord(block.buf, block.used, remaining);
+    block.used += END_OF_SEGMENT_MIN_BLANK;
+    block.sealedEnd = segStart + this.segmentSize;
+    this.maxOffset = block.sealedEnd;
+    this.scheduleWrite();
+  }
+
+  private blockWithRoom(size: number): Block {
+    const last = this.blocks[this.blocks.length - 1];
+    if (last && last.sealedEnd === undefined && last.start + last.used === this.maxOffset && last.buf.length - last.used >= size) return last;
+    const segEnd = this.segmentStartOf(this.maxOffset) + this.segmentSize;
+    const cap = Math.min(Math.max(this.opts.writeBlockBytes, size), segEnd - this.maxOffset);
+    let block: Block;
+    if (cap <= this.opts.writeBlockBytes) {
+      const pooled = this.freeBlocks.pop() ?? Buffer.allocUnsafe(this.opts.writeBlockBytes);
+      block = { start: this.maxOffset, buf: pooled.subarray(0, cap), used: 0, written: 0, pooled };
+    } else {
+      block = { start: this.maxOffset, buf: Buffer.allocUnsafe(cap), used: 0, written: 0 };
+    }
+    this.blocks.push(block);
+    return block;
+  }
+
+  /** Resolves true once every byte below `offset` is in the kernel (false if the log failed or closed). */
+  waitWritten(offset: number): Promise<boolean> {
+    if (this.writtenOffset >= offset) return Promise.resolve(true);
+    if (this.failure) return Promise.resolve(false);
+    return this.writtenWaiters.wait(offset);
+  }
+
+  /**
+   * Resolves true once every byte below `offset` was fdatasync'ed, false after timeoutMs.
+   * All callers waiting at a given moment share the next fdatasync.
+   */
+  waitFlushed(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.flushedOffset >= offset) return Promise.resolve(true);
+    if (this.failure) return Promise.resolve(false);
+    const p = this.flushWaiters.wait(offset, timeoutMs);
+    void this.runFlusher();
+    return p;
+  }
+
+  private scheduleWrite(): void {
+    if (this.writing || this.writeScheduled) return;
+    this.writeScheduled = true;
+    // setImmediate: every put of this event-loop turn (all frames read from all sockets) joins one writev
+    setImmediate(() => {
+      this.writeScheduled = false;
+      void this.runWriter();
+    });
+  }
+
+  private async runWriter(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.writtenOffset < this.maxOffset && !this.failure && !this.closed) await this.writeOnce();
+    } catch (e) {
+      this.fail(e as Error);
+    } finally {
+      this.writing = false;
+    }
+    if (this.writtenOffset < this.maxOffset && !this.failure && !this.closed) this.scheduleWrite();
+  }
+
+  /** One writev of every pending byte of the first segment with pending bytes. */
+  private async writeOnce(): Promise<void> {
+    let i = 0;
+    while (i < this.blocks.length && this.blocks[i]!.written === this.blocks[i]!.used) i++;
+    const first = this.blocks[i];
+    if (!first) return;
+    const segStart = this.segmentStartOf(first.start);
+    const iov: Buffer[] = [];
+    const marks: [Block, number][] = [];
+    let end = first.start + first.written;
+    const position = end - segStart;
+    let newWritten = end;
+    for (; i < this.blocks.length; i++) {
+      const b = this.blocks[i]!;
+      if (this.segmentStartOf(b.start) !== segStart || b.start + b.written !== end) break;
+      const upto = b.used;
+      if (upto > b.written) iov.push(b.buf.subarray(b.written, upto));
+      marks.push([b, upto]);
+      end = b.start + upto;
+      newWritten = b.sealedEnd !== undefined && upto === b.used ? b.sealedEnd : end;
+      if (b.sealedEnd !== undefined) break;
+    }
+    const seg = await this.segmentFor(segStart);
+    let total = iov.reduce((n, b) => n + b.length, 0);
+    let at = position;
+    let parts = iov;
+    while (total > 0) {
+      const n = await writev(seg.fd, parts, at);
+      total -= n;
+      at += n;
+      if (total > 0) parts = skipBytes(parts, n);
+    }
+    for (const [b, upto] of marks) b.written = upto;
+    this.stats.writes++;
+    this.dirty.add(seg);
+    this.writtenOffset = newWritten;
+    this.evictWrittenBlocks();
+    this.writtenWaiters.advance(this.writtenOffset);
+    this.onWritten(this.writtenOffset);
+    if (this.flushWaiters.size > 0) void this.runFlusher();
+    this.maybePreallocateNext(seg.start);
+  }
+
+  private evictWrittenBlocks(): void {
+    let cached = 0;
+    for (const b of this.blocks) if (b.written === b.used) cached += b.buf.length;
+    while (cached > this.opts.memoryCacheBytes && this.blocks.length > 1) {
+      const b = this.blocks[0]!;
+      if (b.written !== b.used) break;
+      this.blocks.shift();
+      cached -= b.buf.length;
+      if (b.pooled && this.freeBlocks.length < 4) this.freeBlocks.push(b.pooled);
+    }
+  }
+
+  /** fdatasync everything written so far. Returns the offset now known durable. */
+  async flush(): Promise<number> {
+    const target = this.writtenOffset;
+    const segs = [...this.dirty];
+    this.dirty.clear();
+    try {
+      const sync = this.opts.fdatasync ?? fdatasync;
+      await Promise.all(segs.map((s) => sync(s.fd)));
+      this.stats.fsyncs += segs.length;
+    } catch (e) {
+      this.fail(e as Error);
+      throw e;
+    }
+    if (target > this.flushedOffset) this.flushedOffset = target;
+    this.flushWaiters.advance(this.flushedOffset);
+    return this.flushedOffset;
+  }
+
+  private async runFlusher(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.flushWaiters.size > 0 && !this.failure && this.writtenOffset > this.flushedOffset) await this.flush();
+    } catch {
+      // fail() already recorded it and released the waiters
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.opts.logger.error('commit log write failed; refusing further puts until restart', { error: e });
+    this.writtenWaiters.failAll();
+    this.flushWaiters.failAll();
+  }
+
+  private async segmentFor(start: number): Promise<Segment> {
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.start === start) return last;
+    const existing = this.segments.find((s) => s.start === start);
+    if (existing) return existing;
+    let fd: number;
+    const file = path.join(this.opts.dir, offsetFileName(start));
+    if (this.prealloc && this.prealloc.start === start) {
+      this.prealloc.cancelled = true;
+      await this.prealloc.done;
+      fd = this.prealloc.fd;
+      this.prealloc = undefined;
+    } else {
+      fd = await open(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640);
+      await ftruncate(fd, this.segmentSize);
+      await fsyncDir(this.opts.dir);
+    }
+    const seg = { start, path: file, fd };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /** Zero-fills the next segment in the background once the current one is half full. */
+  private maybePreallocateNext(currentStart: number): void {
+    if (!this.opts.preallocate || this.prealloc || this.closed) return;
+    if (this.writtenOffset - currentStart < this.segmentSize / 2) return;
+    const start = currentStart + this.segmentSize;
+    if (this.segments.some((s) => s.start === start)) return;
+    const file = path.join(this.opts.dir, offsetFileName(start));
+    const p: Preallocation = { start, fd: -1, cancelled: false, done: Promise.resolve() };
+    this.prealloc = p;
+    p.done = (async () => {
+      try {
+        p.fd = await open(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640);
+        await ftruncate(p.fd, this.segmentSize);
+        await fsyncDir(this.opts.dir);
+        const zeros = Buffer.alloc(Math.min(1 << 20, this.segmentSize));
+        for (let pos = 0; pos < this.segmentSize && !p.cancelled && !this.closed; pos += zeros.length) {
+          await writev(p.fd, [zeros.subarray(0, Math.min(zeros.length, this.segmentSize - pos))], pos);
+        }
+        if (!p.cancelled) await fdatasync(p.fd);
+      } catch (e) {
+        this.opts.logger.warn('segment preallocation failed; the segment will be created on demand', { file, error: e as Error });
+      }
+    })();
+  }
+
+  /**
+   * The bytes of one record (or any range inside one segment), from memory when cached. Always a
+   * copy the caller owns (block memory is recycled, so views into it would change under a slow reader).
+   */
+  async read(offset: number, size: number): Promise<Buffer | undefined> {
+    if (offset < this.minOffset || offset + size > this.maxOffset) return undefined;
+    const b = this.findBlock(offset);
+    if (b && offset + size <= b.start + b.used) return Buffer.from(b.buf.subarray(offset - b.start, offset - b.start + size));
+    const seg = this.segmentAt(offset);
+    if (!seg || offset + size > seg.start + this.segmentSize) return undefined;
+    const buf = await readAt(seg.fd, size, offset - seg.start);
+    return buf.length === size ? buf : undefined;
+  }
+
+  /**
+   * Raw bytes from `offset` for replication: up to maxBytes, never past what is written nor past
+   * the end of offset's segment (the blank tail included, zeros as on disk).
+   */
+  async readRaw(offset: number, maxBytes: number): Promise<Buffer> {
+    if (offset < this.minOffset) throw new RangeError(`offset ${offset} is below the commit log's minimum ${this.minOffset}`);
+    const segStart = this.segmentStartOf(offset);
+    const end = Math.min(offset + maxBytes, this.writtenOffset, segStart + this.segmentSize);
+    if (end <= offset) return Buffer.alloc(0);
+    const seg = this.segmentAt(offset);
+    if (!seg) return Buffer.alloc(0);
+    return readAt(seg.fd, end - offset, offset - segStart);
+  }
+
+  private findBlock(offset: number): Block | undefined {
+    let lo = 0;
+    let hi = this.blocks.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const b = this.blocks[mid]!;
+      if (offset < b.start) hi = mid - 1;
+      else if (offset >= b.start + b.used) lo = mid + 1;
+      else return b;
+    }
+    return undefined;
+  }
+
+  private segmentAt(offset: number): Segment | undefined {
+    const start = this.segmentStartOf(offset);
+    for (let i = this.segments.length - 1; i >= 0; i--) if (this.segments[i]!.start === start) return this.segments[i];
+    return undefined;
+  }
+
+  /** Segments, oldest first, with their files' last modification time (retention). */
+  async segmentInfo(): Promise<{ start: number; path: string; mtimeMs: number; current: boolean }[]> {
+    const cur = this.segmentStartOf(this.maxOffset);
+    return Promise.all(
+      this.segments.map(async (s) => ({ start: s.start, path: s.path, mtimeMs: (await fsp.stat(s.path)).mtimeMs, current: s.start >= cur })),
+    );
+  }
+
+  /** Deletes the oldest segment unless it is the one being written. Returns false when nothing could go. */
+  async deleteOldestSegment(): Promise<boolean> {
+    const seg = this.segments[0];
+    if (!seg || this.segments.length === 1 || seg.start >= this.segmentStartOf(this.maxOffset) || seg.start >= this.segmentStartOf(this.writtenOffset)) return false;
+    this.segments.shift();
+    this.minOffset = this.segments[0]!.start;
+    this.dirty.delete(seg);
+    while (this.blocks.length > 1 && this.blocks[0]!.start < this.minOffset && this.blocks[0]!.written === this.blocks[0]!.used) this.blocks.shift();
+    await close(seg.fd);
+    await fsp.rm(seg.path, { force: true });
+    this.opts.logger.info('deleted commit-log segment', { file: seg.path });
+    return true;
+  }
+
+  /** Writes what is pending, flushes, closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (!this.failure && (this.writing || this.writtenOffset < this.maxOffset)) {
+      if (!this.writing) await this.runWriter();
+      else await new Promise((r) => setImmediate(r));
+    }
+    if (!this.failure) await this.flush().catch(() => {});
+    this.closed = true;
+    if (this.prealloc) {
+      this.prealloc.cancelled = true;
+      await this.prealloc.done;
+      if (this.prealloc.fd >= 0) await close(this.prealloc.fd);
+      this.prealloc = undefined;
+    }
+    this.writtenWaiters.failAll();
+    this.flushWaiters.failAll();
+    for (const s of this.segments) await close(s.fd);
+    this.segments.length = 0;
+    this.blocks.length = 0;
+  }
+}
+
+function skipBytes(parts: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const p of parts) {
+    if (n >= p.length) {
+      n -= p.length;
+      continue;
+    }
+    out.push(n > 0 ? p.subarray(n) : p);
+    n = 0;
+  }
+  return out;
+}

@@ -1,0 +1,291 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
+import { close, fdatasync, fsyncDir, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
+
+/** One consume-queue unit: commit-log offset (8), record size (4), tags code (8). */
+export const CQ_UNIT_SIZE = 20;
+/** Filler unit padding a queue that starts past 0 (RocketMQ: offset 0, size Integer.MAX_VALUE). */
+const FILLER_SIZE = 0x7fffffff;
+
+export interface CqEntry {
+  physicalOffset: number;
+  size: number;
+  tagsCode: number;
+}
+
+interface CqFile {
+  /** Logical offset of the file's first unit. */
+  start: number;
+  path: string;
+  fd: number | undefined;
+  /** Units known to be in the file (written). */
+  units: number;
+  /** In-memory copy while the file is the tail or still has unwritten units. */
+  mirror: Buffer | undefined;
+  /** Units in the mirror (≥ units). */
+  mirrorUnits: number;
+}
+
+/**
+ * The consume queue of one topic/queueId: fixed 20-byte units in files of `unitsPerFile` units,
+ * named by their starting byte offset (logical offset × 20), as RocketMQ lays them out.
+ * Appends go to an in-memory mirror of the tail file; `flush` writes and fsyncs them. Nothing here
+ * needs to be durable on its own: recovery rebuilds entries past the checkpoint from the commit log.
+ */
+export class ConsumeQueue {
+  private readonly files: CqFile[] = [];
+  /** Next logical offset (entries dispatched so far). */
+  maxOffset = 0;
+  /** First logical offset still readable. */
+  minOffset = 0;
+  /** Entries below this are visible to readers (their records are written). */
+  visibleMax = 0;
+
+  private constructor(
+    readonly topic: string,
+    readonly queueId: number,
+    readonly dir: string,
+    private readonly unitsPerFile: number,
+  ) {}
+
+  private get fileBytes(): number {
+    return this.unitsPerFile * CQ_UNIT_SIZE;
+  }
+
+  static create(topic: string, queueId: number, dir: string, unitsPerFile: number): ConsumeQueue {
+    return new ConsumeQueue(topic, queueId, dir, unitsPerFile);
+  }
+
+  /** Loads a queue's files; a partial unit at the tail (torn write) is dropped. */
+  static async load(topic: string, queueId: number, dir: string, unitsPerFile: number): Promise<ConsumeQueue> {
+    const q = new ConsumeQueue(topic, queueId, dir, unitsPerFile);
+    const listed = await listOffsetFiles(dir);
+    for (const f of listed) {
+      if (f.start % (unitsPerFile * CQ_UNIT_SIZE) !== 0) throw new Error(`consume-queue file ${f.path} does not start at a file boundary`);
+      const size = (await fsp.stat(f.path)).size;
+      q.files.push({ start: f.start / CQ_UNIT_SIZE, path: f.path, fd: undefined, units: Math.min(unitsPerFile, Math.floor(size / CQ_UNIT_SIZE)), mirror: undefined, mirrorUnits: 0 });
+    }
+    // files must be contiguous; anything after a gap is unusable
+    for (let i = 1; i < q.files.length; i++) {
+      const prev = q.files[i - 1]!;
+      if (q.files[i]!.start !== prev.start + unitsPerFile || prev.units !== unitsPerFile) {
+        for (const f of q.files.splice(i)) await fsp.rm(f.path, { force: true });
+        break;
+      }
+    }
+    const tail = q.files[q.files.length - 1];
+    if (tail) {
+      const fd = await open(tail.path, fs.constants.O_RDWR);
+      tail.fd = fd;
+      const data = await readAt(fd, tail.units * CQ_UNIT_SIZE, 0);
+      tail.mirror = Buffer.alloc(Math.max(data.length, 4096));
+      data.copy(tail.mirror);
+      tail.mirrorUnits = tail.units;
+      q.maxOffset = tail.start + tail.units;
+    }
+    const head = q.files[0];
+    if (head) q.minOffset = head.start;
+    q.visibleMax = q.maxOffset;
+    await q.skipFillers();
+    return q;
+  }
+
+  /** Moves minOffset past filler units (a queue that started past 0). */
+  private async skipFillers(): Promise<void> {
+    while (this.minOffset < this.maxOffset) {
+      const e = await this.entry(this.minOffset);
+      if (!e || e.size !== FILLER_SIZE) break;
+      this.minOffset++;
+    }
+  }
+
+  get isEmpty(): boolean {
+    return this.maxOffset === 0 && this.files.length === 0;
+  }
+
+  /** Appends the entry for logical offset `queueOffset` (must be maxOffset, or the first entry of an empty queue). */
+  append(queueOffset: number, physicalOffset: number, size: number, tagsCode: number): void {
+    if (this.files.length === 0) {
+      // a queue whose first entry is past 0 (its earlier entries are gone): start at that file, fill before it
+      const fileStart = queueOffset - (queueOffset % this.unitsPerFile);
+      this.newTail(fileStart);
+      this.maxOffset = this.minOffset = this.visibleMax = fileStart;
+      while (this.maxOffset < queueOffset) this.put(0, FILLER_SIZE, 0);
+      this.minOffset = this.visibleMax = queueOffset;
+    } else if (queueOffset !== this.maxOffset) {
+      throw new Error(`consume queue ${this.topic}/${this.queueId}: entry for offset ${queueOffset} but the queue ends at ${this.maxOffset}`);
+    }
+    this.put(physicalOffset, size, tagsCode);
+  }
+
+  private put(physicalOffset: number, size: number, tagsCode: number): void {
+    let tail = this.files[this.files.length - 1]!;
+    if (tail.mirrorUnits === this.unitsPerFile) tail = this.newTail(tail.start + this.unitsPerFile);
+    const at = tail.mirrorUnits * CQ_UNIT_SIZE;
+    if (at + CQ_UNIT_SIZE > tail.mirror!.length) {
+      const grown = Buffer.alloc(Math.min(this.fileBytes, Math.max(tail.mirror!.length * 2, at + CQ_UNIT_SIZE)));
+      tail.mirror!.copy(grown, 0, 0, at);
+      tail.mirror = grown;
+    }
+    const m = tail.mirror!;
+    writeInt64(m, physicalOffset, at);
+    m.writeInt32BE(size, at + 8);
+    writeInt64(m, tagsCode, at + 12);
+    tail.mirrorUnits++;
+    this.maxOffset++;
+  }
+
+  private newTail(start: number): CqFile {
+    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(4096), mirrorUnits: 0 };
+    this.files.push(f);
+    return f;
+  }
+
+  private fileOf(offset: number): CqFile | undefined {
+    for (let i = this.files.length - 1; i >= 0; i--) {
+      const f = this.files[i]!;
+      if (offset >= f.start) return offset < f.start + this.unitsPerFile ? f : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Raw units from `offset`, at most `max`, all from one file (the caller loops). Only dispatched
+   * entries (below maxOffset) — callers limit to visibleMax themselves.
+   */
+  async units(offset: number, max: number): Promise<Buffer> {
+    const f = this.fileOf(offset);
+    if (!f || offset >= this.maxOffset) return Buffer.alloc(0);
+    const inFile = offset - f.start;
+    const count = Math.min(max, f.start + Math.max(f.mirrorUnits, f.units) - offset);
+    if (count <= 0) return Buffer.alloc(0);
+    if (f.mirror && inFile + count <= f.mirrorUnits) return f.mirror.subarray(inFile * CQ_UNIT_SIZE, (inFile + count) * CQ_UNIT_SIZE);
+    f.fd ??= await open(f.path, fs.constants.O_RDWR);
+    const buf = await readAt(f.fd, count * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE);
+    return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
+  }
+
+  async entry(offset: number): Promise<CqEntry | undefined> {
+    const u = await this.units(offset, 1);
+    return u.length < CQ_UNIT_SIZE ? undefined : unitAt(u, 0);
+  }
+
+  /** Writes unwritten units and fsyncs the files touched; returns whether anything was written. */
+  async flush(): Promise<boolean> {
+    let any = false;
+    for (const f of this.files) {
+      if (!f.mirror || f.mirrorUnits === f.units) continue;
+      const created = f.fd === undefined && !fs.existsSync(f.path);
+      if (created) await fsp.mkdir(this.dir, { recursive: true });
+      f.fd ??= await open(f.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640);
+      const upto = f.mirrorUnits;
+      await writeFully(f.fd, f.mirror.subarray(f.units * CQ_UNIT_SIZE, upto * CQ_UNIT_SIZE), f.units * CQ_UNIT_SIZE);
+      await fdatasync(f.fd);
+      if (created) await fsyncDir(this.dir);
+      f.units = upto;
+      any = true;
+      // a full, fully written file no longer needs its mirror
+      if (f !== this.files[this.files.length - 1] && f.units === this.unitsPerFile) f.mirror = undefined;
+    }
+    return any;
+  }
+
+  /** Recovery: drops entries whose record starts at or after `physicalOffset`. */
+  async truncateFromPhysical(physicalOffset: number): Promise<void> {
+    // entries are in commit-log order: binary search the first entry to drop
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const e = await this.entry(mid);
+      if (!e || e.physicalOffset >= physicalOffset) hi = mid;
+      else lo = mid + 1;
+    }
+    await this.truncateTo(lo);
+  }
+
+  /** Drops entries at and after logical offset `offset`. */
+  async truncateTo(offset: number): Promise<void> {
+    if (offset >= this.maxOffset) return;
+    while (this.files.length > 0 && this.files[this.files.length - 1]!.start >= offset && this.files[this.files.length - 1]!.start > (this.files[0]?.start ?? 0)) {
+      const f = this.files.pop()!;
+      if (f.fd !== undefined) await close(f.fd);
+      await fsp.rm(f.path, { force: true });
+    }
+    const tail = this.files[this.files.length - 1];
+    if (tail) {
+      const keep = Math.max(0, offset - tail.start);
+      if (!tail.mirror) {
+        tail.fd ??= await open(tail.path, fs.constants.O_RDWR);
+        const data = await readAt(tail.fd, tail.units * CQ_UNIT_SIZE, 0);
+        tail.mirror = Buffer.alloc(Math.max(4096, data.length));
+        data.copy(tail.mirror);
+        tail.mirrorUnits = tail.units;
+      }
+      tail.mirrorUnits = Math.min(tail.mirrorUnits, keep);
+      if (tail.units > keep) {
+        tail.units = keep;
+        if (tail.fd !== undefined || fs.existsSync(tail.path)) {
+          tail.fd ??= await open(tail.path, fs.constants.O_RDWR);
+          await fsp.truncate(tail.path, keep * CQ_UNIT_SIZE);
+          await fdatasync(tail.fd);
+        }
+      }
+      this.maxOffset = tail.start + tail.mirrorUnits;
+    }
+    if (this.minOffset > this.maxOffset) this.minOffset = this.maxOffset;
+    this.visibleMax = Math.min(this.visibleMax, this.maxOffset);
+  }
+
+  /**
+   * Retention: deletes whole files whose entries all point below `minPhysical`, then moves
+   * minOffset to the first entry still pointing at stored data.
+   */
+  async deleteBelowPhysical(minPhysical: number): Promise<void> {
+    while (this.files.length > 1) {
+      const f = this.files[0]!;
+      const last = await this.entry(f.start + this.unitsPerFile - 1);
+      if (!last || last.physicalOffset + last.size > minPhysical) break;
+      this.files.shift();
+      if (f.fd !== undefined) await close(f.fd);
+      await fsp.rm(f.path, { force: true });
+    }
+    if (this.files[0] && this.minOffset < this.files[0].start) this.minOffset = this.files[0].start;
+    let lo = this.minOffset;
+    let hi = this.maxOffset;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const e = await this.entry(mid);
+      if (e && e.size !== FILLER_SIZE && e.physicalOffset >= minPhysical) hi = mid;
+      else lo = mid + 1;
+    }
+    this.minOffset = lo;
+  }
+
+  /** Deletes every file of the queue (topic deletion). */
+  async destroy(): Promise<void> {
+    for (const f of this.files.splice(0)) {
+      if (f.fd !== undefined) await close(f.fd);
+    }
+    await fsp.rm(this.dir, { recursive: true, force: true });
+    this.maxOffset = this.minOffset = this.visibleMax = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.files) {
+      if (f.fd !== undefined) await close(f.fd);
+      f.fd = undefined;
+    }
+  }
+}
+
+export function unitAt(buf: Buffer, index: number): CqEntry {
+  const at = index * CQ_UNIT_SIZE;
+  return { physicalOffset: readInt64(buf, at), size: buf.readInt32BE(at + 8), tagsCode: readInt64(buf, at + 12) };
+}
+
+export function isFiller(e: CqEntry): boolean {
+  return e.size === FILLER_SIZE;
+}

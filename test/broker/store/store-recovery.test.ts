@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeRecord, encodeRecord, hostAddress } from '../../../src/protocol/message/index.js';
+import { MessageStore, StoreCorruptionError } from '../../../src/broker/store/index.js';
+import { tmpDir } from '../../support/tmp.js';
+import { SMALL_STORE, message, openStore } from '../../support/store.js';
+
+const segment0 = (dir: string) => path.join(dir, 'commitlog', '00000000000000000000');
+
+/** Fills a store, closes it cleanly, and returns what it stored. */
+async function filled(dir: string, n: number, over = {}): Promise<{ maxPhys: number; ends: number[] }> {
+  const s = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, ...over });
+  const ends: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await s.put(message('Rec', 0, `body-${i}`, { KEYS: `k${i}` }));
+    ends.push(r.appended!.physicalOffset + r.appended!.wroteBytes);
+  }
+  const maxPhys = s.maxPhysOffset;
+  await s.close();
+  return { maxPhys, ends };
+}
+
+/** What a crash leaves behind: the abort marker of a store that did not close. */
+const markCrashed = (dir: string) => fs.writeFileSync(path.join(dir, 'abort'), '1\n');
+
+async function bodies(store: MessageStore, topic = 'Rec', queueId = 0): Promise<string[]> {
+  const got = await store.getMessage(topic, queueId, store.getMinOffsetInQueue(topic, queueId), 100_000, 1 << 30);
+  return got.records.map((b) => decodeRecord(b).body.toString());
+}
+
+describe('recovery after a crash', () => {
+  it('truncates a torn record at the tail and keeps everything before it', async () => {
+    const dir = tmpDir();
+    const { maxPhys } = await filled(dir, 20);
+    // a write cut short: the first 60 bytes of a record that belonged at maxPhys
+    const torn = encodeRecord({
+      queueId: 0, flag: 0, queueOffset: 20, physicalOffset: maxPhys, sysFlag: 0, bornTimestamp: 1, bornHost: hostAddress('127.0.0.1', 1),
+      storeTimestamp: 2, storeHost: hostAddress('127.0.0.1', 2), reconsumeTimes: 0, preparedTransactionOffset: 0, body: Buffer.alloc(500, 1), topic: 'Rec', properties: '',
+    }).subarray(0, 60);
+    const fd = fs.openSync(segment0(dir), 'r+');
+    fs.writeSync(fd, torn, 0, torn.length, maxPhys);
+    fs.closeSync(fd);
+    markCrashed(dir);
+
+    const store = await openStore(dir);
+    expect(store.maxPhysOffset).toBe(maxPhys);
+    expect(await bodies(store)).toEqual(Array.from({ length: 20 }, (_, i) => `body-${i}`));
+    const r = await store.put(message('Rec', 0, 'after crash'));
+    expect(r.appended).toMatchObject({ physicalOffset: maxPhys, queueOffset: 20 });
+    // the torn bytes were zeroed, not left to be misread later
+    await store.close();
+    const again = await openStore(dir);
+    expect((await bodies(again)).at(-1)).toBe('after crash');
+  });
+
+  it('drops consume-queue entries that point past the recovered end of the log', async () => {
+    const dir = tmpDir();
+    const { ends } = await filled(dir, 20);
+    // the last two records never reached the disk (zeros), and no checkpoint covers them
+    const fd = fs.openSync(segment0(dir), 'r+');
+    fs.writeSync(fd, Buffer.alloc(ends[19]! - ends[17]!), 0, ends[19]! - ends[17]!, ends[17]!);
+    fs.closeSync(fd);
+    fs.rmSync(path.join(dir, 'checkpoint'));
+    markCrashed(dir);
+
+    const store = await openStore(dir);
+    expect(store.maxPhysOffset).toBe(ends[17]);
+    expect(store.getMaxOffsetInQueue('Rec', 0)).toBe(18);
+    expect((await store.put(message('Rec', 0, 'next'))).appended!.queueOffset).toBe(18);
+    expect(await store.queryMessage('Rec', 'k19', 5)).toEqual([]); // index entries went too
+    expect((await store.queryMessage('Rec', 'k3', 5)).length).toBe(1);
+  });
+
+  it('refuses to open on a flipped byte in fsync\'ed data, naming the file and position', async () => {
+    const dir = tmpDir();
+    const { ends } = await filled(dir, 30);
+    const victim = ends[9]!; // record 10 starts here
+    const fd = fs.openSync(segment0(dir), 'r+');
+    const b = Buffer.alloc(1);
+    const inBody = ends[10]! - 2 - 9 - 1 - 3 - 4; // a byte of "body-10" (it ends before topic 1+3 and properties 2+9)
+    fs.readSync(fd, b, 0, 1, inBody);
+    b[0]! ^= 0x40;
+    fs.writeSync(fd, b, 0, 1, inBody);
+    fs.closeSync(fd);
+
+    const err = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreCorruptionError);
+    expect((err as Error).message).toMatch(new RegExp(`00000000000000000000 at byte ${victim}: body CRC mismatch`));
+    expect((err as Error).message).toMatch(/was not opened/);
+    // nothing was changed and the lock was released: the same answer again, not "in use"
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE })).rejects.toThrow(StoreCorruptionError);
+    expect(fs.statSync(segment0(dir)).size).toBe(SMALL_STORE.mappedFileSizeCommitLog);
+  });
+
+  it('refuses a bad record past the checkpoint when valid records follow it (corruption, not a torn write)', async () => {
+    const dir = tmpDir();
+    const { ends } = await filled(dir, 30);
+    fs.rmSync(path.join(dir, 'checkpoint')); // nothing known durable: only the shape of the damage decides
+    markCrashed(dir);
+    const fd = fs.openSync(segment0(dir), 'r+');
+    fs.writeSync(fd, Buffer.from([0xff]), 0, 1, ends[20]! - 25);
+    fs.closeSync(fd);
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE })).rejects.toThrow(/valid records follow it/);
+  });
+
+  it('rebuilds a truncated consume queue from the commit log', async () => {
+    const dir = tmpDir();
+    await filled(dir, 30);
+    const cqFile = path.join(dir, 'consumequeue', 'Rec', '0', '00000000000000000000');
+    fs.truncateSync(cqFile, 10 * 20 + 7); // 10 whole units and a torn one
+    const store = await openStore(dir);
+    expect(store.getMaxOffsetInQueue('Rec', 0)).toBe(30);
+    expect(await bodies(store)).toEqual(Array.from({ length: 30 }, (_, i) => `body-${i}`));
+  });
+
+  it('rebuilds a lost key index from the commit log', async () => {
+    const dir = tmpDir();
+    await filled(dir, 30);
+    fs.rmSync(path.join(dir, 'index'), { recursive: true });
+    const store = await openStore(dir);
+    expect((await store.queryMessage('Rec', 'k7', 5)).map((b) => decodeRecord(b).body.toString())).toEqual(['body-7']);
+  });
+
+  it('refuses when a middle segment is missing', async () => {
+    const dir = tmpDir();
+    const s = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE });
+    for (let i = 0; i < 200; i++) await s.put(message('Big', 0, Buffer.alloc(1000)));
+    await s.close();
+    const segs = fs.readdirSync(path.join(dir, 'commitlog')).sort();
+    expect(segs.length).toBeGreaterThan(2);
+    fs.rmSync(path.join(dir, 'commitlog', segs[1]!));
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE })).rejects.toThrow(/segment missing before this one/);
+  });
+});
