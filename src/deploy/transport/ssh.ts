@@ -270,7 +270,7 @@ export class SshConnection {
       client.once('error', fail);
       client.connect(config);
     });
-    return new SshConnection(ep, label, client, opts.maxChannels ?? 8);
+    return new SshConnection(ep, label, client, opts.maxChannels ?? 6);
   }
 
   /** A TCP stream to host:port opened from this host (for jump hosts). */
@@ -297,45 +297,57 @@ export class SshConnection {
     const timeoutMs = opts.timeoutMs;
     const line = timeoutMs ? shJoin(['timeout', '--kill-after=2', `${Math.max(0.1, timeoutMs / 1000)}`, 'sh', '-c', command]) : command;
     const timedOut = () => new SshError(this.label, 'command-timeout', `command timed out after ${timeoutMs} ms: ${command.slice(0, 200)}`);
-    return this.channels.run(
-      () =>
-        new Promise<ExecResult>((resolve, reject) => {
-          this.client.exec(line, (err, stream) => {
-            if (err) return reject(new SshError(this.label, 'protocol', `cannot run a command: ${err.message}`, { cause: err }));
-            const out: Buffer[] = [];
-            const errOut: Buffer[] = [];
-            let code: number | undefined;
-            let signal: string | undefined;
-            let settled = false;
-            const timer = timeoutMs
-              ? setTimeout(() => {
-                  settled = true;
-                  stream.close();
-                  reject(timedOut());
-                }, timeoutMs + 5_000)
-              : undefined;
-            stream.on('data', (d: Buffer) => out.push(d));
-            stream.stderr.on('data', (d: Buffer) => errOut.push(d));
-            stream.on('exit', (c: number | null, sig?: string) => {
-              if (typeof c === 'number') code = c;
-              if (sig) signal = sig;
-            });
-            stream.on('close', () => {
-              clearTimeout(timer);
-              if (settled) return;
-              const stdout = Buffer.concat(out).toString('utf8');
-              const stderr = Buffer.concat(errOut).toString('utf8');
-              // timeout(1) exits 124 on its deadline, 137 if it had to SIGKILL
-              if (timeoutMs && (code === 124 || code === 137)) return reject(timedOut());
-              if (code === undefined && signal === undefined) {
-                return reject(new SshError(this.label, 'closed', `connection lost while running: ${command.slice(0, 200)}`, { cause: this.lastError }));
-              }
-              resolve({ code: code ?? 128, ...(signal ? { signal } : {}), stdout, stderr });
-            });
-            stream.end(opts.input ?? '');
-          });
-        }),
-    );
+    return this.channels.run(async () => {
+      // sshd refuses a session while it is still reaping a just-closed one (MaxSessions):
+      // a channel-open failure is retried briefly before it counts
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.execOnce(line, command, timeoutMs, timedOut, opts.input);
+        } catch (e) {
+          if (!(e instanceof ChannelOpenError) || attempt >= 6) throw e instanceof ChannelOpenError ? e.toSshError(this.label) : e;
+          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        }
+      }
+    });
+  }
+
+  private execOnce(line: string, command: string, timeoutMs: number | undefined, timedOut: () => SshError, input: string | Buffer | undefined): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(line, (err, stream) => {
+        if (err) return reject(/open failed|Channel open failure/i.test(err.message) ? new ChannelOpenError(err) : new SshError(this.label, 'protocol', `cannot run a command: ${err.message}`, { cause: err }));
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let code: number | undefined;
+        let signal: string | undefined;
+        let settled = false;
+        const timer = timeoutMs
+          ? setTimeout(() => {
+              settled = true;
+              stream.close();
+              reject(timedOut());
+            }, timeoutMs + 5_000)
+          : undefined;
+        stream.on('data', (d: Buffer) => out.push(d));
+        stream.stderr.on('data', (d: Buffer) => errOut.push(d));
+        stream.on('exit', (c: number | null, sig?: string) => {
+          if (typeof c === 'number') code = c;
+          if (sig) signal = sig;
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          if (settled) return;
+          const stdout = Buffer.concat(out).toString('utf8');
+          const stderr = Buffer.concat(errOut).toString('utf8');
+          // timeout(1) exits 124 on its deadline, 137 if it had to SIGKILL
+          if (timeoutMs && (code === 124 || code === 137)) return reject(timedOut());
+          if (code === undefined && signal === undefined) {
+            return reject(new SshError(this.label, 'closed', `connection lost while running: ${command.slice(0, 200)}`, { cause: this.lastError }));
+          }
+          resolve({ code: code ?? 128, ...(signal ? { signal } : {}), stdout, stderr });
+        });
+        stream.end(input ?? '');
+      });
+    });
   }
 
   private sftp(): Promise<SFTPWrapper> {
@@ -510,6 +522,15 @@ export class SshConnection {
 
   private assertOpen(): void {
     if (this.closed) throw new SshError(this.label, 'closed', 'connection is closed', { cause: this.lastError });
+  }
+}
+
+class ChannelOpenError extends Error {
+  constructor(readonly original: Error) {
+    super(original.message);
+  }
+  toSshError(label: string): SshError {
+    return new SshError(label, 'protocol', `cannot run a command: ${this.original.message}`, { cause: this.original });
   }
 }
 
