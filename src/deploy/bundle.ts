@@ -16,6 +16,7 @@ export const MIN_NODE_MAJOR = 20;
 /** Node's process.arch for `uname -m`. */
 export const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', ppc64le: 'ppc64', s390x: 's390x' };
 const RUNTIME_FILE = 'rmqd.js';
+const RELEASE_PACKAGE_JSON = '{"type":"module"}\n';
 
 export interface RuntimeRelease {
   /** First 12 hex digits of the sha256: the release directory name. */
@@ -52,8 +53,11 @@ export async function installRelease(t: Target, layout: HostLayout, rel: Runtime
   const dir = releaseDir(layout, rel.id);
   const file = path.posix.join(dir, RUNTIME_FILE);
   const st = await t.stat(file);
-  if (st?.type === 'file' && st.size === rel.bytes.length && (await sha256On(t, file)) === rel.sha256) return 'present';
+  const pkg = await t.readFile(path.posix.join(dir, 'package.json'));
+  if (st?.type === 'file' && st.size === rel.bytes.length && pkg?.toString() === RELEASE_PACKAGE_JSON && (await sha256On(t, file)) === rel.sha256) return 'present';
   await t.mkdirp(dir, { mode: 0o755 });
+  // the bundle is an ES module; this makes every Node >= 20 load it as one (not only those that detect it)
+  await t.writeFileAtomic(path.posix.join(dir, 'package.json'), RELEASE_PACKAGE_JSON, { mode: 0o644 });
   await t.writeFileAtomic(file, rel.bytes, { mode: 0o644 });
   const written = await sha256On(t, file);
   if (written !== rel.sha256) throw new RmqError(`${t.name}: ${file} has sha256 ${written ?? '(unreadable)'} after upload, expected ${rel.sha256}`);

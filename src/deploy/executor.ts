@@ -104,7 +104,7 @@ async function waitHealthy(node: ClusterNode, ctx: { target: Target; supervisor:
     }
     if (Date.now() >= deadline) {
       const tail = await ctx.supervisor.logs(node, 20).catch(() => '');
-      throw new DeployError(node.host, 'health', node.id, `${node.id} not healthy after ${Math.round(timeoutMs / 1000)} s: ${(last as Error)?.message ?? last}${tail.trim() ? `\nlast log lines of ${node.id}:\n${tail.trimEnd()}` : ''}`);
+      throw new DeployError(node.host, 'health', node.id, `${node.host}: ${node.id} not healthy after ${Math.round(timeoutMs / 1000)} s: ${(last as Error)?.message ?? last}${tail.trim() ? `\nlast log lines of ${node.id}:\n${tail.trimEnd()}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -5,6 +5,7 @@ import { TargetCommandError, type ExecOptions, type ExecResult, type Ownership, 
 
 export interface Primitives {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  stream(argv: readonly string[], write: (chunk: string) => void, signal: AbortSignal): Promise<void>;
   writeFileAtomic(p: string, data: Buffer, attrs: { mode: number; uid?: number; gid?: number }): Promise<void>;
   readFile(p: string): Promise<Buffer | undefined>;
   stat(p: string): Promise<RemoteStat | undefined>;
@@ -31,6 +32,10 @@ export abstract class BaseTarget implements Target {
 
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
     return this.io.exec(argv, opts);
+  }
+
+  stream(argv: readonly string[], write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
+    return this.io.stream(argv, write, signal);
   }
 
   async run(argv: readonly string[], opts?: ExecOptions): Promise<string> {

@@ -57,6 +57,18 @@ function execLocal(argv: readonly string[], opts: ExecOptions = {}): Promise<Exe
   });
 }
 
+function streamLocal(argv: readonly string[], write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...args] = argv;
+    if (!cmd) return reject(new Error('empty command'));
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
+    child.stdout.on('data', (d: Buffer) => write(d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => write(d.toString('utf8')));
+    child.once('error', (e) => (e.name === 'AbortError' ? resolve() : reject(e)));
+    child.once('close', () => resolve());
+  });
+}
+
 async function writeFileAtomic(p: string, data: Buffer, attrs: { mode: number; uid?: number; gid?: number }): Promise<void> {
   const tmp = path.join(path.dirname(p), `.${path.basename(p)}.rmqctl-${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, attrs.mode);
@@ -85,6 +97,7 @@ export class LocalTarget extends BaseTarget {
   constructor(name = 'local') {
     super(name, 'local', {
       exec: execLocal,
+      stream: streamLocal,
       writeFileAtomic,
       readFile: (p) => orUndefined(fs.readFile(p)),
       stat: async (p) => {

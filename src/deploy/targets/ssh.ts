@@ -9,6 +9,7 @@ export class SshTarget extends BaseTarget {
     const c = connection;
     super(name, 'ssh', {
       exec: (argv, opts) => c.exec(shJoin(argv), opts),
+      stream: (argv, write, signal) => c.stream(shJoin(argv), write, signal),
       writeFileAtomic: (p, data, attrs) => c.writeFileAtomic(p, data, attrs),
       readFile: (p) => c.readFile(p),
       stat: (p) => c.stat(p),

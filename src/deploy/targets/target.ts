@@ -44,6 +44,8 @@ export interface Target {
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
   /** Bytes free for non-root on the file system that holds path (or its nearest existing parent). */
   freeBytes(path: string): Promise<number>;
+  /** Runs argv, passing its output (stdout and stderr) to write as it comes, until it exits or signal aborts. */
+  stream(argv: readonly string[], write: (chunk: string) => void, signal: AbortSignal): Promise<void>;
   /** Releases the connection (SSH) — a no-op locally. */
   close(): Promise<void>;
 }

@@ -350,6 +350,29 @@ export class SshConnection {
     });
   }
 
+  /** Runs a command line, passing its output to write as it arrives, until it exits or signal aborts. */
+  async stream(command: string, write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
+    this.assertOpen();
+    await new Promise<void>((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new SshError(this.label, 'protocol', `cannot run a command: ${err.message}`, { cause: err }));
+        const stop = () => {
+          stream.signal('TERM');
+          stream.close();
+        };
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
+        stream.on('data', (d: Buffer) => write(d.toString('utf8')));
+        stream.stderr.on('data', (d: Buffer) => write(d.toString('utf8')));
+        stream.on('close', () => {
+          signal.removeEventListener('abort', stop);
+          resolve();
+        });
+        stream.end();
+      });
+    });
+  }
+
   private sftp(): Promise<SFTPWrapper> {
     this.assertOpen();
     this.sftpSession ??= new Promise<SFTPWrapper>((resolve, reject) => {
