@@ -4,8 +4,14 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import Status from './status.js';
+import TopicList from './topic/list.js';
+import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  status: Status,
+  'topic:list': TopicList,
+  'topic:route': TopicRoute,
   validate: Validate,
 };

@@ -255,3 +255,12 @@ export function responseCodeLabel(code: number): string {
   const name = responseNames.get(code);
   return name === undefined ? String(code) : `${name}(${code})`;
 }
+
+/**
+ * Request codes of rmqd's own extensions. Far above every code RocketMQ uses, so a Java server
+ * answers them with REQUEST_CODE_NOT_SUPPORTED and a client can tell it is not talking to rmqd.
+ */
+export const RmqExtensionCode = {
+  /** NameServer: every live broker with registration ages measured on the NameServer (bodies.ts BrokerLiveInfo). */
+  GET_BROKER_LIVE_INFO: 1_000_001,
+} as const;

@@ -1,8 +1,18 @@
 /**
- * rmqd: the bundled runtime. One file, two roles:
+ * rmqd: the bundled runtime. One file, one process per role:
  *   rmqd namesrv -c namesrv.properties
  *   rmqd broker  -c broker.properties
+ * A role is an entry of ROLES: a function that takes the arguments after the role name and runs
+ * until the process is signalled (see lifecycle.ts).
  */
+import { runNamesrv } from './namesrv.js';
+
+type RoleMain = (argv: readonly string[]) => Promise<void>;
+
+const ROLES: Record<string, RoleMain> = {
+  namesrv: runNamesrv,
+};
+
 const USAGE = 'usage: rmqd namesrv -c <namesrv.properties> | rmqd broker -c <broker.properties>';
 
 function main(argv: string[]): void {
@@ -12,8 +22,13 @@ function main(argv: string[]): void {
     process.exitCode = 2;
     return;
   }
-  process.stderr.write(`rmqd ${role}: not implemented yet\n`);
-  process.exitCode = 1;
+  const run = ROLES[role];
+  if (run === undefined) {
+    process.stderr.write(`rmqd ${role}: not implemented yet\n`);
+    process.exitCode = 1;
+    return;
+  }
+  void run(argv.slice(1));
 }
 
 main(process.argv.slice(2));

@@ -130,10 +130,11 @@ export class MessageStore {
     const segSize = config.mappedFileSizeCommitLog;
     const minStored = segments[0]?.start ?? 0;
     const durableEnd = checkpoint?.commitLogFlushed ?? 0;
-    // an index directory without files cannot cover anything: rebuild it from the whole log
-    const indexFiles = config.messageIndexEnable ? await listOffsetFiles(path.join(root, 'index')) : [];
-    const indexDurable = config.messageIndexEnable && indexFiles.length === 0 ? minStored : (checkpoint?.indexDurable ?? minStored);
-    const dispatchFrom = Math.max(minStored, checkpoint ? Math.min(checkpoint.logicsDurable, indexDurable) : minStored);
+    // the index directory exists from the first open on: if it is gone, rebuild the index from the whole log
+    const indexLost = config.messageIndexEnable && !(await fsp.access(path.join(root, 'index')).then(() => true, () => false));
+    const logicsFrom = Math.max(minStored, checkpoint?.logicsDurable ?? minStored);
+    const indexFrom = indexLost ? minStored : Math.max(minStored, checkpoint?.indexDurable ?? minStored);
+    const dispatchFrom = Math.min(logicsFrom, indexFrom);
     // verify at least the whole segment holding the dispatch point (or the durable end, if lower:
     // data past it may be missing after a crash)
     const verifyPoint = Math.min(dispatchFrom, Math.max(durableEnd, minStored));
@@ -148,15 +149,16 @@ export class MessageStore {
       scan.end,
       scan.torn,
     );
-    const truncateFrom = Math.min(dispatchFrom, scan.end);
-    const index = config.messageIndexEnable ? await KeyIndex.load(path.join(root, 'index'), config.maxHashSlotNum, config.maxIndexNum, truncateFrom) : undefined;
+    const cqTruncateFrom = Math.min(logicsFrom, scan.end);
+    const indexTruncateFrom = Math.min(indexFrom, scan.end);
+    const index = config.messageIndexEnable ? await KeyIndex.load(path.join(root, 'index'), config.maxHashSlotNum, config.maxIndexNum, indexTruncateFrom) : undefined;
     const store = new MessageStore(config, opts, lock, commitLog, index, cqRoot);
     try {
-      await store.loadQueues(truncateFrom, commitLog.minOffset);
+      await store.loadQueues(cqTruncateFrom, commitLog.minOffset);
       // pass 2: rebuild consume-queue and index entries from the verified records
       const broken = new Set<ConsumeQueue>();
       await scanCommitLog(segments.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
-        await store.redispatch(r, phys, phys >= truncateFrom, broken);
+        await store.redispatch(r, phys, phys >= cqTruncateFrom, phys >= indexTruncateFrom, broken);
       }, scan.end);
       if (broken.size > 0) await store.rebuildQueues(broken, segments, segSize, scan.end);
       for (const qs of store.queues.values()) for (const q of qs.values()) q.visibleMax = q.maxOffset;
@@ -224,10 +226,16 @@ export class MessageStore {
     return tagsCodeOfTags(findProperty(properties, PropertyKey.TAGS));
   }
 
-  /** Recovery: re-creates the consume-queue (and, past truncateFrom, index) entry of a verified record. */
-  private async redispatch(r: MessageRecord, phys: number, fresh: boolean, broken: Set<ConsumeQueue>): Promise<void> {
+  /**
+   * Recovery: the consume-queue entry of a verified record — appended when past the queues'
+   * truncation point (`fresh`), else checked against the entry already there — and its index
+   * entries when past the index's truncation point.
+   */
+  private async redispatch(r: MessageRecord, phys: number, fresh: boolean, indexFresh: boolean, broken: Set<ConsumeQueue>): Promise<void> {
     const tx = transactionType(r.sysFlag);
-    if (tx !== SysFlag.TRANSACTION_PREPARED_TYPE && tx !== SysFlag.TRANSACTION_ROLLBACK_TYPE && TOPIC_NAME.test(r.topic)) {
+    // before the checkpoint, only check queues that exist: a missing one was deleted (DELETE_TOPIC), not lost
+    const known = fresh || this.findQueue(r.topic, r.queueId) !== undefined;
+    if (known && tx !== SysFlag.TRANSACTION_PREPARED_TYPE && tx !== SysFlag.TRANSACTION_ROLLBACK_TYPE && TOPIC_NAME.test(r.topic)) {
       const cq = this.queue(r.topic, r.queueId);
       if (!broken.has(cq)) {
         const tags = this.tagsCodeOf(r.topic, r.properties, r.storeTimestamp);
@@ -242,7 +250,7 @@ export class MessageStore {
         }
       }
     }
-    if (fresh) this.indexRecord(r.topic, r.properties, phys, r.storeTimestamp, r.sysFlag);
+    if (indexFresh) this.indexRecord(r.topic, r.properties, phys, r.storeTimestamp, r.sysFlag);
   }
 
   /** Rebuilds damaged consume queues from the whole commit log. */
@@ -424,8 +432,8 @@ export class MessageStore {
     let status: PutMessageResult['status'] = 'PUT_OK';
     if (this.config.flushDiskType === 'SYNC_FLUSH' && wait) {
       const ok = await this.commitLog.waitFlushed(end, this.config.syncFlushTimeout);
+      // not flushed in time: stored if the log is still healthy (FLUSH_DISK_TIMEOUT), else the write failed
       if (!ok) status = this.commitLog.writable ? 'FLUSH_DISK_TIMEOUT' : 'UNKNOWN_ERROR';
-      if (!ok && this.commitLog.writable && this.commitLog.writtenOffset < end) status = 'FLUSH_DISK_TIMEOUT';
     } else if (!(await this.commitLog.waitWritten(end))) {
       status = 'UNKNOWN_ERROR';
     }

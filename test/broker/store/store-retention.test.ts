@@ -82,5 +82,9 @@ describe('retention', () => {
     await store.deleteTopic('Gone');
     expect(store.getMaxOffsetInQueue('Gone', 0)).toBe(0);
     expect(fs.existsSync(path.join(dir, 'consumequeue', 'Gone'))).toBe(false);
+    // and it stays deleted across a restart, though its records are still in the commit log
+    await store.close();
+    const again = await openStore(dir);
+    expect(again.listQueues().filter((q) => q.topic === 'Gone')).toEqual([]);
   });
 });

@@ -1,0 +1,51 @@
+/** Human-readable rendering of a StatusReport (`rmqctl status` without --json). */
+import type { BrokerNodeStatus, StatusReport } from '../../client/cluster-status.js';
+
+function age(ms: number | undefined): string {
+  if (ms === undefined) return '?';
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+function table(rows: string[][], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ')}`.trimEnd());
+}
+
+function nodeRow(n: BrokerNodeStatus, namesrvCount: number): string[] {
+  if (n.missing) return [n.id, n.role, n.expectedAddr ?? '-', 'MISSING', 'no NameServer knows it'];
+  const seen = `registered ${age(n.lastRegistrationAgeMillis)} ago, heartbeat ${age(n.lastHeartbeatAgeMillis)} ago`;
+  const notes = [`${n.knownBy.length}/${namesrvCount} NameServers`];
+  if (n.expectedAddr !== undefined) notes.push(`topology says ${n.expectedAddr}`);
+  return [n.id, n.role, n.addr ?? '-', 'up', `${seen} (${notes.join(', ')})`];
+}
+
+export function formatStatus(r: StatusReport): string {
+  const out: string[] = ['NameServers'];
+  const withIds = r.nameservers.some((n) => n.id !== undefined);
+  out.push(
+    ...table(
+      r.nameservers.map((n) => [
+        ...(withIds ? [n.id ?? '-'] : []),
+        n.addr,
+        n.reachable ? 'up' : 'DOWN',
+        n.reachable ? `${n.latencyMillis ?? '?'} ms, ${n.brokerCount ?? 0} brokers` : (n.error ?? ''),
+      ]),
+    ),
+  );
+  const up = r.nameservers.filter((n) => n.reachable).length;
+  if (r.clusters.length === 0) out.push('', 'No brokers registered.');
+  for (const c of r.clusters) {
+    out.push('', `Cluster ${c.name}`);
+    for (const g of c.groups) {
+      out.push(`  ${g.brokerName}`);
+      out.push(...table(g.nodes.map((n) => nodeRow(n, up)), '    '));
+    }
+  }
+  if (r.problems.length > 0) out.push('', 'Problems:', ...r.problems.map((p) => `  - ${p}`));
+  if (r.warnings.length > 0) out.push('', 'Warnings:', ...r.warnings.map((w) => `  - ${w}`));
+  out.push('', r.healthy ? 'Status: healthy' : `Status: UNHEALTHY (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`);
+  return out.join('\n');
+}

@@ -1,0 +1,47 @@
+/**
+ * `rmqd namesrv -c namesrv.properties`: reads the file through the namesrv.properties key
+ * registry (src/topology/namesrv-keys.ts, shared with rendering). Bad values refuse the start,
+ * naming file:line; unknown keys come back as warnings to log (RocketMQ ignores them too).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { NAMESRV_KEYS, parseNamesrvConfig, type NamesrvConfig } from '../topology/namesrv-keys.js';
+import { formatConfigProblem } from '../util/config-registry.js';
+import { parseProperties } from '../util/properties.js';
+
+export interface NamesrvRuntimeConfig extends Omit<NamesrvConfig, 'kvConfigPath'> {
+  /** Resolved: the file's value, or Java's default `~/namesrv/kvConfig.json`. */
+  kvConfigPath: string;
+}
+
+export interface LoadedNamesrvConfig {
+  config: NamesrvRuntimeConfig;
+  /** One line per unknown key, `file:line  unknown key …`. */
+  warnings: string[];
+}
+
+export function loadNamesrvConfig(file: string): LoadedNamesrvConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const parsed = parseNamesrvConfig(parseProperties(text), file);
+  if (parsed.problems.length > 0) {
+    throw new InvalidInputError(`invalid NameServer configuration ${file}`, parsed.problems.map(formatConfigProblem));
+  }
+  return {
+    config: { ...parsed.config, kvConfigPath: parsed.config.kvConfigPath ?? path.join(os.homedir(), 'namesrv', 'kvConfig.json') },
+    warnings: parsed.unknown.map(formatConfigProblem),
+  };
+}
+
+/** The effective configuration as properties text (GET_NAMESRV_CONFIG's body). */
+export function namesrvConfigText(config: NamesrvRuntimeConfig): string {
+  return `${Object.keys(NAMESRV_KEYS)
+    .map((k) => `${k}=${String(config[k as keyof NamesrvRuntimeConfig])}`)
+    .join('\n')}\n`;
+}

@@ -1,0 +1,18 @@
+/** `rmqd namesrv -c namesrv.properties`. */
+import { loadNamesrvConfig } from '../namesrv/config.js';
+import { NameServer } from '../namesrv/namesrv.js';
+import { createLogger } from '../util/log.js';
+import { parseRoleArgs } from './args.js';
+import { runService } from './lifecycle.js';
+
+export async function runNamesrv(argv: readonly string[]): Promise<void> {
+  const log = createLogger('namesrv');
+  await runService('namesrv', log, async () => {
+    const { configFile } = parseRoleArgs('namesrv', argv);
+    const { config, warnings } = loadNamesrvConfig(configFile);
+    for (const w of warnings) log.warn('ignoring configuration key', { at: w });
+    const ns = new NameServer({ config, logger: log });
+    await ns.start();
+    return ns;
+  });
+}
