@@ -4,13 +4,25 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import Destroy from './destroy.js';
+import Logs from './logs.js';
+import Restart from './restart.js';
+import Rollback from './rollback.js';
+import Start from './start.js';
 import Status from './status.js';
+import Stop from './stop.js';
 import TopicList from './topic/list.js';
 import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  destroy: Destroy,
+  logs: Logs,
+  restart: Restart,
+  rollback: Rollback,
+  start: Start,
   status: Status,
+  stop: Stop,
   'topic:list': TopicList,
   'topic:route': TopicRoute,
   validate: Validate,

@@ -7,11 +7,16 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports when the CLI bundle keeps it external
+import ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import { InvalidInputError } from '../../errors.js';
 import { SshError } from './errors.js';
 import { fingerprint, formatKnownHost, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { Semaphore } from './parallel.js';
+
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 import { shJoin } from './shell.js';
 
 export interface SshEndpoint {
