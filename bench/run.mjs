@@ -2,8 +2,10 @@
 // Benchmarks (not tests): `npm run bench` or `node bench/run.mjs [--seconds N]`.
 // 1. the raw limits of this machine (bench/raw-limits.mjs),
 // 2. the store alone: 1 KB puts, 64 in flight, ASYNC_FLUSH and SYNC_FLUSH,
+// 3. the remoting layer: header codec against JSON.stringify/JSON.parse, frame decoding, and
+//    request/response over loopback between two processes against raw loopback TCP,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs).
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting` runs one part.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +16,8 @@ import { appendMBps, fsyncsPerSecond, measureRawLimits } from './raw-limits.mjs'
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argSeconds = process.argv.indexOf('--seconds');
 const seconds = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 5;
+const argOnly = process.argv.indexOf('--only');
+const only = argOnly > 0 ? process.argv[argOnly + 1] : undefined;
 
 async function load(entry) {
   const out = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-')), 'bundle.mjs');
@@ -25,23 +29,46 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 console.log(`# raw limits (${os.cpus().length} cores, node ${process.version})`);
 const raw = await measureRawLimits({ seconds: Math.min(seconds, 3), log: (l) => console.log(`  ${l}`) });
 
-console.log('\n# store only: 1 KB bodies, 64 puts in flight (each run right after its own raw baseline)');
-const { storeThroughput } = await load('store-throughput.ts');
-const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-raw-'));
-const line = (r) =>
-  `  ${r.name.padEnd(34)} ${fmt(r.msgPerSec).padStart(8)} msg/s  ${fmt(r.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  ${fmt(r.msgs / Math.max(1, r.writes), 1)} msgs/write  ${r.fsyncs ? fmt(r.msgs / r.fsyncs, 1) : '-'} msgs/fsync`;
+if (only === undefined || only === 'store') {
+  console.log('\n# store only: 1 KB bodies, 64 puts in flight (each run right after its own raw baseline)');
+  const { storeThroughput } = await load('store-throughput.ts');
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-raw-'));
+  const line = (r) =>
+    `  ${r.name.padEnd(34)} ${fmt(r.msgPerSec).padStart(8)} msg/s  ${fmt(r.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  ${fmt(r.msgs / Math.max(1, r.writes), 1)} msgs/write  ${r.fsyncs ? fmt(r.msgs / r.fsyncs, 1) : '-'} msgs/fsync`;
 
-const appendNow = await appendMBps(tmp, 2);
-const a = await storeThroughput({ name: 'ASYNC_FLUSH', flush: 'ASYNC_FLUSH', seconds });
-console.log(line(a));
-console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}`);
+  const appendNow = await appendMBps(tmp, 2);
+  const a = await storeThroughput({ name: 'ASYNC_FLUSH', flush: 'ASYNC_FLUSH', seconds });
+  console.log(line(a));
+  console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}`);
 
-for (const prealloc of [true, false]) {
-  const kind = prealloc ? 'zeroed' : 'sparse';
-  const rawNow = await fsyncsPerSecond(tmp, kind, 2);
-  const s = await storeThroughput({ name: `SYNC_FLUSH, ${prealloc ? 'preallocated' : 'sparse'} segments`, flush: 'SYNC_FLUSH', seconds, preallocate: prealloc, segmentBytes: 64 << 20 });
-  console.log(line(s));
-  console.log(`    ratio: ${fmt(s.msgPerSec)} msg/s / raw 1 KiB write+fdatasync ${fmt(rawNow)}/s (${kind} file) = ${fmt(s.msgPerSec / rawNow, 2)}  (> 1: group commit shares fsyncs); fsyncs ${fmt(s.fsyncs / s.seconds)}/s = ${fmt(s.fsyncs / s.seconds / rawNow, 2)} of raw`);
+  for (const prealloc of [true, false]) {
+    const kind = prealloc ? 'zeroed' : 'sparse';
+    const rawNow = await fsyncsPerSecond(tmp, kind, 2);
+    const s = await storeThroughput({ name: `SYNC_FLUSH, ${prealloc ? 'preallocated' : 'sparse'} segments`, flush: 'SYNC_FLUSH', seconds, preallocate: prealloc, segmentBytes: 64 << 20 });
+    console.log(line(s));
+    console.log(`    ratio: ${fmt(s.msgPerSec)} msg/s / raw 1 KiB write+fdatasync ${fmt(rawNow)}/s (${kind} file) = ${fmt(s.msgPerSec / rawNow, 2)}  (> 1: group commit shares fsyncs); fsyncs ${fmt(s.fsyncs / s.seconds)}/s = ${fmt(s.fsyncs / s.seconds / rawNow, 2)} of raw`);
+  }
+  await fsp.rm(tmp, { recursive: true, force: true });
+  console.log('\n  targets (end to end through the broker, measured later): ASYNC_FLUSH >= 50,000 msg/s, SYNC_FLUSH >= 20,000 msg/s with 64 in flight');
 }
-await fsp.rm(tmp, { recursive: true, force: true });
-console.log('\n  targets (end to end through the broker, measured later): ASYNC_FLUSH >= 50,000 msg/s, SYNC_FLUSH >= 20,000 msg/s with 64 in flight');
+
+
+if (only === undefined || only === 'remoting') {
+  console.log('\n# remoting: frame codec (ours vs the obvious baseline, same run; SEND_MESSAGE_V2 request / response, 1 KiB body)');
+  const { codecBench, echoBench } = await load('remoting.ts');
+  const c = codecBench(1);
+  console.log(`  encode frame    ${fmt(c.encodeOurs).padStart(10)}/s   stringify+concat ${fmt(c.encodeNaive).padStart(10)}/s   ratio ${fmt(c.encodeOurs / c.encodeNaive, 2)}`);
+  console.log(`  decode header   ${fmt(c.decodeOurs).padStart(10)}/s   JSON.parse       ${fmt(c.decodeParse).padStart(10)}/s   ratio ${fmt(c.decodeOurs / c.decodeParse, 2)}  (ours also checks and normalises)`);
+  console.log(`  decode frames   ${fmt(c.framesPerSec).padStart(10)}/s   (pipelined stream in 64 KiB chunks, 1 KiB bodies)`);
+
+  console.log('\n# remoting: request/response over loopback, two processes, 1 KiB bodies, 64 in flight');
+  const serverDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-echo-'));
+  const serverBundle = path.join(serverDir, 'echo.mjs');
+  await build({ entryPoints: [path.join(here, 'remoting-echo-server.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+  const { loopbackMBps } = await import('./raw-limits.mjs');
+  const rawNow = await loopbackMBps(1024, 2);
+  const e = await echoBench(serverBundle, { seconds });
+  console.log(`  echo (SEND_MESSAGE_V2 shape)   ${fmt(e.msgPerSec).padStart(8)} msg/s  ${fmt(e.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(e.p50ms, 2)} ms  p99 ${fmt(e.p99ms, 2)} ms`);
+  console.log(`    ratio: ${fmt(e.mbPerSec, 1)} MB/s / raw loopback with 1 KiB writes ${fmt(rawNow)} MB/s = ${fmt(e.mbPerSec / rawNow, 2)}  (target: the broker's 50,000 msg/s needs this path well above it)`);
+  await fsp.rm(serverDir, { recursive: true, force: true });
+}

@@ -2,7 +2,7 @@
  * Small JSON bodies of the NameServer API: TopicList (`{"topicList":[…],"brokerAddr":…}`),
  * KVTable (`{"table":{k:v}}`), GetBrokerMemberGroupResponseBody, and our own broker-liveness list.
  */
-import { JavaMap, parseFastJson, toFastJson } from './fastjson.js';
+import { JavaMap, toFastJson } from './fastjson.js';
 import { JsonCheck } from './json-check.js';
 
 export interface TopicList {
@@ -15,20 +15,9 @@ export function encodeTopicList(list: TopicList): Buffer {
   return Buffer.from(toFastJson(list), 'utf8');
 }
 
-function parseBody(body: Buffer | undefined, check: JsonCheck): Record<string, unknown> {
-  if (body === undefined || body.length === 0) return check.fail('body', 'JSON', undefined);
-  let v: unknown;
-  try {
-    v = parseFastJson(body.toString('utf8'));
-  } catch (e) {
-    return check.fail('body', 'JSON', (e as Error).message);
-  }
-  return check.object(v, 'body');
-}
-
 export function decodeTopicList(body: Buffer | undefined): TopicList {
   const check = new JsonCheck('TopicList');
-  const o = parseBody(body, check);
+  const o = check.body(body);
   const list: TopicList = { topicList: check.array(o.topicList ?? [], 'topicList').map((t, i) => check.string(t, `topicList[${i}]`)) };
   const addr = check.optionalString(o.brokerAddr, 'brokerAddr');
   if (addr !== undefined) list.brokerAddr = addr;
@@ -41,7 +30,7 @@ export function encodeKVTable(table: Record<string, string>): Buffer {
 
 export function decodeKVTable(body: Buffer | undefined): Record<string, string> {
   const check = new JsonCheck('KVTable');
-  const o = parseBody(body, check);
+  const o = check.body(body);
   return check.record(o.table ?? {}, 'table', (v, p) => check.string(v, p));
 }
 
@@ -82,7 +71,7 @@ export function encodeBrokerLiveInfoList(list: BrokerLiveInfo[]): Buffer {
 
 export function decodeBrokerLiveInfoList(body: Buffer | undefined): BrokerLiveInfo[] {
   const check = new JsonCheck('BrokerLiveInfoList');
-  const o = parseBody(body, check);
+  const o = check.body(body);
   return check.array(o.brokers ?? [], 'brokers').map((v, i) => {
     const p = `brokers[${i}]`;
     const b = check.object(v, p);

@@ -4,6 +4,7 @@
  * given as numeric strings, booleans as "true"/"false"), strict about shape.
  */
 import { ResponseCode } from './codes.js';
+import { parseFastJson } from './fastjson.js';
 import { ResponseError } from '../remoting/errors.js';
 
 export class BodyError extends ResponseError {
@@ -66,6 +67,18 @@ export class JsonCheck {
 
   booleanOr(v: unknown, path: string, dflt: boolean): boolean {
     return v === undefined || v === null ? dflt : this.boolean(v, path);
+  }
+
+  /** The body parsed as (fastjson-flavoured) JSON; it must be an object. */
+  body(body: Buffer | undefined): JsonObject {
+    if (body === undefined || body.length === 0) return this.fail('body', 'JSON', undefined);
+    let v: unknown;
+    try {
+      v = parseFastJson(body.toString('utf8'));
+    } catch (e) {
+      return this.fail('body', 'JSON', (e as Error).message);
+    }
+    return this.object(v, 'body');
   }
 
   /** A JSON object used as a map: every value checked by `each`. */

@@ -4,7 +4,7 @@
  * brokerAddrs is a Java `Map<Long, String>` (broker id → address); here it is a record keyed by
  * the decimal id, written with quoted keys in standard mode and bare keys in legacy mode.
  */
-import { JavaMap, parseFastJson, toFastJson } from './fastjson.js';
+import { JavaMap, toFastJson } from './fastjson.js';
 import { JsonCheck } from './json-check.js';
 
 export interface QueueData {
@@ -66,15 +66,6 @@ export function encodeClusterInfo(info: ClusterInfo, opts: RouteJsonOptions = { 
   return Buffer.from(toFastJson({ brokerAddrTable, clusterAddrTable: info.clusterAddrTable }, opts), 'utf8');
 }
 
-function parse(body: Buffer | undefined, check: JsonCheck): unknown {
-  if (body === undefined || body.length === 0) check.fail('body', 'JSON', undefined);
-  try {
-    return parseFastJson(body.toString('utf8'));
-  } catch (e) {
-    return check.fail('body', 'JSON', (e as Error).message);
-  }
-}
-
 export function decodeQueueData(v: unknown, path: string, check: JsonCheck): QueueData {
   const o = check.object(v, path);
   return {
@@ -106,7 +97,7 @@ export function decodeBrokerData(v: unknown, path: string, check: JsonCheck): Br
 /** Decodes a GET_ROUTEINFO_BY_TOPIC body (standard or legacy JSON). */
 export function decodeTopicRouteData(body: Buffer | undefined): TopicRouteData {
   const check = new JsonCheck('TopicRouteData');
-  const o = check.object(parse(body, check), 'body');
+  const o = check.body(body);
   const route: TopicRouteData = {
     queueDatas: check.array(o.queueDatas ?? [], 'queueDatas').map((q, i) => decodeQueueData(q, `queueDatas[${i}]`, check)),
     brokerDatas: check.array(o.brokerDatas ?? [], 'brokerDatas').map((b, i) => decodeBrokerData(b, `brokerDatas[${i}]`, check)),
@@ -122,7 +113,7 @@ export function decodeTopicRouteData(body: Buffer | undefined): TopicRouteData {
 /** Decodes a GET_BROKER_CLUSTER_INFO body (Java NameServers send bare integer keys). */
 export function decodeClusterInfo(body: Buffer | undefined): ClusterInfo {
   const check = new JsonCheck('ClusterInfo');
-  const o = check.object(parse(body, check), 'body');
+  const o = check.body(body);
   return {
     brokerAddrTable: check.record(o.brokerAddrTable ?? {}, 'brokerAddrTable', (b, p) => decodeBrokerData(b, p, check)),
     clusterAddrTable: check.record(o.clusterAddrTable ?? {}, 'clusterAddrTable', (l, p) => check.array(l, p).map((s, i) => check.string(s, `${p}[${i}]`))),

@@ -11,7 +11,32 @@ export interface Service {
 }
 
 export async function runService(role: string, log: Logger, start: () => Promise<Service>): Promise<void> {
-  let service: Service;
+  // Handlers go in before starting: a signal that arrives while the service starts (a supervisor
+  // stopping it at once) must still stop it cleanly, once it is up.
+  let signalled: string | undefined;
+  let service: Service | undefined;
+  let stopping = false;
+  const stop = () => {
+    if (stopping || service === undefined || signalled === undefined) return;
+    stopping = true;
+    log.info('stopping', { signal: signalled });
+    service.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        log.error('stop failed', { err: e as Error });
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: string) => {
+    signalled ??= signal;
+    stop();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   try {
     service = await start();
   } catch (e) {
@@ -24,24 +49,9 @@ export async function runService(role: string, log: Logger, start: () => Promise
       process.stderr.write(`rmqd ${role}: ${(e as Error).message}\n`);
       process.exitCode = 1;
     }
+    process.removeAllListeners('SIGTERM');
+    process.removeAllListeners('SIGINT');
     return;
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
-    service.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (e: unknown) => {
-        log.error('stop failed', { err: e as Error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stop();
 }

@@ -47,6 +47,26 @@ describe('rmqd namesrv: registration and routes', () => {
     }
   });
 
+  it('two NameServers give the same answers once every broker has registered with both', async () => {
+    const [ns1, ns2] = await Promise.all([startNamesrvProcess(), startNamesrvProcess()]);
+    const topics = [topicConfig('Shared', { readQueueNums: 4, writeQueueNums: 4 })];
+    const brokers = [
+      new FakeBroker({ brokerName: 'broker-a', brokerAddr: '127.0.0.1:12001', topics }),
+      new FakeBroker({ brokerName: 'broker-a', brokerId: 1, brokerAddr: '127.0.0.1:12002', topics }),
+      new FakeBroker({ brokerName: 'broker-b', brokerAddr: '127.0.0.1:12003', topics }),
+    ];
+    // Registered in different orders on the two NameServers.
+    for (const b of brokers) await b.register(ns1.addr);
+    for (const b of [...brokers].reverse()) await b.register(ns2.addr);
+    const client = newClient();
+    const ask = async (addr: string, code: number, extFields?: Record<string, string>) => (await client.requestOk(addr, createRequest(code, extFields ? { extFields } : {}))).body?.toString();
+    for (const [code, ext] of [[RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'Shared' }], [RequestCode.GET_BROKER_CLUSTER_INFO, undefined], [RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER, undefined]] as const) {
+      const [a, b] = await Promise.all([ask(ns1.addr, code, ext), ask(ns2.addr, code, ext)]);
+      expect(a).toBeDefined();
+      expect(a).toBe(b);
+    }
+  });
+
   it('accepts the compressed registration body', async () => {
     const ns = await startNamesrvProcess();
     const broker = new FakeBroker({ brokerName: 'broker-z', brokerAddr: '127.0.0.1:10999', compressed: true, topics: [topicConfig('Zipped', { readQueueNums: 2, writeQueueNums: 3 })] });
@@ -197,6 +217,16 @@ describe('rmqd namesrv: configuration, KV store and safety', () => {
     const r = await rmqd(['namesrv', '-c', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:2  brokerExpiryMillis: "soon" is not an integer`);
+  });
+
+  it('exits 1 with the reason when its port is taken', async () => {
+    const ns = await startNamesrvProcess();
+    const dir = tmpDir();
+    const file = path.join(dir, 'namesrv.properties');
+    writeFileSync(file, `listenPort=${ns.port}\nkvConfigPath=${path.join(dir, 'kv.json')}\n`);
+    const r = await rmqd(['namesrv', '-c', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/EADDRINUSE/);
   });
 
   it('refuses to start without -c (exit 2)', async () => {

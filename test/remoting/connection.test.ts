@@ -9,7 +9,8 @@ import { createRequest, createResponse, FLAG_ONEWAY, type RemotingCommand } from
 import type { Connection } from '../../src/remoting/connection.js';
 import { HandlerTable } from '../../src/remoting/dispatcher.js';
 import { ConnectionClosedError, RemotingConnectError, RemotingTimeoutError, ResponseError } from '../../src/remoting/errors.js';
-import { encodeCommand } from '../../src/remoting/frame-codec.js';
+import { encodeBinaryHeader } from '../../src/remoting/binary-header.js';
+import { encodeCommand, markProtocolType } from '../../src/remoting/frame-codec.js';
 import { freePort } from '../support/ports.js';
 import { captureLogger, newClient, RawPeer, startServer } from '../support/remoting.js';
 import { waitFor } from '../support/wait.js';
@@ -106,6 +107,15 @@ describe('request / response', () => {
     expect(seen).toEqual([100]);
     // The echo answer is written after the oneway ones were handled; nothing else came first.
     expect(peer.received.map((r) => r.opaque)).toEqual([102]);
+  });
+  it('answers a request with a ROCKETMQ binary header, in JSON', async () => {
+    const { port } = await startServer({ dispatcher: echoTable() });
+    const peer = await RawPeer.connect(port);
+    const header = encodeBinaryHeader({ ...createRequest(ECHO, { extFields: { topic: 'T' } }), opaque: 77 });
+    const frame = Buffer.concat([u32(4 + header.length), u32(markProtocolType(header.length, 1)), header]);
+    peer.write(frame);
+    const [res] = await peer.waitFor(1);
+    expect(res).toMatchObject({ opaque: 77, code: 0, serializeType: 'JSON', extFields: { topic: 'T' } });
   });
 });
 
