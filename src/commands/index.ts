@@ -6,6 +6,7 @@
 import type { Command } from '@oclif/core';
 import Destroy from './destroy.js';
 import Logs from './logs.js';
+import Render from './render.js';
 import Restart from './restart.js';
 import Rollback from './rollback.js';
 import Start from './start.js';
@@ -18,6 +19,7 @@ import Validate from './validate.js';
 export const COMMANDS: Record<string, Command.Class> = {
   destroy: Destroy,
   logs: Logs,
+  render: Render,
   restart: Restart,
   rollback: Rollback,
   start: Start,
