@@ -4,12 +4,11 @@
  * kept (`previous` link) for rollback, the Node binary units run (`bin/node`), the service user,
  * and the directories a node writes, with owner and mode.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RmqError } from '../errors.js';
-import { runtimeBundle } from '../paths.js';
-import { releaseId, type HostLayout } from '../topology/index.js';
+import type { RuntimeRelease } from '../render/index.js';
+import type { HostLayout } from '../topology/index.js';
 import type { Target } from './targets/target.js';
 
 export const MIN_NODE_MAJOR = 20;
@@ -18,30 +17,11 @@ export const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm
 const RUNTIME_FILE = 'rmqd.js';
 const RELEASE_PACKAGE_JSON = '{"type":"module"}\n';
 
-export interface RuntimeRelease {
-  /** First 12 hex digits of the sha256: the release directory name. */
-  id: string;
-  sha256: string;
-  bytes: Buffer;
-}
-
-/** The release made of a bundle file (default: this package's dist/rmqd.js). */
-export async function loadRelease(file: string = runtimeBundle): Promise<RuntimeRelease> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw new RmqError(`cannot read the runtime bundle ${file} (${(e as NodeJS.ErrnoException).code}); run npm run build`);
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { id: releaseId(sha256), sha256, bytes };
-}
-
 const rmqctlRoot = (layout: HostLayout) => path.posix.dirname(layout.currentLink);
 export const previousLink = (layout: HostLayout) => path.posix.join(rmqctlRoot(layout), 'previous');
 const releaseDir = (layout: HostLayout, id: string) => path.posix.join(layout.releasesDir, id);
-/** Link targets are relative (`releases/<id>`), so a layout moved as a whole stays valid. */
-const linkTarget = (layout: HostLayout, id: string) => path.posix.relative(rmqctlRoot(layout), releaseDir(layout, id));
+/** Link targets are the absolute release directory, as render's FileSet expects them. */
+const linkTarget = (layout: HostLayout, id: string) => releaseDir(layout, id);
 
 async function sha256On(t: Target, file: string): Promise<string | undefined> {
   const r = await t.exec(['sha256sum', '--', file]);
@@ -54,11 +34,11 @@ export async function installRelease(t: Target, layout: HostLayout, rel: Runtime
   const file = path.posix.join(dir, RUNTIME_FILE);
   const st = await t.stat(file);
   const pkg = await t.readFile(path.posix.join(dir, 'package.json'));
-  if (st?.type === 'file' && st.size === rel.bytes.length && pkg?.toString() === RELEASE_PACKAGE_JSON && (await sha256On(t, file)) === rel.sha256) return 'present';
+  if (st?.type === 'file' && st.size === rel.content.length && pkg?.toString() === RELEASE_PACKAGE_JSON && (await sha256On(t, file)) === rel.sha256) return 'present';
   await t.mkdirp(dir, { mode: 0o755 });
   // the bundle is an ES module; this makes every Node >= 20 load it as one (not only those that detect it)
   await t.writeFileAtomic(path.posix.join(dir, 'package.json'), RELEASE_PACKAGE_JSON, { mode: 0o644 });
-  await t.writeFileAtomic(file, rel.bytes, { mode: 0o644 });
+  await t.writeFileAtomic(file, rel.content, { mode: 0o644 });
   const written = await sha256On(t, file);
   if (written !== rel.sha256) throw new RmqError(`${t.name}: ${file} has sha256 ${written ?? '(unreadable)'} after upload, expected ${rel.sha256}`);
   return 'uploaded';
@@ -224,22 +204,6 @@ export interface DirSpec {
   mode: number;
   owner?: string;
   group?: string;
-}
-
-/**
- * The directories a host's nodes need, with owner and mode (contract): configs root:<user> 0750
- * (files in it 0640), each store `<storeRoot>/<nodeId>` <user>:<user> 0750, log and run dirs for
- * the process supervisor. `serviceUser` null (the local host) = the invoking user, no chown.
- */
-export function nodeDirs(layout: HostLayout, nodes: readonly { storeDir: string }[], serviceUser: string | null): DirSpec[] {
-  const own = (owner: string, group: string) => (serviceUser ? { owner, group } : {});
-  return [
-    { path: layout.configDir, mode: 0o750, ...own('root', serviceUser ?? '') },
-    { path: layout.storeRoot, mode: 0o755, ...own('root', 'root') },
-    ...nodes.map((n) => ({ path: n.storeDir, mode: 0o750, ...own(serviceUser ?? '', serviceUser ?? '') })),
-    { path: layout.logDir, mode: 0o750, ...own(serviceUser ?? '', serviceUser ?? '') },
-    { path: layout.runDir, mode: 0o755, ...own('root', 'root') },
-  ];
 }
 
 export async function ensureDirs(t: Target, dirs: readonly DirSpec[]): Promise<void> {

@@ -7,28 +7,19 @@
  * A failing step stops the rollout there with host, step, output and the node's last log lines.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { InvalidInputError, RmqError } from '../errors.js';
 import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/index.js';
-import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease, nodeDirs, type RuntimeRelease } from './bundle.js';
+import type { DesiredDir, DesiredFile, FileSet, RuntimeRelease } from '../render/index.js';
+import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease } from './bundle.js';
 import { assertPreflight, preflight, type PreflightOptions } from './preflight.js';
 import type { Supervisor } from './supervisors/supervisor.js';
 import type { ClusterTargets } from './targets/open.js';
 import type { Target } from './targets/target.js';
 import { mapSettled } from './transport/parallel.js';
 
-/** One file the deploy puts on a host (rendered configs, units, env files). */
-export interface DeployFile {
-  path: string;
-  content: string | Buffer;
-  mode: number;
-  owner?: string;
-  group?: string;
-  /** Nodes that must restart when this file changes. */
-  nodes: NodeId[];
-}
-
-/** The files of a host: render's per-host FileSet, adapted. */
-export type FilesOf = (host: HostModel) => DeployFile[] | Promise<DeployFile[]>;
+/** The rendered FileSet of a host (render/renderHost, or a test's own). */
+export type FileSetOf = (host: HostModel) => FileSet | Promise<FileSet>;
 
 export type DeployEvent =
   | { kind: 'stage'; stage: 'preflight' | 'prepare' | 'start' | 'restart' | 'done' }
@@ -40,7 +31,7 @@ export type HealthCheck = (node: ClusterNode, ctx: { target: Target; supervisor:
 
 export interface DeployOptions {
   release: RuntimeRelease;
-  files: FilesOf;
+  files: FileSetOf;
   /** Hosts worked on at once (default 8). */
   parallel?: number;
   pushNode?: boolean;
@@ -110,8 +101,6 @@ async function waitHealthy(node: ClusterNode, ctx: { target: Target; supervisor:
   }
 }
 
-const sameBytes = (a: Buffer | undefined, b: string | Buffer) => a !== undefined && a.equals(typeof b === 'string' ? Buffer.from(b) : b);
-
 /**
  * Deploys the model: every host prepared (release, node, user, dirs, files), then nodes started
  * or restarted in order, each gated on health. Throws PreflightError / DeployError.
@@ -144,15 +133,21 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
     if (host.serviceUser) await step('service user', () => ensureServiceUser(t, host.serviceUser!), (v) => v === 'present');
     await step('node', () => ensureNode(t, host.layout, { pushNode: !!opts.pushNode }));
     await step('release', () => installRelease(t, host.layout, opts.release), (v) => v === 'present');
-    await step('directories', () => ensureDirs(t, nodeDirs(host.layout, nodes, host.serviceUser)));
-    const files = await opts.files(host);
+    // the release file and the current link are the bundle's job (content-addressed, verified,
+    // switched last); directories and files come from the FileSet as rendered
+    const set = await opts.files(host);
+    const dirs = set.entries.filter((e): e is DesiredDir => e.kind === 'dir');
+    const files = set.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role !== 'release');
+    await step('directories', () => ensureDirs(t, dirs.map((d) => ({ path: d.path, mode: d.mode, ...(d.owner ? { owner: d.owner } : {}), ...(d.group ? { group: d.group } : {}) }))));
     const written = await step(
       'files',
       async () => {
-        const out: DeployFile[] = [];
+        const out: DesiredFile[] = [];
         for (const f of files) {
-          if (sameBytes(await t.readFile(f.path), f.content)) continue;
-          await t.writeFileAtomic(f.path, f.content, f);
+          const st = await t.stat(f.path);
+          if (st && st.mode === f.mode && (await t.readFile(f.path))?.equals(f.content)) continue;
+          await t.mkdirp(path.posix.dirname(f.path));
+          await t.writeFileAtomic(f.path, f.content, { mode: f.mode, ...(f.owner ? { owner: f.owner } : {}), ...(f.group ? { group: f.group } : {}) });
           out.push(f);
         }
         return out;
@@ -170,7 +165,7 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
   for (const p of prepared) {
     const v = p.value!;
     result.hosts.push({ host: v.host, releaseChanged: v.releaseChanged, filesWritten: v.filesWritten });
-    for (const f of v.written) for (const n of f.nodes) changedNodes.add(n);
+    for (const f of v.written) for (const n of f.nodeIds) changedNodes.add(n);
     if (v.releaseChanged) for (const n of v.nodes) changedNodes.add(n.id);
   }
 

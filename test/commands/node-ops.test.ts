@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployCluster, type DeployFile } from '../../src/deploy/executor.js';
+import { deployCluster } from '../../src/deploy/executor.js';
 import { destroyCluster, nodeStates } from '../../src/deploy/operations.js';
 import { ClusterTargets } from '../../src/deploy/targets/open.js';
-import type { ClusterModel, HostModel } from '../../src/topology/index.js';
+import type { ClusterModel } from '../../src/topology/index.js';
 import { rmqctl } from '../support/cli.js';
-import { labModel } from '../support/lab-topology.js';
+import { labModel, renderedWith } from '../support/lab-topology.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 import { standInRelease } from '../support/stand-in-runtime.js';
 
@@ -17,9 +17,6 @@ let stateDir: string;
 let topologyFile: string;
 let model: ClusterModel;
 let targets: ClusterTargets;
-
-const files = (host: HostModel): DeployFile[] =>
-  model.nodes.filter((n) => n.host === host.name).map((n) => ({ path: n.configPath, content: `listenPort=${n.ports.find((p) => p.purpose === 'listen')!.port}\n`, mode: 0o640, nodes: [n.id] }));
 
 const cli = (args: string[]) => rmqctl([...args, '--state-dir', stateDir]);
 
@@ -40,8 +37,8 @@ brokers:
   writeFileSync(topologyFile, yaml);
   model = labModel(yaml, stateDir);
   targets = new ClusterTargets(model);
-  await deployCluster(model, targets, { release: standInRelease('ops-1'), files, preflight: { minFreeBytes: 1 } });
-  await deployCluster(model, targets, { release: standInRelease('ops-2'), files, preflight: { minFreeBytes: 1 } });
+  await deployCluster(model, targets, { release: standInRelease('ops-1'), files: renderedWith(() => model, standInRelease('ops-1')), preflight: { minFreeBytes: 1 } });
+  await deployCluster(model, targets, { release: standInRelease('ops-2'), files: renderedWith(() => model, standInRelease('ops-2')), preflight: { minFreeBytes: 1 } });
 });
 
 afterAll(async () => {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activateRelease, activeRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease, loadRelease, nodeDirs, previousRelease, pruneReleases, rollbackRelease, type RuntimeRelease } from '../../src/deploy/bundle.js';
+import { activateRelease, activeRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease, previousRelease, pruneReleases, rollbackRelease } from '../../src/deploy/bundle.js';
+import { loadRuntimeRelease as loadRelease, releaseOf, type RuntimeRelease } from '../../src/render/index.js';
 import { LocalTarget } from '../../src/deploy/targets/local.js';
 import { SshTarget } from '../../src/deploy/targets/ssh.js';
 import type { Target } from '../../src/deploy/targets/target.js';
@@ -17,9 +18,7 @@ const lab = testHosts({ count: 2, mode: 'nspawn', withoutNode: [2] });
 
 /** A second, different release: the real bundle plus a trailing comment. */
 function variant(rel: RuntimeRelease, tag: string): RuntimeRelease {
-  const bytes = Buffer.concat([rel.bytes, Buffer.from(`\n// ${tag}\n`)]);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { id: sha256.slice(0, 12), sha256, bytes };
+  return releaseOf(Buffer.concat([rel.content, Buffer.from(`\n// ${tag}\n`)]));
 }
 
 describe('release of the bundle', () => {
@@ -43,8 +42,8 @@ describe('release of the bundle', () => {
     expect(await previousRelease(t, layout)).toBe(b.id);
     expect(await pruneReleases(t, layout)).toEqual([a.id]);
     expect(await rollbackRelease(t, layout)).toEqual({ from: c.id, to: b.id });
-    expect(readFileSync(path.join(layout.currentLink, 'rmqd.js'))).toEqual(b.bytes);
-    expect(await t.readlink(layout.currentLink)).toBe(`releases/${b.id}`);
+    expect(readFileSync(path.join(layout.currentLink, 'rmqd.js'))).toEqual(b.content);
+    expect(await t.readlink(layout.currentLink)).toBe(path.join(layout.releasesDir, b.id));
     const node = await ensureNode(t, layout);
     expect(node).toEqual({ path: process.execPath, version: process.version, pushed: false });
     expect(await t.readlink(layout.nodeBinary)).toBe(process.execPath);
@@ -70,7 +69,7 @@ describe.skipIf(lab.skipReason)('release, node, user and directories on real hos
     expect(await installRelease(t!, layout, a)).toBe('present');
     expect(await activateRelease(t!, layout, a.id)).toEqual({ changed: true });
     expect(await activateRelease(t!, layout, a.id)).toEqual({ changed: false, from: a.id });
-    expect((await h.run('readlink /opt/rmqctl/current')).trim()).toBe(`releases/${a.id}`);
+    expect((await h.run('readlink /opt/rmqctl/current')).trim()).toBe(`/opt/rmqctl/releases/${a.id}`);
     expect((await h.run('sha256sum /opt/rmqctl/current/rmqd.js')).split(' ')[0]).toBe(a.sha256);
 
     await ensureNode(t!, layout);
@@ -81,9 +80,9 @@ describe.skipIf(lab.skipReason)('release, node, user and directories on real hos
 
     await installRelease(t!, layout, b);
     expect(await activateRelease(t!, layout, b.id)).toEqual({ changed: true, from: a.id });
-    expect((await h.run('readlink /opt/rmqctl/current /opt/rmqctl/previous')).trim().split('\n')).toEqual([`releases/${b.id}`, `releases/${a.id}`]);
+    expect((await h.run('readlink /opt/rmqctl/current /opt/rmqctl/previous')).trim().split('\n')).toEqual([`/opt/rmqctl/releases/${b.id}`, `/opt/rmqctl/releases/${a.id}`]);
     expect(await rollbackRelease(t!, layout)).toEqual({ from: b.id, to: a.id });
-    expect((await h.run('readlink /opt/rmqctl/current /opt/rmqctl/previous')).trim().split('\n')).toEqual([`releases/${a.id}`, `releases/${b.id}`]);
+    expect((await h.run('readlink /opt/rmqctl/current /opt/rmqctl/previous')).trim().split('\n')).toEqual([`/opt/rmqctl/releases/${a.id}`, `/opt/rmqctl/releases/${b.id}`]);
     // no temp links or files left next to them
     expect((await h.run('ls -A /opt/rmqctl')).trim().split('\n')).toEqual(['bin', 'current', 'previous', 'releases']);
   });
@@ -124,8 +123,11 @@ describe.skipIf(lab.skipReason)('release, node, user and directories on real hos
     expect(await ensureServiceUser(t!, 'rmq')).toBe('created');
     expect(await ensureServiceUser(t!, 'rmq')).toBe('present');
     expect((await h.run('getent passwd rmq')).trim()).toMatch(/^rmq:x:\d+:\d+:rmqctl service user:\/nonexistent:\/usr\/sbin\/nologin$/);
-    const nodes = [{ storeDir: `${layout.storeRoot}/broker-a-0` }, { storeDir: `${layout.storeRoot}/namesrv-1` }];
-    await ensureDirs(t!, nodeDirs(layout, nodes, 'rmq'));
+    await ensureDirs(t!, [
+      { path: layout.configDir, mode: 0o750, owner: 'root', group: 'rmq' },
+      ...['broker-a-0', 'namesrv-1'].map((id) => ({ path: `${layout.storeRoot}/${id}`, mode: 0o750, owner: 'rmq', group: 'rmq' })),
+      { path: layout.logDir, mode: 0o750, owner: 'rmq', group: 'rmq' },
+    ]);
     const st = (p: string) => h.run(`stat -c '%a %U:%G' ${p}`).then((s) => s.trim());
     expect(await st('/etc/rmqctl/c1')).toBe('750 root:rmq');
     expect(await st('/var/lib/rmqctl/c1/broker-a-0')).toBe('750 rmq:rmq');

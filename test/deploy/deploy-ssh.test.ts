@@ -1,44 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployCluster, type DeployFile } from '../../src/deploy/executor.js';
+import { deployCluster } from '../../src/deploy/executor.js';
 import { nodeStates } from '../../src/deploy/operations.js';
 import { PreflightError } from '../../src/deploy/preflight.js';
 import { ClusterTargets } from '../../src/deploy/targets/open.js';
-import type { ClusterModel, ClusterNode, HostModel } from '../../src/topology/index.js';
+import type { ClusterModel } from '../../src/topology/index.js';
 import { testHosts } from '../support/hosts.js';
-import { labHostsYaml, labModel } from '../support/lab-topology.js';
+import { labHostsYaml, labModel, renderedWith } from '../support/lab-topology.js';
 import { standInRelease } from '../support/stand-in-runtime.js';
 
-// The executor over SSH onto real systemd hosts: 2m-2s-sync over 3 hosts, with systemd units and
-// the stand-in runtime (the real one and the rendered files plug into the same executor).
+// The executor over SSH onto real systemd hosts: 2m-2s-sync over 3 hosts, the real rendered
+// configs and units (templates/), and the stand-in runtime until the broker runtime exists.
 const lab = testHosts({ count: 3, mode: 'nspawn' });
 
 let model: ClusterModel;
 let extra: Record<string, string> = {};
 
-/** A unit as the contract describes it (the rendered one comes from templates/). */
-const unitOf = (n: ClusterNode) => `[Unit]
-Description=rmqctl ${model.cluster} ${n.id}
-After=network-online.target
-[Service]
-User=rmq
-Group=rmq
-ExecStart=${n.command.join(' ')}
-Restart=on-failure
-[Install]
-WantedBy=multi-user.target
-`;
-
-const files = (host: HostModel): DeployFile[] =>
-  model.nodes
-    .filter((n) => n.host === host.name)
-    .flatMap((n) => [
-      { path: n.configPath, content: `listenPort=${n.ports.find((p) => p.purpose === 'listen')!.port}\n${extra[n.id] ?? ''}`, mode: 0o640, owner: 'root', group: 'rmq', nodes: [n.id] },
-      { path: n.unitPath, content: unitOf(n), mode: 0o644, nodes: [n.id] },
-    ]);
-
 describe.skipIf(lab.skipReason)('deploy over SSH onto systemd hosts', () => {
   let targets: ClusterTargets;
-  const deploy = (t = targets) => deployCluster(model, t, { release: standInRelease('ssh-1'), files, preflight: { minFreeBytes: 1024 * 1024 } });
+  const release = standInRelease('ssh-1');
+  const deploy = (t = targets) => deployCluster(model, t, { release, files: renderedWith(() => model, release, () => extra), preflight: { minFreeBytes: 1024 * 1024 } });
   const startIds = async () => Object.fromEntries((await nodeStates(model, targets, model.nodes)).map((s) => [s.node, s.status.startId]));
 
   beforeAll(() => {
@@ -69,7 +49,7 @@ brokers:
     expect((await h1.run('stat -c "%a %U:%G" /etc/rmqctl/e2e /etc/rmqctl/e2e/broker-a-0.properties /var/lib/rmqctl/e2e/broker-a-0')).trim().split('\n')).toEqual(['750 root:rmq', '640 root:rmq', '750 rmq:rmq']);
     expect((await h1.run('systemctl is-enabled rmq-e2e-broker-a-0.service rmq-e2e-namesrv-1.service')).trim().split('\n')).toEqual(['enabled', 'enabled']);
     expect((await h1.run('ps -o user= -p $(systemctl show -p MainPID --value rmq-e2e-broker-a-0.service)')).trim()).toBe('rmq');
-    expect((await h1.run('readlink /opt/rmqctl/current /opt/rmqctl/bin/node')).trim().split('\n')).toEqual([`releases/${standInRelease('ssh-1').id}`, '/usr/local/bin/node']);
+    expect((await h1.run('readlink /opt/rmqctl/current /opt/rmqctl/bin/node')).trim().split('\n')).toEqual([`/opt/rmqctl/releases/${release.id}`, '/usr/local/bin/node']);
   });
 
   it('redeploy without changes: nothing written, nothing restarted', async () => {

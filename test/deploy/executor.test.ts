@@ -3,12 +3,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployCluster, DeployError, type DeployEvent, type DeployFile } from '../../src/deploy/executor.js';
+import { deployCluster, DeployError, type DeployEvent } from '../../src/deploy/executor.js';
 import { controlNodes, destroyCluster, nodeStates, rollbackCluster } from '../../src/deploy/operations.js';
 import { PreflightError } from '../../src/deploy/preflight.js';
 import { ClusterTargets } from '../../src/deploy/targets/open.js';
-import type { ClusterModel, HostModel } from '../../src/topology/index.js';
-import { labModel } from '../support/lab-topology.js';
+import type { ClusterModel } from '../../src/topology/index.js';
+import { labModel, renderedWith } from '../support/lab-topology.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 import { standInRelease } from '../support/stand-in-runtime.js';
 
@@ -18,16 +18,6 @@ let stateDir: string;
 let model: ClusterModel;
 let targets: ClusterTargets;
 let extra: Record<string, string> = {};
-
-const files = (host: HostModel): DeployFile[] =>
-  model.nodes
-    .filter((n) => n.host === host.name)
-    .map((n) => ({
-      path: n.configPath,
-      content: `listenPort=${n.ports.find((p) => p.purpose === 'listen')!.port}\n${extra[n.id] ?? ''}`,
-      mode: 0o640,
-      nodes: [n.id],
-    }));
 
 async function startIds(): Promise<Record<string, string | undefined>> {
   const states = await nodeStates(model, targets, model.nodes);
@@ -68,7 +58,7 @@ afterAll(async () => {
 describe('deploy executor on the local target', () => {
   it('first deploy: NameServers, then masters, then slaves, each healthy before the next stage', async () => {
     const events: DeployEvent[] = [];
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files, onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
     expect(r.nodes.map((n) => n.action)).toEqual(Array(6).fill('start'));
     const healthy = events.filter((e) => e.kind === 'node' && e.action === 'healthy').map((e) => (e as { node: string }).node);
     const stage = (id: string) => model.nodes.find((n) => n.id === id)!.phase;
@@ -83,7 +73,7 @@ describe('deploy executor on the local target', () => {
 
   it('a redeploy without changes writes nothing and restarts nothing', async () => {
     const before = await startIds();
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files, preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
     expect(r.hosts).toEqual([{ host: 'local', releaseChanged: false, filesWritten: [] }]);
     expect(r.nodes.every((n) => n.action === 'unchanged')).toBe(true);
     expect(await startIds()).toEqual(before);
@@ -93,7 +83,7 @@ describe('deploy executor on the local target', () => {
     const before = await startIds();
     extra = { 'broker-a-0': 'tag=a\n', 'broker-a-1': 'tag=a\n' };
     const events: DeployEvent[] = [];
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files, onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
     const restarted = r.nodes.filter((n) => n.action === 'restart').map((n) => n.node);
     expect(restarted).toEqual(['broker-a-1', 'broker-a-0']);
     const after = await startIds();
@@ -104,7 +94,7 @@ describe('deploy executor on the local target', () => {
   });
 
   it('a new release restarts everything rolling; rollback switches back and restarts again', async () => {
-    const r = await deployCluster(model, targets, { release: standInRelease('v2'), files, preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: standInRelease('v2'), files: renderedWith(() => model, standInRelease('v2'), () => extra), preflight: { minFreeBytes: 1 } });
     expect(r.hosts[0]!.releaseChanged).toBe(true);
     expect(r.nodes.map((n) => n.node)).toEqual(['namesrv-1', 'namesrv-2', 'broker-a-1', 'broker-a-0', 'broker-b-1', 'broker-b-0']);
     const current = () => readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8');
@@ -130,7 +120,7 @@ describe('deploy executor on the local target', () => {
     await controlNodes(model, targets, model.nodes, 'stop');
     extra = { 'broker-b-0': 'fail=true\n' };
     const events: DeployEvent[] = [];
-    const err = await deployCluster(model, targets, { release: standInRelease('v1'), files, onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
+    const err = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeployError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/^local: broker-b-0 not healthy after \d+ s: /);
@@ -140,7 +130,7 @@ describe('deploy executor on the local target', () => {
     expect(started.filter((n) => /^broker-.-1$/.test(n))).toEqual([]);
     expect(started).toContain('broker-b-0');
     extra = {};
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files, preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
     expect((await nodeStates(model, targets, model.nodes)).every((s) => s.status.active)).toBe(true);
     expect(r.nodes.filter((n) => n.action === 'start').map((n) => n.node).sort()).toEqual(['broker-a-1', 'broker-b-0', 'broker-b-1']);
   });
@@ -151,7 +141,7 @@ describe('deploy executor on the local target', () => {
     const squatter = net.createServer().listen(victim.ports.find((p) => p.purpose === 'listen')!.port);
     await new Promise((r) => squatter.once('listening', r));
     try {
-      const err = await deployCluster(model, targets, { release: standInRelease('v3'), files, preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
+      const err = await deployCluster(model, targets, { release: standInRelease('v3'), files: renderedWith(() => model, standInRelease('v3'), () => extra), preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PreflightError);
       expect((err as Error).message).toMatch(/local: port: port \d+ \(broker-b-1 listen\) is in use/);
       expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// v1');

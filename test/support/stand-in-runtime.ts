@@ -3,8 +3,7 @@
  * real NameServer/Broker exist: `rmqd.js <role> -c <file>` reads `listenPort` from the properties
  * file and listens there (a real process on a real socket); `fail=true` makes it exit at once.
  */
-import { createHash } from 'node:crypto';
-import type { RuntimeRelease } from '../../src/deploy/bundle.js';
+import { releaseOf, type RuntimeRelease } from '../../src/render/index.js';
 
 const SOURCE = `import fs from 'node:fs';
 import net from 'node:net';
@@ -16,7 +15,5 @@ process.on('SIGTERM', () => { console.log(role + ' stopping'); server.close(); p
 `;
 
 export function standInRelease(tag = ''): RuntimeRelease {
-  const bytes = Buffer.from(`${SOURCE}// ${tag}\n`);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { id: sha256.slice(0, 12), sha256, bytes };
+  return releaseOf(Buffer.from(`${SOURCE}// ${tag}\n`));
 }

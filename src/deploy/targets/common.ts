@@ -107,6 +107,8 @@ export abstract class BaseTarget implements Target {
         if ((await this.io.stat(dir))?.type !== 'dir') throw e;
       }
     }
+    // an existing directory keeps its mode and owner unless asked for
+    if (own === undefined && missing.length === 0) return;
     const ids = await this.owners(own);
     await this.io.setattr(p, { mode: own?.mode ?? 0o755, ...ids });
   }

@@ -35,7 +35,7 @@ export interface Target {
   lstat(path: string): Promise<RemoteStat | undefined>;
   /** Sorted entry names, or undefined when the directory is missing. */
   readdir(path: string): Promise<string[] | undefined>;
-  /** mkdir -p; mode and owner are applied to the last component (created or not). */
+  /** mkdir -p; `own` is applied to the last component (created or not); without it an existing one is left as it is. */
   mkdirp(path: string, own?: Ownership): Promise<void>;
   readlink(path: string): Promise<string | undefined>;
   /** Points linkPath at target atomically (a new link under a temp name, renamed over the old). */
