@@ -4,6 +4,7 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import Deploy from './deploy.js';
 import Destroy from './destroy.js';
 import Logs from './logs.js';
 import Render from './render.js';
@@ -17,6 +18,7 @@ import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  deploy: Deploy,
   destroy: Destroy,
   logs: Logs,
   render: Render,

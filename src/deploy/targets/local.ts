@@ -37,17 +37,22 @@ function execLocal(argv: readonly string[], opts: ExecOptions = {}): Promise<Exe
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     if (!cmd) return reject(new Error('empty command'));
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: 'SIGKILL' as const } : {}) });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // our own timer, not spawn's `timeout` option: that one is only cleared on 'exit', which a
+    // program that fails to spawn (ENOENT) never emits, and it would hold the CLI open
+    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       // a missing program is an exit like the shell's 127, so callers handle it in one place
       if (e.code === 'ENOENT') resolve({ code: 127, stdout: '', stderr: `${cmd}: command not found\n` });
       else reject(e);
     });
     child.once('close', (code, signal) => {
+      clearTimeout(timer);
       const r: ExecResult = { code: code ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
       if (signal) r.signal = signal.replace(/^SIG/, '');
       resolve(r);
