@@ -7,6 +7,7 @@ import type { Command } from '@oclif/core';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
 import Logs from './logs.js';
+import Plan from './plan.js';
 import Render from './render.js';
 import Restart from './restart.js';
 import Rollback from './rollback.js';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   deploy: Deploy,
   destroy: Destroy,
   logs: Logs,
+  plan: Plan,
   render: Render,
   restart: Restart,
   rollback: Rollback,

@@ -58,7 +58,6 @@ const roleText = (node: BrokerNode) => (node.role === 'slave' ? 'slave' : `maste
 export function renderBrokerProperties(model: ClusterModel, node: BrokerNode): string {
   return renderTemplate('broker.properties', {
     cluster: model.cluster,
-    mode: `mode ${model.mode.label}`,
     node,
     roleText: roleText(node),
     sections: brokerSections(node),
