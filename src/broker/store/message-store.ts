@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { KEY_SEPARATOR, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
+import { END_OF_SEGMENT_MIN_BLANK, KEY_SEPARATOR, MAGIC_BLANK, MAGIC_V1, MAGIC_V2, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
 import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { checkRecordAt, decodeRecord, measureRecord, storeTimestampPosition, writeRecord, type MessageRecord } from '../../protocol/message/record.js';
@@ -749,6 +749,11 @@ export class MessageStore {
       const left = buf.length - at;
       if (left < 8) break;
       const size = buf.readInt32BE(at);
+      const magic = buf.readInt32BE(at + 4);
+      const isRecord = (magic === MAGIC_V1 || magic === MAGIC_V2) && size >= 91;
+      if ((isRecord && size + END_OF_SEGMENT_MIN_BLANK > segRemaining) || (magic === MAGIC_BLANK && size !== segRemaining)) {
+        throw new RangeError(`replicated ${isRecord ? 'record' : 'end-of-segment record'} at ${phys} does not fit this commit-log segment (${segRemaining} bytes left): master and slave must use the same mappedFileSizeCommitLog`);
+      }
       const c = checkRecordAt(buf, at, phys, segRemaining);
       if (c.kind === 'blank') {
         if (left < c.size) break; // the blank's padding has not all arrived
