@@ -6,6 +6,7 @@
 import type { Command } from '@oclif/core';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
+import Init from './init.js';
 import Logs from './logs.js';
 import Plan from './plan.js';
 import Render from './render.js';
@@ -21,6 +22,7 @@ import Validate from './validate.js';
 export const COMMANDS: Record<string, Command.Class> = {
   deploy: Deploy,
   destroy: Destroy,
+  init: Init,
   logs: Logs,
   plan: Plan,
   render: Render,
