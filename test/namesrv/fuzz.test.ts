@@ -194,7 +194,9 @@ async function fuzzRound(port: number, r: Rng, counts: { wellFramed: number; mut
 
 describe('fuzzing rmqd namesrv', () => {
   it(`survives ≥ 10,000 random, mutated, truncated and oversized frames (seed ${SEED})`, { timeout: 240_000 }, async () => {
-    const ns = await startNamesrvProcess();
+    // No expiry scan during the run: a fuzzed REGISTER_BROKER may carry heartbeatTimeoutMillis=1,
+    // and the scan would then (rightly) close that pipeline's connection mid-run.
+    const ns = await startNamesrvProcess({ scanNotActiveBrokerInterval: 600_000 });
     const pid = ns.proc.pid as number;
     const sentinel = new FakeBroker({ brokerName: 'sentinel', brokerAddr: '127.0.0.1:10001', topics: [topicConfig('SentinelTopic', { readQueueNums: 2, writeQueueNums: 2 })] });
     await sentinel.register(ns.addr);
