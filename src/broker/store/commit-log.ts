@@ -6,6 +6,7 @@ import { writeBlankRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
 import { close, fdatasync, fsyncDir, ftruncate, offsetFileName, open, readAt, writev } from './files.js';
 import { OffsetWaiters } from './offset-waiters.js';
+import { SharedFd } from './shared-fd.js';
 
 /**
  * The commit log: fixed-size segment files named by their start offset, written append-only.
@@ -44,7 +45,7 @@ interface Block {
 interface Segment {
   start: number;
   path: string;
-  fd: number;
+  file: SharedFd;
 }
 
 interface Preallocation {
@@ -102,7 +103,7 @@ export class CommitLog {
         continue;
       }
       const fd = await open(file, fs.constants.O_RDWR);
-      const seg = { start, path: file, fd };
+      const seg = { start, path: file, file: new SharedFd(fd) };
       if (start === endSegment && zeroTail) {
         // zero everything after the end: truncate, then extend back to the fixed size (sparse)
         await ftruncate(fd, end - start);
@@ -252,7 +253,7 @@ export class CommitLog {
     let at = position;
     let parts = iov;
     while (total > 0) {
-      const n = await writev(seg.fd, parts, at);
+      const n = await seg.file.use((fd) => writev(fd, parts, at));
       total -= n;
       at += n;
       if (total > 0) parts = skipBytes(parts, n);
@@ -287,7 +288,7 @@ export class CommitLog {
     this.dirty.clear();
     try {
       const sync = this.opts.fdatasync ?? fdatasync;
-      await Promise.all(segs.map((s) => sync(s.fd)));
+      await Promise.all(segs.map((s) => s.file.use(sync)));
       this.stats.fsyncs += segs.length;
     } catch (e) {
       this.fail(e as Error);
@@ -335,7 +336,7 @@ export class CommitLog {
       await ftruncate(fd, this.segmentSize);
       await fsyncDir(this.opts.dir);
     }
-    const seg = { start, path: file, fd };
+    const seg = { start, path: file, file: new SharedFd(fd) };
     this.segments.push(seg);
     return seg;
   }
@@ -375,7 +376,8 @@ export class CommitLog {
     if (b && offset + size <= b.start + b.used) return Buffer.from(b.buf.subarray(offset - b.start, offset - b.start + size));
     const seg = this.segmentAt(offset);
     if (!seg || offset + size > seg.start + this.segmentSize) return undefined;
-    const buf = await readAt(seg.fd, size, offset - seg.start);
+    const buf = await seg.file.use((fd) => readAt(fd, size, offset - seg.start)).catch(() => undefined);
+    if (!buf) return undefined; // the segment was deleted meanwhile
     return buf.length === size ? buf : undefined;
   }
 
@@ -390,7 +392,7 @@ export class CommitLog {
     if (end <= offset) return Buffer.alloc(0);
     const seg = this.segmentAt(offset);
     if (!seg) return Buffer.alloc(0);
-    return readAt(seg.fd, end - offset, offset - segStart);
+    return seg.file.use((fd) => readAt(fd, end - offset, offset - segStart));
   }
 
   private findBlock(offset: number): Block | undefined {
@@ -428,8 +430,8 @@ export class CommitLog {
     this.minOffset = this.segments[0]!.start;
     this.dirty.delete(seg);
     while (this.blocks.length > 1 && this.blocks[0]!.start < this.minOffset && this.blocks[0]!.written === this.blocks[0]!.used) this.blocks.shift();
-    await close(seg.fd);
     await fsp.rm(seg.path, { force: true });
+    await seg.file.close(); // after pending reads on it finish
     this.opts.logger.info('deleted commit-log segment', { file: seg.path });
     return true;
   }
@@ -451,7 +453,7 @@ export class CommitLog {
     }
     this.writtenWaiters.failAll();
     this.flushWaiters.failAll();
-    for (const s of this.segments) await close(s.fd);
+    for (const s of this.segments) await s.file.close();
     this.segments.length = 0;
     this.blocks.length = 0;
   }

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
-import { close, fdatasync, fsyncDir, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
+import { StoreCorruptionError } from './errors.js';
+import { fdatasync, fsyncDir, ftruncate, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
+import { SharedFd } from './shared-fd.js';
 
 /** One consume-queue unit: commit-log offset (8), record size (4), tags code (8). */
 export const CQ_UNIT_SIZE = 20;
@@ -19,7 +21,7 @@ interface CqFile {
   /** Logical offset of the file's first unit. */
   start: number;
   path: string;
-  fd: number | undefined;
+  fd: SharedFd | undefined;
   /** Units known to be in the file (written). */
   units: number;
   /** In-memory copy while the file is the tail or still has unwritten units. */
@@ -63,7 +65,9 @@ export class ConsumeQueue {
     const q = new ConsumeQueue(topic, queueId, dir, unitsPerFile);
     const listed = await listOffsetFiles(dir);
     for (const f of listed) {
-      if (f.start % (unitsPerFile * CQ_UNIT_SIZE) !== 0) throw new Error(`consume-queue file ${f.path} does not start at a file boundary`);
+      if (f.start % (unitsPerFile * CQ_UNIT_SIZE) !== 0) {
+        throw new StoreCorruptionError(f.path, 0, `consume-queue file name is not a multiple of ${unitsPerFile} units`, 'was consumeQueueUnitsPerFile changed? Open the store with the setting it was created with');
+      }
       const size = (await fsp.stat(f.path)).size;
       q.files.push({ start: f.start / CQ_UNIT_SIZE, path: f.path, fd: undefined, units: Math.min(unitsPerFile, Math.floor(size / CQ_UNIT_SIZE)), mirror: undefined, mirrorUnits: 0 });
     }
@@ -78,7 +82,7 @@ export class ConsumeQueue {
     const tail = q.files[q.files.length - 1];
     if (tail) {
       const fd = await open(tail.path, fs.constants.O_RDWR);
-      tail.fd = fd;
+      tail.fd = new SharedFd(fd);
       const data = await readAt(fd, tail.units * CQ_UNIT_SIZE, 0);
       tail.mirror = Buffer.alloc(Math.max(data.length, 4096));
       data.copy(tail.mirror);
@@ -162,9 +166,14 @@ export class ConsumeQueue {
     const count = Math.min(max, f.start + Math.max(f.mirrorUnits, f.units) - offset);
     if (count <= 0) return Buffer.alloc(0);
     if (f.mirror && inFile + count <= f.mirrorUnits) return f.mirror.subarray(inFile * CQ_UNIT_SIZE, (inFile + count) * CQ_UNIT_SIZE);
-    f.fd ??= await open(f.path, fs.constants.O_RDWR);
-    const buf = await readAt(f.fd, count * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE);
+    const file = await this.fileFd(f);
+    const buf = await file.use((fd) => readAt(fd, count * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
     return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
+  }
+
+  private async fileFd(f: CqFile, create = false): Promise<SharedFd> {
+    f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), 0o640));
+    return f.fd;
   }
 
   async entry(offset: number): Promise<CqEntry | undefined> {
@@ -179,10 +188,14 @@ export class ConsumeQueue {
       if (!f.mirror || f.mirrorUnits === f.units) continue;
       const created = f.fd === undefined && !fs.existsSync(f.path);
       if (created) await fsp.mkdir(this.dir, { recursive: true });
-      f.fd ??= await open(f.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640);
+      const file = await this.fileFd(f, true);
       const upto = f.mirrorUnits;
-      await writeFully(f.fd, f.mirror.subarray(f.units * CQ_UNIT_SIZE, upto * CQ_UNIT_SIZE), f.units * CQ_UNIT_SIZE);
-      await fdatasync(f.fd);
+      const from = f.units;
+      const mirror = f.mirror;
+      await file.use(async (fd) => {
+        await writeFully(fd, mirror.subarray(from * CQ_UNIT_SIZE, upto * CQ_UNIT_SIZE), from * CQ_UNIT_SIZE);
+        await fdatasync(fd);
+      });
       if (created) await fsyncDir(this.dir);
       f.units = upto;
       any = true;
@@ -211,15 +224,14 @@ export class ConsumeQueue {
     if (offset >= this.maxOffset) return;
     while (this.files.length > 0 && this.files[this.files.length - 1]!.start >= offset && this.files[this.files.length - 1]!.start > (this.files[0]?.start ?? 0)) {
       const f = this.files.pop()!;
-      if (f.fd !== undefined) await close(f.fd);
+      await f.fd?.close();
       await fsp.rm(f.path, { force: true });
     }
     const tail = this.files[this.files.length - 1];
     if (tail) {
       const keep = Math.max(0, offset - tail.start);
       if (!tail.mirror) {
-        tail.fd ??= await open(tail.path, fs.constants.O_RDWR);
-        const data = await readAt(tail.fd, tail.units * CQ_UNIT_SIZE, 0);
+        const data = await (await this.fileFd(tail)).use((fd) => readAt(fd, tail.units * CQ_UNIT_SIZE, 0));
         tail.mirror = Buffer.alloc(Math.max(4096, data.length));
         data.copy(tail.mirror);
         tail.mirrorUnits = tail.units;
@@ -228,9 +240,10 @@ export class ConsumeQueue {
       if (tail.units > keep) {
         tail.units = keep;
         if (tail.fd !== undefined || fs.existsSync(tail.path)) {
-          tail.fd ??= await open(tail.path, fs.constants.O_RDWR);
-          await fsp.truncate(tail.path, keep * CQ_UNIT_SIZE);
-          await fdatasync(tail.fd);
+          await (await this.fileFd(tail)).use(async (fd) => {
+            await ftruncate(fd, keep * CQ_UNIT_SIZE);
+            await fdatasync(fd);
+          });
         }
       }
       this.maxOffset = tail.start + tail.mirrorUnits;
@@ -249,8 +262,8 @@ export class ConsumeQueue {
       const last = await this.entry(f.start + this.unitsPerFile - 1);
       if (!last || last.physicalOffset + last.size > minPhysical) break;
       this.files.shift();
-      if (f.fd !== undefined) await close(f.fd);
       await fsp.rm(f.path, { force: true });
+      await f.fd?.close();
     }
     if (this.files[0] && this.minOffset < this.files[0].start) this.minOffset = this.files[0].start;
     let lo = this.minOffset;
@@ -266,16 +279,14 @@ export class ConsumeQueue {
 
   /** Deletes every file of the queue (topic deletion). */
   async destroy(): Promise<void> {
-    for (const f of this.files.splice(0)) {
-      if (f.fd !== undefined) await close(f.fd);
-    }
+    for (const f of this.files.splice(0)) await f.fd?.close();
     await fsp.rm(this.dir, { recursive: true, force: true });
     this.maxOffset = this.minOffset = this.visibleMax = 0;
   }
 
   async close(): Promise<void> {
     for (const f of this.files) {
-      if (f.fd !== undefined) await close(f.fd);
+      await f.fd?.close();
       f.fd = undefined;
     }
   }

@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
 import { javaStringHashCode } from '../../protocol/message/tags.js';
+import { SharedFd } from './shared-fd.js';
 import { close, fdatasync, fsyncDir, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
 
 /**
@@ -34,7 +35,7 @@ interface IndexHeader {
 
 interface SealedFile {
   path: string;
-  fd: number | undefined;
+  fd: SharedFd | undefined;
   header: IndexHeader;
 }
 
@@ -91,7 +92,7 @@ export class KeyIndex {
         await fsp.rm(f.path, { force: true });
         continue;
       }
-      kept.push({ path: f.path, fd, header });
+      kept.push({ path: f.path, fd: new SharedFd(fd), header });
     }
     const last = kept[kept.length - 1];
     if (last && (last.header.endPhyOffset >= truncateFrom || last.header.count < maxIndexNum)) {
@@ -104,7 +105,7 @@ export class KeyIndex {
 
   /** Makes a file the current one: slots into memory, entries at or after truncateFrom dropped. */
   private async adopt(f: SealedFile, truncateFrom: number): Promise<CurrentFile> {
-    const fd = f.fd!;
+    const fd = f.fd!.fd; // recovery: nothing else uses the index yet
     const slotNum = f.header.slotNum;
     const raw = await readAt(fd, slotNum * 4, HEADER);
     const slots = new Int32Array(slotNum);
@@ -222,8 +223,8 @@ export class KeyIndex {
   }
 
   private async readSlot(f: SealedFile, slot: number): Promise<number> {
-    f.fd ??= await open(f.path, fs.constants.O_RDWR);
-    const b = await readAt(f.fd, 4, HEADER + slot * 4);
+    f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR));
+    const b = await f.fd.use((fd) => readAt(fd, 4, HEADER + slot * 4)).catch(() => Buffer.alloc(0));
     return b.length === 4 ? b.readInt32BE(0) : 0;
   }
 
@@ -233,8 +234,8 @@ export class KeyIndex {
       const at = (n - cur.writtenCount - 1) * ENTRY;
       return cur.pending.subarray(at, at + ENTRY);
     }
-    f.fd ??= await open(f.path, fs.constants.O_RDWR);
-    const b = await readAt(f.fd, ENTRY, HEADER + f.header.slotNum * 4 + (n - 1) * ENTRY);
+    f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR));
+    const b = await f.fd.use((fd) => readAt(fd, ENTRY, HEADER + f.header.slotNum * 4 + (n - 1) * ENTRY)).catch(() => Buffer.alloc(0));
     return b.length === ENTRY ? b : undefined;
   }
 
@@ -253,12 +254,13 @@ export class KeyIndex {
   private async flushFile(f: CurrentFile): Promise<void> {
     if (f.pendingCount === 0 && f.dirtyPages.size === 0 && !f.headerDirty) return;
     const created = f.fd === undefined;
-    f.fd ??= await open(f.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640);
+    f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640));
+    const fd = f.fd.fd; // flush runs alone (serialised by the store) and current files are never deleted
     const slotNum = f.header.slotNum;
     const count = f.pendingCount;
     if (count > 0) {
       const data = Buffer.from(f.pending.subarray(0, count * ENTRY));
-      await writeFully(f.fd, data, HEADER + slotNum * 4 + f.writtenCount * ENTRY);
+      await writeFully(fd, data, HEADER + slotNum * 4 + f.writtenCount * ENTRY);
       // entries added while writing stay pending
       f.pending.copy(f.pending, 0, count * ENTRY, f.pendingCount * ENTRY);
       f.pendingCount -= count;
@@ -271,11 +273,11 @@ export class KeyIndex {
       const to = Math.min(slotNum, from + PAGE_SLOTS);
       const b = Buffer.allocUnsafe((to - from) * 4);
       for (let s = from; s < to; s++) b.writeInt32BE(f.slots[s]!, (s - from) * 4);
-      await writeFully(f.fd, b, HEADER + from * 4);
+      await writeFully(fd, b, HEADER + from * 4);
     }
     f.headerDirty = false;
-    await writeFully(f.fd, encodeHeader({ ...f.header, count: f.writtenCount }), 0);
-    await fdatasync(f.fd);
+    await writeFully(fd, encodeHeader({ ...f.header, count: f.writtenCount }), 0);
+    await fdatasync(fd);
     if (created) await fsyncDir(this.dir);
   }
 
@@ -283,15 +285,15 @@ export class KeyIndex {
   async deleteBelowPhysical(minPhysical: number): Promise<void> {
     while (this.sealed.length > 0 && this.sealed[0]!.header.endPhyOffset < minPhysical && !this.retiring.includes(this.sealed[0] as CurrentFile)) {
       const f = this.sealed.shift()!;
-      if (f.fd !== undefined) await close(f.fd);
       await fsp.rm(f.path, { force: true });
+      await f.fd?.close();
     }
   }
 
   async close(): Promise<void> {
     await this.flush();
     for (const f of [...this.sealed, ...(this.current ? [this.current] : [])]) {
-      if (f.fd !== undefined) await close(f.fd);
+      await f.fd?.close();
       f.fd = undefined;
     }
   }

@@ -139,6 +139,7 @@ export class MessageStore {
     // data past it may be missing after a crash)
     const verifyPoint = Math.min(dispatchFrom, Math.max(durableEnd, minStored));
     const verifyFrom = Math.max(minStored, verifyPoint - (verifyPoint % segSize));
+    const started = Date.now();
     logger.info('store recovery', { root, crashed, checkpoint: checkpoint ? `${checkpoint.commitLogFlushed}/${checkpoint.logicsDurable}` : 'none', verifyFrom });
 
     // pass 1: verify the commit log and find where it ends
@@ -157,19 +158,22 @@ export class MessageStore {
       await store.loadQueues(cqTruncateFrom, commitLog.minOffset);
       // pass 2: rebuild consume-queue and index entries from the verified records
       const broken = new Set<ConsumeQueue>();
-      await scanCommitLog(segments.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
+      const kept = segments.filter((s) => s.start <= scan.end); // CommitLog.open removed those past the end
+      await scanCommitLog(kept.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
         await store.redispatch(r, phys, phys >= cqTruncateFrom, phys >= indexTruncateFrom, broken);
       }, scan.end);
-      if (broken.size > 0) await store.rebuildQueues(broken, segments, segSize, scan.end);
+      if (broken.size > 0) await store.rebuildQueues(broken, kept, segSize, scan.end);
       for (const qs of store.queues.values()) for (const q of qs.values()) q.visibleMax = q.maxOffset;
       await fsp.writeFile(abortFile, `${process.pid}\n`);
       await fsyncDir(root);
       await store.flushLogics();
       store.start();
-      logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: store.queueCount(), tornTailTruncated: scan.torn });
+      logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: store.queueCount(), tornTailTruncated: scan.torn, recoveryMs: Date.now() - started });
       return store;
     } catch (e) {
       await commitLog.close().catch(() => {});
+      for (const qs of store.queues.values()) for (const q of qs.values()) await q.close().catch(() => {});
+      await index?.close().catch(() => {});
       throw e;
     }
   }
@@ -721,10 +725,25 @@ export class MessageStore {
 
   // ---------------------------------------------------------------- flushing, retention, lifecycle
 
+  /**
+   * Runs file maintenance one at a time: flushing consume queues and the index must not overlap
+   * with retention or topic deletion removing their files.
+   */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(job, job);
+    this.maintenance = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private maintenance: Promise<void> = Promise.resolve();
+
   /** Writes consume queues and the index, then the checkpoint. Serialised. */
   async flushLogics(): Promise<void> {
     if (this.logicsFlushing) return this.logicsFlushing;
-    this.logicsFlushing = (async () => {
+    this.logicsFlushing = this.exclusive(async () => {
       const dispatched = this.commitLog.maxOffset;
       const flushed = this.commitLog.flushedOffset;
       const dirty = [...this.dirtyQueues];
@@ -737,7 +756,7 @@ export class MessageStore {
         await writeCheckpoint(path.join(this.root, 'checkpoint'), c);
         this.lastCheckpoint = c;
       }
-    })().finally(() => {
+    }).finally(() => {
       this.logicsFlushing = undefined;
     });
     return this.logicsFlushing;
@@ -774,8 +793,10 @@ export class MessageStore {
       }
       if (deleted > 0) {
         const min = this.commitLog.minOffset;
-        for (const qs of this.queues.values()) for (const q of qs.values()) await q.deleteBelowPhysical(min);
-        await this.index?.deleteBelowPhysical(min);
+        await this.exclusive(async () => {
+          for (const qs of this.queues.values()) for (const q of qs.values()) await q.deleteBelowPhysical(min);
+          await this.index?.deleteBelowPhysical(min);
+        });
       }
       return deleted;
     } finally {
@@ -788,11 +809,13 @@ export class MessageStore {
     const qs = this.queues.get(topic);
     if (!qs) return;
     this.queues.delete(topic);
-    for (const q of qs.values()) {
-      this.dirtyQueues.delete(q);
-      await q.destroy();
-    }
-    await fsp.rm(path.join(this.cqRoot, topic), { recursive: true, force: true });
+    await this.exclusive(async () => {
+      for (const q of qs.values()) {
+        this.dirtyQueues.delete(q);
+        await q.destroy();
+      }
+      await fsp.rm(path.join(this.cqRoot, topic), { recursive: true, force: true });
+    });
   }
 
   /** Flushes everything, writes the checkpoint, removes the abort marker, releases the lock. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { checkRecordAt, type MessageRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
@@ -41,6 +42,14 @@ export async function scanCommitLog(
     if (durableEnd > 0) throw new StoreCorruptionError('commitlog/', 0, `no segment files, but the checkpoint says ${durableEnd} bytes were stored`);
     return { end: 0, torn: false };
   }
+  // segments are created at full size; a file of another size (other than an empty one a crash
+  // left right after creating it) means the store was made with another segment size
+  for (const s of segments) {
+    const size = (await fsp.stat(s.path)).size;
+    if (size !== segmentSize && size !== 0) {
+      throw new StoreCorruptionError(s.path, 0, `segment is ${size} bytes but mappedFileSizeCommitLog is ${segmentSize}`, 'the store was created with another segment size; open it with that mappedFileSizeCommitLog');
+    }
+  }
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i]!;
     if (s.start % segmentSize !== 0) throw new StoreCorruptionError(s.path, 0, `segment name is not a multiple of the segment size ${segmentSize} (was mappedFileSizeCommitLog changed?)`);
@@ -57,8 +66,6 @@ export async function scanCommitLog(
     const seg = segments[idx]!;
     const fd = await open(seg.path, fs.constants.O_RDONLY);
     try {
-      const size = (await fstat(fd)).size;
-      if (size !== segmentSize && idx < segments.length - 1) throw new StoreCorruptionError(seg.path, size, `segment is ${size} bytes, expected ${segmentSize}`);
       const segEnd = seg.start + segmentSize;
       let buf: Buffer = Buffer.alloc(0);
       let bufStart = pos;

@@ -15,6 +15,11 @@ export const stateDirFlag = Flags.string({
   helpValue: 'DIR',
 });
 
+export const runtimeFlag = Flags.string({
+  description: 'runtime bundle to ship [default: this package’s dist/rmqd.js]',
+  helpValue: 'FILE',
+});
+
 export abstract class TopologyCommand extends RmqCommand {
   /** Loads a topology (path or preset name) and builds its model. */
   protected async loadModel(ref: string, stateDir: string | undefined): Promise<{ loaded: LoadedTopology; model: ClusterModel }> {

@@ -133,3 +133,32 @@ describe('recovery after a crash', () => {
     await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE })).rejects.toThrow(/segment missing before this one/);
   });
 });
+
+describe('configuration mismatches', () => {
+  it('refuses to open with another segment size than the store was created with, saying so', async () => {
+    const dir = tmpDir();
+    const s = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE });
+    for (let i = 0; i < 100; i++) await s.put(message('Cfg', 0, Buffer.alloc(1000)));
+    await s.close();
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, mappedFileSizeCommitLog: 32 * 1024 })).rejects.toThrow(
+      /segment is 65536 bytes but mappedFileSizeCommitLog is 32768.*created with another segment size/,
+    );
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, consumeQueueUnitsPerFile: 48 })).rejects.toThrow(/consumeQueueUnitsPerFile changed/);
+  });
+
+  it('refuses a one-segment store opened with a smaller segment size instead of cutting its data', async () => {
+    const dir = tmpDir();
+    const s = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE });
+    for (let i = 0; i < 20; i++) await s.put(message('Cfg', 0, Buffer.alloc(1000)));
+    await s.close();
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE, mappedFileSizeCommitLog: 8 * 1024 })).rejects.toThrow(/segment is 65536 bytes/);
+    const again = await openStore(dir);
+    expect(again.getMaxOffsetInQueue('Cfg', 0)).toBe(20);
+  });
+
+  it('rejects invalid options with every problem listed', async () => {
+    await expect(MessageStore.open({ storePathRootDir: tmpDir(), mappedFileSizeCommitLog: 100, flushDiskType: 'SOMETIMES' as never, deleteWhen: '25' })).rejects.toThrow(
+      /mappedFileSizeCommitLog must be at least 4096[\s\S]*flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH[\s\S]*deleteWhen must be hours/,
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../../src/protocol/message/index.js';
+import { decodeProperties, decodeRecord, verifyRecordCrc } from '../../../src/protocol/message/index.js';
 import { tmpDir } from '../../support/tmp.js';
 import { message, openStore } from '../../support/store.js';
 
@@ -55,6 +55,35 @@ describe('retention', () => {
     expect(await store.runRetention({ now: atHour(13), diskUsedRatio: 88 })).toBe(segs - 1); // forcibly: all but the current
     expect(fs.readdirSync(path.join(dir, 'commitlog')).filter((n) => /^\d{20}$/.test(n))).toHaveLength(1);
     expect((await store.put(message('Disk', 0, 'still writable'))).status).toBe('PUT_OK');
+  });
+
+  it('serves only whole records to reads racing with segment deletion', async () => {
+    const dir = tmpDir();
+    const store = await openStore(dir, { fileReservedTime: 1, memoryCacheBytes: 16 * 1024 }, { diskUsedRatio: async () => 10 });
+    for (let i = 0; i < 300; i++) await store.put(message('Race', i % 2, Buffer.alloc(900, i % 256), { I: String(i) }));
+    await store.flushLogics();
+    ageSegments(dir, 1000, 1);
+    let stop = false;
+    let served = 0;
+    const reader = async (q: number) => {
+      while (!stop) {
+        const min = store.getMinOffsetInQueue('Race', q);
+        const got = await store.getMessage('Race', q, Math.max(0, min - 5), 8, 1 << 20);
+        for (const b of got.records) {
+          const r = decodeRecord(b);
+          expect(verifyRecordCrc(r)).toBe(true);
+          expect(r.body[0]).toBe(Number(decodeProperties(r.properties).get('I')) % 256);
+          served++;
+        }
+        await new Promise((r) => setImmediate(r)); // reads from memory never yield to I/O on their own
+      }
+    };
+    const readers = [0, 1, 0, 1].map(reader);
+    const deleted = await store.runRetention({ now: atHour(4), diskUsedRatio: 10 });
+    stop = true;
+    await Promise.all(readers);
+    expect(deleted).toBeGreaterThan(2);
+    expect(served).toBeGreaterThan(0);
   });
 
   it('never deletes the segment being written, however old', async () => {

@@ -1,0 +1,30 @@
+/**
+ * The runtime release a deploy ships: the bundled rmqd.js and its content hash (which names its
+ * release directory, /opt/rmqctl/releases/<sha256-12>/).
+ */
+import { readFile } from 'node:fs/promises';
+import { InvalidInputError } from '../errors.js';
+import { runtimeBundle } from '../paths.js';
+import { releaseId } from '../topology/layout.js';
+import { sha256 } from './fileset.js';
+
+export interface RuntimeRelease {
+  /** `<sha256-12>`: the release directory name. */
+  id: string;
+  sha256: string;
+  content: Buffer;
+}
+
+export function releaseOf(content: Buffer): RuntimeRelease {
+  const sum = sha256(content);
+  return { id: releaseId(sum), sha256: sum, content };
+}
+
+/** Reads the runtime bundle (default: this package's dist/rmqd.js). */
+export async function loadRuntimeRelease(file: string = runtimeBundle): Promise<RuntimeRelease> {
+  try {
+    return releaseOf(await readFile(file));
+  } catch (e) {
+    throw new InvalidInputError(`cannot read the runtime bundle ${file}: ${(e as Error).message} (expected a built rmqd.js; run npm run build)`);
+  }
+}

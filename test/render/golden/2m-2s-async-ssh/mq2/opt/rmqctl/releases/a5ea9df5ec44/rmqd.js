@@ -1,0 +1,1 @@
+// rmqd.js stand-in used by rmqctl golden tests
