@@ -4,6 +4,7 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import Init from './init.js';
 import Plan from './plan.js';
 import Render from './render.js';
 import Status from './status.js';
@@ -12,6 +13,7 @@ import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  init: Init,
   plan: Plan,
   render: Render,
   status: Status,

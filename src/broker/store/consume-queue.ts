@@ -8,6 +8,8 @@ import { SharedFd } from './shared-fd.js';
 
 /** One consume-queue unit: commit-log offset (8), record size (4), tags code (8). */
 export const CQ_UNIT_SIZE = 20;
+/** Units of a tail file kept in memory once written (recent reads, long polling); older ones are pread. */
+const MIRROR_KEEP_UNITS = 4096;
 /** Filler unit padding a queue that starts past 0 (RocketMQ: offset 0, size Integer.MAX_VALUE). */
 const FILLER_SIZE = 0x7fffffff;
 
@@ -24,9 +26,11 @@ interface CqFile {
   fd: SharedFd | undefined;
   /** Units known to be in the file (written). */
   units: number;
-  /** In-memory copy while the file is the tail or still has unwritten units. */
+  /** In-memory copy of the file's recent units [mirrorBase, mirrorUnits) while it is the tail or has unwritten units. */
   mirror: Buffer | undefined;
-  /** Units in the mirror (≥ units). */
+  /** First unit of the file held in the mirror: older, written units are read from the file. */
+  mirrorBase: number;
+  /** Units of the file up to the mirror's end (≥ units). */
   mirrorUnits: number;
 }
 
@@ -69,7 +73,7 @@ export class ConsumeQueue {
         throw new StoreCorruptionError(f.path, 0, `consume-queue file name is not a multiple of ${unitsPerFile} units`, 'was consumeQueueUnitsPerFile changed? Open the store with the setting it was created with');
       }
       const size = (await fsp.stat(f.path)).size;
-      q.files.push({ start: f.start / CQ_UNIT_SIZE, path: f.path, fd: undefined, units: Math.min(unitsPerFile, Math.floor(size / CQ_UNIT_SIZE)), mirror: undefined, mirrorUnits: 0 });
+      q.files.push({ start: f.start / CQ_UNIT_SIZE, path: f.path, fd: undefined, units: Math.min(unitsPerFile, Math.floor(size / CQ_UNIT_SIZE)), mirror: undefined, mirrorBase: 0, mirrorUnits: 0 });
     }
     // files must be contiguous; anything after a gap is unusable
     for (let i = 1; i < q.files.length; i++) {
@@ -81,12 +85,8 @@ export class ConsumeQueue {
     }
     const tail = q.files[q.files.length - 1];
     if (tail) {
-      const fd = await open(tail.path, fs.constants.O_RDWR);
-      tail.fd = new SharedFd(fd);
-      const data = await readAt(fd, tail.units * CQ_UNIT_SIZE, 0);
-      tail.mirror = Buffer.alloc(Math.max(data.length, 4096));
-      data.copy(tail.mirror);
-      tail.mirrorUnits = tail.units;
+      tail.fd = new SharedFd(await open(tail.path, fs.constants.O_RDWR));
+      await q.loadWindow(tail, tail.units);
       q.maxOffset = tail.start + tail.units;
     }
     const head = q.files[0];
@@ -94,6 +94,27 @@ export class ConsumeQueue {
     q.visibleMax = q.maxOffset;
     await q.skipFillers();
     return q;
+  }
+
+  /** Loads the file's last written units before `end` (at most MIRROR_KEEP_UNITS) as its mirror. */
+  private async loadWindow(f: CqFile, end: number): Promise<void> {
+    const base = Math.max(0, end - MIRROR_KEEP_UNITS);
+    const data = await (await this.fileFd(f)).use((fd) => readAt(fd, (end - base) * CQ_UNIT_SIZE, base * CQ_UNIT_SIZE));
+    f.mirror = Buffer.alloc(Math.max(4096, data.length * 2));
+    data.copy(f.mirror);
+    f.mirrorBase = base;
+    f.mirrorUnits = base + Math.floor(data.length / CQ_UNIT_SIZE);
+  }
+
+  /** Drops written units from the front of a mirror, keeping the last MIRROR_KEEP_UNITS written ones. */
+  private shrinkMirror(f: CqFile): void {
+    const base = f.units - MIRROR_KEEP_UNITS;
+    const keepFrom = (base - f.mirrorBase) * CQ_UNIT_SIZE;
+    const keepTo = (f.mirrorUnits - f.mirrorBase) * CQ_UNIT_SIZE;
+    const m = Buffer.alloc(Math.max(4096, (keepTo - keepFrom) * 2));
+    f.mirror!.copy(m, 0, keepFrom, keepTo);
+    f.mirror = m;
+    f.mirrorBase = base;
   }
 
   /** Moves minOffset past filler units (a queue that started past 0). */
@@ -127,9 +148,9 @@ export class ConsumeQueue {
   private put(physicalOffset: number, size: number, tagsCode: number): void {
     let tail = this.files[this.files.length - 1]!;
     if (tail.mirrorUnits === this.unitsPerFile) tail = this.newTail(tail.start + this.unitsPerFile);
-    const at = tail.mirrorUnits * CQ_UNIT_SIZE;
+    const at = (tail.mirrorUnits - tail.mirrorBase) * CQ_UNIT_SIZE;
     if (at + CQ_UNIT_SIZE > tail.mirror!.length) {
-      const grown = Buffer.alloc(Math.min(this.fileBytes, Math.max(tail.mirror!.length * 2, at + CQ_UNIT_SIZE)));
+      const grown = Buffer.alloc(Math.min(this.fileBytes - tail.mirrorBase * CQ_UNIT_SIZE, Math.max(tail.mirror!.length * 2, at + CQ_UNIT_SIZE)));
       tail.mirror!.copy(grown, 0, 0, at);
       tail.mirror = grown;
     }
@@ -142,7 +163,7 @@ export class ConsumeQueue {
   }
 
   private newTail(start: number): CqFile {
-    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(4096), mirrorUnits: 0 };
+    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(4096), mirrorBase: 0, mirrorUnits: 0 };
     this.files.push(f);
     return f;
   }
@@ -165,9 +186,15 @@ export class ConsumeQueue {
     const inFile = offset - f.start;
     const count = Math.min(max, f.start + Math.max(f.mirrorUnits, f.units) - offset);
     if (count <= 0) return Buffer.alloc(0);
-    if (f.mirror && inFile + count <= f.mirrorUnits) return f.mirror.subarray(inFile * CQ_UNIT_SIZE, (inFile + count) * CQ_UNIT_SIZE);
+    if (f.mirror && inFile >= f.mirrorBase) {
+      const from = (inFile - f.mirrorBase) * CQ_UNIT_SIZE;
+      return f.mirror.subarray(from, from + Math.min(count, f.mirrorUnits - inFile) * CQ_UNIT_SIZE);
+    }
+    // older units: written to the file already (the mirror only ever drops written units)
+    const fromFile = Math.min(count, f.units - inFile);
+    if (fromFile <= 0) return Buffer.alloc(0);
     const file = await this.fileFd(f);
-    const buf = await file.use((fd) => readAt(fd, count * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
+    const buf = await file.use((fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
     return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
   }
 
@@ -191,16 +218,18 @@ export class ConsumeQueue {
       const file = await this.fileFd(f, true);
       const upto = f.mirrorUnits;
       const from = f.units;
+      const base = f.mirrorBase;
       const mirror = f.mirror;
       await file.use(async (fd) => {
-        await writeFully(fd, mirror.subarray(from * CQ_UNIT_SIZE, upto * CQ_UNIT_SIZE), from * CQ_UNIT_SIZE);
+        await writeFully(fd, mirror.subarray((from - base) * CQ_UNIT_SIZE, (upto - base) * CQ_UNIT_SIZE), from * CQ_UNIT_SIZE);
         await fdatasync(fd);
       });
       if (created) await fsyncDir(this.dir);
       f.units = upto;
       any = true;
-      // a full, fully written file no longer needs its mirror
+      // a full, fully written file no longer needs its mirror; the tail keeps only a recent window
       if (f !== this.files[this.files.length - 1] && f.units === this.unitsPerFile) f.mirror = undefined;
+      else if (f.units - f.mirrorBase > 2 * MIRROR_KEEP_UNITS) this.shrinkMirror(f);
     }
     return any;
   }
@@ -230,12 +259,7 @@ export class ConsumeQueue {
     const tail = this.files[this.files.length - 1];
     if (tail) {
       const keep = Math.max(0, offset - tail.start);
-      if (!tail.mirror) {
-        const data = await (await this.fileFd(tail)).use((fd) => readAt(fd, tail.units * CQ_UNIT_SIZE, 0));
-        tail.mirror = Buffer.alloc(Math.max(4096, data.length));
-        data.copy(tail.mirror);
-        tail.mirrorUnits = tail.units;
-      }
+      if (!tail.mirror || keep < tail.mirrorBase) await this.loadWindow(tail, Math.min(keep, tail.units));
       tail.mirrorUnits = Math.min(tail.mirrorUnits, keep);
       if (tail.units > keep) {
         tail.units = keep;

@@ -508,8 +508,7 @@ export class MessageStore {
       }
     }
     const records: Buffer[] = [];
-    const reads = await Promise.all(picked.map((p) => this.commitLog.read(p.phys, p.size)));
-    for (const r of reads) {
+    for (const r of await this.readRecords(picked)) {
       if (!r) break;
       records.push(r);
     }
@@ -520,6 +519,32 @@ export class MessageStore {
     }
     if (removed > 0 || picked.length > 0) return result('OFFSET_FOUND_NULL', next, cq.minOffset, max);
     return result(filtered > 0 ? 'NO_MATCHED_MESSAGE' : 'OFFSET_FOUND_NULL', next, min, max);
+  }
+
+  /**
+   * Reads records by (offset, size), one read for each run of records that lie back to back in the
+   * commit log (a queue's records often do), so a backlog read from disk costs few preads.
+   */
+  private async readRecords(picked: readonly { phys: number; size: number }[]): Promise<(Buffer | undefined)[]> {
+    const runs: { phys: number; sizes: number[]; bytes: number }[] = [];
+    for (const p of picked) {
+      const last = runs[runs.length - 1];
+      if (last && last.phys + last.bytes === p.phys && last.bytes + p.size <= 1 << 20) {
+        last.sizes.push(p.size);
+        last.bytes += p.size;
+      } else runs.push({ phys: p.phys, sizes: [p.size], bytes: p.size });
+    }
+    const read = await Promise.all(runs.map((r) => this.commitLog.read(r.phys, r.bytes)));
+    const out: (Buffer | undefined)[] = [];
+    runs.forEach((r, i) => {
+      const buf = read[i];
+      let at = 0;
+      for (const size of r.sizes) {
+        out.push(buf ? buf.subarray(at, at + size) : undefined);
+        at += size;
+      }
+    });
+    return out;
   }
 
   private async offsetAfter(cq: ConsumeQueue, from: number, phys: number): Promise<number> {

@@ -135,6 +135,27 @@ describe('message store: memory', () => {
   });
 });
 
+describe('message store: consume-queue memory', () => {
+  it('keeps only a recent window of a long consume-queue file in memory and reads older entries from the file', async () => {
+    const dir = tmpDir();
+    const over = { consumeQueueUnitsPerFile: 30_000, mappedFileSizeCommitLog: 1 << 20 };
+    const store = await openStore(dir, over);
+    const n = 12_000; // beyond twice the 4096-unit window, so flushes shrink the mirror
+    for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: 500 }, (_, j) => store.put(message('Long', 0, `m${i + j}`))));
+    await store.flushLogics();
+    await store.put(message('Long', 0, `m${n}`));
+    await store.flushLogics();
+    const bodyAt = async (s: typeof store, o: number) => decodeRecord((await s.getMessage('Long', 0, o, 1, 1 << 20)).records[0]!).body.toString();
+    for (const o of [0, 1, 4095, 6000, n - 1, n]) expect(await bodyAt(store, o)).toBe(`m${o}`);
+    const span = await store.getMessage('Long', 0, 7_890, 20, 1 << 20); // straddles the window's start (12,000 - 4,096)
+    expect(span.records.map((b) => decodeRecord(b).body.toString())).toEqual(Array.from({ length: 20 }, (_, k) => `m${7_890 + k}`));
+    await store.close();
+    const again = await openStore(dir, over);
+    for (const o of [0, 5000, n]) expect(await bodyAt(again, o)).toBe(`m${o}`);
+    expect((await again.put(message('Long', 0, 'next'))).appended!.queueOffset).toBe(n + 1);
+  });
+});
+
 describe('message store: queries', () => {
   it('searches offsets by store time, finds the earliest time, looks up by commit-log offset and by key', async () => {
     const store = await openStore(tmpDir());
