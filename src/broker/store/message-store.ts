@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { KEY_SEPARATOR, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
+import { END_OF_SEGMENT_MIN_BLANK, KEY_SEPARATOR, MAGIC_BLANK, MAGIC_V1, MAGIC_V2, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
 import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { checkRecordAt, decodeRecord, measureRecord, storeTimestampPosition, writeRecord, type MessageRecord } from '../../protocol/message/record.js';
@@ -345,6 +345,12 @@ export class MessageStore {
     if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > 0x7fffffff) return { status: 'MESSAGE_ILLEGAL', remark: `queueId ${m.queueId} is invalid` };
     if (m.body.length > this.config.maxMessageSize) return { status: 'MESSAGE_ILLEGAL', remark: `message body of ${m.body.length} bytes exceeds maxMessageSize ${this.config.maxMessageSize}` };
     if (Buffer.byteLength(m.properties) > 32767) return { status: 'PROPERTIES_SIZE_EXCEEDED', remark: `properties of ${Buffer.byteLength(m.properties)} bytes exceed 32767` };
+    for (const [what, h] of [['bornHost', m.bornHost], ['storeHost', m.storeHost]] as const) {
+      if (!h || (h.ip.length !== 4 && h.ip.length !== 16) || !Number.isInteger(h.port) || h.port < 0 || h.port > 0xffff) return { status: 'MESSAGE_ILLEGAL', remark: `${what} is not an IPv4/IPv6 address and port` };
+    }
+    const int32 = (v: number) => Number.isInteger(v) && v >= -0x80000000 && v <= 0x7fffffff;
+    if (!int32(m.flag) || !int32(m.sysFlag) || !int32(m.reconsumeTimes)) return { status: 'MESSAGE_ILLEGAL', remark: 'flag, sysFlag and reconsumeTimes must be 32-bit integers' };
+    if (!Number.isSafeInteger(m.bornTimestamp) || !Number.isSafeInteger(m.preparedTransactionOffset)) return { status: 'MESSAGE_ILLEGAL', remark: 'bornTimestamp and preparedTransactionOffset must be integers' };
     return undefined;
   }
 
@@ -431,6 +437,8 @@ export class MessageStore {
     }
     const last = appended[appended.length - 1]!;
     const end = last.phys + last.size;
+    this.putTotals.messages += appended.length;
+    for (const a of appended) this.putTotals.bytes += a.size;
     const first = batch[0]!;
     const wait = findProperty(first.properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
     let status: PutMessageResult['status'] = 'PUT_OK';
@@ -680,6 +688,26 @@ export class MessageStore {
     return { ...this.commitLog.stats };
   }
 
+  /** Figures for GET_BROKER_RUNTIME_INFO and status output (RocketMQ's key names where it has them). */
+  runtimeInfo(): Record<string, number | boolean> {
+    return {
+      commitLogMinOffset: this.commitLog.minOffset,
+      commitLogMaxOffset: this.commitLog.maxOffset,
+      commitLogFlushedOffset: this.commitLog.flushedOffset,
+      remainHowManyDataToFlush: this.commitLog.maxOffset - this.commitLog.flushedOffset,
+      dispatchBehindBytes: 0, // dispatch is synchronous with the append
+      putMessageTotal: this.putTotals.messages,
+      putMessageSizeTotal: this.putTotals.bytes,
+      commitLogDiskRatio: this.lastDiskUsedRatio / 100,
+      writable: this.refusal() === undefined,
+      commitLogWrites: this.commitLog.stats.writes,
+      commitLogFsyncs: this.commitLog.stats.fsyncs,
+    };
+  }
+
+  private readonly putTotals = { messages: 0, bytes: 0 };
+  private lastDiskUsedRatio = 0;
+
   /** Where the next appendRaw must start (maxPhysOffset plus a partial record already received). */
   get rawAppendOffset(): number {
     return this.commitLog.maxOffset + this.rawCarry.length;
@@ -721,6 +749,11 @@ export class MessageStore {
       const left = buf.length - at;
       if (left < 8) break;
       const size = buf.readInt32BE(at);
+      const magic = buf.readInt32BE(at + 4);
+      const isRecord = (magic === MAGIC_V1 || magic === MAGIC_V2) && size >= 91;
+      if ((isRecord && size + END_OF_SEGMENT_MIN_BLANK > segRemaining) || (magic === MAGIC_BLANK && size !== segRemaining)) {
+        throw new RangeError(`replicated ${isRecord ? 'record' : 'end-of-segment record'} at ${phys} does not fit this commit-log segment (${segRemaining} bytes left): master and slave must use the same mappedFileSizeCommitLog`);
+      }
       const c = checkRecordAt(buf, at, phys, segRemaining);
       if (c.kind === 'blank') {
         if (left < c.size) break; // the blank's padding has not all arrived
@@ -799,6 +832,7 @@ export class MessageStore {
     try {
       const now = at?.now ?? this.opts.now?.() ?? Date.now();
       const ratio = at?.diskUsedRatio ?? (await (this.opts.diskUsedRatio ?? statfsUsedRatio)(this.root));
+      this.lastDiskUsedRatio = ratio;
       const wasFull = this.diskFull;
       this.diskFull = ratio > this.config.diskSpaceWarningLevelRatio;
       if (this.diskFull !== wasFull) this.logger[this.diskFull ? 'error' : 'info'](this.diskFull ? 'disk nearly full: refusing puts' : 'disk space recovered: accepting puts', { usedPercent: ratio.toFixed(1) });

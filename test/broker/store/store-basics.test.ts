@@ -20,6 +20,7 @@ describe('message store: put and read back', () => {
     expect(r2.appended!.queueOffset).toBe(1);
     expect(r2.appended!.physicalOffset).toBe(r1.appended!.wroteBytes);
     expect(r3.appended!.queueOffset).toBe(0);
+    expect(store.runtimeInfo()).toMatchObject({ commitLogMinOffset: 0, commitLogMaxOffset: store.maxPhysOffset, putMessageTotal: 3, writable: true });
     expect(parseOffsetMsgId(r2.appended!.msgIds[0]!).commitLogOffset).toBe(r2.appended!.physicalOffset);
 
     const got = await store.getMessage('TopicA', 0, 0, 32, 1 << 20);
@@ -85,6 +86,10 @@ describe('message store: put and read back', () => {
     expect((await store.put(message('bad/topic', 0, 'x')))).toMatchObject({ status: 'MESSAGE_ILLEGAL', remark: expect.stringMatching(/not a valid topic/) });
     expect((await store.put(message('T', 0, 'x', { K: 'v'.repeat(33000) }))).status).toBe('PROPERTIES_SIZE_EXCEEDED');
     expect((await store.put(message('T', -1, 'x'))).status).toBe('MESSAGE_ILLEGAL');
+    expect((await store.put({ ...message('T', 0, 'x'), bornHost: { ip: Buffer.alloc(5), port: 1 } })).remark).toMatch(/bornHost/);
+    expect((await store.put({ ...message('T', 0, 'x'), flag: 2 ** 40 })).status).toBe('MESSAGE_ILLEGAL');
+    // a bad message in a batch refuses the whole batch, storing none of it
+    expect((await store.putBatch([message('T', 0, 'ok'), { ...message('T', 0, 'x'), storeHost: { ip: Buffer.alloc(4), port: -1 } }])).status).toBe('MESSAGE_ILLEGAL');
     expect(store.getMaxOffsetInQueue('T', 0)).toBe(0);
   });
 

@@ -46,4 +46,13 @@ describe('replication API (raw commit-log bytes)', () => {
     const good = await slave.getMessage('Rep', 0, 0, 32, 1 << 20);
     for (const r of good.records) expect(decodeRecord(r).body.toString()).toMatch(/^m\d$/);
   });
+
+  it('refuses a master whose segment size differs (records would land at other offsets)', async () => {
+    const master = await openStore(tmpDir(), { mappedFileSizeCommitLog: 64 * 1024 });
+    const slave = await openStore(tmpDir(), { mappedFileSizeCommitLog: 32 * 1024 });
+    for (let i = 0; i < 60; i++) await master.put(message('Geo', 0, Buffer.alloc(1000)));
+    await expect(replicate(master, slave, 1 << 20)).rejects.toThrow(/same mappedFileSizeCommitLog/);
+    const got = await slave.getMessage('Geo', 0, 0, 1000, 1 << 30);
+    for (const b of got.records) expect(decodeRecord(b).physicalOffset).toBeLessThan(32 * 1024);
+  });
 });
