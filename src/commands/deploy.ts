@@ -1,58 +1,96 @@
+import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { deployCluster, type DeployEvent, type DeployResult } from '../deploy/executor.js';
+import { InvalidInputError } from '../errors.js';
+import { deployCluster, PlanDriftError, type DeployResult } from '../deploy/executor.js';
+import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../deploy/health/index.js';
+import { parseSavedPlan } from '../deploy/plan/index.js';
 import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
+import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
 import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
 import { stateDirFlag } from './support/topology-command.js';
 
 export default class Deploy extends ClusterCommand {
-  static override summary = 'Deploy a cluster: pre-flight, push runtime + configs + units, start NameServers → masters → slaves, each health-gated.';
+  static override summary = 'Deploy a cluster: pre-flight, plan, push runtime + configs + units, start NameServers → masters → slaves, each health-gated.';
   static override description =
     'Every host is checked first (reachable, authenticated, Node >= 20, disk, ports, clock) and every problem is reported at once before anything changes. ' +
-    'Then per host the runtime release, service user, directories, configs and units; then the processes in order, each stage waiting for health. ' +
-    'A redeploy writes only what differs and restarts only the nodes whose files (or runtime) changed, rolling: slaves before their master, one group at a time. ' +
-    'A failing step stops there with host, step, output and the last log lines; running deploy again converges.';
-  static override examples = ['<%= config.bin %> deploy 2m-2s-sync', '<%= config.bin %> deploy my-cluster.yaml --accept-new-host-keys', '<%= config.bin %> deploy my-cluster.yaml --push-node --json'];
+    'Then every host is planned as it is now (what `rmqctl plan` shows), and the plan applied: per host the runtime release, service user, directories, configs and units; ' +
+    'then the processes in order, each waiting until it is healthy (it answers the protocol, is registered on every NameServer with its role and advertised address, ' +
+    'which must answer from here; a slave replicates). A redeploy writes only what differs and restarts only the nodes whose files (or runtime) changed, rolling: ' +
+    'slaves before their master, one group at a time. A failing step stops there with host, step, output and the last log lines; running deploy again converges. ' +
+    'With --plan, exactly a plan saved by `rmqctl plan --out` is applied, or nothing if the hosts changed since. ' +
+    'Progress: a task tree on a terminal, plain lines otherwise; --json streams one JSON event per line, then the result.';
+  static override examples = [
+    '<%= config.bin %> deploy 2m-2s-sync',
+    '<%= config.bin %> deploy my-cluster.yaml --accept-new-host-keys',
+    '<%= config.bin %> plan my-cluster.yaml --out plan.json && <%= config.bin %> deploy my-cluster.yaml --plan plan.json',
+    '<%= config.bin %> deploy my-cluster.yaml --push-node --json',
+  ];
   static override enableJsonFlag = true;
   static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
   static override flags = {
     ...connectionFlags,
+    plan: Flags.string({ description: 'apply exactly this saved plan (rmqctl plan --out); refused if the hosts or the topology changed since', helpValue: 'FILE' }),
     'push-node': Flags.boolean({ description: "copy this machine's node binary to hosts without Node >= 20 (same OS and architecture)", default: false }),
     'min-free-disk': Flags.integer({ description: 'MiB that must be free where the stores go', default: DEFAULT_MIN_FREE_BYTES / 1024 ** 2, min: 0 }),
     'health-timeout': Flags.integer({ description: 'seconds a node may take to become healthy', default: 60, min: 1 }),
+    'max-slave-lag': Flags.integer({ description: 'MiB a slave may be behind its master to count as caught up', default: DEFAULT_MAX_SLAVE_LAG_BYTES / 1024 ** 2, min: 0 }),
     runtime: Flags.string({ description: 'deploy this rmqd.js build instead of the bundled one', helpValue: 'FILE' }),
     'state-dir': stateDirFlag,
   };
 
-  async run(): Promise<{ result: DeployResult; events: DeployEvent[] }> {
+  private progress: Progress | undefined;
+
+  async run(): Promise<DeployResult & { kind: 'result' }> {
     const { args, flags } = await this.parse(Deploy);
     const { model } = await this.loadModel(args.topology, flags['state-dir']);
     const release = await loadRuntimeRelease(flags.runtime);
+    let saved;
+    if (flags.plan) {
+      const text = await readFile(flags.plan, 'utf8').catch((e: Error) => {
+        throw new InvalidInputError(`cannot read the plan ${flags.plan}: ${e.message}`);
+      });
+      saved = parseSavedPlan(text, flags.plan);
+    }
     const targets = this.openTargets(model, flags);
-    const events: DeployEvent[] = [];
-    const print = (e: DeployEvent) => {
-      events.push(e);
-      if (this.jsonEnabled()) return;
-      if (e.kind === 'stage') {
-        if (e.stage !== 'done') this.log(`== ${e.stage}`);
-      } else if (e.kind === 'step') {
-        if (e.status !== 'begin' && e.status !== 'failed') this.log(`${e.host}  ${e.step}  ${e.status}`);
-      } else if (e.action !== 'failed') {
-        this.log(`${e.host}  ${e.node}  ${e.action === 'start' || e.action === 'restart' ? `${e.action}…` : e.action}`);
-      }
-    };
-    this.log(`deploying cluster ${model.cluster} (${model.mode.label}), runtime ${release.id}, ${model.nodes.length} node(s) on ${model.hosts.filter((h) => h.nodeIds.length).length} host(s)`);
-    const result = await deployCluster(model, targets, {
-      release,
-      files: (host) => renderHost(model, host, release),
-      parallel: flags.parallel,
-      pushNode: flags['push-node'],
-      preflight: { minFreeBytes: flags['min-free-disk'] * 1024 ** 2 },
-      healthTimeoutMs: flags['health-timeout'] * 1000,
-      onEvent: print,
-    });
+    const json = this.jsonEnabled();
+    this.progress = json ? jsonProgress((l) => process.stdout.write(l)) : process.stdout.isTTY ? listrProgress(model) : plainProgress((l) => this.log(l));
+    this.log(`deploying cluster ${model.cluster} (${model.mode.label}), runtime ${release.id}, ${model.nodes.length} node(s) on ${model.hosts.filter((h) => h.nodeIds.length).length} host(s)${flags.plan ? `, plan ${flags.plan}` : ''}`);
+    let result: DeployResult;
+    try {
+      result = await deployCluster(model, targets, {
+        release,
+        files: (host) => renderHost(model, host, release),
+        parallel: flags.parallel,
+        pushNode: flags['push-node'],
+        preflight: { minFreeBytes: flags['min-free-disk'] * 1024 ** 2 },
+        healthTimeoutMs: flags['health-timeout'] * 1000,
+        maxSlaveLagBytes: flags['max-slave-lag'] * 1024 ** 2,
+        ...(saved ? { plan: saved } : {}),
+        onEvent: (e) => this.progress?.onEvent(e),
+      });
+    } catch (e) {
+      await this.progress.end(e as Error);
+      this.progress = undefined;
+      if (e instanceof PlanDriftError && flags.plan) throw new PlanDriftError(e.problems, flags.plan);
+      throw e;
+    }
+    await this.progress.end();
+    this.progress = undefined;
     const count = (a: string) => result.nodes.filter((n) => n.action === a).length;
-    this.log(`deployed cluster ${model.cluster}: ${count('start')} started, ${count('restart')} restarted, ${count('unchanged')} unchanged`);
-    return { result, events };
+    this.log(`deployed cluster ${model.cluster}: ${count('start')} started, ${count('restart')} restarted, ${count('unchanged')} unchanged; every node healthy`);
+    return { kind: 'result', ...result };
+  }
+
+  // --json: every line of standard output is one JSON object (events, then the result or the error)
+  override logJson(json: unknown): void {
+    const line = json && typeof json === 'object' && 'error' in json && !('kind' in json) ? { kind: 'error', ...json } : json;
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    await this.progress?.end(err);
+    if (this.jsonEnabled() && !(err instanceof InvalidInputError)) this.logJson({ kind: 'error', error: { name: err.name, message: err.message } });
+    return super.catch(err);
   }
 }

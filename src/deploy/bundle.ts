@@ -7,19 +7,18 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RmqError } from '../errors.js';
-import type { RuntimeRelease } from '../render/index.js';
+import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from '../render/index.js';
 import type { HostLayout } from '../topology/index.js';
+import { previousLink, releaseDir } from './host-paths.js';
 import type { Target } from './targets/target.js';
 
 export const MIN_NODE_MAJOR = 20;
 /** Node's process.arch for `uname -m`. */
 export const UNAME_ARCH: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', ppc64le: 'ppc64', s390x: 's390x' };
 const RUNTIME_FILE = 'rmqd.js';
-const RELEASE_PACKAGE_JSON = '{"type":"module"}\n';
 
 const rmqctlRoot = (layout: HostLayout) => path.posix.dirname(layout.currentLink);
-export const previousLink = (layout: HostLayout) => path.posix.join(rmqctlRoot(layout), 'previous');
-const releaseDir = (layout: HostLayout, id: string) => path.posix.join(layout.releasesDir, id);
+export { previousLink };
 /** Link targets are the absolute release directory, as render's FileSet expects them. */
 const linkTarget = (layout: HostLayout, id: string) => releaseDir(layout, id);
 

@@ -1,33 +1,53 @@
 /**
- * The deploy executor: pre-flight, then per host (bounded parallelism) the runtime release, Node,
- * service user, directories and files, then the processes in order — NameServers, masters,
- * slaves — each gated on health before the next stage. Nodes already running whose files or
- * release changed are restarted rolling: NameServers one at a time, then one broker group at a
- * time, slaves before their master. Nothing changed → nothing written, nothing restarted.
- * A failing step stops the rollout there with host, step, output and the node's last log lines.
+ * The deploy executor: pre-flight (every problem of every host at once, nothing changed), then a
+ * plan of every host as it is now (or a saved plan, refused if the hosts drifted since), then the
+ * plan applied:
+ *  - prepare, per host (bounded parallelism): stop nodes the topology no longer has there, service
+ *    user, Node, release, restart markers, directories, the files that differ, deletions, the
+ *    `current` switch, units (daemon-reload / enable only when needed);
+ *  - start what is not running, stage by stage (NameServers, masters, slaves), each stage gated on
+ *    the health of its nodes;
+ *  - restart what changed, rolling: NameServers one at a time, then one broker group at a time,
+ *    its slaves before its master, each gated on health;
+ *  - verify every other node is healthy too.
+ * Nothing changed → nothing written, nothing restarted. A failing step stops the rollout there
+ * with host, step, output and the node's last log lines; nodes whose files changed but that were
+ * not restarted keep a marker, so the next run restarts them (it converges).
  */
-import net from 'node:net';
 import path from 'node:path';
 import { InvalidInputError, RmqError } from '../errors.js';
-import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/index.js';
 import type { DesiredDir, DesiredFile, FileSet, RuntimeRelease } from '../render/index.js';
+import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/index.js';
 import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease } from './bundle.js';
+import { DeployError } from './errors.js';
+import { ClusterHealth, type HealthCheck, type HealthContext } from './health/index.js';
+import { DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy } from './health/wait.js';
+import { pendingRestartPath } from './host-paths.js';
+import { formerNode, observeHost } from './observe.js';
+import { planCluster, planDrift, rollingOrder, type DriftProblem, type Plan, type PlanAction, type PlanSummary } from './plan/index.js';
 import { assertPreflight, preflight, type PreflightOptions } from './preflight.js';
-import type { Supervisor } from './supervisors/supervisor.js';
 import type { ClusterTargets } from './targets/open.js';
-import type { Target } from './targets/target.js';
 import { mapSettled } from './transport/parallel.js';
+
+export { DeployError } from './errors.js';
+export { rollingOrder } from './plan/index.js';
+export type { HealthCheck } from './health/index.js';
 
 /** The rendered FileSet of a host (render/renderHost, or a test's own). */
 export type FileSetOf = (host: HostModel) => FileSet | Promise<FileSet>;
 
-export type DeployEvent =
-  | { kind: 'stage'; stage: 'preflight' | 'prepare' | 'start' | 'restart' | 'done' }
-  | { kind: 'step'; host: string; step: string; status: 'begin' | 'done' | 'unchanged' | 'failed'; detail?: string }
-  | { kind: 'node'; host: string; node: NodeId; action: 'start' | 'restart' | 'unchanged' | 'healthy' | 'failed'; detail?: string };
+export type DeployStage = 'preflight' | 'plan' | 'prepare' | 'start' | 'restart' | 'verify' | 'done';
 
-/** Is the node serving? Throws (with a reason) when not yet; the executor retries until its deadline. */
-export type HealthCheck = (node: ClusterNode, ctx: { target: Target; supervisor: Supervisor }) => Promise<void>;
+/** The steps of preparing a host, in order (not every host takes every step). */
+export const PREPARE_STEPS = ['stop removed nodes', 'service user', 'node', 'release', 'mark restarts', 'directories', 'files', 'delete', 'activate release', 'units'] as const;
+export type PrepareStep = (typeof PREPARE_STEPS)[number];
+
+export type DeployEvent =
+  | { kind: 'stage'; stage: DeployStage }
+  | { kind: 'plan'; summary: PlanSummary; changed: boolean; actions: PlanAction[] }
+  | { kind: 'step'; host: string; step: PrepareStep; status: 'begin' | 'done' | 'unchanged' | 'failed'; detail?: string }
+  | { kind: 'host'; host: string; status: 'prepared' | 'failed'; detail?: string }
+  | { kind: 'node'; host: string; node: NodeId; action: 'start' | 'restart' | 'check' | 'healthy' | 'failed'; detail?: string };
 
 export interface DeployOptions {
   release: RuntimeRelease;
@@ -36,196 +56,226 @@ export interface DeployOptions {
   parallel?: number;
   pushNode?: boolean;
   preflight?: Omit<PreflightOptions, 'pushNode' | 'parallel'>;
+  /** Default: protocol-level health (ClusterHealth). */
   health?: HealthCheck;
+  /** Largest tolerated slave lag for the default health check. */
+  maxSlaveLagBytes?: number;
   /** Per node (default 60 s). */
   healthTimeoutMs?: number;
+  /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
+  plan?: Plan;
   onEvent?: (e: DeployEvent) => void;
 }
 
 export interface DeployResult {
+  /** The plan that was applied. */
+  plan: Plan;
   /** Per host: whether `current` moved, and which files were written. */
   hosts: { host: string; releaseChanged: boolean; filesWritten: string[] }[];
-  /** What happened to each node. */
-  nodes: { node: NodeId; host: string; action: 'start' | 'restart' | 'unchanged' }[];
+  /** What happened to each node, and its health summary. */
+  nodes: { node: NodeId; host: string; action: 'start' | 'restart' | 'unchanged'; health?: string }[];
 }
 
-/** A failed step: which host, which node, what step, and what it printed. */
-export class DeployError extends RmqError {
-  override readonly name: string = 'DeployError';
+/** A saved plan no longer matches the hosts (or the topology): nothing was changed. */
+export class PlanDriftError extends RmqError {
+  override readonly name: string = 'PlanDriftError';
   constructor(
-    readonly host: string,
-    readonly step: string,
-    readonly node: NodeId | undefined,
-    message: string,
-    options?: { cause?: unknown },
+    readonly problems: DriftProblem[],
+    source = 'the saved plan',
   ) {
-    super(message.startsWith(`${host}:`) ? message : `${host}: ${step}${node ? ` ${node}` : ''} failed: ${message}`, options);
-  }
-}
-
-/** The default health check: the supervisor says active, and the listen port accepts from here. */
-export const portHealth: HealthCheck = async (node, { supervisor }) => {
-  const st = await supervisor.status(node);
-  if (!st.active) throw new Error(`not running (${st.state})`);
-  const port = node.ports.find((p) => p.purpose === 'listen')?.port;
-  if (port === undefined) return;
-  await new Promise<void>((resolve, reject) => {
-    const s = net.connect({ host: node.address, port, timeout: 2_000 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve();
-    });
-    s.once('timeout', () => {
-      s.destroy();
-      reject(new Error(`${node.address}:${port} does not answer from this machine`));
-    });
-    s.once('error', (e: NodeJS.ErrnoException) => reject(new Error(`${node.address}:${port} ${e.code === 'ECONNREFUSED' ? 'refuses connections' : (e.code ?? e.message)}`)));
-  });
-};
-
-async function waitHealthy(node: ClusterNode, ctx: { target: Target; supervisor: Supervisor }, check: HealthCheck, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      await check(node, ctx);
-      return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() >= deadline) {
-      const tail = await ctx.supervisor.logs(node, 20).catch(() => '');
-      throw new DeployError(node.host, 'health', node.id, `${node.host}: ${node.id} not healthy after ${Math.round(timeoutMs / 1000)} s: ${(last as Error)?.message ?? last}${tail.trim() ? `\nlast log lines of ${node.id}:\n${tail.trimEnd()}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+    super(
+      `refusing to apply ${source}: it no longer matches ${problems.some((p) => p.host) ? 'the hosts' : 'the topology'}; nothing was changed. Make a new plan (rmqctl plan --out) and review it:\n` +
+        problems.map((p) => `  ${p.host ? `${p.host}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'),
+    );
   }
 }
 
 /**
- * Deploys the model: every host prepared (release, node, user, dirs, files), then nodes started
- * or restarted in order, each gated on health. Throws PreflightError / DeployError.
+ * Deploys the model: pre-flight, plan, prepare every host, then start and restart nodes in order,
+ * each gated on health. Throws PreflightError / PlanDriftError / DeployError.
  */
 export async function deployCluster(model: ClusterModel, targets: ClusterTargets, opts: DeployOptions): Promise<DeployResult> {
   const emit = opts.onEvent ?? (() => {});
   const parallel = opts.parallel ?? 8;
-  const hosts = model.hosts.filter((h) => h.nodeIds.length > 0);
 
   emit({ kind: 'stage', stage: 'preflight' });
   assertPreflight(await preflight(model, (h) => targets.get(h.name), { ...opts.preflight, pushNode: !!opts.pushNode, parallel }));
 
-  // --- prepare every host; a failure on one stops before any process is touched
+  emit({ kind: 'stage', stage: 'plan' });
+  const sets = new Map<string, FileSet>();
+  for (const host of model.hosts) sets.set(host.name, await opts.files(host));
+  const plan = await planCluster(model, [...sets.values()], opts.release, (h) => observeHost(model, targets, h));
+  if (opts.plan) {
+    const drift = planDrift(opts.plan, plan);
+    if (drift.length) throw new PlanDriftError(drift);
+  }
+  emit({ kind: 'plan', summary: plan.summary, changed: plan.changed, actions: plan.actions });
+
+  const defaultHealth = opts.health ? undefined : new ClusterHealth(model, opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {});
+  try {
+    const check = opts.health ?? defaultHealth!.check;
+    const prepared = await prepareHosts(model, targets, plan, sets, opts, emit);
+    const result: DeployResult = { plan, hosts: prepared, nodes: [] };
+    await runNodes(model, targets, plan, check, opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS, parallel, emit, result);
+    emit({ kind: 'stage', stage: 'done' });
+    return result;
+  } finally {
+    defaultHealth?.close();
+  }
+}
+
+type Emit = (e: DeployEvent) => void;
+
+async function prepareHosts(model: ClusterModel, targets: ClusterTargets, plan: Plan, sets: Map<string, FileSet>, opts: DeployOptions, emit: Emit): Promise<DeployResult['hosts']> {
   emit({ kind: 'stage', stage: 'prepare' });
-  const changedNodes = new Set<NodeId>();
-  const prepared = await mapSettled(hosts, parallel, async (host) => {
-    const t = await targets.get(host.name);
-    const step = async <T>(name: string, fn: () => Promise<T>, unchanged?: (v: T) => boolean): Promise<T> => {
-      emit({ kind: 'step', host: host.name, step: name, status: 'begin' });
-      try {
-        const v = await fn();
-        emit({ kind: 'step', host: host.name, step: name, status: unchanged?.(v) ? 'unchanged' : 'done' });
-        return v;
-      } catch (e) {
-        emit({ kind: 'step', host: host.name, step: name, status: 'failed', detail: (e as Error).message });
-        throw e instanceof DeployError ? e : new DeployError(host.name, name, undefined, (e as Error).message, { cause: e });
-      }
-    };
-    const nodes = model.nodes.filter((n) => n.host === host.name);
+  const touched = model.hosts.filter((h) => h.nodeIds.length > 0 || plan.actions.some((a) => a.host === h.name));
+  const results = await mapSettled(touched, opts.parallel ?? 8, async (host) => {
+    try {
+      const r = await prepareHost(model, targets, host, plan, sets.get(host.name)!, opts, emit);
+      emit({ kind: 'host', host: host.name, status: 'prepared' });
+      return r;
+    } catch (e) {
+      emit({ kind: 'host', host: host.name, status: 'failed', detail: (e as Error).message });
+      throw e;
+    }
+  });
+  // a failure on one host stops before any process is touched anywhere
+  const failed = results.find((r) => !r.ok);
+  if (failed) throw failed.error;
+  return results.map((r) => r.value!);
+}
+
+async function prepareHost(model: ClusterModel, targets: ClusterTargets, host: HostModel, plan: Plan, set: FileSet, opts: DeployOptions, emit: Emit): Promise<DeployResult['hosts'][number]> {
+  const t = await targets.get(host.name);
+  const supervisor = targets.supervisorFor(host, t);
+  const hp = plan.hosts.find((h) => h.host === host.name)!;
+  const actions = plan.actions.filter((a) => a.host === host.name);
+  const step = async <T>(name: PrepareStep, fn: () => Promise<T>, unchanged?: (v: T) => boolean): Promise<T> => {
+    emit({ kind: 'step', host: host.name, step: name, status: 'begin' });
+    try {
+      const v = await fn();
+      emit({ kind: 'step', host: host.name, step: name, status: unchanged?.(v) ? 'unchanged' : 'done' });
+      return v;
+    } catch (e) {
+      emit({ kind: 'step', host: host.name, step: name, status: 'failed', detail: (e as Error).message });
+      throw e instanceof DeployError ? e : new DeployError(host.name, name, undefined, (e as Error).message, { cause: e });
+    }
+  };
+  const changed = (p: string) => hp.entries.find((e) => e.path === p && (e.change === 'create' || e.change === 'update'));
+
+  const removed = actions.filter((a): a is Extract<PlanAction, { kind: 'stop' }> => a.kind === 'stop');
+  if (removed.length) {
+    await step('stop removed nodes', async () => {
+      for (const a of removed) await supervisor.uninstall(formerNode(model, host, a.node));
+    });
+  }
+
+  let written: DesiredFile[] = [];
+  let releaseChanged = false;
+  if (host.nodeIds.length > 0) {
     if (host.serviceUser) await step('service user', () => ensureServiceUser(t, host.serviceUser!), (v) => v === 'present');
     await step('node', () => ensureNode(t, host.layout, { pushNode: !!opts.pushNode }));
     await step('release', () => installRelease(t, host.layout, opts.release), (v) => v === 'present');
-    // the release file and the current link are the bundle's job (content-addressed, verified,
-    // switched last); directories and files come from the FileSet as rendered
-    const set = await opts.files(host);
+    // before any file changes: a node whose restart is planned keeps a marker until it has been
+    // restarted healthy, so a deploy that stops half-way restarts it next time
+    const restarts = actions.filter((a): a is Extract<PlanAction, { kind: 'restart' }> => a.kind === 'restart');
+    if (restarts.length) {
+      await step('mark restarts', async () => {
+        for (const a of restarts) {
+          const marker = pendingRestartPath(host.layout, a.node);
+          if (!(await t.lstat(marker))) await t.writeFileAtomic(marker, `restart pending: ${a.because.join(', ')}\n`, { mode: 0o600 });
+        }
+      });
+    }
     const dirs = set.entries.filter((e): e is DesiredDir => e.kind === 'dir');
-    const files = set.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role !== 'release');
     await step('directories', () => ensureDirs(t, dirs.map((d) => ({ path: d.path, mode: d.mode, ...(d.owner ? { owner: d.owner } : {}), ...(d.group ? { group: d.group } : {}) }))));
-    const written = await step(
+    // the release files are the bundle's job (content-addressed, verified after upload)
+    const files = set.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role !== 'release' && changed(e.path) !== undefined);
+    written = await step(
       'files',
       async () => {
-        const out: DesiredFile[] = [];
         for (const f of files) {
-          const st = await t.stat(f.path);
-          if (st && st.mode === f.mode && (await t.readFile(f.path))?.equals(f.content)) continue;
           await t.mkdirp(path.posix.dirname(f.path));
           await t.writeFileAtomic(f.path, f.content, { mode: f.mode, ...(f.owner ? { owner: f.owner } : {}), ...(f.group ? { group: f.group } : {}) });
-          out.push(f);
         }
-        return out;
+        return files;
       },
       (v) => v.length === 0,
     );
-    const activated = await step('activate release', () => activateRelease(t, host.layout, opts.release.id), (v) => !v.changed);
-    const supervisor = targets.supervisorFor(host, t);
-    await step('install units', () => supervisor.install(nodes));
-    return { host: host.name, releaseChanged: activated.changed, filesWritten: written.map((f) => f.path), written, nodes };
-  });
-  const failed = prepared.find((p) => !p.ok);
-  if (failed) throw failed.error;
-  const result: DeployResult = { hosts: [], nodes: [] };
-  for (const p of prepared) {
-    const v = p.value!;
-    result.hosts.push({ host: v.host, releaseChanged: v.releaseChanged, filesWritten: v.filesWritten });
-    for (const f of v.written) for (const n of f.nodeIds) changedNodes.add(n);
-    if (v.releaseChanged) for (const n of v.nodes) changedNodes.add(n.id);
   }
+  const deletes = hp.entries.filter((e) => e.change === 'delete');
+  if (deletes.length) {
+    await step('delete', async () => {
+      for (const e of deletes) await t.remove(e.path);
+    });
+  }
+  if (host.nodeIds.length > 0) {
+    releaseChanged = (await step('activate release', () => activateRelease(t, host.layout, opts.release.id), (v) => !v.changed)).changed;
+    const reload = actions.some((a) => a.kind === 'daemon-reload');
+    const enable = actions.find((a): a is Extract<PlanAction, { kind: 'enable' }> => a.kind === 'enable');
+    if (supervisor.kind === 'systemd' && (reload || enable)) {
+      const nodes = model.nodes.filter((n) => enable?.nodes.includes(n.id));
+      await step('units', () => supervisor.install(nodes));
+    }
+  }
+  return { host: host.name, releaseChanged, filesWritten: written.map((f) => f.path) };
+}
 
-  // --- processes: start what is not running (by phase), then rolling restarts of what changed
-  const ctxOf = async (node: ClusterNode) => {
+async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan, check: HealthCheck, healthTimeoutMs: number, parallel: number, emit: Emit, result: DeployResult): Promise<void> {
+  const ctxOf = async (node: ClusterNode): Promise<HealthContext> => {
     const host = model.hosts.find((h) => h.name === node.host)!;
     const target = await targets.get(host.name);
     return { target, supervisor: targets.supervisorFor(host, target) };
   };
-  const check = opts.health ?? portHealth;
-  const healthTimeout = opts.healthTimeoutMs ?? 60_000;
+  const byId = new Map(model.nodes.map((n) => [n.id, n]));
   const act = async (node: ClusterNode, action: 'start' | 'restart') => {
     const ctx = await ctxOf(node);
     emit({ kind: 'node', host: node.host, node: node.id, action });
+    let health: string;
     try {
       await (action === 'start' ? ctx.supervisor.start(node) : ctx.supervisor.restart(node));
-      await waitHealthy(node, ctx, check, healthTimeout);
+      health = await waitHealthy(node, ctx, check, healthTimeoutMs);
+      const host = model.hosts.find((h) => h.name === node.host)!;
+      await ctx.target.remove(pendingRestartPath(host.layout, node.id));
     } catch (e) {
       emit({ kind: 'node', host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
       throw e instanceof RmqError && (e as Error).message.startsWith(`${node.host}:`) ? e : new DeployError(node.host, action, node.id, (e as Error).message, { cause: e });
     }
-    emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy' });
-    result.nodes.push({ node: node.id, host: node.host, action });
+    emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail: health });
+    result.nodes.push({ node: node.id, host: node.host, action, health });
   };
 
-  const running = new Map<NodeId, boolean>();
-  for (const n of model.nodes) running.set(n.id, (await (await ctxOf(n)).supervisor.status(n)).active);
-
   emit({ kind: 'stage', stage: 'start' });
+  const starts = plan.actions.filter((a): a is Extract<PlanAction, { kind: 'start' }> => a.kind === 'start');
   for (const phase of [0, 1, 2] as const) {
-    const toStart = model.nodes.filter((n) => n.phase === phase && !running.get(n.id));
+    const toStart = starts.map((a) => byId.get(a.node)!).filter((n) => n.phase === phase);
     const r = await mapSettled(toStart, parallel, (n) => act(n, 'start'));
     const bad = r.find((x) => !x.ok);
     if (bad) throw bad.error;
   }
 
   emit({ kind: 'stage', stage: 'restart' });
-  for (const n of rollingOrder(model)) {
-    if (!running.get(n.id)) continue; // just started with the new files
-    if (changedNodes.has(n.id)) await act(n, 'restart');
-    else {
-      emit({ kind: 'node', host: n.host, node: n.id, action: 'unchanged' });
-      result.nodes.push({ node: n.id, host: n.host, action: 'unchanged' });
-    }
-  }
-  emit({ kind: 'stage', stage: 'done' });
-  return result;
-}
+  for (const a of plan.actions) if (a.kind === 'restart') await act(byId.get(a.node)!, 'restart');
 
-/** Restart order: NameServers one by one, then each broker group — its slaves, then its master. */
-export function rollingOrder(model: ClusterModel): ClusterNode[] {
-  const byId = new Map(model.nodes.map((n) => [n.id, n]));
-  const out: ClusterNode[] = model.nodes.filter((n) => n.kind === 'namesrv');
-  for (const g of model.groups) {
-    for (const id of [...g.slaveIds, g.masterId]) {
-      const n = byId.get(id);
-      if (n) out.push(n);
+  // Untouched nodes must be healthy too: a deploy exits 0 only for a healthy cluster.
+  emit({ kind: 'stage', stage: 'verify' });
+  const acted = new Set(result.nodes.map((n) => n.node));
+  const rest = rollingOrder(model).filter((n) => !acted.has(n.id));
+  const r = await mapSettled(rest, parallel, async (node) => {
+    emit({ kind: 'node', host: node.host, node: node.id, action: 'check' });
+    try {
+      const health = await waitHealthy(node, await ctxOf(node), check, healthTimeoutMs);
+      emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail: health });
+      return { node: node.id, host: node.host, action: 'unchanged' as const, health };
+    } catch (e) {
+      emit({ kind: 'node', host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
+      throw e;
     }
-  }
-  return out;
+  });
+  const bad = r.find((x) => !x.ok);
+  if (bad) throw bad.error;
+  // results in rolling order, acted-on nodes first as they happened
+  result.nodes.push(...r.map((x) => x.value!));
 }
 
 /** Nodes selected by --host / --node (all when neither is given); unknown names are input errors. */

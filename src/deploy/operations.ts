@@ -2,10 +2,14 @@
  * Day-2 operations on a deployed cluster: start / stop / restart selected nodes in a safe order,
  * read a node's log, roll hosts back to their previous release, destroy the cluster.
  */
+import path from 'node:path';
 import { RmqError } from '../errors.js';
+import { envFilePath } from '../render/index.js';
 import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
 import { rollbackRelease } from './bundle.js';
-import { portHealth, rollingOrder, type HealthCheck } from './executor.js';
+import { ClusterHealth, DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy, type HealthCheck } from './health/index.js';
+import { pendingRestartPath, previousLink } from './host-paths.js';
+import { rollingOrder } from './plan/index.js';
 import type { ServiceStatus } from './supervisors/supervisor.js';
 import type { ClusterTargets } from './targets/open.js';
 
@@ -19,6 +23,7 @@ export interface OperationEvent {
 }
 
 export interface OperationOptions {
+  /** Default: protocol-level health (ClusterHealth). */
   health?: HealthCheck;
   healthTimeoutMs?: number;
   onEvent?: (e: OperationEvent) => void;
@@ -43,39 +48,30 @@ async function supervised(model: ClusterModel, targets: ClusterTargets, node: Cl
   return { host, target, supervisor: targets.supervisorFor(host, target) };
 }
 
-async function gate(node: ClusterNode, ctx: Awaited<ReturnType<typeof supervised>>, opts: OperationOptions): Promise<void> {
-  const check = opts.health ?? portHealth;
-  const deadline = Date.now() + (opts.healthTimeoutMs ?? 60_000);
-  for (;;) {
-    try {
-      await check(node, ctx);
-      return;
-    } catch (e) {
-      if (Date.now() >= deadline) {
-        const tail = await ctx.supervisor.logs(node, 20).catch(() => '');
-        throw new RmqError(`${node.host}: ${node.id} not healthy: ${(e as Error).message}${tail.trim() ? `\nlast log lines of ${node.id}:\n${tail.trimEnd()}` : ''}`);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** Runs one action over the nodes, one at a time in actionOrder; start/restart wait for health. Stops at the first failure. */
 export async function controlNodes(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[], action: NodeAction, opts: OperationOptions = {}): Promise<void> {
   const emit = opts.onEvent ?? (() => {});
-  for (const node of actionOrder(model, nodes, action)) {
-    const ctx = await supervised(model, targets, node);
-    emit({ host: node.host, node: node.id, action });
-    try {
-      await ctx.supervisor[action](node);
-      if (action !== 'stop') {
-        await gate(node, ctx, opts);
-        emit({ host: node.host, node: node.id, action: 'healthy' });
+  const defaultHealth = opts.health || action === 'stop' ? undefined : new ClusterHealth(model);
+  const check = opts.health ?? defaultHealth?.check;
+  try {
+    for (const node of actionOrder(model, nodes, action)) {
+      const ctx = await supervised(model, targets, node);
+      emit({ host: node.host, node: node.id, action });
+      try {
+        await ctx.supervisor[action](node);
+        if (action !== 'stop' && check) {
+          const detail = await waitHealthy(node, ctx, check, opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
+          // a restart of its own settles a restart a half-finished deploy left pending
+          await ctx.target.remove(pendingRestartPath(ctx.host.layout, node.id));
+          emit({ host: node.host, node: node.id, action: 'healthy', detail });
+        }
+      } catch (e) {
+        emit({ host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
+        throw e;
       }
-    } catch (e) {
-      emit({ host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
-      throw e;
     }
+  } finally {
+    defaultHealth?.close();
   }
 }
 
@@ -132,23 +128,48 @@ export async function rollbackCluster(model: ClusterModel, targets: ClusterTarge
 
 /**
  * Stops every node (slaves first) and removes what the deploy installed for this cluster: units,
- * pid files, configs. Stores stay unless purge. The runtime releases stay (other clusters may use them).
+ * configs, restart markers, pid files, the env file. Stores (and, on SSH hosts, logs) stay unless
+ * purge. On SSH hosts the runtime releases stay (other clusters may use them); the local target's
+ * state directory is the cluster's own, so its releases, links and Node link go too.
  */
 export async function destroyCluster(model: ClusterModel, targets: ClusterTargets, opts: { purge?: boolean; onEvent?: (e: OperationEvent) => void } = {}): Promise<void> {
   const emit = opts.onEvent ?? (() => {});
   for (const node of actionOrder(model, model.nodes, 'stop')) {
-    const { target, supervisor } = await supervised(model, targets, node);
+    const { target, supervisor, host } = await supervised(model, targets, node);
     emit({ host: node.host, node: node.id, action: 'stop' });
     await supervisor.uninstall(node);
     await target.remove(node.configPath);
-    if (opts.purge) await target.remove(node.storeDir, { recursive: true });
+    await target.remove(pendingRestartPath(host.layout, node.id));
+    await target.remove(node.pidPath);
+    if (opts.purge) {
+      await target.remove(node.storeDir, { recursive: true });
+      await target.remove(node.logPath);
+    }
   }
   for (const host of model.hosts.filter((h) => h.nodeIds.length > 0)) {
     const t = await targets.get(host.name);
-    for (const dir of [host.layout.configDir, host.layout.runDir, ...(opts.purge ? [host.layout.logDir] : [])]) {
-      // only if empty: never delete files we did not put there
-      if ((await t.readdir(dir))?.length === 0) await t.remove(dir);
+    const l = host.layout;
+    await t.remove(envFilePath(host));
+    if (host.transport === 'local') {
+      await t.remove(l.releasesDir, { recursive: true });
+      for (const link of [l.currentLink, previousLink(l), l.nodeBinary]) await t.remove(link);
     }
-    if (opts.purge && (await t.readdir(host.layout.storeRoot))?.length === 0) await t.remove(host.layout.storeRoot);
+    // then the directories, deepest first, each only if empty: never delete files we did not put there
+    const dirs = [l.configDir, l.runDir, ...(opts.purge ? [l.logDir, l.storeRoot] : [])];
+    if (host.transport === 'local') dirs.push(path.posix.dirname(l.nodeBinary), path.posix.dirname(l.currentLink));
+    for (const dir of dirs) await removeEmptyUpTo(t, dir, l.root);
+  }
+}
+
+/** Removes dir and then each parent that is left empty, stopping at (never removing) `root`. */
+async function removeEmptyUpTo(t: Awaited<ReturnType<ClusterTargets['get']>>, dir: string, root: string): Promise<void> {
+  const stop = path.posix.resolve(root);
+  for (let d = path.posix.resolve(dir); d !== stop && d.startsWith(stop === '/' ? '/' : `${stop}/`); d = path.posix.dirname(d)) {
+    // on SSH hosts only the cluster's own directory, never shared ones like /etc/rmqctl or /var/log
+    if (stop === '/' && d !== path.posix.resolve(dir)) break;
+    const entries = await t.readdir(d);
+    if (entries === undefined) continue;
+    if (entries.length > 0) break;
+    await t.remove(d);
   }
 }

@@ -8,6 +8,12 @@ import { runtimeBundle } from '../paths.js';
 import { releaseId } from '../topology/layout.js';
 import { sha256 } from './fileset.js';
 
+/**
+ * Written next to rmqd.js in every release directory: the bundle is an ES module, and this makes
+ * every Node >= 20 load it as one (not only those that detect it).
+ */
+export const RELEASE_PACKAGE_JSON = '{"type":"module"}\n';
+
 export interface RuntimeRelease {
   /** `<sha256-12>`: the release directory name. */
   id: string;

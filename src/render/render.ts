@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { BrokerNode, ClusterModel, ClusterNode, EffectiveProperty, HostModel, NameServerNode } from '../topology/model.js';
 import { sha256, textFile, type DesiredEntry, type FileSet } from './fileset.js';
-import type { RuntimeRelease } from './release.js';
+import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
 
 /** Where broker keys go in broker.properties; keys not listed land under "Overrides", sorted. */
@@ -104,6 +104,7 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
       sha256: release.sha256,
       text: false,
     });
+    entries.push(textFile(path.posix.join(releaseDir, 'package.json'), 'release', all, RELEASE_PACKAGE_JSON, RELEASE_MODE, root, root));
     entries.push({ kind: 'symlink', path: host.layout.currentLink, target: releaseDir, role: 'release-link', nodeIds: all });
     entries.push({ kind: 'dir', path: host.layout.configDir, role: 'config-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: root, group: user });
     entries.push(textFile(envFilePath(host), 'env', all, renderTemplate('rmqd.env', { cluster: model.cluster, logLevel: model.logLevel }), CONFIG_MODE, root, user));

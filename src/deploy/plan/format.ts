@@ -20,8 +20,10 @@ export function describeAction(a: PlanAction): string {
       return `${a.host}: delete ${a.paths.join(', ')}`;
     case 'daemon-reload':
       return `${a.host}: systemctl daemon-reload`;
+    case 'enable':
+      return `${a.host}: systemctl enable ${a.nodes.join(', ')}`;
     case 'start':
-      return `${a.host}: start ${a.node} (${ROLE_NAME[a.role]})`;
+      return `${a.host}: start ${a.node} (${ROLE_NAME[a.role]}${a.reason === 'not running' ? '; not running now' : ''})`;
     case 'restart':
       return `${a.host}: restart ${a.node} (${ROLE_NAME[a.role]}; changed: ${a.because.join(', ')})`;
   }
@@ -39,6 +41,11 @@ export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
   for (const hp of plan.hosts) {
     const how = hp.observed === 'empty' ? 'compared with an empty host' : `compared with what is on it (${hp.observed})`;
     lines.push('', `host ${hp.host} — ${hp.transport}, ${hp.supervisor} supervisor, root ${hp.root}; ${how}`);
+    if (hp.services) {
+      const nodes = Object.entries(hp.services).map(([id, s]) => `${id} ${s.active ? 'running' : s.state}${s.enabled === false ? ' (not enabled)' : ''}`);
+      if (nodes.length) lines.push(`  nodes: ${nodes.join(', ')}`);
+    }
+    if (hp.pendingRestarts?.length) lines.push(`  ! pending restart from an earlier deploy that stopped half-way: ${hp.pendingRestarts.join(', ')}`);
     let hidden = 0;
     for (const e of hp.entries) {
       if (e.change === 'unchanged' && !opts.showUnchanged) {
@@ -59,7 +66,7 @@ export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
   lines.push(
     '',
     plan.changed
-      ? `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged; ${s.start} to start, ${s.restart} to restart, ${s.stop} to stop.`
+      ? `Plan: ${s.create} to add, ${s.update} to change, ${s.delete} to destroy (${s.unchanged} unchanged); ${s.start} to start, ${s.restart} to restart, ${s.stop} to stop${s.enable ? `, ${s.enable} to enable` : ''}.`
       : `No changes. The hosts match the topology (${s.unchanged} entries unchanged).`,
   );
   return lines.join('\n');

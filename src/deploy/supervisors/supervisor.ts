@@ -18,11 +18,13 @@ export interface ServiceStatus {
   startedAt?: Date;
   /** Changes on every (re)start: compare two readings to tell whether a node restarted. */
   startId?: string;
+  /** systemd: the unit is enabled (started at boot); the process supervisor has no such notion. */
+  enabled?: boolean;
 }
 
 export interface Supervisor {
   readonly kind: 'systemd' | 'process';
-  /** Makes installed definitions effective (systemd: daemon-reload + enable); creates log/run dirs. */
+  /** Makes installed definitions effective (systemd: daemon-reload, then enable these nodes' units); creates log/run dirs. */
   install(nodes: readonly SupervisedNode[]): Promise<void>;
   start(node: SupervisedNode): Promise<void>;
   stop(node: SupervisedNode): Promise<void>;

@@ -3,7 +3,7 @@ import { RmqError } from '../../errors.js';
 import type { Target } from '../targets/target.js';
 import { SupervisorError, type ServiceStatus, type SupervisedNode, type Supervisor } from './supervisor.js';
 
-const SHOW_PROPS = ['LoadState', 'ActiveState', 'SubState', 'MainPID', 'ActiveEnterTimestamp', 'InvocationID', 'ExecMainStartTimestampMonotonic'];
+const SHOW_PROPS = ['LoadState', 'ActiveState', 'SubState', 'MainPID', 'ActiveEnterTimestamp', 'InvocationID', 'ExecMainStartTimestampMonotonic', 'UnitFileState'];
 
 /** `Sat 2026-11-28 13:00:00.123456 UTC` (systemctl --timestamp=us+utc) → Date. */
 export function parseSystemdTimestamp(text: string): Date | undefined {
@@ -23,6 +23,7 @@ export function parseShow(text: string): ServiceStatus & { loaded: boolean } {
   const pid = Number(kv.get('MainPID') ?? 0);
   const startedAt = parseSystemdTimestamp(kv.get('ActiveEnterTimestamp') ?? '');
   const invocation = kv.get('InvocationID') ?? '';
+  const fileState = kv.get('UnitFileState');
   return {
     loaded: kv.get('LoadState') === 'loaded',
     active: active === 'active' || active === 'reloading',
@@ -30,6 +31,7 @@ export function parseShow(text: string): ServiceStatus & { loaded: boolean } {
     ...(pid > 0 ? { pid } : {}),
     ...(startedAt ? { startedAt } : {}),
     ...(invocation ? { startId: `${invocation}:${kv.get('ExecMainStartTimestampMonotonic') ?? ''}` } : {}),
+    ...(fileState !== undefined ? { enabled: fileState === 'enabled' } : {}),
   };
 }
 
