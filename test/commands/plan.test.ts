@@ -1,12 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderCluster } from '../../src/render/index.js';
-import { buildClusterModel } from '../../src/topology/index.js';
-import { applyFileSet } from '../support/apply-fileset.js';
 import { rmqctl } from '../support/cli.js';
 import { tmpDir } from '../support/tmp.js';
-import { goldenStateDir, loadPreset, PRESETS, sshVariant, STUB_RELEASE, STUB_RUNTIME } from '../support/topologies.js';
+import { goldenStateDir, loadPreset, PRESETS, sshVariant, STUB_RUNTIME } from '../support/topologies.js';
 import { stringify } from 'yaml';
 
 const SNAPSHOTS = path.join(import.meta.dirname, '..', 'deploy', 'plan', 'snapshots');
@@ -35,17 +33,13 @@ describe('rmqctl plan --json', () => {
 });
 
 describe('rmqctl plan --detailed-exitcode', () => {
-  it('2 when there are changes, 0 once the hosts match, for the local target', async () => {
+  it('2 when there are changes (an empty local state directory)', async () => {
     const state = tmpDir();
-    const runtime = stubRuntime();
-    const before = await rmqctl(['plan', '2m-2s-sync', '--state-dir', state, '--runtime', runtime, '--detailed-exitcode']);
+    const before = await rmqctl(['plan', '2m-2s-sync', '--state-dir', state, '--runtime', stubRuntime(), '--detailed-exitcode']);
     expect(before.code).toBe(2);
-    expect(before.stdout).toMatch(/Plan: 18 to create, 0 to update, 0 to delete, 0 unchanged; 6 to start, 0 to restart, 0 to stop\./);
-    const model = buildClusterModel(loadPreset('2m-2s-sync'), { stateDir: state });
-    for (const set of renderCluster(model, STUB_RELEASE)) applyFileSet(set);
-    const after = await rmqctl(['plan', '2m-2s-sync', '--state-dir', state, '--runtime', runtime, '--detailed-exitcode']);
-    expect(after.stdout).toMatch(/No changes\./);
-    expect(after.code).toBe(0);
+    expect(before.stdout).toMatch(/Plan: 19 to add, 0 to change, 0 to destroy \(0 unchanged\); 6 to start, 0 to restart, 0 to stop\./);
+    expect(before.stdout).toContain('nodes: namesrv-1 stopped, namesrv-2 stopped, broker-a-0 stopped, broker-b-0 stopped, broker-a-1 stopped, broker-b-1 stopped');
+    // (0 once deployed: test/commands/deploy.test.ts, and over SSH test/deploy/e2e-ssh.test.ts)
   });
 
   it('1 for an invalid topology (not 2, which means changes)', async () => {
@@ -59,16 +53,21 @@ describe('rmqctl plan --detailed-exitcode', () => {
     expect(plain.code).toBe(2);
   });
 
-  it('SSH hosts need --offline until deploy can read them', async () => {
+  it('SSH hosts are read over SSH: one that cannot be reached is an error naming it; --offline plans against empty hosts', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'ssh.yaml');
-    writeFileSync(file, stringify(sshVariant(loadPreset('2m-2s-async'))));
-    const r = await rmqctl(['plan', file]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.replace(/\s*\n\s*›?\s*/g, ' ')).toMatch(/host mq1 is reached over SSH and plan cannot read SSH hosts yet \(expected --offline/);
+    const t = sshVariant(loadPreset('2m-2s-async'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'id')]);
+    // nothing listens on port 1 here: connection refused at once
+    for (const h of t.hosts) h.ssh = { ...h.ssh!, port: 1, identityFile: path.join(dir, 'id'), knownHosts: path.join(dir, 'known_hosts') };
+    writeFileSync(file, stringify(t));
+    const r = await rmqctl(['plan', file, '--detailed-exitcode']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.replace(/\s*\n\s*›?\s*/g, ' ')).toMatch(/root@10\.77\.0\.1[12]:1: (connection refused|SSH connection failed)/);
     const offline = await rmqctl(['plan', file, '--offline', '--detailed-exitcode']);
     expect(offline.code).toBe(2);
     expect(offline.stdout).toMatch(/mq1: systemctl daemon-reload/);
+    expect(offline.stdout).toMatch(/mq1: systemctl enable namesrv-1, broker-a-0, broker-b-1/);
     expect(offline.stdout).toMatch(/host mq2 — ssh, systemd supervisor, root \/; compared with an empty host/);
   });
 });

@@ -95,11 +95,11 @@ type AuthStep =
   | { type: 'password' }
   | { type: 'keyboard-interactive' };
 
-function readIdentity(file: string): Buffer {
+function readIdentity(label: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new InvalidInputError(`cannot read identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InvalidInputError(`${label}: cannot read identity file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -107,21 +107,21 @@ async function authPlan(ep: SshEndpoint, opts: SshOptions): Promise<AuthStep[]> 
   const steps: AuthStep[] = [];
   const label = endpointLabel(ep);
   const addKey = async (file: string, explicit: boolean) => {
-    const key = readIdentity(file);
+    const key = readIdentity(label, file);
     let parsed = utils.parseKey(key);
     if (parsed instanceof Error && /encrypt|passphrase/i.test(parsed.message)) {
       if (!opts.prompt) {
-        if (explicit) throw new InvalidInputError(`identity file ${file} is encrypted: load it into ssh-agent, or run interactively to be asked for its passphrase`);
+        if (explicit) throw new InvalidInputError(`${label}: identity file ${file} is encrypted: load it into ssh-agent, or run interactively to be asked for its passphrase`);
         return;
       }
       const passphrase = await opts.prompt({ host: label, kind: 'passphrase', prompt: `Passphrase for ${file}:` });
       parsed = utils.parseKey(key, passphrase);
-      if (parsed instanceof Error) throw new InvalidInputError(`identity file ${file}: ${parsed.message}`);
+      if (parsed instanceof Error) throw new InvalidInputError(`${label}: identity file ${file}: ${parsed.message}`);
       steps.push({ type: 'publickey', file, key, passphrase });
       return;
     }
     if (parsed instanceof Error) {
-      if (explicit) throw new InvalidInputError(`identity file ${file} is not a private key ssh can use: ${parsed.message}`);
+      if (explicit) throw new InvalidInputError(`${label}: identity file ${file} is not a private key ssh can use: ${parsed.message}`);
       return;
     }
     steps.push({ type: 'publickey', file, key });
