@@ -25,13 +25,14 @@ export class NodeUnhealthyError extends DeployError {
     readonly check: string,
     readonly reason: string,
     readonly logTail: string,
-    waitedMs: number,
+    /** How long it was given; undefined when waiting could not help (the failure was fatal). */
+    waitedMs: number | undefined,
   ) {
     super(
       host,
       'health',
       node,
-      `${host}: ${node} not healthy after ${Math.round(waitedMs / 1000)} s: ${check}: ${reason}${logTail.trim() ? `\nlast log lines of ${node}:\n${logTail.trimEnd()}` : ''}`,
+      `${host}: ${node} not healthy${waitedMs === undefined ? '' : ` after ${Math.round(waitedMs / 1000)} s`}: ${check}: ${reason}${logTail.trim() ? `\nlast log lines of ${node}:\n${logTail.trimEnd()}` : ''}`,
     );
   }
 }

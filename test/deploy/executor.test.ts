@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,10 +10,10 @@ import { ClusterTargets } from '../../src/deploy/targets/open.js';
 import type { ClusterModel } from '../../src/topology/index.js';
 import { labModel, renderedWith } from '../support/lab-topology.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
-import { standInRelease } from '../support/stand-in-runtime.js';
+import { runtimeRelease } from '../support/runtime.js';
 
-// The executor on the local target (process supervisor, state under a temp dir), with the
-// stand-in runtime: real processes listening on real ports.
+// The executor on the local target (process supervisor, state under a temp dir) with the real
+// runtime: real NameServer and broker processes, health checked over the protocol.
 let stateDir: string;
 let model: ClusterModel;
 let targets: ClusterTargets;
@@ -58,7 +58,7 @@ afterAll(async () => {
 describe('deploy executor on the local target', () => {
   it('first deploy: NameServers, then masters, then slaves, each healthy before the next stage', async () => {
     const events: DeployEvent[] = [];
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
     expect(r.nodes.map((n) => n.action)).toEqual(Array(6).fill('start'));
     const healthy = events.filter((e) => e.kind === 'node' && e.action === 'healthy').map((e) => (e as { node: string }).node);
     const stage = (id: string) => model.nodes.find((n) => n.id === id)!.phase;
@@ -68,14 +68,18 @@ describe('deploy executor on the local target', () => {
     for (const n of model.nodes) {
       await new Promise<void>((res, rej) => net.connect(n.ports.find((p) => p.purpose === 'listen')!.port, n.address).once('connect', function (this: net.Socket) { this.destroy(); res(); }).once('error', rej));
     }
-    expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// v1');
+    expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// release v1');
+    // health is the protocol's: a slave is registered on both NameServers at its advertised address
+    const slave = events.find((e) => e.kind === 'node' && e.node === 'broker-a-1' && e.action === 'healthy') as { detail: string };
+    expect(slave.detail).toMatch(/^answers at 127\.0\.0\.1:\d+, registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers; /);
   });
 
   it('a redeploy without changes writes nothing and restarts nothing', async () => {
     const before = await startIds();
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
     expect(r.hosts).toEqual([{ host: 'local', releaseChanged: false, filesWritten: [] }]);
-    expect(r.nodes.every((n) => n.action === 'unchanged')).toBe(true);
+    expect(r.plan.changed).toBe(false);
+    expect(r.nodes.every((n) => n.action === 'unchanged' && n.health)).toBe(true);
     expect(await startIds()).toEqual(before);
   });
 
@@ -83,7 +87,7 @@ describe('deploy executor on the local target', () => {
     const before = await startIds();
     extra = { 'broker-a-0': 'tag=a\n', 'broker-a-1': 'tag=a\n' };
     const events: DeployEvent[] = [];
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
     const restarted = r.nodes.filter((n) => n.action === 'restart').map((n) => n.node);
     expect(restarted).toEqual(['broker-a-1', 'broker-a-0']);
     const after = await startIds();
@@ -94,15 +98,15 @@ describe('deploy executor on the local target', () => {
   });
 
   it('a new release restarts everything rolling; rollback switches back and restarts again', async () => {
-    const r = await deployCluster(model, targets, { release: standInRelease('v2'), files: renderedWith(() => model, standInRelease('v2'), () => extra), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v2'), files: renderedWith(() => model, runtimeRelease('v2'), () => extra), preflight: { minFreeBytes: 1 } });
     expect(r.hosts[0]!.releaseChanged).toBe(true);
     expect(r.nodes.map((n) => n.node)).toEqual(['namesrv-1', 'namesrv-2', 'broker-a-1', 'broker-a-0', 'broker-b-1', 'broker-b-0']);
     const current = () => readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8');
-    expect(current()).toContain('// v2');
+    expect(current()).toContain('// release v2');
     const before = await startIds();
     const rolled = await rollbackCluster(model, targets, ['local']);
-    expect(rolled).toEqual([{ host: 'local', from: standInRelease('v2').id, to: standInRelease('v1').id }]);
-    expect(current()).toContain('// v1');
+    expect(rolled).toEqual([{ host: 'local', from: runtimeRelease('v2').id, to: runtimeRelease('v1').id }]);
+    expect(current()).toContain('// release v1');
     const after = await startIds();
     for (const n of model.nodes) expect(after[n.id]).not.toBe(before[n.id]);
   });
@@ -118,21 +122,50 @@ describe('deploy executor on the local target', () => {
 
   it('a node that fails its health check stops the rollout there, names host, node and its log; a rerun after the fix converges', async () => {
     await controlNodes(model, targets, model.nodes, 'stop');
-    extra = { 'broker-b-0': 'fail=true\n' };
+    extra = { 'broker-b-0': 'flushDiskType=SOMETIMES\n' };
     const events: DeployEvent[] = [];
-    const err = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
+    const err = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeployError);
     const msg = (err as Error).message;
-    expect(msg).toMatch(/^local: broker-b-0 not healthy after \d+ s: /);
-    expect(msg).toContain('refusing to start: fail=true');
+    // the process exits at once (a bad value refuses the start): no waiting for the timeout
+    expect(msg).toMatch(/^local: broker-b-0 not healthy: process: the process exited \(stale\)\nlast log lines of broker-b-0:\n/);
+    expect(msg).toMatch(/broker-b-0\.properties:\d+ +flushDiskType: /);
     // slaves are the stage after the masters: none was started
     const started = events.filter((e) => e.kind === 'node' && e.action === 'start').map((e) => (e as { node: string }).node);
     expect(started.filter((n) => /^broker-.-1$/.test(n))).toEqual([]);
     expect(started).toContain('broker-b-0');
     extra = {};
-    const r = await deployCluster(model, targets, { release: standInRelease('v1'), files: renderedWith(() => model, standInRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
     expect((await nodeStates(model, targets, model.nodes)).every((s) => s.status.active)).toBe(true);
     expect(r.nodes.filter((n) => n.action === 'start').map((n) => n.node).sort()).toEqual(['broker-a-1', 'broker-b-0', 'broker-b-1']);
+  });
+
+  it('a rolling restart that fails stops there: later groups keep running untouched, and the next run restarts every node still pending', async () => {
+    const before = await startIds();
+    // every broker changes; broker-a-1 (the first in rolling order) cannot start with its new config
+    extra = { 'broker-a-0': 'tag=x\n', 'broker-a-1': 'tag=x\nflushDiskType=SOMETIMES\n', 'broker-b-0': 'tag=x\n', 'broker-b-1': 'tag=x\n' };
+    const deploy = () => deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
+    const err = await deploy().catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^local: broker-a-1 not healthy: process: the process exited/);
+    const after = await startIds();
+    for (const id of ['namesrv-1', 'namesrv-2', 'broker-a-0', 'broker-b-0', 'broker-b-1']) expect(after[id], id).toBe(before[id]);
+    const layout = model.hosts[0]!.layout;
+    const pending = readdirSync(layout.configDir).filter((f) => f.endsWith('.restart-pending')).sort();
+    expect(pending).toEqual(['broker-a-0.restart-pending', 'broker-a-1.restart-pending', 'broker-b-0.restart-pending', 'broker-b-1.restart-pending']);
+
+    // fixed: the files of a-0, b-0, b-1 are already in place, yet they restart (their marker says so)
+    extra = { 'broker-a-0': 'tag=x\n', 'broker-a-1': 'tag=x\n', 'broker-b-0': 'tag=x\n', 'broker-b-1': 'tag=x\n' };
+    const r = await deploy();
+    // broker-a-1 crashed: it is started; the others are restarted, rolling
+    expect(r.plan.actions.filter((a) => a.kind === 'start')).toEqual([{ kind: 'start', host: 'local', node: 'broker-a-1', role: 'slave', reason: 'not running' }]);
+    expect(r.plan.actions.filter((a) => a.kind === 'restart').map((a) => `${'node' in a ? a.node : ''}:${'because' in a ? a.because.join('+') : ''}`)).toEqual([
+      'broker-a-0:pending',
+      'broker-b-1:pending',
+      'broker-b-0:pending',
+    ]);
+    expect(readdirSync(layout.configDir).filter((f) => f.endsWith('.restart-pending'))).toEqual([]);
+    const final = await startIds();
+    for (const id of ['broker-a-0', 'broker-b-0', 'broker-b-1']) expect(final[id], id).not.toBe(before[id]);
   });
 
   it('pre-flight stops a deploy whose port is taken by a stranger, before anything changes', async () => {
@@ -141,10 +174,10 @@ describe('deploy executor on the local target', () => {
     const squatter = net.createServer().listen(victim.ports.find((p) => p.purpose === 'listen')!.port);
     await new Promise((r) => squatter.once('listening', r));
     try {
-      const err = await deployCluster(model, targets, { release: standInRelease('v3'), files: renderedWith(() => model, standInRelease('v3'), () => extra), preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
+      const err = await deployCluster(model, targets, { release: runtimeRelease('v3'), files: renderedWith(() => model, runtimeRelease('v3'), () => extra), preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PreflightError);
       expect((err as Error).message).toMatch(/local: port: port \d+ \(broker-b-1 listen\) is in use/);
-      expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// v1');
+      expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// release v1');
     } finally {
       squatter.close();
     }

@@ -20,7 +20,7 @@ export async function waitHealthy(node: ClusterNode, ctx: HealthContext, check: 
     if (fatal || Date.now() - started >= timeoutMs) {
       const tail = await ctx.supervisor.logs(node, 20).catch(() => '');
       const name = failure instanceof HealthFailure ? failure.check : 'check';
-      throw new NodeUnhealthyError(node.host, node.id, name, (failure as Error)?.message ?? String(failure), tail, Date.now() - started);
+      throw new NodeUnhealthyError(node.host, node.id, name, (failure as Error)?.message ?? String(failure), tail, fatal ? undefined : Date.now() - started);
     }
     await new Promise((r) => setTimeout(r, RETRY_INTERVAL_MS));
   }
