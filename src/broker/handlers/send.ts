@@ -48,6 +48,11 @@ const STATUS_CODES: Record<PutMessageStatus, number> = {
 /** Store statuses whose message was appended (the reply carries msgId, queueId, queueOffset). */
 const APPENDED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
+/** The producer's WAIT property: false means "answer once stored, do not wait for flush or slaves". */
+function waitStoreMsgOK(properties: string): boolean {
+  return findProperty(properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
+}
+
 /** SEND_MESSAGE_V2's one-letter header, as the V1 field names. */
 function decodeSendHeader(req: RemotingCommand): SendMessageRequest {
   if (req.code === RequestCode.SEND_MESSAGE) return decodeHeader(SendMessageRequestHeader, req.extFields);
@@ -189,7 +194,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
           reconsumeTimes,
           preparedTransactionOffset: 0,
         };
-        return answerStore(req, tc.topicName, queueId, await store.put(m));
+        return answerStore(req, tc.topicName, queueId, await ctx.replication.afterPut(await store.put(m), waitStoreMsgOK(m.properties)));
       }
       if (isRetryTopic(tc.topicName)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${tc.topicName}`);
       if (tc.topicName.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${tc.topicName.length}`);
@@ -215,7 +220,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
         reconsumeTimes,
         preparedTransactionOffset: 0,
       }));
-      return answerStore(req, tc.topicName, queueId, await store.putBatch(msgs));
+      return answerStore(req, tc.topicName, queueId, await ctx.replication.afterPut(await store.putBatch(msgs), waitStoreMsgOK(msgs[0]?.properties ?? '')));
     } catch (e) {
       if (e instanceof SendRefusal) {
         stats.recordPutFailure();
