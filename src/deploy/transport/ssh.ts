@@ -7,11 +7,16 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader cannot see its named exports when the CLI bundle keeps it external
+import ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import { InvalidInputError } from '../../errors.js';
 import { SshError } from './errors.js';
 import { fingerprint, formatKnownHost, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { Semaphore } from './parallel.js';
+
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 import { shJoin } from './shell.js';
 
 export interface SshEndpoint {
@@ -22,6 +27,8 @@ export interface SshEndpoint {
   identityFiles?: string[];
   /** Reach this host through another one (ssh -J): a TCP forward over the jump host's connection. */
   jump?: SshEndpoint;
+  /** This host's known_hosts file (overrides the pool-wide option). */
+  knownHostsFile?: string;
 }
 
 /** Asks the operator for a secret (password, key passphrase) — a hidden prompt; never a flag. */
@@ -186,7 +193,7 @@ export class SshConnection {
   static async connect(ep: SshEndpoint, opts: SshOptions = {}, via?: SshConnection): Promise<SshConnection> {
     const label = endpointLabel(ep);
     const port = ep.port ?? 22;
-    const knownHostsFile = opts.knownHostsFile ?? defaultKnownHostsFile();
+    const knownHostsFile = ep.knownHostsFile ?? opts.knownHostsFile ?? defaultKnownHostsFile();
     const knownText = existsSync(knownHostsFile) ? readFileSync(knownHostsFile, 'utf8') : '';
     const known = parseKnownHosts(knownText);
     const steps = await authPlan(ep, opts);
@@ -268,7 +275,7 @@ export class SshConnection {
       client.once('error', fail);
       client.connect(config);
     });
-    return new SshConnection(ep, label, client, opts.maxChannels ?? 8);
+    return new SshConnection(ep, label, client, opts.maxChannels ?? 6);
   }
 
   /** A TCP stream to host:port opened from this host (for jump hosts). */
@@ -295,45 +302,80 @@ export class SshConnection {
     const timeoutMs = opts.timeoutMs;
     const line = timeoutMs ? shJoin(['timeout', '--kill-after=2', `${Math.max(0.1, timeoutMs / 1000)}`, 'sh', '-c', command]) : command;
     const timedOut = () => new SshError(this.label, 'command-timeout', `command timed out after ${timeoutMs} ms: ${command.slice(0, 200)}`);
-    return this.channels.run(
-      () =>
-        new Promise<ExecResult>((resolve, reject) => {
-          this.client.exec(line, (err, stream) => {
-            if (err) return reject(new SshError(this.label, 'protocol', `cannot run a command: ${err.message}`, { cause: err }));
-            const out: Buffer[] = [];
-            const errOut: Buffer[] = [];
-            let code: number | undefined;
-            let signal: string | undefined;
-            let settled = false;
-            const timer = timeoutMs
-              ? setTimeout(() => {
-                  settled = true;
-                  stream.close();
-                  reject(timedOut());
-                }, timeoutMs + 5_000)
-              : undefined;
-            stream.on('data', (d: Buffer) => out.push(d));
-            stream.stderr.on('data', (d: Buffer) => errOut.push(d));
-            stream.on('exit', (c: number | null, sig?: string) => {
-              if (typeof c === 'number') code = c;
-              if (sig) signal = sig;
-            });
-            stream.on('close', () => {
-              clearTimeout(timer);
-              if (settled) return;
-              const stdout = Buffer.concat(out).toString('utf8');
-              const stderr = Buffer.concat(errOut).toString('utf8');
-              // timeout(1) exits 124 on its deadline, 137 if it had to SIGKILL
-              if (timeoutMs && (code === 124 || code === 137)) return reject(timedOut());
-              if (code === undefined && signal === undefined) {
-                return reject(new SshError(this.label, 'closed', `connection lost while running: ${command.slice(0, 200)}`, { cause: this.lastError }));
-              }
-              resolve({ code: code ?? 128, ...(signal ? { signal } : {}), stdout, stderr });
-            });
-            stream.end(opts.input ?? '');
-          });
-        }),
-    );
+    return this.channels.run(async () => {
+      // sshd refuses a session while it is still reaping a just-closed one (MaxSessions):
+      // a channel-open failure is retried briefly before it counts
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.execOnce(line, command, timeoutMs, timedOut, opts.input);
+        } catch (e) {
+          if (!(e instanceof ChannelOpenError) || attempt >= 6) throw e instanceof ChannelOpenError ? e.toSshError(this.label) : e;
+          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        }
+      }
+    });
+  }
+
+  private execOnce(line: string, command: string, timeoutMs: number | undefined, timedOut: () => SshError, input: string | Buffer | undefined): Promise<ExecResult> {
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(line, (err, stream) => {
+        if (err) return reject(/open failed|Channel open failure/i.test(err.message) ? new ChannelOpenError(err) : new SshError(this.label, 'protocol', `cannot run a command: ${err.message}`, { cause: err }));
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let code: number | undefined;
+        let signal: string | undefined;
+        let settled = false;
+        const timer = timeoutMs
+          ? setTimeout(() => {
+              settled = true;
+              stream.close();
+              reject(timedOut());
+            }, timeoutMs + 5_000)
+          : undefined;
+        stream.on('data', (d: Buffer) => out.push(d));
+        stream.stderr.on('data', (d: Buffer) => errOut.push(d));
+        stream.on('exit', (c: number | null, sig?: string) => {
+          if (typeof c === 'number') code = c;
+          if (sig) signal = sig;
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          if (settled) return;
+          const stdout = Buffer.concat(out).toString('utf8');
+          const stderr = Buffer.concat(errOut).toString('utf8');
+          // timeout(1) exits 124 on its deadline, 137 if it had to SIGKILL
+          if (timeoutMs && (code === 124 || code === 137)) return reject(timedOut());
+          if (code === undefined && signal === undefined) {
+            return reject(new SshError(this.label, 'closed', `connection lost while running: ${command.slice(0, 200)}`, { cause: this.lastError }));
+          }
+          resolve({ code: code ?? 128, ...(signal ? { signal } : {}), stdout, stderr });
+        });
+        stream.end(input ?? '');
+      });
+    });
+  }
+
+  /** Runs a command line, passing its output to write as it arrives, until it exits or signal aborts. */
+  async stream(command: string, write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
+    this.assertOpen();
+    await new Promise<void>((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new SshError(this.label, 'protocol', `cannot run a command: ${err.message}`, { cause: err }));
+        const stop = () => {
+          stream.signal('TERM');
+          stream.close();
+        };
+        if (signal.aborted) stop();
+        else signal.addEventListener('abort', stop, { once: true });
+        stream.on('data', (d: Buffer) => write(d.toString('utf8')));
+        stream.stderr.on('data', (d: Buffer) => write(d.toString('utf8')));
+        stream.on('close', () => {
+          signal.removeEventListener('abort', stop);
+          resolve();
+        });
+        stream.end();
+      });
+    });
   }
 
   private sftp(): Promise<SFTPWrapper> {
@@ -508,6 +550,15 @@ export class SshConnection {
 
   private assertOpen(): void {
     if (this.closed) throw new SshError(this.label, 'closed', 'connection is closed', { cause: this.lastError });
+  }
+}
+
+class ChannelOpenError extends Error {
+  constructor(readonly original: Error) {
+    super(original.message);
+  }
+  toSshError(label: string): SshError {
+    return new SshError(label, 'protocol', `cannot run a command: ${this.original.message}`, { cause: this.original });
   }
 }
 

@@ -1,0 +1,33 @@
+/** start / stop / restart: the same command with a different action. */
+import { Args } from '@oclif/core';
+import { controlNodes, type NodeAction, type OperationEvent } from '../../deploy/operations.js';
+import { stateDirFlag } from './topology-command.js';
+import { ClusterCommand, connectionFlags, selectionFlags } from './cluster-command.js';
+
+export function nodeControlCommand(action: NodeAction, summary: string) {
+  return class NodeControl extends ClusterCommand {
+    static override summary = summary;
+    static override description =
+      `Order: ${action === 'stop' ? 'slaves, then masters, then NameServers' : action === 'start' ? 'NameServers, then masters, then slaves' : 'NameServers one by one, then each broker group (slaves before their master)'}` +
+      `${action === 'stop' ? '' : ', each waiting until its port answers'}. Without --host/--node: every node of the cluster.`;
+    static override examples = [`<%= config.bin %> ${action} my-cluster.yaml`, `<%= config.bin %> ${action} my-cluster.yaml --node broker-a-1`, `<%= config.bin %> ${action} 2m-2s-sync --host mq1 --json`];
+    static override enableJsonFlag = true;
+    static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
+    static override flags = { ...selectionFlags, ...connectionFlags, 'state-dir': stateDirFlag };
+
+    async run(): Promise<{ events: OperationEvent[] }> {
+      const { args, flags } = await this.parse(NodeControl);
+      const { model } = await this.loadModel(args.topology, flags['state-dir']);
+      const nodes = this.select(model, flags);
+      const targets = this.openTargets(model, flags);
+      const events: OperationEvent[] = [];
+      await controlNodes(model, targets, nodes, action, {
+        onEvent: (e) => {
+          events.push(e);
+          if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);
+        },
+      });
+      return { events };
+    }
+  };
+}

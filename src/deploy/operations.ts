@@ -1,0 +1,154 @@
+/**
+ * Day-2 operations on a deployed cluster: start / stop / restart selected nodes in a safe order,
+ * read a node's log, roll hosts back to their previous release, destroy the cluster.
+ */
+import { RmqError } from '../errors.js';
+import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
+import { rollbackRelease } from './bundle.js';
+import { portHealth, rollingOrder, type HealthCheck } from './executor.js';
+import type { ServiceStatus } from './supervisors/supervisor.js';
+import type { ClusterTargets } from './targets/open.js';
+
+export type NodeAction = 'start' | 'stop' | 'restart';
+
+export interface OperationEvent {
+  host: string;
+  node: NodeId;
+  action: NodeAction | 'healthy' | 'failed';
+  detail?: string;
+}
+
+export interface OperationOptions {
+  health?: HealthCheck;
+  healthTimeoutMs?: number;
+  onEvent?: (e: OperationEvent) => void;
+}
+
+/**
+ * The order an action runs in: start NameServers → masters → slaves; stop the reverse (slaves
+ * first, NameServers last); restart rolling (NameServers one by one, then per group slaves before
+ * the master).
+ */
+export function actionOrder(model: ClusterModel, nodes: readonly ClusterNode[], action: NodeAction): ClusterNode[] {
+  const wanted = new Set(nodes.map((n) => n.id));
+  const byPhase = [...model.nodes].sort((a, b) => a.phase - b.phase);
+  const order = action === 'start' ? byPhase : action === 'stop' ? byPhase.reverse() : rollingOrder(model);
+  return order.filter((n) => wanted.has(n.id));
+}
+
+async function supervised(model: ClusterModel, targets: ClusterTargets, node: ClusterNode) {
+  const host = model.hosts.find((h) => h.name === node.host);
+  if (!host) throw new RmqError(`node ${node.id} is on unknown host ${node.host}`);
+  const target = await targets.get(host.name);
+  return { host, target, supervisor: targets.supervisorFor(host, target) };
+}
+
+async function gate(node: ClusterNode, ctx: Awaited<ReturnType<typeof supervised>>, opts: OperationOptions): Promise<void> {
+  const check = opts.health ?? portHealth;
+  const deadline = Date.now() + (opts.healthTimeoutMs ?? 60_000);
+  for (;;) {
+    try {
+      await check(node, ctx);
+      return;
+    } catch (e) {
+      if (Date.now() >= deadline) {
+        const tail = await ctx.supervisor.logs(node, 20).catch(() => '');
+        throw new RmqError(`${node.host}: ${node.id} not healthy: ${(e as Error).message}${tail.trim() ? `\nlast log lines of ${node.id}:\n${tail.trimEnd()}` : ''}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs one action over the nodes, one at a time in actionOrder; start/restart wait for health. Stops at the first failure. */
+export async function controlNodes(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[], action: NodeAction, opts: OperationOptions = {}): Promise<void> {
+  const emit = opts.onEvent ?? (() => {});
+  for (const node of actionOrder(model, nodes, action)) {
+    const ctx = await supervised(model, targets, node);
+    emit({ host: node.host, node: node.id, action });
+    try {
+      await ctx.supervisor[action](node);
+      if (action !== 'stop') {
+        await gate(node, ctx, opts);
+        emit({ host: node.host, node: node.id, action: 'healthy' });
+      }
+    } catch (e) {
+      emit({ host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
+      throw e;
+    }
+  }
+}
+
+export interface NodeState {
+  node: NodeId;
+  host: string;
+  role: ClusterNode['role'];
+  status: ServiceStatus;
+}
+
+/** Supervisor status of the nodes (a host that cannot be reached reports its error per node). */
+export async function nodeStates(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[]): Promise<NodeState[]> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      try {
+        const { supervisor } = await supervised(model, targets, n);
+        return { node: n.id, host: n.host, role: n.role, status: await supervisor.status(n) };
+      } catch (e) {
+        return { node: n.id, host: n.host, role: n.role, status: { active: false, state: `unknown: ${(e as Error).message}` } };
+      }
+    }),
+  );
+}
+
+/** The last lines of a node's log, or the argv (on its host's target) that follows it. */
+export async function nodeLog(model: ClusterModel, targets: ClusterTargets, node: ClusterNode, lines: number): Promise<string> {
+  const { supervisor } = await supervised(model, targets, node);
+  return supervisor.logs(node, lines);
+}
+
+/** Streams a node's log until the signal aborts (journalctl -f / tail -F on its host). */
+export async function followNodeLog(model: ClusterModel, targets: ClusterTargets, node: ClusterNode, lines: number, write: (chunk: string) => void, signal: AbortSignal): Promise<void> {
+  const { target, supervisor } = await supervised(model, targets, node);
+  await target.stream(supervisor.followCommand(node, lines), write, signal);
+}
+
+/**
+ * Switches each host back to its previous runtime release, then restarts the nodes running there
+ * (rolling, each gated on health).
+ */
+export async function rollbackCluster(model: ClusterModel, targets: ClusterTargets, hosts: readonly string[], opts: OperationOptions = {}): Promise<{ host: string; from: string | undefined; to: string }[]> {
+  const out: { host: string; from: string | undefined; to: string }[] = [];
+  for (const name of hosts) {
+    const host = model.hosts.find((h) => h.name === name);
+    if (!host) throw new RmqError(`no host named ${name}`);
+    const t = await targets.get(name);
+    out.push({ host: name, ...(await rollbackRelease(t, host.layout)) });
+  }
+  const affected = model.nodes.filter((n) => hosts.includes(n.host));
+  const running = (await nodeStates(model, targets, affected)).filter((s) => s.status.active).map((s) => s.node);
+  await controlNodes(model, targets, affected.filter((n) => running.includes(n.id)), 'restart', opts);
+  return out;
+}
+
+/**
+ * Stops every node (slaves first) and removes what the deploy installed for this cluster: units,
+ * pid files, configs. Stores stay unless purge. The runtime releases stay (other clusters may use them).
+ */
+export async function destroyCluster(model: ClusterModel, targets: ClusterTargets, opts: { purge?: boolean; onEvent?: (e: OperationEvent) => void } = {}): Promise<void> {
+  const emit = opts.onEvent ?? (() => {});
+  for (const node of actionOrder(model, model.nodes, 'stop')) {
+    const { target, supervisor } = await supervised(model, targets, node);
+    emit({ host: node.host, node: node.id, action: 'stop' });
+    await supervisor.uninstall(node);
+    await target.remove(node.configPath);
+    if (opts.purge) await target.remove(node.storeDir, { recursive: true });
+  }
+  for (const host of model.hosts.filter((h) => h.nodeIds.length > 0)) {
+    const t = await targets.get(host.name);
+    for (const dir of [host.layout.configDir, host.layout.runDir, ...(opts.purge ? [host.layout.logDir] : [])]) {
+      // only if empty: never delete files we did not put there
+      if ((await t.readdir(dir))?.length === 0) await t.remove(dir);
+    }
+    if (opts.purge && (await t.readdir(host.layout.storeRoot))?.length === 0) await t.remove(host.layout.storeRoot);
+  }
+}
