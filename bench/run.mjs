@@ -4,8 +4,10 @@
 // 2. the store alone: 1 KB puts, 64 in flight, ASYNC_FLUSH and SYNC_FLUSH,
 // 3. the remoting layer: header codec against JSON.stringify/JSON.parse, frame decoding, and
 //    request/response over loopback between two processes against raw loopback TCP,
+// 4. the broker end to end: our producer -> rmqd broker process, 1 KB, 64 in flight, ASYNC_FLUSH and SYNC_FLUSH
+//    (`--cpu-prof DIR` also writes CPU profiles of both sides),
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs). `--only store|remoting` runs one part.
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker` runs one part.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -77,4 +79,37 @@ if (only === undefined || only === 'remoting') {
   console.log(`  echo (SEND_MESSAGE_V2 shape)   ${fmt(e.msgPerSec).padStart(8)} msg/s  ${fmt(e.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(e.p50ms, 2)} ms  p99 ${fmt(e.p99ms, 2)} ms`);
   console.log(`    ratio: ${fmt(e.mbPerSec, 1)} MB/s / raw loopback with 1 KiB writes ${fmt(rawNow)} MB/s = ${fmt(e.mbPerSec / rawNow, 2)}  (target: the broker's 50,000 msg/s needs this path well above it)`);
   await fsp.rm(serverDir, { recursive: true, force: true });
+}
+
+if (only === undefined || only === 'broker') {
+  // the runtime as deploy ships it
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  const argProf = process.argv.indexOf('--cpu-prof');
+  const cpuProfDir = argProf > 0 ? path.resolve(process.argv[argProf + 1] ?? 'cpu-profiles') : undefined;
+  if (cpuProfDir) await fsp.mkdir(cpuProfDir, { recursive: true });
+  console.log('\n# broker end to end: our producer (this process) -> rmqd broker (own process) over loopback, 1 KB bodies, 64 in flight');
+  const { brokerThroughput } = await load('broker-throughput.ts');
+  const { loopbackMBps } = await import('./raw-limits.mjs');
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-raw-'));
+  const line = (r) =>
+    `  ${r.flush.padEnd(12)} ${fmt(r.msgPerSec).padStart(8)} msg/s  ${fmt(r.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  p999 ${fmt(r.p999ms, 2)} ms  ` +
+    `${fmt(r.msgs / Math.max(1, r.writes), 1)} msgs/write  ${r.fsyncs ? fmt(r.msgs / r.fsyncs, 1) : '-'} msgs/fsync  CPU broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores`;
+
+  const appendNow = await appendMBps(tmp, 2);
+  const loopNow = await loopbackMBps(1024, 2);
+  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir });
+  console.log(line(a));
+  console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
+  console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);
+
+  const fsyncNow = await fsyncsPerSecond(tmp, 'sparse', 2);
+  const s = await brokerThroughput({ rmqd, flush: 'SYNC_FLUSH', seconds, cpuProfDir });
+  console.log(line(s));
+  console.log(`    ratio: ${fmt(s.msgPerSec)} msg/s / raw 1 KiB write+fdatasync ${fmt(fsyncNow)}/s (sparse file) = ${fmt(s.msgPerSec / fsyncNow, 2)}  (> 1: group commit shares fsyncs)`);
+  console.log(`    target SYNC_FLUSH >= 20,000 msg/s: ${s.msgPerSec >= 20_000 ? 'met' : 'NOT met'}`);
+  if (cpuProfDir) console.log(`\n  CPU profiles (broker-*.cpuprofile, client-*.cpuprofile) in ${cpuProfDir}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  await fsp.rm(tmp, { recursive: true, force: true });
 }

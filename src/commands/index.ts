@@ -4,10 +4,14 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import BenchProduce from './bench/produce.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
 import Init from './init.js';
 import Logs from './logs.js';
+import MessageGet from './message/get.js';
+import MessageSend from './message/send.js';
+import MessageTail from './message/tail.js';
 import Plan from './plan.js';
 import Render from './render.js';
 import Restart from './restart.js';
@@ -15,15 +19,22 @@ import Rollback from './rollback.js';
 import Start from './start.js';
 import Status from './status.js';
 import Stop from './stop.js';
+import TopicCreate from './topic/create.js';
+import TopicDelete from './topic/delete.js';
+import TopicDescribe from './topic/describe.js';
 import TopicList from './topic/list.js';
 import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'bench:produce': BenchProduce,
   deploy: Deploy,
   destroy: Destroy,
   init: Init,
   logs: Logs,
+  'message:get': MessageGet,
+  'message:send': MessageSend,
+  'message:tail': MessageTail,
   plan: Plan,
   render: Render,
   restart: Restart,
@@ -31,6 +42,9 @@ export const COMMANDS: Record<string, Command.Class> = {
   start: Start,
   status: Status,
   stop: Stop,
+  'topic:create': TopicCreate,
+  'topic:delete': TopicDelete,
+  'topic:describe': TopicDescribe,
   'topic:list': TopicList,
   'topic:route': TopicRoute,
   validate: Validate,

@@ -5,12 +5,14 @@
  * A role is an entry of ROLES: a function that takes the arguments after the role name and runs
  * until the process is signalled (see lifecycle.ts).
  */
+import { runBroker } from './broker.js';
 import { runNamesrv } from './namesrv.js';
 
 type RoleMain = (argv: readonly string[]) => Promise<void>;
 
 const ROLES: Record<string, RoleMain> = {
   namesrv: runNamesrv,
+  broker: runBroker,
 };
 
 const USAGE = 'usage: rmqd namesrv -c <namesrv.properties> | rmqd broker -c <broker.properties>';

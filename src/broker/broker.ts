@@ -1,0 +1,260 @@
+/**
+ * The broker process's parts wired together (Java `BrokerController`): the store, the topic
+ * table, the request handlers, the remoting servers on listenPort and the fast channel
+ * (listenPort − 2, same handlers), long polling, counters and NameServer registration.
+ *
+ * Extending: later features register more handlers on `handlers` (a HandlerTable: the last
+ * registration of a code wins) and plug into `hooks` (subscriptions, consumer offsets, topic
+ * deletion) before `start()` — see BrokerContext.
+ *
+ * Stopping (SIGTERM): registration stops, new requests are answered SERVICE_NOT_AVAILABLE (clients
+ * retry elsewhere), held pulls answer, requests in flight finish, the servers close, the store
+ * flushes and closes, and only then the broker unregisters from every NameServer.
+ */
+import { RemotingClient } from '../client/remoting-client.js';
+import { ResponseCode } from '../protocol/codes.js';
+import { hostAddress } from '../protocol/message/host.js';
+import { isReadable, isWriteable } from '../protocol/perm.js';
+import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
+import { createResponse, type RemotingCommand } from '../remoting/command.js';
+import type { Connection } from '../remoting/connection.js';
+import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
+import { RemotingServer } from '../remoting/server.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { fastListenPort } from './config.js';
+import type { BrokerContext, BrokerHooks } from './context.js';
+import { registerAdminHandlers } from './handlers/admin.js';
+import { registerClientHandlers } from './handlers/clients.js';
+import { registerMessageHandlers } from './handlers/messages.js';
+import { registerOffsetHandlers } from './handlers/offsets.js';
+import { registerPullHandler } from './handlers/pull.js';
+import { registerSendHandlers } from './handlers/send.js';
+import type { ResolvedBrokerConfig } from './load-config.js';
+import { PullHoldService } from './pull-hold.js';
+import { NameServerRegistration, type RegistrationResult } from './registration.js';
+import { BrokerStats } from './stats.js';
+import { MessageStore, type StoreConfig } from './store/index.js';
+import { TopicConfigManager } from './topic-config-manager.js';
+import path from 'node:path';
+
+export interface BrokerOptions {
+  config: ResolvedBrokerConfig;
+  logger?: Logger;
+  /** Called with every NameServer registration answer (a slave learns its master's addresses here). */
+  onRegistered?: (r: RegistrationResult) => void;
+}
+
+/** The store's options from broker.properties (same key names: MessageStoreConfig). */
+export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & { storePathRootDir: string } {
+  const sc: Partial<StoreConfig> & { storePathRootDir: string } = {
+    storePathRootDir: c.storePathRootDir,
+    mappedFileSizeCommitLog: c.mappedFileSizeCommitLog,
+    consumeQueueUnitsPerFile: Math.max(1, Math.floor(c.mappedFileSizeConsumeQueue / 20)),
+    flushDiskType: c.flushDiskType,
+    flushIntervalCommitLog: c.flushIntervalCommitLog,
+    syncFlushTimeout: c.syncFlushTimeout,
+    flushIntervalConsumeQueue: c.flushIntervalConsumeQueue,
+    maxMessageSize: c.maxMessageSize,
+    maxHashSlotNum: c.maxHashSlotNum,
+    maxIndexNum: c.maxIndexNum,
+    messageIndexEnable: c.messageIndexEnable,
+    deleteWhen: c.deleteWhen,
+    fileReservedTime: c.fileReservedTime,
+    diskMaxUsedSpaceRatio: c.diskMaxUsedSpaceRatio,
+    diskSpaceCleanForciblyRatio: c.diskSpaceCleanForciblyRatio,
+    diskSpaceWarningLevelRatio: c.diskSpaceWarningLevelRatio,
+    cleanResourceInterval: c.cleanResourceInterval,
+  };
+  if (c.storePathCommitLog !== null) sc.storePathCommitLog = c.storePathCommitLog;
+  return sc;
+}
+
+/** Counts requests being handled and refuses new ones once stopping. */
+class GatedDispatcher implements RequestDispatcher {
+  inFlight = 0;
+  stopping = false;
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly table: HandlerTable) {}
+
+  dispatch(req: RemotingCommand, conn: Connection): HandlerResult | Promise<HandlerResult> {
+    if (this.stopping) return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, { remark: 'the broker is shutting down' });
+    const r = this.table.dispatch(req, conn);
+    if (r instanceof Promise) {
+      this.inFlight++;
+      const done = () => {
+        if (--this.inFlight === 0) this.idle?.();
+      };
+      r.then(done, done);
+    }
+    return r;
+  }
+
+  /** Resolves when no request is being handled, or after `timeoutMillis`. */
+  drained(timeoutMillis: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMillis);
+      this.idle = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
+
+export class Broker {
+  readonly handlers = new HandlerTable();
+  readonly hooks: BrokerHooks = {};
+  readonly context: BrokerContext;
+  readonly brokerAddr: string;
+  private readonly dispatcher: GatedDispatcher;
+  private readonly servers: RemotingServer[] = [];
+  private readonly remoting: RemotingClient;
+  private readonly registration: NameServerRegistration;
+  private readonly log: Logger;
+  private unsubscribeDispatch: (() => void) | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly config: ResolvedBrokerConfig,
+    readonly store: MessageStore,
+    readonly topics: TopicConfigManager,
+    private readonly opts: BrokerOptions,
+  ) {
+    this.log = opts.logger ?? silentLogger;
+    this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
+    const stats = new BrokerStats();
+    this.context = {
+      config,
+      store,
+      topics,
+      stats,
+      pullHold: new PullHoldService(),
+      log: this.log,
+      brokerAddr: this.brokerAddr,
+      storeHost: hostAddress(config.brokerIP1, config.listenPort),
+      hooks: this.hooks,
+    };
+    registerSendHandlers(this.handlers, this.context);
+    registerPullHandler(this.handlers, this.context);
+    registerOffsetHandlers(this.handlers, this.context);
+    registerMessageHandlers(this.handlers, this.context);
+    registerAdminHandlers(this.handlers, this.context);
+    registerClientHandlers(this.handlers);
+    this.dispatcher = new GatedDispatcher(this.handlers);
+    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
+    this.registration = new NameServerRegistration({
+      namesrvAddrs: config.namesrvAddrs,
+      remoting: this.remoting,
+      identity: {
+        clusterName: config.brokerClusterName,
+        brokerName: config.brokerName,
+        brokerId: config.brokerId,
+        brokerAddr: this.brokerAddr,
+        haServerAddr: `${config.brokerIP2}:${config.haListenPort}`,
+      },
+      topicTable: () => this.registeredTopicTable(),
+      periodMillis: config.registerNameServerPeriod,
+      heartbeatIntervalMillis: config.brokerHeartbeatIntervalMillis,
+      timeoutMillis: config.registerBrokerTimeoutMills,
+      logger: this.log.child('registration'),
+      ...(opts.onRegistered ? { onRegistered: opts.onRegistered } : {}),
+    });
+    topics.onChange(() => void this.registration.registerAll());
+  }
+
+  /** Opens the store (crash recovery, lock) and the topic table; nothing listens yet. */
+  static async open(opts: BrokerOptions): Promise<Broker> {
+    const log = opts.logger ?? silentLogger;
+    const c = opts.config;
+    const store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store') });
+    try {
+      const topics = await TopicConfigManager.load({
+        file: path.join(c.storePathRootDir, 'config', 'topics.json'),
+        clusterName: c.brokerClusterName,
+        brokerName: c.brokerName,
+        autoCreateTopicEnable: c.autoCreateTopicEnable,
+        defaultTopicQueueNums: c.defaultTopicQueueNums,
+        clusterTopicEnable: c.clusterTopicEnable,
+        brokerTopicEnable: c.brokerTopicEnable,
+        traceTopicEnable: c.traceTopicEnable,
+        msgTraceTopicName: c.msgTraceTopicName,
+        logger: log.child('topics'),
+      });
+      return new Broker(c, store, topics, opts);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  /** Listens on listenPort and the fast channel, then registers with every NameServer. */
+  async start(): Promise<void> {
+    const c = this.config;
+    this.unsubscribeDispatch = this.store.onDispatch((e) => this.context.pullHold.onDispatch(e));
+    this.context.stats.start();
+    const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
+    for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
+      const server = new RemotingServer({
+        dispatcher: this.dispatcher,
+        logger: this.log.child('remoting'),
+        idleTimeoutMillis: c.serverChannelMaxIdleTimeSeconds * 1000,
+        maxFrameLength,
+      });
+      await server.listen(port, c.bindAddress);
+      this.servers.push(server);
+    }
+    this.log.info('broker listening', {
+      cluster: c.brokerClusterName,
+      broker: c.brokerName,
+      id: c.brokerId,
+      role: c.brokerRole,
+      flush: c.flushDiskType,
+      addr: this.brokerAddr,
+      fastPort: fastListenPort(c.listenPort),
+      store: c.storePathRootDir,
+      topics: this.topics.size,
+    });
+    await this.registration.start();
+    this.log.info('broker started', { addr: this.brokerAddr, namesrv: c.namesrvAddrs.join(';') || undefined, registeredWith: this.registration.registeredWith.length });
+  }
+
+  /** NameServers this broker is registered with right now. */
+  get registeredWith(): string[] {
+    return this.registration.registeredWith;
+  }
+
+  /** Stops as described in the module comment. Safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.registration.stop();
+    this.dispatcher.stopping = true;
+    this.context.pullHold.stop();
+    await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.unsubscribeDispatch?.();
+    this.context.stats.stop();
+    await this.topics.flush();
+    await this.store.close();
+    this.log.info('store flushed and closed');
+    await this.registration.unregisterAll();
+    this.remoting.shutdown();
+  }
+
+  /**
+   * The topic table as registered: a broker that may not read or write advertises its topics
+   * with those permissions removed, so clients route around it (BrokerController.registerBrokerAll).
+   */
+  private registeredTopicTable(): TopicConfigSerializeWrapper {
+    const snap = this.topics.snapshot();
+    const perm = this.config.brokerPermission;
+    if (isReadable(perm) && isWriteable(perm)) return snap;
+    const table = Object.fromEntries(Object.entries(snap.topicConfigTable).map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));
+    return { ...snap, topicConfigTable: table };
+  }
+}

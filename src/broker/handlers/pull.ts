@@ -1,0 +1,130 @@
+/**
+ * PULL_MESSAGE (11): Java's PullMessageProcessor + DefaultPullMessageResultHandler (apache/rocketmq
+ * HEAD), protocol.md §2.3.2. Every answer carries all four response header fields
+ * (suggestWhichBrokerId, nextBeginOffset, minOffset, maxOffset: ali-ons reads them on every
+ * outcome), the store status as remark, and on FOUND the stored records as they are.
+ * A PULL_NOT_FOUND with the suspend flag is parked in the hold service (long polling) and runs
+ * once more when a matching message arrives or the suspend time ends.
+ */
+import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { decodeHeader } from '../../protocol/header-spec.js';
+import { PullMessageRequestHeader, type PullMessageRequest } from '../../protocol/headers/broker.js';
+import { isReadable } from '../../protocol/perm.js';
+import { createResponse, type RemotingCommand } from '../../remoting/command.js';
+import type { Connection } from '../../remoting/connection.js';
+import type { HandlerTable } from '../../remoting/dispatcher.js';
+import type { BrokerContext } from '../context.js';
+import type { GetMessageResult, GetMessageStatus } from '../store/index.js';
+import { SubscriptionParseError, tagCodesOf } from '../subscription.js';
+import { groupNameProblem } from '../../protocol/topic-names.js';
+
+/** `PullSysFlag` bits. */
+export const PullSysFlag = { COMMIT_OFFSET: 1, SUSPEND: 2, SUBSCRIPTION: 4, CLASS_FILTER: 8, LITE_PULL: 16 } as const;
+
+const MASTER_ID = 0;
+/** Longest hold we grant, whatever the client asks: clients give up on a pull after 30 s. */
+const MAX_SUSPEND_MILLIS = 60_000;
+
+/** Store status → response code and the next offset a master tells the client to pull from. */
+export function pullOutcome(status: GetMessageStatus, requestOffset: number, r: Pick<GetMessageResult, 'nextBeginOffset'>): { code: number; nextBeginOffset: number } {
+  switch (status) {
+    case 'FOUND':
+      return { code: ResponseCode.SUCCESS, nextBeginOffset: r.nextBeginOffset };
+    case 'NO_MESSAGE_IN_QUEUE':
+    case 'NO_MATCHED_LOGIC_QUEUE':
+      // an empty or unknown queue: fine at offset 0, any other offset is moved back to 0
+      return { code: requestOffset === 0 ? ResponseCode.PULL_NOT_FOUND : ResponseCode.PULL_OFFSET_MOVED, nextBeginOffset: r.nextBeginOffset };
+    case 'OFFSET_OVERFLOW_ONE':
+    case 'OFFSET_FOUND_NULL':
+      return { code: ResponseCode.PULL_NOT_FOUND, nextBeginOffset: r.nextBeginOffset };
+    case 'OFFSET_TOO_SMALL':
+    case 'OFFSET_OVERFLOW_BADLY':
+      return { code: ResponseCode.PULL_OFFSET_MOVED, nextBeginOffset: r.nextBeginOffset };
+    case 'NO_MATCHED_MESSAGE':
+    case 'MESSAGE_WAS_REMOVING':
+      return { code: ResponseCode.PULL_RETRY_IMMEDIATELY, nextBeginOffset: r.nextBeginOffset };
+  }
+}
+
+class PullRefusal extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
+  const { config, topics, store, stats, pullHold, hooks } = ctx;
+
+  const answer = (req: RemotingCommand, code: number, remark: string, next: number, min: number, max: number, body?: Buffer): RemotingCommand =>
+    createResponse(req, code, {
+      remark,
+      extFields: { suggestWhichBrokerId: String(MASTER_ID), nextBeginOffset: String(next), minOffset: String(min), maxOffset: String(max) },
+      ...(body === undefined ? {} : { body }),
+    });
+
+  /** The filter of this pull: from the request (subscription flag), else what the group's heartbeat declared. */
+  const filterOf = (h: PullMessageRequest): ReadonlySet<number> | null => {
+    if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) {
+      const type = h.expressionType ?? 'TAG';
+      if (type !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
+      try {
+        return tagCodesOf(h.subscription);
+      } catch (e) {
+        if (e instanceof SubscriptionParseError) throw new PullRefusal(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `parse the consumer's subscription failed: ${e.message}`);
+        throw e;
+      }
+    }
+    const sub = hooks.subscriptions?.subscription(h.consumerGroup, h.topic);
+    if (sub === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist: group ${h.consumerGroup} declared none for topic ${h.topic}`);
+    if (sub.subVersion < h.subVersion) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest: group ${h.consumerGroup}`);
+    return sub.tagCodes;
+  };
+
+  const pull = async (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean): Promise<RemotingCommand | null> => {
+    try {
+      if (config.brokerRole === 'SLAVE' && !config.slaveReadEnable) {
+        // a slave that may not serve reads sends the consumer back to the master
+        return answer(req, ResponseCode.PULL_RETRY_IMMEDIATELY, 'slave read is disabled, pull from the master', h.queueOffset, store.getMinOffsetInQueue(h.topic, h.queueId), store.getMaxOffsetInQueue(h.topic, h.queueId));
+      }
+      if (!isReadable(config.brokerPermission)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] pulling message is forbidden`);
+      const groupProblem = groupNameProblem(h.consumerGroup);
+      if (groupProblem !== undefined) throw new PullRefusal(ResponseCode.INVALID_PARAMETER, groupProblem);
+      const tc = topics.get(h.topic);
+      if (tc === undefined) throw new PullRefusal(ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist, apply first please!`);
+      if (!isReadable(tc.perm)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the topic[${h.topic}] pulling message is forbidden`);
+      if (h.queueId < 0 || h.queueId >= tc.readQueueNums) {
+        throw new PullRefusal(ResponseCode.INVALID_PARAMETER, `queueId[${h.queueId}] is illegal, topic:[${h.topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${conn.remoteAddress}]`);
+      }
+      const tagCodes = filterOf(h);
+      const maxMsgs = Math.max(1, Math.min(h.maxMsgNums, config.maxTransferCountOnMessageInMemory));
+      const maxBytes = Math.min(h.maxMsgBytes !== undefined && h.maxMsgBytes > 0 ? h.maxMsgBytes : Number.MAX_SAFE_INTEGER, config.maxTransferBytesOnMessageInMemory);
+      const r = await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, tagCodes);
+      const { code, nextBeginOffset } = pullOutcome(r.status, h.queueOffset, r);
+
+      // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
+      if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && config.brokerRole !== 'SLAVE') {
+        hooks.consumerOffsets?.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
+      }
+
+      if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
+        const hold = config.longPollingEnable ? Math.min(Math.max(0, h.suspendTimeoutMillis), MAX_SUSPEND_MILLIS) : config.shortPollingTimeMills;
+        const end = await pullHold.hold(h.topic, h.queueId, h.queueOffset, tagCodes, hold, conn);
+        if (end === 'closed') return null;
+        return pull(req, conn, h, false);
+      }
+      stats.recordGet(r.records.length);
+      const body = r.records.length === 0 ? undefined : r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
+      return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body);
+    } catch (e) {
+      if (e instanceof PullRefusal) {
+        return answer(req, e.code, e.message, h.queueOffset, 0, 0);
+      }
+      throw e;
+    }
+  };
+
+  table.on(RequestCode.PULL_MESSAGE, (req, conn) => pull(req, conn, decodeHeader(PullMessageRequestHeader, req.extFields), true));
+}

@@ -1,0 +1,229 @@
+/**
+ * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320): Java's SendMessageProcessor
+ * and AbstractSendMessageProcessor.msgCheck (apache/rocketmq HEAD), protocol.md §2.3.1.
+ *
+ * Order of checks: role (a SLAVE answers 2 [REJECTREQUEST]), broker write permission, topic name,
+ * topics no client may write, the topic (created from TBW102 when allowed), topic write
+ * permission, queue id; then the store, whose status maps to the response code.
+ */
+import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { decodeHeader } from '../../protocol/header-spec.js';
+import { SendMessageRequestHeader, SendMessageRequestHeaderV2, type SendMessageRequest } from '../../protocol/headers/broker.js';
+import { decodeBatchBody, BatchFormatError } from '../../protocol/message/batch.js';
+import { NAME_VALUE_SEPARATOR, PropertyKey, PROPERTY_SEPARATOR, SysFlag, transactionType } from '../../protocol/message/constants.js';
+import { parseHostAddress, type HostAddress } from '../../protocol/message/host.js';
+import { UniqKeyGenerator } from '../../protocol/message/msg-id.js';
+import { findProperty } from '../../protocol/message/properties.js';
+import { isWriteable } from '../../protocol/perm.js';
+import { TopicSysFlag } from '../../protocol/perm.js';
+import type { TopicConfig } from '../../protocol/topic-config.js';
+import { createResponse, type ExtFields, type RemotingCommand } from '../../remoting/command.js';
+import type { Connection } from '../../remoting/connection.js';
+import type { HandlerTable } from '../../remoting/dispatcher.js';
+import type { BrokerContext } from '../context.js';
+import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/index.js';
+import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../../protocol/topic-names.js';
+import { topicConfig } from '../../protocol/topic-config.js';
+import { PERM_RW } from '../../protocol/perm.js';
+
+/** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
+export const REJECT_REQUEST_REMARK = '[REJECTREQUEST]system busy, start flow control for a while';
+
+/** Java `BrokerConfig.regionId` default; sent back in every send reply (the Java client reads it unchecked). */
+const REGION_ID = 'DefaultRegion';
+
+const STATUS_CODES: Record<PutMessageStatus, number> = {
+  PUT_OK: ResponseCode.SUCCESS,
+  FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
+  FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
+  SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE,
+  MESSAGE_ILLEGAL: ResponseCode.MESSAGE_ILLEGAL,
+  PROPERTIES_SIZE_EXCEEDED: ResponseCode.MESSAGE_ILLEGAL,
+  SERVICE_NOT_AVAILABLE: ResponseCode.SERVICE_NOT_AVAILABLE,
+  OS_PAGE_CACHE_BUSY: ResponseCode.SYSTEM_BUSY,
+  CREATE_MAPPED_FILE_FAILED: ResponseCode.SYSTEM_ERROR,
+  UNKNOWN_ERROR: ResponseCode.SYSTEM_ERROR,
+};
+
+/** Store statuses whose message was appended (the reply carries msgId, queueId, queueOffset). */
+const APPENDED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
+
+/** SEND_MESSAGE_V2's one-letter header, as the V1 field names. */
+function decodeSendHeader(req: RemotingCommand): SendMessageRequest {
+  if (req.code === RequestCode.SEND_MESSAGE) return decodeHeader(SendMessageRequestHeader, req.extFields);
+  const v = decodeHeader(SendMessageRequestHeaderV2, req.extFields);
+  const h: SendMessageRequest = {
+    producerGroup: v.a,
+    topic: v.b,
+    defaultTopic: v.c,
+    defaultTopicQueueNums: v.d,
+    queueId: v.e,
+    sysFlag: v.f,
+    bornTimestamp: v.g,
+    flag: v.h,
+  };
+  if (v.i !== undefined) h.properties = v.i;
+  if (v.j !== undefined) h.reconsumeTimes = v.j;
+  if (v.k !== undefined) h.unitMode = v.k;
+  if (v.l !== undefined) h.maxReconsumeTimes = v.l;
+  if (v.m !== undefined) h.batch = v.m;
+  return h;
+}
+
+class SendRefusal extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): void {
+  const { config, topics, store, stats, log } = ctx;
+  const uniqKeys = new UniqKeyGenerator(ctx.storeHost.ip);
+  const bornHosts = new WeakMap<Connection, HostAddress>();
+  const bornHostOf = (conn: Connection): HostAddress => {
+    let h = bornHosts.get(conn);
+    if (h === undefined) {
+      try {
+        h = parseHostAddress(conn.remoteAddress);
+      } catch {
+        h = { ip: Buffer.alloc(4), port: 0 };
+      }
+      bornHosts.set(conn, h);
+    }
+    return h;
+  };
+  /** Topic names already checked: the name check is a regex, the lookup a hash. */
+  const validNames = new Set<string>();
+
+  const reply = (req: RemotingCommand, code: number, remark: string | undefined, ext: ExtFields = {}): RemotingCommand => {
+    ext.MSG_REGION = REGION_ID;
+    ext.TRACE_ON = 'true';
+    return createResponse(req, code, remark === undefined ? { extFields: ext } : { extFields: ext, remark });
+  };
+
+  /** The topic to store into, created on first send when the default topic allows it. */
+  const topicFor = async (h: SendMessageRequest, conn: Connection): Promise<TopicConfig> => {
+    const topic = h.topic;
+    if (!validNames.has(topic)) {
+      const problem = topicNameProblem(topic);
+      if (problem !== undefined) throw new SendRefusal(ResponseCode.INVALID_PARAMETER, problem);
+      if (validNames.size > 100_000) validNames.clear();
+      validNames.add(topic);
+    }
+    if (isNotAllowedSendTopic(topic)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+    let tc = topics.get(topic);
+    if (tc !== undefined) {
+      const pending = topics.durable(topic);
+      if (pending !== undefined) await pending;
+      return tc;
+    }
+    const unit = h.unitMode === true ? (isRetryTopic(topic) ? TopicSysFlag.UNIT_SUB : TopicSysFlag.UNIT) : 0;
+    tc = await topics.createOnSend(topic, h.defaultTopic, h.defaultTopicQueueNums, unit, conn.remoteAddress);
+    // A consumer's retry topic exists even where automatic creation is off (createTopicInSendMessageBackMethod).
+    if (tc === undefined && isRetryTopic(topic)) tc = await topics.createIfAbsent(topicConfig(topic, { readQueueNums: 1, writeQueueNums: 1, perm: PERM_RW, topicSysFlag: unit }));
+    if (tc === undefined) throw new SendRefusal(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
+    return tc;
+  };
+
+  /** Properties as stored: the client's, plus a UNIQ_KEY when it sent none (as a 5.x broker adds). */
+  const storedProperties = (props: string | undefined): string => {
+    const p = props ?? '';
+    if (p.includes(`${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}`) && findProperty(p, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX)) return p;
+    const sep = p === '' || p.endsWith(PROPERTY_SEPARATOR) ? '' : PROPERTY_SEPARATOR;
+    return `${p}${sep}${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}${uniqKeys.next()}${PROPERTY_SEPARATOR}`;
+  };
+
+  const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult): RemotingCommand => {
+    const code = STATUS_CODES[r.status];
+    const a = r.appended;
+    if (a === undefined || !APPENDED.has(r.status)) {
+      stats.recordPutFailure();
+      if (r.status !== 'MESSAGE_ILLEGAL' && r.status !== 'PROPERTIES_SIZE_EXCEEDED') log.warn('send failed in the store', { topic, status: r.status, remark: r.remark });
+      return reply(req, code, r.remark ?? r.status);
+    }
+    stats.recordPut(topic, a.count, a.wroteBytes);
+    return reply(req, code, code === ResponseCode.SUCCESS ? undefined : r.status, {
+      msgId: a.msgIds.length === 1 ? (a.msgIds[0] as string) : a.msgIds.join(','),
+      queueId: String(queueId),
+      queueOffset: String(a.queueOffset),
+    });
+  };
+
+  const send = async (req: RemotingCommand, conn: Connection): Promise<RemotingCommand> => {
+    if (config.brokerRole === 'SLAVE') return createResponse(req, ResponseCode.SYSTEM_BUSY, { remark: REJECT_REQUEST_REMARK });
+    const h = decodeSendHeader(req);
+    const batch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.batch === true;
+    try {
+      if (!isWriteable(config.brokerPermission)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending message is forbidden`);
+      const tc = await topicFor(h, conn);
+      if (!isWriteable(tc.perm)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] sending message is forbidden`);
+      let queueId = h.queueId;
+      const queues = Math.max(tc.writeQueueNums, tc.readQueueNums);
+      if (queueId >= queues) throw new SendRefusal(ResponseCode.INVALID_PARAMETER, `request queueId[${queueId}] is illegal, topic ${tc.topicName} has ${tc.writeQueueNums} write queues; producer ${conn.remoteAddress}`);
+      if (queueId < 0) {
+        if (tc.writeQueueNums <= 0) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] has no write queues`);
+        queueId = Math.floor(Math.random() * tc.writeQueueNums);
+      }
+      const tx = transactionType(h.sysFlag);
+      if (tx === SysFlag.TRANSACTION_PREPARED_TYPE || tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
+        throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden: transactional messages are not supported`);
+      }
+      const sysFlag = tc.topicFilterType === 'MULTI_TAG' ? h.sysFlag | SysFlag.MULTI_TAGS : h.sysFlag;
+      const body = req.body ?? Buffer.alloc(0);
+      const bornHost = bornHostOf(conn);
+      const reconsumeTimes = h.reconsumeTimes ?? 0;
+      if (!batch) {
+        const m: PutMessage = {
+          topic: tc.topicName,
+          queueId,
+          flag: h.flag,
+          body,
+          properties: storedProperties(h.properties),
+          sysFlag,
+          bornTimestamp: h.bornTimestamp,
+          bornHost,
+          storeHost: ctx.storeHost,
+          reconsumeTimes,
+          preparedTransactionOffset: 0,
+        };
+        return answerStore(req, tc.topicName, queueId, await store.put(m));
+      }
+      if (isRetryTopic(tc.topicName)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${tc.topicName}`);
+      if (tc.topicName.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${tc.topicName.length}`);
+      if (body.length > config.maxMessageSize) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch body of ${body.length} bytes exceeds maxMessageSize ${config.maxMessageSize}`);
+      let items;
+      try {
+        items = decodeBatchBody(body);
+      } catch (e) {
+        if (e instanceof BatchFormatError) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `malformed batch body: ${e.message}`);
+        throw e;
+      }
+      if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
+      const msgs: PutMessage[] = items.map((it) => ({
+        topic: tc.topicName,
+        queueId,
+        flag: it.flag,
+        body: it.body,
+        properties: storedProperties(it.properties),
+        sysFlag,
+        bornTimestamp: h.bornTimestamp,
+        bornHost,
+        storeHost: ctx.storeHost,
+        reconsumeTimes,
+        preparedTransactionOffset: 0,
+      }));
+      return answerStore(req, tc.topicName, queueId, await store.putBatch(msgs));
+    } catch (e) {
+      if (e instanceof SendRefusal) {
+        stats.recordPutFailure();
+        return reply(req, e.code, e.message);
+      }
+      throw e;
+    }
+  };
+
+  table.on(RequestCode.SEND_MESSAGE, send).on(RequestCode.SEND_MESSAGE_V2, send).on(RequestCode.SEND_BATCH_MESSAGE, send);
+}

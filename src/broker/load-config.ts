@@ -1,0 +1,71 @@
+/**
+ * `rmqd broker -c broker.properties`: the file read through the broker.properties key registry
+ * (config.ts, shared with topology rendering), with the defaults RocketMQ fills in at start-up:
+ * store root `~/store`, NameServers from NAMESRV_ADDR, brokerIP1 = a local IPv4 address. Bad
+ * values refuse the start naming file:line; unknown keys come back as warnings.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { parseAddressList } from '../remoting/address.js';
+import { formatConfigProblem } from '../util/config-registry.js';
+import { guessLocalAddress } from '../util/local-address.js';
+import { parseProperties } from '../util/properties.js';
+import { parseBrokerConfig, type BrokerConfig } from './config.js';
+
+/** The broker's configuration with every value it runs with decided. */
+export interface ResolvedBrokerConfig extends Omit<BrokerConfig, 'brokerName' | 'storePathRootDir' | 'brokerIP1' | 'brokerIP2' | 'namesrvAddr'> {
+  brokerName: string;
+  storePathRootDir: string;
+  brokerIP1: string;
+  brokerIP2: string;
+  /** Parsed namesrvAddr (empty: the broker runs without NameServers). */
+  namesrvAddrs: string[];
+}
+
+export interface LoadedBrokerConfig {
+  config: ResolvedBrokerConfig;
+  /** `file:line  unknown key …`, and notes about values that were guessed. */
+  warnings: string[];
+}
+
+export function resolveBrokerConfig(parsed: BrokerConfig, file: string, env: NodeJS.ProcessEnv = process.env): LoadedBrokerConfig {
+  const warnings: string[] = [];
+  if (parsed.brokerName === null) throw new InvalidInputError(`invalid broker configuration ${file}`, [`${file}  brokerName is required`]);
+  const brokerIP1 = parsed.brokerIP1 ?? guessLocalAddress();
+  if (parsed.brokerIP1 === null) warnings.push(`${file}  brokerIP1 not set: advertising ${brokerIP1} (set brokerIP1 to the address clients reach this broker at)`);
+  const nsText = parsed.namesrvAddr ?? env.NAMESRV_ADDR;
+  let namesrvAddrs: string[] = [];
+  if (nsText !== undefined && nsText.trim() !== '') {
+    namesrvAddrs = parseAddressList(nsText, parsed.namesrvAddr !== null ? `namesrvAddr in ${file}` : 'NAMESRV_ADDR');
+  } else {
+    warnings.push(`${file}  namesrvAddr not set (nor NAMESRV_ADDR): the broker registers with no NameServer, so clients cannot find it`);
+  }
+  const { brokerName: _n, storePathRootDir: _s, brokerIP1: _i1, brokerIP2: _i2, namesrvAddr: _a, ...rest } = parsed;
+  return {
+    config: {
+      ...rest,
+      brokerName: parsed.brokerName,
+      storePathRootDir: parsed.storePathRootDir ?? path.join(os.homedir(), 'store'),
+      brokerIP1,
+      brokerIP2: parsed.brokerIP2 ?? brokerIP1,
+      namesrvAddrs,
+    },
+    warnings,
+  };
+}
+
+export function loadBrokerConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedBrokerConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const parsed = parseBrokerConfig(parseProperties(text), file);
+  if (parsed.problems.length > 0) throw new InvalidInputError(`invalid broker configuration ${file}`, parsed.problems.map(formatConfigProblem));
+  const resolved = resolveBrokerConfig(parsed.config, file, env);
+  resolved.warnings.unshift(...parsed.unknown.map(formatConfigProblem));
+  return resolved;
+}

@@ -1,0 +1,291 @@
+/**
+ * The broker's topic table (Java `TopicConfigManager`): the system topics a broker always has,
+ * the topics created by admins or on first send through TBW102, persisted as
+ * `<storePathRootDir>/config/topics.json` in RocketMQ's layout
+ * (`{"dataVersion":{…},"topicConfigTable":{"T":{…}}}`), written atomically with fsync.
+ * Every change bumps the DataVersion and tells listeners (registration re-registers at once).
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { nextDataVersion, newDataVersion, decodeDataVersion, type DataVersion } from '../protocol/data-version.js';
+import { parseFastJson } from '../protocol/fastjson.js';
+import { BodyError, JsonCheck } from '../protocol/json-check.js';
+import { Perm, PERM_RW, isInherited } from '../protocol/perm.js';
+import { decodeTopicConfig, topicConfig, type TopicConfig } from '../protocol/topic-config.js';
+import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { writeFileAtomic } from './store/files.js';
+import { isSystemTopicName, TBW102 } from '../protocol/topic-names.js';
+
+export interface TopicManagerOptions {
+  /** `<storePathRootDir>/config/topics.json` */
+  file: string;
+  clusterName: string;
+  brokerName: string;
+  autoCreateTopicEnable: boolean;
+  /** Queues of TBW102, and so the cap for topics created on first send. */
+  defaultTopicQueueNums: number;
+  clusterTopicEnable: boolean;
+  brokerTopicEnable: boolean;
+  traceTopicEnable: boolean;
+  msgTraceTopicName: string;
+  logger?: Logger;
+}
+
+export type TopicChange = 'created' | 'updated' | 'unchanged';
+
+/** The topics every broker starts with (TopicConfigManager.init at apache/rocketmq HEAD, less the 5.x pop/acting-master ones). */
+export function systemTopicConfigs(o: Pick<TopicManagerOptions, 'clusterName' | 'brokerName' | 'autoCreateTopicEnable' | 'defaultTopicQueueNums' | 'clusterTopicEnable' | 'brokerTopicEnable' | 'traceTopicEnable' | 'msgTraceTopicName'>): TopicConfig[] {
+  const one = { readQueueNums: 1, writeQueueNums: 1 };
+  const list = [topicConfig('SELF_TEST_TOPIC', one)];
+  if (o.autoCreateTopicEnable) list.push(topicConfig(TBW102, { readQueueNums: o.defaultTopicQueueNums, writeQueueNums: o.defaultTopicQueueNums, perm: Perm.INHERIT | PERM_RW }));
+  list.push(
+    topicConfig('BenchmarkTest', { readQueueNums: 1024, writeQueueNums: 1024 }),
+    topicConfig(o.clusterName, { perm: Perm.INHERIT | (o.clusterTopicEnable ? PERM_RW : 0) }),
+    topicConfig(o.brokerName, { ...one, perm: Perm.INHERIT | (o.brokerTopicEnable ? PERM_RW : 0) }),
+    topicConfig('OFFSET_MOVED_EVENT', one),
+    topicConfig('SCHEDULE_TOPIC_XXXX', { readQueueNums: 18, writeQueueNums: 18 }),
+  );
+  if (o.traceTopicEnable) list.push(topicConfig(o.msgTraceTopicName, one));
+  list.push(topicConfig(`${o.clusterName}_REPLY_TOPIC`, one), topicConfig('RMQ_SYS_TRANS_HALF_TOPIC', one), topicConfig('RMQ_SYS_TRANS_OP_HALF_TOPIC', one));
+  return list;
+}
+
+export function sameTopicConfig(a: TopicConfig, b: TopicConfig): boolean {
+  if (a.topicName !== b.topicName || a.readQueueNums !== b.readQueueNums || a.writeQueueNums !== b.writeQueueNums || a.perm !== b.perm) return false;
+  if (a.topicFilterType !== b.topicFilterType || a.topicSysFlag !== b.topicSysFlag || a.order !== b.order) return false;
+  const ka = Object.keys(a.attributes);
+  return ka.length === Object.keys(b.attributes).length && ka.every((k) => a.attributes[k] === b.attributes[k]);
+}
+
+/** Reads a topics.json; InvalidInputError naming the file when it is not one (the broker refuses to start rather than lose topics). */
+async function readTopicsFile(file: string): Promise<{ dataVersion: DataVersion; topics: TopicConfig[] } | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InvalidInputError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const check = new JsonCheck('topics.json');
+    const o = check.object(parseFastJson(text), 'topics.json');
+    const dataVersion = o.dataVersion === undefined ? newDataVersion() : decodeDataVersion(o.dataVersion, 'dataVersion', check);
+    const table = check.record(o.topicConfigTable ?? {}, 'topicConfigTable', (v, p) => decodeTopicConfig(v, p, check));
+    for (const [name, tc] of Object.entries(table)) {
+      if (tc.topicName !== name) check.fail(`topicConfigTable.${name}.topicName`, JSON.stringify(name), tc.topicName);
+    }
+    return { dataVersion, topics: Object.values(table) };
+  } catch (e) {
+    const why = e instanceof BodyError ? e.message : `not JSON: ${(e as Error).message}`;
+    throw new InvalidInputError(`${file} is damaged (${why}); restore it from a backup or move it away to start with the system topics only`);
+  }
+}
+
+/** topics.json text: Java's layout, keys sorted, indented like Java's pretty JSON. */
+export function encodeTopicsFile(wrapper: TopicConfigSerializeWrapper): string {
+  const sortKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  const table = Object.fromEntries(
+    Object.keys(wrapper.topicConfigTable)
+      .sort()
+      .map((k) => [k, sortKeys({ ...(wrapper.topicConfigTable[k] as TopicConfig) })]),
+  );
+  return `${JSON.stringify({ dataVersion: sortKeys({ ...wrapper.dataVersion }), topicConfigTable: table }, null, 2)}\n`;
+}
+
+export class TopicConfigManager {
+  private readonly table = new Map<string, TopicConfig>();
+  private readonly systemNames = new Set<string>();
+  private version: DataVersion;
+  private readonly listeners: ((topic: string, change: Exclude<TopicChange, 'unchanged'> | 'deleted') => void)[] = [];
+  private readonly log: Logger;
+  /** The write in progress and whether another must follow it (changes coalesce into the next write). */
+  private writing: Promise<void> | undefined;
+  private writeAgain = false;
+  private pendingTopics = new Map<string, Promise<void>>();
+
+  private constructor(
+    private readonly opts: TopicManagerOptions,
+    version: DataVersion,
+  ) {
+    this.version = version;
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  /**
+   * Loads topics.json (if any) over the system topics. The system topics' own settings win for
+   * the names the broker owns; TBW102 is dropped when autoCreateTopicEnable is off, so the route
+   * no longer advertises automatic creation. Writes the file back when the result differs.
+   */
+  static async load(opts: TopicManagerOptions): Promise<TopicConfigManager> {
+    const saved = await readTopicsFile(opts.file);
+    const m = new TopicConfigManager(opts, saved?.dataVersion ?? newDataVersion());
+    const system = systemTopicConfigs(opts);
+    for (const tc of system) m.systemNames.add(tc.topicName);
+    for (const tc of saved?.topics ?? []) {
+      if (tc.topicName === TBW102 && !opts.autoCreateTopicEnable) continue;
+      m.table.set(tc.topicName, tc);
+    }
+    let changed = saved === undefined;
+    for (const tc of system) {
+      const had = m.table.get(tc.topicName);
+      // Queue counts of system topics an operator changed with an admin call are kept.
+      if (had === undefined || had.perm !== tc.perm) {
+        m.table.set(tc.topicName, had === undefined ? tc : { ...had, perm: tc.perm });
+        changed = true;
+      }
+    }
+    if (saved !== undefined && saved.topics.some((t) => t.topicName === TBW102) && !opts.autoCreateTopicEnable) changed = true;
+    if (changed) {
+      m.version = nextDataVersion(m.version);
+      await m.persist();
+    }
+    m.log.info('topics loaded', { file: opts.file, topics: m.table.size, user: m.table.size - [...m.table.keys()].filter((t) => m.isSystemTopic(t)).length });
+    return m;
+  }
+
+  get dataVersion(): DataVersion {
+    return this.version;
+  }
+
+  get(topic: string): TopicConfig | undefined {
+    return this.table.get(topic);
+  }
+
+  all(): TopicConfig[] {
+    return [...this.table.values()];
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** A reserved name, `rmq_sys_*`, or one of this broker's own system topics (its cluster and broker names…). */
+  isSystemTopic(topic: string): boolean {
+    return isSystemTopicName(topic) || this.systemNames.has(topic);
+  }
+
+  /** The table as the NameServer registration and GET_ALL_TOPIC_CONFIG carry it. */
+  snapshot(): TopicConfigSerializeWrapper {
+    return { dataVersion: { ...this.version }, topicConfigTable: Object.fromEntries(this.table) };
+  }
+
+  onChange(listener: (topic: string, change: Exclude<TopicChange, 'unchanged'> | 'deleted') => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Resolves once `topic`'s creation is on disk, or at once when none is pending. A send to a
+   * topic created by that send waits for this, so an acknowledged message never belongs to a
+   * topic a crash forgets.
+   */
+  durable(topic: string): Promise<void> | undefined {
+    return this.pendingTopics.get(topic);
+  }
+
+  /** UPDATE_AND_CREATE_TOPIC: stores `tc` (replacing the topic's config). An identical config is a no-op. */
+  async update(tc: TopicConfig): Promise<TopicChange> {
+    const had = this.table.get(tc.topicName);
+    if (had !== undefined && sameTopicConfig(had, tc)) {
+      await this.durable(tc.topicName);
+      return 'unchanged';
+    }
+    const change = had === undefined ? 'created' : 'updated';
+    this.log.info(had === undefined ? 'topic created' : 'topic updated', describeTopic(tc));
+    await this.commit(tc.topicName, () => this.table.set(tc.topicName, tc), change);
+    return change;
+  }
+
+  /** DELETE_TOPIC_IN_BROKER: removes the topic's config. False when there was none. */
+  async delete(topic: string): Promise<boolean> {
+    if (!this.table.has(topic)) return false;
+    this.log.info('topic deleted', { topic });
+    await this.commit(topic, () => this.table.delete(topic), 'deleted');
+    return true;
+  }
+
+  /**
+   * `createTopicInSendMessageMethod`: an unknown topic is created from `defaultTopic` when that
+   * topic carries the INHERIT perm (TBW102 does while autoCreateTopicEnable is on), with
+   * min(client's queue count, default topic's write queues) queues and the default topic's perm
+   * less INHERIT. Undefined when it cannot be created.
+   */
+  async createOnSend(topic: string, defaultTopic: string, clientQueueNums: number, topicSysFlag: number, producer: string): Promise<TopicConfig | undefined> {
+    const existing = this.table.get(topic);
+    if (existing !== undefined) {
+      await this.durable(topic);
+      return existing;
+    }
+    const template = this.table.get(defaultTopic);
+    if (template === undefined || !isInherited(template.perm) || (defaultTopic === TBW102 && !this.opts.autoCreateTopicEnable)) {
+      this.log.warn('send to an unknown topic refused: no default topic to create it from', { topic, defaultTopic, producer, inherit: template ? isInherited(template.perm) : undefined });
+      return undefined;
+    }
+    const queues = Math.max(0, Math.min(clientQueueNums, template.writeQueueNums));
+    const tc = topicConfig(topic, { readQueueNums: queues, writeQueueNums: queues, perm: template.perm & ~Perm.INHERIT, topicSysFlag, topicFilterType: template.topicFilterType });
+    this.log.info('topic created on first send', { ...describeTopic(tc), from: defaultTopic, producer });
+    await this.commit(topic, () => this.table.set(topic, tc), 'created');
+    return tc;
+  }
+
+  /** `createTopicInSendMessageBackMethod`: a `%RETRY%` / `%DLQ%` topic created when first needed. */
+  async createIfAbsent(tc: TopicConfig): Promise<TopicConfig> {
+    const existing = this.table.get(tc.topicName);
+    if (existing !== undefined) {
+      await this.durable(tc.topicName);
+      return existing;
+    }
+    this.log.info('topic created', describeTopic(tc));
+    await this.commit(tc.topicName, () => this.table.set(tc.topicName, tc), 'created');
+    return tc;
+  }
+
+  /** Resolves when every change so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+  }
+
+  private async commit(topic: string, apply: () => void, change: Exclude<TopicChange, 'unchanged'> | 'deleted'): Promise<void> {
+    apply();
+    this.version = nextDataVersion(this.version);
+    const done = this.persist();
+    this.pendingTopics.set(topic, done);
+    try {
+      await done;
+    } finally {
+      if (this.pendingTopics.get(topic) === done) this.pendingTopics.delete(topic);
+    }
+    for (const l of this.listeners) {
+      try {
+        l(topic, change);
+      } catch (e) {
+        this.log.error('topic change listener failed', { err: e as Error });
+      }
+    }
+  }
+
+  /** Writes the current table; changes made while a write runs are written by one more write after it. */
+  private persist(): Promise<void> {
+    if (this.writing !== undefined) {
+      // the running loop writes once more, and its promise resolves only after that write
+      this.writeAgain = true;
+      return this.writing;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.writeAgain = false;
+        await fsp.mkdir(path.dirname(this.opts.file), { recursive: true, mode: 0o750 });
+        await writeFileAtomic(this.opts.file, encodeTopicsFile(this.snapshot()));
+      } while (this.writeAgain);
+    };
+    this.writing = run().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+}
+
+function describeTopic(tc: TopicConfig): Record<string, unknown> {
+  return { topic: tc.topicName, read: tc.readQueueNums, write: tc.writeQueueNums, perm: tc.perm, order: tc.order || undefined };
+}

@@ -1,0 +1,328 @@
+/**
+ * The producer (Java `DefaultMQProducer`): routes from the NameServers (fetched on first use,
+ * refreshed every 30 s and after a failure), round robin over the writable queues, and retries on
+ * another broker group when a send fails, staying away from a broker that just failed.
+ *
+ *   const p = new Producer({ namesrvAddrs: ['127.0.0.1:9876'], producerGroup: 'PG' });
+ *   const r = await p.send({ topic: 'T', body: 'hello', tags: 'TagA', keys: ['order-1'] }); // "sync"
+ *   p.send(m).then(onResult, onError);  // "async": as many in flight as you like
+ *   await p.sendOneway(m);              // no answer awaited, no retry
+ *   await p.sendBatch([m1, m2]);        // one request, consecutive offsets in one queue
+ *   p.shutdown();
+ *
+ * A send's timeout (sendTimeoutMillis) covers every attempt. Retried: transport failures and the
+ * codes RocketMQ retries (TOPIC_NOT_EXIST, SERVICE_NOT_AVAILABLE, SYSTEM_ERROR, SYSTEM_BUSY,
+ * NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT); other codes (e.g. MESSAGE_ILLEGAL) fail at once.
+ * FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE are results: the message is stored.
+ */
+import zlib from 'node:zlib';
+import { RmqError } from '../errors.js';
+import { ResponseCode } from '../protocol/codes.js';
+import { encodeBatchBody } from '../protocol/message/batch.js';
+import { CompressionType, SysFlag } from '../protocol/message/constants.js';
+import { ipToBytes } from '../protocol/message/host.js';
+import { UniqKeyGenerator } from '../protocol/message/msg-id.js';
+import { isRetryTopic, TBW102 } from '../protocol/topic-names.js';
+import type { RemotingCommand } from '../remoting/command.js';
+import { ConnectionClosedError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
+import { guessLocalAddress } from '../util/local-address.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { AdminClient } from './admin.js';
+import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, type Message } from './message.js';
+import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
+import { RemotingClient } from './remoting-client.js';
+import { sendRequest } from './send-request.js';
+
+export interface ProducerOptions {
+  namesrvAddrs: readonly string[];
+  /** default `DEFAULT_PRODUCER` */
+  producerGroup?: string;
+  /** One send, every attempt included (default 3000 ms). */
+  sendTimeoutMillis?: number;
+  /** Further attempts after a failed one (default 2: three attempts, as Java). */
+  retryTimesWhenSendFailed?: number;
+  /** Route refresh period (default 30 s, Java's pollNameServerInterval). */
+  routeRefreshMillis?: number;
+  /** Queues per broker a topic created on first send gets (header `defaultTopicQueueNums`, default 4). */
+  defaultTopicQueueNums?: number;
+  /** Largest body accepted (default 4 MiB, the broker's default). */
+  maxMessageSize?: number;
+  /** Bodies larger than this are zlib-compressed (default 4096, as Java and ali-ons). */
+  compressMsgBodyOverHowmuch?: number;
+  /** How long a broker that failed a send is avoided (default 10 s). */
+  faultIsolationMillis?: number;
+  logger?: Logger;
+  /** Share connections with other clients (otherwise the producer owns its RemotingClient). */
+  remoting?: RemotingClient;
+}
+
+export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
+
+export interface SendResult {
+  sendStatus: SendStatus;
+  /** The client message id (UNIQ_KEY); comma-joined for a batch. */
+  msgId: string;
+  /** The broker's offset msgId (store address + commit-log offset); comma-joined for a batch. */
+  offsetMsgId: string;
+  messageQueue: MessageQueue;
+  /** Queue offset of the (first) message. */
+  queueOffset: number;
+}
+
+/** A send that did not succeed: every attempt's broker and error. */
+export class SendError extends RmqError {
+  override readonly name: string = 'SendError';
+  constructor(
+    message: string,
+    readonly attempts: readonly { broker: string; error: string }[] = [],
+    /** The broker's response code when the last attempt got an answer. */
+    readonly responseCode?: number,
+  ) {
+    super(attempts.length > 0 ? `${message}: ${attempts.map((a) => `${a.broker}: ${a.error}`).join('; ')}` : message);
+  }
+}
+
+const SEND_STATUS: Record<number, SendStatus> = {
+  [ResponseCode.SUCCESS]: 'SEND_OK',
+  [ResponseCode.FLUSH_DISK_TIMEOUT]: 'FLUSH_DISK_TIMEOUT',
+  [ResponseCode.FLUSH_SLAVE_TIMEOUT]: 'FLUSH_SLAVE_TIMEOUT',
+  [ResponseCode.SLAVE_NOT_AVAILABLE]: 'SLAVE_NOT_AVAILABLE',
+};
+
+/** `DefaultMQProducer.retryResponseCodes`, plus SYSTEM_BUSY (an overloaded broker: try another). */
+const RETRY_CODES: ReadonlySet<number> = new Set([
+  ResponseCode.TOPIC_NOT_EXIST,
+  ResponseCode.SERVICE_NOT_AVAILABLE,
+  ResponseCode.SYSTEM_ERROR,
+  ResponseCode.SYSTEM_BUSY,
+  ResponseCode.NO_PERMISSION,
+  ResponseCode.NO_BUYER_ID,
+  ResponseCode.NOT_IN_CURRENT_UNIT,
+]);
+
+const isTransportError = (e: unknown) => e instanceof RemotingConnectError || e instanceof RemotingTimeoutError || e instanceof ConnectionClosedError;
+
+/** One encoded send, ready to go to whichever queue an attempt picks. */
+interface Prepared {
+  topic: string;
+  body: Buffer;
+  properties: string;
+  sysFlag: number;
+  flag: number;
+  batch: boolean;
+  msgId: string;
+}
+
+export class Producer {
+  readonly producerGroup: string;
+  private readonly remoting: RemotingClient;
+  private readonly ownsRemoting: boolean;
+  private readonly admin: AdminClient;
+  private readonly routes = new Map<string, TopicPublishInfo>();
+  private readonly fetching = new Map<string, Promise<TopicPublishInfo>>();
+  private readonly faults: BrokerFaults;
+  private readonly uniqKeys: UniqKeyGenerator;
+  private readonly log: Logger;
+  private readonly timeout: number;
+  private readonly retries: number;
+  private readonly maxMessageSize: number;
+  private readonly compressOver: number;
+  private readonly defaultQueueNums: string;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: ProducerOptions) {
+    if (opts.namesrvAddrs.length === 0) throw new RmqError('Producer needs at least one NameServer address');
+    this.producerGroup = opts.producerGroup ?? 'DEFAULT_PRODUCER';
+    this.log = opts.logger ?? silentLogger;
+    this.ownsRemoting = opts.remoting === undefined;
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log });
+    this.admin = new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: 3_000 });
+    this.faults = new BrokerFaults(opts.faultIsolationMillis ?? 10_000);
+    this.uniqKeys = new UniqKeyGenerator(ipToBytes(guessLocalAddress()));
+    this.timeout = opts.sendTimeoutMillis ?? 3_000;
+    this.retries = opts.retryTimesWhenSendFailed ?? 2;
+    this.maxMessageSize = opts.maxMessageSize ?? 4 * 1024 * 1024;
+    this.compressOver = opts.compressMsgBodyOverHowmuch ?? 4096;
+    this.defaultQueueNums = String(opts.defaultTopicQueueNums ?? 4);
+    this.refreshTimer = setInterval(() => void this.refreshAll(), opts.routeRefreshMillis ?? 30_000);
+    this.refreshTimer.unref();
+  }
+
+  /** Sends one message and resolves with the broker's answer (retrying on another broker per the class comment). */
+  send(m: Message, timeoutMillis = this.timeout): Promise<SendResult> {
+    let p: Prepared;
+    try {
+      p = this.prepare(m);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.sendPrepared(p, timeoutMillis);
+  }
+
+  /** Sends without waiting for an answer (no result, no retry); resolves once the request is written out. */
+  async sendOneway(m: Message): Promise<void> {
+    const p = this.prepare(m);
+    const info = await this.publishInfo(p.topic);
+    const q = info.select((b) => this.faults.isAvoided(b));
+    await this.remoting.oneway(info.brokerAddrs.get(q.brokerName) as string, this.request(p, q));
+  }
+
+  /**
+   * Sends messages of one topic as one SEND_BATCH_MESSAGE: stored in one queue with consecutive
+   * offsets. Batches cannot go to retry topics and must agree on waitStoreMsgOK.
+   */
+  sendBatch(msgs: readonly Message[], timeoutMillis = this.timeout): Promise<SendResult> {
+    let p: Prepared;
+    try {
+      p = this.prepareBatch(msgs);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.sendPrepared(p, timeoutMillis);
+  }
+
+  /** The topic's route as this producer uses it (fetched if needed). */
+  async route(topic: string): Promise<TopicPublishInfo> {
+    return this.publishInfo(topic);
+  }
+
+  shutdown(): void {
+    this.closed = true;
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    if (this.ownsRemoting) this.remoting.shutdown();
+  }
+
+  private prepare(m: Message): Prepared {
+    if (this.closed) throw new RmqError('the producer is shut down');
+    let body = bodyBytes(m.body);
+    checkMessage(m, body, this.maxMessageSize);
+    let sysFlag = 0;
+    if (body.length > this.compressOver) {
+      body = zlib.deflateSync(body, { level: 5 });
+      sysFlag |= SysFlag.COMPRESSED | (CompressionType.ZLIB << 8);
+    }
+    const msgId = this.uniqKeys.next();
+    return { topic: m.topic, body, properties: messagePropertyString(m, msgId), sysFlag, flag: m.flag ?? 0, batch: false, msgId };
+  }
+
+  private prepareBatch(msgs: readonly Message[]): Prepared {
+    if (this.closed) throw new RmqError('the producer is shut down');
+    const first = msgs[0];
+    if (first === undefined) throw new InvalidMessageError('the batch is empty');
+    if (isRetryTopic(first.topic)) throw new InvalidMessageError(`batches cannot be sent to a retry topic (${first.topic})`);
+    const ids: string[] = [];
+    const items = msgs.map((m, i) => {
+      if (m.topic !== first.topic) throw new InvalidMessageError(`message ${i + 1} of the batch is for topic ${m.topic}, the batch is for ${first.topic}: a batch takes one topic`);
+      if ((m.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) throw new InvalidMessageError(`message ${i + 1} of the batch has another waitStoreMsgOK than the first`);
+      const body = bodyBytes(m.body);
+      checkMessage(m, body, this.maxMessageSize);
+      const id = this.uniqKeys.next();
+      ids.push(id);
+      return { flag: m.flag ?? 0, body, properties: messagePropertyString(m, id) };
+    });
+    const body = encodeBatchBody(items);
+    if (body.length > this.maxMessageSize) throw new InvalidMessageError(`the batch is ${body.length} bytes, more than maxMessageSize ${this.maxMessageSize}: split it`);
+    return { topic: first.topic, body, properties: '', sysFlag: 0, flag: 0, batch: true, msgId: ids.join(',') };
+  }
+
+  private request(p: Prepared, q: MessageQueue): RemotingCommand {
+    return sendRequest({
+      producerGroup: this.producerGroup,
+      topic: p.topic,
+      defaultTopicQueueNums: this.defaultQueueNums,
+      queueId: q.queueId,
+      sysFlag: p.sysFlag,
+      bornTimestamp: Date.now(),
+      flag: p.flag,
+      properties: p.properties,
+      batch: p.batch,
+      body: p.body,
+    });
+  }
+
+  private async sendPrepared(p: Prepared, timeoutMillis: number): Promise<SendResult> {
+    const deadline = Date.now() + timeoutMillis;
+    const info = await this.publishInfo(p.topic);
+    const attempts: { broker: string; error: string }[] = [];
+    let lastBroker: string | undefined;
+    let lastCode: number | undefined;
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        attempts.push({ broker: lastBroker ?? '-', error: `send timeout of ${timeoutMillis} ms used up` });
+        break;
+      }
+      const tried = lastBroker;
+      const q = info.select((b) => b === tried || this.faults.isAvoided(b));
+      const addr = info.brokerAddrs.get(q.brokerName) as string;
+      lastBroker = q.brokerName;
+      const started = Date.now();
+      let res: RemotingCommand;
+      try {
+        res = await this.remoting.request(addr, this.request(p, q), left);
+      } catch (e) {
+        if (!isTransportError(e)) throw e;
+        this.brokerFailed(q.brokerName, p.topic);
+        attempts.push({ broker: `${q.brokerName}(${addr})`, error: (e as Error).message });
+        continue;
+      }
+      const status = SEND_STATUS[res.code];
+      if (status !== undefined) {
+        this.faults.latency(q.brokerName, Date.now() - started);
+        const ext = res.extFields ?? {};
+        return { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1) };
+      }
+      lastCode = res.code;
+      attempts.push({ broker: `${q.brokerName}(${addr})`, error: `code ${res.code}${res.remark ? `: ${res.remark}` : ''}` });
+      if (!RETRY_CODES.has(res.code)) break;
+      this.brokerFailed(q.brokerName, p.topic);
+    }
+    throw new SendError(`send to topic ${p.topic} failed after ${attempts.length} attempt(s)`, attempts, lastCode);
+  }
+
+  private brokerFailed(brokerName: string, topic: string): void {
+    this.faults.failed(brokerName);
+    void this.fetchRoute(topic).catch(() => {});
+  }
+
+  private publishInfo(topic: string): Promise<TopicPublishInfo> {
+    const info = this.routes.get(topic);
+    if (info !== undefined && info.ok) return Promise.resolve(info);
+    return this.fetchRoute(topic);
+  }
+
+  /** Fetches the topic's route (one fetch per topic at a time); falls back to TBW102's route for a topic not created yet. */
+  private fetchRoute(topic: string): Promise<TopicPublishInfo> {
+    let f = this.fetching.get(topic);
+    if (f !== undefined) return f;
+    f = (async () => {
+      const route = await this.admin.topicRoute(topic);
+      let info = route === undefined ? undefined : TopicPublishInfo.fromRoute(topic, route);
+      if (info === undefined || !info.ok) {
+        // Java's tryToFindTopicPublishInfo: send through the auto-create template, the broker creates the topic
+        const template = await this.admin.topicRoute(TBW102);
+        const viaDefault = template === undefined ? undefined : TopicPublishInfo.fromRoute(topic, template, Number(this.defaultQueueNums));
+        if (viaDefault !== undefined && viaDefault.ok) info = viaDefault;
+      }
+      if (info === undefined || !info.ok) {
+        const why = route === undefined ? 'no broker serves it and automatic topic creation is off' : 'no writable queue on a broker with a master';
+        throw new SendError(`No route info of this topic: ${topic} (${why}); create it with \`rmqctl topic create ${topic}\``);
+      }
+      this.routes.set(topic, info);
+      return info;
+    })().finally(() => this.fetching.delete(topic));
+    return f;
+  }
+
+  private async refreshAll(): Promise<void> {
+    for (const topic of [...this.routes.keys()]) {
+      try {
+        await this.fetchRoute(topic);
+      } catch (e) {
+        this.log.warn('route refresh failed; keeping the last route', { topic, err: e as Error });
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { Args, Flags } from '@oclif/core';
+import { describeRecord } from '../../client/message-lookup.js';
+import { tailTopic } from '../../client/topic-tail.js';
+import { RmqCommand } from '../base.js';
+import { openClients } from '../support/clients.js';
+import { namesrvFlags } from '../support/namesrv.js';
+import { messageView, printableText } from './get.js';
+
+export default class MessageTail extends RmqCommand {
+  static override summary = 'Print messages of a topic as they arrive (no consumer group, no offsets committed).';
+  static override description =
+    'Long-polls every readable queue of every broker group serving the topic, from the end of each queue (or, with --from-beginning, from ' +
+    'its oldest stored message). Runs until interrupted (Ctrl-C) or --count messages were printed. With --json, one JSON object per line.';
+  static override examples = ['<%= config.bin %> message tail Orders', '<%= config.bin %> message tail Orders --tag "TagA || TagB" --from-beginning --count 10 --json'];
+  static override enableJsonFlag = true;
+  static override args = { topic: Args.string({ description: 'topic', required: true }) };
+  static override flags = {
+    ...namesrvFlags,
+    tag: Flags.string({ description: "tag expression: '*' or 'TagA || TagB'", default: '*' }),
+    'from-beginning': Flags.boolean({ description: 'start at the oldest stored message of each queue', default: false }),
+    count: Flags.integer({ char: 'c', description: 'stop after this many messages', min: 1 }),
+    group: Flags.string({ description: 'consumer group named in the pulls (nothing is committed for it)', default: 'rmqctl_tail' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(MessageTail);
+    const clients = openClients(flags);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let printed = 0;
+    const json = this.jsonEnabled();
+    try {
+      const done = tailTopic(clients, {
+        topic: args.topic,
+        subscription: flags.tag,
+        from: flags['from-beginning'] ? 'beginning' : 'end',
+        consumerGroup: flags.group,
+        signal: abort.signal,
+        onMessage: (record) => {
+          if (abort.signal.aborted) return;
+          if (json) {
+            const { storedRecord: _s, ...view } = messageView({ addr: '', record, raw: Buffer.alloc(0) });
+            process.stdout.write(`${JSON.stringify({ ...view, brokerAddr: undefined })}\n`);
+          } else {
+            const d = describeRecord(record);
+            const text = printableText(d.body as Buffer);
+            this.log(`${new Date(record.storeTimestamp).toISOString()} ${record.topic} q${record.queueId}@${record.queueOffset} tags=${String(d.tags ?? '-')} keys=${String(d.keys ?? '-')} msgId=${String(d.msgId)}  ${text ?? `<${(d.body as Buffer).length} bytes binary>`}`);
+          }
+          if (flags.count !== undefined && ++printed >= flags.count) stop();
+        },
+        onError: (q, e) => process.stderr.write(`${q.brokerName}/${q.queueId}: ${e.message} (retrying)\n`),
+      });
+      await Promise.race([done, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
+      abort.abort();
+      clients.close();
+      await done;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      clients.close();
+    }
+  }
+}

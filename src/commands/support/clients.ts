@@ -1,0 +1,21 @@
+/**
+ * The clients a command that talks to brokers needs, built from the `--namesrv` / `--timeout`
+ * flags and sharing one set of connections; `close()` when done.
+ */
+import { AdminClient } from '../../client/admin.js';
+import { BrokerApi } from '../../client/broker-api.js';
+import { RemotingClient } from '../../client/remoting-client.js';
+import type { TopicAdminDeps } from '../../client/topic-admin.js';
+import { resolveNamesrvAddrs } from './namesrv.js';
+
+export interface CommandClients extends TopicAdminDeps {
+  namesrvAddrs: string[];
+  close(): void;
+}
+
+export function openClients(flags: { namesrv?: string | undefined; timeout: number }): CommandClients {
+  const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
+  const remoting = new RemotingClient();
+  const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
+  return { namesrvAddrs, remoting, admin, brokers: new BrokerApi(remoting, flags.timeout), timeoutMillis: flags.timeout, close: () => remoting.shutdown() };
+}

@@ -1,0 +1,23 @@
+/** `rmqd broker -c broker.properties`. */
+import { Broker } from '../broker/broker.js';
+import { loadBrokerConfig } from '../broker/load-config.js';
+import { createLogger } from '../util/log.js';
+import { parseRoleArgs } from './args.js';
+import { runService } from './lifecycle.js';
+
+export async function runBroker(argv: readonly string[]): Promise<void> {
+  const log = createLogger('broker');
+  await runService('broker', log, async () => {
+    const { configFile } = parseRoleArgs('broker', argv);
+    const { config, warnings } = loadBrokerConfig(configFile);
+    for (const w of warnings) log.warn('configuration', { note: w });
+    const broker = await Broker.open({ config, logger: log });
+    try {
+      await broker.start();
+    } catch (e) {
+      await broker.stop().catch(() => {});
+      throw e;
+    }
+    return broker;
+  });
+}
