@@ -212,22 +212,20 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     const bornHost = bornHostOf(conn);
     const reconsumeTimes = h.reconsumeTimes ?? 0;
     const topic = tc.topicName;
-    if (!batch) {
-      const m: PutMessage = {
-        topic,
-        queueId,
-        flag: h.flag,
-        body,
-        properties: storedProperties(h.properties),
-        sysFlag,
-        bornTimestamp: h.bornTimestamp,
-        bornHost,
-        storeHost: ctx.storeHost,
-        reconsumeTimes,
-        preparedTransactionOffset: 0,
-      };
-      return store.put(m).then((r) => answerStore(req, topic, queueId, r));
-    }
+    const message = (flag: number, payload: Buffer, properties: string | undefined): PutMessage => ({
+      topic,
+      queueId,
+      flag,
+      body: payload,
+      properties: storedProperties(properties),
+      sysFlag,
+      bornTimestamp: h.bornTimestamp,
+      bornHost,
+      storeHost: ctx.storeHost,
+      reconsumeTimes,
+      preparedTransactionOffset: 0,
+    });
+    if (!batch) return store.put(message(h.flag, body, h.properties)).then((r) => answerStore(req, topic, queueId, r));
     if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);
     if (body.length > config.maxMessageSize) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch body of ${body.length} bytes exceeds maxMessageSize ${config.maxMessageSize}`);
@@ -239,19 +237,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       throw e;
     }
     if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
-    const msgs: PutMessage[] = items.map((it) => ({
-      topic,
-      queueId,
-      flag: it.flag,
-      body: it.body,
-      properties: storedProperties(it.properties),
-      sysFlag,
-      bornTimestamp: h.bornTimestamp,
-      bornHost,
-      storeHost: ctx.storeHost,
-      reconsumeTimes,
-      preparedTransactionOffset: 0,
-    }));
+    const msgs = items.map((it) => message(it.flag, it.body, it.properties));
     return store.putBatch(msgs).then((r) => answerStore(req, topic, queueId, r));
   };
 
