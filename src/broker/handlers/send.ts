@@ -220,20 +220,21 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     const bornHost = bornHostOf(conn);
     const reconsumeTimes = h.reconsumeTimes ?? 0;
     const topic = tc.topicName;
+    const message = (flag: number, payload: Buffer, properties: string | undefined): PutMessage => ({
+      topic,
+      queueId,
+      flag,
+      body: payload,
+      properties: storedProperties(properties),
+      sysFlag,
+      bornTimestamp: h.bornTimestamp,
+      bornHost,
+      storeHost: ctx.storeHost,
+      reconsumeTimes,
+      preparedTransactionOffset: 0,
+    });
     if (!batch) {
-      const m: PutMessage = {
-        topic,
-        queueId,
-        flag: h.flag,
-        body,
-        properties: storedProperties(h.properties),
-        sysFlag,
-        bornTimestamp: h.bornTimestamp,
-        bornHost,
-        storeHost: ctx.storeHost,
-        reconsumeTimes,
-        preparedTransactionOffset: 0,
-      };
+      const m = message(h.flag, body, h.properties);
       const stored = store.put(m);
       return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(m.properties))) : stored).then((r) => answerStore(req, topic, queueId, r));
     }
@@ -248,19 +249,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       throw e;
     }
     if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
-    const msgs: PutMessage[] = items.map((it) => ({
-      topic,
-      queueId,
-      flag: it.flag,
-      body: it.body,
-      properties: storedProperties(it.properties),
-      sysFlag,
-      bornTimestamp: h.bornTimestamp,
-      bornHost,
-      storeHost: ctx.storeHost,
-      reconsumeTimes,
-      preparedTransactionOffset: 0,
-    }));
+    const msgs = items.map((it) => message(it.flag, it.body, it.properties));
     const stored = store.putBatch(msgs);
     return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(msgs[0]?.properties ?? ''))) : stored).then((r) => answerStore(req, topic, queueId, r));
   };
