@@ -416,6 +416,13 @@ export class CommitLog {
     const segStart = this.segmentStartOf(offset);
     const end = Math.min(offset + maxBytes, this.writtenOffset, segStart + this.segmentSize);
     if (end <= offset) return Buffer.alloc(0);
+    // just written (the common case: a slave following the master's writes) — from memory, no
+    // thread-pool read; a copy, as block memory is recycled while a socket may still hold the bytes
+    const b = this.findBlock(offset);
+    if (b !== undefined) {
+      const inBlock = Math.min(end, b.start + b.written);
+      if (inBlock > offset) return Buffer.from(b.buf.subarray(offset - b.start, inBlock - b.start));
+    }
     const seg = this.segmentAt(offset);
     if (!seg) return Buffer.alloc(0);
     return seg.file.use((fd) => readAt(fd, end - offset, offset - segStart));
