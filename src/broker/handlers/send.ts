@@ -48,6 +48,11 @@ const STATUS_CODES: Record<PutMessageStatus, number> = {
 /** Store statuses whose message was appended (the reply carries msgId, queueId, queueOffset). */
 const APPENDED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
+/** The producer's WAIT property: false means "answer once stored, do not wait for flush or slaves". */
+function waitStoreMsgOK(properties: string): boolean {
+  return findProperty(properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
+}
+
 /** A canonical decimal integer string as a number (what clients send); undefined for anything else. */
 function plainInt(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -171,6 +176,9 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     return `${p}${sep}${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}${uniqKeys.next()}${PROPERTY_SEPARATOR}`;
   };
 
+  /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts). */
+  const syncMaster = config.brokerRole === 'SYNC_MASTER';
+
   const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult): RemotingCommand => {
     const code = STATUS_CODES[r.status];
     const a = r.appended;
@@ -225,7 +233,11 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       reconsumeTimes,
       preparedTransactionOffset: 0,
     });
-    if (!batch) return store.put(message(h.flag, body, h.properties)).then((r) => answerStore(req, topic, queueId, r));
+    if (!batch) {
+      const m = message(h.flag, body, h.properties);
+      const stored = store.put(m);
+      return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(m.properties))) : stored).then((r) => answerStore(req, topic, queueId, r));
+    }
     if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);
     if (body.length > config.maxMessageSize) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch body of ${body.length} bytes exceeds maxMessageSize ${config.maxMessageSize}`);
@@ -238,7 +250,8 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     }
     if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
     const msgs = items.map((it) => message(it.flag, it.body, it.properties));
-    return store.putBatch(msgs).then((r) => answerStore(req, topic, queueId, r));
+    const stored = store.putBatch(msgs);
+    return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(msgs[0]?.properties ?? ''))) : stored).then((r) => answerStore(req, topic, queueId, r));
   };
 
   /**
