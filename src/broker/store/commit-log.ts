@@ -26,6 +26,11 @@ export interface CommitLogOptions {
   logger: Logger;
   /** Replaces fdatasync of segment files — only for tests that need a slow or failing disk. */
   fdatasync?: (fd: number) => Promise<void>;
+  /**
+   * Open segments with O_DSYNC: every write returns durable, so SYNC_FLUSH needs one thread-pool
+   * round trip per group commit instead of two (write, then fdatasync).
+   */
+  dsync?: boolean;
 }
 
 interface Block {
@@ -86,7 +91,10 @@ export class CommitLog {
 
   private constructor(private readonly opts: CommitLogOptions) {
     this.segmentSize = opts.segmentSize;
+    this.dsyncFlag = opts.dsync ? fs.constants.O_DSYNC : 0;
   }
+
+  private readonly dsyncFlag: number;
 
   /**
    * Opens the segments under dir with the log ending at `end` (found by recovery): bytes past it
@@ -102,7 +110,7 @@ export class CommitLog {
         await fsp.rm(file, { force: true });
         continue;
       }
-      const fd = await open(file, fs.constants.O_RDWR);
+      const fd = await open(file, fs.constants.O_RDWR | log.dsyncFlag);
       const seg = { start, path: file, file: new SharedFd(fd) };
       if (start === endSegment && zeroTail) {
         // zero everything after the end: truncate, then extend back to the fixed size (sparse)
@@ -118,6 +126,12 @@ export class CommitLog {
     log.minOffset = log.segments[0]?.start ?? endSegment;
     log.maxOffset = log.writtenOffset = log.flushedOffset = end;
     return log;
+  }
+
+  /** An empty log begins at `offset` (a segment boundary) instead of 0. */
+  startAt(offset: number): void {
+    if (this.segments.length > 0 || this.blocks.length > 0 || this.maxOffset !== 0) throw new RangeError('the commit log is not empty');
+    this.minOffset = this.maxOffset = this.writtenOffset = this.flushedOffset = offset;
   }
 
   segmentStartOf(offset: number): number {
@@ -260,8 +274,16 @@ export class CommitLog {
     }
     for (const [b, upto] of marks) b.written = upto;
     this.stats.writes++;
-    this.dirty.add(seg);
+    if (this.opts.dsync) {
+      // an O_DSYNC write is durable when it returns (the test hook may still hold it back)
+      if (this.opts.fdatasync) await seg.file.use(this.opts.fdatasync);
+      this.stats.fsyncs++;
+    } else this.dirty.add(seg);
     this.writtenOffset = newWritten;
+    if (this.opts.dsync) {
+      this.flushedOffset = newWritten;
+      this.flushWaiters.advance(newWritten);
+    }
     this.evictWrittenBlocks();
     this.writtenWaiters.advance(this.writtenOffset);
     this.onWritten(this.writtenOffset);
@@ -331,8 +353,12 @@ export class CommitLog {
       await this.prealloc.done;
       fd = this.prealloc.fd;
       this.prealloc = undefined;
+      if (this.dsyncFlag) {
+        await close(fd);
+        fd = await open(file, fs.constants.O_RDWR | this.dsyncFlag);
+      }
     } else {
-      fd = await open(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640);
+      fd = await open(file, fs.constants.O_RDWR | fs.constants.O_CREAT | this.dsyncFlag, 0o640);
       await ftruncate(fd, this.segmentSize);
       await fsyncDir(this.opts.dir);
     }
@@ -390,9 +416,30 @@ export class CommitLog {
     const segStart = this.segmentStartOf(offset);
     const end = Math.min(offset + maxBytes, this.writtenOffset, segStart + this.segmentSize);
     if (end <= offset) return Buffer.alloc(0);
+    // just written (the common case: a slave following the master's writes) — from memory, no
+    // thread-pool read; a copy, as block memory is recycled while a socket may still hold the bytes
+    const fromMemory = this.copyWritten(offset, end);
+    if (fromMemory !== undefined) return fromMemory;
     const seg = this.segmentAt(offset);
     if (!seg) return Buffer.alloc(0);
     return seg.file.use((fd) => readAt(fd, end - offset, offset - segStart));
+  }
+
+  /** A copy of the written bytes [offset, ≤ end) held in consecutive in-memory blocks (undefined when offset's block is gone). */
+  private copyWritten(offset: number, end: number): Buffer | undefined {
+    const first = this.findBlock(offset);
+    if (first === undefined || first.start + first.written <= offset) return undefined;
+    const parts: Buffer[] = [];
+    let at = offset;
+    for (let i = this.blocks.indexOf(first); i < this.blocks.length && at < end; i++) {
+      const b = this.blocks[i]!;
+      if (b.start !== at && parts.length > 0) break; // a gap (a segment's blank tail is not in memory)
+      const upto = Math.min(end, b.start + b.written);
+      if (upto <= at) break;
+      parts.push(b.buf.subarray(at - b.start, upto - b.start));
+      at = upto;
+    }
+    return Buffer.concat(parts, at - offset);
   }
 
   private findBlock(offset: number): Block | undefined {
