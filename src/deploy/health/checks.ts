@@ -20,7 +20,8 @@ import { hostByName, type BrokerNode, type ClusterModel, type ClusterNode, type 
 import type { ServiceStatus, Supervisor } from '../supervisors/supervisor.js';
 import type { Target } from '../targets/target.js';
 import { registrationProblem } from './registration.js';
-import { decodeHaRuntimeInfo, replicationProblem } from './replication.js';
+import { decodeHaRuntimeInfo } from '../../protocol/ha-runtime-info.js';
+import { replicationProblem } from './replication.js';
 
 export type HealthCheckName = 'process' | 'protocol' | 'registered' | 'advertised' | 'replication';
 
@@ -178,6 +179,6 @@ export class ClusterHealth {
     const masterMaxOffset = Number(masterInfo.commitLogMaxOffset ?? 0);
     const why = replicationProblem(ha, { masterHaAddr: `${master.brokerIP1}:${master.haPort}`, masterMaxOffset, maxLagBytes: this.maxLag });
     if (why) throw new HealthFailure('replication', why);
-    return `; replicating from ${master.id}, ${Math.max(0, masterMaxOffset - ha.client.maxOffset)} bytes behind`;
+    return `; replicating from ${master.id}, ${Math.max(0, masterMaxOffset - ha.haClientRuntimeInfo.maxOffset)} bytes behind`;
   }
 }
