@@ -30,7 +30,26 @@ export interface AliDecoded {
 }
 
 const require = createRequire(import.meta.url);
-const ons = require('ali-ons') as { Producer: new (opts: Record<string, unknown>) => AliProducer; Message: new (topic: string, tags: string | null, body: string | Buffer) => AliMessage };
+/** What an ali-ons consumer hands its subscription handler. */
+export interface AliReceived {
+  topic: string;
+  tags: string;
+  body: Buffer;
+  msgId: string;
+  reconsumeTimes: number;
+}
+export interface AliConsumer {
+  ready(): Promise<void>;
+  subscribe(topic: string, expression: string, handler: (msg: AliReceived) => Promise<unknown>): void;
+  on(event: 'error', fn: (e: Error) => void): void;
+  close(): Promise<void>;
+}
+
+const ons = require('ali-ons') as {
+  Producer: new (opts: Record<string, unknown>) => AliProducer;
+  Consumer: new (opts: Record<string, unknown>) => AliConsumer;
+  Message: new (topic: string, tags: string | null, body: string | Buffer) => AliMessage;
+};
 const aliRequire = createRequire(require.resolve('ali-ons'));
 const decoder = aliRequire('./message/message_decoder') as { decodes(buf: unknown): AliDecoded[] };
 const ByteBuffer = aliRequire('byte') as { wrap(b: Buffer): unknown };
@@ -40,6 +59,29 @@ const silent = { info() {}, debug() {}, warn() {}, error() {} };
 /** `nameSrv`: NameServer addresses, `;`-separated as in NAMESRV_ADDR (ali-ons takes them as a list). */
 export function aliProducer(nameSrv: string, producerGroup: string): AliProducer {
   return new ons.Producer({ nameSrv: nameSrv.split(';'), httpclient: {}, producerGroup, logger: silent });
+}
+
+/**
+ * An ali-ons push consumer of `consumerGroup` reading from the first offset, with its periods
+ * shortened (rebalance, offset commits, route polling: defaults of 20-30 s) so a test sees it work
+ * within seconds. Subscribe before ready() resolves its first rebalance; errors are collected.
+ */
+export function aliConsumer(nameSrv: string, consumerGroup: string, opts: Record<string, unknown> = {}): { consumer: AliConsumer; errors: Error[] } {
+  const consumer = new ons.Consumer({
+    nameSrv: nameSrv.split(';'),
+    httpclient: {},
+    consumerGroup,
+    logger: silent,
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    rebalanceInterval: 1_000,
+    persistConsumerOffsetInterval: 1_000,
+    pollNameServerInteval: 1_000,
+    brokerSuspendMaxTimeMillis: 2_000,
+    ...opts,
+  });
+  const errors: Error[] = [];
+  consumer.on('error', (e) => errors.push(e));
+  return { consumer, errors };
 }
 
 export function aliMessage(topic: string, tags: string | null, body: string | Buffer): AliMessage {
