@@ -15,7 +15,7 @@ describe('rmqctl render', () => {
     const r = await rmqctl(['render', '2m-2s-async', '--out', out, '--state-dir', goldenStateDir('2m-2s-async'), '--runtime', runtime]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^local: 18 entries → /m);
+    expect(r.stdout).toMatch(/^local: 19 entries → /m);
     const golden = path.join(import.meta.dirname, '..', 'render', 'golden', '2m-2s-async-local');
     expect(snapshotTree(out)).toEqual(snapshotTree(golden));
   });
