@@ -785,7 +785,34 @@ export class MessageStore {
     const refused = this.refusal();
     if (refused) throw new Error(`cannot append: ${refused.remark}`);
     if (offset !== this.rawAppendOffset) throw new RangeError(`raw append at ${offset}, but the commit log continues at ${this.rawAppendOffset}`);
-    let buf = this.rawCarry.length > 0 ? Buffer.concat([this.rawCarry, data]) : data;
+    // A record split between chunks: join the carried head with just the bytes that complete it
+    // (not the whole chunk — with 32 KiB transfer frames nearly every chunk starts mid-record).
+    const carry = this.rawCarry;
+    const need = carry.length >= 4 ? carry.readInt32BE(0) - carry.length : -1;
+    if (carry.length > 0 && need > 0 && need <= data.length) {
+      const head = Buffer.concat([carry, data.subarray(0, need)]);
+      const used = this.appendRecords(head);
+      if (used === head.length) {
+        const rest = data.subarray(need);
+        this.rawCarry = Buffer.alloc(0);
+        this.rawCarry = Buffer.from(rest.subarray(this.appendRecords(rest)));
+      } else {
+        this.rawCarry = Buffer.concat([head.subarray(used), data.subarray(need)]);
+      }
+    } else {
+      const buf = carry.length > 0 ? Buffer.concat([carry, data]) : data;
+      this.rawCarry = Buffer.from(buf.subarray(this.appendRecords(buf)));
+    }
+    await this.commitLog.waitWritten(this.commitLog.maxOffset);
+    return this.rawAppendOffset;
+  }
+
+  /**
+   * Verifies, appends and dispatches every complete record (or end-of-segment blank) at the start
+   * of `buf`, which continues the commit log at maxPhysOffset. Returns the bytes consumed; the rest
+   * is an incomplete record. Throws RangeError on bytes that cannot be records here.
+   */
+  private appendRecords(buf: Buffer): number {
     let at = 0;
     const storeNow = (r: MessageRecord, size: number) => {
       const phys = this.commitLog.append(size, (dst, pos) => buf.copy(dst, pos, at, at + size));
@@ -831,10 +858,7 @@ export class MessageStore {
       if (c.kind === 'invalid' && size >= 91 && size <= segRemaining && left < size) break; // incomplete record
       throw new RangeError(`replicated bytes at commit-log offset ${phys} are not a valid record: ${c.kind === 'invalid' ? c.reason : 'zeros where a record should start'}`);
     }
-    this.rawCarry = Buffer.from(buf.subarray(at));
-    buf = Buffer.alloc(0);
-    await this.commitLog.waitWritten(this.commitLog.maxOffset);
-    return this.rawAppendOffset;
+    return at;
   }
 
   // ---------------------------------------------------------------- flushing, retention, lifecycle
