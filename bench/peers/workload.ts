@@ -194,7 +194,7 @@ export async function latencyRun(ep: Endpoint, o: { rate: number; seconds: numbe
               tMeasure = now;
             }
             const scheduled = t0 + seq * period;
-            if (now - scheduled > LATE_MILLIS) behind++;
+            if (seq >= warm && now - scheduled > LATE_MILLIS) behind++;
             outstanding++;
             ep.publish(stamped(o.size, seq, scheduled)).then(
               () => {
