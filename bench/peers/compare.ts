@@ -15,7 +15,7 @@ import { NatsSystem } from './nats.js';
 import { stopAll } from './processes.js';
 import { RabbitMqSystem } from './rabbitmq.js';
 import { RedisSystem } from './redis.js';
-import { formatTable, ratios, rowSpecs, type Cell, type RowSpec } from './report.js';
+import { formatTable, medianCell, ratios, rowSpecs, type Cell, type RowSpec } from './report.js';
 import { RmqdSystem } from './rmqd.js';
 import type { Durability, Endpoint, System } from './system.js';
 import { backlogRun, latencyRun, produceRun, type Measured } from './workload.js';
@@ -29,6 +29,8 @@ const USAGE = `usage: bench/compare [options]
   --backlog N           messages in the consume backlog (default 1000000)
   --rate N              msg/s of the latency row (default 5000)
   --latency-seconds N   measured seconds of the latency row (default 20), after a 2 s warm-up
+  --rounds N            run rows 1-3 N times, system order alternating, report each system's median (default 1);
+                        the backlog row runs once
   --window N            publishes in flight; the consumers' prefetch (default 64)
   --size N              body bytes (default 1024)
   --wait-load L         first wait (up to --wait-max seconds, default 1800) until the 1-minute load average is below L
@@ -50,6 +52,7 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
         'latency-seconds': { type: 'string', default: '20' },
         'warmup-seconds': { type: 'string', default: '2' },
         window: { type: 'string', default: '64' },
+        rounds: { type: 'string', default: '1' },
         size: { type: 'string', default: '1024' },
         'wait-load': { type: 'string' },
         'wait-max': { type: 'string', default: '1800' },
@@ -82,6 +85,7 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
       latencySeconds: int('latency-seconds', a['latency-seconds'], 1),
       warmupSeconds: int('warmup-seconds', a['warmup-seconds'], 0),
       window: int('window', a.window, 1),
+      rounds: int('rounds', a.rounds, 1),
       size: int('size', a.size, 16),
       waitLoad: a['wait-load'] === undefined ? undefined : Number(a['wait-load']),
       waitMax: int('wait-max', a['wait-max'], 0),
@@ -136,7 +140,7 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
     const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
     out(`# bench/compare  ${startedAt.toISOString()}`);
     out(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Linux ${machine.kernel}, node ${machine.node}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
-    out(`workload: ${o.size}-byte bodies, ${o.window} publishes in flight; produce rows ${o.messages.toLocaleString('en-US')} messages; latency row ${o.rate.toLocaleString('en-US')} msg/s for ${o.latencySeconds} s; backlog ${o.backlog.toLocaleString('en-US')}`);
+    out(`workload: ${o.size}-byte bodies, ${o.window} publishes in flight; produce rows ${o.messages.toLocaleString('en-US')} messages; latency row ${o.rate.toLocaleString('en-US')} msg/s for ${o.latencySeconds} s; backlog ${o.backlog.toLocaleString('en-US')}${o.rounds > 1 ? `; rows 1-3 median of ${o.rounds} rounds` : ''}`);
 
     const available = new Map<string, string | undefined>();
     const versions: Record<string, string> = {};
@@ -155,12 +159,20 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
     const cells: Cell[] = [];
     for (const row of rows) {
       log(`\n(${row.n}) ${row.title}`);
-      for (const s of systems) {
-        const cell = await runCell(row, s, available.get(s.id), o, cpuProfDir, log);
-        cells.push(cell);
-        const m = cell.result;
-        log(cell.status === 'ok' ? `  ${s.label}: ${Math.round(m!.msgPerSec).toLocaleString('en-US')} msg/s${m!.p99ms !== undefined ? `, p99 ${m!.p99ms.toFixed(2)} ms` : ''}` : `  ${s.label}: ${cell.status}: ${cell.reason}`);
+      const rounds = row.kind === 'backlog' ? 1 : o.rounds;
+      const bySystem = new Map<string, Cell[]>(systems.map((s) => [s.id, []]));
+      for (let r = 0; r < rounds; r++) {
+        if (rounds > 1) log(`  round ${r + 1} of ${rounds}`);
+        // alternate the order so no system always runs first (or last) in a load drift
+        for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
+          if (r > 0 && available.get(s.id) !== undefined) continue;
+          const cell = await runCell(row, s, available.get(s.id), o, r === 0 ? cpuProfDir : undefined, log);
+          bySystem.get(s.id)!.push(cell);
+          const m = cell.result;
+          log(cell.status === 'ok' ? `  ${s.label}: ${Math.round(m!.msgPerSec).toLocaleString('en-US')} msg/s${m!.p99ms !== undefined ? `, p99 ${m!.p99ms.toFixed(2)} ms` : ''}` : `  ${s.label}: ${cell.status}: ${cell.reason}`);
+        }
       }
+      for (const s of systems) cells.push(medianCell(row.kind, bySystem.get(s.id)!));
     }
     const rs = ratios(rows, cells);
     out(formatTable(rows, cells, rs));
@@ -204,6 +216,7 @@ async function waitForLoad(max: number, maxSeconds: number, log: (l: string) => 
 
 interface Opts {
   messages: number;
+  rounds: number;
   backlog: number;
   rate: number;
   latencySeconds: number;

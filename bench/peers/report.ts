@@ -28,6 +28,31 @@ export interface Cell {
   result?: Measured;
   /** Backlog row: how the backlog was written (not the row's figure). */
   fill?: Measured;
+  /** With --rounds N: every round's result, in the order run (`result` is their median). */
+  rounds?: Measured[];
+}
+
+/**
+ * The median of a system's rounds of one row (rows run N times, system order alternating, to
+ * spread the drift of a shared machine's load over every system): by msg/s for throughput rows,
+ * by p99 for the fixed-rate latency row. A failed round counts only when no round succeeded.
+ */
+export function medianCell(kind: RowKind, rounds: Cell[]): Cell {
+  const ok = rounds.filter((c) => c.status === 'ok');
+  if (ok.length === 0) return rounds[rounds.length - 1]!;
+  const score = (c: Cell) => (kind === 'latency' ? -(c.result!.p99ms ?? Infinity) : c.result!.msgPerSec);
+  const sorted = [...ok].sort((a, b) => score(b) - score(a));
+  // the middle one; of an even count, the worse middle one (never flatter a system)
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  if (rounds.length === 1) return median;
+  const all = ok.map((c) => c.result!);
+  const spread =
+    kind === 'latency'
+      ? `p99 ${all.map((m) => msCol(m.p99ms)).join(' / ')} ms`
+      : `msg/s ${all.map((m) => num(m.msgPerSec)).join(' / ')}`;
+  const failed = rounds.length - ok.length;
+  const note = `median of ${ok.length} rounds (${spread})${failed ? `; ${failed} round(s) failed: ${rounds.find((c) => c.status !== 'ok')?.reason}` : ''}`;
+  return { ...median, result: { ...median.result!, notes: [...median.result!.notes, note] }, rounds: all };
 }
 
 export interface Ratio {
