@@ -36,7 +36,7 @@ const USAGE = `usage: bench/compare [options]
   --wait-load L         first wait (up to --wait-max seconds, default 1800) until the 1-minute load average is below L
   --cpu-prof DIR        CPU profiles of our broker and of the client side, per cell
   --no-raw-limits       skip the machine's raw limits
-  --json                the whole result as JSON on standard output (progress stays on standard error)`;
+  --json                the whole result as JSON on standard output (progress and the table go to standard error)`;
 
 export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawLimits }): Promise<number> {
   let a;
@@ -97,9 +97,8 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
     return 2;
   }
   const log = (l: string) => process.stderr.write(`${l}\n`);
-  const out = (l: string) => {
-    if (!a.json) process.stdout.write(`${l}\n`);
-  };
+  // with --json the JSON alone goes to standard output; the table still goes to standard error
+  const out = (l: string) => (a.json ? process.stderr : process.stdout).write(`${l}\n`);
 
   const allSystems: System[] = [new RmqdSystem(deps.rmqd, false), new RmqdSystem(deps.rmqd, true), new NatsSystem(), new RedisSystem(), new RabbitMqSystem()];
   const allRows = rowSpecs({ rate: o.rate, backlog: o.backlog, size: o.size, window: o.window });
