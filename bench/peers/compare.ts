@@ -164,7 +164,8 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
         if (rounds > 1) log(`  round ${r + 1} of ${rounds}`);
         // alternate the order so no system always runs first (or last) in a load drift
         for (const s of r % 2 === 0 ? systems : [...systems].reverse()) {
-          if (r > 0 && available.get(s.id) !== undefined) continue;
+          // a system that cannot run this row at all is reported once, not once per round
+          if (r > 0 && (available.get(s.id) !== undefined || (row.kind === 'produce' && s.unsupported(row.durability) !== undefined))) continue;
           const cell = await runCell(row, s, available.get(s.id), o, r === 0 ? cpuProfDir : undefined, log);
           bySystem.get(s.id)!.push(cell);
           const m = cell.result;
