@@ -56,11 +56,15 @@ function groupMembers(pgid: number): number[] {
   return out;
 }
 
-/** utime + stime (seconds) of a process, 0 once it is gone. */
+/**
+ * CPU seconds of a process and of its reaped children (utime + stime + cutime + cstime), 0 once it
+ * is gone. The children's share matters: redis-server forks to rewrite its AOF, and without it the
+ * sum over a process group drops when such a child exits.
+ */
 export function processCpuSeconds(pid: number): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
   } catch {
     return 0;
   }
