@@ -11,7 +11,6 @@
  * "acknowledged in the page cache" setting for durable messages.
  */
 import fsp from 'node:fs/promises';
-import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
@@ -35,9 +34,9 @@ export class RabbitMqSystem implements System {
     this.epmd = findExecutable('epmd', 'RMQ_BENCH_EPMD');
     if (this.epmd === undefined) return 'epmd (Erlang) not found; it comes with rabbitmq-server (bench/setup)';
     try {
-      const lib = path.resolve(path.dirname(await fsp.realpath(this.bin)), '..', 'lib');
-      const d = readdirSync(lib).find((n) => n.startsWith('rabbitmq_server-'));
-      this.ver = d ? `RabbitMQ ${d.slice('rabbitmq_server-'.length)}` : 'RabbitMQ';
+      // the script lives in the release directory: …/lib/rabbitmq_server-3.10.8/sbin/rabbitmq-server
+      const v = /rabbitmq_server-([0-9][^/]*)\//.exec(await fsp.realpath(this.bin))?.[1];
+      this.ver = v ? `RabbitMQ ${v}` : 'RabbitMQ';
     } catch {
       this.ver = 'RabbitMQ';
     }
