@@ -30,6 +30,7 @@ import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
 import type { ResolvedBrokerConfig } from './load-config.js';
+import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { BrokerStats } from './stats.js';
@@ -112,6 +113,7 @@ export class Broker {
   private readonly servers: RemotingServer[] = [];
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
+  readonly replication: Replication;
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -125,6 +127,8 @@ export class Broker {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const stats = new BrokerStats();
+    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
+    this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha') });
     this.context = {
       config,
       store,
@@ -135,6 +139,7 @@ export class Broker {
       brokerAddr: this.brokerAddr,
       storeHost: hostAddress(config.brokerIP1, config.listenPort),
       hooks: this.hooks,
+      replication: this.replication,
     };
     registerSendHandlers(this.handlers, this.context);
     registerPullHandler(this.handlers, this.context);
@@ -142,8 +147,8 @@ export class Broker {
     registerMessageHandlers(this.handlers, this.context);
     registerAdminHandlers(this.handlers, this.context);
     registerClientHandlers(this.handlers);
+    this.replication.registerHandlers(this.handlers);
     this.dispatcher = new GatedDispatcher(this.handlers);
-    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -159,7 +164,10 @@ export class Broker {
       heartbeatIntervalMillis: config.brokerHeartbeatIntervalMillis,
       timeoutMillis: config.registerBrokerTimeoutMills,
       logger: this.log.child('registration'),
-      ...(opts.onRegistered ? { onRegistered: opts.onRegistered } : {}),
+      onRegistered: (r) => {
+        this.replication.onRegistered(r);
+        opts.onRegistered?.(r);
+      },
     });
     topics.onChange(() => void this.registration.registerAll());
   }
@@ -205,6 +213,7 @@ export class Broker {
       await server.listen(port, c.bindAddress);
       this.servers.push(server);
     }
+    await this.replication.start();
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -213,6 +222,8 @@ export class Broker {
       flush: c.flushDiskType,
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
+      haPort: c.haListenPort,
+      haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
     });
@@ -237,6 +248,7 @@ export class Broker {
     this.context.pullHold.stop();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all(this.servers.map((s) => s.close()));
+    await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();
     await this.topics.flush();

@@ -128,6 +128,12 @@ export class CommitLog {
     return log;
   }
 
+  /** An empty log begins at `offset` (a segment boundary) instead of 0. */
+  startAt(offset: number): void {
+    if (this.segments.length > 0 || this.blocks.length > 0 || this.maxOffset !== 0) throw new RangeError('the commit log is not empty');
+    this.minOffset = this.maxOffset = this.writtenOffset = this.flushedOffset = offset;
+  }
+
   segmentStartOf(offset: number): number {
     return offset - (offset % this.segmentSize);
   }
@@ -410,9 +416,30 @@ export class CommitLog {
     const segStart = this.segmentStartOf(offset);
     const end = Math.min(offset + maxBytes, this.writtenOffset, segStart + this.segmentSize);
     if (end <= offset) return Buffer.alloc(0);
+    // just written (the common case: a slave following the master's writes) — from memory, no
+    // thread-pool read; a copy, as block memory is recycled while a socket may still hold the bytes
+    const fromMemory = this.copyWritten(offset, end);
+    if (fromMemory !== undefined) return fromMemory;
     const seg = this.segmentAt(offset);
     if (!seg) return Buffer.alloc(0);
     return seg.file.use((fd) => readAt(fd, end - offset, offset - segStart));
+  }
+
+  /** A copy of the written bytes [offset, ≤ end) held in consecutive in-memory blocks (undefined when offset's block is gone). */
+  private copyWritten(offset: number, end: number): Buffer | undefined {
+    const first = this.findBlock(offset);
+    if (first === undefined || first.start + first.written <= offset) return undefined;
+    const parts: Buffer[] = [];
+    let at = offset;
+    for (let i = this.blocks.indexOf(first); i < this.blocks.length && at < end; i++) {
+      const b = this.blocks[i]!;
+      if (b.start !== at && parts.length > 0) break; // a gap (a segment's blank tail is not in memory)
+      const upto = Math.min(end, b.start + b.written);
+      if (upto <= at) break;
+      parts.push(b.buf.subarray(at - b.start, upto - b.start));
+      at = upto;
+    }
+    return Buffer.concat(parts, at - offset);
   }
 
   private findBlock(offset: number): Block | undefined {

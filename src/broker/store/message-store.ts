@@ -1,6 +1,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { END_OF_SEGMENT_MIN_BLANK, KEY_SEPARATOR, MAGIC_BLANK, MAGIC_V1, MAGIC_V2, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
+import type { HostAddress } from '../../protocol/message/host.js';
 import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { checkRecordAt, decodeRecord, measureRecord, storeTimestampPosition, writeRecord, type MessageRecord } from '../../protocol/message/record.js';
@@ -70,7 +71,12 @@ export class MessageStore {
   private readonly pendingVisible: PendingVisible[] = [];
   private pendingHead = 0;
   private readonly listeners = new Set<(e: DispatchEvent) => void>();
+  private readonly writtenListeners = new Set<(writtenOffset: number) => void>();
   private readonly topicBytes = new Map<string, Buffer>();
+  /** Topic names already checked against TOPIC_NAME (the check is a regex; puts repeat few names). */
+  private readonly validTopics = new Set<string>();
+  /** Hex of the last store host seen, the part of every offset msgId that never changes. */
+  private msgIdHost: { host: HostAddress; hex: string } | undefined;
   private timers: NodeJS.Timeout[] = [];
   private logicsFlushing: Promise<void> | undefined;
   private retentionRunning = false;
@@ -327,6 +333,13 @@ export class MessageStore {
       pv.splice(0, this.pendingHead);
       this.pendingHead = 0;
     }
+    for (const l of this.writtenListeners) l(written);
+  }
+
+  /** Subscribe to commit-log progress: called with the new written offset after each write (replication sends from it). */
+  onCommitLogWritten(listener: (writtenOffset: number) => void): () => void {
+    this.writtenListeners.add(listener);
+    return () => this.writtenListeners.delete(listener);
   }
 
   /** Subscribe to new consume-queue entries (fires once the record is written). Returns an unsubscribe function. */
@@ -346,7 +359,11 @@ export class MessageStore {
   }
 
   private validate(m: PutMessage): PutMessageResult | undefined {
-    if (!TOPIC_NAME.test(m.topic)) return { status: 'MESSAGE_ILLEGAL', remark: `topic ${JSON.stringify(m.topic)} is not a valid topic name` };
+    if (!this.validTopics.has(m.topic)) {
+      if (!TOPIC_NAME.test(m.topic)) return { status: 'MESSAGE_ILLEGAL', remark: `topic ${JSON.stringify(m.topic)} is not a valid topic name` };
+      if (this.validTopics.size > 100_000) this.validTopics.clear();
+      this.validTopics.add(m.topic);
+    }
     if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > 0x7fffffff) return { status: 'MESSAGE_ILLEGAL', remark: `queueId ${m.queueId} is invalid` };
     if (m.body.length > this.config.maxMessageSize) return { status: 'MESSAGE_ILLEGAL', remark: `message body of ${m.body.length} bytes exceeds maxMessageSize ${this.config.maxMessageSize}` };
     if (Buffer.byteLength(m.properties) > 32767) return { status: 'PROPERTIES_SIZE_EXCEEDED', remark: `properties of ${Buffer.byteLength(m.properties)} bytes exceed 32767` };
@@ -367,6 +384,12 @@ export class MessageStore {
       this.topicBytes.set(topic, b);
     }
     return b;
+  }
+
+  /** offsetMsgId without a buffer per message: the store host's hex is computed once. */
+  private msgIdOf(storeHost: HostAddress, phys: number): string {
+    if (this.msgIdHost?.host !== storeHost) this.msgIdHost = { host: storeHost, hex: offsetMsgId(storeHost, 0).slice(0, -16) };
+    return this.msgIdHost.hex + phys.toString(16).toUpperCase().padStart(16, '0');
   }
 
   /** Appends one record synchronously (offsets assigned now) and dispatches it. */
@@ -460,8 +483,9 @@ export class MessageStore {
       appended: {
         physicalOffset: appended[0]!.phys,
         queueOffset: appended[0]!.queueOffset,
-        msgIds: appended.map((a, i) => offsetMsgId(batch[i]!.storeHost, a.phys)),
+        msgIds: appended.map((a, i) => this.msgIdOf(batch[i]!.storeHost, a.phys)),
         wroteBytes: appended.reduce((n, a) => n + a.size, 0),
+        endOffset: end,
         storeTimestamp,
         count: appended.length,
       },
@@ -717,6 +741,38 @@ export class MessageStore {
   /** Where the next appendRaw must start (maxPhysOffset plus a partial record already received). */
   get rawAppendOffset(): number {
     return this.commitLog.maxOffset + this.rawCarry.length;
+  }
+
+  /** Commit-log bytes below this are in the kernel (survive a crash of this process). */
+  get writtenPhysOffset(): number {
+    return this.commitLog.writtenOffset;
+  }
+
+  /**
+   * Slave side, when a replication stream ends: forgets a partial record received so far, so the
+   * next stream starts at maxPhysOffset (the master sends the whole record again).
+   */
+  discardRawCarry(): void {
+    this.rawCarry = Buffer.alloc(0);
+  }
+
+  /**
+   * Slave side: an empty store whose master's log starts past 0 (its older segments are gone)
+   * begins at that offset, a segment boundary, so records keep their offsets.
+   */
+  startEmptyAt(offset: number): void {
+    if (this.commitLog.maxOffset !== 0 || this.commitLog.minOffset !== 0 || this.rawCarry.length > 0 || this.queues.size > 0) {
+      throw new RangeError(`only an empty store can start at ${offset}; this one holds [${this.commitLog.minOffset}, ${this.commitLog.maxOffset})`);
+    }
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % this.commitLog.segmentSize !== 0) {
+      throw new RangeError(`a log can only start at a segment boundary (a multiple of ${this.commitLog.segmentSize}), not at ${offset}`);
+    }
+    this.commitLog.startAt(offset);
+  }
+
+  /** fdatasync of the commit log now (a SYNC_FLUSH slave acks only what is on disk). Returns the flushed offset. */
+  flushCommitLog(): Promise<number> {
+    return this.commitLog.flush();
   }
 
   /** Master side: raw commit-log bytes from `offset` (at most maxBytes, within one segment, only written data). */
