@@ -74,6 +74,8 @@ export class RmqdSystem implements System {
     let producer: Producer | undefined;
     const consumerRemoting = new RemotingClient();
     try {
+      // a SYNC_MASTER answers SLAVE_NOT_AVAILABLE until its slave is connected
+      if (this.pair) await until(async () => ((await api.haStatus(master.addr)).haConnectionInfo.length === 1 ? true : undefined), 'the slave to connect');
       await api.createTopic(master.addr, { topicName: topic, readQueueNums: queues, writeQueueNums: queues, perm: 6 });
       await until(async () => ((await cluster.admin.topicRoute(topic))?.queueDatas.length ? true : undefined), 'the topic route');
       producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench_compare' });
