@@ -15,6 +15,7 @@ import { createRequest } from '../../src/remoting/command.js';
 import { decodeCommand } from '../../src/remoting/frame-codec.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { waitFor } from '../support/wait.js';
+import { ACL_YAML, ADMIN, PUBSUB, SECRETS } from '../support/acl.js';
 
 interface AliMessage { keys: string[] }
 interface AliProducer {
@@ -29,24 +30,6 @@ const AliChannel = aliRequire('./channel');
 const AliCommand = aliRequire('./protocol/command/remoting_command');
 const silent = { info() {}, debug() {}, warn() {}, error() {} };
 
-export const SECRETS = { admin: 'Adm1n-S3cret-5e7f0c', pubsub: 'PubSub-S3cret-91ab2d', sub: 'SubOnly-S3cret-44c1e9' };
-export const ACL_YAML = `
-accounts:
-  - accessKey: rmq-admin
-    secretKey: ${SECRETS.admin}
-    admin: true
-  - accessKey: app-pubsub
-    secretKey: ${SECRETS.pubsub}
-    defaultTopicPerm: DENY
-    defaultGroupPerm: SUB
-    topicPerms: [AclTopic=PUB|SUB, TBW102=PUB]
-  - accessKey: app-sub
-    secretKey: ${SECRETS.sub}
-    defaultGroupPerm: SUB
-    topicPerms: [AclTopic=SUB]
-`;
-export const ADMIN = { accessKey: 'rmq-admin', secretKey: SECRETS.admin };
-const PUBSUB = { accessKey: 'app-pubsub', secretKey: SECRETS.pubsub };
 
 let c: TestCluster;
 let brokerAddr: string;
@@ -95,7 +78,8 @@ describe('ACL on real nodes with ali-ons', () => {
   });
 
   it('ali-ons with a wrong secret, an unknown key, or no keys is refused', async () => {
-    for (const keys of [{ accessKeyId: PUBSUB.accessKey, accessKeySecret: 'not-the-secret' }, { accessKeyId: 'who-is-this', accessKeySecret: SECRETS.pubsub }, {}]) {
+    const attempts: Record<string, string>[] = [{ accessKeyId: PUBSUB.accessKey, accessKeySecret: 'not-the-secret' }, { accessKeyId: 'who-is-this', accessKeySecret: SECRETS.pubsub }, {}];
+    for (const keys of attempts) {
       const p = aliProducer(keys);
       await p.ready();
       await expect(p.send(new ons.Message('AclTopic', 'TagA', 'x'))).rejects.toThrow();
