@@ -15,7 +15,7 @@
  *       groupPerms: [orders-consumer=SUB]
  */
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors.js';
 import { formatPath, formatProblem, type FieldPath, type Problem } from '../topology/problems.js';
 import { SourceMap } from '../topology/source.js';
@@ -23,34 +23,38 @@ import { RETRY_GROUP_TOPIC_PREFIX } from '../protocol/topic-names.js';
 import { parsePerm, PERM_STRINGS, type PermBits } from './permission.js';
 import { AddressPatternError, compileAddressPattern, type AddressMatcher } from './remote-address.js';
 
-const perm = z.enum(PERM_STRINGS, { error: `expected one of ${PERM_STRINGS.join(', ')}` });
-const resourcePerm = z
-  .string({ error: 'expected "name=PERM"' })
-  .regex(/^[^=\s]+\s*=\s*(DENY|PUB|SUB|PUB\|SUB|SUB\|PUB)$/, { error: `expected "name=PERM" with PERM one of ${PERM_STRINGS.join(', ')}` });
+const permError = `expected one of ${PERM_STRINGS.join(', ')}`;
+const perm = z.enum(PERM_STRINGS, { error: permError });
+/** `name=PERM`, as plain_acl.yml writes topic and group permissions. */
+export const RESOURCE_PERM_PATTERN = /^[^=\s]+\s*=\s*(DENY|PUB|SUB|PUB\|SUB|SUB\|PUB)$/;
+const resourcePerm = z.string({ error: 'expected "name=PERM"' }).check(z.regex(RESOURCE_PERM_PATTERN, { error: `expected "name=PERM" with PERM ${permError}` }));
+/** Access and secret keys: printable ASCII, no spaces, at least 6 characters (RocketMQ's minimum). */
+export const KEY_PATTERN = /^[\x21-\x7e]{6,}$/;
+const KEY_ERROR = 'expected at least 6 printable ASCII characters without spaces';
 /** YAML reads an all-digit key as a number (plain_acl.yml's sample secret is 12345678). */
-const keyText = z.union([z.string(), z.number().transform(String)], { error: 'expected a string' });
+const keyText = z.pipe(
+  z.union([z.string(), z.pipe(z.number(), z.transform(String))], { error: 'expected a string' }),
+  z.string().check(z.regex(KEY_PATTERN, { error: KEY_ERROR })),
+);
 
-export const AclAccountSchema = z
-  .object({
-    accessKey: keyText.pipe(z.string().min(6, { error: 'expected at least 6 characters' }).regex(/^[\x21-\x7e]+$/, { error: 'expected printable ASCII without spaces' })),
-    secretKey: keyText.pipe(z.string().min(6, { error: 'expected at least 6 characters' }).regex(/^[\x21-\x7e]+$/, { error: 'expected printable ASCII without spaces' })),
-    whiteRemoteAddress: z.string().nullish(),
-    admin: z.boolean({ error: 'expected true or false' }).default(false),
-    defaultTopicPerm: perm.default('DENY'),
-    defaultGroupPerm: perm.default('DENY'),
-    topicPerms: z.array(resourcePerm).nullish(),
-    groupPerms: z.array(resourcePerm).nullish(),
-  })
-  .strict();
+// zod/mini: the runtime bundle (rmqd) carries this schema, and classic zod would triple its size.
+export const AclAccountSchema = z.strictObject({
+  accessKey: keyText,
+  secretKey: keyText,
+  whiteRemoteAddress: z.nullish(z.string()),
+  admin: z._default(z.boolean({ error: 'expected true or false' }), false),
+  defaultTopicPerm: z._default(perm, 'DENY'),
+  defaultGroupPerm: z._default(perm, 'DENY'),
+  topicPerms: z.nullish(z.array(resourcePerm)),
+  groupPerms: z.nullish(z.array(resourcePerm)),
+});
 
-export const AclFileSchema = z
-  .object({
-    globalWhiteRemoteAddresses: z.array(z.string({ error: 'expected an address pattern' })).nullish(),
-    accounts: z.array(AclAccountSchema).nullish(),
-    /** Written by RocketMQ's admin API into plain_acl.yml; accepted and ignored. */
-    dataVersion: z.unknown().optional(),
-  })
-  .strict();
+export const AclFileSchema = z.strictObject({
+  globalWhiteRemoteAddresses: z.nullish(z.array(z.string({ error: 'expected an address pattern' }))),
+  accounts: z.nullish(z.array(AclAccountSchema)),
+  /** Written by RocketMQ's admin API into plain_acl.yml; accepted and ignored. */
+  dataVersion: z.optional(z.unknown()),
+});
 export type AclFile = z.infer<typeof AclFileSchema>;
 
 export interface AclAccount {

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { isHostAddress, pathProblem } from '../util/config-registry.js';
-import { AclAccountSchema } from '../acl/config.js';
+import { KEY_PATTERN, RESOURCE_PERM_PATTERN } from '../acl/config.js';
+import { PERM_STRINGS } from '../acl/permission.js';
 
 /** Named modes; the general form is `{ masters, slavesPerMaster, replication }`. */
 export const MODE_NAMES = ['single-master', 'multi-master', '2m-2s-async', '2m-2s-sync'] as const;
@@ -121,14 +122,27 @@ export const SecretRefSchema = z.union(
 );
 export type SecretRef = z.output<typeof SecretRefSchema>;
 
-/** An ACL account as in plain_acl.yml, its secretKey by reference. */
-export const TopologyAclAccountSchema = AclAccountSchema.omit({ secretKey: true }).extend({ secretKey: SecretRefSchema });
+const aclKey = z.string({ error: 'expected a string' }).regex(KEY_PATTERN, { error: 'expected at least 6 printable ASCII characters without spaces' });
+const aclPerm = z.enum(PERM_STRINGS, { error: `expected one of ${PERM_STRINGS.join(', ')}` });
+const aclResourcePerms = z.array(z.string({ error: 'expected "name=PERM"' }).regex(RESOURCE_PERM_PATTERN, { error: `expected "name=PERM" with PERM one of ${PERM_STRINGS.join(', ')}` }));
+
+/** An ACL account as in plain_acl.yml (src/acl/config.ts), its secretKey by reference. */
+export const TopologyAclAccountSchema = z.strictObject({
+  accessKey: aclKey,
+  secretKey: SecretRefSchema,
+  whiteRemoteAddress: z.string().optional(),
+  admin: z.boolean({ error: 'expected true or false' }).default(false),
+  defaultTopicPerm: aclPerm.default('DENY'),
+  defaultGroupPerm: aclPerm.default('DENY'),
+  topicPerms: aclResourcePerms.optional(),
+  groupPerms: aclResourcePerms.optional(),
+});
 
 export const AclSectionSchema = z.strictObject({
   /** false: files rendered and nodes sign, but requests are not checked (a staged roll-out). */
   enabled: z.boolean({ error: 'expected true or false' }).default(true),
   /** The cluster's admin account: nodes sign their own requests with it (registration, slave sync); operators use it through rmqctl. */
-  admin: z.strictObject({ accessKey: AclAccountSchema.shape.accessKey, secretKey: SecretRefSchema }),
+  admin: z.strictObject({ accessKey: aclKey, secretKey: SecretRefSchema }),
   globalWhiteRemoteAddresses: z.array(z.string({ error: 'expected an address pattern' })).optional(),
   accounts: z.array(TopologyAclAccountSchema, { error: 'expected a list of accounts' }).default([]),
 });
