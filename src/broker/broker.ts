@@ -11,6 +11,7 @@
  * retry elsewhere), held pulls answer, requests in flight finish, the servers close, the store
  * flushes and closes, and only then the broker unregisters from every NameServer.
  */
+import { NodeAcl } from '../acl/node-acl.js';
 import { RemotingClient } from '../client/remoting-client.js';
 import { ResponseCode } from '../protocol/codes.js';
 import { hostAddress } from '../protocol/message/host.js';
@@ -43,6 +44,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Called with every NameServer registration answer (a slave learns its master's addresses here). */
   onRegistered?: (r: RegistrationResult) => void;
+  /** The properties file, for error messages (default 'broker.properties'). */
+  configFile?: string;
 }
 
 /** The store's options from broker.properties (same key names: MessageStoreConfig). */
@@ -76,7 +79,7 @@ class GatedDispatcher implements RequestDispatcher {
   stopping = false;
   private idle: (() => void) | undefined;
 
-  constructor(private readonly table: HandlerTable) {}
+  constructor(private readonly table: RequestDispatcher) {}
 
   dispatch(req: RemotingCommand, conn: Connection): HandlerResult | Promise<HandlerResult> {
     if (this.stopping) return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, { remark: 'the broker is shutting down' });
@@ -123,11 +126,13 @@ export class Broker {
     readonly store: MessageStore,
     readonly topics: TopicConfigManager,
     private readonly opts: BrokerOptions,
+    private readonly acl: NodeAcl,
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const stats = new BrokerStats();
-    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
+    const credentials = acl.credentials;
+    this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}) });
     this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha') });
     this.context = {
       config,
@@ -148,7 +153,7 @@ export class Broker {
     registerAdminHandlers(this.handlers, this.context);
     registerClientHandlers(this.handlers);
     this.replication.registerHandlers(this.handlers);
-    this.dispatcher = new GatedDispatcher(this.handlers);
+    this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -176,6 +181,7 @@ export class Broker {
   static async open(opts: BrokerOptions): Promise<Broker> {
     const log = opts.logger ?? silentLogger;
     const c = opts.config;
+    const acl = NodeAcl.open(c, opts.configFile ?? 'broker.properties', log.child('acl'));
     const store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store') });
     try {
       const topics = await TopicConfigManager.load({
@@ -190,8 +196,9 @@ export class Broker {
         msgTraceTopicName: c.msgTraceTopicName,
         logger: log.child('topics'),
       });
-      return new Broker(c, store, topics, opts);
+      return new Broker(c, store, topics, opts, acl);
     } catch (e) {
+      acl.close();
       await store.close();
       throw e;
     }
@@ -256,6 +263,7 @@ export class Broker {
     this.log.info('store flushed and closed');
     await this.registration.unregisterAll();
     this.remoting.shutdown();
+    this.acl.close();
   }
 
   /**

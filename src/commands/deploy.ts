@@ -42,9 +42,10 @@ export default class Deploy extends ClusterCommand {
       }
     };
     this.log(`deploying cluster ${model.cluster} (${model.mode.label}), runtime ${release.id}, ${model.nodes.length} node(s) on ${model.hosts.filter((h) => h.nodeIds.length).length} host(s)`);
+    const secrets = this.aclSecrets(model);
     const result = await deployCluster(model, targets, {
       release,
-      files: (host) => renderHost(model, host, release),
+      files: (host) => renderHost(model, host, release, secrets),
       parallel: flags.parallel,
       pushNode: flags['push-node'],
       preflight: { minFreeBytes: flags['min-free-disk'] * 1024 ** 2 },

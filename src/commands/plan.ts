@@ -42,7 +42,7 @@ export default class PlanCommand extends TopologyCommand {
       if (host.transport === 'local') return { observed: 'local', view: LOCAL_FS };
       throw new InvalidInputError(`host ${host.name} is reached over SSH and plan cannot read SSH hosts yet (expected --offline, which plans against an empty host)`);
     };
-    const plan = await planCluster(model, renderCluster(model, release), release, observe);
+    const plan = await planCluster(model, renderCluster(model, release, this.aclSecrets(model)), release, observe);
     this.log(formatPlan(plan, { showUnchanged: flags['show-unchanged'], diffs: !flags['no-diff'] }));
     if (flags['detailed-exitcode']) process.exitCode = plan.changed ? EXIT_CHANGES : EXIT_NO_CHANGES;
     return plan;

@@ -7,6 +7,7 @@ import { BrokerApi } from '../../client/broker-api.js';
 import { RemotingClient } from '../../client/remoting-client.js';
 import type { TopicAdminDeps } from '../../client/topic-admin.js';
 import { resolveNamesrvAddrs } from './namesrv.js';
+import { signingOptions } from './credentials.js';
 
 export interface CommandClients extends TopicAdminDeps {
   namesrvAddrs: string[];
@@ -15,7 +16,7 @@ export interface CommandClients extends TopicAdminDeps {
 
 export function openClients(flags: { namesrv?: string | undefined; timeout: number }): CommandClients {
   const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
-  const remoting = new RemotingClient();
+  const remoting = new RemotingClient(signingOptions());
   const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
   return { namesrvAddrs, remoting, admin, brokers: new BrokerApi(remoting, flags.timeout), timeoutMillis: flags.timeout, close: () => remoting.shutdown() };
 }
