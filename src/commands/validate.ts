@@ -1,10 +1,11 @@
 import { Args } from '@oclif/core';
-import type { ClusterModel } from '../topology/index.js';
+import type { ClusterModel, Problem } from '../topology/index.js';
 import { stateDirFlag, TopologyCommand } from './support/topology-command.js';
 
 export interface ValidateResult {
   valid: true;
   file: string;
+  warnings: Problem[];
   model: ClusterModel;
 }
 
@@ -26,6 +27,6 @@ export default class Validate extends TopologyCommand {
       `${loaded.file}: valid — cluster ${model.cluster}, mode ${model.mode.label}, ` +
         `${model.nodes.length - brokers} NameServer(s), ${brokers} broker(s) on ${model.hosts.length} host(s)`,
     );
-    return { valid: true, file: loaded.file, model };
+    return { valid: true, file: loaded.file, warnings: loaded.warnings, model };
   }
 }

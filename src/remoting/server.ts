@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import { silentLogger, type Logger } from '../util/log.js';
+import { rateLimitedLogger } from '../util/log-rate-limit.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import type { RequestDispatcher } from './dispatcher.js';
 
@@ -20,11 +21,14 @@ export class RemotingServer {
   readonly connections = new Set<Connection>();
   private readonly server: net.Server;
   private readonly log: Logger;
+  /** What connections log through: a flood of bad peers must not flood the log. */
+  private readonly connectionLog: Logger;
   private readonly connectListeners: ((c: Connection) => void)[] = [];
   private readonly disconnectListeners: ((c: Connection, reason: string) => void)[] = [];
 
   constructor(private readonly opts: RemotingServerOptions) {
     this.log = opts.logger ?? silentLogger;
+    this.connectionLog = rateLimitedLogger(this.log);
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.maxConnections = opts.maxConnections ?? 65_536;
     this.server.on('error', (err) => this.log.error('server socket error', { err }));
@@ -68,7 +72,7 @@ export class RemotingServer {
       ...this.opts,
       idleTimeoutMillis: this.opts.idleTimeoutMillis ?? SERVER_IDLE_TIMEOUT_MILLIS,
       dispatcher: this.opts.dispatcher,
-      logger: this.log,
+      logger: this.connectionLog,
     });
     this.connections.add(conn);
     this.log.debug('connection accepted', { peer: conn.remoteAddress });

@@ -7,10 +7,10 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean } from '../util/config-registry.js';
 import { resolveTopologyRef } from './presets.js';
-import { describeValue, formatPath, TopologyError, type FieldPath, type Problem } from './problems.js';
+import { compareProblems, describeValue, formatPath, TopologyError, type FieldPath, type Problem } from './problems.js';
 import { TopologySchema, type Topology } from './schema.js';
 import { SourceMap } from './source.js';
-import { validateTopology } from './validate.js';
+import { topologyWarnings, validateTopology } from './validate.js';
 
 /** A topology file larger than this is a mistake (or an attack), not a cluster. */
 const MAX_TOPOLOGY_BYTES = 1024 * 1024;
@@ -20,6 +20,8 @@ export interface LoadedTopology {
   /** The name problems and generated-file headers use: the path as given, or `preset:<name>`. */
   file: string;
   source: SourceMap;
+  /** Problems that do not stop anything but deserve a look (e.g. a slave on its master's machine). */
+  warnings: Problem[];
 }
 
 /** Loads a topology by path or preset name; throws TopologyError listing every problem. */
@@ -63,7 +65,8 @@ export function parseTopology(text: string, file: string): LoadedTopology {
   }
   for (const p of validateTopology(parsed.data, raw as Record<string, unknown>)) problems.push(at(p.path, p.message, p.at));
   if (problems.length > 0) throw new TopologyError(file, dedupe(problems));
-  return { topology: parsed.data, file, source };
+  const warnings = topologyWarnings(parsed.data).map((p) => at(p.path, p.message, p.at)).sort(compareProblems);
+  return { topology: parsed.data, file, source, warnings };
 }
 
 function dedupe(problems: Problem[]): Problem[] {

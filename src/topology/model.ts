@@ -134,7 +134,8 @@ export interface ModelOptions {
 
 const LOOPBACK = '127.0.0.1';
 
-function hostAddress(h: HostSpec): string {
+/** Where a host is reached; a local host without an address is 127.0.0.1. */
+export function hostAddress(h: HostSpec): string {
   return h.address ?? LOOPBACK;
 }
 

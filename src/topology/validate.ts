@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { BROKER_KEYS } from '../broker/config.js';
 import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
-import { brokerNodeSpecs, brokerOverrideLayers } from './model.js';
+import { brokerNodeSpecs, brokerOverrideLayers, hostAddress } from './model.js';
 import { modeShape } from './modes.js';
 import { NAMESRV_KEYS } from './namesrv-keys.js';
 import { formatPath, type FieldPath } from './problems.js';
@@ -147,19 +147,14 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
   // ── addresses ──────────────────────────────────────────────────────────────────────────────
   const addrOf = (hostName: string) => {
     const h = hosts.get(hostName)?.spec;
-    return h?.address ?? '127.0.0.1';
+    return h ? hostAddress(h) : '127.0.0.1'; // an unknown host was reported above
   };
   for (const b of brokers) {
     if (b.spec.brokerIP1 !== undefined) continue;
     const a = addrOf(b.spec.host);
     if (!isIPv4(a)) add([...b.path, 'host'], `host ${JSON.stringify(b.spec.host)} has the DNS name ${JSON.stringify(a)}; clients need the broker's IP (expected brokerIP1: <IPv4 address> on this node)`);
   }
-  // A machine is the local one, or an SSH address; SSH to a loopback address is this machine too.
-  const machineOf = (hostName: string) => {
-    const h = hosts.get(hostName)?.spec;
-    if (!h || h.transport === 'local' || isLoopback(h.address ?? '')) return 'this machine';
-    return h.address ?? hostName;
-  };
+  const machineOf = (hostName: string) => machineOfHost(hosts.get(hostName)?.spec, hostName);
   // Loopback addresses only reach processes on the same machine.
   for (const b of brokers) {
     t.nameservers.forEach((ns, i) => {
@@ -243,6 +238,34 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`);
       break; // one clash per directory is enough to act on
     }
+  }
+  return out;
+}
+
+/** A machine is the local one, or an SSH address; SSH to a loopback address is this machine too. */
+function machineOfHost(h: HostSpec | undefined, hostName: string): string {
+  if (!h || h.transport === 'local' || isLoopback(h.address ?? '')) return 'this machine';
+  return h.address ?? hostName;
+}
+
+/**
+ * Things that work but that an operator most likely did not mean: reported, not refused.
+ * Call on a topology that passed validateTopology.
+ */
+export function topologyWarnings(t: Topology): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  const hosts = new Map(t.hosts.map((h) => [h.name, h]));
+  const machineOf = (name: string) => machineOfHost(hosts.get(name), name);
+  const machines = new Set([...t.nameservers.map((n) => machineOf(n.host)), ...brokerNodeSpecs(t).map((b) => machineOf(b.spec.host))]);
+  // On one machine (the presets) a shared machine is the point; across machines it defeats the slave.
+  if (machines.size > 1) {
+    for (const b of brokerNodeSpecs(t)) {
+      const g = t.brokers[b.groupIndex];
+      if (b.brokerId > 0 && g && machineOf(b.spec.host) === machineOf(g.master.host)) {
+        out.push({ path: [...b.path, 'host'], message: `slave ${b.id} runs on the same machine as its master ${g.name}-0: losing that machine loses both (expected another host)` });
+      }
+    }
+    if (t.nameservers.length === 1) out.push({ path: ['nameservers'], message: 'a single NameServer: while it is down no client can find a broker (expected two or more on different hosts)' });
   }
   return out;
 }

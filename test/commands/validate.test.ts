@@ -52,6 +52,15 @@ describe('rmqctl validate', () => {
     expect(out.model.nodes[2]?.configPath).toBe('/srv/rmq-state/etc/rmqctl/2m-2s-sync/broker-a-0.properties');
   });
 
+  it('prints warnings on stderr but still exits 0', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'warn.yaml');
+    writeFileSync(file, 'cluster: d\nmode: single-master\nhosts: [{name: a, address: 10.0.0.1}, {name: b, address: 10.0.0.2}]\nnameservers: [{host: a}]\nbrokers: [{name: x, master: {host: b}}]\n');
+    const r = await rmqctl(['validate', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`warning: ${file}:4:14  nameservers  a single NameServer: while it is down no client can find a broker (expected two or more on different hosts)\n`);
+  });
+
   it('names the presets when given neither a file nor a preset', async () => {
     const r = await rmqctl(['validate', 'no-such-topology']);
     expect(r.code).toBe(2);

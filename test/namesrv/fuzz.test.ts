@@ -194,11 +194,19 @@ async function fuzzRound(port: number, r: Rng, counts: { wellFramed: number; mut
 
 describe('fuzzing rmqd namesrv', () => {
   it(`survives ≥ 10,000 random, mutated, truncated and oversized frames (seed ${SEED})`, { timeout: 240_000 }, async () => {
-    const ns = await startNamesrvProcess();
+    // No expiry scan during the run: a fuzzed REGISTER_BROKER may carry heartbeatTimeoutMillis=1,
+    // and the scan would then (rightly) close that pipeline's connection mid-run.
+    const ns = await startNamesrvProcess({ scanNotActiveBrokerInterval: 600_000 });
     const pid = ns.proc.pid as number;
     const sentinel = new FakeBroker({ brokerName: 'sentinel', brokerAddr: '127.0.0.1:10001', topics: [topicConfig('SentinelTopic', { readQueueNums: 2, writeQueueNums: 2 })] });
     await sentinel.register(ns.addr);
     const r = prng(SEED);
+
+    // One oversized frame first: its connection is closed with the reason logged.
+    const oversized = Buffer.alloc(8);
+    oversized.writeUInt32BE(16 * 1024 * 1024 + 1, 0);
+    await oneShot(ns.port, oversized);
+    await ns.waitForLine(/closing connection: undecodable frame .*exceeds the limit of 16777216 bytes/);
 
     // Warm-up: lets V8's heap and the allocator settle before the baseline is taken.
     await fuzzRound(ns.port, r, { wellFramed: 1000, mutated: 300, truncated: 50, oversized: 10, soup: 50 });
@@ -226,7 +234,7 @@ describe('fuzzing rmqd namesrv', () => {
     expect(rssAfter - rssBefore, `RSS ${rssBefore} → ${rssAfter} bytes (seed ${SEED})`).toBeLessThan(96 * 1024 * 1024);
     // Garbage was refused with a reason, never by a handler crashing on it (those log this line).
     expect(ns.lines.filter((l) => l.includes('request handler failed'))).toEqual([]);
-    // And it logged why it closed the undecodable connections.
-    expect(ns.lines.some((l) => /closing connection: undecodable frame .*exceeds the limit of 16777216 bytes/.test(l))).toBe(true);
+    // Thousands of bad connections, yet the log holds a bounded number of lines about them.
+    expect(ns.lines.filter((l) => l.includes('closing connection: undecodable frame')).length).toBeLessThanOrEqual(20);
   });
 });

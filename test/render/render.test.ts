@@ -14,7 +14,7 @@ import { coerceValue } from '../../src/util/config-registry.js';
 import { parseProperties } from '../../src/util/properties.js';
 import { goldenStateDir, loadPreset, PRESETS, sshVariant, STUB_RELEASE, type Preset } from '../support/topologies.js';
 import { tmpDir } from '../support/tmp.js';
-import { snapshotTree } from '../support/tree.js';
+import { snapshotTree, writeModesManifest } from '../support/tree.js';
 
 const GOLDEN = path.join(import.meta.dirname, 'golden');
 const VARIANTS = ['local', 'ssh'] as const;
@@ -36,6 +36,7 @@ describe('golden rendered output', () => {
         if (process.env.UPDATE_GOLDEN === '1') {
           rmSync(golden, { recursive: true, force: true });
           cpSync(out, golden, { recursive: true, verbatimSymlinks: true });
+          writeModesManifest(golden);
         }
         expect(snapshotTree(out)).toEqual(snapshotTree(golden));
       });

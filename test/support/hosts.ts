@@ -5,7 +5,7 @@
  *  - mode `nspawn`: a systemd-nspawn container booted from a cached Debian rootfs — real systemd
  *    as PID 1, sshd on port 22. For the systemd supervisor and the full deploy.
  *  - mode `netns`: a bare sshd (port 2222) in a network + mount namespace with private /etc, /opt,
- *    /var (overlays) and /run — no systemd. For the process supervisor on hosts without systemd.
+ *    /var (overlays), /run and /root — no systemd. For the process supervisor on hosts without systemd.
  *
  * Usage (once per test file — hosts boot once per file, not per test):
  *
@@ -372,6 +372,7 @@ function startHost(i: number, mode: HostMode, withNode: boolean): number {
       ].join('\n'));
       for (const d of ['etc', 'opt', 'var']) for (const s of ['upper', 'work']) mkdirSync(path.join(dir, `${d}-${s}`), { recursive: true });
       mkdirSync(path.join(dir, 'run'), { recursive: true });
+      mkdirSync(path.join(dir, 'root'), { recursive: true, mode: 0o700 });
       // Private /etc, /opt, /var (overlays on this machine's) and a fresh /run: what a deploy writes
       // there (service user, releases, logs, pid files) stays inside this host.
       const script = [
@@ -379,6 +380,9 @@ function startHost(i: number, mode: HostMode, withNode: boolean): number {
         'hostname "$h"',
         'for m in etc opt var; do mount -t overlay overlay -o "lowerdir=/$m,upperdir=$d/$m-upper,workdir=$d/$m-work" "/$m"; done',
         'mount -t tmpfs -o mode=0755 tmpfs /run', 'mkdir -p /run/sshd', 'chmod 0755 /run/sshd',
+        // an empty home for root: this machine's ~/.bashrc (which bash reads for every SSH command)
+        // is not the host's business, and can be slow
+        'mount --bind "$d/root" /root',
         'exec /usr/sbin/sshd -D -e -f "$d/sshd_config"',
       ].join('\n');
       child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', script, 'sh', dir, ns], { detached: true, stdio: ['ignore', log, log] });

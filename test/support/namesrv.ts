@@ -59,6 +59,11 @@ export async function startNamesrvProcess(opts: NamesrvProcessOptions = {}): Pro
       opts.extra ?? '',
     ].join('\n'),
   );
+  return startNamesrvFromFile(file, port);
+}
+
+/** Starts `rmqd namesrv -c file`; `port` is the listenPort the file names. */
+export async function startNamesrvFromFile(file: string, port: number): Promise<NamesrvProcess> {
   const proc = spawn(process.execPath, [path.join(repoRoot, 'bin', 'rmqd'), 'namesrv', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'info' } });
   const lines: string[] = [];
   let partial = '';

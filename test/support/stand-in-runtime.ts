@@ -10,7 +10,7 @@ import net from 'node:net';
 const [role, , config] = process.argv.slice(2);
 const props = Object.fromEntries(fs.readFileSync(config, 'utf8').split('\\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 if (props.fail === 'true') { console.error(role + ': refusing to start: fail=true in ' + config); process.exit(1); }
-const server = net.createServer((s) => s.end()).listen(Number(props.listenPort), () => console.log(role + ' listening on ' + props.listenPort + ' tag=' + (props.tag ?? '')));
+const server = net.createServer((s) => s.end()).listen(Number(props.listenPort), () => console.log(role + ' listening on ' + props.listenPort + ' tag=' + (props.tag ?? '') + ' cluster=' + (process.env.RMQ_CLUSTER ?? '')));
 process.on('SIGTERM', () => { console.log(role + ' stopping'); server.close(); process.exit(0); });
 `;
 

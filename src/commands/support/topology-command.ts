@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { EXIT_INVALID_INPUT, InvalidInputError } from '../../errors.js';
 import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, type LoadedTopology } from '../../topology/index.js';
-import { TopologyError } from '../../topology/problems.js';
+import { formatProblem, TopologyError } from '../../topology/problems.js';
 import { pathProblem } from '../../util/config-registry.js';
 import { RmqCommand } from '../base.js';
 
@@ -24,6 +24,7 @@ export abstract class TopologyCommand extends RmqCommand {
   /** Loads a topology (path or preset name) and builds its model. */
   protected async loadModel(ref: string, stateDir: string | undefined): Promise<{ loaded: LoadedTopology; model: ClusterModel }> {
     const loaded = await loadTopology(ref);
+    for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     const dir = path.resolve(stateDir ?? defaultStateDir(loaded.topology.cluster));
     const why = pathProblem(dir);
     if (why) throw new InvalidInputError(`state directory ${JSON.stringify(dir)} ${why} (expected a plain absolute path; choose one with --state-dir)`);

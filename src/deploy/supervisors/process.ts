@@ -62,6 +62,13 @@ export interface ProcessSupervisorOptions {
   runAs?: string | null;
   /** SIGTERM → SIGKILL grace (ms), default 15 s (a broker flushes on SIGTERM). */
   stopTimeoutMs?: number;
+  /** `KEY=value` lines given to the process as its environment (what systemd's EnvironmentFile= does). */
+  envFile?: string;
+}
+
+/** `KEY=value` lines of an environment file (comments and blank lines skipped) as `env` arguments. */
+export function parseEnvFile(text: string): string[] {
+  return text.split('\n').flatMap((l) => (/^[A-Za-z_][A-Za-z0-9_]*=/.test(l.trim()) && !l.trim().startsWith('#') ? [l.trim()] : []));
 }
 
 /** Parses the STATUS script's line. */
@@ -76,6 +83,7 @@ export class ProcessSupervisor implements Supervisor {
   readonly kind = 'process' as const;
   private readonly runAs: string;
   private readonly stopTenths: number;
+  private readonly envFile: string | undefined;
 
   constructor(
     private readonly target: Target,
@@ -83,6 +91,7 @@ export class ProcessSupervisor implements Supervisor {
   ) {
     this.runAs = opts.runAs ?? '';
     this.stopTenths = Math.ceil((opts.stopTimeoutMs ?? 15_000) / 100);
+    this.envFile = opts.envFile;
   }
 
   /** The argument that identifies the node's process: its config path. */
@@ -102,7 +111,10 @@ export class ProcessSupervisor implements Supervisor {
   }
 
   async start(node: SupervisedNode): Promise<void> {
-    await this.script('start', node, START, [node.pidPath, node.logPath, this.runAs, this.marker(node), ...node.command]);
+    // the environment goes in as `env K=V … command` arguments: nothing is sourced by a shell
+    const env = this.envFile ? parseEnvFile((await this.target.readFile(this.envFile))?.toString('utf8') ?? '') : [];
+    const argv = env.length ? ['env', ...env, ...node.command] : [...node.command];
+    await this.script('start', node, START, [node.pidPath, node.logPath, this.runAs, this.marker(node), ...argv]);
   }
 
   async stop(node: SupervisedNode): Promise<void> {

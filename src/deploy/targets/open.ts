@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { envFilePath } from '../../render/index.js';
 import { hostByName, type ClusterModel, type HostModel } from '../../topology/index.js';
 import { InvalidInputError } from '../../errors.js';
 import { ProcessSupervisor } from '../supervisors/process.js';
@@ -65,7 +66,7 @@ export class ClusterTargets {
   supervisorFor(host: HostModel, target: Target): Supervisor {
     return host.supervisor === 'systemd'
       ? new SystemdSupervisor(target)
-      : new ProcessSupervisor(target, { runAs: host.serviceUser, ...(this.opts.stopTimeoutMs ? { stopTimeoutMs: this.opts.stopTimeoutMs } : {}) });
+      : new ProcessSupervisor(target, { runAs: host.serviceUser, envFile: envFilePath(host), ...(this.opts.stopTimeoutMs ? { stopTimeoutMs: this.opts.stopTimeoutMs } : {}) });
   }
 
   async close(): Promise<void> {
