@@ -56,7 +56,7 @@ class PullRefusal extends Error {
 }
 
 export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
-  const { config, topics, store, stats, pullHold, hooks } = ctx;
+  const { config, topics, store, stats, pullHold, clients, consumerOffsets, subscriptionGroups } = ctx;
 
   const answer = (req: RemotingCommand, code: number, remark: string, next: number, min: number, max: number, body?: Buffer): RemotingCommand =>
     createResponse(req, code, {
@@ -65,8 +65,11 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       ...(body === undefined ? {} : { body }),
     });
 
-  /** The filter of this pull: from the request (subscription flag), else what the group's heartbeat declared. */
-  const filterOf = (h: PullMessageRequest): ReadonlySet<number> | null => {
+  /**
+   * The filter of this pull: from the request (subscription flag), else what the group's
+   * heartbeats declared (SUBSCRIPTION_NOT_EXIST / SUBSCRIPTION_NOT_LATEST when they declared none or an older one).
+   */
+  const filterOf = (h: PullMessageRequest, consumeBroadcastEnable: boolean): ReadonlySet<number> | null => {
     if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) {
       const type = h.expressionType ?? 'TAG';
       if (type !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
@@ -77,9 +80,13 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
         throw e;
       }
     }
-    const sub = hooks.subscriptions?.subscription(h.consumerGroup, h.topic);
+    const info = clients.consumerGroup(h.consumerGroup);
+    if (info === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's group info not exist: group ${h.consumerGroup} has no consumer that sent a heartbeat to this broker`);
+    if (!consumeBroadcastEnable && info.messageModel === 'BROADCASTING') throw new PullRefusal(ResponseCode.NO_PERMISSION, `the consumer group[${h.consumerGroup}] can not consume by broadcast way`);
+    const sub = info.subscriptions.get(h.topic);
     if (sub === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist: group ${h.consumerGroup} declared none for topic ${h.topic}`);
     if (sub.subVersion < h.subVersion) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest: group ${h.consumerGroup}`);
+    if (sub.expressionType !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
     return sub.tagCodes;
   };
 
@@ -92,13 +99,21 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       if (!isReadable(config.brokerPermission)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] pulling message is forbidden`);
       const groupProblem = groupNameProblem(h.consumerGroup);
       if (groupProblem !== undefined) throw new PullRefusal(ResponseCode.INVALID_PARAMETER, groupProblem);
+      const group = subscriptionGroups.find(h.consumerGroup);
+      if (group === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${h.consumerGroup}] does not exist (autoCreateSubscriptionGroup is off: create it first)`);
+      if (!group.consumeEnable) throw new PullRefusal(ResponseCode.NO_PERMISSION, `subscription group no permission, ${h.consumerGroup}`);
       const tc = topics.get(h.topic);
       if (tc === undefined) throw new PullRefusal(ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist, apply first please!`);
       if (!isReadable(tc.perm)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the topic[${h.topic}] pulling message is forbidden`);
       if (h.queueId < 0 || h.queueId >= tc.readQueueNums) {
         throw new PullRefusal(ResponseCode.INVALID_PARAMETER, `queueId[${h.queueId}] is illegal, topic:[${h.topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${conn.remoteAddress}]`);
       }
-      const tagCodes = filterOf(h);
+      const tagCodes = filterOf(h, group.consumeBroadcastEnable);
+      // an admin reset of this queue: the group's pull is sent to the new offset (RocketMQ 5 OFFSET_RESET)
+      const reset = consumerOffsets.takeResetOffset(h.consumerGroup, h.topic, h.queueId);
+      if (reset !== undefined) {
+        return answer(req, ResponseCode.PULL_OFFSET_MOVED, 'OFFSET_RESET', reset, store.getMinOffsetInQueue(h.topic, h.queueId), store.getMaxOffsetInQueue(h.topic, h.queueId));
+      }
       const maxMsgs = Math.max(1, Math.min(h.maxMsgNums, config.maxTransferCountOnMessageInMemory));
       const maxBytes = Math.min(h.maxMsgBytes !== undefined && h.maxMsgBytes > 0 ? h.maxMsgBytes : Number.MAX_SAFE_INTEGER, config.maxTransferBytesOnMessageInMemory);
       const r = await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, tagCodes);
@@ -106,7 +121,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
 
       // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
       if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && config.brokerRole !== 'SLAVE') {
-        hooks.consumerOffsets?.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
+        consumerOffsets.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
       }
 
       if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
@@ -116,6 +131,10 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
         return pull(req, conn, h, false);
       }
       stats.recordGet(r.records.length);
+      if (r.records.length > 0) {
+        stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length);
+        consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
+      }
       const body = r.records.length === 0 ? undefined : r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
       return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body);
     } catch (e) {

@@ -25,6 +25,7 @@ import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/in
 import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../../protocol/topic-names.js';
 import { topicConfig } from '../../protocol/topic-config.js';
 import { PERM_RW } from '../../protocol/perm.js';
+import { deadLetterTarget, withoutDelay } from './send-back.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
 export const REJECT_REQUEST_REMARK = '[REJECTREQUEST]system busy, start flow control for a while';
@@ -176,20 +177,27 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       const bornHost = bornHostOf(conn);
       const reconsumeTimes = h.reconsumeTimes ?? 0;
       if (!batch) {
-        const m: PutMessage = {
-          topic: tc.topicName,
-          queueId,
+        let target = { topic: tc.topicName, queueId, properties: storedProperties(h.properties) };
+        // a consumer's own retry send past its group's max reconsume times goes to the dead-letter queue
+        if (isRetryTopic(tc.topicName)) {
+          const dead = await deadLetterTarget(ctx, tc.topicName, reconsumeTimes, h.maxReconsumeTimes, req.version);
+          if ('code' in dead) throw new SendRefusal(dead.code, dead.remark);
+          if (dead.dlq !== undefined) target = { topic: dead.dlq, queueId: dead.queueId, properties: withoutDelay(target.properties) };
+        }
+        const m: PutMessage = ctx.schedule.transform({
+          topic: target.topic,
+          queueId: target.queueId,
           flag: h.flag,
           body,
-          properties: storedProperties(h.properties),
+          properties: target.properties,
           sysFlag,
           bornTimestamp: h.bornTimestamp,
           bornHost,
           storeHost: ctx.storeHost,
           reconsumeTimes,
           preparedTransactionOffset: 0,
-        };
-        return answerStore(req, tc.topicName, queueId, await store.put(m));
+        });
+        return answerStore(req, target.topic, target.queueId, await store.put(m));
       }
       if (isRetryTopic(tc.topicName)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${tc.topicName}`);
       if (tc.topicName.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${tc.topicName.length}`);
