@@ -21,12 +21,13 @@ export interface StoreRun {
   p99ms: number;
 }
 
-export async function storeThroughput(opts: { flush: FlushDiskType; seconds: number; inFlight?: number; bodyBytes?: number; preallocate?: boolean; segmentBytes?: number; name: string }): Promise<StoreRun> {
+export async function storeThroughput(opts: { flush: FlushDiskType; seconds: number; inFlight?: number; bodyBytes?: number; preallocate?: boolean; dsync?: boolean; segmentBytes?: number; name: string }): Promise<StoreRun> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-store-'));
   const store = await MessageStore.open({
     storePathRootDir: dir,
     flushDiskType: opts.flush,
-    preallocateSegments: opts.preallocate ?? true,
+    preallocateSegments: opts.preallocate ?? false,
+    syncFlushWithDsync: opts.dsync ?? false,
     mappedFileSizeCommitLog: opts.segmentBytes ?? 1024 * 1024 * 1024,
   });
   const body = Buffer.alloc(opts.bodyBytes ?? 1024, 0x61);

@@ -17,13 +17,13 @@
  */
 import zlib from 'node:zlib';
 import { RmqError } from '../errors.js';
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { ResponseCode } from '../protocol/codes.js';
 import { encodeBatchBody } from '../protocol/message/batch.js';
 import { CompressionType, SysFlag } from '../protocol/message/constants.js';
 import { ipToBytes } from '../protocol/message/host.js';
 import { UniqKeyGenerator } from '../protocol/message/msg-id.js';
 import { isRetryTopic, TBW102 } from '../protocol/topic-names.js';
-import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
+import type { RemotingCommand } from '../remoting/command.js';
 import { ConnectionClosedError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
 import { guessLocalAddress } from '../util/local-address.js';
 import { silentLogger, type Logger } from '../util/log.js';
@@ -31,6 +31,7 @@ import { AdminClient } from './admin.js';
 import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, type Message } from './message.js';
 import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
 import { RemotingClient } from './remoting-client.js';
+import { sendRequest } from './send-request.js';
 
 export interface ProducerOptions {
   namesrvAddrs: readonly string[];
@@ -228,21 +229,18 @@ export class Producer {
   }
 
   private request(p: Prepared, q: MessageQueue): RemotingCommand {
-    const extFields: ExtFields = {
-      a: this.producerGroup,
-      b: p.topic,
-      c: TBW102,
-      d: this.defaultQueueNums,
-      e: String(q.queueId),
-      f: String(p.sysFlag),
-      g: String(Date.now()),
-      h: String(p.flag),
-      i: p.properties,
-      j: '0',
-      k: 'false',
-    };
-    if (p.batch) extFields.m = 'true';
-    return createRequest(p.batch ? RequestCode.SEND_BATCH_MESSAGE : RequestCode.SEND_MESSAGE_V2, { extFields, body: p.body });
+    return sendRequest({
+      producerGroup: this.producerGroup,
+      topic: p.topic,
+      defaultTopicQueueNums: this.defaultQueueNums,
+      queueId: q.queueId,
+      sysFlag: p.sysFlag,
+      bornTimestamp: Date.now(),
+      flag: p.flag,
+      properties: p.properties,
+      batch: p.batch,
+      body: p.body,
+    });
   }
 
   private async sendPrepared(p: Prepared, timeoutMillis: number): Promise<SendResult> {

@@ -144,4 +144,15 @@ describe('send and pull through a real broker', () => {
     const { inflateSync } = await import('node:zlib');
     expect(inflateSync(rec!.body).equals(body)).toBe(true);
   });
+
+  it('oneway sends get no answer and are stored all the same', async () => {
+    const c = await startCluster();
+    const cl = clientsFor(c);
+    const addr = c.broker('broker-a').addr;
+    await createTopic(cl, c, addr, 'Oneway', 1);
+    const p = cl.producer();
+    for (let i = 0; i < 5; i++) await p.sendOneway({ topic: 'Oneway', body: `o${i}` });
+    const { records } = await pullAll(cl, addr, { consumerGroup: 'CG', topic: 'Oneway', queueId: 0 }, 5);
+    expect(records.map((r) => r.body.toString())).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
+  });
 });

@@ -29,6 +29,11 @@ export interface StoreConfig {
    * project machine it did not, so it is off by default).
    */
   preallocateSegments: boolean;
+  /**
+   * SYNC_FLUSH only: write segments with O_DSYNC (each write returns durable) instead of
+   * write + fdatasync. Whether it is faster depends on the disk; `npm run bench` compares both.
+   */
+  syncFlushWithDsync: boolean;
   /** Bytes of the commit log's tail kept in memory after writing, to serve recent reads without pread. */
   memoryCacheBytes: number;
   /** Size of one in-memory write block (records never straddle blocks). */
@@ -60,6 +65,7 @@ export const STORE_DEFAULTS: Omit<StoreConfig, 'storePathRootDir'> = {
   flushIntervalConsumeQueue: 1000,
   maxMessageSize: 4 * 1024 * 1024,
   preallocateSegments: false,
+  syncFlushWithDsync: false,
   memoryCacheBytes: 64 * 1024 * 1024,
   writeBlockBytes: 4 * 1024 * 1024,
   maxHashSlotNum: 5_000_000,

@@ -145,7 +145,7 @@ export class MessageStore {
     // pass 1: verify the commit log and find where it ends
     const scan = await scanCommitLog(segments, segSize, verifyFrom, durableEnd, logger);
     const commitLog = await CommitLog.open(
-      { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
+      { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
       segments.map((s) => s.start),
       scan.end,
       scan.torn,

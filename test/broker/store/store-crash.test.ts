@@ -46,8 +46,8 @@ interface Ack {
   queueOffset: number;
 }
 
-function startChild(script: string, dir: string, firstSeq: number, acks: Ack[]): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, [script, dir, String(firstSeq)], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(script: string, dir: string, firstSeq: number, acks: Ack[], dsync: boolean): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
+  const child = spawn(process.execPath, [script, dir, String(firstSeq), dsync ? 'dsync' : 'fdatasync'], { stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -101,7 +101,8 @@ describe('store crash test: kill -9 during SYNC_FLUSH appends', () => {
     const rounds = 6;
     for (let round = 0; round < rounds; round++) {
       const acks: Ack[] = [];
-      const { child, ready, exited } = startChild(script, dir, nextSeq, acks);
+      // every third round commits with O_DSYNC writes instead of write + fdatasync
+      const { child, ready, exited } = startChild(script, dir, nextSeq, acks, round % 3 === 2);
       await ready;
       // kill at a random moment: after a random number of further acknowledgements
       const target = 50 + Math.floor(Math.random() * 700);

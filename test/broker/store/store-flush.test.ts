@@ -26,9 +26,12 @@ function gatedDisk() {
   };
 }
 
-describe('SYNC_FLUSH', () => {
+describe.each([
+  ['write + fdatasync', false],
+  ['O_DSYNC writes', true],
+])('SYNC_FLUSH (%s)', (_, dsync) => {
   it('acknowledges a put only after an fdatasync covering it, sharing fsyncs between waiting puts', async () => {
-    const store = await openStore(tmpDir(), { flushDiskType: 'SYNC_FLUSH' });
+    const store = await openStore(tmpDir(), { flushDiskType: 'SYNC_FLUSH', syncFlushWithDsync: dsync });
     const n = 300;
     const covered: boolean[] = [];
     await Promise.all(
@@ -46,20 +49,25 @@ describe('SYNC_FLUSH', () => {
 
   it('answers FLUSH_DISK_TIMEOUT when the fsync does not finish in syncFlushTimeout — the message is stored', async () => {
     const disk = gatedDisk();
-    const store = await openStore(tmpDir(), { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 200 }, { fdatasync: disk.fdatasync });
+    const store = await openStore(tmpDir(), { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 200, syncFlushWithDsync: dsync }, { fdatasync: disk.fdatasync });
     disk.hold();
     try {
       const r = await store.put(message('Slow', 0, 'kept anyway'));
       expect(r.status).toBe('FLUSH_DISK_TIMEOUT');
       expect(r.appended?.queueOffset).toBe(0);
-      const got = await store.getMessage('Slow', 0, 0, 1, 1 << 20);
-      expect(decodeRecord(got.records[0]!).body.toString()).toBe('kept anyway');
-      // WAIT=false skips the flush wait altogether
-      const noWait = await store.put(message('Slow', 0, 'no wait', { WAIT: 'false' }));
-      expect(noWait.status).toBe('PUT_OK');
+      if (!dsync) {
+        // written, only not yet fsync'ed: readable now
+        const got = await store.getMessage('Slow', 0, 0, 1, 1 << 20);
+        expect(decodeRecord(got.records[0]!).body.toString()).toBe('kept anyway');
+        // WAIT=false skips the flush wait altogether (with O_DSYNC the write itself is the flush)
+        const noWait = await store.put(message('Slow', 0, 'no wait', { WAIT: 'false' }));
+        expect(noWait.status).toBe('PUT_OK');
+      }
     } finally {
       disk.release();
     }
+    await waitFor(async () => (await store.getMessage('Slow', 0, 0, 1, 1 << 20)).status === 'FOUND', { what: 'the timed-out message to be readable' });
+    expect(decodeRecord((await store.getMessage('Slow', 0, 0, 1, 1 << 20)).records[0]!).body.toString()).toBe('kept anyway');
     expect((await store.put(message('Slow', 0, 'disk back'))).status).toBe('PUT_OK');
   });
 });
