@@ -52,10 +52,12 @@ export function keysOf(m: Message): string[] {
   return list.filter((k) => k !== '');
 }
 
-/** Throws InvalidMessageError saying what is wrong with `m`. */
-export function checkMessage(m: Message, body: Buffer, maxMessageSize: number): void {
-  const problem = topicNameProblem(m.topic);
-  if (problem !== undefined) throw new InvalidMessageError(problem);
+/** Throws InvalidMessageError saying what is wrong with `m` (`topicChecked`: its topic name is known to be valid). */
+export function checkMessage(m: Message, body: Buffer, maxMessageSize: number, topicChecked = false): void {
+  if (!topicChecked) {
+    const problem = topicNameProblem(m.topic);
+    if (problem !== undefined) throw new InvalidMessageError(problem);
+  }
   if (body.length === 0) throw new InvalidMessageError('the message body is empty');
   if (body.length > maxMessageSize) throw new InvalidMessageError(`the message body is ${body.length} bytes, more than maxMessageSize ${maxMessageSize}`);
   if (m.flag !== undefined && !(Number.isInteger(m.flag) && m.flag >= -0x80000000 && m.flag <= 0x7fffffff)) throw new InvalidMessageError(`flag ${m.flag} is not a 32-bit integer`);

@@ -130,6 +130,9 @@ export class Producer {
   private readonly defaultQueueNums: string;
   private refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Topic names already checked (the check is a regex; a producer repeats few names). */
+  private readonly validTopics = new Set<string>();
+  private readonly avoided = (brokerName: string) => this.faults.isAvoided(brokerName);
 
   constructor(private readonly opts: ProducerOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('Producer needs at least one NameServer address');
@@ -164,7 +167,7 @@ export class Producer {
   async sendOneway(m: Message): Promise<void> {
     const p = this.prepare(m);
     const info = await this.publishInfo(p.topic);
-    const q = info.select((b) => this.faults.isAvoided(b));
+    const q = info.select(this.avoided);
     await this.remoting.oneway(info.brokerAddrs.get(q.brokerName) as string, this.request(p, q));
   }
 
@@ -197,7 +200,8 @@ export class Producer {
   private prepare(m: Message): Prepared {
     if (this.closed) throw new RmqError('the producer is shut down');
     let body = bodyBytes(m.body);
-    checkMessage(m, body, this.maxMessageSize);
+    checkMessage(m, body, this.maxMessageSize, this.validTopics.has(m.topic));
+    if (!this.validTopics.has(m.topic) && this.validTopics.size < 10_000) this.validTopics.add(m.topic);
     let sysFlag = 0;
     if (body.length > this.compressOver) {
       body = zlib.deflateSync(body, { level: 5 });
@@ -243,9 +247,14 @@ export class Producer {
     });
   }
 
-  private async sendPrepared(p: Prepared, timeoutMillis: number): Promise<SendResult> {
+  private sendPrepared(p: Prepared, timeoutMillis: number): Promise<SendResult> {
     const deadline = Date.now() + timeoutMillis;
-    const info = await this.publishInfo(p.topic);
+    const info = this.routes.get(p.topic);
+    if (info !== undefined && info.ok) return this.attempt(info, p, deadline, timeoutMillis);
+    return this.publishInfo(p.topic).then((i) => this.attempt(i, p, deadline, timeoutMillis));
+  }
+
+  private async attempt(info: TopicPublishInfo, p: Prepared, deadline: number, timeoutMillis: number): Promise<SendResult> {
     const attempts: { broker: string; error: string }[] = [];
     let lastBroker: string | undefined;
     let lastCode: number | undefined;
@@ -256,7 +265,7 @@ export class Producer {
         break;
       }
       const tried = lastBroker;
-      const q = info.select((b) => b === tried || this.faults.isAvoided(b));
+      const q = info.select(tried === undefined ? this.avoided : (b) => b === tried || this.faults.isAvoided(b));
       const addr = info.brokerAddrs.get(q.brokerName) as string;
       lastBroker = q.brokerName;
       const started = Date.now();

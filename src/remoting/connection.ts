@@ -29,6 +29,11 @@ export interface ConnectionOptions {
   pauseReadingWhenBlocked?: boolean;
   /** Requests from the peer being handled at once; beyond it, SYSTEM_BUSY (default 10,000). */
   maxConcurrentRequests?: number;
+  /**
+   * Frames are batched into one socket write per event-loop turn, or written as soon as this many
+   * bytes are pending (default 16 KiB).
+   */
+  flushAtBytes?: number;
 }
 
 interface PendingRequest {
@@ -41,6 +46,7 @@ interface PendingRequest {
 
 const DEFAULT_MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT_REQUESTS = 10_000;
+const DEFAULT_FLUSH_AT_BYTES = 16 * 1024;
 /** Unwritten bytes at which a connection stops reading its peer until the socket drains. */
 const PAUSE_READING_AT_BYTES = 1024 * 1024;
 
@@ -65,6 +71,7 @@ export class Connection {
   private readonly maxQueuedWriteBytes: number;
   private readonly pauseReadingWhenBlocked: boolean;
   private readonly maxConcurrentRequests: number;
+  private readonly flushAtBytes: number;
   private flushScheduled = false;
   private blocked = false;
   private activeRequests = 0;
@@ -85,6 +92,7 @@ export class Connection {
     this.maxQueuedWriteBytes = opts.maxQueuedWriteBytes ?? DEFAULT_MAX_QUEUED_WRITE_BYTES;
     this.pauseReadingWhenBlocked = opts.pauseReadingWhenBlocked ?? true;
     this.maxConcurrentRequests = opts.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
+    this.flushAtBytes = opts.flushAtBytes ?? DEFAULT_FLUSH_AT_BYTES;
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -201,6 +209,13 @@ export class Connection {
     if (this.pauseReadingWhenBlocked && !this.blocked && this.writer.pendingBytes + this.socket.writableLength > PAUSE_READING_AT_BYTES) {
       this.blocked = true;
       this.socket.pause();
+    }
+    // Enough for a large write: send it now rather than at the end of the turn. With many
+    // requests in flight this lets the peer start on the first ones while we produce the rest,
+    // instead of both sides taking turns on whole batches.
+    if (!this.blocked && this.writer.pendingBytes >= this.flushAtBytes) {
+      this.flush();
+      return;
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;

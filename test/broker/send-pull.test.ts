@@ -8,6 +8,7 @@ import { PropertyKey } from '../../src/protocol/message/constants.js';
 import { formatHostAddress } from '../../src/protocol/message/host.js';
 import { parseOffsetMsgId } from '../../src/protocol/message/msg-id.js';
 import { decodeProperties } from '../../src/protocol/message/properties.js';
+import { sendRequest } from '../../src/client/send-request.js';
 import { startCluster } from '../support/cluster.js';
 import { clientsFor, createTopic, pullAll } from '../support/clients.js';
 import { waitFor } from '../support/wait.js';
@@ -154,5 +155,13 @@ describe('send and pull through a real broker', () => {
     for (let i = 0; i < 5; i++) await p.sendOneway({ topic: 'Oneway', body: `o${i}` });
     const { records } = await pullAll(cl, addr, { consumerGroup: 'CG', topic: 'Oneway', queueId: 0 }, 5);
     expect(records.map((r) => r.body.toString())).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
+
+    // sends of one connection keep their order even when the first has to create the topic
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      cl.remoting.request(addr, sendRequest({ producerGroup: 'PG', topic: 'AutoOrdered', defaultTopicQueueNums: '1', queueId: 0, sysFlag: 0, bornTimestamp: Date.now(), flag: 0, properties: '', batch: false, body: Buffer.from(`a${i}`) }), 5_000),
+    );
+    expect((await Promise.all(sends)).map((r) => r.code)).toEqual(Array(20).fill(0));
+    const ordered = await pullAll(cl, addr, { consumerGroup: 'CG', topic: 'AutoOrdered', queueId: 0 }, 20);
+    expect(ordered.records.map((r) => r.body.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `a${i}`));
   });
 });

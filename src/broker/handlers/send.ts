@@ -49,10 +49,40 @@ const STATUS_CODES: Record<PutMessageStatus, number> = {
 /** Store statuses whose message was appended (the reply carries msgId, queueId, queueOffset). */
 const APPENDED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
-/** SEND_MESSAGE_V2's one-letter header, as the V1 field names. */
+/** A canonical decimal integer string as a number (what clients send); undefined for anything else. */
+function plainInt(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && String(n) === raw ? n : undefined;
+}
+
+/**
+ * SEND_MESSAGE_V2's one-letter header as the V1 field names. The hot path reads the fields
+ * directly; anything unusual (a missing field, a non-canonical number) goes through the generic
+ * decoder, which accepts what Java accepts and names the bad field.
+ */
 function decodeSendHeader(req: RemotingCommand): SendMessageRequest {
   if (req.code === RequestCode.SEND_MESSAGE) return decodeHeader(SendMessageRequestHeader, req.extFields);
-  const v = decodeHeader(SendMessageRequestHeaderV2, req.extFields);
+  const x = req.extFields;
+  if (x !== undefined) {
+    const d = plainInt(x.d);
+    const e = plainInt(x.e);
+    const f = plainInt(x.f);
+    const g = plainInt(x.g);
+    const hh = plainInt(x.h);
+    const j = x.j === undefined ? 0 : plainInt(x.j);
+    if (typeof x.a === 'string' && typeof x.b === 'string' && typeof x.c === 'string' && d !== undefined && e !== undefined && f !== undefined && g !== undefined && hh !== undefined && j !== undefined && (x.l === undefined || plainInt(x.l) !== undefined)) {
+      if (d >= -0x80000000 && d <= 0x7fffffff && e >= -0x80000000 && e <= 0x7fffffff && f >= -0x80000000 && f <= 0x7fffffff && hh >= -0x80000000 && hh <= 0x7fffffff) {
+        const h: SendMessageRequest = { producerGroup: x.a, topic: x.b, defaultTopic: x.c, defaultTopicQueueNums: d, queueId: e, sysFlag: f, bornTimestamp: g, flag: hh, reconsumeTimes: j };
+        if (x.i !== undefined) h.properties = x.i;
+        if (x.k !== undefined) h.unitMode = x.k.toLowerCase() === 'true';
+        if (x.l !== undefined) h.maxReconsumeTimes = Number(x.l);
+        if (x.m !== undefined) h.batch = x.m.toLowerCase() === 'true';
+        return h;
+      }
+    }
+  }
+  const v = decodeHeader(SendMessageRequestHeaderV2, x);
   const h: SendMessageRequest = {
     producerGroup: v.a,
     topic: v.b,
@@ -106,8 +136,8 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
   };
 
   /** The topic to store into, created on first send when the default topic allows it. */
-  const topicFor = async (h: SendMessageRequest, conn: Connection): Promise<TopicConfig> => {
-    const topic = h.topic;
+  /** RocketMQ's topic name rules, and the internal topics no client may write (throws SendRefusal). */
+  const checkName = (topic: string): void => {
     if (!validNames.has(topic)) {
       const problem = topicNameProblem(topic);
       if (problem !== undefined) throw new SendRefusal(ResponseCode.INVALID_PARAMETER, problem);
@@ -115,6 +145,11 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       validNames.add(topic);
     }
     if (isNotAllowedSendTopic(topic)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `Sending message to topic[${topic}] is forbidden.`);
+  };
+
+  const topicFor = async (h: SendMessageRequest, conn: Connection): Promise<TopicConfig> => {
+    const topic = h.topic;
+    checkName(topic);
     let tc = topics.get(topic);
     if (tc !== undefined) {
       const pending = topics.durable(topic);
@@ -153,83 +188,134 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     });
   };
 
-  const send = async (req: RemotingCommand, conn: Connection): Promise<RemotingCommand> => {
-    if (config.brokerRole === 'SLAVE') return createResponse(req, ResponseCode.SYSTEM_BUSY, { remark: REJECT_REQUEST_REMARK });
-    const h = decodeSendHeader(req);
-    const batch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.batch === true;
-    try {
-      if (!isWriteable(config.brokerPermission)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending message is forbidden`);
-      const tc = await topicFor(h, conn);
-      if (!isWriteable(tc.perm)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] sending message is forbidden`);
-      let queueId = h.queueId;
-      const queues = Math.max(tc.writeQueueNums, tc.readQueueNums);
-      if (queueId >= queues) throw new SendRefusal(ResponseCode.INVALID_PARAMETER, `request queueId[${queueId}] is illegal, topic ${tc.topicName} has ${tc.writeQueueNums} write queues; producer ${conn.remoteAddress}`);
-      if (queueId < 0) {
-        if (tc.writeQueueNums <= 0) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] has no write queues`);
-        queueId = Math.floor(Math.random() * tc.writeQueueNums);
-      }
-      const tx = transactionType(h.sysFlag);
-      if (tx === SysFlag.TRANSACTION_PREPARED_TYPE || tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
-        throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden: transactional messages are not supported`);
-      }
-      const sysFlag = tc.topicFilterType === 'MULTI_TAG' ? h.sysFlag | SysFlag.MULTI_TAGS : h.sysFlag;
-      const body = req.body ?? Buffer.alloc(0);
-      const bornHost = bornHostOf(conn);
-      const reconsumeTimes = h.reconsumeTimes ?? 0;
-      if (!batch) {
-        let target = { topic: tc.topicName, queueId, properties: storedProperties(h.properties) };
-        // a consumer's own retry send past its group's max reconsume times goes to the dead-letter queue
-        if (isRetryTopic(tc.topicName)) {
-          const dead = await deadLetterTarget(ctx, tc.topicName, reconsumeTimes, h.maxReconsumeTimes, req.version);
-          if ('code' in dead) throw new SendRefusal(dead.code, dead.remark);
-          if (dead.dlq !== undefined) target = { topic: dead.dlq, queueId: dead.queueId, properties: withoutDelay(target.properties) };
-        }
-        const m: PutMessage = ctx.schedule.transform({
-          topic: target.topic,
-          queueId: target.queueId,
-          flag: h.flag,
-          body,
-          properties: target.properties,
-          sysFlag,
-          bornTimestamp: h.bornTimestamp,
-          bornHost,
-          storeHost: ctx.storeHost,
-          reconsumeTimes,
-          preparedTransactionOffset: 0,
-        });
-        return answerStore(req, target.topic, target.queueId, await store.put(m));
-      }
-      if (isRetryTopic(tc.topicName)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${tc.topicName}`);
-      if (tc.topicName.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${tc.topicName.length}`);
-      if (body.length > config.maxMessageSize) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch body of ${body.length} bytes exceeds maxMessageSize ${config.maxMessageSize}`);
-      let items;
-      try {
-        items = decodeBatchBody(body);
-      } catch (e) {
-        if (e instanceof BatchFormatError) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `malformed batch body: ${e.message}`);
-        throw e;
-      }
-      if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
-      const msgs: PutMessage[] = items.map((it) => ({
-        topic: tc.topicName,
+  const refused = (req: RemotingCommand, e: unknown): RemotingCommand => {
+    if (!(e instanceof SendRefusal)) throw e;
+    stats.recordPutFailure();
+    return reply(req, e.code, e.message);
+  };
+
+  /**
+   * A consumer's own send to `%RETRY%<group>` (ali-ons' fallback when CONSUMER_SEND_MSG_BACK
+   * fails): past the group's max reconsume times it goes to the dead-letter queue instead.
+   */
+  const sendToRetryTopic = async (req: RemotingCommand, m: PutMessage, maxReconsumeTimes: number | undefined): Promise<RemotingCommand> => {
+    const dead = await deadLetterTarget(ctx, m.topic, m.reconsumeTimes, maxReconsumeTimes, req.version);
+    if ('code' in dead) throw new SendRefusal(dead.code, dead.remark);
+    const target: PutMessage = dead.dlq === undefined ? m : { ...m, topic: dead.dlq, queueId: dead.queueId, properties: withoutDelay(m.properties) };
+    return answerStore(req, target.topic, target.queueId, await store.put(ctx.schedule.transform(target)));
+  };
+
+  /** Everything after the topic is known: checks, then the store. Throws SendRefusal. */
+  const storeInto = (req: RemotingCommand, conn: Connection, h: SendMessageRequest, tc: TopicConfig, batch: boolean): Promise<RemotingCommand> => {
+    if (!isWriteable(tc.perm)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] sending message is forbidden`);
+    let queueId = h.queueId;
+    const queues = Math.max(tc.writeQueueNums, tc.readQueueNums);
+    if (queueId >= queues) throw new SendRefusal(ResponseCode.INVALID_PARAMETER, `request queueId[${queueId}] is illegal, topic ${tc.topicName} has ${tc.writeQueueNums} write queues; producer ${conn.remoteAddress}`);
+    if (queueId < 0) {
+      if (tc.writeQueueNums <= 0) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the topic[${tc.topicName}] has no write queues`);
+      queueId = Math.floor(Math.random() * tc.writeQueueNums);
+    }
+    const tx = transactionType(h.sysFlag);
+    if (tx === SysFlag.TRANSACTION_PREPARED_TYPE || tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
+      throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden: transactional messages are not supported`);
+    }
+    const sysFlag = tc.topicFilterType === 'MULTI_TAG' ? h.sysFlag | SysFlag.MULTI_TAGS : h.sysFlag;
+    const body = req.body ?? Buffer.alloc(0);
+    const bornHost = bornHostOf(conn);
+    const reconsumeTimes = h.reconsumeTimes ?? 0;
+    const topic = tc.topicName;
+    if (!batch) {
+      const m: PutMessage = {
+        topic,
         queueId,
-        flag: it.flag,
-        body: it.body,
-        properties: storedProperties(it.properties),
+        flag: h.flag,
+        body,
+        properties: storedProperties(h.properties),
         sysFlag,
         bornTimestamp: h.bornTimestamp,
         bornHost,
         storeHost: ctx.storeHost,
         reconsumeTimes,
         preparedTransactionOffset: 0,
-      }));
-      return answerStore(req, tc.topicName, queueId, await store.putBatch(msgs));
+      };
+      if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
+      // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
+      return store.put(ctx.schedule.transform(m)).then((r) => answerStore(req, topic, queueId, r));
+    }
+    if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
+    if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);
+    if (body.length > config.maxMessageSize) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch body of ${body.length} bytes exceeds maxMessageSize ${config.maxMessageSize}`);
+    let items;
+    try {
+      items = decodeBatchBody(body);
     } catch (e) {
-      if (e instanceof SendRefusal) {
-        stats.recordPutFailure();
-        return reply(req, e.code, e.message);
-      }
+      if (e instanceof BatchFormatError) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `malformed batch body: ${e.message}`);
       throw e;
+    }
+    if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
+    const msgs: PutMessage[] = items.map((it) => ({
+      topic,
+      queueId,
+      flag: it.flag,
+      body: it.body,
+      properties: storedProperties(it.properties),
+      sysFlag,
+      bornTimestamp: h.bornTimestamp,
+      bornHost,
+      storeHost: ctx.storeHost,
+      reconsumeTimes,
+      preparedTransactionOffset: 0,
+    }));
+    return store.putBatch(msgs).then((r) => answerStore(req, topic, queueId, r));
+  };
+
+  /**
+   * Sends of one connection reach the store in the order they arrived: once one has to wait (its
+   * topic is being created), later ones on that connection queue behind it until it is appended.
+   */
+  const waiting = new WeakMap<Connection, { tail: Promise<unknown>; count: number }>();
+  /** `append` resolves once the message is appended, with the promise of its answer (boxed, so it is not awaited). */
+  const inOrder = (conn: Connection, append: () => Promise<{ acked: Promise<RemotingCommand> }>): Promise<RemotingCommand> => {
+    let w = waiting.get(conn);
+    if (w === undefined) waiting.set(conn, (w = { tail: Promise.resolve(), count: 0 }));
+    const queue = w;
+    queue.count++;
+    const appended = queue.tail.then(append);
+    queue.tail = appended.then(
+      () => undefined,
+      () => undefined,
+    );
+    void queue.tail.then(() => {
+      if (--queue.count === 0 && waiting.get(conn) === queue) waiting.delete(conn);
+    });
+    return appended.then((a) => a.acked);
+  };
+
+  /** A topic that must be created (or whose creation must reach the disk) before the store. */
+  const sendSlow = (req: RemotingCommand, conn: Connection, h: SendMessageRequest, batch: boolean): Promise<RemotingCommand> =>
+    inOrder(conn, async () => {
+      try {
+        const tc = await topicFor(h, conn);
+        // the store appends synchronously inside storeInto; the answer follows when written
+        return { acked: storeInto(req, conn, h, tc, batch).catch((e: unknown) => refused(req, e)) };
+      } catch (e) {
+        return { acked: Promise.resolve(refused(req, e)) };
+      }
+    });
+
+  // Hot path without awaits: a known, durable topic goes straight to the store.
+  const send = (req: RemotingCommand, conn: Connection): RemotingCommand | Promise<RemotingCommand> => {
+    if (config.brokerRole === 'SLAVE') return createResponse(req, ResponseCode.SYSTEM_BUSY, { remark: REJECT_REQUEST_REMARK });
+    const h = decodeSendHeader(req);
+    const batch = req.code === RequestCode.SEND_BATCH_MESSAGE || h.batch === true;
+    try {
+      if (!isWriteable(config.brokerPermission)) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending message is forbidden`);
+      checkName(h.topic);
+      const tc = topics.get(h.topic);
+      if (tc === undefined || topics.durable(h.topic) !== undefined || waiting.has(conn)) return sendSlow(req, conn, h, batch);
+      return storeInto(req, conn, h, tc, batch);
+    } catch (e) {
+      return refused(req, e);
     }
   };
 

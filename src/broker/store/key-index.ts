@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
@@ -23,6 +24,13 @@ import { close, fdatasync, fsyncDir, listOffsetFiles, offsetFileName, open, read
 const HEADER = 40;
 const ENTRY = 20;
 const PAGE_SLOTS = 1024; // 4 KiB of slots
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/** slots[from, to) as big-endian int32 bytes (a copy, converted natively rather than slot by slot). */
+function slotsBigEndian(slots: Int32Array, from: number, to: number): Buffer {
+  const b = Buffer.from(new Uint8Array(slots.buffer, slots.byteOffset + from * 4, (to - from) * 4));
+  return LITTLE_ENDIAN ? b.swap32() : b;
+}
 
 interface IndexHeader {
   beginTimestamp: number;
@@ -268,12 +276,15 @@ export class KeyIndex {
     }
     const pages = [...f.dirtyPages].sort((a, b) => a - b);
     f.dirtyPages.clear();
-    for (const p of pages) {
-      const from = p * PAGE_SLOTS;
-      const to = Math.min(slotNum, from + PAGE_SLOTS);
-      const b = Buffer.allocUnsafe((to - from) * 4);
-      for (let s = from; s < to; s++) b.writeInt32BE(f.slots[s]!, (s - from) * 4);
-      await writeFully(fd, b, HEADER + from * 4);
+    // one write per run of consecutive dirty pages: unique keys hash all over the slot table, so
+    // under load nearly every page is dirty and this is a handful of large writes, not thousands
+    for (let i = 0; i < pages.length; ) {
+      let j = i;
+      while (j + 1 < pages.length && pages[j + 1] === pages[j]! + 1) j++;
+      const from = pages[i]! * PAGE_SLOTS;
+      const to = Math.min(slotNum, (pages[j]! + 1) * PAGE_SLOTS);
+      await writeFully(fd, slotsBigEndian(f.slots, from, to), HEADER + from * 4);
+      i = j + 1;
     }
     f.headerDirty = false;
     await writeFully(fd, encodeHeader({ ...f.header, count: f.writtenCount }), 0);

@@ -1,6 +1,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { END_OF_SEGMENT_MIN_BLANK, KEY_SEPARATOR, MAGIC_BLANK, MAGIC_V1, MAGIC_V2, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
+import type { HostAddress } from '../../protocol/message/host.js';
 import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { checkRecordAt, decodeRecord, measureRecord, storeTimestampPosition, writeRecord, type MessageRecord } from '../../protocol/message/record.js';
@@ -66,6 +67,10 @@ export class MessageStore {
   private pendingHead = 0;
   private readonly listeners = new Set<(e: DispatchEvent) => void>();
   private readonly topicBytes = new Map<string, Buffer>();
+  /** Topic names already checked against TOPIC_NAME (the check is a regex; puts repeat few names). */
+  private readonly validTopics = new Set<string>();
+  /** Hex of the last store host seen, the part of every offset msgId that never changes. */
+  private msgIdHost: { host: HostAddress; hex: string } | undefined;
   private timers: NodeJS.Timeout[] = [];
   private logicsFlushing: Promise<void> | undefined;
   private retentionRunning = false;
@@ -341,7 +346,11 @@ export class MessageStore {
   }
 
   private validate(m: PutMessage): PutMessageResult | undefined {
-    if (!TOPIC_NAME.test(m.topic)) return { status: 'MESSAGE_ILLEGAL', remark: `topic ${JSON.stringify(m.topic)} is not a valid topic name` };
+    if (!this.validTopics.has(m.topic)) {
+      if (!TOPIC_NAME.test(m.topic)) return { status: 'MESSAGE_ILLEGAL', remark: `topic ${JSON.stringify(m.topic)} is not a valid topic name` };
+      if (this.validTopics.size > 100_000) this.validTopics.clear();
+      this.validTopics.add(m.topic);
+    }
     if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > 0x7fffffff) return { status: 'MESSAGE_ILLEGAL', remark: `queueId ${m.queueId} is invalid` };
     if (m.body.length > this.config.maxMessageSize) return { status: 'MESSAGE_ILLEGAL', remark: `message body of ${m.body.length} bytes exceeds maxMessageSize ${this.config.maxMessageSize}` };
     if (Buffer.byteLength(m.properties) > 32767) return { status: 'PROPERTIES_SIZE_EXCEEDED', remark: `properties of ${Buffer.byteLength(m.properties)} bytes exceed 32767` };
@@ -362,6 +371,12 @@ export class MessageStore {
       this.topicBytes.set(topic, b);
     }
     return b;
+  }
+
+  /** offsetMsgId without a buffer per message: the store host's hex is computed once. */
+  private msgIdOf(storeHost: HostAddress, phys: number): string {
+    if (this.msgIdHost?.host !== storeHost) this.msgIdHost = { host: storeHost, hex: offsetMsgId(storeHost, 0).slice(0, -16) };
+    return this.msgIdHost.hex + phys.toString(16).toUpperCase().padStart(16, '0');
   }
 
   /** Appends one record synchronously (offsets assigned now) and dispatches it. */
@@ -455,7 +470,7 @@ export class MessageStore {
       appended: {
         physicalOffset: appended[0]!.phys,
         queueOffset: appended[0]!.queueOffset,
-        msgIds: appended.map((a, i) => offsetMsgId(batch[i]!.storeHost, a.phys)),
+        msgIds: appended.map((a, i) => this.msgIdOf(batch[i]!.storeHost, a.phys)),
         wroteBytes: appended.reduce((n, a) => n + a.size, 0),
         storeTimestamp,
         count: appended.length,

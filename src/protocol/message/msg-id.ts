@@ -63,11 +63,11 @@ export class UniqKeyGenerator {
       this.start = monthStart(now);
       this.nextStart = monthStart(now, 1);
     }
-    const tail = Buffer.allocUnsafe(6);
-    tail.writeInt32BE((now - this.start) | 0, 0);
-    tail.writeUInt16BE(this.counter, 4);
+    // the int32 (two's complement) and uint16 as upper-case hex, without a buffer per id
+    const time = (((now - this.start) | 0) >>> 0).toString(16).toUpperCase();
+    const counter = this.counter.toString(16).toUpperCase();
     this.counter = (this.counter + 1) & 0xffff;
-    return this.prefix + tail.toString('hex').toUpperCase();
+    return `${this.prefix}${'00000000'.slice(time.length)}${time}${'0000'.slice(counter.length)}${counter}`;
   }
 }
 

@@ -48,6 +48,20 @@ describe('UNIQ_KEY', () => {
     expect(parseUniqKey(b, now + 1000)).toMatchObject({ time: now + 5, counter: 1 });
     expect(() => parseUniqKey('12')).toThrow(RangeError);
   });
+
+  it('writes the time as an int32 (two\'s complement past 2^31 ms, as Java) and the counter as uint16, wrapping', () => {
+    // the last day of a 31-day month is more than 2^31 ms after its start: Java's int overflows
+    const start = new Date(2026, 0, 1).getTime();
+    const late = start + 2 ** 31 + 1234;
+    const gen = new UniqKeyGenerator(Buffer.from([10, 0, 0, 1]), 1, 2, late);
+    const expected = Buffer.alloc(6);
+    expected.writeInt32BE((late - start) | 0, 0);
+    expected.writeUInt16BE(0, 4);
+    expect(gen.next(late).slice(20)).toBe(expected.toString('hex').toUpperCase());
+    for (let i = 1; i < 0x10000; i++) gen.next(late);
+    expect(gen.next(late).slice(-4)).toBe('0000'); // 65,536 ids later the counter wraps
+    expect(gen.next(start + 7).slice(20)).toBe('000000070001');
+  });
 });
 
 describe('batch body (SEND_BATCH_MESSAGE)', () => {
