@@ -51,7 +51,7 @@ export async function waitBalanced(consumers: readonly PushConsumer[], topic: st
 }
 
 /** How many times each body was received, over all consumers. */
-export function countBodies(...lists: ConsumedMessage[][]): Map<string, number> {
+export function countBodies(...lists: { body: Buffer }[][]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const l of lists) for (const m of l) counts.set(m.body.toString(), (counts.get(m.body.toString()) ?? 0) + 1);
   return counts;
