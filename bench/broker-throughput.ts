@@ -54,14 +54,14 @@ function canBind(port: number): Promise<boolean> {
   });
 }
 
-async function freeBlock(): Promise<number> {
+export async function freeBlock(): Promise<number> {
   for (;;) {
     const p = 30_000 + Math.floor(Math.random() * 2_000) * 4 + 2;
     if ((await Promise.all([p - 2, p - 1, p, p + 1].map(canBind))).every(Boolean)) return p;
   }
 }
 
-function start(rmqd: string, role: string, file: string, nodeArgs: string[] = []): { proc: ChildProcess; ready: Promise<void> } {
+export function start(rmqd: string, role: string, file: string, nodeArgs: string[] = []): { proc: ChildProcess; ready: Promise<void> } {
   const proc = spawn(process.execPath, [...nodeArgs, rmqd, role, '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,12 +71,12 @@ function start(rmqd: string, role: string, file: string, nodeArgs: string[] = []
 }
 
 /** utime + stime of a process, in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {

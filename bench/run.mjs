@@ -6,8 +6,10 @@
 //    request/response over loopback between two processes against raw loopback TCP,
 // 4. the broker end to end: our producer -> rmqd broker process, 1 KB, 64 in flight, ASYNC_FLUSH and SYNC_FLUSH
 //    (`--cpu-prof DIR` also writes CPU profiles of both sides),
+// 5. replication: the same producer -> a master with one slave, ASYNC_MASTER vs SYNC_MASTER (and the master
+//    alone as the baseline), runs interleaved A-S-S-A, printed as the SYNC/ASYNC ratio,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker` runs one part.
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha` runs one part.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -112,4 +114,30 @@ if (only === undefined || only === 'broker') {
   if (cpuProfDir) console.log(`\n  CPU profiles (broker-*.cpuprofile, client-*.cpuprofile) in ${cpuProfDir}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await fsp.rm(tmp, { recursive: true, force: true });
+}
+
+if (only === undefined || only === 'ha') {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# replication: our producer -> broker group (master + 1 slave, own processes, ASYNC_FLUSH), 1 KB bodies, 64 in flight');
+  const { haThroughput } = await load('ha-throughput.ts');
+  const line = (r) =>
+    `  ${r.mode.padEnd(13)} ${fmt(r.msgPerSec).padStart(8)} msg/s  ${fmt(r.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  not SEND_OK ${r.notOk}` +
+    `${r.slaveLagBytes === undefined ? '' : `  slave lag at end ${fmt(r.slaveLagBytes)} B`}  CPU master ${fmt(r.masterCpu, 2)} + slave ${fmt(r.slaveCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores`;
+  const base = await haThroughput({ rmqd, mode: 'no slave', seconds });
+  console.log(line(base));
+  // A-S-S-A: drift from the shared machine's load falls on both sides alike
+  const runs = { ASYNC_MASTER: [], SYNC_MASTER: [] };
+  for (const mode of ['ASYNC_MASTER', 'SYNC_MASTER', 'SYNC_MASTER', 'ASYNC_MASTER']) {
+    const r = await haThroughput({ rmqd, mode, seconds });
+    runs[mode].push(r);
+    console.log(line(r));
+  }
+  const rate = (rs) => rs.reduce((a, r) => a + r.msgs, 0) / rs.reduce((a, r) => a + r.msgs / r.msgPerSec, 0);
+  const a = rate(runs.ASYNC_MASTER);
+  const s = rate(runs.SYNC_MASTER);
+  console.log(`    ratio SYNC/ASYNC replication: ${fmt(s)} / ${fmt(a)} msg/s = ${fmt(s / a, 2)}  (RocketMQ documents ~0.9; aim: no worse)`);
+  console.log(`    ratio ASYNC replication / master alone: ${fmt(a)} / ${fmt(base.msgPerSec)} msg/s = ${fmt(a / base.msgPerSec, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -18,6 +18,11 @@ export class InvalidInputError extends RmqError {
     super(message);
     this.problems = problems;
   }
+
+  /** The problems as data for `--json` output (subclasses with structured problems override). */
+  problemData(): readonly unknown[] {
+    return this.problems.map((message) => ({ message }));
+  }
 }
 
 export const EXIT_OK = 0;

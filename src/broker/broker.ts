@@ -19,7 +19,8 @@
  */
 import { RemotingClient } from '../client/remoting-client.js';
 import { InvalidInputError } from '../errors.js';
-import { ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { decodeConsumerOffsetTable, decodeDelayOffsetTable, decodeSubscriptionGroupWrapper } from '../protocol/group-config.js';
 import { hostAddress } from '../protocol/message/host.js';
 import { isReadable, isWriteable } from '../protocol/perm.js';
 import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
@@ -42,6 +43,7 @@ import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
 import type { ResolvedBrokerConfig } from './load-config.js';
+import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
@@ -130,6 +132,7 @@ export class Broker {
   private readonly servers: RemotingServer[] = [];
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
+  readonly replication: Replication;
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -144,6 +147,8 @@ export class Broker {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const stats = new BrokerStats();
+    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
+    this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha') });
     this.context = {
       config,
       store,
@@ -162,8 +167,21 @@ export class Broker {
       ...groups,
       rebalanceLocks: new RebalanceLockManager(),
       hooks: this.hooks,
+      replication: this.replication,
     };
     this.hooks.topicDeleted = (topic) => this.context.consumerOffsets.removeTopic(topic);
+    // a slave copies its master's consumer-group tables (Java SlaveSynchronize)
+    this.hooks.slaveSync = [
+      { name: 'consumer offsets', requestCode: RequestCode.GET_ALL_CONSUMER_OFFSET, apply: (body) => {
+        const t = decodeConsumerOffsetTable(body);
+        return this.context.consumerOffsets.replaceAll(t.offsetTable, t.dataVersion);
+      } },
+      { name: 'delay offsets', requestCode: RequestCode.GET_ALL_DELAY_OFFSET, apply: (body) => {
+        const t = decodeDelayOffsetTable(body);
+        return this.context.schedule.replaceAll(t.offsetTable, t.dataVersion);
+      } },
+      { name: 'subscription groups', requestCode: RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, apply: (body) => this.context.subscriptionGroups.replaceAll(decodeSubscriptionGroupWrapper(body)) },
+    ];
     registerSendHandlers(this.handlers, this.context);
     registerPullHandler(this.handlers, this.context);
     registerOffsetHandlers(this.handlers, this.context);
@@ -173,8 +191,8 @@ export class Broker {
     registerConsumerOffsetHandlers(this.handlers, this.context);
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
+    this.replication.registerHandlers(this.handlers);
     this.dispatcher = new GatedDispatcher(this.handlers);
-    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -190,7 +208,10 @@ export class Broker {
       heartbeatIntervalMillis: config.brokerHeartbeatIntervalMillis,
       timeoutMillis: config.registerBrokerTimeoutMills,
       logger: this.log.child('registration'),
-      ...(opts.onRegistered ? { onRegistered: opts.onRegistered } : {}),
+      onRegistered: (r) => {
+        this.replication.onRegistered(r);
+        opts.onRegistered?.(r);
+      },
     });
     topics.onChange(() => void this.registration.registerAll());
   }
@@ -252,6 +273,7 @@ export class Broker {
       await server.listen(port, c.bindAddress);
       this.servers.push(server);
     }
+    await this.replication.start();
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -260,6 +282,8 @@ export class Broker {
       flush: c.flushDiskType,
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
+      haPort: c.haListenPort,
+      haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
     });
@@ -284,6 +308,7 @@ export class Broker {
     this.context.pullHold.stop();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all(this.servers.map((s) => s.close()));
+    await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();
     this.context.clients.stop();

@@ -15,12 +15,33 @@ import type { SubscriptionGroupManager } from './subscription-groups.js';
 import type { ResolvedBrokerConfig } from './load-config.js';
 import type { PullHoldService } from './pull-hold.js';
 import type { BrokerStats } from './stats.js';
-import type { MessageStore } from './store/index.js';
+import type { SlaveSyncSource } from './ha/slave-sync.js';
+import type { MessageStore, PutMessageResult } from './store/index.js';
 import type { TopicConfigManager } from './topic-config-manager.js';
 
 export interface BrokerHooks {
   /** Called after a topic is deleted from this broker (offsets, subscriptions of it go too). */
   topicDeleted?: (topic: string) => void;
+  /**
+   * What a slave copies from its master besides the topic table (consumer offsets 43, delay
+   * offsets 45, subscription groups 201): each source is asked of the master periodically
+   * (ha/slave-sync.ts). Read when the broker starts.
+   */
+  slaveSync?: SlaveSyncSource[];
+}
+
+/** Replication as the request handlers see it (ha/replication.ts). */
+export interface ReplicationView {
+  /**
+   * A stored message's result once replication allows the answer: a SYNC_MASTER with
+   * waitStoreMsgOK waits for its slaves (FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE when they do
+   * not ack); everyone else answers at once.
+   */
+  afterPut(r: PutMessageResult, waitStoreMsgOK: boolean): Promise<PutMessageResult>;
+  /** A slave: whether its master's HA stream is live now. A master: true. */
+  masterAlive(): boolean;
+  /** A master: whether a replicating slave already holds commit-log offset `physOffset` (a pull far behind may be sent there). */
+  slaveHolds(physOffset: number): boolean;
 }
 
 export interface BrokerContext {
@@ -41,4 +62,5 @@ export interface BrokerContext {
   readonly schedule: ScheduleMessageService;
   readonly rebalanceLocks: RebalanceLockManager;
   readonly hooks: BrokerHooks;
+  readonly replication: ReplicationView;
 }

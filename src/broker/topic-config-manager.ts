@@ -241,6 +241,29 @@ export class TopicConfigManager {
     return tc;
   }
 
+  /**
+   * Slave side (Java SlaveSynchronize.syncTopicConfig): takes the master's whole table and data
+   * version when its version differs from ours. Returns the topics that changed (none: same version).
+   */
+  async replaceAll(master: TopicConfigSerializeWrapper): Promise<{ topic: string; change: Exclude<TopicChange, 'unchanged'> | 'deleted' }[]> {
+    const v = master.dataVersion;
+    if (v.counter === this.version.counter && v.timestamp === this.version.timestamp && v.stateVersion === this.version.stateVersion) return [];
+    const changes: { topic: string; change: Exclude<TopicChange, 'unchanged'> | 'deleted' }[] = [];
+    for (const [name, tc] of Object.entries(master.topicConfigTable)) {
+      const had = this.table.get(name);
+      if (had === undefined) changes.push({ topic: name, change: 'created' });
+      else if (!sameTopicConfig(had, tc)) changes.push({ topic: name, change: 'updated' });
+    }
+    for (const name of this.table.keys()) if (master.topicConfigTable[name] === undefined) changes.push({ topic: name, change: 'deleted' });
+    this.table.clear();
+    for (const [name, tc] of Object.entries(master.topicConfigTable)) this.table.set(name, tc);
+    this.version = { ...v };
+    await this.persist();
+    if (changes.length > 0) this.log.info('topics copied from the master', { topics: this.table.size, changed: changes.length });
+    for (const c of changes) this.notify(c.topic, c.change);
+    return changes;
+  }
+
   /** Resolves when every change so far is on disk. */
   async flush(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
@@ -256,6 +279,10 @@ export class TopicConfigManager {
     } finally {
       if (this.pendingTopics.get(topic) === done) this.pendingTopics.delete(topic);
     }
+    this.notify(topic, change);
+  }
+
+  private notify(topic: string, change: Exclude<TopicChange, 'unchanged'> | 'deleted'): void {
     for (const l of this.listeners) {
       try {
         l(topic, change);

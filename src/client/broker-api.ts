@@ -6,7 +6,6 @@
  */
 import { decodeKVTable } from '../protocol/bodies.js';
 import { RequestCode, ResponseCode } from '../protocol/codes.js';
-import { decodeDataVersion } from '../protocol/data-version.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import {
   CreateTopicRequestHeader,
@@ -21,10 +20,10 @@ import {
   SearchOffsetRequestHeader,
   ViewMessageRequestHeader,
 } from '../protocol/headers/broker.js';
-import { JsonCheck } from '../protocol/json-check.js';
+import { decodeHaRuntimeInfo, type HaRuntimeInfo } from '../protocol/ha-runtime-info.js';
 import { decodeRecords, type MessageRecord } from '../protocol/message/record.js';
-import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
-import { decodeTopicConfig, type TopicConfig } from '../protocol/topic-config.js';
+import { decodeTopicConfigWrapper, type TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
+import type { TopicConfig } from '../protocol/topic-config.js';
 import { decodeTopicStatsTable, type TopicStatsTable } from '../protocol/topic-stats.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import { RemoteResponseError } from '../remoting/errors.js';
@@ -178,18 +177,19 @@ export class BrokerApi {
 
   async allTopicConfig(addr: string): Promise<TopicConfigSerializeWrapper> {
     const res = await this.call(addr, RequestCode.GET_ALL_TOPIC_CONFIG);
-    const check = new JsonCheck('TopicConfigSerializeWrapper');
-    const o = check.body(res.body);
-    return {
-      dataVersion: decodeDataVersion(o.dataVersion ?? {}, 'dataVersion', check),
-      topicConfigTable: check.record(o.topicConfigTable ?? {}, 'topicConfigTable', (v, p) => decodeTopicConfig(v, p, check)),
-    };
+    return decodeTopicConfigWrapper(res.body);
   }
 
   /** GET_TOPIC_STATS_INFO; throws RemoteResponseError with TOPIC_NOT_EXIST when the broker lacks the topic. */
   async topicStats(addr: string, topic: string): Promise<TopicStatsTable> {
     const res = await this.call(addr, RequestCode.GET_TOPIC_STATS_INFO, encodeHeader(GetTopicStatsInfoRequestHeader, { topic }));
     return decodeTopicStatsTable(res.body);
+  }
+
+  /** GET_BROKER_HA_STATUS (907): the broker's replication state (Java HARuntimeInfo plus rmqd's fields). */
+  async haStatus(addr: string): Promise<HaRuntimeInfo> {
+    const res = await this.call(addr, RequestCode.GET_BROKER_HA_STATUS);
+    return decodeHaRuntimeInfo(res.body);
   }
 
   async runtimeInfo(addr: string): Promise<Record<string, string>> {

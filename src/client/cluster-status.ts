@@ -7,6 +7,7 @@
  */
 import type { ClusterModel } from '../topology/index.js';
 import type { AdminClient, NameServerProbe } from './admin.js';
+import type { NodeReplication } from './replication-status.js';
 
 export interface ExpectedNameServer {
   id: string;
@@ -57,6 +58,8 @@ export interface BrokerNodeStatus {
   expected: boolean;
   /** Expected but no reachable NameServer knows it. */
   missing: boolean;
+  /** What the broker itself says about its log and replication (replication-status.ts). */
+  replication?: NodeReplication;
 }
 
 export interface BrokerGroupStatus {

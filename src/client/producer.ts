@@ -154,13 +154,7 @@ export class Producer {
 
   /** Sends one message and resolves with the broker's answer (retrying on another broker per the class comment). */
   send(m: Message, timeoutMillis = this.timeout): Promise<SendResult> {
-    let p: Prepared;
-    try {
-      p = this.prepare(m);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.sendPrepared(p, timeoutMillis);
+    return this.prepared(() => this.prepare(m), timeoutMillis);
   }
 
   /** Sends without waiting for an answer (no result, no retry); resolves once the request is written out. */
@@ -176,9 +170,14 @@ export class Producer {
    * offsets. Batches cannot go to retry topics and must agree on waitStoreMsgOK.
    */
   sendBatch(msgs: readonly Message[], timeoutMillis = this.timeout): Promise<SendResult> {
+    return this.prepared(() => this.prepareBatch(msgs), timeoutMillis);
+  }
+
+  /** A rejected promise (not a throw) when the message is refused before sending. */
+  private prepared(prepare: () => Prepared, timeoutMillis: number): Promise<SendResult> {
     let p: Prepared;
     try {
-      p = this.prepareBatch(msgs);
+      p = prepare();
     } catch (e) {
       return Promise.reject(e);
     }

@@ -1,14 +1,20 @@
 /**
  * Follows a topic without a consumer group (`rmqctl message tail`): one long-polling pull loop per
- * readable queue of every master serving the topic, from the end (or the beginning) of each
+ * readable queue of every broker group serving the topic, from the end (or the beginning) of each
  * queue, delivering records as they arrive. No offsets are committed; nothing is rebalanced.
- * The route is re-read every 30 s so new queues and broker groups are followed too.
+ *
+ * Each queue is read where the last answer suggested (suggestWhichBrokerId) — its master, or a
+ * slave while the master is gone from the route (pull-target.ts). A failed pull re-reads the route
+ * at once (a dead master has left it within moments: NameServers drop a broker whose connection
+ * closes), so reading resumes from the slave at the same offset; it returns to the master when the
+ * master is back. The route is also re-read every 30 s for new queues and broker groups.
  */
 import type { MessageRecord } from '../protocol/message/record.js';
 import { isReadable } from '../protocol/perm.js';
-import { masterAddr } from '../protocol/route.js';
+import type { TopicRouteData } from '../protocol/route.js';
 import type { AdminClient } from './admin.js';
-import { recordsOf, type BrokerApi } from './broker-api.js';
+import { recordsOf, type BrokerApi, type PullResult } from './broker-api.js';
+import { pullTarget, type PullTarget } from './pull-target.js';
 import type { MessageQueue } from './publish-info.js';
 
 export interface TailOptions {
@@ -19,71 +25,137 @@ export interface TailOptions {
   from?: 'end' | 'beginning';
   consumerGroup?: string;
   signal: AbortSignal;
-  onMessage: (record: MessageRecord, queue: MessageQueue) => void;
+  /**
+   * `source`: the broker that served the record (its id: 0 the master, > 0 a slave). A returned
+   * promise holds the queue's next pull until it settles (a busy consumer).
+   */
+  onMessage: (record: MessageRecord, queue: MessageQueue, source: PullTarget) => void | Promise<void>;
   /** Transient failures (a broker down…), reported and retried. */
   onError?: (queue: MessageQueue, error: Error) => void;
+  /** Every pull answer (tests and tools that watch where reads go). */
+  onPull?: (queue: MessageQueue, source: PullTarget, result: PullResult) => void;
   /** How long each pull may be held by the broker (default 15 s). */
   suspendMillis?: number;
+  /** Largest number of messages per pull (default 32). */
+  maxMsgNums?: number;
 }
 
 const ROUTE_REFRESH_MILLIS = 30_000;
-const RETRY_AFTER_ERROR_MILLIS = 1_000;
+/** A route re-read because of a failure waits at least this long after the previous one. */
+const ROUTE_RETRY_MILLIS = 200;
+const RETRY_AFTER_ERROR_MILLIS = [100, 250, 500, 1_000];
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
+}
+
+/** The topic's route, shared by the queue loops: re-read on demand, one read at a time, not more often than ROUTE_RETRY_MILLIS. */
+class RouteCache {
+  route: TopicRouteData | undefined;
+  private reading: Promise<TopicRouteData | undefined> | undefined;
+  private readAt = 0;
+
+  constructor(
+    private readonly admin: AdminClient,
+    private readonly topic: string,
+  ) {}
+
+  refresh(): Promise<TopicRouteData | undefined> {
+    this.reading ??= (async () => {
+      const wait = this.readAt + ROUTE_RETRY_MILLIS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      try {
+        const r = await this.admin.topicRoute(this.topic);
+        if (r !== undefined) this.route = r;
+        return r;
+      } finally {
+        this.readAt = Date.now();
+      }
+    })().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
 }
 
 export async function tailTopic(deps: { admin: AdminClient; brokers: BrokerApi }, opts: TailOptions): Promise<void> {
   const running = new Map<string, Promise<void>>();
-  const followQueue = async (q: MessageQueue, addr: string) => {
+  const routes = new RouteCache(deps.admin, opts.topic);
+
+  const followQueue = async (q: MessageQueue) => {
     let offset: number | undefined;
+    let suggested = 0;
+    let failures = 0;
     while (!opts.signal.aborted) {
+      const target = routes.route === undefined ? undefined : pullTarget(routes.route, q.brokerName, suggested);
       try {
+        if (target === undefined) throw new Error(`no broker of ${q.brokerName} is in the route`);
         if (offset === undefined) {
-          offset = opts.from === 'beginning' ? await deps.brokers.minOffset(addr, q.topic, q.queueId) : await deps.brokers.maxOffset(addr, q.topic, q.queueId);
+          offset = opts.from === 'beginning' ? await deps.brokers.minOffset(target.addr, q.topic, q.queueId) : await deps.brokers.maxOffset(target.addr, q.topic, q.queueId);
         }
-        const r = await deps.brokers.pull(addr, {
+        const r = await deps.brokers.pull(target.addr, {
           consumerGroup: opts.consumerGroup ?? 'rmqctl_tail',
           topic: q.topic,
           queueId: q.queueId,
           queueOffset: offset,
           subscription: opts.subscription ?? '*',
           suspendTimeoutMillis: opts.suspendMillis ?? 15_000,
+          maxMsgNums: opts.maxMsgNums ?? 32,
         });
         if (opts.signal.aborted) return;
-        if (r.status === 'FOUND') for (const rec of recordsOf(r.body)) opts.onMessage(rec, q);
+        failures = 0;
+        opts.onPull?.(q, target, r);
+        if (r.status === 'FOUND') {
+          for (const rec of recordsOf(r.body)) {
+            const busy = opts.onMessage(rec, q, target);
+            if (busy !== undefined) await busy;
+          }
+        }
         offset = r.nextBeginOffset;
+        const next = r.suggestWhichBrokerId;
+        // sent elsewhere: follow, and re-read the route when it does not have that broker (the master is back)
+        if (next !== target.brokerId) {
+          suggested = next;
+          const to = routes.route === undefined ? undefined : pullTarget(routes.route, q.brokerName, next);
+          if (to === undefined || to.brokerId !== next) await routes.refresh().catch(() => undefined);
+        }
       } catch (e) {
         if (opts.signal.aborted) return;
         opts.onError?.(q, e as Error);
-        await delay(RETRY_AFTER_ERROR_MILLIS, opts.signal);
+        // the broker may be gone: the route says where to read now
+        suggested = 0;
+        await routes.refresh().catch(() => undefined);
+        await delay(RETRY_AFTER_ERROR_MILLIS[Math.min(failures++, RETRY_AFTER_ERROR_MILLIS.length - 1)] as number, opts.signal);
       }
     }
   };
-  const refresh = async () => {
-    const route = await deps.admin.topicRoute(opts.topic);
+
+  const follow = async () => {
+    const route = await routes.refresh();
     if (route === undefined) throw new Error(`topic ${opts.topic} has no route: no broker serves it`);
     for (const qd of route.queueDatas) {
-      const bd = route.brokerDatas.find((b) => b.brokerName === qd.brokerName);
-      const addr = bd && masterAddr(bd);
-      if (addr === undefined || !isReadable(qd.perm)) continue;
+      if (!isReadable(qd.perm)) continue;
       for (let queueId = 0; queueId < qd.readQueueNums; queueId++) {
         const key = `${qd.brokerName}/${queueId}`;
-        if (!running.has(key)) running.set(key, followQueue({ topic: opts.topic, brokerName: qd.brokerName, queueId }, addr));
+        if (!running.has(key)) running.set(key, followQueue({ topic: opts.topic, brokerName: qd.brokerName, queueId }));
       }
     }
   };
-  await refresh();
+  await follow();
   while (!opts.signal.aborted) {
     await delay(ROUTE_REFRESH_MILLIS, opts.signal);
-    if (!opts.signal.aborted) await refresh().catch(() => {});
+    if (!opts.signal.aborted) await follow().catch(() => {});
   }
   await Promise.all(running.values());
 }

@@ -49,12 +49,8 @@ export default class PlanCommand extends TopologyCommand {
   }
 
   // With --detailed-exitcode, 2 means "changes": every error, invalid input included, is 1.
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (this.argv.includes('--detailed-exitcode') && err instanceof InvalidInputError) {
-      for (const p of err.problems) process.stderr.write(`${p}\n`);
-      if (this.jsonEnabled()) this.logJson({ error: { name: err.name, message: err.message, problems: err.problems } });
-      this.error(err.message, { exit: EXIT_FAILURE });
-    }
-    return super.catch(err);
+  protected override exitCodeOf(err: Error & { oclif?: { exit?: number | false } }): number {
+    const code = super.exitCodeOf(err);
+    return this.argv.includes('--detailed-exitcode') && code === EXIT_CHANGES ? EXIT_FAILURE : code;
   }
 }

@@ -1,26 +1,38 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { AdminClient } from '../client/admin.js';
+import { BrokerApi } from '../client/broker-api.js';
 import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../client/cluster-status.js';
+import { RemotingClient } from '../client/remoting-client.js';
+import { addReplicationStatus } from '../client/replication-status.js';
 import { EXIT_FAILURE } from '../errors.js';
-import { adminClient, namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
+import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';
 import { stateDirFlag, TopologyCommand } from './support/topology-command.js';
 
 export default class Status extends TopologyCommand {
-  static override summary = 'Show what the NameServers know: which are up, and every broker of every cluster.';
+  static override summary = 'Show what the NameServers know and what every broker says: which are up, roles, log ends, replication.';
   static override description =
-    'Asks every NameServer on its own. Per NameServer: up or down. Per cluster and broker group: each node with its id, role, address and ' +
-    'how long ago it last registered. Given a topology (file or preset), nodes it expects that no NameServer knows are marked MISSING. ' +
-    'Exit code 1 when a NameServer is down or an expected node is missing or misplaced.';
+    'Asks every NameServer on its own, then every registered broker. Per NameServer: up or down. Per cluster and broker group: each node with its id, role, address, ' +
+    'how long ago it last registered, its commit-log end, and replication — a master’s slaves in sync, a slave’s HA state, the master it follows and its lag in bytes ' +
+    'and in time. Given a topology (file or preset), nodes it expects that no NameServer knows are marked MISSING. Exit code 1 when a NameServer is down, an expected ' +
+    'node is missing or misplaced, a slave’s replication stopped (diverged), or a SYNC_MASTER lacks the slaves its sends wait for. ' +
+    '--watch repeats every --interval seconds until interrupted (with --json: one JSON report per line).';
   static override examples = [
     "<%= config.bin %> status --namesrv '10.0.0.1:9876;10.0.0.2:9876'",
     '<%= config.bin %> status my-cluster.yaml',
     '<%= config.bin %> status 2m-2s-sync --json',
+    '<%= config.bin %> status 2m-2s-sync --watch --interval 1',
   ];
   static override enableJsonFlag = true;
   static override args = { topology: Args.string({ description: 'topology file or preset name (its NameServers are asked, its nodes expected)', required: false }) };
-  static override flags = { ...namesrvFlags, 'state-dir': stateDirFlag };
+  static override flags = {
+    ...namesrvFlags,
+    'state-dir': stateDirFlag,
+    watch: Flags.boolean({ char: 'w', description: 'repeat until interrupted', default: false }),
+    interval: Flags.integer({ description: 'seconds between reports with --watch', default: 2, min: 1, helpValue: 'S' }),
+  };
 
-  async run(): Promise<StatusReport> {
+  async run(): Promise<StatusReport | undefined> {
     const { args, flags } = await this.parse(Status);
     let expected: Expectation | undefined;
     let topologyNamesrv: string | undefined;
@@ -30,14 +42,56 @@ export default class Status extends TopologyCommand {
       topologyNamesrv = model.namesrvAddr;
     }
     // --namesrv first, then the topology's NameServers, then NAMESRV_ADDR.
-    const admin = adminClient(resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv), flags.timeout);
+    const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv);
+    const remoting = new RemotingClient();
+    const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
+    const brokers = new BrokerApi(remoting, flags.timeout);
+    const report = async () => {
+      const r = await collectStatus(admin, expected);
+      await addReplicationStatus(r, brokers);
+      return r;
+    };
     try {
-      const report = await collectStatus(admin, expected);
-      if (!this.jsonEnabled()) this.log(formatStatus(report));
-      if (!report.healthy) process.exitCode = EXIT_FAILURE;
-      return report;
+      if (!flags.watch) {
+        const r = await report();
+        if (!this.jsonEnabled()) this.log(formatStatus(r));
+        if (!r.healthy) process.exitCode = EXIT_FAILURE;
+        return r;
+      }
+      await this.watch(report, flags.interval * 1000);
+      return undefined;
     } finally {
-      admin.close();
+      remoting.shutdown();
+    }
+  }
+
+  /** Reports every `intervalMillis` until SIGINT/SIGTERM: the screen redrawn on a terminal, appended otherwise. */
+  private async watch(report: () => Promise<StatusReport>, intervalMillis: number): Promise<void> {
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const redraw = process.stdout.isTTY && !this.jsonEnabled();
+    try {
+      while (!abort.signal.aborted) {
+        const started = Date.now();
+        const r = await report();
+        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r })}\n`);
+        else {
+          if (redraw) process.stdout.write('\x1b[2J\x1b[H');
+          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r)}\n`);
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, Math.max(0, intervalMillis - (Date.now() - started)));
+          abort.signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            resolve();
+          }, { once: true });
+        });
+      }
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
     }
   }
 }

@@ -99,6 +99,12 @@ export function decodeRegisterBrokerBody(data: Buffer | undefined, format: Regis
   };
 }
 
+/** A bare TopicConfigSerializeWrapper body (GET_ALL_TOPIC_CONFIG's reply: what a slave copies from its master). */
+export function decodeTopicConfigWrapper(data: Buffer | undefined): TopicConfigSerializeWrapper {
+  const check = new JsonCheck('TopicConfigSerializeWrapper');
+  return decodeWrapper(check.body(data), 'body', check);
+}
+
 function decodeCompressed(data: Buffer, version: number, check: JsonCheck): RegisterBrokerBody {
   let raw: Buffer;
   try {

@@ -68,9 +68,19 @@ export function renderNamesrvProperties(model: ClusterModel, node: NameServerNod
   return renderTemplate('namesrv.properties', { cluster: model.cluster, node, entries: node.properties.map(entryOf) });
 }
 
+/**
+ * ProtectHome=yes hides /home, /root and /run/user entirely, and ReadWritePaths= cannot punch
+ * through it: a store placed there would fail at start with EACCES. Such paths get
+ * ProtectHome=tmpfs (an empty /home …) with just these directories bound back in.
+ */
+const HOME_ROOTS = ['/home', '/root', '/run/user'];
+function homeBindsOf(paths: readonly string[]): string[] {
+  return paths.filter((p) => HOME_ROOTS.some((root) => p === root || p.startsWith(`${root}/`)));
+}
+
 export function renderUnit(model: ClusterModel, host: HostModel, node: ClusterNode): string {
   const envPath = envFilePath(host);
-  const common = { cluster: model.cluster, node, envPath, user: host.serviceUser ?? 'root' };
+  const common = { cluster: model.cluster, node, envPath, user: host.serviceUser ?? 'root', homeBinds: homeBindsOf(node.writablePaths) };
   if (node.kind === 'namesrv') return renderTemplate('rmq-namesrv.service', { ...common, stopTimeout: 15 });
   // Start after NameServers on the same host, so a booting machine registers at once.
   const after = model.nodes.filter((n) => n.kind === 'namesrv' && n.host === host.name).map((n) => n.unitName);

@@ -46,6 +46,10 @@ export class TopologyError extends InvalidInputError {
     super(`${file}: ${sorted.length} problem${sorted.length === 1 ? '' : 's'}; nothing was written`, sorted.map(formatProblem));
     this.details = sorted;
   }
+
+  override problemData(): readonly Problem[] {
+    return this.details;
+  }
 }
 
 /** A short, quoted rendering of a user's value for messages. */

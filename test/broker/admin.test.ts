@@ -134,10 +134,11 @@ describe('broker administration and refusals', () => {
     await expect(cl.producer().send({ topic: 'NotThere', body: 'x' })).rejects.toThrow(/No route info of this topic: NotThere/);
 
     const slave = c.broker('broker-a', 1).addr;
+    await waitFor(async () => (await cl.brokers.haStatus(slave)).haClientRuntimeInfo.state === 'replicating', { what: 'the slave to follow its master' });
     const refused = await rawSend(cl, slave, { b: 'BenchmarkTest' });
     expect([refused.code, refused.remark]).toEqual([ResponseCode.SYSTEM_BUSY, '[REJECTREQUEST]system busy, start flow control for a while']);
     const pulled = await cl.brokers.pull(slave, { consumerGroup: 'CG', topic: 'BenchmarkTest', queueId: 0, queueOffset: 0 });
-    expect(pulled).toMatchObject({ status: 'NO_MATCHED_MSG', suggestWhichBrokerId: 0 }); // back to the master
+    expect(pulled).toMatchObject({ status: 'NO_MATCHED_MSG', suggestWhichBrokerId: 0 }); // back to the master while it is alive
 
     const readOnly = c.broker('broker-r').addr;
     const ro = await rawSend(cl, readOnly, { b: 'BenchmarkTest' });

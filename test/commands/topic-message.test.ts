@@ -17,7 +17,7 @@ import { waitFor } from '../support/wait.js';
 // each rmqctl call is a process start (1-3 s on a busy machine)
 describe('rmqctl topic and message commands', { timeout: 180_000 }, () => {
   it('creates a topic on every master, describes it, sends and finds messages, deletes it from brokers and NameServers', async () => {
-    const c = await startCluster({ namesrvs: 2, brokers: [{ name: 'broker-a' }, { name: 'broker-b' }] });
+    const c = await startCluster({ namesrvs: 2, namesrvProperties: { orderMessageEnable: true }, brokers: [{ name: 'broker-a' }, { name: 'broker-b' }] });
     const cl = clientsFor(c);
     const ns = ['--namesrv', c.namesrvAddr];
 
@@ -36,6 +36,13 @@ describe('rmqctl topic and message commands', { timeout: 180_000 }, () => {
     const created = await rmqctl(['topic', 'create', 'Orders', '--cluster', 'DefaultCluster', '-r', '3', '-w', '3', ...ns, '--json']);
     expect(created.code, created.stderr).toBe(0);
     expect((JSON.parse(created.stdout) as { brokers: { brokerName: string; ok: boolean }[] }).brokers.map((b) => [b.brokerName, b.ok])).toEqual([['broker-a', true], ['broker-b', true]]);
+    // --order: also the order-topic config on every NameServer, which routes then carry
+    const ordered = await rmqctl(['topic', 'create', 'Fifo', '--cluster', 'DefaultCluster', '-w', '2', '-r', '2', '--order', ...ns]);
+    expect(ordered.code, ordered.stderr).toBe(0);
+    for (const one of c.namesrvAddrs) {
+      const { AdminClient } = await import('../../src/client/admin.js');
+      expect((await new AdminClient({ namesrvAddrs: [one], remoting: cl.remoting }).topicRoute('Fifo'))?.orderTopicConf).toBe('broker-a:2;broker-b:2');
+    }
     const onB = await rmqctl(['topic', 'create', 'OnlyB', '--broker', 'broker-b', ...ns]);
     expect(onB.code, onB.stderr).toBe(0);
     expect(onB.stdout).toContain('created/updated on broker-b');

@@ -57,29 +57,52 @@ describe('systemd units', () => {
     expect(systemUnits).toBeDefined();
   });
 
+  /** systemd-analyze verify of every unit of one host's file set, in a root of its own. */
+  function verifyUnitsOf(set: FileSet): { unit: string; status: number | null; stderr: string }[] {
+    const root = tmpDir('rmqctl-verify-');
+    cpSync(systemUnits ?? '', path.join(root, 'usr/lib/systemd/system'), { recursive: true });
+    mkdirSync(path.join(root, 'opt/rmqctl/bin'), { recursive: true });
+    writeFileSync(path.join(root, 'opt/rmqctl/bin/node'), '#!/bin/sh\nexit 0\n');
+    chmodSync(path.join(root, 'opt/rmqctl/bin/node'), 0o755);
+    const mine = set.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role === 'unit');
+    for (const u of mine) {
+      mkdirSync(path.join(root, path.dirname(u.path)), { recursive: true });
+      writeFileSync(path.join(root, u.path), u.content);
+    }
+    return mine.map((u) => {
+      const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, path.basename(u.path)], { encoding: 'utf8' });
+      return { unit: u.path, status: r.status, stderr: r.stderr };
+    });
+  }
+
   for (const preset of PRESETS) {
     it(`every unit of ${preset} on SSH hosts passes systemd-analyze verify`, () => {
       const sets = renderCluster(modelOf(preset, 'ssh'), STUB_RELEASE);
       const units = files(sets).filter((f) => f.role === 'unit');
       expect(units.length).toBe(modelOf(preset, 'ssh').nodes.length);
       for (const set of sets) {
-        const root = tmpDir('rmqctl-verify-');
-        cpSync(systemUnits ?? '', path.join(root, 'usr/lib/systemd/system'), { recursive: true });
-        mkdirSync(path.join(root, 'opt/rmqctl/bin'), { recursive: true });
-        writeFileSync(path.join(root, 'opt/rmqctl/bin/node'), '#!/bin/sh\nexit 0\n');
-        chmodSync(path.join(root, 'opt/rmqctl/bin/node'), 0o755);
-        const mine = set.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role === 'unit');
-        for (const u of mine) {
-          mkdirSync(path.join(root, path.dirname(u.path)), { recursive: true });
-          writeFileSync(path.join(root, u.path), u.content);
-        }
-        for (const u of mine) {
-          const r = spawnSync('systemd-analyze', ['verify', `--root=${root}`, path.basename(u.path)], { encoding: 'utf8' });
-          expect({ unit: u.path, status: r.status, stderr: r.stderr }).toEqual({ unit: u.path, status: 0, stderr: '' });
-        }
+        for (const r of verifyUnitsOf(set)) expect(r).toEqual({ unit: r.unit, status: 0, stderr: '' });
       }
     });
   }
+
+  it('a store under /home gets ProtectHome=tmpfs with the store bound back in (ProtectHome=yes would hide it)', () => {
+    const t = sshVariant(loadPreset('2m-2s-sync'));
+    const model = buildClusterModel({ ...t, storeRoot: '/home/rmq/store' }, { stateDir: goldenStateDir('2m-2s-sync') });
+    const sets = renderCluster(model, STUB_RELEASE);
+    for (const node of model.nodes) {
+      const unit = files(sets).find((f) => f.role === 'unit' && f.path.endsWith(`/${node.unitName}`))?.content.toString('utf8') ?? '';
+      expect(unit).toContain('\nProtectHome=tmpfs\n');
+      expect(unit).toContain(`\nBindPaths=${node.storeDir}\n`);
+      expect(unit).not.toContain('ProtectHome=yes');
+    }
+    for (const set of sets) {
+      for (const r of verifyUnitsOf(set)) expect(r).toEqual({ unit: r.unit, status: 0, stderr: '' });
+    }
+    // and the shipped layout (store under /var/lib) keeps the stricter ProtectHome=yes
+    const plain = files(renderCluster(modelOf('2m-2s-sync', 'ssh'), STUB_RELEASE)).filter((f) => f.role === 'unit');
+    for (const u of plain) expect(u.content.toString('utf8')).toMatch(/\nProtectHome=yes\n(?![\s\S]*BindPaths)/);
+  });
 
   it('verification fails for a unit whose ExecStart binary is missing (the check can fail)', () => {
     const sets = renderCluster(modelOf('single-master', 'ssh'), STUB_RELEASE);

@@ -17,6 +17,8 @@ import type { BrokerContext } from '../context.js';
 import type { GetMessageResult, GetMessageStatus } from '../store/index.js';
 import { SubscriptionParseError, tagCodesOf } from '../subscription.js';
 import { groupNameProblem } from '../../protocol/topic-names.js';
+import { readInt64 } from '../../protocol/message/int64.js';
+import os from 'node:os';
 
 /** `PullSysFlag` bits. */
 export const PullSysFlag = { COMMIT_OFFSET: 1, SUSPEND: 2, SUBSCRIPTION: 4, CLASS_FILTER: 8, LITE_PULL: 16 } as const;
@@ -55,15 +57,53 @@ class PullRefusal extends Error {
   }
 }
 
-export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
-  const { config, topics, store, stats, pullHold, clients, consumerOffsets, subscriptionGroups } = ctx;
+/** RocketMQ's subscription group default `whichBrokerWhenConsumeSlowly`: the first slave. */
+const SLOW_CONSUMER_BROKER_ID = 1;
+/** PHYSICALOFFSET of a stored record (after TOTALSIZE, MAGICCODE, BODYCRC, QUEUEID, FLAG, QUEUEOFFSET). */
+const RECORD_PHYSICAL_OFFSET_AT = 28;
 
-  const answer = (req: RemotingCommand, code: number, remark: string, next: number, min: number, max: number, body?: Buffer): RemotingCommand =>
+/**
+ * A slave's answer, given the store's (PullMessageProcessor on a SLAVE, apache/rocketmq HEAD, and
+ * protocol.md §2.3.2). While its master is alive a slave that has nothing sends the consumer back
+ * to the master (PULL_RETRY_IMMEDIATELY, suggest 0). Either way it never moves a consumer's offset
+ * back or to its own end (offsetCheckInSlave=false): an offset past what the slave has may be data
+ * the master holds and will send, so the consumer keeps it and waits (PULL_NOT_FOUND).
+ */
+export function slavePullOutcome(status: GetMessageStatus, requestOffset: number, r: Pick<GetMessageResult, 'nextBeginOffset'>, masterAlive: boolean): { code: number; nextBeginOffset: number } {
+  const o = pullOutcome(status, requestOffset, r);
+  if (status === 'OFFSET_OVERFLOW_BADLY' || status === 'NO_MESSAGE_IN_QUEUE' || status === 'NO_MATCHED_LOGIC_QUEUE') {
+    o.code = ResponseCode.PULL_NOT_FOUND;
+    o.nextBeginOffset = requestOffset;
+  }
+  if (masterAlive && o.code !== ResponseCode.SUCCESS) o.code = ResponseCode.PULL_RETRY_IMMEDIATELY;
+  return o;
+}
+
+export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
+  const { config, topics, store, stats, pullHold, replication, clients, consumerOffsets, subscriptionGroups } = ctx;
+  const isSlave = config.brokerRole === 'SLAVE';
+  /** Data further behind the log's end than this is "not in memory any more" (DefaultMessageStore: accessMessageInMemoryMaxRatio of RAM). */
+  const inMemoryBytes = Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100);
+
+  const answer = (req: RemotingCommand, code: number, remark: string, next: number, min: number, max: number, body?: Buffer, suggest = MASTER_ID): RemotingCommand =>
     createResponse(req, code, {
       remark,
-      extFields: { suggestWhichBrokerId: String(MASTER_ID), nextBeginOffset: String(next), minOffset: String(min), maxOffset: String(max) },
+      extFields: { suggestWhichBrokerId: String(suggest), nextBeginOffset: String(next), minOffset: String(min), maxOffset: String(max) },
       ...(body === undefined ? {} : { body }),
     });
+
+  /**
+   * Which broker the consumer should pull from next. A master with slaveReadEnable sends a
+   * consumer reading far behind its end to the slave (when a slave has that data); a slave sends
+   * it back to the master while the master is alive, and keeps it while the master is away.
+   */
+  const suggestion = (records: readonly Buffer[]): number => {
+    if (isSlave) return replication.masterAlive() ? MASTER_ID : config.brokerId;
+    if (!config.slaveReadEnable || records.length === 0) return MASTER_ID;
+    const last = records[records.length - 1] as Buffer;
+    const phys = readInt64(last, RECORD_PHYSICAL_OFFSET_AT);
+    return store.maxPhysOffset - phys > inMemoryBytes && replication.slaveHolds(phys) ? SLOW_CONSUMER_BROKER_ID : MASTER_ID;
+  };
 
   /**
    * The filter of this pull: from the request (subscription flag), else what the group's
@@ -92,9 +132,10 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
 
   const pull = async (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean): Promise<RemotingCommand | null> => {
     try {
-      if (config.brokerRole === 'SLAVE' && !config.slaveReadEnable) {
-        // a slave that may not serve reads sends the consumer back to the master
-        return answer(req, ResponseCode.PULL_RETRY_IMMEDIATELY, 'slave read is disabled, pull from the master', h.queueOffset, store.getMinOffsetInQueue(h.topic, h.queueId), store.getMaxOffsetInQueue(h.topic, h.queueId));
+      const masterAlive = isSlave && replication.masterAlive();
+      if (masterAlive && !config.slaveReadEnable) {
+        // reads go to the master while it is alive; a slave serves them only when it is away
+        return answer(req, ResponseCode.PULL_RETRY_IMMEDIATELY, 'slave read is disabled while the master is alive: pull from the master', h.queueOffset, store.getMinOffsetInQueue(h.topic, h.queueId), store.getMaxOffsetInQueue(h.topic, h.queueId));
       }
       if (!isReadable(config.brokerPermission)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] pulling message is forbidden`);
       const groupProblem = groupNameProblem(h.consumerGroup);
@@ -117,7 +158,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       const maxMsgs = Math.max(1, Math.min(h.maxMsgNums, config.maxTransferCountOnMessageInMemory));
       const maxBytes = Math.min(h.maxMsgBytes !== undefined && h.maxMsgBytes > 0 ? h.maxMsgBytes : Number.MAX_SAFE_INTEGER, config.maxTransferBytesOnMessageInMemory);
       const r = await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, tagCodes);
-      const { code, nextBeginOffset } = pullOutcome(r.status, h.queueOffset, r);
+      const { code, nextBeginOffset } = isSlave ? slavePullOutcome(r.status, h.queueOffset, r, masterAlive) : pullOutcome(r.status, h.queueOffset, r);
 
       // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
       if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && config.brokerRole !== 'SLAVE') {
@@ -136,7 +177,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
         consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
       }
       const body = r.records.length === 0 ? undefined : r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
-      return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body);
+      return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body, suggestion(r.records));
     } catch (e) {
       if (e instanceof PullRefusal) {
         return answer(req, e.code, e.message, h.queueOffset, 0, 0);

@@ -103,7 +103,8 @@ export function registerSendBackHandler(table: HandlerTable, ctx: BrokerContext)
     }
     if (!props.get(PropertyKey.ORIGIN_MESSAGE_ID)) props.set(PropertyKey.ORIGIN_MESSAGE_ID, offsetMsgId(orig.storeHost, orig.physicalOffset));
 
-    const put = await store.put(
+    // a SYNC_MASTER acknowledges the send-back once its slaves hold the retry copy (the original is acked with it)
+    const stored = await store.put(
       schedule.transform({
         topic: tc.topicName,
         queueId,
@@ -118,6 +119,7 @@ export function registerSendBackHandler(table: HandlerTable, ctx: BrokerContext)
         preparedTransactionOffset: 0,
       }),
     );
+    const put = await ctx.replication.afterPut(stored, true);
     if (!STORED.has(put.status) || put.appended === undefined) {
       stats.recordPutFailure();
       return fail(ResponseCode.SYSTEM_ERROR, put.remark ?? put.status);

@@ -49,6 +49,11 @@ const STATUS_CODES: Record<PutMessageStatus, number> = {
 /** Store statuses whose message was appended (the reply carries msgId, queueId, queueOffset). */
 const APPENDED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
+/** The producer's WAIT property: false means "answer once stored, do not wait for flush or slaves". */
+function waitStoreMsgOK(properties: string): boolean {
+  return findProperty(properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
+}
+
 /** A canonical decimal integer string as a number (what clients send); undefined for anything else. */
 function plainInt(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -172,6 +177,11 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     return `${p}${sep}${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}${uniqKeys.next()}${PROPERTY_SEPARATOR}`;
   };
 
+  /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts). */
+  const syncMaster = config.brokerRole === 'SYNC_MASTER';
+  const replicated = (stored: Promise<PutMessageResult>, properties: string): Promise<PutMessageResult> =>
+    syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
+
   const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult): RemotingCommand => {
     const code = STATUS_CODES[r.status];
     const a = r.appended;
@@ -202,7 +212,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     const dead = await deadLetterTarget(ctx, m.topic, m.reconsumeTimes, maxReconsumeTimes, req.version);
     if ('code' in dead) throw new SendRefusal(dead.code, dead.remark);
     const target: PutMessage = dead.dlq === undefined ? m : { ...m, topic: dead.dlq, queueId: dead.queueId, properties: withoutDelay(m.properties) };
-    return answerStore(req, target.topic, target.queueId, await store.put(ctx.schedule.transform(target)));
+    return answerStore(req, target.topic, target.queueId, await replicated(store.put(ctx.schedule.transform(target)), target.properties));
   };
 
   /** Everything after the topic is known: checks, then the store. Throws SendRefusal. */
@@ -224,23 +234,24 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     const bornHost = bornHostOf(conn);
     const reconsumeTimes = h.reconsumeTimes ?? 0;
     const topic = tc.topicName;
+    const message = (flag: number, payload: Buffer, properties: string | undefined): PutMessage => ({
+      topic,
+      queueId,
+      flag,
+      body: payload,
+      properties: storedProperties(properties),
+      sysFlag,
+      bornTimestamp: h.bornTimestamp,
+      bornHost,
+      storeHost: ctx.storeHost,
+      reconsumeTimes,
+      preparedTransactionOffset: 0,
+    });
     if (!batch) {
-      const m: PutMessage = {
-        topic,
-        queueId,
-        flag: h.flag,
-        body,
-        properties: storedProperties(h.properties),
-        sysFlag,
-        bornTimestamp: h.bornTimestamp,
-        bornHost,
-        storeHost: ctx.storeHost,
-        reconsumeTimes,
-        preparedTransactionOffset: 0,
-      };
+      const m = message(h.flag, body, h.properties);
       if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
       // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
-      return store.put(ctx.schedule.transform(m)).then((r) => answerStore(req, topic, queueId, r));
+      return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r));
     }
     if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);
@@ -253,20 +264,8 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       throw e;
     }
     if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
-    const msgs: PutMessage[] = items.map((it) => ({
-      topic,
-      queueId,
-      flag: it.flag,
-      body: it.body,
-      properties: storedProperties(it.properties),
-      sysFlag,
-      bornTimestamp: h.bornTimestamp,
-      bornHost,
-      storeHost: ctx.storeHost,
-      reconsumeTimes,
-      preparedTransactionOffset: 0,
-    }));
-    return store.putBatch(msgs).then((r) => answerStore(req, topic, queueId, r));
+    const msgs = items.map((it) => message(it.flag, it.body, it.properties));
+    return replicated(store.putBatch(msgs), msgs[0]?.properties ?? '').then((r) => answerStore(req, topic, queueId, r));
   };
 
   /**

@@ -128,6 +128,12 @@ export class CommitLog {
     return log;
   }
 
+  /** An empty log begins at `offset` (a segment boundary) instead of 0. */
+  startAt(offset: number): void {
+    if (this.segments.length > 0 || this.blocks.length > 0 || this.maxOffset !== 0) throw new RangeError('the commit log is not empty');
+    this.minOffset = this.maxOffset = this.writtenOffset = this.flushedOffset = offset;
+  }
+
   segmentStartOf(offset: number): number {
     return offset - (offset % this.segmentSize);
   }

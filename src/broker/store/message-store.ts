@@ -66,6 +66,7 @@ export class MessageStore {
   private readonly pendingVisible: PendingVisible[] = [];
   private pendingHead = 0;
   private readonly listeners = new Set<(e: DispatchEvent) => void>();
+  private readonly writtenListeners = new Set<(writtenOffset: number) => void>();
   private readonly topicBytes = new Map<string, Buffer>();
   /** Topic names already checked against TOPIC_NAME (the check is a regex; puts repeat few names). */
   private readonly validTopics = new Set<string>();
@@ -327,6 +328,13 @@ export class MessageStore {
       pv.splice(0, this.pendingHead);
       this.pendingHead = 0;
     }
+    for (const l of this.writtenListeners) l(written);
+  }
+
+  /** Subscribe to commit-log progress: called with the new written offset after each write (replication sends from it). */
+  onCommitLogWritten(listener: (writtenOffset: number) => void): () => void {
+    this.writtenListeners.add(listener);
+    return () => this.writtenListeners.delete(listener);
   }
 
   /** Subscribe to new consume-queue entries (fires once the record is written). Returns an unsubscribe function. */
@@ -472,6 +480,7 @@ export class MessageStore {
         queueOffset: appended[0]!.queueOffset,
         msgIds: appended.map((a, i) => this.msgIdOf(batch[i]!.storeHost, a.phys)),
         wroteBytes: appended.reduce((n, a) => n + a.size, 0),
+        endOffset: end,
         storeTimestamp,
         count: appended.length,
       },
@@ -726,6 +735,38 @@ export class MessageStore {
   /** Where the next appendRaw must start (maxPhysOffset plus a partial record already received). */
   get rawAppendOffset(): number {
     return this.commitLog.maxOffset + this.rawCarry.length;
+  }
+
+  /** Commit-log bytes below this are in the kernel (survive a crash of this process). */
+  get writtenPhysOffset(): number {
+    return this.commitLog.writtenOffset;
+  }
+
+  /**
+   * Slave side, when a replication stream ends: forgets a partial record received so far, so the
+   * next stream starts at maxPhysOffset (the master sends the whole record again).
+   */
+  discardRawCarry(): void {
+    this.rawCarry = Buffer.alloc(0);
+  }
+
+  /**
+   * Slave side: an empty store whose master's log starts past 0 (its older segments are gone)
+   * begins at that offset, a segment boundary, so records keep their offsets.
+   */
+  startEmptyAt(offset: number): void {
+    if (this.commitLog.maxOffset !== 0 || this.commitLog.minOffset !== 0 || this.rawCarry.length > 0 || this.queues.size > 0) {
+      throw new RangeError(`only an empty store can start at ${offset}; this one holds [${this.commitLog.minOffset}, ${this.commitLog.maxOffset})`);
+    }
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset % this.commitLog.segmentSize !== 0) {
+      throw new RangeError(`a log can only start at a segment boundary (a multiple of ${this.commitLog.segmentSize}), not at ${offset}`);
+    }
+    this.commitLog.startAt(offset);
+  }
+
+  /** fdatasync of the commit log now (a SYNC_FLUSH slave acks only what is on disk). Returns the flushed offset. */
+  flushCommitLog(): Promise<number> {
+    return this.commitLog.flush();
   }
 
   /** Master side: raw commit-log bytes from `offset` (at most maxBytes, within one segment, only written data). */

@@ -34,6 +34,8 @@ export interface PutMessageResult {
     /** Offset msgIds, one per message (several for a batch). */
     msgIds: string[];
     wroteBytes: number;
+    /** Commit-log offset just past the last record (what replication acks must reach). */
+    endOffset: number;
     storeTimestamp: number;
     count: number;
   };

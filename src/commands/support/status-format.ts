@@ -1,5 +1,6 @@
 /** Human-readable rendering of a StatusReport (`rmqctl status` without --json). */
 import type { BrokerNodeStatus, StatusReport } from '../../client/cluster-status.js';
+import type { NodeReplication } from '../../client/replication-status.js';
 
 function age(ms: number | undefined): string {
   if (ms === undefined) return '?';
@@ -14,12 +15,37 @@ function table(rows: string[][], indent = '  '): string[] {
   return rows.map((r) => `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ')}`.trimEnd());
 }
 
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The replication column: role, log end, and the HA state with lag. */
+function replicationCell(r: NodeReplication | undefined): string {
+  if (r === undefined) return '';
+  if (r.error !== undefined) return `broker unreachable: ${r.error}`;
+  const parts = [r.brokerRole ?? '?'];
+  if (r.commitLogMaxOffset !== undefined) parts.push(`log ${bytes(r.commitLogMaxOffset)}`);
+  if (r.haState === 'serving') {
+    parts.push(`slaves in sync ${r.slavesInSync ?? 0}/${r.slavesConnected ?? 0}${r.brokerRole === 'SYNC_MASTER' ? ` (sends wait for ${r.acksNeeded ?? 1})` : ''}`);
+  } else if (r.haState !== undefined) {
+    let ha = `HA ${r.haState === 'replicating' ? 'replicating' : r.haState.toUpperCase()}`;
+    if (r.masterHaAddr) ha += ` from ${r.masterHaAddr}`;
+    if (r.lagBytes !== undefined) ha += `, lag ${bytes(r.lagBytes)}${r.lagMillis !== undefined ? ` / ${age(r.lagMillis)}` : ''}`;
+    if (r.haState !== 'replicating' && r.reason) ha += ` (${r.reason})`;
+    parts.push(ha);
+  }
+  return parts.join(', ');
+}
+
 function nodeRow(n: BrokerNodeStatus, namesrvCount: number): string[] {
-  if (n.missing) return [n.id, n.role, n.expectedAddr ?? '-', 'MISSING', 'no NameServer knows it'];
+  if (n.missing) return [n.id, n.role, n.expectedAddr ?? '-', 'MISSING', 'no NameServer knows it', ''];
   const seen = `registered ${age(n.lastRegistrationAgeMillis)} ago, heartbeat ${age(n.lastHeartbeatAgeMillis)} ago`;
   const notes = [`${n.knownBy.length}/${namesrvCount} NameServers`];
   if (n.expectedAddr !== undefined) notes.push(`topology says ${n.expectedAddr}`);
-  return [n.id, n.role, n.addr ?? '-', 'up', `${seen} (${notes.join(', ')})`];
+  return [n.id, n.role, n.addr ?? '-', 'up', `${seen} (${notes.join(', ')})`, replicationCell(n.replication)];
 }
 
 export function formatStatus(r: StatusReport): string {

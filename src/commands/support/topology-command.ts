@@ -1,12 +1,12 @@
 /**
  * Base of the commands that read a topology (validate, render, plan): the shared flags, loading
- * a topology into a ClusterModel, and JSON error output for `--json`.
+ * a topology into a ClusterModel.
  */
 import path from 'node:path';
 import { Flags } from '@oclif/core';
-import { EXIT_INVALID_INPUT, InvalidInputError } from '../../errors.js';
+import { InvalidInputError } from '../../errors.js';
 import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, type LoadedTopology } from '../../topology/index.js';
-import { formatProblem, TopologyError } from '../../topology/problems.js';
+import { formatProblem } from '../../topology/problems.js';
 import { pathProblem } from '../../util/config-registry.js';
 import { RmqCommand } from '../base.js';
 
@@ -29,15 +29,5 @@ export abstract class TopologyCommand extends RmqCommand {
     const why = pathProblem(dir);
     if (why) throw new InvalidInputError(`state directory ${JSON.stringify(dir)} ${why} (expected a plain absolute path; choose one with --state-dir)`);
     return { loaded, model: buildClusterModel(loaded.topology, { stateDir: dir }) };
-  }
-
-  /** With --json, invalid input is reported as JSON on stdout too (exit code still 2). */
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (this.jsonEnabled() && err instanceof InvalidInputError) {
-      const problems = err instanceof TopologyError ? err.details : err.problems.map((message) => ({ message }));
-      this.logJson({ error: { name: err.name, message: err.message, problems } });
-      this.exit(EXIT_INVALID_INPUT);
-    }
-    return super.catch(err);
   }
 }

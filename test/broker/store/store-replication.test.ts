@@ -55,4 +55,27 @@ describe('replication API (raw commit-log bytes)', () => {
     const got = await slave.getMessage('Geo', 0, 0, 1000, 1 << 30);
     for (const b of got.records) expect(decodeRecord(b).physicalOffset).toBeLessThan(32 * 1024);
   });
+
+  it('an empty slave starts its log where its master’s begins (a segment boundary) and keeps it across a restart', async () => {
+    const master = await openStore(tmpDir(), { mappedFileSizeCommitLog: 32 * 1024 });
+    for (let i = 0; i < 100; i++) await master.put(message('Start', 0, Buffer.alloc(900, i)));
+    const from = 2 * 32 * 1024; // as if the master's first two segments were deleted
+    const dir = tmpDir();
+    const slave = await openStore(dir, { mappedFileSizeCommitLog: 32 * 1024 });
+    expect(() => slave.startEmptyAt(from + 1)).toThrow(/segment boundary/);
+    slave.startEmptyAt(from);
+    while (slave.rawAppendOffset < master.maxPhysOffset) {
+      const at = slave.rawAppendOffset;
+      await slave.appendRaw(at, await master.readRaw(at, 1 << 20));
+    }
+    expect(slave.minPhysOffset).toBe(from);
+    const firstQueueOffset = slave.getMinOffsetInQueue('Start', 0);
+    expect(firstQueueOffset).toBeGreaterThan(0);
+    await slave.close();
+    const again = await openStore(dir, { mappedFileSizeCommitLog: 32 * 1024 });
+    expect([again.minPhysOffset, again.maxPhysOffset]).toEqual([from, master.maxPhysOffset]);
+    const got = await again.getMessage('Start', 0, firstQueueOffset, 1000, 1 << 30);
+    expect(got.records.map((r) => decodeRecord(r).queueOffset)).toEqual(Array.from({ length: 100 - firstQueueOffset }, (_, i) => firstQueueOffset + i));
+    expect(() => again.startEmptyAt(0)).toThrow(/only an empty store/);
+  });
 });

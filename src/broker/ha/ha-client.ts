@@ -1,0 +1,368 @@
+/**
+ * The slave's side of replication (Java `HAClient`): connects to the master's HA port, reports
+ * where its commit log ends, appends the bytes the master streams at exactly the same offsets
+ * (the store verifies and dispatches every record into the slave's own consume queues and index),
+ * acknowledges progress, and reconnects and catches up by itself after either side restarts.
+ *
+ * Divergence check (an rmqd addition inside the same wire format): on connecting, a slave whose
+ * log is not empty reports an offset up to OVERLAP_BYTES *before* its end, so the master first
+ * streams bytes the slave already has. They must be identical to the slave's own. If they differ,
+ * or the master's log ends before the slave's (it answers with a heartbeat before the overlap is
+ * complete), the logs have diverged — e.g. the master lost data the slave still holds — and the
+ * slave stops replicating and says so (log and status), rather than merging two histories.
+ *
+ * Acknowledgements: what the slave's commit log has in the kernel (ASYNC_FLUSH) or on disk
+ * (SYNC_FLUSH: the slave fsyncs before acknowledging), so a SYNC_MASTER's "replicated" holds the
+ * slave's own flush mode. Reported after every burst of frames and at least every
+ * haSendHeartbeatInterval.
+ */
+import net from 'node:net';
+import { parseHostPort } from '../../remoting/address.js';
+import { silentLogger, type Logger } from '../../util/log.js';
+import type { MessageStore } from '../store/index.js';
+import { encodeOffsetReport, HaProtocolError, TransferReader, type TransferFrame } from './wire.js';
+
+/** Bytes a reconnecting slave asks for again to compare with its own (the divergence check). */
+export const OVERLAP_BYTES = 4096;
+
+export type HaClientState = 'idle' | 'connecting' | 'verifying' | 'replicating' | 'diverged' | 'halted' | 'stopped';
+
+export interface HaClientOptions {
+  store: MessageStore;
+  /** The master's HA address now (config haMasterAddress, else what the NameServers told us). */
+  masterAddress: () => string | undefined;
+  heartbeatIntervalMillis: number;
+  housekeepingIntervalMillis: number;
+  /** Acknowledge only what is fsync'ed (the slave's flushDiskType is SYNC_FLUSH). */
+  syncFlush: boolean;
+  /** Pause between connection attempts (default 1 s). */
+  reconnectDelayMillis?: number;
+  connectTimeoutMillis?: number;
+  logger?: Logger;
+  /** Called when the state changes (the broker logs and reacts: e.g. pulls go to the slave while the master is away). */
+  onStateChange?: (state: HaClientState, reason?: string) => void;
+}
+
+/** Logs that must not be merged: the session ends and the client stops. */
+export class DivergedError extends Error {
+  override readonly name = 'DivergedError';
+  constructor(
+    message: string,
+    readonly at: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Replication cannot continue for a reason that retrying will not fix (segment size, bad bytes). */
+class HaltError extends Error {
+  override readonly name = 'HaltError';
+}
+
+function delay(ms: number, wake: { cancel?: () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+    wake.cancel = () => {
+      clearTimeout(t);
+      resolve();
+    };
+  });
+}
+
+export class HaClient {
+  private stateValue: HaClientState = 'idle';
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private socket: net.Socket | undefined;
+  private readonly wake: { cancel?: () => void } = {};
+  private readonly log: Logger;
+  /** Why the client diverged/halted, or the last connection failure (status). */
+  reason: string | undefined;
+  /** The master address of the current or last session. */
+  masterAddr: string | undefined;
+  localAddr: string | undefined;
+  lastReadAt = 0;
+  lastWriteAt = 0;
+  reportedOffset = -1;
+  private received = 0;
+  private receivedAtTick = 0;
+  transferRate = 0;
+  /** The last connection failure logged, so a master that stays down is logged once, not every second. */
+  private lastFailure: string | undefined;
+
+  constructor(private readonly opts: HaClientOptions) {
+    this.log = opts.logger ?? silentLogger;
+  }
+
+  get state(): HaClientState {
+    return this.stateValue;
+  }
+
+  /** Connected and the master's stream is live (it sends at least a heartbeat every haSendHeartbeatInterval). */
+  get masterConnected(): boolean {
+    return (this.stateValue === 'replicating' || this.stateValue === 'verifying') && Date.now() - this.lastReadAt <= this.opts.housekeepingIntervalMillis;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  /** Ends the session and the reconnect loop. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake.cancel?.();
+    this.socket?.destroy();
+    await this.running;
+    this.setState('stopped');
+  }
+
+  /** A new master address is known (NameServer registration): try it now instead of after the retry pause. */
+  masterAddressChanged(): void {
+    if (this.stateValue === 'idle' || this.stateValue === 'connecting') this.wake.cancel?.();
+    else if (this.masterAddr !== undefined && this.opts.masterAddress() !== this.masterAddr) this.socket?.destroy();
+  }
+
+  /** Once a second from the broker: the receive rate. */
+  tick(): void {
+    this.transferRate = this.received - this.receivedAtTick;
+    this.receivedAtTick = this.received;
+  }
+
+  private setState(s: HaClientState, reason?: string): void {
+    if (s === this.stateValue) return;
+    this.stateValue = s;
+    this.opts.onStateChange?.(s, reason);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const addr = this.opts.masterAddress();
+      if (addr === undefined) {
+        this.setState('idle');
+        await delay(this.opts.reconnectDelayMillis ?? 1_000, this.wake);
+        continue;
+      }
+      try {
+        await this.session(addr);
+      } catch (e) {
+        if (e instanceof DivergedError) {
+          this.reason = e.message;
+          this.log.error('replication stopped: this slave’s commit log has diverged from its master’s; it will not be merged. Rebuild this slave from an empty store (stop it, move its store directory away, start it) once you know which copy to keep', { master: addr, at: e.at, why: e.message });
+          this.setState('diverged', e.message);
+          return;
+        }
+        if (e instanceof HaltError) {
+          this.reason = e.message;
+          this.log.error('replication stopped', { master: addr, why: e.message });
+          this.setState('halted', e.message);
+          return;
+        }
+        const why = (e as Error).message;
+        this.reason = why;
+        if (why !== this.lastFailure) this.log.warn('HA connection to the master lost; reconnecting', { master: addr, why });
+        this.lastFailure = why;
+      }
+      if (this.stopped) break;
+      this.setState('connecting');
+      await delay(this.opts.reconnectDelayMillis ?? 1_000, this.wake);
+    }
+  }
+
+  private connect(addr: string): Promise<net.Socket> {
+    const { host, port } = parseHostPort(addr);
+    const timeout = this.opts.connectTimeoutMillis ?? 3_000;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, noDelay: true });
+      this.socket = socket;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connecting to ${addr} timed out after ${timeout} ms`));
+      }, timeout);
+      socket.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`cannot connect to ${addr}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+    });
+  }
+
+  /** One connection: handshake, verify the overlap, then replicate until the connection ends. */
+  private async session(addr: string): Promise<void> {
+    const store = this.opts.store;
+    this.masterAddr = addr;
+    this.setState('connecting');
+    const socket = await this.connect(addr);
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    this.localAddr = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
+    store.discardRawCarry();
+    const end = store.maxPhysOffset;
+    const overlap = Math.min(OVERLAP_BYTES, end - store.minPhysOffset);
+    const local = overlap > 0 ? await this.readLocal(end - overlap, overlap) : Buffer.alloc(0);
+    let expected = end - overlap;
+    let verified = 0;
+    const emptyStart = end === 0 && store.minPhysOffset === 0;
+    this.lastReadAt = Date.now();
+    this.setState(overlap > 0 ? 'verifying' : 'replicating');
+    if (this.lastFailure !== undefined || overlap === 0) this.log.info('connected to the master', { master: addr, from: expected, end });
+    this.lastFailure = undefined;
+
+    const reader = new TransferReader();
+    let processing = false;
+    let inFlight: Promise<void> = Promise.resolve();
+    let failure: Error | undefined;
+
+    await new Promise<void>((resolve) => {
+      const fail = (e: Error) => {
+        failure ??= e;
+        socket.destroy();
+      };
+      const report = (offset: number, force = false) => {
+        if (socket.destroyed || (!force && offset === this.reportedOffset)) return;
+        socket.write(encodeOffsetReport(offset));
+        this.reportedOffset = offset;
+        this.lastWriteAt = Date.now();
+      };
+      const ackable = () => (this.opts.syncFlush ? Math.min(store.flushedPhysOffset, store.rawAppendOffset) : store.rawAppendOffset);
+
+      /**
+       * Applies frames in order. Appends are started one after another without waiting (each
+       * call's checks and its copy into the log happen before it returns a promise) and awaited
+       * together: one write for many frames.
+       */
+      const apply = async (frames: TransferFrame[]): Promise<void> => {
+        const appends: Promise<number>[] = [];
+        for (const f of frames) {
+          if (f.masterPhyOffset !== expected) {
+            if (emptyStart && expected === 0 && store.maxPhysOffset === 0 && store.rawAppendOffset === 0) {
+              // an empty slave: the master starts where its own log starts (Java: at its last segment)
+              try {
+                store.startEmptyAt(f.masterPhyOffset);
+              } catch (e) {
+                throw new HaltError(`the master starts its stream at ${f.masterPhyOffset}: ${(e as Error).message}`);
+              }
+              expected = f.masterPhyOffset;
+              this.log.info('empty slave starts its log where the master’s begins', { offset: expected });
+            } else {
+              throw new HaProtocolError(`the master sent offset ${f.masterPhyOffset}, expected ${expected}`);
+            }
+          }
+          if (f.data.length === 0) {
+            if (verified < overlap) {
+              throw new DivergedError(`the master’s commit log ends at ${expected}, before this slave’s end ${end}: the slave holds data the master does not`, expected);
+            }
+            continue;
+          }
+          let data = f.data;
+          if (verified < overlap) {
+            const n = Math.min(overlap - verified, data.length);
+            for (let i = 0; i < n; i++) {
+              if (data[i] !== local[verified + i]) {
+                throw new DivergedError(`the master’s commit log differs from this slave’s at offset ${expected + i} (the slave’s log ends at ${end})`, expected + i);
+              }
+            }
+            verified += n;
+            expected += n;
+            data = data.subarray(n);
+            if (verified === overlap) {
+              this.setState('replicating');
+              this.log.info('slave log matches the master’s; replicating', { master: addr, from: end });
+            }
+            if (data.length === 0) continue;
+          }
+          // a refused append leaves the log where the bad bytes start: stop there
+          if (store.rawAppendOffset !== expected) break;
+          const p = store.appendRaw(expected, data);
+          p.catch(() => {});
+          appends.push(p);
+          expected += data.length;
+        }
+        for (const p of appends) {
+          try {
+            await p;
+          } catch (e) {
+            // bytes that are not records, another segment geometry, broken queue offsets: retrying cannot help
+            if (e instanceof RangeError) throw new HaltError(`replicated bytes refused: ${e.message}`);
+            throw new Error(`appending replicated bytes failed: ${(e as Error).message}`);
+          }
+        }
+        if (appends.length > 0 && this.opts.syncFlush) await store.flushCommitLog();
+        if (verified === overlap) report(ackable());
+      };
+
+      const drain = () => {
+        if (processing || socket.destroyed) return;
+        let frames: TransferFrame[];
+        try {
+          frames = reader.frames();
+        } catch (e) {
+          fail(e as Error);
+          return;
+        }
+        if (frames.length === 0) return;
+        processing = true;
+        socket.pause();
+        inFlight = apply(frames)
+          .catch((e: Error) => fail(e))
+          .finally(() => {
+            processing = false;
+            if (!socket.destroyed) {
+              socket.resume();
+              drain();
+            }
+          });
+      };
+
+      const timer = setInterval(() => {
+        const now = Date.now();
+        if (now - this.lastReadAt > this.opts.housekeepingIntervalMillis) {
+          fail(new Error(`nothing from the master for ${now - this.lastReadAt} ms (haHousekeepingInterval ${this.opts.housekeepingIntervalMillis} ms)`));
+          return;
+        }
+        if (now - this.lastWriteAt >= this.opts.heartbeatIntervalMillis && this.reportedOffset >= 0) report(this.reportedOffset, true);
+      }, Math.min(1_000, this.opts.heartbeatIntervalMillis));
+      timer.unref();
+
+      socket.on('data', (chunk: Buffer) => {
+        this.lastReadAt = Date.now();
+        this.received += chunk.length;
+        reader.push(chunk);
+        drain();
+      });
+      socket.on('error', (e) => fail(new Error(`HA connection error: ${e.message}`)));
+      socket.on('close', () => {
+        clearInterval(timer);
+        // the next session starts from the log's end: let appends in flight finish first
+        void inFlight.then(() => {
+          store.discardRawCarry();
+          resolve();
+        });
+      });
+      report(end - overlap, true);
+    });
+    this.socket = undefined;
+    if (failure instanceof DivergedError || failure instanceof HaltError) throw failure;
+    if (this.stopped) return;
+    throw failure ?? new Error('the master closed the connection');
+  }
+
+  /** The slave's own bytes [from, from+len), across segment ends. */
+  private async readLocal(from: number, len: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let at = from;
+    while (at < from + len) {
+      const b = await this.opts.store.readRaw(at, from + len - at);
+      if (b.length === 0) throw new HaltError(`cannot read this slave's own commit log at ${at}`);
+      parts.push(b);
+      at += b.length;
+    }
+    return Buffer.concat(parts);
+  }
+}
