@@ -45,6 +45,8 @@ export interface HaRunOptions {
   warmupSeconds?: number;
   inFlight?: number;
   bodyBytes?: number;
+  /** Brokers run under `node --cpu-prof`, profiles written here on exit. */
+  cpuProfDir?: string;
 }
 
 export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
@@ -78,7 +80,8 @@ export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
           'flushDiskType=ASYNC_FLUSH',
         ].join('\n'),
       );
-      const b = start(o.rmqd, 'broker', file);
+      const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.mode.replace(' ', '-')}-broker-${id}.cpuprofile`] : [];
+      const b = start(o.rmqd, 'broker', file, prof);
       procs.push(b.proc);
       const addr = `127.0.0.1:${port}`;
       await Promise.race([until(async () => ((await admin.clusterInfo()).brokerAddrTable['bench-ha']?.brokerAddrs[String(id)] === addr ? true : undefined), `broker ${id} to register`), b.ready]);
@@ -103,6 +106,11 @@ export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
     const masterCpu = cpuSeconds(master.proc.pid!) - cpu0.master;
     const slaveCpu = slave ? cpuSeconds(slave.proc.pid!) - cpu0.slave : 0;
     const ha = slave ? await api.haStatus(master.addr) : undefined;
+    // SIGTERM, so --cpu-prof profiles get written
+    for (const b of [slave, master]) if (b) {
+      b.proc.kill('SIGTERM');
+      await new Promise((resolve) => b.proc.once('exit', resolve));
+    }
     return {
       mode: o.mode,
       msgs: r.sendTotal,

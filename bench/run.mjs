@@ -125,6 +125,14 @@ if (only === undefined || only === 'ha') {
   const line = (r) =>
     `  ${r.mode.padEnd(13)} ${fmt(r.msgPerSec).padStart(8)} msg/s  ${fmt(r.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  not SEND_OK ${r.notOk}` +
     `${r.slaveLagBytes === undefined ? '' : `  slave lag at end ${fmt(r.slaveLagBytes)} B`}  CPU master ${fmt(r.masterCpu, 2)} + slave ${fmt(r.slaveCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores`;
+  const argProf = process.argv.indexOf('--cpu-prof');
+  const cpuProfDir = argProf > 0 ? path.resolve(process.argv[argProf + 1] ?? 'cpu-profiles') : undefined;
+  const modeArg = process.argv.indexOf('--mode');
+  if (modeArg > 0) {
+    // one mode alone (profiling)
+    console.log(line(await haThroughput({ rmqd, mode: process.argv[modeArg + 1], seconds, cpuProfDir })));
+    process.exit(0);
+  }
   const base = await haThroughput({ rmqd, mode: 'no slave', seconds });
   console.log(line(base));
   // A-S-S-A: drift from the shared machine's load falls on both sides alike

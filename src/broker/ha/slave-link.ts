@@ -12,6 +12,14 @@ import { encodeTransfer, encodeTransferHeader, HaProtocolError, OffsetReportRead
 
 /** Bytes read from the commit log per socket write (split into haTransferBatchSize frames). */
 const READ_MAX = 256 * 1024;
+/**
+ * Sending is ack-clocked (like Nagle's algorithm): while the slave has not acknowledged the last
+ * transfer, new writes wait for its report and then go out together — unless READ_MAX bytes are
+ * ready, or this long has passed. An idle link sends at once, so latency at low load is unchanged,
+ * and under load transfers grow with the round trip instead of one transfer (and one slave append,
+ * report and master wake-up) per commit-log write.
+ */
+const ACK_LINGER_MILLIS = 5;
 
 export interface SlaveLinkOptions {
   store: MessageStore;
@@ -46,6 +54,7 @@ export class SlaveLink {
   private pumping = false;
   private closed = false;
   private announcedCaughtUp = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: net.Socket,
@@ -91,6 +100,7 @@ export class SlaveLink {
     }
     this.reportedOffset = offset;
     this.opts.onAck(this);
+    this.pump();
   }
 
   /** The first report. 0 (an empty slave) starts at the oldest byte we hold, so a new slave gets every retained message. */
@@ -121,9 +131,30 @@ export class SlaveLink {
     this.pump();
   }
 
-  /** Sends whatever the commit log has past nextTransfer (the store calls this after each write). */
+  /**
+   * Sends whatever the commit log has past nextTransfer (the store calls this after each write, the
+   * slave's reports call it too); waits for the slave's report first while a transfer is unacknowledged.
+   */
   pump(): void {
     if (this.pumping || this.closed || this.state !== 'transferring') return;
+    const ready = this.opts.store.writtenPhysOffset - this.nextTransfer;
+    if (ready <= 0) return;
+    if (this.reportedOffset < this.nextTransfer && ready < READ_MAX) {
+      this.lingerTimer ??= setTimeout(() => {
+        this.lingerTimer = undefined;
+        this.send();
+      }, ACK_LINGER_MILLIS);
+      return;
+    }
+    this.send();
+  }
+
+  private send(): void {
+    if (this.pumping || this.closed || this.state !== 'transferring') return;
+    if (this.lingerTimer !== undefined) {
+      clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
     this.pumping = true;
     void this.pumpLoop().finally(() => {
       this.pumping = false;
@@ -146,6 +177,8 @@ export class SlaveLink {
         this.nextTransfer = from + data.length;
         this.transferred += data.length;
         this.lastWriteAt = Date.now();
+        // more only when catching up (a full read's worth ready); otherwise the next report clocks it
+        if (store.writtenPhysOffset - this.nextTransfer < READ_MAX) break;
       }
       // first time caught up: a heartbeat at once tells a slave still checking its log against ours
       // that nothing more follows now (otherwise it would learn that only after haSendHeartbeatInterval)
@@ -179,6 +212,7 @@ export class SlaveLink {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
     const wasState = this.state;
     this.state = 'closed';
     this.socket.destroy();

@@ -416,9 +416,30 @@ export class CommitLog {
     const segStart = this.segmentStartOf(offset);
     const end = Math.min(offset + maxBytes, this.writtenOffset, segStart + this.segmentSize);
     if (end <= offset) return Buffer.alloc(0);
+    // just written (the common case: a slave following the master's writes) — from memory, no
+    // thread-pool read; a copy, as block memory is recycled while a socket may still hold the bytes
+    const fromMemory = this.copyWritten(offset, end);
+    if (fromMemory !== undefined) return fromMemory;
     const seg = this.segmentAt(offset);
     if (!seg) return Buffer.alloc(0);
     return seg.file.use((fd) => readAt(fd, end - offset, offset - segStart));
+  }
+
+  /** A copy of the written bytes [offset, ≤ end) held in consecutive in-memory blocks (undefined when offset's block is gone). */
+  private copyWritten(offset: number, end: number): Buffer | undefined {
+    const first = this.findBlock(offset);
+    if (first === undefined || first.start + first.written <= offset) return undefined;
+    const parts: Buffer[] = [];
+    let at = offset;
+    for (let i = this.blocks.indexOf(first); i < this.blocks.length && at < end; i++) {
+      const b = this.blocks[i]!;
+      if (b.start !== at && parts.length > 0) break; // a gap (a segment's blank tail is not in memory)
+      const upto = Math.min(end, b.start + b.written);
+      if (upto <= at) break;
+      parts.push(b.buf.subarray(at - b.start, upto - b.start));
+      at = upto;
+    }
+    return Buffer.concat(parts, at - offset);
   }
 
   private findBlock(offset: number): Block | undefined {

@@ -54,6 +54,8 @@ function startClient(store: MessageStore, master: HaMaster, over: Partial<Constr
 }
 
 async function digest(store: MessageStore, from: number, to: number): Promise<string> {
+  // readRaw serves written bytes only: appended bytes reach the kernel a moment later
+  await waitFor(() => store.writtenPhysOffset >= to, { what: `the store to write up to ${to}` });
   const h = crypto.createHash('sha256');
   for (let at = from; at < to; ) {
     const b = await store.readRaw(at, to - at);
