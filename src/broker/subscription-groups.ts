@@ -8,21 +8,12 @@ import path from 'node:path';
 import { nextDataVersion, newDataVersion, type DataVersion } from '../protocol/data-version.js';
 import { toFastJson } from '../protocol/fastjson.js';
 import { decodeSubscriptionGroupWrapper, subscriptionGroupConfig, subscriptionGroupWrapperJson, type SubscriptionGroupConfig, type SubscriptionGroupWrapper } from '../protocol/group-config.js';
-import { groupNameProblem } from '../protocol/topic-names.js';
+import { groupNameProblem, SYSTEM_GROUP_NAMES } from '../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { ConfigFile } from './config-file.js';
 
 /** Groups every broker has (SubscriptionGroupManager.init; MixAll names). */
-export const SYSTEM_GROUPS: readonly SubscriptionGroupConfig[] = [
-  subscriptionGroupConfig('TOOLS_CONSUMER'),
-  subscriptionGroupConfig('FILTERSRV_CONSUMER'),
-  subscriptionGroupConfig('SELF_TEST_C_GROUP'),
-  subscriptionGroupConfig('CID_ONS-HTTP-PROXY'),
-  subscriptionGroupConfig('CID_ONSAPI_PULL'),
-  subscriptionGroupConfig('CID_ONSAPI_PERMISSION'),
-  subscriptionGroupConfig('CID_ONSAPI_OWNER'),
-  subscriptionGroupConfig('CID_RMQ_SYS_TRANS'),
-];
+export const SYSTEM_GROUPS: readonly SubscriptionGroupConfig[] = SYSTEM_GROUP_NAMES.map((g) => subscriptionGroupConfig(g));
 
 export function isSystemGroup(group: string): boolean {
   return SYSTEM_GROUPS.some((g) => g.groupName === group);

@@ -613,7 +613,8 @@ export class PushConsumer {
       (async () => {
         await this.slots.acquire();
         try {
-          if (pq.dropped || this.state === 'stopped') return;
+          // once shutdown began nothing new reaches the handler: it stays unacknowledged and is delivered again later
+          if (pq.dropped || this.state !== 'running') return;
           const ctx: ConsumeContext = { queue: entry.mq, delayLevelWhenNextConsume: 0 };
           if (!(await this.callHandler(msg, ctx))) {
             if (this.o.messageModel === 'BROADCASTING') {
