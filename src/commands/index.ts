@@ -7,8 +7,12 @@ import type { Command } from '@oclif/core';
 import BenchProduce from './bench/produce.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
+import GroupDescribe from './group/describe.js';
+import GroupList from './group/list.js';
+import GroupResetOffset from './group/reset-offset.js';
 import Init from './init.js';
 import Logs from './logs.js';
+import MessageConsume from './message/consume.js';
 import MessageGet from './message/get.js';
 import MessageSend from './message/send.js';
 import MessageTail from './message/tail.js';
@@ -30,8 +34,12 @@ export const COMMANDS: Record<string, Command.Class> = {
   'bench:produce': BenchProduce,
   deploy: Deploy,
   destroy: Destroy,
+  'group:describe': GroupDescribe,
+  'group:list': GroupList,
+  'group:reset-offset': GroupResetOffset,
   init: Init,
   logs: Logs,
+  'message:consume': MessageConsume,
   'message:get': MessageGet,
   'message:send': MessageSend,
   'message:tail': MessageTail,
