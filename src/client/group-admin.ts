@@ -91,7 +91,7 @@ export async function listGroups(d: GroupAdminDeps, opts: { includeSystem?: bool
       const lag = p.queues.some((q) => q.lag === null) || p.problems.length > 0 ? null : p.queues.reduce((n, q) => n + (q.lag as number), 0);
       const summary: GroupSummary = {
         group,
-        brokers: (where.get(group) as Master[]).map((m) => m.brokerName),
+        brokers: (where.get(group) as Master[]).map((m) => m.brokerName).sort(),
         clients: p.clients.length,
         topics: Object.keys(p.subscriptions ?? {})
           .filter((t) => !t.startsWith(RETRY_GROUP_TOPIC_PREFIX))
@@ -214,7 +214,7 @@ async function progressOn(d: GroupAdminDeps, group: string, on: readonly Master[
   const c = connection as ConsumerConnection | undefined;
   return {
     queues,
-    clients: [...clients.values()].sort((a, b) => a.clientId.localeCompare(b.clientId)),
+    clients: [...clients.values()].map((c) => ({ ...c, brokers: c.brokers.sort() })).sort((a, b) => a.clientId.localeCompare(b.clientId)),
     consumeTps,
     problems,
     ...(c !== undefined ? { subscriptions: c.subscriptionTable, messageModel: c.messageModel, consumeType: c.consumeType, consumeFromWhere: c.consumeFromWhere } : {}),
