@@ -4,6 +4,7 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import BenchConsume from './bench/consume.js';
 import BenchProduce from './bench/produce.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
@@ -31,6 +32,7 @@ import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'bench:consume': BenchConsume,
   'bench:produce': BenchProduce,
   deploy: Deploy,
   destroy: Destroy,

@@ -2,7 +2,8 @@
  * `rmqctl message consume`, `group list|describe|reset-offset` as real processes against a real
  * two-broker cluster: a consumer group reads part of a topic, the rest in a second run (resuming
  * from its committed offsets), its progress and lag are reported, a reset by time sends it back to
- * the start; a lag that cannot be known is shown as unknown; bad input exits 2.
+ * the start; a lag that cannot be known is shown as unknown; bad input exits 2; `bench consume`
+ * reads a topic as a new group and reports its rates.
  */
 import { describe, expect, it } from 'vitest';
 import type { GroupProgress, GroupSummary, ResetOutcome } from '../../src/client/group-admin.js';
@@ -122,8 +123,17 @@ describe('rmqctl message consume and group commands', { timeout: 180_000 }, () =
       ['broker-b', 0, 0],
       ['broker-b', 1, 0],
     ]);
-    const progress2 = await rmqctl(['group', 'describe', 'G_CLI', ...ns]);
+    // bench consume: a new group reads the topic from its start
+    const [progress2, bench] = await Promise.all([
+      rmqctl(['group', 'describe', 'G_CLI', ...ns]),
+      rmqctl(['bench', 'consume', '--topic', 'Audit', '--group', 'G_BENCH', '--count', '20', '--report-interval', '200', ...ns, '--json']),
+    ]);
     expect(progress2.code, progress2.stderr).toBe(0);
     expect(progress2.stdout).toContain('total lag 20');
+    expect(bench.code, bench.stderr).toBe(0);
+    expect(bench.stderr).toContain('Consume TPS');
+    const summary = JSON.parse(bench.stdout) as { consumed: number; b2cMillis: { max: number }; group: string };
+    expect(summary).toMatchObject({ consumed: 20, group: 'G_BENCH' });
+    expect(summary.b2cMillis.max).toBeGreaterThan(0);
   });
 });
