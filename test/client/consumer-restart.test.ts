@@ -5,14 +5,15 @@
  * producer got an acknowledgement for is delivered at least once. Duplicates (re-deliveries of
  * what was consumed after the last committed offset) are counted and printed, not forbidden.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCluster } from '../support/cluster.js';
 import { clientsFor, createTopic } from '../support/clients.js';
 import { startConsumer, waitBalanced } from '../support/consumers.js';
 import { waitFor } from '../support/wait.js';
 
 describe('consumer group across broker restarts', () => {
-  it('continues through a clean restart and a kill -9; every acknowledged message is delivered at least once', async () => {
+  // several phases, each bounded by its own waitFor deadline: the default 60 s is too short on a loaded machine
+  it('continues through a clean restart and a kill -9; every acknowledged message is delivered at least once', { timeout: 360_000 }, async () => {
     const c = await startCluster({
       brokers: [{ name: 'broker-a' }, { name: 'broker-b' }],
       brokerProperties: { flushConsumerOffsetInterval: 1_000 },
@@ -28,6 +29,10 @@ describe('consumer group across broker restarts', () => {
     const acked = new Set<string>();
     let failedSends = 0;
     let stop = false;
+    // ends the sender also when the test fails (hooks run last-registered first: before the producer shuts down)
+    onTestFinished(() => {
+      stop = true;
+    });
     const sending = (async () => {
       for (let i = 0; !stop; i++) {
         try {
@@ -35,6 +40,8 @@ describe('consumer group across broker restarts', () => {
           acked.add(`s-${i}`);
         } catch {
           failedSends++;
+          // a send refused at once must not become a microtask loop that starves the event loop
+          await new Promise((resolve) => setImmediate(resolve));
         }
       }
     })();
