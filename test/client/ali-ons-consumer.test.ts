@@ -81,7 +81,8 @@ async function aliConsumer(c: TestCluster, group: string, instanceName: string, 
 
 const queuesOf = (c: AliConsumer, topic: string) => [...c.processQueueTable.values()].filter((v) => v.messageQueue.topic === topic).map((v) => v.messageQueue.queueId);
 
-describe('ali-ons consumers against rmqd', () => {
+// generous deadlines: on a loaded machine ali-ons' 1 s rebalance and route periods stretch a lot
+describe('ali-ons consumers against rmqd', { timeout: 180_000 }, () => {
   it('two ali-ons consumers in one group get every message exactly once with body, tags, keys; a throwing handler gets it back with reconsumeTimes ≥ 1; our consumer reads what ali-ons sent', async () => {
     const c = await startCluster({ brokers: [{ name: 'broker-a', properties: { messageDelayLevel: FAST_LEVELS } }] });
     const cl = clientsFor(c);
@@ -103,7 +104,7 @@ describe('ali-ons consumers against rmqd', () => {
         const qb = queuesOf(b.consumer, 'AliShared');
         return qa.length > 0 && qb.length > 0 && new Set([...qa, ...qb]).size === 4 && qa.length + qb.length === 4;
       },
-      { timeout: 20_000, what: 'the two ali-ons consumers to share the 4 queues' },
+      { timeout: 45_000, what: 'the two ali-ons consumers to share the 4 queues' },
     );
 
     const producer = aliProducer(c);
@@ -138,7 +139,7 @@ describe('ali-ons consumers against rmqd', () => {
     expect(again.keys).toBe('boom-key');
 
     // our consumer read what ali-ons sent: all of it, tags and keys intact
-    await waitFor(() => ours.received.length >= N + 1, { timeout: 20_000, what: 'our consumer to read the ali-ons messages' });
+    await waitFor(() => ours.received.length >= N + 1, { timeout: 45_000, what: 'our consumer to read the ali-ons messages' });
     expect([...countBodies(ours.received).values()].every((n) => n === 1)).toBe(true);
     const m7 = ours.received.find((m) => m.body.toString() === 'ali-7')!;
     expect(m7.tags).toBe('Tag1');
@@ -151,10 +152,10 @@ describe('ali-ons consumers against rmqd', () => {
     await createTopic(cl, c, c.broker('broker-a').addr, 'AliFanout', 2);
     const b1 = await aliConsumer(c, 'CID_ALI_BCAST', 'bcast-1', 'AliFanout', async () => undefined, { isBroadcast: true });
     const b2 = await aliConsumer(c, 'CID_ALI_BCAST', 'bcast-2', 'AliFanout', async () => undefined, { isBroadcast: true });
-    await waitFor(() => queuesOf(b1.consumer, 'AliFanout').length === 2 && queuesOf(b2.consumer, 'AliFanout').length === 2, { timeout: 20_000, what: 'both broadcasting consumers on both queues' });
+    await waitFor(() => queuesOf(b1.consumer, 'AliFanout').length === 2 && queuesOf(b2.consumer, 'AliFanout').length === 2, { timeout: 45_000, what: 'both broadcasting consumers on both queues' });
     const p = cl.producer();
     for (let i = 0; i < 20; i++) await p.send({ topic: 'AliFanout', body: `ours-${i}`, tags: 'FromUs', keys: [`our-key-${i}`], properties: { origin: 'rmqctl' } });
-    await waitFor(() => b1.received.length >= 20 && b2.received.length >= 20, { timeout: 20_000, what: 'both broadcasting consumers to get all 20' });
+    await waitFor(() => b1.received.length >= 20 && b2.received.length >= 20, { timeout: 45_000, what: 'both broadcasting consumers to get all 20' });
     for (const r of [b1.received, b2.received]) expect([...countBodies(r).values()].every((n) => n === 1)).toBe(true);
     const m = b1.received.find((x) => x.body.toString() === 'ours-3')!;
     expect(m.tags).toBe('FromUs');
@@ -169,11 +170,11 @@ describe('ali-ons consumers against rmqd', () => {
     const p = cl.producer();
     for (let i = 0; i < 10; i++) await p.send({ topic: 'AliResume', body: `before-${i}` });
     const first = await aliConsumer(c, 'CID_ALI_RESUME', 'resume-1', 'AliResume', async () => undefined);
-    await waitFor(() => first.received.length >= 10, { timeout: 20_000, what: 'the first 10' });
+    await waitFor(() => first.received.length >= 10, { timeout: 45_000, what: 'the first 10' });
     await first.consumer.close(); // persists its offsets (UPDATE_CONSUMER_OFFSET)
     for (let i = 0; i < 5; i++) await p.send({ topic: 'AliResume', body: `after-${i}` });
     const second = await aliConsumer(c, 'CID_ALI_RESUME', 'resume-2', 'AliResume', async () => undefined);
-    await waitFor(() => second.received.length >= 5, { timeout: 20_000, what: 'the 5 sent while it was down' });
+    await waitFor(() => second.received.length >= 5, { timeout: 45_000, what: 'the 5 sent while it was down' });
     expect(second.received.map((m) => m.body.toString()).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `after-${i}`));
   });
 });
