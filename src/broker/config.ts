@@ -124,6 +124,7 @@ export const BROKER_KEYS = {
   registerBrokerTimeoutMills: key(B, int(1), 24000, `registration RPC timeout, ${MS}`),
   brokerHeartbeatIntervalMillis: key(OURS, int(100, 60000), 1000, `keep-alive to every NameServer between full registrations, ${MS}`),
   flushConsumerOffsetInterval: key(B, int(100), 5000, `persist consumer offsets this often, ${MS}`),
+  flushDelayOffsetInterval: key(S, int(100), 10000, `persist delayed-delivery offsets this often, ${MS}`),
   longPollingEnable: key(B, bool, true, 'hold pulls until messages arrive (long polling)'),
   shortPollingTimeMills: key(B, long(1), 1000, `hold time of a pull without long polling, ${MS}`),
   notifyConsumerIdsChangedEnable: key(B, bool, true, 'tell consumers to rebalance when group membership changes'),

@@ -222,6 +222,7 @@ export class Producer {
     const items = msgs.map((m, i) => {
       if (m.topic !== first.topic) throw new InvalidMessageError(`message ${i + 1} of the batch is for topic ${m.topic}, the batch is for ${first.topic}: a batch takes one topic`);
       if ((m.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) throw new InvalidMessageError(`message ${i + 1} of the batch has another waitStoreMsgOK than the first`);
+      if ((m.delayTimeLevel ?? 0) > 0) throw new InvalidMessageError(`message ${i + 1} of the batch is delayed: batches cannot carry delayed messages`);
       const body = bodyBytes(m.body);
       checkMessage(m, body, this.maxMessageSize);
       const id = this.uniqKeys.next();
