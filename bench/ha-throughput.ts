@@ -7,17 +7,10 @@
  * when its slave falls behind), the slave's lag when the run ends, and the CPU each process used.
  * Bundled and run by bench/run.mjs (`npm run bench -- --only ha`).
  */
-import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { AdminClient } from '../src/client/admin.js';
 import { benchProduce } from '../src/client/bench-produce.js';
 import { BrokerApi } from '../src/client/broker-api.js';
 import { Producer } from '../src/client/producer.js';
-import { RemotingClient } from '../src/client/remoting-client.js';
-import { cpuSeconds, freeBlock, start, until } from './broker-throughput.js';
+import { cpuSeconds, startBenchCluster, until, type BenchBrokerSpec, type BenchCluster } from './rmqd-cluster.js';
 
 export type HaMode = 'no slave' | 'ASYNC_MASTER' | 'SYNC_MASTER';
 
@@ -50,51 +43,23 @@ export interface HaRunOptions {
 }
 
 export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-ha-'));
-  const procs: ChildProcess[] = [];
-  const remoting = new RemotingClient();
+  const prof = (id: number) => (o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.mode.replace(' ', '-')}-broker-${id}.cpuprofile`] : []);
+  const brokers: BenchBrokerSpec[] = [{ brokerName: 'bench-ha', properties: { brokerRole: o.mode === 'SYNC_MASTER' ? 'SYNC_MASTER' : 'ASYNC_MASTER', flushDiskType: 'ASYNC_FLUSH' }, nodeArgs: prof(0) }];
+  if (o.mode !== 'no slave') brokers.push({ brokerName: 'bench-ha', brokerId: 1, properties: { brokerRole: 'SLAVE', flushDiskType: 'ASYNC_FLUSH' }, nodeArgs: prof(1) });
+  let cluster: BenchCluster | undefined;
   let producer: Producer | undefined;
   try {
-    const nsPort = await freeBlock();
-    writeFileSync(path.join(dir, 'ns.properties'), `listenPort=${nsPort}\nkvConfigPath=${path.join(dir, 'kv.json')}\n`);
-    const ns = start(o.rmqd, 'namesrv', path.join(dir, 'ns.properties'));
-    procs.push(ns.proc);
-    const nsAddr = `127.0.0.1:${nsPort}`;
-    const admin = new AdminClient({ namesrvAddrs: [nsAddr], remoting });
-    const api = new BrokerApi(remoting);
-    await Promise.race([until(() => admin.clusterInfo(), 'the NameServer'), ns.ready]);
-
-    const broker = async (id: number, role: string) => {
-      const port = await freeBlock();
-      const file = path.join(dir, `broker-${id}.properties`);
-      writeFileSync(
-        file,
-        [
-          'brokerName=bench-ha',
-          `brokerId=${id}`,
-          `brokerRole=${role}`,
-          'brokerIP1=127.0.0.1',
-          `listenPort=${port}`,
-          `namesrvAddr=${nsAddr}`,
-          `storePathRootDir=${path.join(dir, `store-${id}`)}`,
-          'flushDiskType=ASYNC_FLUSH',
-        ].join('\n'),
-      );
-      const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.mode.replace(' ', '-')}-broker-${id}.cpuprofile`] : [];
-      const b = start(o.rmqd, 'broker', file, prof);
-      procs.push(b.proc);
-      const addr = `127.0.0.1:${port}`;
-      await Promise.race([until(async () => ((await admin.clusterInfo()).brokerAddrTable['bench-ha']?.brokerAddrs[String(id)] === addr ? true : undefined), `broker ${id} to register`), b.ready]);
-      return { proc: b.proc, addr };
-    };
-    const master = await broker(0, o.mode === 'SYNC_MASTER' ? 'SYNC_MASTER' : 'ASYNC_MASTER');
-    const slave = o.mode === 'no slave' ? undefined : await broker(1, 'SLAVE');
+    cluster = await startBenchCluster(o.rmqd, brokers);
+    const admin = cluster.admin;
+    const api = new BrokerApi(cluster.remoting);
+    const master = cluster.brokers[0]!;
+    const slave = cluster.brokers[1];
     if (slave) await until(async () => ((await api.haStatus(master.addr)).haConnectionInfo.length === 1 ? true : undefined), 'the slave to connect');
 
     const topic = 'BenchHa';
     await api.createTopic(master.addr, { topicName: topic, readQueueNums: 8, writeQueueNums: 8, perm: 6 });
     await until(() => admin.topicRoute(topic), 'the topic route');
-    producer = new Producer({ namesrvAddrs: [nsAddr], producerGroup: 'bench-ha' });
+    producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench-ha' });
     const common = { topic, threads: o.inFlight ?? 64, messageSize: o.bodyBytes ?? 1024 };
     await benchProduce(producer, { ...common, durationSeconds: o.warmupSeconds ?? 2 });
 
@@ -106,11 +71,6 @@ export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
     const masterCpu = cpuSeconds(master.proc.pid!) - cpu0.master;
     const slaveCpu = slave ? cpuSeconds(slave.proc.pid!) - cpu0.slave : 0;
     const ha = slave ? await api.haStatus(master.addr) : undefined;
-    // SIGTERM, so --cpu-prof profiles get written
-    for (const b of [slave, master]) if (b) {
-      b.proc.kill('SIGTERM');
-      await new Promise((resolve) => b.proc.once('exit', resolve));
-    }
     return {
       mode: o.mode,
       msgs: r.sendTotal,
@@ -126,8 +86,7 @@ export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
     };
   } finally {
     producer?.shutdown();
-    remoting.shutdown();
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-    await fsp.rm(dir, { recursive: true, force: true });
+    // SIGTERM (brokers, then the NameServer), so --cpu-prof profiles get written
+    await cluster?.stop();
   }
 }

@@ -3,16 +3,25 @@
  * table, the request handlers, the remoting servers on listenPort and the fast channel
  * (listenPort − 2, same handlers), long polling, counters and NameServer registration.
  *
+ * Consumer groups: the client manager (heartbeats, group membership, expiry), consumer offsets,
+ * subscription groups and delayed delivery are opened with the store and live in the context;
+ * their `config/*.json` files are loaded at open (a damaged one refuses the start) and written
+ * on stop. Delayed delivery runs on masters only.
+ *
  * Extending: later features register more handlers on `handlers` (a HandlerTable: the last
- * registration of a code wins) and plug into `hooks` (subscriptions, consumer offsets, topic
- * deletion) before `start()` — see BrokerContext.
+ * registration of a code wins) and plug into `hooks` (topic deletion) before `start()` — see
+ * BrokerContext.
  *
  * Stopping (SIGTERM): registration stops, new requests are answered SERVICE_NOT_AVAILABLE (clients
- * retry elsewhere), held pulls answer, requests in flight finish, the servers close, the store
- * flushes and closes, and only then the broker unregisters from every NameServer.
+ * retry elsewhere), held pulls answer, requests in flight finish, the servers close, delayed
+ * delivery stops, offsets and groups are written, the store flushes and closes, and only then the
+ * broker unregisters from every NameServer.
  */
+import { NodeAcl } from '../acl/node-acl.js';
 import { RemotingClient } from '../client/remoting-client.js';
-import { ResponseCode } from '../protocol/codes.js';
+import { InvalidInputError } from '../errors.js';
+import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { decodeConsumerOffsetTable, decodeDelayOffsetTable, decodeSubscriptionGroupWrapper } from '../protocol/group-config.js';
 import { hostAddress } from '../protocol/message/host.js';
 import { isReadable, isWriteable } from '../protocol/perm.js';
 import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
@@ -23,8 +32,13 @@ import { RemotingServer } from '../remoting/server.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fastListenPort } from './config.js';
 import type { BrokerContext, BrokerHooks } from './context.js';
+import { ClientManager } from './client-manager.js';
+import { ConsumerOffsetManager } from './consumer-offsets.js';
 import { registerAdminHandlers } from './handlers/admin.js';
 import { registerClientHandlers } from './handlers/clients.js';
+import { registerConsumerOffsetHandlers } from './handlers/consumer-offsets.js';
+import { registerGroupAdminHandlers } from './handlers/groups.js';
+import { registerSendBackHandler } from './handlers/send-back.js';
 import { registerMessageHandlers } from './handlers/messages.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
@@ -32,17 +46,25 @@ import { registerSendHandlers } from './handlers/send.js';
 import type { ResolvedBrokerConfig } from './load-config.js';
 import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
+import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
+import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
 import { BrokerStats } from './stats.js';
 import { MessageStore, type StoreConfig } from './store/index.js';
+import { SubscriptionGroupManager } from './subscription-groups.js';
 import { TopicConfigManager } from './topic-config-manager.js';
 import path from 'node:path';
+
+/** The consumer-group parts loaded from `config/` when the broker opens. */
+type ConsumerGroupParts = Pick<BrokerContext, 'subscriptionGroups' | 'consumerOffsets' | 'schedule'>;
 
 export interface BrokerOptions {
   config: ResolvedBrokerConfig;
   logger?: Logger;
   /** Called with every NameServer registration answer (a slave learns its master's addresses here). */
   onRegistered?: (r: RegistrationResult) => void;
+  /** The properties file, for error messages (default 'broker.properties'). */
+  configFile?: string;
 }
 
 /** The store's options from broker.properties (same key names: MessageStoreConfig). */
@@ -76,7 +98,7 @@ class GatedDispatcher implements RequestDispatcher {
   stopping = false;
   private idle: (() => void) | undefined;
 
-  constructor(private readonly table: HandlerTable) {}
+  constructor(private readonly table: RequestDispatcher) {}
 
   dispatch(req: RemotingCommand, conn: Connection): HandlerResult | Promise<HandlerResult> {
     if (this.stopping) return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, { remark: 'the broker is shutting down' });
@@ -122,12 +144,15 @@ export class Broker {
     readonly config: ResolvedBrokerConfig,
     readonly store: MessageStore,
     readonly topics: TopicConfigManager,
+    groups: ConsumerGroupParts,
     private readonly opts: BrokerOptions,
+    private readonly acl: NodeAcl,
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const stats = new BrokerStats();
-    this.remoting = new RemotingClient({ logger: this.log.child('remoting') });
+    const credentials = acl.credentials;
+    this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}) });
     this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha') });
     this.context = {
       config,
@@ -138,17 +163,41 @@ export class Broker {
       log: this.log,
       brokerAddr: this.brokerAddr,
       storeHost: hostAddress(config.brokerIP1, config.listenPort),
+      clients: new ClientManager({
+        channelExpiredTimeoutMillis: config.channelExpiredTimeout,
+        notifyConsumerIdsChanged: config.notifyConsumerIdsChangedEnable,
+        groupNotifies: (group) => groups.subscriptionGroups.get(group)?.notifyConsumerIdsChangedEnable ?? true,
+        logger: this.log.child('clients'),
+      }),
+      ...groups,
+      rebalanceLocks: new RebalanceLockManager(),
       hooks: this.hooks,
       replication: this.replication,
     };
+    this.hooks.topicDeleted = (topic) => this.context.consumerOffsets.removeTopic(topic);
+    // a slave copies its master's consumer-group tables (Java SlaveSynchronize)
+    this.hooks.slaveSync = [
+      { name: 'consumer offsets', requestCode: RequestCode.GET_ALL_CONSUMER_OFFSET, apply: (body) => {
+        const t = decodeConsumerOffsetTable(body);
+        return this.context.consumerOffsets.replaceAll(t.offsetTable, t.dataVersion);
+      } },
+      { name: 'delay offsets', requestCode: RequestCode.GET_ALL_DELAY_OFFSET, apply: (body) => {
+        const t = decodeDelayOffsetTable(body);
+        return this.context.schedule.replaceAll(t.offsetTable, t.dataVersion);
+      } },
+      { name: 'subscription groups', requestCode: RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, apply: (body) => this.context.subscriptionGroups.replaceAll(decodeSubscriptionGroupWrapper(body)) },
+    ];
     registerSendHandlers(this.handlers, this.context);
     registerPullHandler(this.handlers, this.context);
     registerOffsetHandlers(this.handlers, this.context);
     registerMessageHandlers(this.handlers, this.context);
     registerAdminHandlers(this.handlers, this.context);
-    registerClientHandlers(this.handlers);
+    registerClientHandlers(this.handlers, this.context);
+    registerConsumerOffsetHandlers(this.handlers, this.context);
+    registerSendBackHandler(this.handlers, this.context);
+    registerGroupAdminHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
-    this.dispatcher = new GatedDispatcher(this.handlers);
+    this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -176,7 +225,21 @@ export class Broker {
   static async open(opts: BrokerOptions): Promise<Broker> {
     const log = opts.logger ?? silentLogger;
     const c = opts.config;
-    const store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store') });
+    let levels: Map<number, number>;
+    try {
+      levels = parseDelayLevels(c.messageDelayLevel);
+    } catch (e) {
+      throw new InvalidInputError(`invalid broker configuration: messageDelayLevel: ${(e as Error).message}`);
+    }
+    const acl = NodeAcl.open(c, opts.configFile ?? 'broker.properties', log.child('acl'));
+    // a SCHEDULE_TOPIC_XXXX entry's tags code is its delivery time
+    let store: MessageStore;
+    try {
+      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode: storeTagsCode(levels) });
+    } catch (e) {
+      acl.close();
+      throw e;
+    }
     try {
       const topics = await TopicConfigManager.load({
         file: path.join(c.storePathRootDir, 'config', 'topics.json'),
@@ -190,8 +253,15 @@ export class Broker {
         msgTraceTopicName: c.msgTraceTopicName,
         logger: log.child('topics'),
       });
-      return new Broker(c, store, topics, opts);
+      const configDir = path.join(c.storePathRootDir, 'config');
+      const groups: ConsumerGroupParts = {
+        subscriptionGroups: await SubscriptionGroupManager.load({ configDir, autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup, logger: log.child('groups') }),
+        consumerOffsets: await ConsumerOffsetManager.load({ configDir, flushIntervalMillis: c.flushConsumerOffsetInterval, logger: log.child('offsets') }),
+        schedule: await ScheduleMessageService.load({ store, levels, configDir, flushIntervalMillis: c.flushDelayOffsetInterval, logger: log.child('schedule') }),
+      };
+      return new Broker(c, store, topics, groups, opts, acl);
     } catch (e) {
+      acl.close();
       await store.close();
       throw e;
     }
@@ -202,6 +272,9 @@ export class Broker {
     const c = this.config;
     this.unsubscribeDispatch = this.store.onDispatch((e) => this.context.pullHold.onDispatch(e));
     this.context.stats.start();
+    this.context.clients.start();
+    this.context.consumerOffsets.start();
+    if (c.brokerRole !== 'SLAVE') this.context.schedule.start();
     const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
     for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
       const server = new RemotingServer({
@@ -251,11 +324,16 @@ export class Broker {
     await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();
+    this.context.clients.stop();
+    await this.context.schedule.stop();
+    await this.context.consumerOffsets.stop();
+    await this.context.subscriptionGroups.flush();
     await this.topics.flush();
     await this.store.close();
     this.log.info('store flushed and closed');
     await this.registration.unregisterAll();
     this.remoting.shutdown();
+    this.acl.close();
   }
 
   /**

@@ -124,6 +124,7 @@ export const BROKER_KEYS = {
   registerBrokerTimeoutMills: key(B, int(1), 24000, `registration RPC timeout, ${MS}`),
   brokerHeartbeatIntervalMillis: key(OURS, int(100, 60000), 1000, `keep-alive to every NameServer between full registrations, ${MS}`),
   flushConsumerOffsetInterval: key(B, int(100), 5000, `persist consumer offsets this often, ${MS}`),
+  flushDelayOffsetInterval: key(S, int(100), 10000, `persist delayed-delivery offsets this often, ${MS}`),
   longPollingEnable: key(B, bool, true, 'hold pulls until messages arrive (long polling)'),
   shortPollingTimeMills: key(B, long(1), 1000, `hold time of a pull without long polling, ${MS}`),
   notifyConsumerIdsChangedEnable: key(B, bool, true, 'tell consumers to rebalance when group membership changes'),
@@ -132,6 +133,11 @@ export const BROKER_KEYS = {
   transactionTimeOut: key(B, long(1), 6000, `check a half message older than this, ${MS}`),
   transactionCheckMax: key(B, int(1), 15, 'give up a half message after this many checks'),
   transactionCheckInterval: key(B, long(1), 30000, `transaction check period, ${MS}`),
+  // ── access control (ACL 1.0) ───────────────────────────────────────────────────────────────
+  aclEnable: key(B, bool, false, 'check every request against aclFile (RocketMQ ACL 1.0: signature, then permissions)', { managedBy: 'acl' }),
+  aclFile: key(OURS, path, null, 'ACL file in the plain_acl.yml shape; required when aclEnable or aclAccessKey is set; re-read when it changes', { managedBy: 'acl' }),
+  haAllowedAddresses: key(OURS, { kind: 'string' as const, pattern: /^[0-9A-Fa-f.:*,{} -]+$/, expected: 'a RocketMQ address pattern (10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, a,b)' }, null, 'only these addresses may connect to the HA port (its wire has no authentication); unset = any'),
+  aclAccessKey: key(OURS, { kind: 'string' as const, pattern: /^[\x21-\x7e]{6,}$/, expected: 'an accessKey of aclFile' }, null, 'account of aclFile the broker signs its own requests with (NameServer registration, slave sync)', { managedBy: 'acl.admin' }),
 } as const;
 
 export type BrokerKey = keyof typeof BROKER_KEYS;

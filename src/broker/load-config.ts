@@ -4,6 +4,7 @@
  * store root `~/store`, NameServers from NAMESRV_ADDR, brokerIP1 = a local IPv4 address. Bad
  * values refuse the start naming file:line; unknown keys come back as warnings.
  */
+import { compileAddressPattern } from '../acl/remote-address.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,13 @@ export function resolveBrokerConfig(parsed: BrokerConfig, file: string, env: Nod
     namesrvAddrs = parseAddressList(nsText, parsed.namesrvAddr !== null ? `namesrvAddr in ${file}` : 'NAMESRV_ADDR');
   } else {
     warnings.push(`${file}  namesrvAddr not set (nor NAMESRV_ADDR): the broker registers with no NameServer, so clients cannot find it`);
+  }
+  if (parsed.haAllowedAddresses !== null) {
+    try {
+      compileAddressPattern(parsed.haAllowedAddresses);
+    } catch (e) {
+      throw new InvalidInputError(`invalid broker configuration ${file}`, [`${file}  haAllowedAddresses ${(e as Error).message}`]);
+    }
   }
   const { brokerName: _n, storePathRootDir: _s, brokerIP1: _i1, brokerIP2: _i2, namesrvAddr: _a, ...rest } = parsed;
   return {

@@ -39,6 +39,8 @@ export class BrokerStats {
   private readonly getFound = new RateCounter();
   private readonly getMiss = new RateCounter();
   private readonly topicPuts = new Map<string, RateCounter>();
+  /** Messages pulled per `topic@group` (GET_CONSUME_STATS consumeTps). */
+  private readonly groupGets = new Map<string, RateCounter>();
   private putFailures = 0;
   private today: number;
   private putTodayMorning = 0;
@@ -81,8 +83,23 @@ export class BrokerStats {
     else this.getMiss.total++;
   }
 
+  recordGroupGet(group: string, topic: string, count: number): void {
+    const key = `${topic}@${group}`;
+    let c = this.groupGets.get(key);
+    if (c === undefined) this.groupGets.set(key, (c = new RateCounter()));
+    c.total += count;
+  }
+
+  /** Messages per second the group pulled from these topics over the last minute. */
+  groupGetTps(group: string, topics: readonly string[]): number {
+    let sum = 0;
+    for (const t of topics) sum += this.groupGets.get(`${t}@${group}`)?.perSecond() ?? 0;
+    return sum;
+  }
+
   forgetTopic(topic: string): void {
     this.topicPuts.delete(topic);
+    for (const key of [...this.groupGets.keys()]) if (key.startsWith(`${topic}@`)) this.groupGets.delete(key);
   }
 
   /** Messages put into `topic` per second over the last minute. */
@@ -119,7 +136,7 @@ export class BrokerStats {
   private sample(): void {
     this.rollDay();
     const now = this.now();
-    for (const c of [this.put, this.putBytes, this.getFound, this.getMiss, ...this.topicPuts.values()]) c.sample(now);
+    for (const c of [this.put, this.putBytes, this.getFound, this.getMiss, ...this.topicPuts.values(), ...this.groupGets.values()]) c.sample(now);
   }
 
   /** At the first look after local midnight, today's morning becomes yesterday's. */

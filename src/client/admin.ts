@@ -4,6 +4,7 @@
  * connection lost, timeout); an answer — even an error code — is an answer and is not retried
  * elsewhere. `probe` asks one given NameServer, for status displays.
  */
+import type { Credentials } from '../protocol/acl-signature.js';
 import { RmqError } from '../errors.js';
 import { decodeBrokerLiveInfoList, decodeTopicList, type BrokerLiveInfo } from '../protocol/bodies.js';
 import { RequestCode, ResponseCode, RmqExtensionCode } from '../protocol/codes.js';
@@ -18,6 +19,8 @@ import { RemotingClient } from './remoting-client.js';
 export interface AdminClientOptions {
   /** NameServer addresses, `host:port` each (see parseAddressList). */
   namesrvAddrs: readonly string[];
+  /** ACL credentials every request is signed with (when the client makes its own connections). */
+  credentials?: Credentials;
   /** Per call, per NameServer tried (default 3 s). */
   timeoutMillis?: number;
   logger?: Logger;
@@ -60,7 +63,7 @@ export class AdminClient {
   constructor(private readonly opts: AdminClientOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('AdminClient needs at least one NameServer address');
     this.ownsRemoting = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: opts.logger });
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: opts.logger, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
     this.timeout = opts.timeoutMillis ?? 3_000;
     this.log = opts.logger ?? silentLogger;
     this.random = opts.random ?? Math.random;

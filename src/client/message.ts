@@ -20,6 +20,11 @@ export interface Message {
   flag?: number;
   /** false: with SYNC_FLUSH the broker acknowledges before the fsync (property WAIT=false). */
   waitStoreMsgOK?: boolean;
+  /**
+   * Deliver later: level 1..N of the broker's `messageDelayLevel` (default 1s 5s 10s 30s 1m 2m 3m
+   * 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h; a higher level means the highest). Property DELAY.
+   */
+  delayTimeLevel?: number;
 }
 
 /** Property names used by RocketMQ itself (MessageConst.STRING_HASH_SET): not allowed as user properties. */
@@ -56,6 +61,9 @@ export function checkMessage(m: Message, body: Buffer, maxMessageSize: number, t
   if (body.length === 0) throw new InvalidMessageError('the message body is empty');
   if (body.length > maxMessageSize) throw new InvalidMessageError(`the message body is ${body.length} bytes, more than maxMessageSize ${maxMessageSize}`);
   if (m.flag !== undefined && !(Number.isInteger(m.flag) && m.flag >= -0x80000000 && m.flag <= 0x7fffffff)) throw new InvalidMessageError(`flag ${m.flag} is not a 32-bit integer`);
+  if (m.delayTimeLevel !== undefined && !(Number.isInteger(m.delayTimeLevel) && m.delayTimeLevel >= 0 && m.delayTimeLevel <= 1000)) {
+    throw new InvalidMessageError(`delayTimeLevel ${m.delayTimeLevel} is not a delay level: expected an integer 1..N of the broker's messageDelayLevel (0: no delay)`);
+  }
   if (m.tags !== undefined) {
     if (m.tags === '') throw new InvalidMessageError('the tag is empty (leave it out for no tag)');
     checkText('tag', m.tags);
@@ -83,6 +91,7 @@ export function messagePropertyString(m: Message, uniqKey: string): string {
   const keys = keysOf(m);
   if (keys.length > 0) add(PropertyKey.KEYS, keys.join(' '));
   if (m.waitStoreMsgOK === false) add(PropertyKey.WAIT_STORE_MSG_OK, 'false');
+  if (m.delayTimeLevel !== undefined && m.delayTimeLevel > 0) add(PropertyKey.DELAY_TIME_LEVEL, String(m.delayTimeLevel));
   add(PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqKey);
   if (m.properties !== undefined) for (const k in m.properties) add(k, m.properties[k] as string);
   return s;

@@ -15,6 +15,7 @@
  * NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT); other codes (e.g. MESSAGE_ILLEGAL) fail at once.
  * FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE are results: the message is stored.
  */
+import type { Credentials } from '../protocol/acl-signature.js';
 import zlib from 'node:zlib';
 import { RmqError } from '../errors.js';
 import { ResponseCode } from '../protocol/codes.js';
@@ -35,6 +36,8 @@ import { sendRequest } from './send-request.js';
 
 export interface ProducerOptions {
   namesrvAddrs: readonly string[];
+  /** ACL credentials every request is signed with (when the producer makes its own connections). */
+  credentials?: Credentials;
   /** default `DEFAULT_PRODUCER` */
   producerGroup?: string;
   /** One send, every attempt included (default 3000 ms). */
@@ -139,7 +142,7 @@ export class Producer {
     this.producerGroup = opts.producerGroup ?? 'DEFAULT_PRODUCER';
     this.log = opts.logger ?? silentLogger;
     this.ownsRemoting = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log });
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
     this.admin = new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: 3_000 });
     this.faults = new BrokerFaults(opts.faultIsolationMillis ?? 10_000);
     this.uniqKeys = new UniqKeyGenerator(ipToBytes(guessLocalAddress()));
@@ -219,6 +222,7 @@ export class Producer {
     const items = msgs.map((m, i) => {
       if (m.topic !== first.topic) throw new InvalidMessageError(`message ${i + 1} of the batch is for topic ${m.topic}, the batch is for ${first.topic}: a batch takes one topic`);
       if ((m.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) throw new InvalidMessageError(`message ${i + 1} of the batch has another waitStoreMsgOK than the first`);
+      if ((m.delayTimeLevel ?? 0) > 0) throw new InvalidMessageError(`message ${i + 1} of the batch is delayed: batches cannot carry delayed messages`);
       const body = bodyBytes(m.body);
       checkMessage(m, body, this.maxMessageSize);
       const id = this.uniqKeys.next();

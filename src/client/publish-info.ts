@@ -5,13 +5,10 @@
  * the last attempt went to — unless nothing else is left.
  */
 import { isWriteable } from '../protocol/perm.js';
+import type { MessageQueue } from '../protocol/message-queue.js';
 import { masterAddr, type TopicRouteData } from '../protocol/route.js';
 
-export interface MessageQueue {
-  topic: string;
-  brokerName: string;
-  queueId: number;
-}
+export type { MessageQueue } from '../protocol/message-queue.js';
 
 export class TopicPublishInfo {
   /** Round-robin position; starts at random so producers spread over queues. */

@@ -11,11 +11,17 @@ import type { RemotingCommand } from '../remoting/command.js';
 import { Connection, type ConnectionOptions } from '../remoting/connection.js';
 import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
 import { ResponseCode } from '../protocol/codes.js';
+import { signRequest, type Credentials } from '../protocol/acl-signature.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
 export interface RemotingClientOptions extends ConnectionOptions {
   /** Upper bound for opening a connection (default 3 s). */
   connectTimeoutMillis?: number;
+  /**
+   * Signs every request with these ACL credentials (RocketMQ ACL 1.0). A function is asked per
+   * request, so a node whose ACL file is reloaded signs with the current secret.
+   */
+  credentials?: Credentials | (() => Credentials | undefined);
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 3_000;
@@ -45,6 +51,7 @@ export class RemotingClient {
 
   /** Sends a request to `addr`; the timeout covers connecting and waiting for the response. */
   request(addr: string, cmd: RemotingCommand, timeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS): Promise<RemotingCommand> {
+    if (this.opts.credentials !== undefined) this.sign(cmd);
     // hot path: an open connection takes the request at once (no extra promise turn)
     const open = this.connections.get(addr);
     if (open !== undefined && !open.isClosed && !this.shutDown) return open.request(cmd, timeoutMillis);
@@ -69,6 +76,7 @@ export class RemotingClient {
   }
 
   async oneway(addr: string, cmd: RemotingCommand): Promise<void> {
+    if (this.opts.credentials !== undefined) this.sign(cmd);
     const conn = await this.connection(addr);
     conn.oneway(cmd);
   }
@@ -76,6 +84,12 @@ export class RemotingClient {
   /** Closes the connection to `addr` (the next request opens a new one). */
   closeConnection(addr: string, reason = 'closed by client'): void {
     this.connections.get(addr)?.close(reason);
+  }
+
+  private sign(cmd: RemotingCommand): void {
+    const c = this.opts.credentials;
+    const creds = typeof c === 'function' ? c() : c;
+    if (creds !== undefined) signRequest(cmd, creds);
   }
 
   /** Closes every connection; later requests fail. */

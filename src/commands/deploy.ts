@@ -56,11 +56,12 @@ export default class Deploy extends ClusterCommand {
     const json = this.jsonEnabled();
     this.progress = json ? jsonProgress((l) => process.stdout.write(l)) : process.stdout.isTTY ? listrProgress(model) : plainProgress((l) => this.log(l));
     this.log(`deploying cluster ${model.cluster} (${model.mode.label}), runtime ${release.id}, ${model.nodes.length} node(s) on ${model.hosts.filter((h) => h.nodeIds.length).length} host(s)${flags.plan ? `, plan ${flags.plan}` : ''}`);
+    const secrets = this.aclSecrets(model);
     let result: DeployResult;
     try {
       result = await deployCluster(model, targets, {
         release,
-        files: (host) => renderHost(model, host, release),
+        files: (host) => renderHost(model, host, release, secrets),
         parallel: flags.parallel,
         pushNode: flags['push-node'],
         preflight: { minFreeBytes: flags['min-free-disk'] * 1024 ** 2 },
@@ -88,9 +89,10 @@ export default class Deploy extends ClusterCommand {
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  // the base class reports the error (with --json as one JSON line, through logJson above)
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number | false } }): Promise<unknown> {
     await this.progress?.end(err);
-    if (this.jsonEnabled() && !(err instanceof InvalidInputError)) this.logJson({ kind: 'error', error: { name: err.name, message: err.message } });
+    this.progress = undefined;
     return super.catch(err);
   }
 }

@@ -4,11 +4,16 @@
  * Each command module is thin: parse flags, call the library, print.
  */
 import type { Command } from '@oclif/core';
+import BenchConsume from './bench/consume.js';
 import BenchProduce from './bench/produce.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
+import GroupDescribe from './group/describe.js';
+import GroupList from './group/list.js';
+import GroupResetOffset from './group/reset-offset.js';
 import Init from './init.js';
 import Logs from './logs.js';
+import MessageConsume from './message/consume.js';
 import MessageGet from './message/get.js';
 import MessageSend from './message/send.js';
 import MessageTail from './message/tail.js';
@@ -27,11 +32,16 @@ import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
+  'bench:consume': BenchConsume,
   'bench:produce': BenchProduce,
   deploy: Deploy,
   destroy: Destroy,
+  'group:describe': GroupDescribe,
+  'group:list': GroupList,
+  'group:reset-offset': GroupResetOffset,
   init: Init,
   logs: Logs,
+  'message:consume': MessageConsume,
   'message:get': MessageGet,
   'message:send': MessageSend,
   'message:tail': MessageTail,

@@ -4,6 +4,7 @@
  * for the routine re-registrations and heartbeats.
  */
 import { performance } from 'node:perf_hooks';
+import { NodeAcl } from '../acl/node-acl.js';
 import type { Connection } from '../remoting/connection.js';
 import { RemotingServer } from '../remoting/server.js';
 import type { Logger } from '../util/log.js';
@@ -19,6 +20,8 @@ export interface NameServerOptions {
   host?: string;
   /** Test hook: the clock (monotonic ms). */
   now?: () => number;
+  /** The properties file, for error messages (default 'namesrv.properties'). */
+  configFile?: string;
 }
 
 const monotonicNow = () => Math.floor(performance.now());
@@ -47,6 +50,7 @@ export class NameServer {
   private readonly kv: KvConfigStore;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly acl: NodeAcl;
   private scanTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: NameServerOptions) {
@@ -64,7 +68,8 @@ export class NameServer {
       record: (events) => this.record(events),
       log: this.log,
     });
-    this.server = new RemotingServer({ dispatcher: handlers, logger: this.log.child('remoting') });
+    this.acl = NodeAcl.open(config, opts.configFile ?? 'namesrv.properties', this.log.child('acl'));
+    this.server = new RemotingServer({ dispatcher: this.acl.guard(handlers, this.log.child('acl')), logger: this.log.child('remoting') });
     this.server.onDisconnect((conn) => {
       const events: RouteEvent[] = [];
       this.routes.channelClosed(conn, events);
@@ -93,6 +98,7 @@ export class NameServer {
     if (this.scanTimer !== undefined) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
     await this.server.close();
+    this.acl.close();
   }
 
   /** Drops silent brokers and closes the connections only they used. */

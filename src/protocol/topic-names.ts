@@ -15,6 +15,18 @@ const RETRY_OR_DLQ_TOPIC_MAX_LENGTH = 255;
 const GROUP_MAX_LENGTH = 120;
 const NAME_CHARS = /^[%|a-zA-Z0-9_-]+$/;
 
+/** Groups every broker has for itself (SubscriptionGroupManager.init; MixAll names). */
+export const SYSTEM_GROUP_NAMES: readonly string[] = [
+  'TOOLS_CONSUMER',
+  'FILTERSRV_CONSUMER',
+  'SELF_TEST_C_GROUP',
+  'CID_ONS-HTTP-PROXY',
+  'CID_ONSAPI_PULL',
+  'CID_ONSAPI_PERMISSION',
+  'CID_ONSAPI_OWNER',
+  'CID_RMQ_SYS_TRANS',
+];
+
 /** Topics the broker owns; clients may read some of them but not create or delete them. */
 export const RESERVED_TOPICS: ReadonlySet<string> = new Set([
   TBW102,

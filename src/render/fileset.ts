@@ -11,6 +11,7 @@ export type EntryRole =
   | 'release-link' // /opt/rmqctl/current
   | 'env' // environment file the units read
   | 'config' // a node's .properties
+  | 'acl' // a node's ACL file (holds secrets)
   | 'unit' // a node's systemd unit
   | 'config-dir'
   | 'store-dir'
@@ -36,6 +37,8 @@ export interface DesiredFile extends EntryBase {
   sha256: string;
   /** Text files get a unified diff in plans; binaries only a hash change. */
   text: boolean;
+  /** Holds secrets: plans, review trees and manifests show it masked (maskAclText), never as written. */
+  secret?: boolean;
 }
 
 export interface DesiredSymlink extends EntryBase {

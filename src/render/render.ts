@@ -8,6 +8,7 @@ import type { BrokerNode, ClusterModel, ClusterNode, EffectiveProperty, HostMode
 import { sha256, textFile, type DesiredEntry, type FileSet } from './fileset.js';
 import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
+import { renderAclFile, type ResolvedSecrets } from '../acl/acl-file-text.js';
 
 /** Where broker keys go in broker.properties; keys not listed land under "Overrides", sorted. */
 const BROKER_SECTIONS: readonly { title: string; keys: readonly string[] }[] = [
@@ -23,6 +24,8 @@ const CONFIG_MODE = 0o640;
 const UNIT_MODE = 0o644;
 const RELEASE_MODE = 0o644;
 const PRIVATE_DIR_MODE = 0o750;
+/** ACL files hold every account's secret: the service user alone reads them. */
+const ACL_MODE = 0o600;
 
 interface TemplateEntry {
   key: string;
@@ -92,8 +95,13 @@ export function envFilePath(host: HostModel): string {
   return path.posix.join(host.layout.configDir, 'rmqd.env');
 }
 
-/** The FileSet of one host. */
-export function renderHost(model: ClusterModel, host: HostModel, release: RuntimeRelease): FileSet {
+/**
+ * The FileSet of one host. A model with `acl` needs its secrets resolved (topology/secrets.ts):
+ * they go into each node's ACL file and nowhere else.
+ */
+export function renderHost(model: ClusterModel, host: HostModel, release: RuntimeRelease, secrets?: ResolvedSecrets): FileSet {
+  if (model.acl !== null && secrets === undefined) throw new Error('rendering a cluster with acl needs its resolved secrets');
+  const aclText = model.acl !== null && secrets !== undefined ? renderAclFile(model.cluster, model.acl, secrets) : undefined;
   const nodes = model.nodes.filter((n) => n.host === host.name);
   const all = nodes.map((n) => n.id);
   const user = host.serviceUser;
@@ -126,6 +134,7 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
   for (const node of nodes) {
     const text = node.kind === 'broker' ? renderBrokerProperties(model, node) : renderNamesrvProperties(model, node);
     entries.push(textFile(node.configPath, 'config', [node.id], text, CONFIG_MODE, root, user));
+    if (node.aclPath !== null && aclText !== undefined) entries.push({ ...textFile(node.aclPath, 'acl', [node.id], aclText, ACL_MODE, user, user), secret: true });
     for (const dir of node.writablePaths) entries.push({ kind: 'dir', path: dir, role: 'store-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: user, group: user });
     if (host.supervisor === 'systemd') entries.push(textFile(node.unitPath, 'unit', [node.id], renderUnit(model, host, node), UNIT_MODE, root, root));
   }
@@ -134,8 +143,8 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
 }
 
 /** One FileSet per host, in topology order. */
-export function renderCluster(model: ClusterModel, release: RuntimeRelease): FileSet[] {
-  return model.hosts.map((h) => renderHost(model, h, release));
+export function renderCluster(model: ClusterModel, release: RuntimeRelease, secrets?: ResolvedSecrets): FileSet[] {
+  return model.hosts.map((h) => renderHost(model, h, release, secrets));
 }
 
 /** A digest of a whole rendering (all hosts, paths, modes, owners, contents): equal iff byte-identical. */

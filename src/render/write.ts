@@ -6,7 +6,8 @@
 import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { formatMode, type FileSet } from './fileset.js';
+import { formatMode, sha256, type DesiredFile, type FileSet } from './fileset.js';
+import { maskAclText } from '../acl/acl-file-text.js';
 
 /** Where an entry of a host goes under that host's folder. */
 export function reviewPath(set: FileSet, entryPath: string): string {
@@ -32,12 +33,17 @@ export function manifestOf(sets: readonly FileSet[]): { hosts: { host: string; r
       host: s.host,
       root: s.root,
       entries: s.entries.map((e): ManifestEntry => {
-        if (e.kind === 'file') return { path: e.path, kind: e.kind, role: e.role, mode: formatMode(e.mode), owner: e.owner, group: e.group, sha256: e.sha256 };
+        if (e.kind === 'file') return { path: e.path, kind: e.kind, role: e.role, mode: formatMode(e.mode), owner: e.owner, group: e.group, sha256: e.secret ? sha256(reviewContent(e)) : e.sha256 };
         if (e.kind === 'dir') return { path: e.path, kind: e.kind, role: e.role, mode: formatMode(e.mode), owner: e.owner, group: e.group };
         return { path: e.path, kind: e.kind, role: e.role, target: e.target };
       }),
     })),
   };
+}
+
+/** What the review tree shows of a file: secrets masked (a review tree is for reading, not for hosts). */
+function reviewContent(e: DesiredFile): Buffer | string {
+  return e.secret ? maskAclText(e.content.toString('utf8')) : e.content;
 }
 
 /** Writes the review tree; refuses a non-empty directory unless `force`. Returns the files written. */
@@ -60,7 +66,7 @@ export async function writeReviewTree(sets: readonly FileSet[], outDir: string, 
           if (err.code !== 'EEXIST' || !opts.force) throw err;
         });
       } else {
-        await writeFile(dest, e.content);
+        await writeFile(dest, reviewContent(e));
         await chmod(dest, e.mode);
       }
       count++;

@@ -11,7 +11,7 @@ export async function runBroker(argv: readonly string[]): Promise<void> {
     const { configFile } = parseRoleArgs('broker', argv);
     const { config, warnings } = loadBrokerConfig(configFile);
     for (const w of warnings) log.warn('configuration', { note: w });
-    const broker = await Broker.open({ config, logger: log });
+    const broker = await Broker.open({ config, logger: log, configFile });
     try {
       await broker.start();
     } catch (e) {

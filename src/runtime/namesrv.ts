@@ -11,7 +11,7 @@ export async function runNamesrv(argv: readonly string[]): Promise<void> {
     const { configFile } = parseRoleArgs('namesrv', argv);
     const { config, warnings } = loadNamesrvConfig(configFile);
     for (const w of warnings) log.warn('ignoring configuration key', { at: w });
-    const ns = new NameServer({ config, logger: log });
+    const ns = new NameServer({ config, logger: log, configFile });
     await ns.start();
     return ns;
   });

@@ -99,6 +99,14 @@ type Locate = (path: FieldPath, message: string, which?: 'value' | 'key') => Pro
 function issueProblems(issue: z.core.$ZodIssue, prefix: FieldPath, raw: unknown, at: Locate): Problem[] {
   const path = [...prefix, ...(issue.path as (string | number)[])];
   const value = valueAt(raw, path);
+  // A secret's value is never repeated back (it may be a real secret pasted inline).
+  const secretAt = path.indexOf('secretKey');
+  if (secretAt >= 0) {
+    const secretPath = path.slice(0, secretAt + 1);
+    const v = valueAt(raw, secretPath);
+    const what = v === undefined ? 'missing' : typeof v === 'string' || typeof v === 'number' ? 'an inline secret (value not shown)' : 'not a secret reference';
+    return [at(secretPath, `${what} (expected a reference { env: NAME } or { file: path }; secrets are never written in the topology)`)];
+  }
   switch (issue.code) {
     case 'invalid_union': {
       // The mode union: a map means the general form was meant, so report that branch's issues.
@@ -151,6 +159,15 @@ function knownKeysAt(path: FieldPath): string[] {
     if (def.type === 'object' && typeof seg === 'string') s = def.shape?.[seg];
     else if (def.type === 'array') s = def.element;
     else return [];
+  }
+  // a union of maps (a secret reference { env } | { file }): every branch's keys are known
+  for (let i = 0; s && i < 10 && (s._zod.def as { innerType?: unknown }).innerType; i++) s = (s._zod.def as unknown as { innerType: z.core.$ZodType }).innerType;
+  const union = s?._zod.def as unknown as { type: string; options?: z.core.$ZodType[] } | undefined;
+  if (union?.type === 'union' && union.options) {
+    return union.options.flatMap((o) => {
+      const d = o._zod.def as unknown as { type: string; shape?: Record<string, unknown> };
+      return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
+    });
   }
   s = unwrap(s);
   const def = s?._zod.def as unknown as { type: string; shape?: Record<string, unknown> } | undefined;

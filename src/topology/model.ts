@@ -11,7 +11,7 @@ import { modeBrokerDefaults, modeShape, type ModeShape } from './modes.js';
 import { NAMESRV_KEYS } from './namesrv-keys.js';
 import type { FieldPath } from './problems.js';
 import { formatPath } from './problems.js';
-import type { BrokerNodeSpec, HostSpec, Topology } from './schema.js';
+import type { AclSection, BrokerNodeSpec, HostSpec, Topology } from './schema.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
 export type NodeId = string;
@@ -67,6 +67,8 @@ interface NodeBase {
   /** Every port the process binds. */
   ports: BoundPort[];
   configPath: string;
+  /** The node's ACL file (mode 0600, owned by the service user) when the topology has `acl`. */
+  aclPath: string | null;
   storeDir: string;
   unitName: string;
   unitPath: string;
@@ -125,6 +127,8 @@ export interface ClusterModel {
   groups: BrokerGroupModel[];
   /** All processes in deploy order: NameServers, then masters, then slaves. */
   nodes: ClusterNode[];
+  /** The topology's acl section (secrets as references, never values), or null. */
+  acl: AclSection | null;
 }
 
 export interface ModelOptions {
@@ -206,6 +210,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       id,
       host: hostName,
       configPath,
+      aclPath: t.acl ? path.posix.join(layout.configDir, `${id}.acl.yml`) : null,
       storeDir,
       unitName: unitName(t.cluster, id),
       unitPath: path.posix.join(layout.unitDir, unitName(t.cluster, id)),
@@ -223,6 +228,10 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     set('listenPort', String(ns.port), 'topology');
     set('kvConfigPath', path.posix.join(c.storeDir, 'kvConfig.json'), 'topology');
     for (const k of ['scanNotActiveBrokerInterval', 'brokerExpiryMillis', 'orderMessageEnable'] as const) set(k, String(NAMESRV_KEYS[k].default), 'default');
+    if (t.acl && c.aclPath) {
+      set('aclEnable', String(t.acl.enabled), 'acl');
+      set('aclFile', c.aclPath, 'acl');
+    }
     const layers: { source: FieldPath; values: Record<string, unknown> }[] = [];
     if (t.overrides?.namesrv) layers.push({ source: ['overrides', 'namesrv'], values: t.overrides.namesrv });
     if (ns.overrides) layers.push({ source: ['nameservers', i, 'overrides'], values: ns.overrides });
@@ -270,6 +279,11 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     set('deleteWhen', canonical(BROKER_KEYS, 'deleteWhen', t.retention.deleteWhen), 'retention');
     set('fileReservedTime', String(t.retention.fileReservedTime), 'retention');
     for (const [k, v] of Object.entries(modeBrokerDefaults(shape, 1 + group.slaves.length))) set(k, v, `mode ${shape.label}`);
+    if (t.acl && c.aclPath) {
+      set('aclEnable', String(t.acl.enabled), 'acl');
+      set('aclFile', c.aclPath, 'acl');
+      set('aclAccessKey', t.acl.admin.accessKey, 'acl');
+    }
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
     const commitLog = props.get('storePathCommitLog')?.value ?? '';
     return {
@@ -320,6 +334,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     hosts,
     groups: t.brokers.map((g) => ({ name: g.name, masterId: `${g.name}-0`, slaveIds: g.slaves.map((_, i) => `${g.name}-${i + 1}`), masterRole: shape.masterRole })),
     nodes,
+    acl: t.acl ?? null,
   };
 }
 

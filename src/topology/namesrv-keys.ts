@@ -12,6 +12,8 @@ export const NAMESRV_KEYS = {
   scanNotActiveBrokerInterval: { spec: { kind: 'int', min: 100, max: 600000 }, default: 5000, origin: 'NamesrvConfig', description: 'how often silent brokers are looked for, ms' },
   brokerExpiryMillis: { spec: { kind: 'int', min: 1000, max: 600000 }, default: 120000, origin: 'rmqd', description: 'drop a broker silent for this long, ms' },
   orderMessageEnable: { spec: { kind: 'bool' }, default: false, origin: 'NamesrvConfig', description: 'serve ORDER_TOPIC_CONFIG from the KV store in routes' },
+  aclEnable: { spec: { kind: 'bool' }, default: false, origin: 'rmqd', description: 'check every request against aclFile (RocketMQ ACL 1.0)', managedBy: 'acl' },
+  aclFile: { spec: { kind: 'path' }, default: null, origin: 'rmqd', description: 'ACL file in the plain_acl.yml shape; required when aclEnable; re-read when it changes', managedBy: 'acl' },
 } as const satisfies Record<string, KeySpec>;
 
 export type NamesrvKey = keyof typeof NAMESRV_KEYS;

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { isHostAddress, pathProblem } from '../util/config-registry.js';
+import { KEY_PATTERN, RESOURCE_PERM_PATTERN } from '../acl/config.js';
+import { PERM_STRINGS } from '../acl/permission.js';
 
 /** Named modes; the general form is `{ masters, slavesPerMaster, replication }`. */
 export const MODE_NAMES = ['single-master', 'multi-master', '2m-2s-async', '2m-2s-sync'] as const;
@@ -107,6 +109,45 @@ export const GeneralModeSchema = z.object({
   replication: z.enum(['sync', 'async'], { error: 'expected sync or async' }).default('async'),
 });
 
+/**
+ * A secret by reference: an environment variable of whoever runs rmqctl, or a file on this
+ * machine. Secrets are never written in the topology itself.
+ */
+export const SecretRefSchema = z.union(
+  [
+    z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' }) }),
+    z.strictObject({ file: localPath }),
+  ],
+  { error: 'expected a reference { env: NAME } or { file: path } (secrets are never written inline)' },
+);
+export type SecretRef = z.output<typeof SecretRefSchema>;
+
+const aclKey = z.string({ error: 'expected a string' }).regex(KEY_PATTERN, { error: 'expected at least 6 printable ASCII characters without spaces' });
+const aclPerm = z.enum(PERM_STRINGS, { error: `expected one of ${PERM_STRINGS.join(', ')}` });
+const aclResourcePerms = z.array(z.string({ error: 'expected "name=PERM"' }).regex(RESOURCE_PERM_PATTERN, { error: `expected "name=PERM" with PERM one of ${PERM_STRINGS.join(', ')}` }));
+
+/** An ACL account as in plain_acl.yml (src/acl/config.ts), its secretKey by reference. */
+export const TopologyAclAccountSchema = z.strictObject({
+  accessKey: aclKey,
+  secretKey: SecretRefSchema,
+  whiteRemoteAddress: z.string().optional(),
+  admin: z.boolean({ error: 'expected true or false' }).default(false),
+  defaultTopicPerm: aclPerm.default('DENY'),
+  defaultGroupPerm: aclPerm.default('DENY'),
+  topicPerms: aclResourcePerms.optional(),
+  groupPerms: aclResourcePerms.optional(),
+});
+
+export const AclSectionSchema = z.strictObject({
+  /** false: files rendered and nodes sign, but requests are not checked (a staged roll-out). */
+  enabled: z.boolean({ error: 'expected true or false' }).default(true),
+  /** The cluster's admin account: nodes sign their own requests with it (registration, slave sync); operators use it through rmqctl. */
+  admin: z.strictObject({ accessKey: aclKey, secretKey: SecretRefSchema }),
+  globalWhiteRemoteAddresses: z.array(z.string({ error: 'expected an address pattern' })).optional(),
+  accounts: z.array(TopologyAclAccountSchema, { error: 'expected a list of accounts' }).default([]),
+});
+export type AclSection = z.output<typeof AclSectionSchema>;
+
 export const TopologySchema = z.object({
   /** brokerClusterName; also part of unit names and paths. */
   cluster: identifier('a cluster name'),
@@ -130,6 +171,8 @@ export const TopologySchema = z.object({
   hosts: z.array(HostSchema, { error: 'expected a list of hosts' }).min(1, { error: 'expected at least one host' }),
   nameservers: z.array(NameServerSchema, { error: 'expected a list of NameServers' }).min(1, { error: 'expected at least one NameServer' }),
   brokers: z.array(BrokerGroupSchema, { error: 'expected a list of broker groups' }).min(1, { error: 'expected at least one broker group' }),
+  /** Access control (RocketMQ ACL 1.0) on every node: accounts and their permissions, secrets by reference. */
+  acl: AclSectionSchema.optional(),
   /** Keys applied to every broker (`broker`) or every NameServer (`namesrv`); groups and nodes override them. */
   overrides: z
     .strictObject({

@@ -3,6 +3,7 @@
  * exist, no two processes on one machine share a port or a store directory, every advertised
  * address is usable, and every override is a known key with a valid value.
  */
+import { compileAddressPattern } from '../acl/remote-address.js';
 import path from 'node:path';
 import { BROKER_KEYS } from '../broker/config.js';
 import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
@@ -169,6 +170,33 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       if (isLoopback(masterIP) && machineOf(grp.master.host) !== machineOf(b.spec.host)) {
         add([...b.path, 'host'], `this slave would replicate from its master at ${masterIP}, its own loopback (expected the master ${grp.name}-0 to advertise an address reachable from ${JSON.stringify(b.spec.host)})`);
       }
+    }
+  }
+
+  // ── access control ──────────────────────────────────────────────────────────────────────────
+  if (t.acl) {
+    const keys = new Map<string, FieldPath>([[t.acl.admin.accessKey, ['acl', 'admin', 'accessKey']]]);
+    t.acl.accounts.forEach((acc, i) => {
+      const first = keys.get(acc.accessKey);
+      if (first) add(['acl', 'accounts', i, 'accessKey'], `accessKey ${JSON.stringify(acc.accessKey)} is already used by ${formatPath(first)} (expected unique access keys)`);
+      else keys.set(acc.accessKey, ['acl', 'accounts', i, 'accessKey']);
+      if (acc.whiteRemoteAddress) addressProblem(acc.whiteRemoteAddress, ['acl', 'accounts', i, 'whiteRemoteAddress']);
+      for (const kind of ['topicPerms', 'groupPerms'] as const) {
+        const seen = new Set<string>();
+        acc[kind]?.forEach((entry, j) => {
+          const name = entry.slice(0, entry.indexOf('=')).trim();
+          if (seen.has(name)) add(['acl', 'accounts', i, kind, j], `${JSON.stringify(name)} is listed twice (expected one permission per name)`);
+          seen.add(name);
+        });
+      }
+    });
+    t.acl.globalWhiteRemoteAddresses?.forEach((a, i) => addressProblem(a, ['acl', 'globalWhiteRemoteAddresses', i]));
+  }
+  function addressProblem(pattern: string, path: FieldPath): void {
+    try {
+      compileAddressPattern(pattern);
+    } catch (e) {
+      add(path, `${(e as Error).message} (expected a RocketMQ address pattern: 10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, *)`);
     }
   }
 

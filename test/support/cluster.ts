@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { RemotingClient } from '../../src/client/remoting-client.js';
+import type { Credentials } from '../../src/protocol/acl-signature.js';
 import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
 import { decodeClusterInfo } from '../../src/protocol/route.js';
 import { createRequest } from '../../src/remoting/command.js';
@@ -49,6 +50,12 @@ export interface ClusterOptions {
   cleanup?: 'test' | 'manual';
   /** Readiness deadline per node (ms, default 20 s). */
   readyTimeoutMillis?: number;
+  /**
+   * Access control on every node: `yaml` is written as the ACL file (aclEnable=true, aclFile on
+   * NameServers and brokers); brokers sign their own requests as `nodeAccount`, and so does the
+   * cluster's readiness client.
+   */
+  acl?: { yaml: string; nodeAccount: Credentials };
 }
 
 export class ClusterNode {
@@ -157,13 +164,23 @@ function propertiesText(props: Record<string, PropertyValue>): string {
 export class TestCluster {
   readonly namesrvs: ClusterNode[] = [];
   readonly brokers: ClusterNode[] = [];
-  readonly client = new RemotingClient();
+  readonly client: RemotingClient;
   readonly root: string;
   readonly clusterName: string;
+  /** The ACL file every node reads (when the cluster has `acl`). */
+  readonly aclFile: string | undefined;
+  private readonly aclProps: { namesrv: Record<string, PropertyValue>; broker: Record<string, PropertyValue> } = { namesrv: {}, broker: {} };
   private readonly readyTimeout: number;
 
   constructor(opts: ClusterOptions) {
     this.root = mkdtempSync(path.join(os.tmpdir(), 'rmq-cluster-'));
+    this.client = new RemotingClient(opts.acl ? { credentials: opts.acl.nodeAccount } : {});
+    if (opts.acl) {
+      this.aclFile = path.join(this.root, 'plain_acl.yml');
+      writeFileSync(this.aclFile, opts.acl.yaml, { mode: 0o600 });
+      this.aclProps.namesrv = { aclEnable: true, aclFile: this.aclFile };
+      this.aclProps.broker = { aclEnable: true, aclFile: this.aclFile, aclAccessKey: opts.acl.nodeAccount.accessKey };
+    }
     this.clusterName = opts.cluster ?? 'DefaultCluster';
     this.readyTimeout = opts.readyTimeoutMillis ?? 20_000;
   }
@@ -195,7 +212,7 @@ export class TestCluster {
     const file = path.join(this.root, `${id}.properties`);
     writeFileSync(
       file,
-      propertiesText({ listenPort: port, kvConfigPath: path.join(dir, 'kvConfig.json'), brokerExpiryMillis: 10_000, scanNotActiveBrokerInterval: 1_000, ...props }),
+      propertiesText({ listenPort: port, kvConfigPath: path.join(dir, 'kvConfig.json'), brokerExpiryMillis: 10_000, scanNotActiveBrokerInterval: 1_000, ...this.aclProps.namesrv, ...props }),
     );
     const n = new ClusterNode(id, 'namesrv', port, dir, file, this);
     this.namesrvs.push(n);
@@ -219,6 +236,7 @@ export class TestCluster {
       storePathRootDir: path.join(dir, 'store'),
       mappedFileSizeCommitLog: 64 * 1024 * 1024,
       ...(this.namesrvs.length > 0 ? { namesrvAddr: this.namesrvAddr } : {}),
+      ...this.aclProps.broker,
       ...common,
       ...spec.properties,
     };

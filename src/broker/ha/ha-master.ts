@@ -8,6 +8,7 @@
  * acknowledged level at once. When the slaves a send needs are gone, every waiter is answered
  * SLAVE_NOT_AVAILABLE at once instead of waiting out slaveTimeout.
  */
+import { normaliseRemoteIp } from '../../acl/remote-address.js';
 import net from 'node:net';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
@@ -20,6 +21,11 @@ import { SlaveLink } from './slave-link.js';
 
 export interface HaMasterOptions {
   store: MessageStore;
+  /**
+   * Addresses slaves may connect from (haAllowedAddresses). The HA wire carries no credentials
+   * (RocketMQ's neither), so this and the network are what keep others off the commit log.
+   */
+  allowFrom?: (ip: string) => boolean;
   port: number;
   host?: string;
   /** haTransferBatchSize */
@@ -60,6 +66,12 @@ export class HaMaster {
       if (this.closed) return void socket.destroy();
       if (!this.opts.acceptSlaves) {
         refusals.warn('HA connection refused: this broker is a SLAVE (point slaves at their master’s haListenPort)', { from: `${socket.remoteAddress}:${socket.remotePort}` });
+        socket.destroy();
+        return;
+      }
+      const ip = normaliseRemoteIp(socket.remoteAddress ?? '');
+      if (this.opts.allowFrom !== undefined && !this.opts.allowFrom(ip)) {
+        refusals.warn('HA connection refused: address not in haAllowedAddresses', { from: `${socket.remoteAddress}:${socket.remotePort}` });
         socket.destroy();
         return;
       }

@@ -8,6 +8,7 @@
  *   and the other registered state (slave-sync.ts);
  * - a SYNC_MASTER acknowledges a send with waitStoreMsgOK only once enough slaves hold it.
  */
+import { compileAddressPattern } from '../../acl/remote-address.js';
 import { RequestCode, ResponseCode } from '../../protocol/codes.js';
 import { encodeHaRuntimeInfo, type HaClientInfo, type HaRuntimeInfo } from '../../protocol/ha-runtime-info.js';
 import { decodeTopicConfigWrapper } from '../../protocol/register-broker-body.js';
@@ -67,6 +68,7 @@ export class Replication implements ReplicationView {
       slaveFallbehindMax: c.haSlaveFallbehindMax,
       acksNeeded: acksNeeded(c),
       acceptSlaves: !isSlave,
+      ...(c.haAllowedAddresses !== null ? { allowFrom: compileAddressPattern(c.haAllowedAddresses) } : {}),
       logger: this.log.child('master'),
     });
     if (isSlave) {

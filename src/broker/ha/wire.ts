@@ -96,7 +96,13 @@ export class TransferReader {
   frames(): TransferFrame[] {
     const out: TransferFrame[] = [];
     if (this.buffered < TRANSFER_HEADER_SIZE) return out;
-    const buf = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.buffered);
+    // the first frame still incomplete: no need to join the chunks yet
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= TRANSFER_HEADER_SIZE) {
+      const size = first.readInt32BE(8);
+      if (size >= 0 && size <= MAX_TRANSFER_BODY && this.buffered < TRANSFER_HEADER_SIZE + size) return out;
+    }
+    const buf = this.chunks.length === 1 ? first : Buffer.concat(this.chunks, this.buffered);
     let at = 0;
     while (buf.length - at >= TRANSFER_HEADER_SIZE) {
       const masterPhyOffset = readInt64(buf, at);
@@ -110,8 +116,8 @@ export class TransferReader {
       at = start + size;
     }
     const rest = buf.subarray(at);
-    // a copy of the unconsumed tail only: frames handed out keep viewing `buf`
-    this.chunks = rest.length > 0 ? [Buffer.from(rest)] : [];
+    // a view, not a copy: socket chunks are never reused, so frames and the tail can share them
+    this.chunks = rest.length > 0 ? [rest] : [];
     this.buffered = rest.length;
     return out;
   }

@@ -1,20 +1,96 @@
 /**
- * HEART_BEAT (34) and UNREGISTER_CLIENT (35), accepted so producers (ali-ons, Java) that announce
- * themselves work against this broker. Only acknowledged for now: client and consumer-group
- * bookkeeping (channels, subscriptions, rebalance notices) belongs to the consumer-group manager,
- * which replaces these handlers when it registers its own.
+ * Client management (Java ClientManageProcessor, ConsumerManageProcessor, RebalanceLockManager;
+ * protocol.md §2.3.3): HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
+ * CHECK_CLIENT_CONFIG (46), LOCK_BATCH_MQ (41) / UNLOCK_BATCH_MQ (42).
+ *
+ * A consumer heartbeat registers the connection in each of its groups (a group unknown while
+ * `autoCreateSubscriptionGroup` is off is skipped, as Java does) and makes sure the group's
+ * `%RETRY%` topic exists, so its failed messages have somewhere to go and its consumers a route to
+ * read them from.
  */
 import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { decodeLockBatchRequest, encodeConsumerIdList, encodeLockBatchResponse } from '../../protocol/consumer-bodies.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
-import { UnregisterClientRequestHeader } from '../../protocol/headers/broker.js';
+import { GetConsumerListByGroupRequestHeader, UnregisterClientRequestHeader } from '../../protocol/headers/broker.js';
+import { decodeHeartbeatData, decodeSubscriptionData } from '../../protocol/heartbeat.js';
+import { JsonCheck } from '../../protocol/json-check.js';
+import { PERM_RW, TopicSysFlag } from '../../protocol/perm.js';
+import { topicConfig } from '../../protocol/topic-config.js';
+import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
+import type { BrokerContext } from '../context.js';
 
-export function registerClientHandlers(table: HandlerTable): void {
-  table
-    .on(RequestCode.HEART_BEAT, (req) => createResponse(req, ResponseCode.SUCCESS))
-    .on(RequestCode.UNREGISTER_CLIENT, (req) => {
-      decodeHeader(UnregisterClientRequestHeader, req.extFields);
-      return createResponse(req, ResponseCode.SUCCESS);
-    });
+export function retryTopicOf(group: string): string {
+  return `${RETRY_GROUP_TOPIC_PREFIX}${group}`;
+}
+
+export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext): void {
+  const { clients, subscriptionGroups, topics, log } = ctx;
+  /** V2 heartbeats: the subscription fingerprint each group last declared. */
+  const fingerprints = new Map<string, number>();
+
+  /** createTopicInSendMessageBackMethod for a group's retry topic. */
+  const ensureRetryTopic = async (group: string, queues: number, unitMode: boolean) => {
+    const name = retryTopicOf(group);
+    if (topics.get(name) !== undefined || queues <= 0) return;
+    await topics.createIfAbsent(topicConfig(name, { readQueueNums: queues, writeQueueNums: queues, perm: PERM_RW, topicSysFlag: unitMode ? TopicSysFlag.UNIT_SUB : 0 }));
+  };
+
+  table.on(RequestCode.HEART_BEAT, async (req, conn) => {
+    const hb = decodeHeartbeatData(req.body);
+    const channel = { conn, clientId: hb.clientID, language: req.language, version: req.version };
+    const v2 = hb.heartbeatFingerprint !== 0;
+    let subChanged = false;
+    for (const c of hb.consumerDataSet) {
+      const group = subscriptionGroups.find(c.groupName);
+      if (group === undefined) {
+        log.debug('heartbeat of an unknown consumer group ignored (autoCreateSubscriptionGroup is off)', { group: c.groupName, clientId: hb.clientID });
+        continue;
+      }
+      await ensureRetryTopic(c.groupName, group.retryQueueNums, c.unitMode);
+      const known = fingerprints.get(c.groupName);
+      const withoutSub = v2 && hb.withoutSub;
+      // a heartbeat without subscriptions can only refresh a group whose subscriptions we hold
+      if (withoutSub && (known !== hb.heartbeatFingerprint || clients.consumerGroup(c.groupName) === undefined)) subChanged = true;
+      if (v2 && !withoutSub) fingerprints.set(c.groupName, hb.heartbeatFingerprint);
+      clients.registerConsumer(c, channel, { updateSubscriptions: !withoutSub });
+    }
+    for (const p of hb.producerDataSet) clients.registerProducer(p.groupName, channel);
+    return createResponse(req, ResponseCode.SUCCESS, { extFields: { IS_SUPPORT_HEART_BEAT_V2: 'true', IS_SUB_CHANGE: String(v2 ? subChanged : true) } });
+  });
+
+  table.on(RequestCode.UNREGISTER_CLIENT, (req, conn) => {
+    const h = decodeHeader(UnregisterClientRequestHeader, req.extFields);
+    if (h.producerGroup !== undefined) clients.unregisterProducer(h.producerGroup, conn);
+    if (h.consumerGroup !== undefined) clients.unregisterConsumer(h.consumerGroup, conn);
+    return createResponse(req, ResponseCode.SUCCESS);
+  });
+
+  table.on(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => {
+    const { consumerGroup } = decodeHeader(GetConsumerListByGroupRequestHeader, req.extFields);
+    const ids = clients.consumerGroup(consumerGroup)?.clientIds() ?? [];
+    if (ids.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `no consumer for this group, ${consumerGroup}` });
+    return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerIdList(ids) });
+  });
+
+  table.on(RequestCode.CHECK_CLIENT_CONFIG, (req) => {
+    const check = new JsonCheck('CheckClientRequestBody');
+    const o = check.body(req.body);
+    const sub = o.subscriptionData === undefined || o.subscriptionData === null ? undefined : decodeSubscriptionData(o.subscriptionData, 'subscriptionData', check);
+    if (sub === undefined || sub.expressionType === 'TAG') return createResponse(req, ResponseCode.SUCCESS);
+    return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `The broker does not support consumer to filter message by ${sub.expressionType}` });
+  });
+
+  table.on(RequestCode.LOCK_BATCH_MQ, (req) => {
+    const r = decodeLockBatchRequest(req.body);
+    const locked = ctx.rebalanceLocks.tryLock(r.consumerGroup, r.clientId, r.mqSet);
+    return createResponse(req, ResponseCode.SUCCESS, { body: encodeLockBatchResponse(locked) });
+  });
+
+  table.on(RequestCode.UNLOCK_BATCH_MQ, (req) => {
+    const r = decodeLockBatchRequest(req.body);
+    ctx.rebalanceLocks.unlock(r.consumerGroup, r.clientId, r.mqSet);
+    return createResponse(req, ResponseCode.SUCCESS);
+  });
 }

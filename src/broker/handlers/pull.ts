@@ -80,7 +80,7 @@ export function slavePullOutcome(status: GetMessageStatus, requestOffset: number
 }
 
 export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
-  const { config, topics, store, stats, pullHold, hooks, replication } = ctx;
+  const { config, topics, store, stats, pullHold, replication, clients, consumerOffsets, subscriptionGroups } = ctx;
   const isSlave = config.brokerRole === 'SLAVE';
   /** Data further behind the log's end than this is "not in memory any more" (DefaultMessageStore: accessMessageInMemoryMaxRatio of RAM). */
   const inMemoryBytes = Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100);
@@ -105,8 +105,11 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
     return store.maxPhysOffset - phys > inMemoryBytes && replication.slaveHolds(phys) ? SLOW_CONSUMER_BROKER_ID : MASTER_ID;
   };
 
-  /** The filter of this pull: from the request (subscription flag), else what the group's heartbeat declared. */
-  const filterOf = (h: PullMessageRequest): ReadonlySet<number> | null => {
+  /**
+   * The filter of this pull: from the request (subscription flag), else what the group's
+   * heartbeats declared (SUBSCRIPTION_NOT_EXIST / SUBSCRIPTION_NOT_LATEST when they declared none or an older one).
+   */
+  const filterOf = (h: PullMessageRequest, consumeBroadcastEnable: boolean): ReadonlySet<number> | null => {
     if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) {
       const type = h.expressionType ?? 'TAG';
       if (type !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
@@ -117,9 +120,13 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
         throw e;
       }
     }
-    const sub = hooks.subscriptions?.subscription(h.consumerGroup, h.topic);
+    const info = clients.consumerGroup(h.consumerGroup);
+    if (info === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's group info not exist: group ${h.consumerGroup} has no consumer that sent a heartbeat to this broker`);
+    if (!consumeBroadcastEnable && info.messageModel === 'BROADCASTING') throw new PullRefusal(ResponseCode.NO_PERMISSION, `the consumer group[${h.consumerGroup}] can not consume by broadcast way`);
+    const sub = info.subscriptions.get(h.topic);
     if (sub === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist: group ${h.consumerGroup} declared none for topic ${h.topic}`);
     if (sub.subVersion < h.subVersion) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest: group ${h.consumerGroup}`);
+    if (sub.expressionType !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
     return sub.tagCodes;
   };
 
@@ -133,13 +140,21 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       if (!isReadable(config.brokerPermission)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] pulling message is forbidden`);
       const groupProblem = groupNameProblem(h.consumerGroup);
       if (groupProblem !== undefined) throw new PullRefusal(ResponseCode.INVALID_PARAMETER, groupProblem);
+      const group = subscriptionGroups.find(h.consumerGroup);
+      if (group === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST, `subscription group [${h.consumerGroup}] does not exist (autoCreateSubscriptionGroup is off: create it first)`);
+      if (!group.consumeEnable) throw new PullRefusal(ResponseCode.NO_PERMISSION, `subscription group no permission, ${h.consumerGroup}`);
       const tc = topics.get(h.topic);
       if (tc === undefined) throw new PullRefusal(ResponseCode.TOPIC_NOT_EXIST, `topic[${h.topic}] not exist, apply first please!`);
       if (!isReadable(tc.perm)) throw new PullRefusal(ResponseCode.NO_PERMISSION, `the topic[${h.topic}] pulling message is forbidden`);
       if (h.queueId < 0 || h.queueId >= tc.readQueueNums) {
         throw new PullRefusal(ResponseCode.INVALID_PARAMETER, `queueId[${h.queueId}] is illegal, topic:[${h.topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${conn.remoteAddress}]`);
       }
-      const tagCodes = filterOf(h);
+      const tagCodes = filterOf(h, group.consumeBroadcastEnable);
+      // an admin reset of this queue: the group's pull is sent to the new offset (RocketMQ 5 OFFSET_RESET)
+      const reset = consumerOffsets.takeResetOffset(h.consumerGroup, h.topic, h.queueId);
+      if (reset !== undefined) {
+        return answer(req, ResponseCode.PULL_OFFSET_MOVED, 'OFFSET_RESET', reset, store.getMinOffsetInQueue(h.topic, h.queueId), store.getMaxOffsetInQueue(h.topic, h.queueId));
+      }
       const maxMsgs = Math.max(1, Math.min(h.maxMsgNums, config.maxTransferCountOnMessageInMemory));
       const maxBytes = Math.min(h.maxMsgBytes !== undefined && h.maxMsgBytes > 0 ? h.maxMsgBytes : Number.MAX_SAFE_INTEGER, config.maxTransferBytesOnMessageInMemory);
       const r = await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, tagCodes);
@@ -147,7 +162,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
 
       // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
       if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && config.brokerRole !== 'SLAVE') {
-        hooks.consumerOffsets?.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
+        consumerOffsets.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
       }
 
       if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
@@ -157,6 +172,10 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
         return pull(req, conn, h, false);
       }
       stats.recordGet(r.records.length);
+      if (r.records.length > 0) {
+        stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length);
+        consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
+      }
       const body = r.records.length === 0 ? undefined : r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
       return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body, suggestion(r.records));
     } catch (e) {

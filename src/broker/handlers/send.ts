@@ -25,6 +25,7 @@ import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/in
 import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../../protocol/topic-names.js';
 import { topicConfig } from '../../protocol/topic-config.js';
 import { PERM_RW } from '../../protocol/perm.js';
+import { deadLetterTarget, withoutDelay } from './send-back.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
 export const REJECT_REQUEST_REMARK = '[REJECTREQUEST]system busy, start flow control for a while';
@@ -178,6 +179,8 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
 
   /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts). */
   const syncMaster = config.brokerRole === 'SYNC_MASTER';
+  const replicated = (stored: Promise<PutMessageResult>, properties: string): Promise<PutMessageResult> =>
+    syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
 
   const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult): RemotingCommand => {
     const code = STATUS_CODES[r.status];
@@ -199,6 +202,17 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     if (!(e instanceof SendRefusal)) throw e;
     stats.recordPutFailure();
     return reply(req, e.code, e.message);
+  };
+
+  /**
+   * A consumer's own send to `%RETRY%<group>` (ali-ons' fallback when CONSUMER_SEND_MSG_BACK
+   * fails): past the group's max reconsume times it goes to the dead-letter queue instead.
+   */
+  const sendToRetryTopic = async (req: RemotingCommand, m: PutMessage, maxReconsumeTimes: number | undefined): Promise<RemotingCommand> => {
+    const dead = await deadLetterTarget(ctx, m.topic, m.reconsumeTimes, maxReconsumeTimes, req.version);
+    if ('code' in dead) throw new SendRefusal(dead.code, dead.remark);
+    const target: PutMessage = dead.dlq === undefined ? m : { ...m, topic: dead.dlq, queueId: dead.queueId, properties: withoutDelay(m.properties) };
+    return answerStore(req, target.topic, target.queueId, await replicated(store.put(ctx.schedule.transform(target)), target.properties));
   };
 
   /** Everything after the topic is known: checks, then the store. Throws SendRefusal. */
@@ -235,8 +249,9 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     });
     if (!batch) {
       const m = message(h.flag, body, h.properties);
-      const stored = store.put(m);
-      return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(m.properties))) : stored).then((r) => answerStore(req, topic, queueId, r));
+      if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
+      // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
+      return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r));
     }
     if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);
@@ -250,8 +265,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     }
     if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
     const msgs = items.map((it) => message(it.flag, it.body, it.properties));
-    const stored = store.putBatch(msgs);
-    return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(msgs[0]?.properties ?? ''))) : stored).then((r) => answerStore(req, topic, queueId, r));
+    return replicated(store.putBatch(msgs), msgs[0]?.properties ?? '').then((r) => answerStore(req, topic, queueId, r));
   };
 
   /**

@@ -58,6 +58,11 @@ async function statfsUsedRatio(dir: string): Promise<number> {
  * crash recovery, flush modes, retention and the raw-bytes API replication uses.
  * See README "Broker store" for the on-disk layout and the guarantees.
  */
+/** Records of one pull closer than this in the commit log are read with one pread (the gap is read too). */
+const READ_GAP_BYTES = 16 * 1024;
+/** Largest single read of a pull. */
+const READ_RUN_MAX_BYTES = 1 << 20;
+
 export class MessageStore {
   readonly config: StoreConfig;
   private readonly logger: Logger;
@@ -554,29 +559,30 @@ export class MessageStore {
   }
 
   /**
-   * Reads records by (offset, size), one read for each run of records that lie back to back in the
-   * commit log (a queue's records often do), so a backlog read from disk costs few preads.
+   * Reads records by (offset, size) with one read per run of records that lie close together in
+   * the commit log — back to back, or apart by less than READ_GAP_BYTES (the records of the other
+   * queues a producer interleaves round robin) — so a backlog read from disk costs a few preads,
+   * not one per record. The bytes between records are read and dropped.
    */
   private async readRecords(picked: readonly { phys: number; size: number }[]): Promise<(Buffer | undefined)[]> {
-    const runs: { phys: number; sizes: number[]; bytes: number }[] = [];
+    const runs: { phys: number; bytes: number; parts: { at: number; size: number }[] }[] = [];
     for (const p of picked) {
       const last = runs[runs.length - 1];
-      if (last && last.phys + last.bytes === p.phys && last.bytes + p.size <= 1 << 20) {
-        last.sizes.push(p.size);
-        last.bytes += p.size;
-      } else runs.push({ phys: p.phys, sizes: [p.size], bytes: p.size });
+      const gap = last === undefined ? -1 : p.phys - (last.phys + last.bytes);
+      if (last && gap >= 0 && gap <= READ_GAP_BYTES && p.phys + p.size - last.phys <= READ_RUN_MAX_BYTES) {
+        last.parts.push({ at: p.phys - last.phys, size: p.size });
+        last.bytes = p.phys + p.size - last.phys;
+      } else runs.push({ phys: p.phys, bytes: p.size, parts: [{ at: 0, size: p.size }] });
     }
-    const read = await Promise.all(runs.map((r) => this.commitLog.read(r.phys, r.bytes)));
-    const out: (Buffer | undefined)[] = [];
-    runs.forEach((r, i) => {
-      const buf = read[i];
-      let at = 0;
-      for (const size of r.sizes) {
-        out.push(buf ? buf.subarray(at, at + size) : undefined);
-        at += size;
-      }
-    });
-    return out;
+    const read = await Promise.all(
+      runs.map(async (r) => {
+        const buf = await this.commitLog.read(r.phys, r.bytes);
+        if (buf) return r.parts.map((part) => buf.subarray(part.at, part.at + part.size));
+        // a run across a segment's end (its blank tail in the gap) cannot be read at once: record by record
+        return r.parts.length === 1 ? [undefined] : Promise.all(r.parts.map((part) => this.commitLog.read(r.phys + part.at, part.size)));
+      }),
+    );
+    return read.flat();
   }
 
   private async offsetAfter(cq: ConsumeQueue, from: number, phys: number): Promise<number> {
@@ -785,7 +791,34 @@ export class MessageStore {
     const refused = this.refusal();
     if (refused) throw new Error(`cannot append: ${refused.remark}`);
     if (offset !== this.rawAppendOffset) throw new RangeError(`raw append at ${offset}, but the commit log continues at ${this.rawAppendOffset}`);
-    let buf = this.rawCarry.length > 0 ? Buffer.concat([this.rawCarry, data]) : data;
+    // A record split between chunks: join the carried head with just the bytes that complete it
+    // (not the whole chunk — with 32 KiB transfer frames nearly every chunk starts mid-record).
+    const carry = this.rawCarry;
+    const need = carry.length >= 4 ? carry.readInt32BE(0) - carry.length : -1;
+    if (carry.length > 0 && need > 0 && need <= data.length) {
+      const head = Buffer.concat([carry, data.subarray(0, need)]);
+      const used = this.appendRecords(head);
+      if (used === head.length) {
+        const rest = data.subarray(need);
+        this.rawCarry = Buffer.alloc(0);
+        this.rawCarry = Buffer.from(rest.subarray(this.appendRecords(rest)));
+      } else {
+        this.rawCarry = Buffer.concat([head.subarray(used), data.subarray(need)]);
+      }
+    } else {
+      const buf = carry.length > 0 ? Buffer.concat([carry, data]) : data;
+      this.rawCarry = Buffer.from(buf.subarray(this.appendRecords(buf)));
+    }
+    await this.commitLog.waitWritten(this.commitLog.maxOffset);
+    return this.rawAppendOffset;
+  }
+
+  /**
+   * Verifies, appends and dispatches every complete record (or end-of-segment blank) at the start
+   * of `buf`, which continues the commit log at maxPhysOffset. Returns the bytes consumed; the rest
+   * is an incomplete record. Throws RangeError on bytes that cannot be records here.
+   */
+  private appendRecords(buf: Buffer): number {
     let at = 0;
     const storeNow = (r: MessageRecord, size: number) => {
       const phys = this.commitLog.append(size, (dst, pos) => buf.copy(dst, pos, at, at + size));
@@ -831,10 +864,7 @@ export class MessageStore {
       if (c.kind === 'invalid' && size >= 91 && size <= segRemaining && left < size) break; // incomplete record
       throw new RangeError(`replicated bytes at commit-log offset ${phys} are not a valid record: ${c.kind === 'invalid' ? c.reason : 'zeros where a record should start'}`);
     }
-    this.rawCarry = Buffer.from(buf.subarray(at));
-    buf = Buffer.alloc(0);
-    await this.commitLog.waitWritten(this.commitLog.maxOffset);
-    return this.rawAppendOffset;
+    return at;
   }
 
   // ---------------------------------------------------------------- flushing, retention, lifecycle

@@ -4,18 +4,21 @@
  */
 import { AdminClient } from '../../client/admin.js';
 import { BrokerApi } from '../../client/broker-api.js';
+import { GroupApi } from '../../client/group-api.js';
 import { RemotingClient } from '../../client/remoting-client.js';
 import type { TopicAdminDeps } from '../../client/topic-admin.js';
 import { resolveNamesrvAddrs } from './namesrv.js';
+import { signingOptions } from './credentials.js';
 
 export interface CommandClients extends TopicAdminDeps {
   namesrvAddrs: string[];
+  groups: GroupApi;
   close(): void;
 }
 
 export function openClients(flags: { namesrv?: string | undefined; timeout: number }): CommandClients {
   const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
-  const remoting = new RemotingClient();
+  const remoting = new RemotingClient(signingOptions());
   const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
-  return { namesrvAddrs, remoting, admin, brokers: new BrokerApi(remoting, flags.timeout), timeoutMillis: flags.timeout, close: () => remoting.shutdown() };
+  return { namesrvAddrs, remoting, admin, brokers: new BrokerApi(remoting, flags.timeout), groups: new GroupApi(remoting, flags.timeout), timeoutMillis: flags.timeout, close: () => remoting.shutdown() };
 }

@@ -6,6 +6,7 @@ import { Flags } from '@oclif/core';
 import { AdminClient } from '../../client/admin.js';
 import { InvalidInputError } from '../../errors.js';
 import { parseAddressList } from '../../remoting/address.js';
+import { signingOptions } from './credentials.js';
 
 export const namesrvFlags = {
   namesrv: Flags.string({
@@ -26,5 +27,5 @@ export function resolveNamesrvAddrs(flag: string | undefined, fallback?: string)
 }
 
 export function adminClient(addrs: string[], timeoutMillis: number): AdminClient {
-  return new AdminClient({ namesrvAddrs: addrs, timeoutMillis });
+  return new AdminClient({ namesrvAddrs: addrs, timeoutMillis, ...signingOptions() });
 }

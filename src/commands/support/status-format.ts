@@ -1,18 +1,13 @@
 /** Human-readable rendering of a StatusReport (`rmqctl status` without --json). */
 import type { BrokerNodeStatus, StatusReport } from '../../client/cluster-status.js';
 import type { NodeReplication } from '../../client/replication-status.js';
+import { table } from './table.js';
 
 function age(ms: number | undefined): string {
   if (ms === undefined) return '?';
   if (ms < 1000) return `${ms} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.round(ms / 60_000)} min`;
-}
-
-function table(rows: string[][], indent = '  '): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ')}`.trimEnd());
 }
 
 function bytes(n: number): string {

@@ -9,6 +9,8 @@ import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, ty
 import { formatProblem } from '../../topology/problems.js';
 import { pathProblem } from '../../util/config-registry.js';
 import { RmqCommand } from '../base.js';
+import type { ResolvedSecrets } from '../../acl/acl-file-text.js';
+import { resolveAclSecrets } from '../../topology/secrets.js';
 
 export const stateDirFlag = Flags.string({
   description: 'state directory of the local target for this cluster [default: $XDG_STATE_HOME/rmqctl/<cluster>, else ~/.local/state/rmqctl/<cluster>]',
@@ -29,5 +31,10 @@ export abstract class TopologyCommand extends RmqCommand {
     const why = pathProblem(dir);
     if (why) throw new InvalidInputError(`state directory ${JSON.stringify(dir)} ${why} (expected a plain absolute path; choose one with --state-dir)`);
     return { loaded, model: buildClusterModel(loaded.topology, { stateDir: dir }) };
+  }
+
+  /** The ACL secrets a rendering of `model` needs (undefined without an acl section); exit 2 when one cannot be resolved. */
+  protected aclSecrets(model: ClusterModel): ResolvedSecrets | undefined {
+    return model.acl === null ? undefined : resolveAclSecrets(model.acl);
   }
 }

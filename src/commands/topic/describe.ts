@@ -5,12 +5,8 @@ import { permToString } from '../../protocol/perm.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
+import { table } from '../support/table.js';
 import { TopicNotFoundError } from './route.js';
-
-function table(rows: string[][]): string[] {
-  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ')}`.trimEnd());
-}
 
 export default class TopicDescribe extends RmqCommand {
   static override summary = 'Show a topic: its broker groups, and per queue the min/max offset and when it last got a message.';

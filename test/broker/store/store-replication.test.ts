@@ -33,6 +33,19 @@ describe('replication API (raw commit-log bytes)', () => {
     expect((await slave.readRaw(0, 4096)).equals(await master.readRaw(0, 4096))).toBe(true);
   });
 
+  it('any chunking gives the same log: pieces shorter than a size field, than a record, and spanning several', async () => {
+    const master = await openStore(tmpDir());
+    for (let i = 0; i < 30; i++) await master.put(message('Rep', i % 2, Buffer.alloc(300 + 37 * i, i), { KEYS: `k${i}` }));
+    const all = await master.readRaw(0, master.maxPhysOffset);
+    for (const chunk of [3, 7, 333, 4093]) {
+      const slave = await openStore(tmpDir());
+      await replicate(master, slave, chunk);
+      expect(slave.maxPhysOffset, `chunks of ${chunk}`).toBe(master.maxPhysOffset);
+      expect((await slave.readRaw(0, slave.maxPhysOffset)).equals(all), `chunks of ${chunk}`).toBe(true);
+      expect(slave.getMaxOffsetInQueue('Rep', 1)).toBe(15);
+    }
+  });
+
   it('refuses bytes at the wrong offset and bytes that are not records, storing nothing of them', async () => {
     const master = await openStore(tmpDir());
     const slave = await openStore(tmpDir());

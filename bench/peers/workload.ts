@@ -1,0 +1,281 @@
+/**
+ * The workloads of bench/compare, the same for every system (only Endpoint.publish / consume
+ * differ):
+ *   produce  — `count` publishes of `size`-byte bodies, at most `window` unacknowledged; msg/s and
+ *              the acknowledgement latency of each publish.
+ *   latency  — publishes at a fixed rate (at most `window` unacknowledged) while a consumer reads;
+ *              end-to-end latency = arrival − the message's *scheduled* send time (so a sender that
+ *              falls behind is charged for it: no coordinated omission). A warm-up is not counted.
+ *   backlog  — fills the destination with `count` messages, then times one consumer reading them all.
+ * CPU use of the server processes and of this process (the client) is reported per second of wall
+ * time (1.0 = one core busy), so a result says which side was the bottleneck.
+ */
+import { LatencyHistogram } from '../../src/util/histogram.js';
+import type { Endpoint } from './system.js';
+
+export interface Measured {
+  msgs: number;
+  seconds: number;
+  msgPerSec: number;
+  mbPerSec: number;
+  /** Latency percentiles in ms (acknowledgement latency, or end to end for the latency row). */
+  p50ms?: number;
+  p99ms?: number;
+  p999ms?: number;
+  /** Cores busy on average: the server processes, this (client) process. */
+  serverCpu: number;
+  clientCpu: number;
+  /** Anything the reader should know (messages missing, publishes failed…). */
+  notes: string[];
+}
+
+export type Progress = (done: number, total: number) => void;
+
+/** No acknowledgement or delivery for this long: the run is stuck, give up on it. */
+const STALL_MILLIS = 30_000;
+
+class CpuMeter {
+  private readonly t0 = performance.now();
+  private readonly client0 = process.cpuUsage();
+  private readonly server0: number;
+  constructor(private readonly ep: Endpoint) {
+    this.server0 = ep.serverCpuSeconds();
+  }
+  read(): { serverCpu: number; clientCpu: number } {
+    const wall = (performance.now() - this.t0) / 1000;
+    const c = process.cpuUsage(this.client0);
+    return { serverCpu: (this.ep.serverCpuSeconds() - this.server0) / wall, clientCpu: (c.user + c.system) / 1e6 / wall };
+  }
+}
+
+const ms = (us: number) => us / 1000;
+
+function percentiles(h: LatencyHistogram): Pick<Measured, 'p50ms' | 'p99ms' | 'p999ms'> {
+  return { p50ms: ms(h.percentile(0.5)), p99ms: ms(h.percentile(0.99)), p999ms: ms(h.percentile(0.999)) };
+}
+
+/** Rejects when `progress()` has not moved for STALL_MILLIS. */
+function watchdog(what: string, progress: () => number): { stalled: Promise<never>; stop: () => void } {
+  let last = progress();
+  let lastAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const now = progress();
+      if (now !== last) {
+        last = now;
+        lastAt = Date.now();
+      } else if (Date.now() - lastAt > STALL_MILLIS) {
+        reject(new Error(`${what} stalled: no progress for ${STALL_MILLIS / 1000} s (at ${now})`));
+      }
+    }, 1_000);
+  });
+  stalled.catch(() => {});
+  return { stalled, stop: () => clearInterval(timer) };
+}
+
+/** Publishes `count` messages with at most `window` in flight. */
+export async function produceRun(ep: Endpoint, o: { count: number; window: number; size: number; onProgress?: Progress }): Promise<Measured> {
+  const body = Buffer.alloc(o.size, 0x61);
+  const hist = new LatencyHistogram();
+  let launched = 0;
+  let acked = 0;
+  let failed = 0;
+  let firstError: Error | undefined;
+  const cpu = new CpuMeter(ep);
+  const t0 = performance.now();
+  const wd = watchdog('produce', () => acked + failed);
+  const progress = setInterval(() => o.onProgress?.(acked, o.count), 2_000);
+  try {
+    await Promise.race([
+      wd.stalled,
+      new Promise<void>((resolve) => {
+        let outstanding = 0;
+        const pump = () => {
+          while (outstanding < o.window && launched < o.count) {
+            launched++;
+            outstanding++;
+            const s = performance.now();
+            ep.publish(body).then(
+              () => {
+                hist.record((performance.now() - s) * 1000);
+                acked++;
+                outstanding--;
+                pump();
+              },
+              (e: unknown) => {
+                failed++;
+                firstError ??= e as Error;
+                outstanding--;
+                pump();
+              },
+            );
+          }
+          if (outstanding === 0 && launched >= o.count) resolve();
+        };
+        pump();
+      }),
+    ]);
+  } finally {
+    wd.stop();
+    clearInterval(progress);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const notes: string[] = [];
+  if (failed > 0) notes.push(`${failed} publishes failed (first: ${firstError?.message})`);
+  if (failed > o.count / 100) throw new Error(`${failed} of ${o.count} publishes failed; first: ${firstError?.message}`);
+  return { msgs: acked, seconds, msgPerSec: acked / seconds, mbPerSec: (acked * o.size) / seconds / 1e6, ...percentiles(hist), ...cpu.read(), notes };
+}
+
+/** A publish this much later than scheduled counts as the sender falling behind. */
+const LATE_MILLIS = 5;
+
+/** Body layout for the latency row: scheduled send time (f64 LE, ms of performance.now()), sequence (u32 LE), filler. */
+function stamped(size: number, seq: number, scheduledMs: number): Buffer {
+  const b = Buffer.alloc(size, 0x61);
+  b.writeDoubleLE(scheduledMs, 0);
+  b.writeUInt32LE(seq, 8);
+  return b;
+}
+
+export async function latencyRun(ep: Endpoint, o: { rate: number; seconds: number; warmupSeconds: number; window: number; size: number; onProgress?: Progress }): Promise<Measured> {
+  const warm = Math.round(o.rate * o.warmupSeconds);
+  const total = warm + Math.round(o.rate * o.seconds);
+  const seen = new Uint8Array(total);
+  const hist = new LatencyHistogram();
+  let received = 0;
+  let measuredReceived = 0;
+  let duplicates = 0;
+  const ac = new AbortController();
+  const consuming = ep.consume((body) => {
+    const now = performance.now();
+    const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    const scheduled = dv.getFloat64(0, true);
+    const seq = dv.getUint32(8, true);
+    if (seq >= total) return;
+    if (seen[seq]) {
+      duplicates++;
+      return;
+    }
+    seen[seq] = 1;
+    received++;
+    if (seq >= warm) {
+      measuredReceived++;
+      hist.record((now - scheduled) * 1000);
+    }
+  }, ac.signal);
+  consuming.catch(() => {});
+
+  let launched = 0;
+  let acked = 0;
+  let failed = 0;
+  let behind = 0;
+  let cpu: CpuMeter | undefined;
+  let tMeasure = 0;
+  const period = 1000 / o.rate;
+  const wd = watchdog('latency run', () => acked + failed + received);
+  const progress = setInterval(() => o.onProgress?.(received, total), 2_000);
+  try {
+    const t0 = performance.now() + 10;
+    await Promise.race([
+      wd.stalled,
+      consuming.then(() => {
+        throw new Error('the consumer stopped early');
+      }),
+      new Promise<void>((resolve) => {
+        let outstanding = 0;
+        const pump = () => {
+          const now = performance.now();
+          const due = Math.min(total, Math.floor((now - t0) / period) + 1);
+          while (launched < due && outstanding < o.window) {
+            const seq = launched++;
+            if (seq === warm) {
+              cpu = new CpuMeter(ep);
+              tMeasure = now;
+            }
+            const scheduled = t0 + seq * period;
+            if (seq >= warm && now - scheduled > LATE_MILLIS) behind++;
+            outstanding++;
+            ep.publish(stamped(o.size, seq, scheduled)).then(
+              () => {
+                acked++;
+                outstanding--;
+                if (launched >= total && outstanding === 0) resolve();
+              },
+              () => {
+                failed++;
+                outstanding--;
+                if (launched >= total && outstanding === 0) resolve();
+              },
+            );
+          }
+          if (launched < total) {
+            const next = t0 + launched * period - performance.now();
+            setTimeout(pump, Math.max(0, Math.min(next, 5)));
+          }
+        };
+        pump();
+      }),
+    ]);
+    const sendSeconds = (performance.now() - tMeasure) / 1000;
+    // everything published after the warm-up must arrive; wait for it with a deadline
+    const deadline = Date.now() + 20_000;
+    while (measuredReceived < total - warm - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const load = cpu?.read() ?? { serverCpu: 0, clientCpu: 0 };
+    const measured = total - warm;
+    const notes: string[] = [];
+    if (measuredReceived < measured) notes.push(`${measured - measuredReceived} of ${measured} messages did not arrive within 20 s`);
+    if (failed > 0) notes.push(`${failed} publishes failed`);
+    if (duplicates > 0) notes.push(`${duplicates} duplicate deliveries`);
+    if (behind > measured / 100) notes.push(`${behind} of ${measured} messages went out more than ${LATE_MILLIS} ms after their scheduled time (window full or event loop busy); their latency counts from the schedule`);
+    return { msgs: measuredReceived, seconds: sendSeconds, msgPerSec: measured / sendSeconds, mbPerSec: (measured * o.size) / sendSeconds / 1e6, ...percentiles(hist), ...load, notes };
+  } finally {
+    wd.stop();
+    clearInterval(progress);
+    ac.abort();
+    await consuming.catch(() => {});
+  }
+}
+
+/** Fills the destination with `count` messages (not timed), then times reading them all. */
+export async function backlogRun(ep: Endpoint, o: { count: number; fillWindow: number; size: number; onProgress?: Progress; onFilled?: (m: Measured) => void }): Promise<Measured> {
+  const fill = await produceRun(ep, { count: o.count, window: o.fillWindow, size: o.size, onProgress: o.onProgress });
+  o.onFilled?.(fill);
+  let received = 0;
+  let bytes = 0;
+  const ac = new AbortController();
+  const cpu = new CpuMeter(ep);
+  const t0 = performance.now();
+  let t1 = 0;
+  let done!: () => void;
+  const allRead = new Promise<void>((r) => (done = r));
+  const consuming = ep.consume((body) => {
+    received++;
+    bytes += body.byteLength;
+    if (received === o.count) {
+      t1 = performance.now();
+      done();
+    }
+  }, ac.signal);
+  const wd = watchdog('backlog read', () => received);
+  const progress = setInterval(() => o.onProgress?.(received, o.count), 2_000);
+  try {
+    await Promise.race([
+      allRead,
+      wd.stalled,
+      consuming.then(() => {
+        throw new Error('the consumer stopped early');
+      }),
+    ]);
+  } finally {
+    wd.stop();
+    clearInterval(progress);
+    ac.abort();
+    await consuming.catch(() => {});
+  }
+  const load = cpu.read();
+  const seconds = (t1 - t0) / 1000;
+  const notes: string[] = [];
+  if (bytes !== received * o.size) notes.push(`bodies were ${bytes} bytes in all, expected ${received * o.size}`);
+  return { msgs: received, seconds, msgPerSec: received / seconds, mbPerSec: bytes / seconds / 1e6, ...load, notes };
+}
