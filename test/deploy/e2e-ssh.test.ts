@@ -15,12 +15,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerApi } from '../../src/client/broker-api.js';
+import { PushConsumer } from '../../src/client/consumer/index.js';
 import { Producer } from '../../src/client/producer.js';
 import { RemotingClient } from '../../src/client/remoting-client.js';
-import { aliDecode, aliMessage, aliProducer } from '../support/ali-ons.js';
+import { aliConsumer, aliDecode, aliMessage, aliProducer } from '../support/ali-ons.js';
 import { rmqctl, type RunResult } from '../support/cli.js';
 import { testHosts, type TestHost } from '../support/hosts.js';
 import { runtimeRelease } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
 
 const lab = testHosts({ count: 3, mode: 'nspawn' });
 const LONG = 300_000;
@@ -107,7 +109,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     expect((await h3.run(`sha256sum /opt/rmqctl/releases/${runtimeRelease().id}/rmqd.js`)).split(' ')[0]).toBe(runtimeRelease().sha256);
   });
 
-  it('is used from outside the hosts: topic create, ali-ons and our producer send, our pull path and ali-ons read back, status shows every node healthy with its role', { timeout: LONG }, async () => {
+  it('is used from outside the hosts: topic create, ali-ons and our producer send, consumer groups of ours and of ali-ons each get every message, our pull path and ali-ons read back, status shows every node healthy with its role', { timeout: LONG }, async () => {
     const created = await cli(['topic', 'create', 'E2E', '--cluster', 'e2e', '--read-queues', '2', '--write-queues', '2', '--namesrv', namesrv]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toContain(`E2E: created/updated on broker-a (${h1.address}:10911)`);
@@ -136,6 +138,25 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
       ours.shutdown();
     }
 
+    // consumed by two consumer groups from outside the hosts: our PushConsumer and ali-ons' own
+    // consumer, each group getting every message (at least once: compared as sets)
+    const ourGot = new Set<string>();
+    const aliGot = new Set<string>();
+    const push = new PushConsumer({ namesrvAddrs: namesrv.split(';'), consumerGroup: 'CG_E2E_OURS', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' });
+    push.subscribe('E2E', '*');
+    const ali2 = aliConsumer(namesrv, 'CID_E2E_ALI');
+    ali2.consumer.subscribe('E2E', '*', async (m) => void aliGot.add(m.body.toString()));
+    try {
+      await push.start((m) => void ourGot.add(m.body.toString()));
+      await ali2.consumer.ready();
+      await waitFor(() => ourGot.size >= sent.size && aliGot.size >= sent.size, { timeout: 60_000, what: 'both consumer groups to get every message' });
+    } finally {
+      await push.shutdown();
+      await ali2.consumer.close();
+    }
+    expect([...ourGot].sort()).toEqual([...sent.keys()].sort());
+    expect([...aliGot].sort()).toEqual([...sent.keys()].sort());
+
     // our pull path, through the CLI
     const tail = await cli(['message', 'tail', 'E2E', '--from-beginning', '--count', String(sent.size), '--json', '--namesrv', namesrv]);
     expect(tail.code, tail.stderr).toBe(0);
@@ -157,6 +178,11 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     } finally {
       remoting.shutdown();
     }
+
+    // a node's log, read over SSH from journald
+    const logs = await cli(['logs', topologyFile, 'broker-b-0', '-n', '200']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('broker started');
 
     const status = await cli(['status', topologyFile, '--json']);
     expect(status.code, status.stdout).toBe(0);
