@@ -67,6 +67,7 @@ export default class Deploy extends ClusterCommand {
         preflight: { minFreeBytes: flags['min-free-disk'] * 1024 ** 2 },
         healthTimeoutMs: flags['health-timeout'] * 1000,
         maxSlaveLagBytes: flags['max-slave-lag'] * 1024 ** 2,
+        ...(secrets ? { credentials: this.adminCredentials(model, secrets) } : {}),
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
       });

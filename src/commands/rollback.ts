@@ -16,7 +16,9 @@ export default class Rollback extends ClusterCommand {
     const hosts = flags.host?.length ? flags.host : model.hosts.filter((h) => h.nodeIds.length > 0).map((h) => h.name);
     this.select(model, { host: hosts }); // unknown host names are input errors
     const targets = this.openTargets(model, flags);
+    const credentials = this.adminCredentials(model);
     const result = await rollbackCluster(model, targets, hosts, {
+      ...(credentials ? { credentials } : {}),
       onEvent: (e) => {
         if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);
       },

@@ -16,6 +16,7 @@
  */
 import path from 'node:path';
 import { InvalidInputError, RmqError } from '../errors.js';
+import type { Credentials } from '../protocol/acl-signature.js';
 import type { DesiredDir, DesiredFile, FileSet, RuntimeRelease } from '../render/index.js';
 import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/index.js';
 import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease } from './bundle.js';
@@ -60,6 +61,8 @@ export interface DeployOptions {
   health?: HealthCheck;
   /** Largest tolerated slave lag for the default health check. */
   maxSlaveLagBytes?: number;
+  /** ACL: the admin account the default health check signs with. */
+  credentials?: Credentials;
   /** Per node (default 60 s). */
   healthTimeoutMs?: number;
   /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
@@ -111,7 +114,10 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
   }
   emit({ kind: 'plan', summary: plan.summary, changed: plan.changed, actions: plan.actions });
 
-  const defaultHealth = opts.health ? undefined : new ClusterHealth(model, opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {});
+  const defaultHealth = opts.health ? undefined : new ClusterHealth(model, {
+        ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      });
   try {
     const check = opts.health ?? defaultHealth!.check;
     const prepared = await prepareHosts(model, targets, plan, sets, opts, emit);

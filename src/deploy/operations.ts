@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { RmqError } from '../errors.js';
+import type { Credentials } from '../protocol/acl-signature.js';
 import { envFilePath } from '../render/index.js';
 import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
 import { rollbackRelease } from './bundle.js';
@@ -25,6 +26,8 @@ export interface OperationEvent {
 export interface OperationOptions {
   /** Default: protocol-level health (ClusterHealth). */
   health?: HealthCheck;
+  /** ACL: the admin account the default health check signs with. */
+  credentials?: Credentials;
   healthTimeoutMs?: number;
   onEvent?: (e: OperationEvent) => void;
 }
@@ -51,7 +54,7 @@ async function supervised(model: ClusterModel, targets: ClusterTargets, node: Cl
 /** Runs one action over the nodes, one at a time in actionOrder; start/restart wait for health. Stops at the first failure. */
 export async function controlNodes(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[], action: NodeAction, opts: OperationOptions = {}): Promise<void> {
   const emit = opts.onEvent ?? (() => {});
-  const defaultHealth = opts.health || action === 'stop' ? undefined : new ClusterHealth(model);
+  const defaultHealth = opts.health || action === 'stop' ? undefined : new ClusterHealth(model, opts.credentials ? { credentials: opts.credentials } : {});
   const check = opts.health ?? defaultHealth?.check;
   try {
     for (const node of actionOrder(model, nodes, action)) {

@@ -21,7 +21,9 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
       const nodes = this.select(model, flags);
       const targets = this.openTargets(model, flags);
       const events: OperationEvent[] = [];
+      const credentials = action === 'stop' ? undefined : this.adminCredentials(model);
       await controlNodes(model, targets, nodes, action, {
+        ...(credentials ? { credentials } : {}),
         onEvent: (e) => {
           events.push(e);
           if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);

@@ -11,6 +11,7 @@ import { pathProblem } from '../../util/config-registry.js';
 import { RmqCommand } from '../base.js';
 import type { ResolvedSecrets } from '../../acl/acl-file-text.js';
 import { resolveAclSecrets } from '../../topology/secrets.js';
+import type { Credentials } from '../../protocol/acl-signature.js';
 
 export const stateDirFlag = Flags.string({
   description: 'state directory of the local target for this cluster [default: $XDG_STATE_HOME/rmqctl/<cluster>, else ~/.local/state/rmqctl/<cluster>]',
@@ -36,5 +37,12 @@ export abstract class TopologyCommand extends RmqCommand {
   /** The ACL secrets a rendering of `model` needs (undefined without an acl section); exit 2 when one cannot be resolved. */
   protected aclSecrets(model: ClusterModel): ResolvedSecrets | undefined {
     return model.acl === null ? undefined : resolveAclSecrets(model.acl);
+  }
+
+  /** The topology's admin account (what deploy's health checks sign with), when it has an acl section; exit 2 when its secret cannot be resolved. */
+  protected adminCredentials(model: ClusterModel, secrets = this.aclSecrets(model)): Credentials | undefined {
+    if (model.acl === null || !secrets) return undefined;
+    const secretKey = secrets.get(model.acl.admin.accessKey);
+    return secretKey === undefined ? undefined : { accessKey: model.acl.admin.accessKey, secretKey };
   }
 }

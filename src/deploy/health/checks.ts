@@ -16,6 +16,7 @@ import { RequestCode, ResponseCode } from '../../protocol/codes.js';
 import { decodeClusterInfo } from '../../protocol/route.js';
 import { createRequest, type RemotingCommand } from '../../remoting/command.js';
 import { RemotingClient } from '../../client/remoting-client.js';
+import type { Credentials } from '../../protocol/acl-signature.js';
 import { hostByName, type BrokerNode, type ClusterModel, type ClusterNode, type NodeId } from '../../topology/index.js';
 import type { ServiceStatus, Supervisor } from '../supervisors/supervisor.js';
 import type { Target } from '../targets/target.js';
@@ -50,6 +51,8 @@ export interface ClusterHealthOptions {
   callTimeoutMs?: number;
   /** Largest tolerated slave lag in bytes (default 8 MiB). */
   maxSlaveLagBytes?: number;
+  /** The cluster's admin account when its nodes enforce an ACL: every health request is signed with it. */
+  credentials?: Credentials;
 }
 
 export const DEFAULT_MAX_SLAVE_LAG_BYTES = 8 * 1024 * 1024;
@@ -67,7 +70,7 @@ export async function processHealth(node: ClusterNode, supervisor: Supervisor): 
 
 /** The checks of a cluster's nodes over one shared remoting client; close() when done. */
 export class ClusterHealth {
-  private readonly remoting = new RemotingClient();
+  private readonly remoting: RemotingClient;
   private readonly timeout: number;
   private readonly maxLag: number;
 
@@ -77,6 +80,7 @@ export class ClusterHealth {
   ) {
     this.timeout = opts.callTimeoutMs ?? 3_000;
     this.maxLag = opts.maxSlaveLagBytes ?? DEFAULT_MAX_SLAVE_LAG_BYTES;
+    this.remoting = new RemotingClient(opts.credentials ? { credentials: opts.credentials } : {});
   }
 
   readonly check: HealthCheck = async (node, ctx) => {
