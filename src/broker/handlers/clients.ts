@@ -38,9 +38,11 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
   };
 
   table.on(RequestCode.HEART_BEAT, async (req, conn) => {
+    const arrival = clients.arrival(); // before any await: see ClientManager
     const hb = decodeHeartbeatData(req.body);
     const channel = { conn, clientId: hb.clientID, language: req.language, version: req.version };
     const v2 = hb.heartbeatFingerprint !== 0;
+    log.debug('heartbeat', { clientId: hb.clientID, peer: conn.remoteAddress, consumerGroups: hb.consumerDataSet.map((c) => c.groupName).join(',') || undefined, producerGroups: hb.producerDataSet.map((p) => p.groupName).join(',') || undefined });
     let subChanged = false;
     for (const c of hb.consumerDataSet) {
       const group = subscriptionGroups.find(c.groupName);
@@ -54,14 +56,15 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
       // a heartbeat without subscriptions can only refresh a group whose subscriptions we hold
       if (withoutSub && (known !== hb.heartbeatFingerprint || clients.consumerGroup(c.groupName) === undefined)) subChanged = true;
       if (v2 && !withoutSub) fingerprints.set(c.groupName, hb.heartbeatFingerprint);
-      clients.registerConsumer(c, channel, { updateSubscriptions: !withoutSub });
+      clients.registerConsumer(c, channel, { updateSubscriptions: !withoutSub, arrival });
     }
-    for (const p of hb.producerDataSet) clients.registerProducer(p.groupName, channel);
+    for (const p of hb.producerDataSet) clients.registerProducer(p.groupName, channel, arrival);
     return createResponse(req, ResponseCode.SUCCESS, { extFields: { IS_SUPPORT_HEART_BEAT_V2: 'true', IS_SUB_CHANGE: String(v2 ? subChanged : true) } });
   });
 
   table.on(RequestCode.UNREGISTER_CLIENT, (req, conn) => {
     const h = decodeHeader(UnregisterClientRequestHeader, req.extFields);
+    log.debug('unregister client', { clientId: h.clientID, peer: conn.remoteAddress, consumerGroup: h.consumerGroup, producerGroup: h.producerGroup });
     if (h.producerGroup !== undefined) clients.unregisterProducer(h.producerGroup, conn);
     if (h.consumerGroup !== undefined) clients.unregisterConsumer(h.consumerGroup, conn);
     return createResponse(req, ResponseCode.SUCCESS);
@@ -70,6 +73,7 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
   table.on(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => {
     const { consumerGroup } = decodeHeader(GetConsumerListByGroupRequestHeader, req.extFields);
     const ids = clients.consumerGroup(consumerGroup)?.clientIds() ?? [];
+    log.debug('consumer list asked', { group: consumerGroup, ids: ids.join(',') });
     if (ids.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `no consumer for this group, ${consumerGroup}` });
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerIdList(ids) });
   });
