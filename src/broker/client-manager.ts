@@ -188,6 +188,12 @@ export class ClientManager {
     if (m?.delete(conn) && m.size === 0) this.producers.delete(group);
   }
 
+  /** A group member's connection by client id (Java ConsumerManager.findChannel). */
+  findConsumerChannel(group: string, clientId: string): ClientChannel | undefined {
+    for (const ch of this.consumers.get(group)?.channels.values() ?? []) if (ch.clientId === clientId) return ch;
+    return undefined;
+  }
+
   consumerGroup(group: string): ConsumerGroupInfo | undefined {
     return this.consumers.get(group);
   }
