@@ -142,7 +142,7 @@ export interface QueueProgress {
 export interface ConnectedClient extends ClientConnection {
   /** Broker groups it is connected to. */
   brokers: string[];
-  /** How many queues it says it holds; null when it could not be asked (see runningInfoError). Only from describe. */
+  /** How many of the described queues it says it holds; null when it could not be asked (see runningInfoError). Only from describe. */
   queuesHeld?: number | null;
   runningInfoError?: string;
 }
@@ -195,18 +195,20 @@ export async function describeGroup(d: GroupAdminDeps, group: string, opts: Desc
 async function askHolders(d: GroupAdminDeps, group: string, queues: QueueProgress[], clients: readonly ConnectedClient[], addrOf: ReadonlyMap<string, string>, timeoutMillis: number): Promise<ConnectedClient[]> {
   const held = new Map<string, string[]>();
   const key = (q: { topic: string; brokerName: string; queueId: number }) => `${q.topic}\u0000${q.brokerName}\u0000${q.queueId}`;
+  const shown = new Set(queues.map(key));
   const answered = await Promise.all(
     clients.map(async (c): Promise<ConnectedClient> => {
       const addr = c.brokers.map((b) => addrOf.get(b)).find((a) => a !== undefined);
       if (addr === undefined) return { ...c, queuesHeld: null, runningInfoError: 'connected to no broker that was asked' };
       try {
         const info = await d.groups.consumerRunningInfo(addr, group, c.clientId, timeoutMillis);
-        for (const q of info.mqTable) {
+        const mine = info.mqTable.filter((q) => shown.has(key(q)));
+        for (const q of mine) {
           const list = held.get(key(q)) ?? [];
           list.push(c.clientId);
           held.set(key(q), list);
         }
-        return { ...c, queuesHeld: info.mqTable.length };
+        return { ...c, queuesHeld: mine.length };
       } catch (e) {
         return { ...c, queuesHeld: null, runningInfoError: message(e) };
       }
