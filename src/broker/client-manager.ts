@@ -5,6 +5,11 @@
  *
  * - A connection that closes leaves every group at once; one silent (no heartbeat) for
  *   `channelExpiredTimeout` is dropped and closed by a periodic scan.
+ * - Requests of one connection are handled concurrently (a heartbeat may await its retry topic), so
+ *   each client-management request takes an arrival ticket before it awaits anything; a heartbeat
+ *   that arrived before its client's UNREGISTER_CLIENT for a group is not applied to that group.
+ *   (Java clients serialise the two under one lock; ali-ons does not, and its connection outlives
+ *   the consumer — a late heartbeat would leave a member that never heartbeats for the group again.)
  * - When a CLUSTERING group's membership or subscriptions change, every member is told with a
  *   oneway NOTIFY_CONSUMER_IDS_CHANGED so it rebalances now rather than at its next period
  *   (Java clients and ours do; ali-ons ignores it and rebalances every 10 s).
@@ -80,6 +85,10 @@ export class ClientManager {
   private readonly log: Logger;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  /** The last arrival ticket handed out (see `arrival()`). */
+  private arrivals = 0;
+  /** Per connection, per group ('C:'/'P:' + name): the ticket of its last UNREGISTER_CLIENT. */
+  private readonly unregisteredAt = new WeakMap<Connection, Map<string, number>>();
 
   constructor(private readonly opts: ClientManagerOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -98,12 +107,33 @@ export class ClientManager {
     this.timer = undefined;
   }
 
+  /** A ticket in arrival order: take it when a request arrives, before the handler awaits anything. */
+  arrival(): number {
+    return ++this.arrivals;
+  }
+
+  /** Whether the connection unregistered from `key` after a request with ticket `arrival` came in. */
+  private unregisteredSince(conn: Connection, key: string, arrival: number | undefined): boolean {
+    return arrival !== undefined && (this.unregisteredAt.get(conn)?.get(key) ?? 0) > arrival;
+  }
+
+  private markUnregistered(conn: Connection, key: string): void {
+    let m = this.unregisteredAt.get(conn);
+    if (m === undefined) this.unregisteredAt.set(conn, (m = new Map()));
+    m.set(key, this.arrival());
+  }
+
   /**
    * A consumer heartbeat for one group: the connection joins (or refreshes) the group, the group
    * takes the heartbeat's model and subscriptions. Members are notified when membership or
-   * subscriptions changed. Returns whether anything changed.
+   * subscriptions changed. A heartbeat older (by `opts.arrival`) than the connection's unregister
+   * from the group is ignored. Returns whether anything changed.
    */
-  registerConsumer(data: ConsumerData, channel: Omit<ClientChannel, 'lastUpdateTimestamp'>, opts: { updateSubscriptions: boolean }): boolean {
+  registerConsumer(data: ConsumerData, channel: Omit<ClientChannel, 'lastUpdateTimestamp'>, opts: { updateSubscriptions: boolean; arrival?: number }): boolean {
+    if (this.unregisteredSince(channel.conn, `C:${data.groupName}`, opts.arrival)) {
+      this.log.debug('heartbeat older than its unregister ignored', { group: data.groupName, clientId: channel.clientId, addr: channel.conn.remoteAddress });
+      return false;
+    }
     const now = this.now();
     let info = this.consumers.get(data.groupName);
     if (info === undefined) {
@@ -131,6 +161,7 @@ export class ClientManager {
   }
 
   unregisterConsumer(group: string, conn: Connection): boolean {
+    this.markUnregistered(conn, `C:${group}`);
     const info = this.consumers.get(group);
     if (info === undefined) return false;
     const had = info.channels.get(conn);
@@ -141,7 +172,8 @@ export class ClientManager {
     return true;
   }
 
-  registerProducer(group: string, channel: Omit<ClientChannel, 'lastUpdateTimestamp'>): void {
+  registerProducer(group: string, channel: Omit<ClientChannel, 'lastUpdateTimestamp'>, arrival?: number): void {
+    if (this.unregisteredSince(channel.conn, `P:${group}`, arrival)) return;
     this.watch(channel.conn);
     let m = this.producers.get(group);
     if (m === undefined) this.producers.set(group, (m = new Map()));
@@ -151,8 +183,15 @@ export class ClientManager {
   }
 
   unregisterProducer(group: string, conn: Connection): void {
+    this.markUnregistered(conn, `P:${group}`);
     const m = this.producers.get(group);
     if (m?.delete(conn) && m.size === 0) this.producers.delete(group);
+  }
+
+  /** A group member's connection by client id (Java ConsumerManager.findChannel). */
+  findConsumerChannel(group: string, clientId: string): ClientChannel | undefined {
+    for (const ch of this.consumers.get(group)?.channels.values() ?? []) if (ch.clientId === clientId) return ch;
+    return undefined;
   }
 
   consumerGroup(group: string): ConsumerGroupInfo | undefined {

@@ -131,11 +131,20 @@ export interface QueueProgress {
   lag: number | null;
   /** Store time of the last consumed message (ms); null when unknown. */
   lastConsumeTimestamp: number | null;
+  /**
+   * The clients holding the queue by their own account (GET_CONSUMER_RUNNING_INFO; several in
+   * BROADCASTING); [] when every connected client answered and none holds it; null when unknown
+   * (a client that did not answer — ali-ons does not — may hold it). Absent from `group list`.
+   */
+  clients?: string[] | null;
 }
 
 export interface ConnectedClient extends ClientConnection {
   /** Broker groups it is connected to. */
   brokers: string[];
+  /** How many of the described queues it says it holds; null when it could not be asked (see runningInfoError). Only from describe. */
+  queuesHeld?: number | null;
+  runningInfoError?: string;
 }
 
 export interface GroupProgress {
@@ -150,8 +159,14 @@ export interface GroupProgress {
   problems: BrokerProblem[];
 }
 
-/** The group's progress on every master that knows it (or on all masters with `topic`). */
-export async function describeGroup(d: GroupAdminDeps, group: string, opts: { topic?: string } = {}): Promise<GroupProgress> {
+export interface DescribeOptions {
+  topic?: string;
+  /** How long each client may take to say which queues it holds (ms, default 3000). */
+  clientTimeoutMillis?: number;
+}
+
+/** The group's progress on every master that knows it (or on all masters with `topic`), with the client holding each queue. */
+export async function describeGroup(d: GroupAdminDeps, group: string, opts: DescribeOptions = {}): Promise<GroupProgress> {
   const problems: BrokerProblem[] = [];
   const ms = masters(await d.admin.clusterInfo(), problems);
   const known: Master[] = [];
@@ -168,7 +183,43 @@ export async function describeGroup(d: GroupAdminDeps, group: string, opts: { to
   if (known.length === 0 && problems.length === 0) throw new GroupAdminError(`consumer group ${group} is not known to any broker (rmqctl group list shows the groups)`);
   known.sort((a, b) => a.brokerName.localeCompare(b.brokerName));
   const p = await progressOn(d, group, known, opts.topic);
-  return { ...p, group, problems: [...problems, ...p.problems] };
+  const clients = await askHolders(d, group, p.queues, p.clients, new Map(known.map((m) => [m.brokerName, m.addr])), opts.clientTimeoutMillis ?? 3_000);
+  return { ...p, clients, group, problems: [...problems, ...p.problems] };
+}
+
+/**
+ * Asks every connected client which queues it holds (GET_CONSUMER_RUNNING_INFO through a broker it
+ * is connected to, as RocketMQ's admin does) and fills in each queue's `clients`. Never guesses: a
+ * queue nobody who answered holds is unknown while some client did not answer.
+ */
+async function askHolders(d: GroupAdminDeps, group: string, queues: QueueProgress[], clients: readonly ConnectedClient[], addrOf: ReadonlyMap<string, string>, timeoutMillis: number): Promise<ConnectedClient[]> {
+  const held = new Map<string, string[]>();
+  const key = (q: { topic: string; brokerName: string; queueId: number }) => `${q.topic}\u0000${q.brokerName}\u0000${q.queueId}`;
+  const shown = new Set(queues.map(key));
+  const answered = await Promise.all(
+    clients.map(async (c): Promise<ConnectedClient> => {
+      const addr = c.brokers.map((b) => addrOf.get(b)).find((a) => a !== undefined);
+      if (addr === undefined) return { ...c, queuesHeld: null, runningInfoError: 'connected to no broker that was asked' };
+      try {
+        const info = await d.groups.consumerRunningInfo(addr, group, c.clientId, timeoutMillis);
+        const mine = info.mqTable.filter((q) => shown.has(key(q)));
+        for (const q of mine) {
+          const list = held.get(key(q)) ?? [];
+          list.push(c.clientId);
+          held.set(key(q), list);
+        }
+        return { ...c, queuesHeld: mine.length };
+      } catch (e) {
+        return { ...c, queuesHeld: null, runningInfoError: message(e) };
+      }
+    }),
+  );
+  const someUnknown = answered.some((c) => c.queuesHeld === null);
+  for (const q of queues) {
+    const h = held.get(key(q));
+    q.clients = h !== undefined ? h.sort() : someUnknown ? null : [];
+  }
+  return answered;
 }
 
 async function progressOn(d: GroupAdminDeps, group: string, on: readonly Master[], topic?: string): Promise<Omit<GroupProgress, 'group'>> {

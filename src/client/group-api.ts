@@ -18,6 +18,7 @@ import {
   type ConsumerConnection,
   type QueueOffset,
 } from '../protocol/consumer-bodies.js';
+import { decodeConsumerRunningInfo, type ConsumerRunningInfo } from '../protocol/consumer-running-info.js';
 import { decodeConsumerOffsetTable, decodeDelayOffsetTable, decodeSubscriptionGroupWrapper, encodeSubscriptionGroupConfig, type SubscriptionGroupConfig, type SubscriptionGroupWrapper } from '../protocol/group-config.js';
 import { encodeHeader } from '../protocol/header-spec.js';
 import {
@@ -26,6 +27,7 @@ import {
   GetConsumeStatsRequestHeader,
   GetConsumerConnectionListRequestHeader,
   GetConsumerListByGroupRequestHeader,
+  GetConsumerRunningInfoRequestHeader,
   QueryConsumerOffsetRequestHeader,
   QueryTopicConsumeByWhoRequestHeader,
   ResetOffsetRequestHeader,
@@ -83,6 +85,18 @@ export class GroupApi {
   async consumerIds(addr: string, consumerGroup: string): Promise<string[]> {
     const res = await this.call(addr, RequestCode.GET_CONSUMER_LIST_BY_GROUP, { extFields: encodeHeader(GetConsumerListByGroupRequestHeader, { consumerGroup }) }, [ResponseCode.SYSTEM_ERROR]);
     return res.code === ResponseCode.SUCCESS ? decodeConsumerIdList(res.body) : [];
+  }
+
+  /**
+   * A connected consumer's running info (its subscriptions and the queues it holds), asked through
+   * the broker it is connected to, which forwards the request on the consumer's connection.
+   * Throws RemoteResponseError when the client is not online, does not answer in time
+   * (CONSUME_MSG_TIMEOUT) or answers an error; RemotingTimeoutError after `timeoutMillis`.
+   */
+  async consumerRunningInfo(addr: string, consumerGroup: string, clientId: string, timeoutMillis = this.timeoutMillis): Promise<ConsumerRunningInfo> {
+    const req = createRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, { extFields: encodeHeader(GetConsumerRunningInfoRequestHeader, { consumerGroup, clientId, jstackEnable: false }) });
+    const res = await this.remoting.requestOk(addr, req, timeoutMillis);
+    return decodeConsumerRunningInfo(res.body);
   }
 
   /** The group's committed offset of a queue, or undefined when it has none (asked with setZeroIfNotFound=false). */

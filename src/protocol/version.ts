@@ -5,6 +5,8 @@
 export const MQVersion = {
   /** REGISTER_BROKER bodies from brokers at or above this are RegisterBrokerBody. */
   V3_0_11: 37,
+  /** Consumers below this cannot be asked for their running info (the broker refuses to forward). */
+  V3_1_8_SNAPSHOT: 77,
   /** ali-ons sends this. */
   V3_4_9: 121,
   /** GET_ROUTEINFO_BY_TOPIC answers in standard JSON from this version on. */

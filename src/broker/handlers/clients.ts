@@ -1,7 +1,8 @@
 /**
  * Client management (Java ClientManageProcessor, ConsumerManageProcessor, RebalanceLockManager;
  * protocol.md §2.3.3): HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
- * CHECK_CLIENT_CONFIG (46), LOCK_BATCH_MQ (41) / UNLOCK_BATCH_MQ (42).
+ * CHECK_CLIENT_CONFIG (46), LOCK_BATCH_MQ (41) / UNLOCK_BATCH_MQ (42), and GET_CONSUMER_RUNNING_INFO
+ * (307), forwarded to the consumer it names.
  *
  * A consumer heartbeat registers the connection in each of its groups (a group unknown while
  * `autoCreateSubscriptionGroup` is off is skipped, as Java does) and makes sure the group's
@@ -11,15 +12,20 @@
 import { RequestCode, ResponseCode } from '../../protocol/codes.js';
 import { decodeLockBatchRequest, encodeConsumerIdList, encodeLockBatchResponse } from '../../protocol/consumer-bodies.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
-import { GetConsumerListByGroupRequestHeader, UnregisterClientRequestHeader } from '../../protocol/headers/broker.js';
+import { GetConsumerListByGroupRequestHeader, GetConsumerRunningInfoRequestHeader, UnregisterClientRequestHeader } from '../../protocol/headers/broker.js';
 import { decodeHeartbeatData, decodeSubscriptionData } from '../../protocol/heartbeat.js';
 import { JsonCheck } from '../../protocol/json-check.js';
 import { PERM_RW, TopicSysFlag } from '../../protocol/perm.js';
 import { topicConfig } from '../../protocol/topic-config.js';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.js';
-import { createResponse } from '../../remoting/command.js';
+import { MQVersion } from '../../protocol/version.js';
+import { createRequest, createResponse } from '../../remoting/command.js';
+import { RemotingTimeoutError } from '../../remoting/errors.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
+
+/** How long a request forwarded to a client may take (Java Broker2Client.callClient). */
+const FORWARD_TIMEOUT_MILLIS = 10_000;
 
 export function retryTopicOf(group: string): string {
   return `${RETRY_GROUP_TOPIC_PREFIX}${group}`;
@@ -38,9 +44,11 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
   };
 
   table.on(RequestCode.HEART_BEAT, async (req, conn) => {
+    const arrival = clients.arrival(); // before any await: see ClientManager
     const hb = decodeHeartbeatData(req.body);
     const channel = { conn, clientId: hb.clientID, language: req.language, version: req.version };
     const v2 = hb.heartbeatFingerprint !== 0;
+    log.debug('heartbeat', { clientId: hb.clientID, peer: conn.remoteAddress, consumerGroups: hb.consumerDataSet.map((c) => c.groupName).join(',') || undefined, producerGroups: hb.producerDataSet.map((p) => p.groupName).join(',') || undefined });
     let subChanged = false;
     for (const c of hb.consumerDataSet) {
       const group = subscriptionGroups.find(c.groupName);
@@ -54,14 +62,15 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
       // a heartbeat without subscriptions can only refresh a group whose subscriptions we hold
       if (withoutSub && (known !== hb.heartbeatFingerprint || clients.consumerGroup(c.groupName) === undefined)) subChanged = true;
       if (v2 && !withoutSub) fingerprints.set(c.groupName, hb.heartbeatFingerprint);
-      clients.registerConsumer(c, channel, { updateSubscriptions: !withoutSub });
+      clients.registerConsumer(c, channel, { updateSubscriptions: !withoutSub, arrival });
     }
-    for (const p of hb.producerDataSet) clients.registerProducer(p.groupName, channel);
+    for (const p of hb.producerDataSet) clients.registerProducer(p.groupName, channel, arrival);
     return createResponse(req, ResponseCode.SUCCESS, { extFields: { IS_SUPPORT_HEART_BEAT_V2: 'true', IS_SUB_CHANGE: String(v2 ? subChanged : true) } });
   });
 
   table.on(RequestCode.UNREGISTER_CLIENT, (req, conn) => {
     const h = decodeHeader(UnregisterClientRequestHeader, req.extFields);
+    log.debug('unregister client', { clientId: h.clientID, peer: conn.remoteAddress, consumerGroup: h.consumerGroup, producerGroup: h.producerGroup });
     if (h.producerGroup !== undefined) clients.unregisterProducer(h.producerGroup, conn);
     if (h.consumerGroup !== undefined) clients.unregisterConsumer(h.consumerGroup, conn);
     return createResponse(req, ResponseCode.SUCCESS);
@@ -70,8 +79,30 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
   table.on(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => {
     const { consumerGroup } = decodeHeader(GetConsumerListByGroupRequestHeader, req.extFields);
     const ids = clients.consumerGroup(consumerGroup)?.clientIds() ?? [];
+    log.debug('consumer list asked', { group: consumerGroup, ids: ids.join(',') });
     if (ids.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `no consumer for this group, ${consumerGroup}` });
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerIdList(ids) });
+  });
+
+  /**
+   * AdminBrokerProcessor.callConsumer: the request goes on, unchanged, to the consumer's own
+   * connection, and its answer comes back as it is. A client that never answers (ali-ons does not
+   * handle 307) costs the asker FORWARD_TIMEOUT_MILLIS at most and gets CONSUME_MSG_TIMEOUT.
+   */
+  table.on(RequestCode.GET_CONSUMER_RUNNING_INFO, async (req) => {
+    const h = decodeHeader(GetConsumerRunningInfoRequestHeader, req.extFields);
+    const ch = clients.findConsumerChannel(h.consumerGroup, h.clientId);
+    if (ch === undefined) return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `The Consumer <${h.consumerGroup}> <${h.clientId}> not online` });
+    if (ch.version < MQVersion.V3_1_8_SNAPSHOT) {
+      return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `The Consumer <${h.clientId}> Version <${ch.version}> too low to finish, please upgrade it to V3_1_8_SNAPSHOT` });
+    }
+    try {
+      const forward = createRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, { extFields: { ...req.extFields }, ...(req.body !== undefined ? { body: req.body } : {}) });
+      return await ch.conn.request(forward, FORWARD_TIMEOUT_MILLIS);
+    } catch (e) {
+      if (e instanceof RemotingTimeoutError) return createResponse(req, ResponseCode.CONSUME_MSG_TIMEOUT, { remark: `consumer <${h.consumerGroup}> <${h.clientId}> Timeout: ${e.message}` });
+      return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `invoke consumer <${h.consumerGroup}> <${h.clientId}> Exception: ${(e as Error).message}` });
+    }
   });
 
   table.on(RequestCode.CHECK_CLIENT_CONFIG, (req) => {

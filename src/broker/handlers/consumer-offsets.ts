@@ -19,7 +19,7 @@ import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
 
 export function registerConsumerOffsetHandlers(table: HandlerTable, ctx: BrokerContext): void {
-  const { store, consumerOffsets, subscriptionGroups, topics, config } = ctx;
+  const { store, consumerOffsets, subscriptionGroups, topics, config, log } = ctx;
 
   /** Java checkInMemByConsumeOffset(topic, queueId, 0, 1). */
   const firstMessageInMemory = async (topic: string, queueId: number): Promise<boolean> => {
@@ -33,6 +33,7 @@ export function registerConsumerOffsetHandlers(table: HandlerTable, ctx: BrokerC
   table.on(RequestCode.QUERY_CONSUMER_OFFSET, async (req) => {
     const h = decodeHeader(QueryConsumerOffsetRequestHeader, req.extFields);
     const offset = consumerOffsets.queryOffset(h.consumerGroup, h.topic, h.queueId);
+    log.debug('consumer offset asked', { group: h.consumerGroup, topic: h.topic, queueId: h.queueId, offset });
     if (offset >= 0) return createResponse(req, ResponseCode.SUCCESS, { extFields: { offset: String(offset) } });
     if (h.setZeroIfNotFound === false) return createResponse(req, ResponseCode.QUERY_NOT_FOUND, { remark: 'Not found, do not set to zero, maybe this group boot first' });
     if (store.getMinOffsetInQueue(h.topic, h.queueId) <= 0 && (await firstMessageInMemory(h.topic, h.queueId))) {
@@ -48,6 +49,7 @@ export function registerConsumerOffsetHandlers(table: HandlerTable, ctx: BrokerC
     }
     if (topics.get(h.topic) === undefined) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, { remark: `topic[${h.topic}] not exist` });
     const outcome = consumerOffsets.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
+    log.debug('consumer offset committed', { group: h.consumerGroup, topic: h.topic, queueId: h.queueId, offset: h.commitOffset, peer: conn.remoteAddress, outcome });
     return createResponse(req, ResponseCode.SUCCESS, outcome === 'ignored-reset' ? { remark: 'Offset has been previously reset' } : {});
   });
 }

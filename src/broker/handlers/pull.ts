@@ -80,7 +80,7 @@ export function slavePullOutcome(status: GetMessageStatus, requestOffset: number
 }
 
 export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
-  const { config, topics, store, stats, pullHold, replication, clients, consumerOffsets, subscriptionGroups } = ctx;
+  const { config, topics, store, stats, pullHold, replication, clients, consumerOffsets, subscriptionGroups, log } = ctx;
   const isSlave = config.brokerRole === 'SLAVE';
   /** Data further behind the log's end than this is "not in memory any more" (DefaultMessageStore: accessMessageInMemoryMaxRatio of RAM). */
   const inMemoryBytes = Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100);
@@ -180,6 +180,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body, suggestion(r.records));
     } catch (e) {
       if (e instanceof PullRefusal) {
+        log.debug('pull refused', { group: h.consumerGroup, topic: h.topic, queueId: h.queueId, code: e.code, why: e.message, peer: conn.remoteAddress });
         return answer(req, e.code, e.message, h.queueOffset, 0, 0);
       }
       throw e;

@@ -41,6 +41,10 @@ import { MASTER_ID } from '../../protocol/route.js';
 import { RETRY_GROUP_TOPIC_PREFIX, topicNameProblem } from '../../protocol/topic-names.js';
 import { createResponse } from '../../remoting/command.js';
 import { HandlerTable } from '../../remoting/dispatcher.js';
+import { encodeConsumerRunningInfo, type ConsumerRunningInfo } from '../../protocol/consumer-running-info.js';
+import { decodeHeader } from '../../protocol/header-spec.js';
+import { GetConsumerRunningInfoRequestHeader } from '../../protocol/headers/broker.js';
+import { consumerRunningInfo } from './running-info.js';
 import { guessLocalAddress } from '../../util/local-address.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
@@ -140,17 +144,27 @@ export class PushConsumer {
   private rebalanceAgain = false;
   private rebalanceSoon: NodeJS.Timeout | undefined;
   private knownBrokers = '';
+  private startedAt = 0;
 
   constructor(opts: PushConsumerOptions) {
     this.o = resolvePushConsumerOptions(opts);
     this.consumerGroup = this.o.consumerGroup;
     this.log = this.o.logger ?? silentLogger;
     this.clientId = `${this.o.clientIP ?? guessLocalAddress()}@${this.o.instanceName ?? `${process.pid}#${process.hrtime.bigint()}`}`;
-    const dispatcher = new HandlerTable().on(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req) => {
-      this.log.debug('broker says the group changed; rebalancing', { group: req.extFields?.consumerGroup });
-      this.scheduleRebalance(0);
-      return createResponse(req, ResponseCode.SUCCESS);
-    });
+    const dispatcher = new HandlerTable()
+      .on(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (req) => {
+        this.log.debug('broker says the group changed; rebalancing', { group: req.extFields?.consumerGroup });
+        this.scheduleRebalance(0);
+        return createResponse(req, ResponseCode.SUCCESS);
+      })
+      // an admin asks (through the broker) which queues this consumer holds
+      .on(RequestCode.GET_CONSUMER_RUNNING_INFO, (req) => {
+        const { consumerGroup } = decodeHeader(GetConsumerRunningInfoRequestHeader, req.extFields);
+        if (consumerGroup !== this.consumerGroup || !this.running) {
+          return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `The Consumer Group <${consumerGroup}> not exist in this consumer` });
+        }
+        return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerRunningInfo(this.runningInfo()) });
+      });
     this.remoting = new RemotingClient({ dispatcher, logger: this.log.child('remoting') });
     this.admin = new AdminClient({ namesrvAddrs: this.o.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: this.o.timeoutMillis });
     this.brokers = new BrokerApi(this.remoting, this.o.timeoutMillis);
@@ -181,6 +195,18 @@ export class PushConsumer {
     if (this.running) void this.afterSubscriptionChange();
   }
 
+  /** What GET_CONSUMER_RUNNING_INFO answers: subscriptions and the state of every queue held. */
+  runningInfo(): ConsumerRunningInfo {
+    return consumerRunningInfo({
+      namesrvAddrs: this.o.namesrvAddrs,
+      consumeConcurrency: this.o.consumeConcurrency,
+      orderly: this.o.orderly,
+      startedAt: this.startedAt,
+      subscriptions: this.subscriptions.values(),
+      queues: [...this.table.values()].map((e) => ({ mq: e.mq, pq: e.pq, committed: this.offsets.memoryOffset(e.mq) })),
+    });
+  }
+
   /** The queues this consumer holds now. */
   assignedQueues(): MessageQueue[] {
     return [...this.table.values()].map((e) => e.mq);
@@ -194,6 +220,7 @@ export class PushConsumer {
     if (this.o.messageModel === 'CLUSTERING') this.subscriptions.set(this.retryTopic, subscriptionData(this.retryTopic, '*'));
     await this.offsets.load();
     this.state = 'running';
+    this.startedAt = Date.now();
     await this.routes.refresh(this.subscriptions.keys());
     // the first heartbeat creates the group's retry topic on the brokers; then its route exists
     await this.heartbeat();
