@@ -142,8 +142,7 @@ export class RemotingClient {
         ? tls.connect({
             host: hp.host,
             port: hp.port,
-            noDelay: true,
-            minVersion: 'TLSv1.2',
+            minVersion: 'TLSv1.2' as const,
             rejectUnauthorized: t.verify ?? true,
             // SNI takes names only; an IP address is verified against the certificate's IP SANs
             ...(net.isIP(hp.host) === 0 ? { servername: hp.host } : {}),
