@@ -15,6 +15,7 @@ import { ResponseCode } from '../protocol/codes.js';
 import { signRequest, type Credentials } from '../protocol/acl-signature.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import type { ClientTls } from '../remoting/tls-config.js';
+import { describeTlsError, isNotTlsPeer, tlsConnectOptions } from '../remoting/tls-connect.js';
 
 export interface RemotingClientOptions extends ConnectionOptions {
   /** Upper bound for opening a connection (default 3 s). */
@@ -26,18 +27,6 @@ export interface RemotingClientOptions extends ConnectionOptions {
   credentials?: Credentials | (() => Credentials | undefined);
   /** Connect with TLS (see ClientTls.policy for falling back to plain). */
   tls?: ClientTls;
-}
-
-/** Handshake errors that mean the peer speaks no TLS at all (a plain-only server), as opposed to a certificate problem. */
-const NOT_TLS_PEER_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_RECORD_LAYER_FAILURE']);
-
-/** What a failed TLS connect means to an operator. */
-export function describeTlsError(err: NodeJS.ErrnoException): string {
-  const code = err.code ?? '';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `TLS: the server certificate is not for this address (${err.message})`;
-  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return `TLS: the server certificate is not trusted (${code}: ${err.message}); trust its CA (--tls-ca) or check that this is the right server`;
-  if (NOT_TLS_PEER_CODES.has(code)) return `TLS: the server closed the handshake (${code}): it does not speak TLS on this port, or refused our client certificate`;
-  return `TLS: ${err.message}`;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 3_000;
@@ -128,27 +117,18 @@ export class RemotingClient {
     return this.connectSocket(addr, hp, timeoutMillis, true).catch((e: unknown) => {
       const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
       const left = timeoutMillis - (Date.now() - started);
-      if (t.policy !== 'prefer' || code === undefined || !NOT_TLS_PEER_CODES.has(code) || left <= 0) throw e;
+      if (t.policy !== 'prefer' || !isNotTlsPeer(code) || left <= 0) throw e;
       this.log.warn('TLS refused by the peer; using plain text (policy prefer)', { peer: addr });
       return this.connectSocket(addr, hp, left, false);
     });
   }
 
   private connectSocket(addr: string, hp: { host: string; port: number }, timeoutMillis: number, useTls: boolean): Promise<Connection> {
-    const t = this.opts.tls ?? {};
+    const t: ClientTls = this.opts.tls ?? {};
     const connectEvent = useTls ? 'secureConnect' : 'connect';
     return new Promise<Connection>((resolve, reject) => {
       const socket = useTls
-        ? tls.connect({
-            host: hp.host,
-            port: hp.port,
-            minVersion: 'TLSv1.2' as const,
-            rejectUnauthorized: t.verify ?? true,
-            // SNI takes names only; an IP address is verified against the certificate's IP SANs
-            ...(net.isIP(hp.host) === 0 ? { servername: hp.host } : {}),
-            ...(t.ca !== undefined ? { ca: t.ca } : {}),
-            ...(t.cert !== undefined && t.key !== undefined ? { cert: t.cert, key: t.key } : {}),
-          })
+        ? tls.connect(tlsConnectOptions(hp.host, hp.port, t))
         : net.connect({ host: hp.host, port: hp.port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();

@@ -20,18 +20,24 @@ export type TlsClientAuthMode = (typeof TLS_CLIENT_AUTH_MODES)[number];
 const O = 'TlsSystemConfig';
 const path = { kind: 'path' } as const;
 
-export const TLS_KEYS = {
+export const TLS_SERVER_KEYS = {
   'tls.server.mode': { spec: { kind: 'enum', values: TLS_SERVER_MODES }, default: 'disabled', origin: O, description: 'disabled: plain only; permissive: plain and TLS on the same port; enforcing: TLS only' },
   'tls.server.certPath': { spec: path, default: null, origin: O, description: 'PEM certificate chain the node presents (required unless tls.server.mode=disabled)' },
   'tls.server.keyPath': { spec: path, default: null, origin: O, description: 'PEM private key of tls.server.certPath, unencrypted, mode 0600' },
   'tls.server.need.client.auth': { spec: { kind: 'enum', values: TLS_CLIENT_AUTH_MODES }, default: 'none', origin: O, description: 'client certificates: none, optional (verified when sent), require' },
   'tls.server.trustCertPath': { spec: path, default: null, origin: O, description: 'CA bundle client certificates must chain to (required unless need.client.auth=none)' },
+} as const satisfies Record<string, KeySpec>;
+
+/** The node's own outgoing connections (brokers only: a NameServer connects nowhere). */
+export const TLS_CLIENT_KEYS = {
   'tls.enable': { spec: { kind: 'bool' }, default: false, origin: O, description: 'the node’s own outgoing connections (NameServer registration, HA) use TLS' },
   'tls.client.trustCertPath': { spec: path, default: null, origin: O, description: 'CA bundle the node verifies servers against (default: the system roots)' },
   'tls.client.certPath': { spec: path, default: null, origin: O, description: 'certificate the node presents as a client (for servers that ask)' },
   'tls.client.keyPath': { spec: path, default: null, origin: O, description: 'private key of tls.client.certPath' },
   'tls.client.authServer': { spec: { kind: 'bool' }, default: true, origin: O, description: 'verify the server certificate and its name against the address used (RocketMQ default: false)' },
 } as const satisfies Record<string, KeySpec>;
+
+export const TLS_KEYS = { ...TLS_SERVER_KEYS, ...TLS_CLIENT_KEYS } as const;
 
 /** The TLS keys as the runtime config carries them. */
 export interface TlsConfigValues {
@@ -74,7 +80,7 @@ function fileProblem(p: TlsFileProblem, configFile: string): string {
 }
 
 /** The server side, or undefined when disabled; `problems` get one line per bad key. */
-export function serverTlsFromConfig(c: TlsConfigValues, configFile: string, problems: string[]): ServerTls | undefined {
+export function serverTlsFromConfig(c: Pick<TlsConfigValues, keyof typeof TLS_SERVER_KEYS>, configFile: string, problems: string[]): ServerTls | undefined {
   const mode = c['tls.server.mode'];
   if (mode === 'disabled') return undefined;
   const found: TlsFileProblem[] = [];
@@ -96,7 +102,7 @@ export function serverTlsFromConfig(c: TlsConfigValues, configFile: string, prob
 }
 
 /** The client side of the node's own connections, or undefined when `tls.enable` is off. */
-export function clientTlsFromConfig(c: TlsConfigValues, configFile: string, problems: string[]): ClientTls | undefined {
+export function clientTlsFromConfig(c: Pick<TlsConfigValues, keyof typeof TLS_CLIENT_KEYS>, configFile: string, problems: string[]): ClientTls | undefined {
   if (!c['tls.enable']) return undefined;
   const found: TlsFileProblem[] = [];
   const out: ClientTls = { verify: c['tls.client.authServer'], policy: 'require' };
@@ -113,4 +119,19 @@ export function clientTlsFromConfig(c: TlsConfigValues, configFile: string, prob
   }
   problems.push(...found.map((p) => fileProblem(p, configFile)));
   return out;
+}
+
+/** What a node runs TLS with, read from the files its config names. */
+export interface NodeTls {
+  server?: ServerTls;
+  client?: ClientTls;
+}
+
+/** Reads a node's TLS material; throws with every problem (key, file, what is wrong) at once. */
+export function loadNodeTls(c: Partial<TlsConfigValues> & Pick<TlsConfigValues, keyof typeof TLS_SERVER_KEYS>, configFile: string, fail: (problems: string[]) => never): NodeTls {
+  const problems: string[] = [];
+  const server = serverTlsFromConfig(c, configFile, problems);
+  const client = c['tls.enable'] === undefined ? undefined : clientTlsFromConfig(c as TlsConfigValues, configFile, problems);
+  if (problems.length > 0) fail(problems);
+  return { ...(server ? { server } : {}), ...(client ? { client } : {}) };
 }
