@@ -7,78 +7,9 @@
  */
 import type { ClusterModel } from '../topology/index.js';
 import type { AdminClient, NameServerProbe } from './admin.js';
-import type { NodeReplication } from './replication-status.js';
+import type { BrokerNodeStatus, Expectation, ExpectedBroker, ExpectedNameServer, NameServerStatus, StatusReport } from './status-report.js';
 
-export interface ExpectedNameServer {
-  id: string;
-  addr: string;
-}
-
-export interface ExpectedBroker {
-  /** `<brokerName>-<brokerId>`. */
-  id: string;
-  cluster: string;
-  brokerName: string;
-  brokerId: number;
-  addr: string;
-}
-
-export interface Expectation {
-  nameservers: ExpectedNameServer[];
-  brokers: ExpectedBroker[];
-}
-
-export interface NameServerStatus {
-  addr: string;
-  /** Node id when a topology names it. */
-  id?: string;
-  reachable: boolean;
-  error?: string;
-  latencyMillis?: number;
-  /** Brokers this NameServer has registered. */
-  brokerCount?: number;
-}
-
-export interface BrokerNodeStatus {
-  id: string;
-  brokerName: string;
-  brokerId: number;
-  role: 'master' | 'slave';
-  /** Registered address (undefined when no NameServer knows the node). */
-  addr?: string;
-  /** Address the topology expects, when it differs or the node is missing. */
-  expectedAddr?: string;
-  /** ms since the freshest full registration any NameServer saw; undefined when unknown. */
-  lastRegistrationAgeMillis?: number;
-  /** ms since the freshest registration or keep-alive. */
-  lastHeartbeatAgeMillis?: number;
-  /** NameServers that have the node registered. */
-  knownBy: string[];
-  /** Listed by the topology. */
-  expected: boolean;
-  /** Expected but no reachable NameServer knows it. */
-  missing: boolean;
-  /** What the broker itself says about its log and replication (replication-status.ts). */
-  replication?: NodeReplication;
-}
-
-export interface BrokerGroupStatus {
-  brokerName: string;
-  nodes: BrokerNodeStatus[];
-}
-
-export interface ClusterStatus {
-  name: string;
-  groups: BrokerGroupStatus[];
-}
-
-export interface StatusReport {
-  nameservers: NameServerStatus[];
-  clusters: ClusterStatus[];
-  problems: string[];
-  warnings: string[];
-  healthy: boolean;
-}
+export type * from './status-report.js';
 
 /** What a topology's ClusterModel expects to find registered. */
 export function expectationFromModel(model: ClusterModel): Expectation {

@@ -7,33 +7,7 @@
  */
 import type { HaConnectionInfo, HaRuntimeInfo } from '../protocol/ha-runtime-info.js';
 import type { BrokerApi } from './broker-api.js';
-import type { BrokerNodeStatus, StatusReport } from './cluster-status.js';
-
-export interface NodeReplication {
-  /** ASYNC_MASTER | SYNC_MASTER | SLAVE, as the broker says. */
-  brokerRole?: string;
-  commitLogMaxOffset?: number;
-  /**
-   * Master: `serving` (slaves connected: slavesInSync/slavesConnected). Slave: its HA client's state
-   * (`replicating`, `verifying`, `connecting`, `idle`, `diverged`, `halted`).
-   */
-  haState?: string;
-  /** Slave: the master HA address it follows. */
-  masterHaAddr?: string;
-  /** Slave: bytes its master has that it has not acknowledged, and how old the oldest of them is. */
-  lagBytes?: number;
-  lagMillis?: number;
-  inSync?: boolean;
-  /** Master: slaves connected over HA, and how many of them are in sync. */
-  slavesConnected?: number;
-  slavesInSync?: number;
-  /** Master: acknowledgements a SYNC_MASTER send waits for. */
-  acksNeeded?: number;
-  /** Why a slave is not replicating (divergence, connection failure). */
-  reason?: string;
-  /** The broker did not answer. */
-  error?: string;
-}
+import type { BrokerNodeStatus, NodeReplication, StatusReport } from './status-report.js';
 
 export type BrokerFacts = { runtime: Record<string, string>; ha: HaRuntimeInfo | undefined } | { error: string };
 
