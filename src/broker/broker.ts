@@ -29,6 +29,7 @@ import { createResponse, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
+import type { NodeTls } from '../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fastListenPort } from './config.js';
 import type { BrokerContext, BrokerHooks } from './context.js';
@@ -65,6 +66,8 @@ export interface BrokerOptions {
   onRegistered?: (r: RegistrationResult) => void;
   /** The properties file, for error messages (default 'broker.properties'). */
   configFile?: string;
+  /** TLS for the remoting and HA ports and the broker's own connections (read by the runtime). */
+  tls?: NodeTls;
 }
 
 /** The store's options from broker.properties (same key names: MessageStoreConfig). */
@@ -152,8 +155,9 @@ export class Broker {
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
     const stats = new BrokerStats();
     const credentials = acl.credentials;
-    this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}) });
-    this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha') });
+    const tls = opts.tls ?? {};
+    this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
+    this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
     this.context = {
       config,
       store,
@@ -282,6 +286,7 @@ export class Broker {
         logger: this.log.child('remoting'),
         idleTimeoutMillis: c.serverChannelMaxIdleTimeSeconds * 1000,
         maxFrameLength,
+        ...(this.opts.tls?.server ? { tls: this.opts.tls.server } : {}),
       });
       await server.listen(port, c.bindAddress);
       this.servers.push(server);

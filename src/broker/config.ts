@@ -9,6 +9,7 @@
  * `parseBrokerConfig`.
  */
 import type { PropertyEntry } from '../util/properties.js';
+import { TLS_KEYS } from '../remoting/tls-config.js';
 import { parseConfig, type ConfigOf, type KeySpec, type ParsedConfig, type ValueSpec } from '../util/config-registry.js';
 
 const MS = 'ms';
@@ -137,6 +138,8 @@ export const BROKER_KEYS = {
   aclEnable: key(B, bool, false, 'check every request against aclFile (RocketMQ ACL 1.0: signature, then permissions)', { managedBy: 'acl' }),
   aclFile: key(OURS, path, null, 'ACL file in the plain_acl.yml shape; required when aclEnable or aclAccessKey is set; re-read when it changes', { managedBy: 'acl' }),
   haAllowedAddresses: key(OURS, { kind: 'string' as const, pattern: /^[0-9A-Fa-f.:*,{} -]+$/, expected: 'a RocketMQ address pattern (10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, a,b)' }, null, 'only these addresses may connect to the HA port (its wire has no authentication); unset = any'),
+  // ── transport security (RocketMQ TlsSystemConfig names) ───────────────────────────────────
+  ...TLS_KEYS,
   aclAccessKey: key(OURS, { kind: 'string' as const, pattern: /^[\x21-\x7e]{6,}$/, expected: 'an accessKey of aclFile' }, null, 'account of aclFile the broker signs its own requests with (NameServer registration, slave sync)', { managedBy: 'acl.admin' }),
 } as const;
 

@@ -15,12 +15,15 @@ import { createRequest, type ExtFields, type RemotingCommand } from '../remoting
 import { ConnectionClosedError, RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { RemotingClient } from './remoting-client.js';
+import type { ClientTls } from '../remoting/tls-config.js';
 
 export interface AdminClientOptions {
   /** NameServer addresses, `host:port` each (see parseAddressList). */
   namesrvAddrs: readonly string[];
   /** ACL credentials every request is signed with (when the client makes its own connections). */
   credentials?: Credentials;
+  /** Connect with TLS (when the client makes its own connections). */
+  tls?: ClientTls;
   /** Per call, per NameServer tried (default 3 s). */
   timeoutMillis?: number;
   logger?: Logger;
@@ -63,7 +66,7 @@ export class AdminClient {
   constructor(private readonly opts: AdminClientOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('AdminClient needs at least one NameServer address');
     this.ownsRemoting = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: opts.logger, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: opts.logger, ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
     this.timeout = opts.timeoutMillis ?? 3_000;
     this.log = opts.logger ?? silentLogger;
     this.random = opts.random ?? Math.random;

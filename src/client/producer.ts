@@ -33,11 +33,14 @@ import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, ty
 import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
 import { RemotingClient } from './remoting-client.js';
 import { sendRequest } from './send-request.js';
+import type { ClientTls } from '../remoting/tls-config.js';
 
 export interface ProducerOptions {
   namesrvAddrs: readonly string[];
   /** ACL credentials every request is signed with (when the producer makes its own connections). */
   credentials?: Credentials;
+  /** Connect with TLS (when the producer makes its own connections). */
+  tls?: ClientTls;
   /** default `DEFAULT_PRODUCER` */
   producerGroup?: string;
   /** One send, every attempt included (default 3000 ms). */
@@ -142,7 +145,7 @@ export class Producer {
     this.producerGroup = opts.producerGroup ?? 'DEFAULT_PRODUCER';
     this.log = opts.logger ?? silentLogger;
     this.ownsRemoting = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
     this.admin = new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: 3_000 });
     this.faults = new BrokerFaults(opts.faultIsolationMillis ?? 10_000);
     this.uniqKeys = new UniqKeyGenerator(ipToBytes(guessLocalAddress()));

@@ -5,6 +5,7 @@
  * The admin client, producer and consumer build on it.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { RmqError } from '../errors.js';
 import { parseHostPort } from '../remoting/address.js';
 import type { RemotingCommand } from '../remoting/command.js';
@@ -13,6 +14,8 @@ import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from 
 import { ResponseCode } from '../protocol/codes.js';
 import { signRequest, type Credentials } from '../protocol/acl-signature.js';
 import { silentLogger, type Logger } from '../util/log.js';
+import type { ClientTls } from '../remoting/tls-config.js';
+import { describeTlsError, isNotTlsPeer, tlsConnectOptions } from '../remoting/tls-connect.js';
 
 export interface RemotingClientOptions extends ConnectionOptions {
   /** Upper bound for opening a connection (default 3 s). */
@@ -22,6 +25,8 @@ export interface RemotingClientOptions extends ConnectionOptions {
    * request, so a node whose ACL file is reloaded signs with the current secret.
    */
   credentials?: Credentials | (() => Credentials | undefined);
+  /** Connect with TLS (see ClientTls.policy for falling back to plain). */
+  tls?: ClientTls;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 3_000;
@@ -106,17 +111,34 @@ export class RemotingClient {
     } catch (e) {
       return Promise.reject(new RemotingConnectError(addr, (e as Error).message));
     }
+    const t = this.opts.tls;
+    if (t === undefined) return this.connectSocket(addr, hp, timeoutMillis, false);
+    const started = Date.now();
+    return this.connectSocket(addr, hp, timeoutMillis, true).catch((e: unknown) => {
+      const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      const left = timeoutMillis - (Date.now() - started);
+      if (t.policy !== 'prefer' || !isNotTlsPeer(code) || left <= 0) throw e;
+      this.log.warn('TLS refused by the peer; using plain text (policy prefer)', { peer: addr });
+      return this.connectSocket(addr, hp, left, false);
+    });
+  }
+
+  private connectSocket(addr: string, hp: { host: string; port: number }, timeoutMillis: number, useTls: boolean): Promise<Connection> {
+    const t: ClientTls = this.opts.tls ?? {};
+    const connectEvent = useTls ? 'secureConnect' : 'connect';
     return new Promise<Connection>((resolve, reject) => {
-      const socket = net.connect({ host: hp.host, port: hp.port, noDelay: true });
+      const socket = useTls
+        ? tls.connect(tlsConnectOptions(hp.host, hp.port, t))
+        : net.connect({ host: hp.host, port: hp.port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new RemotingConnectError(addr, `timed out after ${timeoutMillis} ms`));
       }, timeoutMillis);
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new RemotingConnectError(addr, err.message, { cause: err }));
+        reject(new RemotingConnectError(addr, useTls ? describeTlsError(err) : err.message, { cause: err }));
       });
-      socket.once('connect', () => {
+      socket.once(connectEvent, () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         if (this.shutDown) {

@@ -8,7 +8,7 @@ import { EXIT_FAILURE } from '../errors.js';
 import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';
 import { stateDirFlag, TopologyCommand } from './support/topology-command.js';
-import { signingOptions } from './support/credentials.js';
+import { connectOptions } from './support/credentials.js';
 
 export default class Status extends TopologyCommand {
   static override summary = 'Show what the NameServers know and what every broker says: which are up, roles, log ends, replication.';
@@ -44,7 +44,7 @@ export default class Status extends TopologyCommand {
     }
     // --namesrv first, then the topology's NameServers, then NAMESRV_ADDR.
     const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv);
-    const remoting = new RemotingClient(signingOptions());
+    const remoting = new RemotingClient(connectOptions(flags));
     const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
     const brokers = new BrokerApi(remoting, flags.timeout);
     const report = async () => {

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { NodeAcl } from '../acl/node-acl.js';
 import type { Connection } from '../remoting/connection.js';
 import { RemotingServer } from '../remoting/server.js';
+import type { ServerTls } from '../remoting/tls-config.js';
 import type { Logger } from '../util/log.js';
 import { namesrvConfigText, type NamesrvRuntimeConfig } from './config.js';
 import { namesrvHandlers } from './handlers.js';
@@ -22,6 +23,8 @@ export interface NameServerOptions {
   now?: () => number;
   /** The properties file, for error messages (default 'namesrv.properties'). */
   configFile?: string;
+  /** TLS for the remoting port (tls.server.* keys, read by the runtime). */
+  tls?: ServerTls;
 }
 
 const monotonicNow = () => Math.floor(performance.now());
@@ -69,7 +72,7 @@ export class NameServer {
       log: this.log,
     });
     this.acl = NodeAcl.open(config, opts.configFile ?? 'namesrv.properties', this.log.child('acl'));
-    this.server = new RemotingServer({ dispatcher: this.acl.guard(handlers, this.log.child('acl')), logger: this.log.child('remoting') });
+    this.server = new RemotingServer({ dispatcher: this.acl.guard(handlers, this.log.child('acl')), logger: this.log.child('remoting'), ...(opts.tls ? { tls: opts.tls } : {}) });
     this.server.onDisconnect((conn) => {
       const events: RouteEvent[] = [];
       this.routes.channelClosed(conn, events);

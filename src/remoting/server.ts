@@ -7,11 +7,15 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { rateLimitedLogger } from '../util/log-rate-limit.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import type { RequestDispatcher } from './dispatcher.js';
+import { secureAcceptor, type SecureAcceptor } from './tls-accept.js';
+import type { ServerTls } from './tls-config.js';
 
 export interface RemotingServerOptions extends Omit<ConnectionOptions, 'dispatcher'> {
   dispatcher: RequestDispatcher;
   /** Refuse connections beyond this many at once (default 65,536). */
   maxConnections?: number;
+  /** TLS (permissive or enforcing); plain only without it. */
+  tls?: ServerTls;
 }
 
 /** Java's NettyServerConfig.serverChannelMaxIdleTimeSeconds. */
@@ -25,10 +29,14 @@ export class RemotingServer {
   private readonly connectionLog: Logger;
   private readonly connectListeners: ((c: Connection) => void)[] = [];
   private readonly disconnectListeners: ((c: Connection, reason: string) => void)[] = [];
+  private readonly acceptor: SecureAcceptor | undefined;
+  /** Sockets accepted but not yet a Connection (first byte or TLS handshake pending). */
+  private readonly handshaking = new Set<net.Socket>();
 
   constructor(private readonly opts: RemotingServerOptions) {
     this.log = opts.logger ?? silentLogger;
     this.connectionLog = rateLimitedLogger(this.log);
+    this.acceptor = opts.tls === undefined ? undefined : secureAcceptor(opts.tls);
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.maxConnections = opts.maxConnections ?? 65_536;
     this.server.on('error', (err) => this.log.error('server socket error', { err }));
@@ -63,11 +71,26 @@ export class RemotingServer {
   /** Stops accepting, closes every connection (writing what is queued first), resolves when done. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of [...this.handshaking]) s.destroy();
     for (const c of [...this.connections]) c.close('server shutting down', { graceful: true });
     await closed;
   }
 
   private accept(socket: net.Socket): void {
+    if (this.acceptor === undefined) return this.attach(socket);
+    this.handshaking.add(socket);
+    socket.once('close', () => this.handshaking.delete(socket));
+    this.acceptor.accept(
+      socket,
+      (s) => {
+        this.handshaking.delete(socket);
+        this.attach(s);
+      },
+      (peer, reason) => this.connectionLog.warn('connection refused', { peer, reason, tls: this.acceptor?.mode }),
+    );
+  }
+
+  private attach(socket: net.Socket): void {
     const conn = new Connection(socket, {
       ...this.opts,
       idleTimeoutMillis: this.opts.idleTimeoutMillis ?? SERVER_IDLE_TIMEOUT_MILLIS,

@@ -1,6 +1,8 @@
 /** `rmqd broker -c broker.properties`. */
 import { Broker } from '../broker/broker.js';
 import { loadBrokerConfig } from '../broker/load-config.js';
+import { InvalidInputError } from '../errors.js';
+import { loadNodeTls } from '../remoting/tls-config.js';
 import { createLogger } from '../util/log.js';
 import { parseRoleArgs } from './args.js';
 import { runService } from './lifecycle.js';
@@ -11,7 +13,10 @@ export async function runBroker(argv: readonly string[]): Promise<void> {
     const { configFile } = parseRoleArgs('broker', argv);
     const { config, warnings } = loadBrokerConfig(configFile);
     for (const w of warnings) log.warn('configuration', { note: w });
-    const broker = await Broker.open({ config, logger: log, configFile });
+    const tls = loadNodeTls(config, configFile, (problems) => {
+      throw new InvalidInputError(`invalid TLS configuration in ${configFile}`, problems);
+    });
+    const broker = await Broker.open({ config, logger: log, configFile, tls });
     try {
       await broker.start();
     } catch (e) {

@@ -1,6 +1,8 @@
 /** `rmqd namesrv -c namesrv.properties`. */
 import { loadNamesrvConfig } from '../namesrv/config.js';
 import { NameServer } from '../namesrv/namesrv.js';
+import { InvalidInputError } from '../errors.js';
+import { loadNodeTls } from '../remoting/tls-config.js';
 import { createLogger } from '../util/log.js';
 import { parseRoleArgs } from './args.js';
 import { runService } from './lifecycle.js';
@@ -11,7 +13,10 @@ export async function runNamesrv(argv: readonly string[]): Promise<void> {
     const { configFile } = parseRoleArgs('namesrv', argv);
     const { config, warnings } = loadNamesrvConfig(configFile);
     for (const w of warnings) log.warn('ignoring configuration key', { at: w });
-    const ns = new NameServer({ config, logger: log, configFile });
+    const tls = loadNodeTls(config, configFile, (problems) => {
+      throw new InvalidInputError(`invalid TLS configuration in ${configFile}`, problems);
+    });
+    const ns = new NameServer({ config, logger: log, configFile, ...(tls.server ? { tls: tls.server } : {}) });
     await ns.start();
     return ns;
   });

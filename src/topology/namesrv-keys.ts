@@ -4,6 +4,7 @@
  * (RocketMQ hard-codes 120 s).
  */
 import type { PropertyEntry } from '../util/properties.js';
+import { TLS_SERVER_KEYS } from '../remoting/tls-config.js';
 import { parseConfig, type ConfigOf, type KeySpec, type ParsedConfig } from '../util/config-registry.js';
 
 export const NAMESRV_KEYS = {
@@ -14,6 +15,7 @@ export const NAMESRV_KEYS = {
   orderMessageEnable: { spec: { kind: 'bool' }, default: false, origin: 'NamesrvConfig', description: 'serve ORDER_TOPIC_CONFIG from the KV store in routes' },
   aclEnable: { spec: { kind: 'bool' }, default: false, origin: 'rmqd', description: 'check every request against aclFile (RocketMQ ACL 1.0)', managedBy: 'acl' },
   aclFile: { spec: { kind: 'path' }, default: null, origin: 'rmqd', description: 'ACL file in the plain_acl.yml shape; required when aclEnable; re-read when it changes', managedBy: 'acl' },
+  ...TLS_SERVER_KEYS,
 } as const satisfies Record<string, KeySpec>;
 
 export type NamesrvKey = keyof typeof NAMESRV_KEYS;

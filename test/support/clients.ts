@@ -10,6 +10,7 @@ import { RemotingClient } from '../../src/client/remoting-client.js';
 import type { MessageRecord } from '../../src/protocol/message/record.js';
 import type { TestCluster } from './cluster.js';
 import { waitFor } from './wait.js';
+import type { ClientTls } from '../../src/remoting/tls-config.js';
 
 export interface Clients {
   remoting: RemotingClient;
@@ -18,16 +19,17 @@ export interface Clients {
   producer(opts?: Partial<ProducerOptions>): Producer;
 }
 
-export function clientsFor(c: TestCluster): Clients {
-  const remoting = new RemotingClient();
+export function clientsFor(c: TestCluster, opts: { tls?: ClientTls } = {}): Clients {
+  const remoting = new RemotingClient(opts.tls ? { tls: opts.tls } : {});
   const admin = new AdminClient({ namesrvAddrs: c.namesrvAddrs, remoting });
   onTestFinished(() => remoting.shutdown());
+  const tls = opts.tls;
   return {
     remoting,
     brokers: new BrokerApi(remoting, 5_000),
     admin,
-    producer(opts = {}) {
-      const p = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_TEST', ...opts });
+    producer(popts = {}) {
+      const p = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_TEST', ...(tls ? { tls } : {}), ...popts });
       onTestFinished(() => p.shutdown());
       return p;
     },

@@ -25,6 +25,7 @@ import { createRequest } from '../../src/remoting/command.js';
 import { repoRoot } from './cli.js';
 import { freeBrokerPort, freePort } from './ports.js';
 import { waitFor } from './wait.js';
+import type { ClientTls } from '../../src/remoting/tls-config.js';
 
 export type PropertyValue = string | number | boolean;
 
@@ -56,6 +57,8 @@ export interface ClusterOptions {
    * cluster's readiness client.
    */
   acl?: { yaml: string; nodeAccount: Credentials };
+  /** TLS for the cluster's own readiness client (when the nodes enforce TLS). */
+  clientTls?: ClientTls;
 }
 
 export class ClusterNode {
@@ -174,7 +177,7 @@ export class TestCluster {
 
   constructor(opts: ClusterOptions) {
     this.root = mkdtempSync(path.join(os.tmpdir(), 'rmq-cluster-'));
-    this.client = new RemotingClient(opts.acl ? { credentials: opts.acl.nodeAccount } : {});
+    this.client = new RemotingClient({ ...(opts.acl ? { credentials: opts.acl.nodeAccount } : {}), ...(opts.clientTls ? { tls: opts.clientTls } : {}) });
     if (opts.acl) {
       this.aclFile = path.join(this.root, 'plain_acl.yml');
       writeFileSync(this.aclFile, opts.acl.yaml, { mode: 0o600 });

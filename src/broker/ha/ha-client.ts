@@ -17,7 +17,10 @@
  * haSendHeartbeatInterval.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { parseHostPort } from '../../remoting/address.js';
+import type { ClientTls } from '../../remoting/tls-config.js';
+import { describeTlsError, tlsConnectOptions } from '../../remoting/tls-connect.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { MessageStore } from '../store/index.js';
 import { encodeOffsetReport, HaProtocolError, TransferReader, type TransferFrame } from './wire.js';
@@ -38,6 +41,8 @@ export interface HaClientOptions {
   /** Pause between connection attempts (default 1 s). */
   reconnectDelayMillis?: number;
   connectTimeoutMillis?: number;
+  /** Connect to the master's HA port with TLS (the broker's tls.enable / tls.client.* keys). */
+  tls?: ClientTls;
   logger?: Logger;
   /** Called when the state changes (the broker logs and reacts: e.g. pulls go to the slave while the master is away). */
   onStateChange?: (state: HaClientState, reason?: string) => void;
@@ -173,7 +178,9 @@ export class HaClient {
     const { host, port } = parseHostPort(addr);
     const timeout = this.opts.connectTimeoutMillis ?? 3_000;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true });
+      const t = this.opts.tls;
+      const socket = t === undefined ? net.connect({ host, port, noDelay: true }) : tls.connect(tlsConnectOptions(host, port, t));
+      socket.setNoDelay(true);
       this.socket = socket;
       const timer = setTimeout(() => {
         socket.destroy();
@@ -181,9 +188,9 @@ export class HaClient {
       }, timeout);
       socket.once('error', (e) => {
         clearTimeout(timer);
-        reject(new Error(`cannot connect to ${addr}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+        reject(new Error(`cannot connect to ${addr}: ${t === undefined ? ((e as NodeJS.ErrnoException).code ?? e.message) : describeTlsError(e)}`));
       });
-      socket.once('connect', () => {
+      socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve(socket);

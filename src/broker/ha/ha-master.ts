@@ -10,6 +10,8 @@
  */
 import { normaliseRemoteIp } from '../../acl/remote-address.js';
 import net from 'node:net';
+import { secureAcceptor } from '../../remoting/tls-accept.js';
+import type { ServerTls } from '../../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import type { HaConnectionInfo } from '../../protocol/ha-runtime-info.js';
@@ -28,6 +30,8 @@ export interface HaMasterOptions {
   allowFrom?: (ip: string) => boolean;
   port: number;
   host?: string;
+  /** TLS on the HA port (the broker's tls.server.* keys: same modes as the remoting port). */
+  tls?: ServerTls;
   /** haTransferBatchSize */
   transferBatchSize: number;
   heartbeatIntervalMillis: number;
@@ -62,29 +66,50 @@ export class HaMaster {
   constructor(private readonly opts: HaMasterOptions) {
     this.log = opts.logger ?? silentLogger;
     const refusals = rateLimitedLogger(this.log);
-    this.server = net.createServer({ noDelay: true }, (socket) => {
-      if (this.closed) return void socket.destroy();
-      if (!this.opts.acceptSlaves) {
-        refusals.warn('HA connection refused: this broker is a SLAVE (point slaves at their master’s haListenPort)', { from: `${socket.remoteAddress}:${socket.remotePort}` });
-        socket.destroy();
-        return;
-      }
-      const ip = normaliseRemoteIp(socket.remoteAddress ?? '');
-      if (this.opts.allowFrom !== undefined && !this.opts.allowFrom(ip)) {
-        refusals.warn('HA connection refused: address not in haAllowedAddresses', { from: `${socket.remoteAddress}:${socket.remotePort}` });
-        socket.destroy();
-        return;
-      }
-      const link = new SlaveLink(socket, {
-        store: opts.store,
-        transferBatchSize: opts.transferBatchSize,
-        logger: this.log,
-        onAck: () => this.waiters.advance(this.ackLevel()),
-        onClose: (l) => this.onLinkClosed(l),
-      });
-      this.links.add(link);
+    const acceptor = opts.tls === undefined ? undefined : secureAcceptor(opts.tls);
+    this.server = net.createServer({ noDelay: true }, (raw) => {
+      if (this.closed) return void raw.destroy();
+      if (acceptor === undefined) return this.accept(raw, refusals);
+      // address checks first: a refused address gets no handshake
+      if (!this.admit(raw, refusals)) return;
+      acceptor.accept(
+        raw,
+        (socket) => (this.closed ? socket.destroy() : this.link(socket)),
+        (peer, reason) => refusals.warn('HA connection refused', { from: peer, reason }),
+      );
     });
     this.server.on('error', (e) => this.log.error('HA server socket error', { err: e }));
+  }
+
+  private accept(socket: net.Socket, refusals: Logger): void {
+    if (this.admit(socket, refusals)) this.link(socket);
+  }
+
+  /** Whether this peer may replicate from us (master role, haAllowedAddresses); closes it if not. */
+  private admit(socket: net.Socket, refusals: Logger): boolean {
+    if (!this.opts.acceptSlaves) {
+      refusals.warn('HA connection refused: this broker is a SLAVE (point slaves at their master’s haListenPort)', { from: `${socket.remoteAddress}:${socket.remotePort}` });
+      socket.destroy();
+      return false;
+    }
+    const ip = normaliseRemoteIp(socket.remoteAddress ?? '');
+    if (this.opts.allowFrom !== undefined && !this.opts.allowFrom(ip)) {
+      refusals.warn('HA connection refused: address not in haAllowedAddresses', { from: `${socket.remoteAddress}:${socket.remotePort}` });
+      socket.destroy();
+      return false;
+    }
+    return true;
+  }
+
+  private link(socket: net.Socket): void {
+    const link = new SlaveLink(socket, {
+      store: this.opts.store,
+      transferBatchSize: this.opts.transferBatchSize,
+      logger: this.log,
+      onAck: () => this.waiters.advance(this.ackLevel()),
+      onClose: (l) => this.onLinkClosed(l),
+    });
+    this.links.add(link);
   }
 
   get port(): number | undefined {

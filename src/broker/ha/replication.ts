@@ -23,6 +23,7 @@ import type { MessageStore, PutMessageResult } from '../store/index.js';
 import type { TopicConfigManager } from '../topic-config-manager.js';
 import { HaClient, type HaClientState } from './ha-client.js';
 import { HaMaster } from './ha-master.js';
+import type { NodeTls } from '../../remoting/tls-config.js';
 import { SlaveSync, type SlaveSyncSource } from './slave-sync.js';
 
 /** How often a slave copies its master's configuration (Java 4.x syncs every 10 s). */
@@ -35,6 +36,8 @@ export interface ReplicationOptions {
   remoting: RemotingClient;
   hooks: BrokerHooks;
   logger?: Logger;
+  /** The HA port takes TLS like the remoting port; a slave connects with the client side. */
+  tls?: NodeTls;
 }
 
 /** Slave acknowledgements a SYNC_MASTER send waits for: 4.x waits for one; RocketMQ 5 counts inSyncReplicas with the master included. */
@@ -68,6 +71,7 @@ export class Replication implements ReplicationView {
       slaveFallbehindMax: c.haSlaveFallbehindMax,
       acksNeeded: acksNeeded(c),
       acceptSlaves: !isSlave,
+      ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
       ...(c.haAllowedAddresses !== null ? { allowFrom: compileAddressPattern(c.haAllowedAddresses) } : {}),
       logger: this.log.child('master'),
     });
@@ -78,6 +82,7 @@ export class Replication implements ReplicationView {
         heartbeatIntervalMillis: c.haSendHeartbeatInterval,
         housekeepingIntervalMillis: c.haHousekeepingInterval,
         syncFlush: c.flushDiskType === 'SYNC_FLUSH',
+        ...(opts.tls?.client ? { tls: opts.tls.client } : {}),
         logger: this.log.child('client'),
         onStateChange: (state, reason) => this.onClientState(state, reason),
       });

@@ -7,6 +7,8 @@ import type { ConsumeFromWhere, MessageModel } from '../../protocol/heartbeat.js
 import { groupNameProblem } from '../../protocol/topic-names.js';
 import type { Logger } from '../../util/log.js';
 import { allocateAveragely, type AllocateStrategy } from './allocate.js';
+import type { Credentials } from '../../protocol/acl-signature.js';
+import type { ClientTls } from '../../remoting/tls-config.js';
 
 export interface PushConsumerOptions {
   namesrvAddrs: readonly string[];
@@ -58,10 +60,14 @@ export interface PushConsumerOptions {
   /** Per request (default 3000 ms). */
   timeoutMillis?: number;
   logger?: Logger;
+  /** ACL credentials every request is signed with. */
+  credentials?: Credentials;
+  /** Connect with TLS. */
+  tls?: ClientTls;
 }
 
-export type ResolvedPushConsumerOptions = Required<Omit<PushConsumerOptions, 'localOffsetStoreDir' | 'logger' | 'instanceName' | 'clientIP'>> &
-  Pick<PushConsumerOptions, 'localOffsetStoreDir' | 'logger' | 'instanceName' | 'clientIP'>;
+type OptionalKeys = 'localOffsetStoreDir' | 'logger' | 'instanceName' | 'clientIP' | 'credentials' | 'tls';
+export type ResolvedPushConsumerOptions = Required<Omit<PushConsumerOptions, OptionalKeys>> & Pick<PushConsumerOptions, OptionalKeys>;
 
 export function resolvePushConsumerOptions(o: PushConsumerOptions): ResolvedPushConsumerOptions {
   const problems: string[] = [];

@@ -22,6 +22,7 @@ import { RemotingClient } from '../remoting-client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { TopicRoutes } from './routes.js';
 import { sendMessageBack } from './send-back.js';
+import type { ClientTls } from '../../remoting/tls-config.js';
 
 export interface PullConsumerOptions {
   namesrvAddrs: readonly string[];
@@ -30,6 +31,8 @@ export interface PullConsumerOptions {
   logger?: Logger;
   /** Share connections (otherwise the consumer owns its RemotingClient). */
   remoting?: RemotingClient;
+  /** Connect with TLS (when the consumer makes its own connections). */
+  tls?: ClientTls;
 }
 
 export interface PullOptions {
@@ -64,7 +67,7 @@ export class PullConsumer {
     this.log = opts.logger ?? silentLogger;
     this.timeout = opts.timeoutMillis ?? 3_000;
     this.owns = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log });
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...(opts.tls ? { tls: opts.tls } : {}) });
     this.routes = new TopicRoutes(new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, timeoutMillis: this.timeout }), this.log);
     this.brokers = new BrokerApi(this.remoting, this.timeout);
     this.groups = new GroupApi(this.remoting, this.timeout);

@@ -165,7 +165,7 @@ export class PushConsumer {
         }
         return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerRunningInfo(this.runningInfo()) });
       });
-    this.remoting = new RemotingClient({ dispatcher, logger: this.log.child('remoting') });
+    this.remoting = new RemotingClient({ dispatcher, logger: this.log.child('remoting'), ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
     this.admin = new AdminClient({ namesrvAddrs: this.o.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: this.o.timeoutMillis });
     this.brokers = new BrokerApi(this.remoting, this.o.timeoutMillis);
     this.groups = new GroupApi(this.remoting, this.o.timeoutMillis);

@@ -3,6 +3,7 @@ import { benchConsume, type BenchConsumeSummary, type ConsumeIntervalReport } fr
 import { PushConsumer } from '../../client/consumer/push-consumer.js';
 import { RmqCommand } from '../base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
+import { connectOptions } from '../support/credentials.js';
 
 const f3 = (n: number) => n.toFixed(3);
 
@@ -45,6 +46,7 @@ export default class BenchConsume extends RmqCommand {
       pullBatchSize: flags['batch-size'],
       timeoutMillis: flags.timeout,
       instanceName: `rmqctl-bench-${process.pid}`,
+      ...connectOptions(flags),
     });
     consumer.subscribe(flags.topic, flags.tag);
     const abort = new AbortController();

@@ -4,7 +4,7 @@ import { Producer } from '../../client/producer.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
-import { signingOptions } from '../support/credentials.js';
+import { connectOptions } from '../support/credentials.js';
 
 const f3 = (n: number) => n.toFixed(3);
 
@@ -41,7 +41,7 @@ export default class BenchProduce extends RmqCommand {
 
   async run(): Promise<BenchProduceSummary> {
     const { flags } = await this.parse(BenchProduce);
-    const producer = new Producer({ namesrvAddrs: resolveNamesrvAddrs(flags.namesrv), producerGroup: flags.group, sendTimeoutMillis: Math.max(3000, flags.timeout), ...signingOptions() });
+    const producer = new Producer({ namesrvAddrs: resolveNamesrvAddrs(flags.namesrv), producerGroup: flags.group, sendTimeoutMillis: Math.max(3000, flags.timeout), ...connectOptions(flags) });
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);

@@ -6,6 +6,7 @@ import { RmqCommand } from '../base.js';
 import { resolveNamesrvAddrs, adminClient, namesrvFlags } from '../support/namesrv.js';
 import { parseTimeFlag } from '../support/time.js';
 import { printableText } from './get.js';
+import { connectOptions } from '../support/credentials.js';
 
 /** One consumed message as `--json` prints it (a line each). */
 export function consumedView(m: ConsumedMessage): Record<string, unknown> {
@@ -68,7 +69,7 @@ export default class MessageConsume extends RmqCommand {
     const { args, flags } = await this.parse(MessageConsume);
     const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
     const from = parseFrom(flags.from);
-    const admin = adminClient(namesrvAddrs, flags.timeout);
+    const admin = adminClient(namesrvAddrs, flags.timeout, flags);
     try {
       const route = await admin.topicRoute(args.topic);
       if (route === undefined || route.queueDatas.length === 0) throw new RmqError(`topic ${args.topic} has no route: no registered broker serves it`);
@@ -84,6 +85,7 @@ export default class MessageConsume extends RmqCommand {
       consumeConcurrency: 1,
       timeoutMillis: flags.timeout,
       instanceName: `rmqctl-${process.pid}`,
+      ...connectOptions(flags),
     });
     consumer.subscribe(args.topic, flags.tag);
     const json = this.jsonEnabled();

@@ -4,7 +4,7 @@ import { Producer, type SendResult } from '../../client/producer.js';
 import { InvalidInputError } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
-import { signingOptions } from '../support/credentials.js';
+import { connectOptions } from '../support/credentials.js';
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -62,7 +62,7 @@ export default class MessageSend extends RmqCommand {
     } else if (process.stdin.isTTY) throw new InvalidInputError('no message body: give it as an argument, with --file, or on standard input');
     else body = await readStdin();
     const keys = (flags.keys ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== '');
-    const producer = new Producer({ namesrvAddrs: resolveNamesrvAddrs(flags.namesrv), producerGroup: flags.group, sendTimeoutMillis: flags.timeout, ...signingOptions() });
+    const producer = new Producer({ namesrvAddrs: resolveNamesrvAddrs(flags.namesrv), producerGroup: flags.group, sendTimeoutMillis: flags.timeout, ...connectOptions(flags) });
     try {
       const r = await producer.send({
         topic: args.topic,

@@ -8,7 +8,7 @@ import { GroupApi } from '../../client/group-api.js';
 import { RemotingClient } from '../../client/remoting-client.js';
 import type { TopicAdminDeps } from '../../client/topic-admin.js';
 import { resolveNamesrvAddrs } from './namesrv.js';
-import { signingOptions } from './credentials.js';
+import { connectOptions, type TlsFlagValues } from './credentials.js';
 
 export interface CommandClients extends TopicAdminDeps {
   namesrvAddrs: string[];
@@ -16,9 +16,9 @@ export interface CommandClients extends TopicAdminDeps {
   close(): void;
 }
 
-export function openClients(flags: { namesrv?: string | undefined; timeout: number }): CommandClients {
+export function openClients(flags: { namesrv?: string | undefined; timeout: number } & TlsFlagValues): CommandClients {
   const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
-  const remoting = new RemotingClient(signingOptions());
+  const remoting = new RemotingClient(connectOptions(flags));
   const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
   return { namesrvAddrs, remoting, admin, brokers: new BrokerApi(remoting, flags.timeout), groups: new GroupApi(remoting, flags.timeout), timeoutMillis: flags.timeout, close: () => remoting.shutdown() };
 }

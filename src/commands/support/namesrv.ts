@@ -6,7 +6,7 @@ import { Flags } from '@oclif/core';
 import { AdminClient } from '../../client/admin.js';
 import { InvalidInputError } from '../../errors.js';
 import { parseAddressList } from '../../remoting/address.js';
-import { signingOptions } from './credentials.js';
+import { connectOptions, tlsFlags, type TlsFlagValues } from './credentials.js';
 
 export const namesrvFlags = {
   namesrv: Flags.string({
@@ -15,6 +15,7 @@ export const namesrvFlags = {
     helpValue: 'ADDRS',
   }),
   timeout: Flags.integer({ description: 'per-request timeout in ms', default: 3000, min: 1, helpValue: 'MS' }),
+  ...tlsFlags,
 };
 
 /** The NameServer list from the flag, else from NAMESRV_ADDR, else `fallback` (a topology's); InvalidInputError when none. */
@@ -26,6 +27,6 @@ export function resolveNamesrvAddrs(flag: string | undefined, fallback?: string)
   return parseAddressList(value, '--namesrv');
 }
 
-export function adminClient(addrs: string[], timeoutMillis: number): AdminClient {
-  return new AdminClient({ namesrvAddrs: addrs, timeoutMillis, ...signingOptions() });
+export function adminClient(addrs: string[], timeoutMillis: number, flags: TlsFlagValues): AdminClient {
+  return new AdminClient({ namesrvAddrs: addrs, timeoutMillis, ...connectOptions(flags) });
 }

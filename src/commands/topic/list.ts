@@ -14,7 +14,7 @@ export default class TopicList extends RmqCommand {
 
   async run(): Promise<{ topics: string[] }> {
     const { flags } = await this.parse(TopicList);
-    const admin = adminClient(resolveNamesrvAddrs(flags.namesrv), flags.timeout);
+    const admin = adminClient(resolveNamesrvAddrs(flags.namesrv), flags.timeout, flags);
     try {
       const topics = flags.cluster === undefined ? await admin.topicList() : await admin.topicsByCluster(flags.cluster);
       if (!this.jsonEnabled()) for (const t of topics) this.log(t);

@@ -19,7 +19,7 @@ export default class TopicRoute extends RmqCommand {
 
   async run(): Promise<{ topic: string; route: TopicRouteData }> {
     const { args, flags } = await this.parse(TopicRoute);
-    const admin = adminClient(resolveNamesrvAddrs(flags.namesrv), flags.timeout);
+    const admin = adminClient(resolveNamesrvAddrs(flags.namesrv), flags.timeout, flags);
     try {
       const route = await admin.topicRoute(args.topic);
       if (route === undefined) throw new TopicNotFoundError(`topic ${args.topic} has no route: no registered broker serves it`);
