@@ -7,68 +7,25 @@
  * clients: our PushConsumer reads what ali-ons sent, an ali-ons consumer what our producer sent.
  * The broker runs with 1 s delay levels so retries come back within seconds.
  */
-import { createRequire } from 'node:module';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { aliConsumer as newAliConsumer, aliMessage, aliProducer as newAliProducer, type AliConsumer, type AliProducer, type AliReceived as AliMessage } from '../support/ali-ons.js';
 import { clientsFor, createTopic } from '../support/clients.js';
 import { countBodies, startConsumer } from '../support/consumers.js';
 import { waitFor } from '../support/wait.js';
 
-interface AliMessage {
-  topic: string;
-  tags: string;
-  /** The KEYS property as received (space-separated). */
-  keys: string;
-  body: Buffer;
-  msgId: string;
-  reconsumeTimes: number;
-  properties: Record<string, string>;
-}
-interface AliProducer {
-  ready(): Promise<void>;
-  send(msg: unknown): Promise<{ sendStatus: string; msgId: string }>;
-  close(): Promise<void>;
-}
-interface AliConsumer {
-  ready(): Promise<void>;
-  subscribe(topic: string, expr: string, handler: (msg: AliMessage) => Promise<unknown>): void;
-  close(): Promise<void>;
-  on(event: 'error', fn: (e: Error) => void): void;
-  processQueueTable: Map<string, { messageQueue: { topic: string; queueId: number } }>;
-}
-interface AliOns {
-  Producer: new (opts: Record<string, unknown>) => AliProducer;
-  Consumer: new (opts: Record<string, unknown>) => AliConsumer;
-  Message: new (topic: string, tags: string | null, body: string | Buffer) => { keys: string[]; properties: Record<string, string> };
-}
-const ons = createRequire(import.meta.url)('ali-ons') as AliOns;
-const silent = { info() {}, debug() {}, warn() {}, error() {} };
 const FAST_LEVELS = '1s 1s 1s 1s 1s 1s';
 
 function aliProducer(c: TestCluster): AliProducer {
-  const p = new ons.Producer({ nameSrv: c.namesrvAddr, httpclient: {}, producerGroup: 'PID_ALI', logger: silent });
+  const p = newAliProducer(c.namesrvAddr, 'PID_ALI');
   onTestFinished(() => p.close().catch(() => {}));
   return p;
 }
 
 /** An ali-ons consumer with its own client instance (instanceName), fast rebalance and offset commits. */
 async function aliConsumer(c: TestCluster, group: string, instanceName: string, topic: string, handler: (m: AliMessage) => Promise<unknown>, opts: Record<string, unknown> = {}): Promise<{ consumer: AliConsumer; received: AliMessage[]; errors: Error[] }> {
-  const consumer = new ons.Consumer({
-    nameSrv: c.namesrvAddr,
-    httpclient: {},
-    consumerGroup: group,
-    instanceName,
-    logger: silent,
-    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-    rebalanceInterval: 1_000,
-    persistConsumerOffsetInterval: 1_000,
-    // a new group's %RETRY% route appears with its first heartbeat; ali-ons looks again at this period (default 30 s)
-    pollNameServerInteval: 1_000,
-    brokerSuspendMaxTimeMillis: 2_000,
-    ...opts,
-  });
-  const errors: Error[] = [];
-  consumer.on('error', (e) => errors.push(e));
+  // instanceName: its own client instance, so two consumers in one process are two group members
+  const { consumer, errors } = newAliConsumer(c.namesrvAddr, group, { instanceName, ...opts });
   onTestFinished(() => consumer.close().catch(() => {}));
   await consumer.ready();
   const received: AliMessage[] = [];
@@ -111,11 +68,11 @@ describe('ali-ons consumers against rmqd', { timeout: 180_000 }, () => {
     await producer.ready();
     const N = 100;
     for (let i = 0; i < N; i++) {
-      const msg = new ons.Message('AliShared', `Tag${i % 3}`, `ali-${i}`);
+      const msg = aliMessage('AliShared', `Tag${i % 3}`, `ali-${i}`);
       msg.keys = [`key-${i}`];
       expect((await producer.send(msg)).sendStatus).toBe('SEND_OK');
     }
-    const boom = new ons.Message('AliShared', 'Boom', 'boom');
+    const boom = aliMessage('AliShared', 'Boom', 'boom');
     boom.keys = ['boom-key'];
     await producer.send(boom);
 

@@ -5,28 +5,18 @@
  * PushConsumer answers with the queues it holds; ali-ons does not answer 307, so the queues nobody
  * else claims are "unknown" — never guessed. Real rmqd processes, real consumers, the real CLI.
  */
-import { createRequire } from 'node:module';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { GroupProgress } from '../../src/client/group-admin.js';
 import { GroupApi } from '../../src/client/group-api.js';
 import { ResponseCode } from '../../src/protocol/codes.js';
 import { formatMessageQueue } from '../../src/protocol/message-queue.js';
 import { RemoteResponseError } from '../../src/remoting/errors.js';
+import { aliConsumer } from '../support/ali-ons.js';
 import { rmqctl } from '../support/cli.js';
 import { startCluster } from '../support/cluster.js';
 import { clientsFor, createTopic } from '../support/clients.js';
 import { startConsumer, waitBalanced } from '../support/consumers.js';
 import { waitFor } from '../support/wait.js';
-
-interface AliConsumer {
-  ready(): Promise<void>;
-  subscribe(topic: string, expr: string, handler: (msg: unknown) => Promise<unknown>): void;
-  close(): Promise<void>;
-  on(event: 'error', fn: (e: Error) => void): void;
-  processQueueTable: Map<string, { messageQueue: { topic: string; brokerName: string; queueId: number } }>;
-}
-const ons = createRequire(import.meta.url)('ali-ons') as { Consumer: new (opts: Record<string, unknown>) => AliConsumer };
-const silent = { info() {}, debug() {}, warn() {}, error() {} };
 
 const key = (q: { topic: string; brokerName: string; queueId: number }) => formatMessageQueue(q);
 
@@ -71,18 +61,7 @@ describe('group describe: the client holding each queue', { timeout: 180_000 }, 
 
     // a group of one of ours and one ali-ons consumer: ours names its queues, the rest are unknown
     const ours = await startConsumer(c, 'G_MIXED', 'Held', { instanceName: 'mixed-ours' });
-    const ali = new ons.Consumer({
-      nameSrv: c.namesrvAddr,
-      httpclient: {},
-      consumerGroup: 'G_MIXED',
-      instanceName: 'mixed-ali',
-      logger: silent,
-      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-      rebalanceInterval: 1_000,
-      pollNameServerInteval: 1_000,
-      brokerSuspendMaxTimeMillis: 2_000,
-    });
-    ali.on('error', () => {});
+    const { consumer: ali } = aliConsumer(c.namesrvAddr, 'G_MIXED', { instanceName: 'mixed-ali' });
     onTestFinished(() => ali.close().catch(() => {}));
     await ali.ready();
     ali.subscribe('Held', '*', async () => undefined);

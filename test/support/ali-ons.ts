@@ -34,15 +34,20 @@ const require = createRequire(import.meta.url);
 export interface AliReceived {
   topic: string;
   tags: string;
+  /** The KEYS property as received (space-separated). */
+  keys: string;
   body: Buffer;
   msgId: string;
   reconsumeTimes: number;
+  properties: Record<string, string>;
 }
 export interface AliConsumer {
   ready(): Promise<void>;
   subscribe(topic: string, expression: string, handler: (msg: AliReceived) => Promise<unknown>): void;
   on(event: 'error', fn: (e: Error) => void): void;
   close(): Promise<void>;
+  /** The queues it holds after its last rebalance. */
+  processQueueTable: Map<string, { messageQueue: { topic: string; brokerName: string; queueId: number } }>;
 }
 
 const ons = require('ali-ons') as {
