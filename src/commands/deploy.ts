@@ -8,7 +8,7 @@ import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
 import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
 import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
-import { stateDirFlag } from './support/topology-command.js';
+import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
 export default class Deploy extends ClusterCommand {
   static override summary = 'Deploy a cluster: pre-flight, plan, push runtime + configs + units, start NameServers → masters → slaves, each health-gated.';
@@ -37,6 +37,7 @@ export default class Deploy extends ClusterCommand {
     'max-slave-lag': Flags.integer({ description: 'MiB a slave may be behind its master to count as caught up', default: DEFAULT_MAX_SLAVE_LAG_BYTES / 1024 ** 2, min: 0 }),
     runtime: Flags.string({ description: 'deploy this rmqd.js build instead of the bundled one', helpValue: 'FILE' }),
     'state-dir': stateDirFlag,
+    ...clientCertFlags,
   };
 
   private progress: Progress | undefined;
@@ -56,18 +57,19 @@ export default class Deploy extends ClusterCommand {
     const json = this.jsonEnabled();
     this.progress = json ? jsonProgress((l) => process.stdout.write(l)) : process.stdout.isTTY ? listrProgress(model) : plainProgress((l) => this.log(l));
     this.log(`deploying cluster ${model.cluster} (${model.mode.label}), runtime ${release.id}, ${model.nodes.length} node(s) on ${model.hosts.filter((h) => h.nodeIds.length).length} host(s)${flags.plan ? `, plan ${flags.plan}` : ''}`);
-    const secrets = this.aclSecrets(model);
+    const inputs = this.renderInputs(model);
+    const access = this.nodeAccess(model, flags, inputs);
     let result: DeployResult;
     try {
       result = await deployCluster(model, targets, {
         release,
-        files: (host) => renderHost(model, host, release, secrets),
+        files: (host) => renderHost(model, host, release, inputs),
         parallel: flags.parallel,
         pushNode: flags['push-node'],
         preflight: { minFreeBytes: flags['min-free-disk'] * 1024 ** 2 },
         healthTimeoutMs: flags['health-timeout'] * 1000,
         maxSlaveLagBytes: flags['max-slave-lag'] * 1024 ** 2,
-        ...(secrets ? { credentials: this.adminCredentials(model, secrets) } : {}),
+        access,
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
       });

@@ -46,7 +46,7 @@ export default class PlanCommand extends ClusterCommand {
     const release = await loadRuntimeRelease(flags.runtime);
     const targets = flags.offline ? undefined : this.openTargets(model, flags);
     const observe = async (host: HostModel): Promise<HostObservation> => (targets ? observeHost(model, targets, host) : { observed: 'empty', view: EMPTY_HOST });
-    const plan = await planCluster(model, renderCluster(model, release, this.aclSecrets(model)), release, observe);
+    const plan = await planCluster(model, renderCluster(model, release, this.renderInputs(model)), release, observe);
     this.log(formatPlan(plan, { showUnchanged: flags['show-unchanged'], diffs: !flags['no-diff'] }));
     if (flags.out) {
       await writeFile(flags.out, `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 }).catch((e: Error) => {

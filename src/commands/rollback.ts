@@ -1,14 +1,14 @@
 import { Args, Flags } from '@oclif/core';
 import { rollbackCluster } from '../deploy/operations.js';
 import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
-import { stateDirFlag } from './support/topology-command.js';
+import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
 export default class Rollback extends ClusterCommand {
   static override summary = 'Switch hosts back to their previous runtime release and restart their nodes (rolling, health-gated).';
   static override examples = ['<%= config.bin %> rollback my-cluster.yaml', '<%= config.bin %> rollback my-cluster.yaml --host mq2'];
   static override enableJsonFlag = true;
   static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
-  static override flags = { host: Flags.string({ description: 'only this host (repeatable); default: every host with nodes', multiple: true }), ...connectionFlags, 'state-dir': stateDirFlag };
+  static override flags = { host: Flags.string({ description: 'only this host (repeatable); default: every host with nodes', multiple: true }), ...connectionFlags, 'state-dir': stateDirFlag, ...clientCertFlags };
 
   async run(): Promise<{ hosts: { host: string; from: string | undefined; to: string }[] }> {
     const { args, flags } = await this.parse(Rollback);
@@ -16,9 +16,8 @@ export default class Rollback extends ClusterCommand {
     const hosts = flags.host?.length ? flags.host : model.hosts.filter((h) => h.nodeIds.length > 0).map((h) => h.name);
     this.select(model, { host: hosts }); // unknown host names are input errors
     const targets = this.openTargets(model, flags);
-    const credentials = this.adminCredentials(model);
     const result = await rollbackCluster(model, targets, hosts, {
-      ...(credentials ? { credentials } : {}),
+      access: this.nodeAccess(model, flags),
       onEvent: (e) => {
         if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);
       },

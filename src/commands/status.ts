@@ -37,14 +37,17 @@ export default class Status extends TopologyCommand {
     const { args, flags } = await this.parse(Status);
     let expected: Expectation | undefined;
     let topologyNamesrv: string | undefined;
+    let options = connectOptions(flags);
     if (args.topology !== undefined) {
       const { model } = await this.loadModel(args.topology, flags['state-dir']);
       expected = expectationFromModel(model);
       topologyNamesrv = model.namesrvAddr;
+      // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
+      if (options.tls === undefined && model.tls) options = { ...options, tls: this.topologyTls(model, flags) };
     }
     // --namesrv first, then the topology's NameServers, then NAMESRV_ADDR.
     const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv);
-    const remoting = new RemotingClient(connectOptions(flags));
+    const remoting = new RemotingClient(options);
     const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
     const brokers = new BrokerApi(remoting, flags.timeout);
     const report = async () => {

@@ -16,12 +16,11 @@
  */
 import path from 'node:path';
 import { InvalidInputError, RmqError } from '../errors.js';
-import type { Credentials } from '../protocol/acl-signature.js';
 import type { DesiredDir, DesiredFile, FileSet, RuntimeRelease } from '../render/index.js';
 import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/index.js';
 import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease } from './bundle.js';
 import { DeployError } from './errors.js';
-import { ClusterHealth, type HealthCheck, type HealthContext } from './health/index.js';
+import { ClusterHealth, type HealthCheck, type HealthContext, type NodeAccess } from './health/index.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy } from './health/wait.js';
 import { pendingRestartPath } from './host-paths.js';
 import { formerNode, observeHost } from './observe.js';
@@ -61,8 +60,8 @@ export interface DeployOptions {
   health?: HealthCheck;
   /** Largest tolerated slave lag for the default health check. */
   maxSlaveLagBytes?: number;
-  /** ACL: the admin account the default health check signs with. */
-  credentials?: Credentials;
+  /** How the default health check reaches the nodes (ACL signing, TLS). */
+  access?: NodeAccess;
   /** Per node (default 60 s). */
   healthTimeoutMs?: number;
   /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
@@ -116,7 +115,7 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
 
   const defaultHealth = opts.health ? undefined : new ClusterHealth(model, {
         ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),
-        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        ...(opts.access ? { access: opts.access } : {}),
       });
   try {
     const check = opts.health ?? defaultHealth!.check;

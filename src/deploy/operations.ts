@@ -4,11 +4,10 @@
  */
 import path from 'node:path';
 import { RmqError } from '../errors.js';
-import type { Credentials } from '../protocol/acl-signature.js';
 import { envFilePath } from '../render/index.js';
 import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
 import { rollbackRelease } from './bundle.js';
-import { ClusterHealth, DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy, type HealthCheck } from './health/index.js';
+import { ClusterHealth, DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy, type HealthCheck, type NodeAccess } from './health/index.js';
 import { pendingRestartPath, previousLink } from './host-paths.js';
 import { rollingOrder } from './plan/index.js';
 import type { ServiceStatus } from './supervisors/supervisor.js';
@@ -26,8 +25,8 @@ export interface OperationEvent {
 export interface OperationOptions {
   /** Default: protocol-level health (ClusterHealth). */
   health?: HealthCheck;
-  /** ACL: the admin account the default health check signs with. */
-  credentials?: Credentials;
+  /** How the default health check reaches the nodes (ACL signing, TLS). */
+  access?: NodeAccess;
   healthTimeoutMs?: number;
   onEvent?: (e: OperationEvent) => void;
 }
@@ -54,7 +53,7 @@ async function supervised(model: ClusterModel, targets: ClusterTargets, node: Cl
 /** Runs one action over the nodes, one at a time in actionOrder; start/restart wait for health. Stops at the first failure. */
 export async function controlNodes(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[], action: NodeAction, opts: OperationOptions = {}): Promise<void> {
   const emit = opts.onEvent ?? (() => {});
-  const defaultHealth = opts.health || action === 'stop' ? undefined : new ClusterHealth(model, opts.credentials ? { credentials: opts.credentials } : {});
+  const defaultHealth = opts.health || action === 'stop' ? undefined : new ClusterHealth(model, opts.access ? { access: opts.access } : {});
   const check = opts.health ?? defaultHealth?.check;
   try {
     for (const node of actionOrder(model, nodes, action)) {

@@ -21,11 +21,20 @@ function readPem(key: string, file: string, problems: TlsFileProblem[]): string 
   }
 }
 
+/** The PEM blocks of a certificate bundle, in file order. */
+export function certificateBlocks(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
 /** A PEM certificate bundle (one or more certificates); undefined with a problem when it is not one. */
 export function readCertificates(key: string, file: string, problems: TlsFileProblem[]): string | undefined {
   const pem = readPem(key, file, problems);
-  if (pem === undefined) return undefined;
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return pem === undefined ? undefined : parseCertificates(key, file, pem, problems);
+}
+
+/** `pem` (read from `file`) as a certificate bundle, or undefined with a problem. */
+export function parseCertificates(key: string, file: string, pem: string, problems: TlsFileProblem[]): string | undefined {
+  const blocks = certificateBlocks(pem);
   if (blocks.length === 0) {
     problems.push({ key, file, message: `${file} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)` });
     return undefined;
@@ -44,16 +53,20 @@ export function readCertificates(key: string, file: string, problems: TlsFilePro
 /** A PEM private key (unencrypted: an encrypted key would need its password in a config file). */
 export function readPrivateKey(key: string, file: string, problems: TlsFileProblem[]): string | undefined {
   const pem = readPem(key, file, problems);
-  if (pem === undefined) return undefined;
+  return pem === undefined ? undefined : parsePrivateKey(key, file, pem, problems);
+}
+
+/** `pem` (from `source`: a file or an environment variable) as an unencrypted private key, or undefined with a problem. */
+export function parsePrivateKey(key: string, source: string, pem: string, problems: TlsFileProblem[]): string | undefined {
   if (/ENCRYPTED/.test(pem)) {
-    problems.push({ key, file, message: `${file} is an encrypted private key; rmqd needs an unencrypted PEM key readable only by the service user` });
+    problems.push({ key, file: source, message: `${source} is an encrypted private key; rmqd needs an unencrypted PEM key readable only by the service user` });
     return undefined;
   }
   try {
     crypto.createPrivateKey(pem);
   } catch {
     // the parser's message may quote the input; keep key material out of errors
-    problems.push({ key, file, message: `${file} is not a PEM private key (expected -----BEGIN PRIVATE KEY----- or -----BEGIN RSA/EC PRIVATE KEY-----)` });
+    problems.push({ key, file: source, message: `${source} is not a PEM private key (expected -----BEGIN PRIVATE KEY----- or -----BEGIN RSA/EC PRIVATE KEY-----)` });
     return undefined;
   }
   return pem;

@@ -12,6 +12,8 @@ export type EntryRole =
   | 'env' // environment file the units read
   | 'config' // a node's .properties
   | 'acl' // a node's ACL file (holds secrets)
+  | 'tls' // a host's CA bundle or certificate
+  | 'tls-key' // a host's private key (a secret)
   | 'unit' // a node's systemd unit
   | 'config-dir'
   | 'store-dir'
@@ -37,7 +39,7 @@ export interface DesiredFile extends EntryBase {
   sha256: string;
   /** Text files get a unified diff in plans; binaries only a hash change. */
   text: boolean;
-  /** Holds secrets: plans, review trees and manifests show it masked (maskAclText), never as written. */
+  /** Holds secrets: plans, review trees and manifests show it masked (render/mask.ts), never as written. */
   secret?: boolean;
 }
 

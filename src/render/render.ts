@@ -9,6 +9,15 @@ import { sha256, textFile, type DesiredEntry, type FileSet } from './fileset.js'
 import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
 import { renderAclFile, type ResolvedSecrets } from '../acl/acl-file-text.js';
+import type { ResolvedTls } from '../topology/tls-files.js';
+
+/** What a rendering needs from outside the model: resolved secrets and TLS files, read on this machine. */
+export interface RenderInputs {
+  /** The ACL secrets, when the model has `acl` (topology/secrets.ts). */
+  acl?: ResolvedSecrets;
+  /** The TLS files, when the model has `tls` (topology/tls-files.ts). */
+  tls?: ResolvedTls;
+}
 
 /** Where broker keys go in broker.properties; keys not listed land under "Overrides", sorted. */
 const BROKER_SECTIONS: readonly { title: string; keys: readonly string[] }[] = [
@@ -26,6 +35,8 @@ const RELEASE_MODE = 0o644;
 const PRIVATE_DIR_MODE = 0o750;
 /** ACL files hold every account's secret: the service user alone reads them. */
 const ACL_MODE = 0o600;
+/** TLS files: the key is a secret; certificates go the same way (only the service reads them). */
+const TLS_MODE = 0o600;
 
 interface TemplateEntry {
   key: string;
@@ -97,11 +108,14 @@ export function envFilePath(host: HostModel): string {
 
 /**
  * The FileSet of one host. A model with `acl` needs its secrets resolved (topology/secrets.ts):
- * they go into each node's ACL file and nowhere else.
+ * they go into each node's ACL file and nowhere else. A model with `tls` needs its files
+ * (topology/tls-files.ts): every host with nodes gets its CA, certificate and key.
  */
-export function renderHost(model: ClusterModel, host: HostModel, release: RuntimeRelease, secrets?: ResolvedSecrets): FileSet {
-  if (model.acl !== null && secrets === undefined) throw new Error('rendering a cluster with acl needs its resolved secrets');
-  const aclText = model.acl !== null && secrets !== undefined ? renderAclFile(model.cluster, model.acl, secrets) : undefined;
+export function renderHost(model: ClusterModel, host: HostModel, release: RuntimeRelease, inputs: RenderInputs = {}): FileSet {
+  if (model.acl !== null && inputs.acl === undefined) throw new Error('rendering a cluster with acl needs its resolved secrets');
+  const aclText = model.acl !== null && inputs.acl !== undefined ? renderAclFile(model.cluster, model.acl, inputs.acl) : undefined;
+  const tlsFiles = host.tls === null ? undefined : inputs.tls?.get(host.name);
+  if (host.tls !== null && tlsFiles === undefined) throw new Error(`rendering a cluster with tls needs the TLS files of host ${host.name}`);
   const nodes = model.nodes.filter((n) => n.host === host.name);
   const all = nodes.map((n) => n.id);
   const user = host.serviceUser;
@@ -126,6 +140,12 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
     entries.push({ kind: 'symlink', path: host.layout.currentLink, target: releaseDir, role: 'release-link', nodeIds: all });
     entries.push({ kind: 'dir', path: host.layout.configDir, role: 'config-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: root, group: user });
     entries.push(textFile(envFilePath(host), 'env', all, renderTemplate('rmqd.env', { cluster: model.cluster, logLevel: model.logLevel }), CONFIG_MODE, root, user));
+    if (host.tls !== null && tlsFiles !== undefined) {
+      // no node reloads certificates: a changed one restarts every node on the host
+      entries.push(textFile(host.tls.caPath, 'tls', all, tlsFiles.ca, TLS_MODE, user, user));
+      entries.push(textFile(host.tls.certPath, 'tls', all, tlsFiles.cert, TLS_MODE, user, user));
+      entries.push({ ...textFile(host.tls.keyPath, 'tls-key', all, tlsFiles.key, TLS_MODE, user, user), secret: true });
+    }
     if (host.supervisor === 'process') {
       entries.push({ kind: 'dir', path: host.layout.logDir, role: 'log-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: user, group: user });
       entries.push({ kind: 'dir', path: host.layout.runDir, role: 'run-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: user, group: user });
@@ -143,8 +163,8 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
 }
 
 /** One FileSet per host, in topology order. */
-export function renderCluster(model: ClusterModel, release: RuntimeRelease, secrets?: ResolvedSecrets): FileSet[] {
-  return model.hosts.map((h) => renderHost(model, h, release, secrets));
+export function renderCluster(model: ClusterModel, release: RuntimeRelease, inputs: RenderInputs = {}): FileSet[] {
+  return model.hosts.map((h) => renderHost(model, h, release, inputs));
 }
 
 /** A digest of a whole rendering (all hosts, paths, modes, owners, contents): equal iff byte-identical. */

@@ -7,7 +7,7 @@ import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { formatMode, sha256, type DesiredFile, type FileSet } from './fileset.js';
-import { maskAclText } from '../acl/acl-file-text.js';
+import { maskSecretText } from './mask.js';
 
 /** Where an entry of a host goes under that host's folder. */
 export function reviewPath(set: FileSet, entryPath: string): string {
@@ -43,7 +43,7 @@ export function manifestOf(sets: readonly FileSet[]): { hosts: { host: string; r
 
 /** What the review tree shows of a file: secrets masked (a review tree is for reading, not for hosts). */
 function reviewContent(e: DesiredFile): Buffer | string {
-  return e.secret ? maskAclText(e.content.toString('utf8')) : e.content;
+  return e.secret ? maskSecretText(e.role, e.content.toString('utf8')) : e.content;
 }
 
 /** Writes the review tree; refuses a non-empty directory unless `force`. Returns the files written. */

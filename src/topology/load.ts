@@ -100,7 +100,7 @@ function issueProblems(issue: z.core.$ZodIssue, prefix: FieldPath, raw: unknown,
   const path = [...prefix, ...(issue.path as (string | number)[])];
   const value = valueAt(raw, path);
   // A secret's value is never repeated back (it may be a real secret pasted inline).
-  const secretAt = path.indexOf('secretKey');
+  const secretAt = path[0] === 'tls' ? path.indexOf('key') : path.indexOf('secretKey');
   if (secretAt >= 0) {
     const secretPath = path.slice(0, secretAt + 1);
     const v = valueAt(raw, secretPath);

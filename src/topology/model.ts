@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import { BROKER_KEYS, fastListenPort, type BrokerRole } from '../broker/config.js';
-import { coerceValue } from '../util/config-registry.js';
+import { coerceValue, isIPv4 } from '../util/config-registry.js';
 import { hostLayout, SERVICE_USER, unitName, type HostLayout } from './layout.js';
 import { modeBrokerDefaults, modeShape, type ModeShape } from './modes.js';
 import { NAMESRV_KEYS } from './namesrv-keys.js';
 import type { FieldPath } from './problems.js';
 import { formatPath } from './problems.js';
-import type { AclSection, BrokerNodeSpec, HostSpec, Topology } from './schema.js';
+import type { AclSection, BrokerNodeSpec, HostSpec, TlsSection, Topology } from './schema.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
 export type NodeId = string;
@@ -35,6 +35,13 @@ export interface SshSettings {
   jumpHost?: string;
 }
 
+/** Where a host's TLS files go (next to the node configs); one certificate serves every node on the host. */
+export interface HostTlsPaths {
+  caPath: string;
+  certPath: string;
+  keyPath: string;
+}
+
 export interface HostModel {
   name: string;
   transport: 'ssh' | 'local';
@@ -48,6 +55,8 @@ export interface HostModel {
   layout: HostLayout;
   /** Nodes on this host, in deploy order. */
   nodeIds: NodeId[];
+  /** The host's TLS files when the topology has `tls` and the host runs nodes. */
+  tls: HostTlsPaths | null;
 }
 
 export interface BoundPort {
@@ -129,6 +138,8 @@ export interface ClusterModel {
   nodes: ClusterNode[];
   /** The topology's acl section (secrets as references, never values), or null. */
   acl: AclSection | null;
+  /** The topology's tls section (files and key references, never key material), or null. */
+  tls: TlsSection | null;
 }
 
 export interface ModelOptions {
@@ -202,6 +213,30 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     return { spec: h, layout: l };
   };
 
+  const tlsPaths = (hostName: string): HostTlsPaths | null => {
+    if (!t.tls) return null;
+    const dir = hostOf(hostName).layout.configDir;
+    return { caPath: path.posix.join(dir, 'tls-ca.pem'), certPath: path.posix.join(dir, 'tls-cert.pem'), keyPath: path.posix.join(dir, 'tls-key.pem') };
+  };
+  // RocketMQ's TlsSystemConfig keys; a node verifies its peers against the cluster CA.
+  const setTls = (set: (key: string, value: string, source: string) => void, hostName: string, outgoing: boolean) => {
+    const p = tlsPaths(hostName);
+    if (!t.tls || !p) return;
+    set('tls.server.mode', t.tls.mode, 'tls');
+    set('tls.server.certPath', p.certPath, 'tls');
+    set('tls.server.keyPath', p.keyPath, 'tls');
+    set('tls.server.need.client.auth', t.tls.clientAuth, 'tls');
+    set('tls.server.trustCertPath', p.caPath, 'tls');
+    if (!outgoing) return;
+    set('tls.enable', 'true', 'tls');
+    set('tls.client.trustCertPath', p.caPath, 'tls');
+    // the host's certificate doubles as the node's client certificate where servers ask for one
+    if (t.tls.clientAuth !== 'none') {
+      set('tls.client.certPath', p.certPath, 'tls');
+      set('tls.client.keyPath', p.keyPath, 'tls');
+    }
+  };
+
   const common = (id: NodeId, hostName: string, kind: 'namesrv' | 'broker') => {
     const { layout } = hostOf(hostName);
     const configPath = path.posix.join(layout.configDir, `${id}.properties`);
@@ -232,6 +267,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       set('aclEnable', String(t.acl.enabled), 'acl');
       set('aclFile', c.aclPath, 'acl');
     }
+    setTls(set, ns.host, false);
     const layers: { source: FieldPath; values: Record<string, unknown> }[] = [];
     if (t.overrides?.namesrv) layers.push({ source: ['overrides', 'namesrv'], values: t.overrides.namesrv });
     if (ns.overrides) layers.push({ source: ['nameservers', i, 'overrides'], values: ns.overrides });
@@ -253,6 +289,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
 
   const specs = brokerNodeSpecs(t);
   const brokerIP = (s: BrokerNodeSpec) => s.brokerIP1 ?? hostAddress(hostOf(s.host).spec);
+  // A slave connects from its host's address (or the one it advertises, when routed from there).
+  const haPeers = (slaves: readonly BrokerNodeSpec[]) => [...new Set(slaves.flatMap((s) => [hostAddress(hostOf(s.host).spec), brokerIP(s)]).filter(isIPv4))].join(',');
   const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, path: nodePath, spec }) => {
     const group = t.brokers[groupIndex];
     if (!group) throw new Error('unreachable: group index');
@@ -284,6 +322,9 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       set('aclFile', c.aclPath, 'acl');
       set('aclAccessKey', t.acl.admin.accessKey, 'acl');
     }
+    // The HA wire carries no credentials: only the group's slaves may connect to a master's HA port.
+    if (isMaster && group.slaves.length > 0) set('haAllowedAddresses', haPeers(group.slaves), 'topology');
+    setTls(set, spec.host, true);
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
     const commitLog = props.get('storePathCommitLog')?.value ?? '';
     return {
@@ -322,6 +363,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       serviceUser: local ? null : SERVICE_USER,
       layout: hostOf(h.name).layout,
       nodeIds: nodes.filter((n) => n.host === h.name).map((n) => n.id),
+      tls: nodes.some((n) => n.host === h.name) ? tlsPaths(h.name) : null,
     };
   });
   return {
@@ -335,6 +377,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     groups: t.brokers.map((g) => ({ name: g.name, masterId: `${g.name}-0`, slaveIds: g.slaves.map((_, i) => `${g.name}-${i + 1}`), masterRole: shape.masterRole })),
     nodes,
     acl: t.acl ?? null,
+    tls: t.tls ?? null,
   };
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isHostAddress, pathProblem } from '../util/config-registry.js';
 import { KEY_PATTERN, RESOURCE_PERM_PATTERN } from '../acl/config.js';
 import { PERM_STRINGS } from '../acl/permission.js';
+import { TLS_CLIENT_AUTH_MODES } from '../remoting/tls-config.js';
 
 /** Named modes; the general form is `{ masters, slavesPerMaster, replication }`. */
 export const MODE_NAMES = ['single-master', 'multi-master', '2m-2s-async', '2m-2s-sync'] as const;
@@ -148,6 +149,35 @@ export const AclSectionSchema = z.strictObject({
 });
 export type AclSection = z.output<typeof AclSectionSchema>;
 
+/** A certificate and its private key: the certificate by path, the key (a secret) by reference. */
+export const TlsCertificateSchema = z.strictObject({
+  /** PEM certificate chain (leaf first) on this machine. */
+  cert: localPath,
+  /** Its unencrypted PEM private key: `{ file: path }` (mode 0600) or `{ env: NAME }`. */
+  key: SecretRefSchema,
+});
+export type TlsCertificateSpec = z.output<typeof TlsCertificateSchema>;
+
+/**
+ * TLS on every node (RocketMQ's TlsSystemConfig keys rendered into each node's properties). The
+ * files are read on this machine when rendering and pushed next to the node configs, 0600 and
+ * owned by the service user.
+ */
+export const TlsSectionSchema = z.strictObject({
+  /** enforcing: TLS only; permissive: TLS and plain text on the same ports (a staged roll-out). */
+  mode: z.enum(['enforcing', 'permissive'], { error: 'expected enforcing or permissive' }).default('enforcing'),
+  /** PEM CA bundle: nodes verify each other against it, and deploy's health checks verify nodes. */
+  ca: localPath,
+  /** Client certificates: none, optional (verified when sent), require (mutual TLS). */
+  clientAuth: z.enum(TLS_CLIENT_AUTH_MODES, { error: `expected one of ${TLS_CLIENT_AUTH_MODES.join(', ')}` }).default('none'),
+  /** The certificate of every host that has none of its own under `hosts`. */
+  cert: localPath.optional(),
+  key: SecretRefSchema.optional(),
+  /** Per-host certificates, by host name. */
+  hosts: z.record(z.string(), TlsCertificateSchema, { error: 'expected a map of host name: { cert, key }' }).optional(),
+});
+export type TlsSection = z.output<typeof TlsSectionSchema>;
+
 export const TopologySchema = z.object({
   /** brokerClusterName; also part of unit names and paths. */
   cluster: identifier('a cluster name'),
@@ -173,6 +203,8 @@ export const TopologySchema = z.object({
   brokers: z.array(BrokerGroupSchema, { error: 'expected a list of broker groups' }).min(1, { error: 'expected at least one broker group' }),
   /** Access control (RocketMQ ACL 1.0) on every node: accounts and their permissions, secrets by reference. */
   acl: AclSectionSchema.optional(),
+  /** TLS on every client and inter-node connection; certificates by file, keys by reference. */
+  tls: TlsSectionSchema.optional(),
   /** Keys applied to every broker (`broker`) or every NameServer (`namesrv`); groups and nodes override them. */
   overrides: z
     .strictObject({

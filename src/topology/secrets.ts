@@ -1,6 +1,7 @@
 /**
- * Resolves the secret references of a topology's `acl:` section (`{ env: NAME }` from the
- * environment of whoever runs rmqctl, `{ file: path }` from this machine) — only when files are
+ * Resolves a topology's secret references (`{ env: NAME }` from the environment of whoever runs
+ * rmqctl, `{ file: path }` from this machine): the `acl:` section here, TLS keys in tls-files.ts —
+ * only when files are
  * rendered (plan, render, deploy), never stored in the model. A secret file is refused when group
  * or others may read it, as ssh refuses a private key.
  */
@@ -8,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import { expandHome } from '../util/home.js';
 import type { ResolvedSecrets } from '../acl/acl-file-text.js';
 import type { AclSection, SecretRef } from './schema.js';
 
@@ -18,26 +20,31 @@ export interface SecretEnvironment {
 
 const PRINTABLE = /^[\x21-\x7e]{6,}$/;
 
-export function resolveAclSecrets(acl: AclSection, where: SecretEnvironment = {}): ResolvedSecrets {
+/** The text a secret reference points at, or a problem naming `field` (never the value). */
+export function readSecretRef(ref: SecretRef, field: string, what: string, where: SecretEnvironment = {}): { value: string; source: string } | { problem: string } {
   const env = where.env ?? process.env;
-  const home = where.home ?? os.homedir();
+  if ('env' in ref) {
+    const value = env[ref.env];
+    if (value === undefined || value === '') return { problem: `${field}: environment variable ${ref.env} is not set (it holds ${what})` };
+    return { value, source: `environment variable ${ref.env}` };
+  }
+  const file = expandHome(ref.file, where.home);
+  try {
+    const st = fs.statSync(file);
+    if ((st.mode & 0o077) !== 0) return { problem: `${field}: permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for ${file} are too open (expected chmod 600)` };
+    return { value: fs.readFileSync(file, 'utf8'), source: file };
+  } catch (e) {
+    return { problem: `${field}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+}
+
+export function resolveAclSecrets(acl: AclSection, where: SecretEnvironment = {}): ResolvedSecrets {
   const problems: string[] = [];
   const out = new Map<string, string>();
   const resolve = (ref: SecretRef, field: string, accessKey: string) => {
-    let value: string | undefined;
-    if ('env' in ref) {
-      value = env[ref.env];
-      if (value === undefined || value === '') return void problems.push(`${field}: environment variable ${ref.env} is not set (it holds the secret of ${accessKey})`);
-    } else {
-      const file = ref.file.startsWith('~/') ? path.join(home, ref.file.slice(2)) : ref.file;
-      try {
-        const st = fs.statSync(file);
-        if ((st.mode & 0o077) !== 0) return void problems.push(`${field}: permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for ${file} are too open (expected chmod 600)`);
-        value = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-      } catch (e) {
-        return void problems.push(`${field}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-    }
+    const r = readSecretRef(ref, field, `the secret of ${accessKey}`, where);
+    if ('problem' in r) return void problems.push(r.problem);
+    const value = 'file' in ref ? r.value.replace(/\r?\n$/, '') : r.value;
     if (!PRINTABLE.test(value)) return void problems.push(`${field}: the secret of ${accessKey} must be at least 6 printable ASCII characters without spaces (value not shown)`);
     out.set(accessKey, value);
   };

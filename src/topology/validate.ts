@@ -118,6 +118,8 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
         add([...p, key], `unknown ${what} key${hint ? ` (did you mean ${hint}?)` : ` (expected a key from the ${what} key registry)`}`, 'key');
       } else if (k.managedBy) {
         add([...p, key], `${key} is set by the topology (expected it through ${k.managedBy}, not an override)`, 'key');
+      } else if (t.tls && key.startsWith('tls.')) {
+        add([...p, key], `${key} is set by the topology's tls section (expected no tls.* override when the topology has tls)`, 'key');
       } else {
         const r = coerceValue(k.spec, value);
         if (!r.ok) add([...p, key], r.problem);
@@ -192,6 +194,24 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     });
     t.acl.globalWhiteRemoteAddresses?.forEach((a, i) => addressProblem(a, ['acl', 'globalWhiteRemoteAddresses', i]));
   }
+
+  // ── transport security ──────────────────────────────────────────────────────────────────────
+  if (t.tls) {
+    const tlsSpec = t.tls;
+    if ((tlsSpec.cert === undefined) !== (tlsSpec.key === undefined)) {
+      add(['tls', tlsSpec.cert === undefined ? 'key' : 'cert'], `${tlsSpec.cert === undefined ? 'a key without a cert' : 'a cert without a key'} (expected tls.cert and tls.key together)`);
+    }
+    for (const name of Object.keys(tlsSpec.hosts ?? {})) if (!hosts.has(name)) add(['tls', 'hosts', name], unknownHost(name, hostNames), 'key');
+    const withNodes = new Set(refs.map((r) => r.host));
+    if (tlsSpec.cert === undefined) {
+      for (const name of hostNames) {
+        if (withNodes.has(name) && tlsSpec.hosts?.[name] === undefined) {
+          add(['tls'], `host ${JSON.stringify(name)} runs nodes but has no certificate (expected tls.hosts.${name}: { cert, key }, or tls.cert and tls.key for every host)`);
+        }
+      }
+    }
+  }
+
   function addressProblem(pattern: string, path: FieldPath): void {
     try {
       compileAddressPattern(pattern);

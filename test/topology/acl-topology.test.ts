@@ -119,7 +119,7 @@ describe('rendering and planning with acl', () => {
   it('renders one ACL file per node, 0600 for the service user, and the ACL keys into the properties', () => {
     const { model } = setup();
     const secrets = resolveAclSecrets(model.acl!, { env: { RMQ_TEST_ADMIN_SECRET: ADMIN_SECRET } });
-    const [set] = renderCluster(model, STUB_RELEASE, secrets);
+    const [set] = renderCluster(model, STUB_RELEASE, { acl: secrets });
     const acls = set!.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role === 'acl');
     expect(acls.map((e) => [e.path, e.mode, e.owner, e.group])).toEqual([
       ['/etc/rmqctl/sec/broker-a-0.acl.yml', 0o600, 'rmq', 'rmq'],
@@ -140,15 +140,15 @@ describe('rendering and planning with acl', () => {
   it('plans show secrets masked with a short mark; a changed secret shows as a changed mark', async () => {
     const { model } = setup('  - {name: local, transport: local}\n');
     const secrets = resolveAclSecrets(model.acl!, { env: { RMQ_TEST_ADMIN_SECRET: ADMIN_SECRET } });
-    const first = await planCluster(model, renderCluster(model, STUB_RELEASE, secrets), STUB_RELEASE, async () => ({ observed: 'empty', view: EMPTY_HOST }));
+    const first = await planCluster(model, renderCluster(model, STUB_RELEASE, { acl: secrets }), STUB_RELEASE, async () => ({ observed: 'empty', view: EMPTY_HOST }));
     const text = `${formatPlan(first)}\n${JSON.stringify(first)}`;
     expect(text).not.toContain(ADMIN_SECRET);
     expect(text).not.toContain(ORDERS_SECRET);
     expect(text).toContain('*** sha256:');
     // deployed as planned, then the admin secret rotates
-    for (const s of renderCluster(model, STUB_RELEASE, secrets)) applyFileSet(s);
+    for (const s of renderCluster(model, STUB_RELEASE, { acl: secrets })) applyFileSet(s);
     const rotated = new Map(secrets).set('rmq-admin', 'Rotated-S3cret-0001');
-    const second = await planCluster(model, renderCluster(model, STUB_RELEASE, rotated), STUB_RELEASE, async () => ({ observed: 'local', view: LOCAL_FS }));
+    const second = await planCluster(model, renderCluster(model, STUB_RELEASE, { acl: rotated }), STUB_RELEASE, async () => ({ observed: 'local', view: LOCAL_FS }));
     const out = `${formatPlan(second)}\n${JSON.stringify(second)}`;
     expect(out).not.toContain('Rotated-S3cret-0001');
     expect(out).not.toContain(ADMIN_SECRET);

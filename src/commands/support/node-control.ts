@@ -1,7 +1,7 @@
 /** start / stop / restart: the same command with a different action. */
 import { Args } from '@oclif/core';
 import { controlNodes, type NodeAction, type OperationEvent } from '../../deploy/operations.js';
-import { stateDirFlag } from './topology-command.js';
+import { clientCertFlags, stateDirFlag } from './topology-command.js';
 import { ClusterCommand, connectionFlags, selectionFlags } from './cluster-command.js';
 
 export function nodeControlCommand(action: NodeAction, summary: string) {
@@ -13,7 +13,7 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
     static override examples = [`<%= config.bin %> ${action} my-cluster.yaml`, `<%= config.bin %> ${action} my-cluster.yaml --node broker-a-1`, `<%= config.bin %> ${action} 2m-2s-sync --host mq1 --json`];
     static override enableJsonFlag = true;
     static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
-    static override flags = { ...selectionFlags, ...connectionFlags, 'state-dir': stateDirFlag };
+    static override flags = { ...selectionFlags, ...connectionFlags, 'state-dir': stateDirFlag, ...(action === 'stop' ? {} : clientCertFlags) };
 
     async run(): Promise<{ events: OperationEvent[] }> {
       const { args, flags } = await this.parse(NodeControl);
@@ -21,9 +21,8 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
       const nodes = this.select(model, flags);
       const targets = this.openTargets(model, flags);
       const events: OperationEvent[] = [];
-      const credentials = action === 'stop' ? undefined : this.adminCredentials(model);
       await controlNodes(model, targets, nodes, action, {
-        ...(credentials ? { credentials } : {}),
+        ...(action === 'stop' ? {} : { access: this.nodeAccess(model, flags) }),
         onEvent: (e) => {
           events.push(e);
           if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);

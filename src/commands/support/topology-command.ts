@@ -9,9 +9,13 @@ import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, ty
 import { formatProblem } from '../../topology/problems.js';
 import { pathProblem } from '../../util/config-registry.js';
 import { RmqCommand } from '../base.js';
-import type { ResolvedSecrets } from '../../acl/acl-file-text.js';
 import { resolveAclSecrets } from '../../topology/secrets.js';
-import type { Credentials } from '../../protocol/acl-signature.js';
+import { resolveTlsFiles } from '../../topology/tls-files.js';
+import type { RenderInputs } from '../../render/render.js';
+import type { NodeAccess } from '../../deploy/health/index.js';
+import { resolveClientTls } from '../../client/tls-options.js';
+import type { ClientTls } from '../../remoting/tls-config.js';
+import { expandHome } from '../../util/home.js';
 
 export const stateDirFlag = Flags.string({
   description: 'state directory of the local target for this cluster [default: $XDG_STATE_HOME/rmqctl/<cluster>, else ~/.local/state/rmqctl/<cluster>]',
@@ -22,6 +26,13 @@ export const runtimeFlag = Flags.string({
   description: 'runtime bundle to ship [default: this package’s dist/rmqd.js]',
   helpValue: 'FILE',
 });
+
+/** The client certificate deploy-side commands present to nodes that require one (tls.clientAuth: require). */
+export const clientCertFlags = {
+  'tls-cert': Flags.string({ description: 'client certificate (PEM) for nodes with tls.clientAuth: require [default: $RMQCTL_TLS_CERT]', helpValue: 'FILE' }),
+  'tls-key': Flags.string({ description: 'private key of --tls-cert (PEM, mode 0600) [default: $RMQCTL_TLS_KEY]', helpValue: 'FILE' }),
+};
+export type ClientCertFlagValues = { 'tls-cert'?: string; 'tls-key'?: string };
 
 export abstract class TopologyCommand extends RmqCommand {
   /** Loads a topology (path or preset name) and builds its model. */
@@ -34,15 +45,35 @@ export abstract class TopologyCommand extends RmqCommand {
     return { loaded, model: buildClusterModel(loaded.topology, { stateDir: dir }) };
   }
 
-  /** The ACL secrets a rendering of `model` needs (undefined without an acl section); exit 2 when one cannot be resolved. */
-  protected aclSecrets(model: ClusterModel): ResolvedSecrets | undefined {
-    return model.acl === null ? undefined : resolveAclSecrets(model.acl);
+  /** What rendering `model` needs from this machine (ACL secrets, TLS files); exit 2 when one cannot be resolved or used. */
+  protected renderInputs(model: ClusterModel): RenderInputs {
+    return { ...(model.acl ? { acl: resolveAclSecrets(model.acl) } : {}), ...(model.tls ? { tls: resolveTlsFiles(model) } : {}) };
   }
 
-  /** The topology's admin account (what deploy's health checks sign with), when it has an acl section; exit 2 when its secret cannot be resolved. */
-  protected adminCredentials(model: ClusterModel, secrets = this.aclSecrets(model)): Credentials | undefined {
-    if (model.acl === null || !secrets) return undefined;
-    const secretKey = secrets.get(model.acl.admin.accessKey);
-    return secretKey === undefined ? undefined : { accessKey: model.acl.admin.accessKey, secretKey };
+  /**
+   * How this machine reaches the cluster's nodes (deploy's health checks, status of a topology):
+   * signed with the topology's admin account when it has `acl`, over TLS verified against its CA
+   * when it has `tls`. `inputs`: secrets already resolved for a rendering.
+   */
+  protected nodeAccess(model: ClusterModel, flags: ClientCertFlagValues = {}, inputs?: RenderInputs): NodeAccess {
+    const out: NodeAccess = {};
+    if (model.acl) {
+      const secrets = inputs?.acl ?? resolveAclSecrets(model.acl);
+      const secretKey = secrets.get(model.acl.admin.accessKey);
+      if (secretKey !== undefined) out.credentials = { accessKey: model.acl.admin.accessKey, secretKey };
+    }
+    const tls = this.topologyTls(model, flags);
+    if (tls) out.tls = tls;
+    return out;
+  }
+
+  /** TLS as the topology's `tls` section asks of a client, or undefined without one. */
+  protected topologyTls(model: ClusterModel, flags: ClientCertFlagValues = {}): ClientTls | undefined {
+    if (!model.tls) return undefined;
+    const tls = resolveClientTls({ tlsRequire: true, ca: expandHome(model.tls.ca), cert: flags['tls-cert'], key: flags['tls-key'] });
+    if (model.tls.clientAuth === 'require' && tls?.cert === undefined) {
+      throw new InvalidInputError('the topology has tls.clientAuth: require: this machine needs a client certificate the cluster CA issued (--tls-cert and --tls-key, or RMQCTL_TLS_CERT and RMQCTL_TLS_KEY)');
+    }
+    return tls;
   }
 }

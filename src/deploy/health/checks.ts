@@ -17,6 +17,7 @@ import { decodeClusterInfo } from '../../protocol/route.js';
 import { createRequest, type RemotingCommand } from '../../remoting/command.js';
 import { RemotingClient } from '../../client/remoting-client.js';
 import type { Credentials } from '../../protocol/acl-signature.js';
+import type { ClientTls } from '../../remoting/tls-config.js';
 import { hostByName, type BrokerNode, type ClusterModel, type ClusterNode, type NodeId } from '../../topology/index.js';
 import type { ServiceStatus, Supervisor } from '../supervisors/supervisor.js';
 import type { Target } from '../targets/target.js';
@@ -51,8 +52,16 @@ export interface ClusterHealthOptions {
   callTimeoutMs?: number;
   /** Largest tolerated slave lag in bytes (default 8 MiB). */
   maxSlaveLagBytes?: number;
-  /** The cluster's admin account when its nodes enforce an ACL: every health request is signed with it. */
+  /** How the operator's machine reaches the nodes. */
+  access?: NodeAccess;
+}
+
+/** How the operator's machine talks to a cluster's nodes. */
+export interface NodeAccess {
+  /** The cluster's admin account when its nodes enforce an ACL: every request is signed with it. */
   credentials?: Credentials;
+  /** TLS, verified against the cluster's CA, when its nodes serve TLS. */
+  tls?: ClientTls;
 }
 
 export const DEFAULT_MAX_SLAVE_LAG_BYTES = 8 * 1024 * 1024;
@@ -80,7 +89,7 @@ export class ClusterHealth {
   ) {
     this.timeout = opts.callTimeoutMs ?? 3_000;
     this.maxLag = opts.maxSlaveLagBytes ?? DEFAULT_MAX_SLAVE_LAG_BYTES;
-    this.remoting = new RemotingClient(opts.credentials ? { credentials: opts.credentials } : {});
+    this.remoting = new RemotingClient({ ...opts.access });
   }
 
   readonly check: HealthCheck = async (node, ctx) => {

@@ -9,7 +9,7 @@
  *
  * The JSON form of `Plan` is `rmqctl plan --json`'s documented, stable output (version 1).
  */
-import { maskAclText } from '../../acl/acl-file-text.js';
+import { maskSecretText } from '../../render/mask.js';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { formatMode, sha256, type DesiredEntry, type EntryRole, type FileSet } from '../../render/fileset.js';
@@ -146,7 +146,7 @@ async function compareEntry(e: DesiredEntry, view: ObservedHost): Promise<EntryC
     return (st.mode & 0o777) === e.mode ? { ...out, change: 'unchanged', reasons: [] } : { ...out, change: 'update', reasons: [`mode ${formatMode(st.mode & 0o777)} → ${formatMode(e.mode)}`] };
   }
   // a file with secrets shows its masked form: which secret changed, never what it is
-  const shown = (text: string) => (e.secret ? maskAclText(text) : text);
+  const shown = (text: string) => (e.secret ? maskSecretText(e.role, text) : text);
   const out = { ...base, ...attrs, sha256: e.secret ? sha256(shown(e.content.toString('utf8'))) : e.sha256 };
   const textDiff = (before: string) =>
     e.text && e.content.length <= TEXT_DIFF_LIMIT && before.length <= TEXT_DIFF_LIMIT

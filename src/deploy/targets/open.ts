@@ -2,8 +2,7 @@
  * The targets of a cluster: one per host of the model, opened on first use over a shared SSH pool
  * (jump hosts included) or as this machine, each with the supervisor its host uses.
  */
-import os from 'node:os';
-import path from 'node:path';
+import { expandHome } from '../../util/home.js';
 import { envFilePath } from '../../render/index.js';
 import { hostByName, type ClusterModel, type HostModel } from '../../topology/index.js';
 import { InvalidInputError } from '../../errors.js';
@@ -16,7 +15,6 @@ import { LocalTarget } from './local.js';
 import { SshTarget } from './ssh.js';
 import type { Target } from './target.js';
 
-const expandHome = (p: string) => (p === '~' ? os.homedir() : p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
 
 /** The SSH endpoint of a host, following its jump-host chain (validated acyclic by the topology). */
 export function endpointOf(model: ClusterModel, host: HostModel, seen: string[] = []): SshEndpoint {
