@@ -10,6 +10,7 @@ import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
 import { renderAclFile, type ResolvedSecrets } from '../acl/acl-file-text.js';
 import type { ResolvedTls } from '../topology/tls-files.js';
+import { TLS_KEYS } from '../remoting/tls-config.js';
 
 /** What a rendering needs from outside the model: resolved secrets and TLS files, read on this machine. */
 export interface RenderInputs {
@@ -22,10 +23,12 @@ export interface RenderInputs {
 /** Where broker keys go in broker.properties; keys not listed land under "Overrides", sorted. */
 const BROKER_SECTIONS: readonly { title: string; keys: readonly string[] }[] = [
   { title: 'Identity', keys: ['brokerClusterName', 'brokerName', 'brokerId', 'brokerRole'] },
-  { title: 'Network', keys: ['namesrvAddr', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'haMasterAddress'] },
+  { title: 'Network', keys: ['namesrvAddr', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'haMasterAddress', 'haAllowedAddresses'] },
   { title: 'Store', keys: ['storePathRootDir', 'storePathCommitLog', 'flushDiskType'] },
   { title: 'Retention', keys: ['deleteWhen', 'fileReservedTime'] },
   { title: 'Replication', keys: ['totalReplicas', 'inSyncReplicas'] },
+  { title: 'Access control', keys: ['aclEnable', 'aclFile', 'aclAccessKey'] },
+  { title: 'Transport security (RocketMQ TlsSystemConfig keys)', keys: [...Object.keys(TLS_KEYS)] },
 ];
 
 /** Config files are readable by the service group only (they may hold credentials one day). */
