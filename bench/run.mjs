@@ -37,6 +37,13 @@ const pooled = (rs, cpu) => ({
   msgPerSec: rs.reduce((x, r) => x + r.msgs, 0) / rs.reduce((x, r) => x + r.seconds, 0),
   cpuUs: rs.reduce((x, r) => x + cpu(r) * r.msgs, 0) / rs.reduce((x, r) => x + r.msgs, 0),
 });
+/** bench/remoting-echo-server.ts bundled on its own, for echoBench to run as a child process. */
+async function buildEchoServer() {
+  const serverDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-echo-'));
+  const serverBundle = path.join(serverDir, 'echo.mjs');
+  await build({ entryPoints: [path.join(here, 'remoting-echo-server.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+  return { serverDir, serverBundle };
+}
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(`# raw limits (${os.cpus().length} cores, node ${process.version})`);
 const raw = await measureRawLimits({ seconds: Math.min(seconds, 3), log: (l) => console.log(`  ${l}`) });
@@ -80,9 +87,7 @@ if (only === undefined || only === 'remoting') {
   console.log(`  decode frames   ${fmt(c.framesPerSec).padStart(10)}/s   (pipelined stream in 64 KiB chunks, 1 KiB bodies)`);
 
   console.log('\n# remoting: request/response over loopback, two processes, 1 KiB bodies, 64 in flight');
-  const serverDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-echo-'));
-  const serverBundle = path.join(serverDir, 'echo.mjs');
-  await build({ entryPoints: [path.join(here, 'remoting-echo-server.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+  const { serverDir, serverBundle } = await buildEchoServer();
   const { loopbackMBps } = await import('./raw-limits.mjs');
   const rawNow = await loopbackMBps(1024, 2);
   const e = await echoBench(serverBundle, { seconds });
@@ -95,9 +100,7 @@ if (only === undefined || only === 'remoting' || only === 'tls') {
   console.log('\n# remoting: plain vs TLS request/response over loopback (same echo, 1 KiB bodies, 64 in flight; runs interleaved P-T-T-P)');
   const { echoBench } = await load('remoting.ts');
   const { makeBenchCert } = await load('tls-cert.ts');
-  const serverDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-echo-'));
-  const serverBundle = path.join(serverDir, 'echo.mjs');
-  await build({ entryPoints: [path.join(here, 'remoting-echo-server.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+  const { serverDir, serverBundle } = await buildEchoServer();
   const cert = makeBenchCert();
   const runs = { plain: [], TLS: [] };
   try {
