@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { AclConfigError, parseAclConfig } from '../../src/acl/config.js';
 import { expandIPv6, parseIPv6Range } from '../../src/acl/ipv6.js';
 import { AddressPatternError, compileAddressPattern } from '../../src/acl/remote-address.js';
@@ -14,6 +14,11 @@ import { loadBrokerConfig } from '../../src/broker/load-config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { parseTopology } from '../../src/topology/index.js';
 import { TopologyError } from '../../src/topology/problems.js';
+import { RemotingClient } from '../../src/client/remoting-client.js';
+import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { createRequest } from '../../src/remoting/command.js';
+import { ADMIN, SECRETS } from '../support/acl.js';
+import { startCluster } from '../support/cluster.js';
 import { tmpDir } from '../support/tmp.js';
 
 const m = (pattern: string, ip: string) => compileAddressPattern(pattern)(ip);
@@ -327,3 +332,23 @@ acl:
     expect(problems).toMatch(/^v6\.yaml:14:\d+ +acl\.globalWhiteRemoteAddresses\[0\] +"fd00::\*:1": \* and a-b may only stand in the last groups .*fd00::\*/m);
   });
 });
+
+describe('an IPv6 range on a real node', () => {
+  it('a NameServer trusts [::1] by a globalWhiteRemoteAddresses range and still refuses the same unsigned request from 127.0.0.1', async () => {
+    // 0:0:0:0:0:0:0:0-ff: the RocketMQ-readable form (no leading "::") of ::0 … ::ff, which holds ::1
+    const yaml = `globalWhiteRemoteAddresses: ['0:0:0:0:0:0:0:0-ff']
+accounts:
+  - accessKey: ${ADMIN.accessKey}
+    secretKey: ${SECRETS.admin}
+    admin: true
+`;
+    const c = await startCluster({ acl: { yaml, nodeAccount: ADMIN } });
+    const port = c.namesrvs[0]!.port;
+    const anon = new RemotingClient();
+    onTestFinished(() => anon.shutdown());
+    const ask = async (addr: string) => (await anon.request(addr, createRequest(RequestCode.GET_BROKER_CLUSTER_INFO), 5_000)).code;
+    expect(await ask(`[::1]:${port}`)).toBe(ResponseCode.SUCCESS);
+    expect(await ask(`127.0.0.1:${port}`)).toBe(ResponseCode.NO_PERMISSION);
+  });
+});
+
