@@ -6,8 +6,9 @@
  * A client certificate and its key are one setting: both come from the same place. `on` prefers
  * TLS and falls back to plain text only when the server speaks no TLS at all; `require` never
  * sends a byte in plain text. Certificates are always verified, against the CA file when given,
- * else the system roots.
+ * else the system roots. A client key file others may read is refused.
  */
+import fs from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import type { ClientTls } from '../remoting/tls-config.js';
 import { checkKeyMatchesCert, readCertificates, readPrivateKey, type TlsFileProblem } from '../remoting/tls-material.js';
@@ -73,6 +74,19 @@ function profileLayer(p: Profile | undefined): TlsLayer {
   });
 }
 
+/** Like ssh with an identity file: a private key group or others may read is refused. */
+function keyTooOpen(key: Setting, found: TlsFileProblem[]): boolean {
+  let mode: number;
+  try {
+    mode = fs.statSync(key.value).mode;
+  } catch {
+    return false; // readPrivateKey says what is wrong with the path
+  }
+  if ((mode & 0o077) === 0) return false;
+  found.push({ key: key.label, file: key.value, message: `permissions ${(mode & 0o777).toString(8).padStart(4, '0')} for ${key.value} are too open: a private key must not be accessible by others (chmod 600 ${key.value})` });
+  return true;
+}
+
 /**
  * The ClientTls that flags, environment and profile ask for, or undefined for plain text.
  * Throws InvalidInputError on bad input, naming where each bad setting came from.
@@ -101,7 +115,7 @@ export function resolveClientTls(choice: TlsChoice, env: NodeJS.ProcessEnv = pro
   if (pairLayer?.cert && pairLayer.key) {
     const { cert, key } = pairLayer;
     out.cert = readCertificates(cert.label, cert.value, found);
-    out.key = readPrivateKey(key.label, key.value, found);
+    out.key = keyTooOpen(key, found) ? undefined : readPrivateKey(key.label, key.value, found);
     if (out.cert !== undefined && out.key !== undefined) checkKeyMatchesCert(cert.label, cert.value, key.label, key.value, out.cert, out.key, found);
   }
   if (found.length > 0) throw new InvalidInputError('TLS files cannot be used', found.map((p) => `${p.key}: ${p.message}`));

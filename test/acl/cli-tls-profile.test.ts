@@ -115,6 +115,19 @@ describe('which source wins: flags > environment > profile', () => {
     expect(msg).toContain(`tlsKey ([default] /p/credentials:4) ${certs.serverKey} is not the private key of tlsCert ([default] /p/credentials:3) ${certs.clientCert}`);
     expect(msg).not.toContain(readFileSync(certs.serverKey, 'utf8').split('\n')[1]!);
   });
+
+  it('a client key others may read is refused, wherever it is named', () => {
+    const dir = tmpDir();
+    const key = path.join(dir, 'client.key');
+    writeFileSync(key, readFileSync(certs.clientKey), { mode: 0o644 });
+    chmodSync(key, 0o644);
+    const expected = `permissions 0644 for ${key} are too open: a private key must not be accessible by others (chmod 600 ${key})`;
+    expect(problemsOf(() => resolveClientTls({ tls: true, cert: certs.clientCert, key }, {}))).toContain(`--tls-key: ${expected}`);
+    expect(problemsOf(() => resolveClientTls({}, { RMQCTL_TLS: 'on', RMQCTL_TLS_CERT: certs.clientCert, RMQCTL_TLS_KEY: key }))).toContain(`RMQCTL_TLS_KEY: ${expected}`);
+    expect(problemsOf(() => resolveClientTls({}, {}, profileWith(`tls = on\ntlsCert = ${certs.clientCert}\ntlsKey = ${key}\n`)))).toContain(`tlsKey ([default] /p/credentials:4): ${expected}`);
+    chmodSync(key, 0o600);
+    expect(resolveClientTls({ tls: true, cert: certs.clientCert, key }, {})?.key).toBe(readFileSync(certs.clientKey, 'utf8'));
+  });
 });
 
 describe('rmqctl with a TLS profile against nodes enforcing TLS, client certificates and ACL', () => {
