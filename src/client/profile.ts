@@ -4,13 +4,16 @@
  * RMQCTL_PROFILE names. INI-style:
  *
  *   [prod]
- *   accessKey = rmq-admin          # ACL credentials (both or neither)
+ *   # ACL credentials (both or neither)
+ *   accessKey = rmq-admin
  *   secretKey = …
- *   tls = require                  # off | on | require
+ *   # off | on | require; then the CA, and a client certificate with its key (both or neither)
+ *   tls = require
  *   tlsCa = ~/.config/rmqctl/prod-ca.pem
- *   tlsCert = /etc/rmqctl/client.pem   # client certificate and its key (both or neither)
+ *   tlsCert = /etc/rmqctl/client.pem
  *   tlsKey = /etc/rmqctl/client.key
  *
+ * Comments are whole lines; a value runs to the end of its line (a secret may hold `#`).
  * Like ssh with a private key, the file is refused when group or others may read or write it, or
  * when it belongs to another user. Paths are absolute or `~/…`. Problems name file:line and never
  * show a value that may be secret.
