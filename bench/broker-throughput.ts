@@ -2,7 +2,8 @@
  * End-to-end produce throughput: our producer (in this process) sending 1 KB messages with 64 in
  * flight to a real `rmqd broker` process (dist/rmqd.js) registered with a real `rmqd namesrv`, over
  * loopback TCP, ASYNC_FLUSH or SYNC_FLUSH. Reports msg/s, MB/s, RT percentiles, messages per fsync
- * and the CPU each side used. With `cpuProfDir`, the broker runs under `node --cpu-prof` and this
+ * and the CPU each side used. With `tls`, every port enforces TLS and the producer connects with
+ * it. With `cpuProfDir`, the broker runs under `node --cpu-prof` and this
  * process records a client profile of the measured window (open them in Chrome DevTools).
  * Bundled and run by bench/run.mjs (`npm run bench -- --only broker`).
  */
@@ -13,6 +14,7 @@ import { benchProduce } from '../src/client/bench-produce.js';
 import { BrokerApi } from '../src/client/broker-api.js';
 import { Producer } from '../src/client/producer.js';
 import { cpuSeconds, startBenchCluster, until, type BenchCluster } from './rmqd-cluster.js';
+import type { BenchCert } from './tls-cert.js';
 
 export interface BrokerRun {
   flush: string;
@@ -28,6 +30,8 @@ export interface BrokerRun {
   /** CPU seconds per wall second (1 = one core) of the broker process and of this (client) process. */
   brokerCpu: number;
   clientCpu: number;
+  /** CPU time of both per message, in µs. */
+  cpuUsPerMsg: number;
 }
 
 export interface BrokerRunOptions {
@@ -39,6 +43,7 @@ export interface BrokerRunOptions {
   bodyBytes?: number;
   queues?: number;
   cpuProfDir?: string;
+  tls?: BenchCert;
 }
 
 export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> {
@@ -46,7 +51,7 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
   let cluster: BenchCluster | undefined;
   let producer: Producer | undefined;
   try {
-    cluster = await startBenchCluster(o.rmqd, [{ brokerName: 'bench-a', properties: { flushDiskType: o.flush }, nodeArgs: profArgs }]);
+    cluster = await startBenchCluster(o.rmqd, [{ brokerName: 'bench-a', properties: { flushDiskType: o.flush }, nodeArgs: profArgs }], undefined, o.tls ? { tls: o.tls } : {});
     const broker = cluster.brokers[0]!;
     const brokerAddr = broker.addr;
     const api = new BrokerApi(cluster.remoting);
@@ -55,7 +60,7 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
     const admin = cluster.admin;
     await until(() => admin.topicRoute(topic), 'the topic route');
 
-    producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench' });
+    producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench', ...(o.tls ? { tls: { ca: o.tls.certPem, policy: 'require' as const } } : {}) });
     const common = { topic, threads: o.inFlight ?? 64, messageSize: o.bodyBytes ?? 1024 };
     await benchProduce(producer, { ...common, durationSeconds: o.warmupSeconds ?? 2 });
 
@@ -93,6 +98,7 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
       writes: Number(after.commitLogWrites) - Number(before.commitLogWrites),
       brokerCpu: brokerCpu / wall,
       clientCpu: (clientCpu.user + clientCpu.system) / 1e6 / wall,
+      cpuUsPerMsg: (brokerCpu * 1e6 + clientCpu.user + clientCpu.system) / r.sendTotal,
     };
   } finally {
     producer?.shutdown();

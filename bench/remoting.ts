@@ -4,9 +4,12 @@
  *   a bare JSON.parse of the same bytes, as ratios measured in the same run;
  * - frame decoding of a pipelined stream;
  * - request/response over loopback TCP between two processes: SEND_MESSAGE_V2-shaped requests
- *   with 1 KiB bodies, 64 in flight, against an echo server that answers as a broker would.
+ *   with 1 KiB bodies, 64 in flight, against an echo server that answers as a broker would, in
+ *   plain text or over TLS, with the CPU both processes spent per message.
  */
 import { spawn } from 'node:child_process';
+import { cpuSeconds } from './rmqd-cluster.js';
+import type { BenchCert } from './tls-cert.js';
 import { RemotingClient } from '../src/client/remoting-client.js';
 import { createRequest, createResponse, type RemotingCommand } from '../src/remoting/command.js';
 import { encodeCommand, FrameDecoder, FrameWriter } from '../src/remoting/frame-codec.js';
@@ -104,17 +107,23 @@ export interface EchoResult {
   mbPerSec: number;
   p50ms: number;
   p99ms: number;
+  /** CPU time per message of the client (this process) and of the server process, in µs. */
+  clientCpuUsPerMsg: number;
+  serverCpuUsPerMsg: number;
 }
 
-/** Client here, echo server (bench/remoting-echo-server.ts, bundled to `serverBundle`) in a child process. */
-export async function echoBench(serverBundle: string, opts: { seconds: number; inFlight?: number; bodyBytes?: number }): Promise<EchoResult> {
-  const child = spawn(process.execPath, [serverBundle], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Client here, echo server (bench/remoting-echo-server.ts, bundled to `serverBundle`) in a child
+ * process; with `tls` the server enforces TLS and the client verifies it against the same certificate.
+ */
+export async function echoBench(serverBundle: string, opts: { seconds: number; inFlight?: number; bodyBytes?: number; tls?: BenchCert }): Promise<EchoResult> {
+  const child = spawn(process.execPath, [serverBundle, ...(opts.tls ? [opts.tls.certFile, opts.tls.keyFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.stdout?.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
     });
-    const client = new RemotingClient();
+    const client = new RemotingClient(opts.tls ? { tls: { ca: opts.tls.certPem, policy: 'require' } } : {});
     const addr = `127.0.0.1:${port}`;
     const body = Buffer.alloc(opts.bodyBytes ?? 1024, 0x61);
     const lat: number[] = [];
@@ -122,6 +131,8 @@ export async function echoBench(serverBundle: string, opts: { seconds: number; i
     let bytes = 0;
     await client.request(addr, createRequest(310, { extFields: sendExt(), body }), 3000); // connect + warm up
     const end = performance.now() + opts.seconds * 1000;
+    const serverCpu0 = cpuSeconds(child.pid!);
+    const clientCpu0 = process.cpuUsage();
     const t0 = performance.now();
     const worker = async () => {
       while (performance.now() < end) {
@@ -135,9 +146,20 @@ export async function echoBench(serverBundle: string, opts: { seconds: number; i
     };
     await Promise.all(Array.from({ length: opts.inFlight ?? 64 }, worker));
     const seconds = (performance.now() - t0) / 1000;
+    const clientCpu = process.cpuUsage(clientCpu0);
+    const serverCpu = cpuSeconds(child.pid!) - serverCpu0;
     client.shutdown();
     lat.sort((a, b) => a - b);
-    return { msgs, seconds, msgPerSec: msgs / seconds, mbPerSec: bytes / seconds / 1e6, p50ms: lat[Math.floor(lat.length * 0.5)] ?? 0, p99ms: lat[Math.floor(lat.length * 0.99)] ?? 0 };
+    return {
+      msgs,
+      seconds,
+      msgPerSec: msgs / seconds,
+      mbPerSec: bytes / seconds / 1e6,
+      p50ms: lat[Math.floor(lat.length * 0.5)] ?? 0,
+      p99ms: lat[Math.floor(lat.length * 0.99)] ?? 0,
+      clientCpuUsPerMsg: (clientCpu.user + clientCpu.system) / msgs,
+      serverCpuUsPerMsg: (serverCpu * 1e6) / msgs,
+    };
   } finally {
     child.kill('SIGTERM');
   }

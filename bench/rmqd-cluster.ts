@@ -3,7 +3,9 @@
  * processes (dist/rmqd.js, as deploy ships it) on free loopback ports, each broker with its own
  * store under one temp directory, ready once the NameServer lists every broker. `stop()` ends
  * every process (SIGTERM, so `--cpu-prof` profiles get written; SIGKILL after a grace period) and
- * removes the directory. Used by bench/broker-throughput.ts and bench/compare.
+ * removes the directory. With `tls`, every port enforces TLS with the bench certificate and every
+ * connection (broker registration, the cluster's own client) verifies it. Used by
+ * bench/broker-throughput.ts and bench/compare.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AdminClient } from '../src/client/admin.js';
 import { RemotingClient } from '../src/client/remoting-client.js';
+import type { BenchCert } from './tls-cert.js';
 
 export interface BenchBrokerSpec {
   brokerName: string;
@@ -108,9 +111,12 @@ async function stopProcess(proc: ChildProcess, graceMillis = 10_000): Promise<vo
 }
 
 /** `onSpawn` sees every process as it starts (bench/compare registers them for its exit hook). */
-export async function startBenchCluster(rmqd: string, brokers: BenchBrokerSpec[], onSpawn?: (proc: ChildProcess) => void): Promise<BenchCluster> {
+export async function startBenchCluster(rmqd: string, brokers: BenchBrokerSpec[], onSpawn?: (proc: ChildProcess) => void, opts: { tls?: BenchCert } = {}): Promise<BenchCluster> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-cluster-'));
-  const remoting = new RemotingClient();
+  const remoting = new RemotingClient(opts.tls ? { tls: { ca: opts.tls.certPem, policy: 'require' } } : {});
+  const serverTls: Record<string, string> = opts.tls ? { 'tls.server.mode': 'enforcing', 'tls.server.certPath': opts.tls.certFile, 'tls.server.keyPath': opts.tls.keyFile } : {};
+  const clientTls: Record<string, string> = opts.tls ? { 'tls.enable': 'true', 'tls.client.trustCertPath': opts.tls.certFile } : {};
+  const lines = (props: Record<string, string | number>) => Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
   const nodes: BenchNode[] = [];
   const stop = async () => {
     remoting.shutdown();
@@ -122,7 +128,7 @@ export async function startBenchCluster(rmqd: string, brokers: BenchBrokerSpec[]
   try {
     const nsPort = await freePortBlock();
     const nsFile = path.join(dir, 'namesrv.properties');
-    writeFileSync(nsFile, `listenPort=${nsPort}\nkvConfigPath=${path.join(dir, 'kv.json')}\n`);
+    writeFileSync(nsFile, lines({ listenPort: nsPort, kvConfigPath: path.join(dir, 'kv.json'), ...serverTls }));
     const ns = startNode(rmqd, 'namesrv', 'namesrv', nsPort, nsFile);
     nodes.push(ns.node);
     onSpawn?.(ns.node.proc);
@@ -142,9 +148,11 @@ export async function startBenchCluster(rmqd: string, brokers: BenchBrokerSpec[]
         listenPort: port,
         namesrvAddr,
         storePathRootDir: path.join(dir, `store-${b.brokerName}-${id}`),
+        ...serverTls,
+        ...clientTls,
         ...b.properties,
       };
-      writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+      writeFileSync(file, lines(props));
       const n = startNode(rmqd, 'broker', `${b.brokerName}-${id}`, port, file, b.nodeArgs);
       nodes.push(n.node);
       onSpawn?.(n.node.proc);

@@ -8,8 +8,11 @@
 //    (`--cpu-prof DIR` also writes CPU profiles of both sides),
 // 5. replication: the same producer -> a master with one slave, ASYNC_MASTER vs SYNC_MASTER (and the master
 //    alone as the baseline), runs interleaved A-S-S-A, printed as the SYNC/ASYNC ratio,
+// 6. TLS: the loopback echo in plain text and over TLS (part of `remoting`), and the broker's
+//    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha` runs one part.
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls`
+// runs one part (`tls`: just the plain-vs-TLS comparisons).
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -29,6 +32,18 @@ async function load(entry) {
   return import(pathToFileURL(out).href);
 }
 
+/** Runs of one kind pooled: total messages / total time, total CPU / total messages (`cpu`: µs per message of a run). */
+const pooled = (rs, cpu) => ({
+  msgPerSec: rs.reduce((x, r) => x + r.msgs, 0) / rs.reduce((x, r) => x + r.seconds, 0),
+  cpuUs: rs.reduce((x, r) => x + cpu(r) * r.msgs, 0) / rs.reduce((x, r) => x + r.msgs, 0),
+});
+/** bench/remoting-echo-server.ts bundled on its own, for echoBench to run as a child process. */
+async function buildEchoServer() {
+  const serverDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-echo-'));
+  const serverBundle = path.join(serverDir, 'echo.mjs');
+  await build({ entryPoints: [path.join(here, 'remoting-echo-server.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+  return { serverDir, serverBundle };
+}
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(`# raw limits (${os.cpus().length} cores, node ${process.version})`);
 const raw = await measureRawLimits({ seconds: Math.min(seconds, 3), log: (l) => console.log(`  ${l}`) });
@@ -72,15 +87,38 @@ if (only === undefined || only === 'remoting') {
   console.log(`  decode frames   ${fmt(c.framesPerSec).padStart(10)}/s   (pipelined stream in 64 KiB chunks, 1 KiB bodies)`);
 
   console.log('\n# remoting: request/response over loopback, two processes, 1 KiB bodies, 64 in flight');
-  const serverDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-echo-'));
-  const serverBundle = path.join(serverDir, 'echo.mjs');
-  await build({ entryPoints: [path.join(here, 'remoting-echo-server.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: serverBundle, logLevel: 'warning' });
+  const { serverDir, serverBundle } = await buildEchoServer();
   const { loopbackMBps } = await import('./raw-limits.mjs');
   const rawNow = await loopbackMBps(1024, 2);
   const e = await echoBench(serverBundle, { seconds });
   console.log(`  echo (SEND_MESSAGE_V2 shape)   ${fmt(e.msgPerSec).padStart(8)} msg/s  ${fmt(e.mbPerSec, 1).padStart(6)} MB/s  p50 ${fmt(e.p50ms, 2)} ms  p99 ${fmt(e.p99ms, 2)} ms`);
   console.log(`    ratio: ${fmt(e.mbPerSec, 1)} MB/s / raw loopback with 1 KiB writes ${fmt(rawNow)} MB/s = ${fmt(e.mbPerSec / rawNow, 2)}  (target: the broker's 50,000 msg/s needs this path well above it)`);
   await fsp.rm(serverDir, { recursive: true, force: true });
+}
+
+if (only === undefined || only === 'remoting' || only === 'tls') {
+  console.log('\n# remoting: plain vs TLS request/response over loopback (same echo, 1 KiB bodies, 64 in flight; runs interleaved P-T-T-P)');
+  const { echoBench } = await load('remoting.ts');
+  const { makeBenchCert } = await load('tls-cert.ts');
+  const { serverDir, serverBundle } = await buildEchoServer();
+  const cert = makeBenchCert();
+  const runs = { plain: [], TLS: [] };
+  try {
+    for (const kind of ['plain', 'TLS', 'TLS', 'plain']) {
+      const r = await echoBench(serverBundle, { seconds, ...(kind === 'TLS' ? { tls: cert } : {}) });
+      runs[kind].push(r);
+      console.log(`  ${kind.padEnd(6)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU ${fmt(r.clientCpuUsPerMsg + r.serverCpuUsPerMsg, 1)} µs/msg (client ${fmt(r.clientCpuUsPerMsg, 1)} + server ${fmt(r.serverCpuUsPerMsg, 1)})`);
+    }
+  } finally {
+    cert.remove();
+    await fsp.rm(serverDir, { recursive: true, force: true });
+  }
+  const cpu = (r) => r.clientCpuUsPerMsg + r.serverCpuUsPerMsg;
+  const p = pooled(runs.plain, cpu);
+  const t = pooled(runs.TLS, cpu);
+  console.log(`    ratio TLS/plain throughput: ${fmt(t.msgPerSec)} / ${fmt(p.msgPerSec)} msg/s = ${fmt(t.msgPerSec / p.msgPerSec, 2)}`);
+  console.log(`    ratio TLS/plain CPU per message: ${fmt(t.cpuUs, 1)} / ${fmt(p.cpuUs, 1)} µs = ${fmt(t.cpuUs / p.cpuUs, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 if (only === undefined || only === 'broker') {
@@ -105,6 +143,18 @@ if (only === undefined || only === 'broker') {
   console.log(line(a));
   console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
   console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);
+  {
+    // the same over TLS (every port enforcing, the producer verifying): ratio against the plain row above
+    const { makeBenchCert } = await load('tls-cert.ts');
+    const cert = makeBenchCert();
+    try {
+      const t = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, tls: cert });
+      console.log(line({ ...t, flush: 'ASYNC + TLS' }));
+      console.log(`    ratio TLS/plain: ${fmt(t.msgPerSec)} / ${fmt(a.msgPerSec)} msg/s = ${fmt(t.msgPerSec / a.msgPerSec, 2)}; CPU ${fmt(t.cpuUsPerMsg, 1)} / ${fmt(a.cpuUsPerMsg, 1)} µs/msg = ${fmt(t.cpuUsPerMsg / a.cpuUsPerMsg, 2)}`);
+    } finally {
+      cert.remove();
+    }
+  }
 
   const fsyncNow = await fsyncsPerSecond(tmp, 'sparse', 2);
   const s = await brokerThroughput({ rmqd, flush: 'SYNC_FLUSH', seconds, cpuProfDir });
@@ -114,6 +164,31 @@ if (only === undefined || only === 'broker') {
   if (cpuProfDir) console.log(`\n  CPU profiles (broker-*.cpuprofile, client-*.cpuprofile) in ${cpuProfDir}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await fsp.rm(tmp, { recursive: true, force: true });
+}
+
+if (only === 'tls') {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# broker end to end, plain vs TLS: our producer -> rmqd broker, ASYNC_FLUSH, 1 KB bodies, 64 in flight (runs interleaved P-T-T-P)');
+  const { brokerThroughput } = await load('broker-throughput.ts');
+  const { makeBenchCert } = await load('tls-cert.ts');
+  const cert = makeBenchCert();
+  const runs = { plain: [], TLS: [] };
+  try {
+    for (const kind of ['plain', 'TLS', 'TLS', 'plain']) {
+      const r = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, ...(kind === 'TLS' ? { tls: cert } : {}) });
+      runs[kind].push(r);
+      console.log(`  ${kind.padEnd(6)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU ${fmt(r.cpuUsPerMsg, 1)} µs/msg (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
+    }
+  } finally {
+    cert.remove();
+  }
+  const p = pooled(runs.plain, (r) => r.cpuUsPerMsg);
+  const t = pooled(runs.TLS, (r) => r.cpuUsPerMsg);
+  console.log(`    ratio TLS/plain throughput: ${fmt(t.msgPerSec)} / ${fmt(p.msgPerSec)} msg/s = ${fmt(t.msgPerSec / p.msgPerSec, 2)}`);
+  console.log(`    ratio TLS/plain CPU per message: ${fmt(t.cpuUs, 1)} / ${fmt(p.cpuUs, 1)} µs = ${fmt(t.cpuUs / p.cpuUs, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
 if (only === undefined || only === 'ha') {

@@ -7,32 +7,15 @@
  *   `192.168.1.10,192.168.1.11`         a comma-separated list of addresses
  *   `192.168.1.*`, `192.168.*.*`        any value from a segment on (all later ones must be `*`)
  *   `192.168.1.10-20`, `192.168.10-20.*` a range in one segment (all later ones must be `*`)
+ *   `fe80::*`, `fe80::1-ff`, `fd00::1:0-ff:*`, `2001:db8:*`  IPv6 ranges (see ./ipv6.ts)
  *   empty                               no address
- *
- * IPv6 ranges (`fe80::*`-style) are not supported here: they are refused with a clear message
- * instead of being half-understood.
  */
 import net from 'node:net';
+import { expandIPv6, inIPv6Range, ipv6Groups, parseIPv6Range } from './ipv6.js';
 
 export type AddressMatcher = (ip: string) => boolean;
 
 export class AddressPatternError extends Error {}
-
-/** Expands an IPv6 address to 8 groups of 4 lower-case hex digits (`AclUtils.expandIP`). */
-export function expandIPv6(ip: string): string {
-  let text = ip.toLowerCase();
-  // an IPv4 tail (::ffff:1.2.3.4) as two hex groups
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4?.[1] !== undefined) {
-    const o = v4[1].split('.').map(Number);
-    text = text.slice(0, -v4[1].length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const h = head === '' || head === undefined ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => g.padStart(4, '0')).join(':');
-}
 
 /** The client address as the ACL sees it: IPv4-mapped IPv6 as plain IPv4. */
 export function normaliseRemoteIp(ip: string): string {
@@ -85,6 +68,13 @@ function ipv4Range(pattern: string): AddressMatcher {
   };
 }
 
+function ipv6Range(pattern: string): AddressMatcher {
+  const parsed = parseIPv6Range(pattern);
+  if (!parsed.ok) throw new AddressPatternError(parsed.problem);
+  const { range } = parsed;
+  return (ip) => net.isIPv6(ip) && inIPv6Range(range, ipv6Groups(ip));
+}
+
 function literal(addr: string, pattern: string): string {
   const a = addr.trim();
   if (!net.isIPv4(a) && !net.isIPv6(a)) throw new AddressPatternError(`"${pattern}": "${a}" is not an IPv4 or IPv6 address`);
@@ -109,8 +99,7 @@ export function compileAddressPattern(pattern: string): AddressMatcher {
     return (ip) => addrs.some((a) => sameAddress(a, ip));
   }
   if (p.includes('*') || p.includes('-')) {
-    if (p.includes(':')) throw new AddressPatternError(`"${pattern}": IPv6 ranges are not supported (list the addresses, or use {a,b})`);
-    return ipv4Range(p);
+    return p.includes(':') ? ipv6Range(p) : ipv4Range(p);
   }
   const one = literal(p, pattern);
   return (ip) => sameAddress(one, ip);

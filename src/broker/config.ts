@@ -137,7 +137,7 @@ export const BROKER_KEYS = {
   // ── access control (ACL 1.0) ───────────────────────────────────────────────────────────────
   aclEnable: key(B, bool, false, 'check every request against aclFile (RocketMQ ACL 1.0: signature, then permissions)', { managedBy: 'acl' }),
   aclFile: key(OURS, path, null, 'ACL file in the plain_acl.yml shape; required when aclEnable or aclAccessKey is set; re-read when it changes', { managedBy: 'acl' }),
-  haAllowedAddresses: key(OURS, { kind: 'string' as const, pattern: /^[0-9A-Fa-f.:*,{} -]+$/, expected: 'a RocketMQ address pattern (10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, a,b)' }, null, 'only these addresses may connect to the HA port (its wire has no authentication); unset = any'),
+  haAllowedAddresses: key(OURS, { kind: 'string' as const, pattern: /^[0-9A-Fa-f.:*,{} -]+$/, expected: 'a RocketMQ address pattern (10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, a,b, fd00::5, fd00::*, fd00::10-ff)' }, null, 'only these addresses may connect to the HA port (its wire has no authentication); unset = any'),
   // ── transport security (RocketMQ TlsSystemConfig names) ───────────────────────────────────
   ...TLS_KEYS,
   aclAccessKey: key(OURS, { kind: 'string' as const, pattern: /^[\x21-\x7e]{6,}$/, expected: 'an accessKey of aclFile' }, null, 'account of aclFile the broker signs its own requests with (NameServer registration, slave sync)', { managedBy: 'acl.admin' }),

@@ -14,7 +14,7 @@ import { decodeClusterInfo, decodeTopicRouteData, type ClusterInfo, type TopicRo
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import { ConnectionClosedError, RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { RemotingClient } from './remoting-client.js';
+import { ownConnectionOptions, RemotingClient } from './remoting-client.js';
 import type { ClientTls } from '../remoting/tls-config.js';
 
 export interface AdminClientOptions {
@@ -66,7 +66,8 @@ export class AdminClient {
   constructor(private readonly opts: AdminClientOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('AdminClient needs at least one NameServer address');
     this.ownsRemoting = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: opts.logger, ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
+    const own = ownConnectionOptions(opts, 'AdminClient');
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: opts.logger, ...own });
     this.timeout = opts.timeoutMillis ?? 3_000;
     this.log = opts.logger ?? silentLogger;
     this.random = opts.random ?? Math.random;

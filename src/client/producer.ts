@@ -31,7 +31,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { AdminClient } from './admin.js';
 import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, type Message } from './message.js';
 import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
-import { RemotingClient } from './remoting-client.js';
+import { ownConnectionOptions, RemotingClient } from './remoting-client.js';
 import { sendRequest } from './send-request.js';
 import type { ClientTls } from '../remoting/tls-config.js';
 
@@ -145,7 +145,8 @@ export class Producer {
     this.producerGroup = opts.producerGroup ?? 'DEFAULT_PRODUCER';
     this.log = opts.logger ?? silentLogger;
     this.ownsRemoting = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
+    const own = ownConnectionOptions(opts, 'Producer');
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...own });
     this.admin = new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: 3_000 });
     this.faults = new BrokerFaults(opts.faultIsolationMillis ?? 10_000);
     this.uniqKeys = new UniqKeyGenerator(ipToBytes(guessLocalAddress()));

@@ -31,6 +31,27 @@ export interface RemotingClientOptions extends ConnectionOptions {
 
 export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 3_000;
 
+/** How a client class (admin, producer, consumers) is told to connect. */
+export interface ClientConnectOptions {
+  /** ACL credentials every request is signed with. */
+  credentials?: Credentials;
+  /** Connect with TLS. */
+  tls?: ClientTls;
+  /** A shared RemotingClient: it brings its own credentials and TLS. */
+  remoting?: RemotingClient;
+}
+
+/**
+ * The credentials and TLS a client class passes to the RemotingClient it makes itself. With a
+ * shared `remoting` they would be silently dropped (its requests go out unsigned), so that is refused.
+ */
+export function ownConnectionOptions(o: ClientConnectOptions, who: string): Pick<RemotingClientOptions, 'credentials' | 'tls'> {
+  if (o.remoting !== undefined && (o.credentials !== undefined || o.tls !== undefined)) {
+    throw new RmqError(`${who}: credentials and tls belong on the shared RemotingClient given as remoting (here they would be ignored)`);
+  }
+  return { ...(o.credentials ? { credentials: o.credentials } : {}), ...(o.tls ? { tls: o.tls } : {}) };
+}
+
 export class RemotingClient {
   private readonly connections = new Map<string, Connection>();
   private readonly connecting = new Map<string, Promise<Connection>>();

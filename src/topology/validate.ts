@@ -216,7 +216,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     try {
       compileAddressPattern(pattern);
     } catch (e) {
-      add(path, `${(e as Error).message} (expected a RocketMQ address pattern: 10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, *)`);
+      add(path, `${(e as Error).message} (expected a RocketMQ address pattern: 10.0.0.5, 10.0.0.{5,6}, 10.0.1.*, 10.0.1.10-20, fd00::1, fd00::*, fd00::10-ff, *)`);
     }
   }
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { checkRequest, isRefusal } from '../../src/acl/access-control.js';
 import { AclConfigError, parseAclConfig } from '../../src/acl/config.js';
 import { Perm, permits } from '../../src/acl/permission.js';
-import { compileAddressPattern, expandIPv6 } from '../../src/acl/remote-address.js';
+import { expandIPv6 } from '../../src/acl/ipv6.js';
+import { compileAddressPattern } from '../../src/acl/remote-address.js';
 import { ADMIN_CODES } from '../../src/acl/resources.js';
 import { signRequest } from '../../src/protocol/acl-signature.js';
 import { RequestCode } from '../../src/protocol/codes.js';
@@ -82,7 +83,7 @@ describe('address patterns', () => {
     expect(() => compileAddressPattern('192.168.*.5')).toThrow(/after a \* or a range must be \*/);
     expect(() => compileAddressPattern('192.168.1.20-10')).toThrow(/empty/);
     expect(() => compileAddressPattern('192.168.1.300-301')).toThrow(/not a number 0-255/);
-    expect(() => compileAddressPattern('fe80::*')).toThrow(/IPv6 ranges/);
+    expect(() => compileAddressPattern('fe80::*:1')).toThrow(/only stand in the last groups/);
     expect(() => compileAddressPattern('host.example')).toThrow();
   });
 });

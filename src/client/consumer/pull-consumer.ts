@@ -4,7 +4,7 @@
  * it has none), decodes messages, and reads or commits the group's offsets. No rebalance, no
  * heartbeat loop, nothing committed unless asked.
  *
- *   const c = new PullConsumer({ namesrvAddrs, consumerGroup: 'tools' });
+ *   const c = new PullConsumer({ namesrvAddrs, consumerGroup: 'tools', credentials });  // credentials: with ACL
  *   for (const mq of await c.queues('Orders')) {
  *     const r = await c.pull(mq, { offset: (await c.committedOffset(mq)) ?? 0 });
  *     ... r.messages ...; await c.commit(mq, r.nextBeginOffset);
@@ -18,7 +18,8 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
 import { BrokerApi, type PullStatus } from '../broker-api.js';
 import { GroupApi } from '../group-api.js';
-import { RemotingClient } from '../remoting-client.js';
+import { ownConnectionOptions, RemotingClient } from '../remoting-client.js';
+import type { Credentials } from '../../protocol/acl-signature.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { TopicRoutes } from './routes.js';
 import { sendMessageBack } from './send-back.js';
@@ -31,6 +32,8 @@ export interface PullConsumerOptions {
   logger?: Logger;
   /** Share connections (otherwise the consumer owns its RemotingClient). */
   remoting?: RemotingClient;
+  /** ACL credentials every request is signed with (when the consumer makes its own connections). */
+  credentials?: Credentials;
   /** Connect with TLS (when the consumer makes its own connections). */
   tls?: ClientTls;
 }
@@ -67,7 +70,8 @@ export class PullConsumer {
     this.log = opts.logger ?? silentLogger;
     this.timeout = opts.timeoutMillis ?? 3_000;
     this.owns = opts.remoting === undefined;
-    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...(opts.tls ? { tls: opts.tls } : {}) });
+    const own = ownConnectionOptions(opts, 'PullConsumer');
+    this.remoting = opts.remoting ?? new RemotingClient({ logger: this.log, ...own });
     this.routes = new TopicRoutes(new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, timeoutMillis: this.timeout }), this.log);
     this.brokers = new BrokerApi(this.remoting, this.timeout);
     this.groups = new GroupApi(this.remoting, this.timeout);

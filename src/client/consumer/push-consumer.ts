@@ -50,7 +50,7 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
 import { BrokerApi, type PullResult } from '../broker-api.js';
 import { GroupApi } from '../group-api.js';
-import { RemotingClient } from '../remoting-client.js';
+import { ownConnectionOptions, RemotingClient } from '../remoting-client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import { resolvePushConsumerOptions, type PushConsumerOptions, type ResolvedPushConsumerOptions } from './options.js';
@@ -165,7 +165,7 @@ export class PushConsumer {
         }
         return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerRunningInfo(this.runningInfo()) });
       });
-    this.remoting = new RemotingClient({ dispatcher, logger: this.log.child('remoting'), ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
+    this.remoting = new RemotingClient({ dispatcher, logger: this.log.child('remoting'), ...ownConnectionOptions(opts, 'PushConsumer') });
     this.admin = new AdminClient({ namesrvAddrs: this.o.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: this.o.timeoutMillis });
     this.brokers = new BrokerApi(this.remoting, this.o.timeoutMillis);
     this.groups = new GroupApi(this.remoting, this.o.timeoutMillis);
