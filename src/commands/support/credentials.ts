@@ -14,7 +14,7 @@ let cachedProfile: { value: Profile | undefined } | undefined;
 let cached: { value: Credentials | undefined } | undefined;
 
 /** The profile of this run, read once; throws InvalidInputError (exit 2) when the file is misconfigured. */
-function cliProfile(): Profile | undefined {
+export function cliProfile(): Profile | undefined {
   cachedProfile ??= { value: loadProfile() };
   return cachedProfile.value;
 }

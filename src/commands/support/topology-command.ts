@@ -16,6 +16,7 @@ import type { NodeAccess } from '../../deploy/health/index.js';
 import { resolveClientTls } from '../../client/tls-options.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
 import { expandHome } from '../../util/home.js';
+import { cliProfile } from './credentials.js';
 
 export const stateDirFlag = Flags.string({
   description: 'state directory of the local target for this cluster [default: $XDG_STATE_HOME/rmqctl/<cluster>, else ~/.local/state/rmqctl/<cluster>]',
@@ -70,9 +71,10 @@ export abstract class TopologyCommand extends RmqCommand {
   /** TLS as the topology's `tls` section asks of a client, or undefined without one. */
   protected topologyTls(model: ClusterModel, flags: ClientCertFlagValues = {}): ClientTls | undefined {
     if (!model.tls) return undefined;
-    const tls = resolveClientTls({ tlsRequire: true, ca: expandHome(model.tls.ca), cert: flags['tls-cert'], key: flags['tls-key'] });
+    // the topology's CA always; a client certificate from flags, environment or profile
+    const tls = resolveClientTls({ tlsRequire: true, ca: expandHome(model.tls.ca), cert: flags['tls-cert'], key: flags['tls-key'] }, process.env, cliProfile());
     if (model.tls.clientAuth === 'require' && tls?.cert === undefined) {
-      throw new InvalidInputError('the topology has tls.clientAuth: require: this machine needs a client certificate the cluster CA issued (--tls-cert and --tls-key, or RMQCTL_TLS_CERT and RMQCTL_TLS_KEY)');
+      throw new InvalidInputError('the topology has tls.clientAuth: require: this machine needs a client certificate the cluster CA issued (--tls-cert and --tls-key, RMQCTL_TLS_CERT and RMQCTL_TLS_KEY, or tlsCert and tlsKey in the rmqctl profile)');
     }
     return tls;
   }
