@@ -70,16 +70,45 @@ export function secureAcceptor(opts: ServerTls): SecureAcceptor {
       // until a Connection owns the socket, a reset peer must not be an unhandled 'error'
       socket.on('error', () => undefined);
       if (opts.mode === 'enforcing') return startTls(socket, ready, refused);
-      const timer = setTimeout(() => {
-        refused(peerOf(socket), 'sent nothing');
-        socket.destroy();
-      }, TLS_HANDSHAKE_TIMEOUT_MILLIS);
-      socket.once('close', () => clearTimeout(timer));
-      socket.once('data', (chunk: Buffer) => {
-        clearTimeout(timer);
-        socket.pause();
-        socket.unshift(chunk);
-        if (sniffTransport(chunk) === 'tls') return startTls(socket, ready, refused);
+      onFirstBytes(socket, refused, (transport) => {
+        if (transport === 'tls') return startTls(socket, ready, refused);
+        ready(socket, 'plain');
+        socket.resume();
+      });
+    },
+  };
+}
+
+/** Waits for the peer's first bytes (put back for the reader, socket paused), at most the handshake timeout. */
+function onFirstBytes(socket: net.Socket, refused: AcceptRefused, then: (transport: Transport) => void): void {
+  const timer = setTimeout(() => {
+    refused(peerOf(socket), 'sent nothing');
+    socket.destroy();
+  }, TLS_HANDSHAKE_TIMEOUT_MILLIS);
+  socket.once('close', () => clearTimeout(timer));
+  socket.once('data', (chunk: Buffer) => {
+    clearTimeout(timer);
+    socket.pause();
+    socket.unshift(chunk);
+    then(sniffTransport(chunk) ?? 'plain');
+  });
+}
+
+/**
+ * The acceptor of a plain-text port that a TLS client may reach (a node whose peers are turning TLS
+ * on): a connection opening with a TLS handshake is closed at once, so the client learns that this
+ * port speaks no TLS (and may fall back) instead of waiting out its handshake timeout.
+ */
+export function plainOnlyAcceptor(): SecureAcceptor {
+  return {
+    mode: 'permissive',
+    accept(socket, ready, refused) {
+      socket.on('error', () => undefined);
+      onFirstBytes(socket, refused, (transport) => {
+        if (transport === 'tls') {
+          refused(peerOf(socket), 'TLS handshake on a plain-text port');
+          return void socket.destroy();
+        }
         ready(socket, 'plain');
         socket.resume();
       });

@@ -35,6 +35,7 @@ export const TLS_CLIENT_KEYS = {
   'tls.client.certPath': { spec: path, default: null, origin: O, description: 'certificate the node presents as a client (for servers that ask)' },
   'tls.client.keyPath': { spec: path, default: null, origin: O, description: 'private key of tls.client.certPath' },
   'tls.client.authServer': { spec: { kind: 'bool' }, default: true, origin: O, description: 'verify the server certificate and its name against the address used (RocketMQ default: false)' },
+  'tls.client.plainFallback': { spec: { kind: 'bool' }, default: false, origin: 'rmqd', description: 'reach a peer that speaks no TLS at all in plain text (turning TLS on across a running cluster); a certificate problem never falls back' },
 } as const satisfies Record<string, KeySpec>;
 
 export const TLS_KEYS = { ...TLS_SERVER_KEYS, ...TLS_CLIENT_KEYS } as const;
@@ -51,6 +52,7 @@ export interface TlsConfigValues {
   'tls.client.certPath': string | null;
   'tls.client.keyPath': string | null;
   'tls.client.authServer': boolean;
+  'tls.client.plainFallback': boolean;
 }
 
 /** How a server takes connections when TLS is on. */
@@ -105,7 +107,7 @@ export function serverTlsFromConfig(c: Pick<TlsConfigValues, keyof typeof TLS_SE
 export function clientTlsFromConfig(c: Pick<TlsConfigValues, keyof typeof TLS_CLIENT_KEYS>, configFile: string, problems: string[]): ClientTls | undefined {
   if (!c['tls.enable']) return undefined;
   const found: TlsFileProblem[] = [];
-  const out: ClientTls = { verify: c['tls.client.authServer'], policy: 'require' };
+  const out: ClientTls = { verify: c['tls.client.authServer'], policy: c['tls.client.plainFallback'] ? 'prefer' : 'require' };
   const trust = c['tls.client.trustCertPath'];
   if (trust !== null) out.ca = readCertificates('tls.client.trustCertPath', trust, found);
   const certPath = c['tls.client.certPath'];

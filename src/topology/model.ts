@@ -230,6 +230,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     if (!outgoing) return;
     set('tls.enable', 'true', 'tls');
     set('tls.client.trustCertPath', p.caPath, 'tls');
+    // permissive is the migration step: a peer not yet restarted with TLS is reached in plain text
+    if (t.tls.mode === 'permissive') set('tls.client.plainFallback', 'true', 'tls');
     // the host's certificate doubles as the node's client certificate where servers ask for one
     if (t.tls.clientAuth !== 'none') {
       set('tls.client.certPath', p.certPath, 'tls');

@@ -123,6 +123,25 @@ describe('permissive', () => {
   });
 });
 
+describe('turning TLS on across a running cluster', () => {
+  it('a slave with tls.client.plainFallback reaches a NameServer and a master that speak no TLS yet: registers and replicates in plain text', async () => {
+    const fallback = { 'tls.enable': true, 'tls.client.trustCertPath': certs.caCert, 'tls.client.plainFallback': true };
+    const c = await startCluster({
+      brokers: [
+        { name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2 } },
+        { name: 'broker-a', id: 1, properties: fallback },
+      ],
+    });
+    const cl = clientsFor(c);
+    await createTopic(cl, c, c.broker('broker-a').addr, 'Migrating', 2);
+    // SEND_OK from a SYNC_MASTER: the slave replicated (over the plain fallback) and acknowledged
+    expect((await cl.producer().send({ topic: 'Migrating', body: 'during the roll-out' })).sendStatus).toBe('SEND_OK');
+    const slave = c.broker('broker-a', 1);
+    expect(slave.lines.some((l) => l.includes('replicating in plain text'))).toBe(true);
+    expect(slave.lines.some((l) => l.includes('TLS refused by the peer; using plain text'))).toBe(true);
+  });
+});
+
 describe('bad TLS configuration', () => {
   it('refuses to start, naming the key and the file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rmq-tls-bad-'));

@@ -19,6 +19,7 @@ import { PushConsumer } from '../../src/client/consumer/index.js';
 import { Producer } from '../../src/client/producer.js';
 import { RemotingClient } from '../../src/client/remoting-client.js';
 import { aliConsumer, aliDecode, aliMessage, aliProducer } from '../support/ali-ons.js';
+import { makeTestCerts } from '../support/certs.js';
 import { rmqctl, type RunResult } from '../support/cli.js';
 import { testHosts, type TestHost } from '../support/hosts.js';
 import { runtimeRelease } from '../support/runtime.js';
@@ -33,7 +34,7 @@ let namesrv: string;
 let h1: TestHost, h2: TestHost, h3: TestHost;
 
 /** The topology: `broker` = overrides.broker, `groupB` = broker-b's group overrides (YAML flow maps), SSH settings per host. */
-function topology(opts: { broker?: string; groupB?: string; ssh?: (h: TestHost) => string; brokerB1?: string } = {}): string {
+function topology(opts: { broker?: string; groupB?: string; ssh?: (h: TestHost) => string; brokerB1?: string; tls?: string } = {}): string {
   const hosts = lab.hosts
     .map((h) => `  - name: ${h.name}\n    address: ${h.address}\n    ssh: ${opts.ssh?.(h) ?? `{user: root, port: ${h.port}, identityFile: ${h.identityFile}, knownHosts: ${h.knownHostsFile}}`}\n`)
     .join('');
@@ -50,7 +51,7 @@ brokers:
   - name: broker-b
     master: {host: ${h3.name}, port: 10911}
     slaves: [{host: ${h1.name}, port: 10921${opts.brokerB1 ?? ''}}]
-${opts.groupB ? `    overrides: ${opts.groupB}\n` : ''}${opts.broker ? `overrides:\n  broker: ${opts.broker}\n` : ''}`;
+${opts.groupB ? `    overrides: ${opts.groupB}\n` : ''}${opts.broker ? `overrides:\n  broker: ${opts.broker}\n` : ''}${opts.tls ?? ''}`;
 }
 
 function writeTopology(text: string, name = 'e2e.yaml'): string {
@@ -342,5 +343,46 @@ systemctl daemon-reload`);
     const restarted = jsonLines(applied).filter((e) => e.kind === 'node' && e.action === 'restart').map((e) => e.node);
     expect(restarted).toEqual(saved.actions.filter((a) => a.kind === 'restart').map((a) => a.node));
     expect(restarted).toEqual(['broker-a-1', 'broker-a-0', 'broker-b-1', 'broker-b-0']);
+  });
+
+  it('TLS turned on for the running cluster: permissive first (plain clients still served), then enforcing (plain refused); files 0600 for the service user, health checked over TLS', { timeout: LONG }, async () => {
+    const certDir = path.join(dir, 'certs');
+    execFileSync('mkdir', ['-p', certDir]);
+    const certs = makeTestCerts(certDir, { ips: lab.hosts.map((h) => h.address) });
+    const tls = (mode: string) => `tls:\n  mode: ${mode}\n  ca: ${certs.caCert}\n  cert: ${certs.serverCert}\n  key: { file: ${certs.serverKey} }\n`;
+    const permissive = writeTopology(topology({ tls: tls('permissive') }), 'e2e-tls-permissive.yaml');
+    const r1 = await cli(['deploy', permissive, '--min-free-disk', '1']);
+    expect(r1.code, r1.stderr + r1.stdout).toBe(0);
+    // every node restarted, rolling (its certificate files and properties changed)
+    expect(r1.stdout).toMatch(/deployed cluster e2e: 0 started, 6 restarted, 0 unchanged; every node healthy\n$/);
+    expect((await h1.run('stat -c "%a %U:%G %n" /etc/rmqctl/e2e/tls-ca.pem /etc/rmqctl/e2e/tls-cert.pem /etc/rmqctl/e2e/tls-key.pem')).trim().split('\n')).toEqual([
+      '600 rmq:rmq /etc/rmqctl/e2e/tls-ca.pem',
+      '600 rmq:rmq /etc/rmqctl/e2e/tls-cert.pem',
+      '600 rmq:rmq /etc/rmqctl/e2e/tls-key.pem',
+    ]);
+    expect(await h2.run('grep -c "^tls\\." /etc/rmqctl/e2e/broker-a-1.properties')).toMatch(/^8\n?$/); // incl. tls.client.plainFallback
+    // permissive: a plain client (ali-ons has no TLS) is still served
+    const ali = aliProducer(namesrv, 'PID_E2E_TLS');
+    try {
+      await ali.ready();
+      expect((await ali.send(aliMessage('E2E', 'ali', 'plain during permissive'))).sendStatus).toBe('SEND_OK');
+    } finally {
+      await ali.close();
+    }
+
+    const enforcing = writeTopology(topology({ tls: tls('enforcing') }), 'e2e-tls-enforcing.yaml');
+    const r2 = await cli(['deploy', enforcing, '--min-free-disk', '1']);
+    expect(r2.code, r2.stderr + r2.stdout).toBe(0);
+    // status of the topology: over TLS with its CA; every slave in sync (HA over TLS)
+    const status = await cli(['status', enforcing, '--json']);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { healthy: boolean }).healthy).toBe(true);
+    const plain = await rmqctl(['status', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'off' } });
+    expect(plain.code).toBe(1);
+    const sent = await rmqctl(['message', 'send', 'E2E', 'over tls', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'require', RMQCTL_TLS_CA: certs.caCert } });
+    expect(sent.code, sent.stdout + sent.stderr).toBe(0);
+    // the key is nowhere in what rmqctl printed
+    const keyLine = readFileSync(certs.serverKey, 'utf8').split('\n')[1]!;
+    for (const r of [r1, r2, status, sent]) expect(r.stdout + r.stderr).not.toContain(keyLine);
   });
 });

@@ -46,10 +46,10 @@ function makeLeaf(dir: string, ca: string, name: string, ext: string): void {
 const SERVER_EXT = 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n';
 const CLIENT_EXT = 'extendedKeyUsage=clientAuth\n';
 
-/** Generates the set into `dir` (a tmpDir of the test). */
-export function makeTestCerts(dir: string): TestCerts {
+/** Generates the set into `dir` (a tmpDir of the test); `ips`: more addresses the server certificate names. */
+export function makeTestCerts(dir: string, opts: { ips?: readonly string[] } = {}): TestCerts {
   makeCa(dir, 'ca');
-  makeLeaf(dir, 'ca', 'server', SERVER_EXT);
+  makeLeaf(dir, 'ca', 'server', (opts.ips ?? []).reduce((ext, ip) => ext.replace('subjectAltName=', `subjectAltName=IP:${ip},`), SERVER_EXT));
   makeLeaf(dir, 'ca', 'client', CLIENT_EXT);
   makeLeaf(dir, 'ca', 'wrong-name', 'subjectAltName=DNS:other.example\nextendedKeyUsage=serverAuth\n');
   makeCa(dir, 'foreign-ca');

@@ -147,6 +147,10 @@ describe('tls: rendered', () => {
     });
     expect(props('namesrv-1')['tls.enable']).toBeUndefined();
     expect(props('broker-a-1')).toMatchObject({ 'tls.enable': 'true', 'tls.client.trustCertPath': `${dir}/tls-ca.pem`, 'tls.client.certPath': `${dir}/tls-cert.pem`, 'tls.client.keyPath': `${dir}/tls-key.pem` });
+    expect(props('broker-a-1')['tls.client.plainFallback']).toBeUndefined();
+    // permissive, the migration step: brokers reach peers not yet speaking TLS in plain text
+    const migrating = modelOf(topo(TLS('  mode: permissive\n')));
+    expect(migrating.nodes.find((n) => n.id === 'broker-a-1')!.properties.find((p) => p.key === 'tls.client.plainFallback')?.value).toBe('true');
     expect(props('broker-a-0').haAllowedAddresses).toBe('127.0.0.1');
     expect(props('broker-a-1').haAllowedAddresses).toBeUndefined();
   });

@@ -20,7 +20,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { parseHostPort } from '../../remoting/address.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
-import { describeTlsError, tlsConnectOptions } from '../../remoting/tls-connect.js';
+import { describeTlsError, isNotTlsPeer, tlsConnectOptions } from '../../remoting/tls-connect.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { MessageStore } from '../store/index.js';
 import { encodeOffsetReport, HaProtocolError, TransferReader, type TransferFrame } from './wire.js';
@@ -174,11 +174,23 @@ export class HaClient {
     }
   }
 
-  private connect(addr: string): Promise<net.Socket> {
+  private async connect(addr: string): Promise<net.Socket> {
+    const t = this.opts.tls;
+    if (t === undefined) return this.connectSocket(addr, undefined);
+    try {
+      return await this.connectSocket(addr, t);
+    } catch (e) {
+      // policy prefer (tls.client.plainFallback): a master that speaks no TLS at all is reached in plain text
+      if (t.policy !== 'prefer' || !isNotTlsPeer(((e as Error).cause as NodeJS.ErrnoException | undefined)?.code)) throw e;
+      this.log.warn('HA: the master speaks no TLS; replicating in plain text (tls.client.plainFallback)', { master: addr });
+      return this.connectSocket(addr, undefined);
+    }
+  }
+
+  private connectSocket(addr: string, t: ClientTls | undefined): Promise<net.Socket> {
     const { host, port } = parseHostPort(addr);
     const timeout = this.opts.connectTimeoutMillis ?? 3_000;
     return new Promise((resolve, reject) => {
-      const t = this.opts.tls;
       const socket = t === undefined ? net.connect({ host, port, noDelay: true }) : tls.connect(tlsConnectOptions(host, port, t));
       socket.setNoDelay(true);
       this.socket = socket;
@@ -188,7 +200,7 @@ export class HaClient {
       }, timeout);
       socket.once('error', (e) => {
         clearTimeout(timer);
-        reject(new Error(`cannot connect to ${addr}: ${t === undefined ? ((e as NodeJS.ErrnoException).code ?? e.message) : describeTlsError(e)}`));
+        reject(new Error(`cannot connect to ${addr}: ${t === undefined ? ((e as NodeJS.ErrnoException).code ?? e.message) : describeTlsError(e)}`, { cause: e }));
       });
       socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);

@@ -10,7 +10,7 @@
  */
 import { normaliseRemoteIp } from '../../acl/remote-address.js';
 import net from 'node:net';
-import { secureAcceptor } from '../../remoting/tls-accept.js';
+import { plainOnlyAcceptor, secureAcceptor } from '../../remoting/tls-accept.js';
 import type { ServerTls } from '../../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
@@ -66,10 +66,10 @@ export class HaMaster {
   constructor(private readonly opts: HaMasterOptions) {
     this.log = opts.logger ?? silentLogger;
     const refusals = rateLimitedLogger(this.log);
-    const acceptor = opts.tls === undefined ? undefined : secureAcceptor(opts.tls);
+    // a plain HA port still closes a TLS hello at once: a slave turning TLS on then falls back
+    const acceptor = opts.tls === undefined ? plainOnlyAcceptor() : secureAcceptor(opts.tls);
     this.server = net.createServer({ noDelay: true }, (raw) => {
       if (this.closed) return void raw.destroy();
-      if (acceptor === undefined) return this.accept(raw, refusals);
       // address checks first: a refused address gets no handshake
       if (!this.admit(raw, refusals)) return;
       acceptor.accept(
@@ -79,10 +79,6 @@ export class HaMaster {
       );
     });
     this.server.on('error', (e) => this.log.error('HA server socket error', { err: e }));
-  }
-
-  private accept(socket: net.Socket, refusals: Logger): void {
-    if (this.admit(socket, refusals)) this.link(socket);
   }
 
   /** Whether this peer may replicate from us (master role, haAllowedAddresses); closes it if not. */
