@@ -96,7 +96,7 @@ describe('plan against the local state directory', () => {
     deployFiles(model(topology(), state));
     const p = await plan(model(topology({ slaves: 0 }), state));
     // the masters restart too: their HA port no longer admits the removed slaves (haAllowedAddresses)
-    expect(actionList(p)).toEqual(['stop broker-a-1', 'stop broker-b-1', 'delete', 'write', 'restart broker-a-0', 'restart broker-b-0']);
+    expect(actionList(p)).toEqual(['stop broker-a-1', 'stop broker-b-1', 'write', 'delete', 'restart broker-a-0', 'restart broker-b-0']);
     expect(p.hosts[0]?.entries.filter((e) => e.change === 'delete').map((e) => e.path.slice(state.length))).toEqual([
       '/etc/rmqctl/shop/broker-a-1.properties',
       '/etc/rmqctl/shop/broker-b-1.properties',
