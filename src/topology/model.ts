@@ -291,8 +291,9 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
 
   const specs = brokerNodeSpecs(t);
   const brokerIP = (s: BrokerNodeSpec) => s.brokerIP1 ?? hostAddress(hostOf(s.host).spec);
-  // A slave connects from its host's address (or the one it advertises, when routed from there).
-  const haPeers = (slaves: readonly BrokerNodeSpec[]) => [...new Set(slaves.flatMap((s) => [hostAddress(hostOf(s.host).spec), brokerIP(s)]).filter(isIPv4))].join(',');
+  // A slave connects from its host's address; a host known by a DNS name has its brokerIP1 instead.
+  const haPeers = (slaves: readonly BrokerNodeSpec[]) =>
+    [...new Set(slaves.map((s) => hostAddress(hostOf(s.host).spec)).map((a, i) => (isIPv4(a) ? a : brokerIP(slaves[i]!))))].join(',');
   const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, path: nodePath, spec }) => {
     const group = t.brokers[groupIndex];
     if (!group) throw new Error('unreachable: group index');

@@ -72,7 +72,9 @@ export abstract class TopologyCommand extends RmqCommand {
   protected topologyTls(model: ClusterModel, flags: ClientCertFlagValues = {}): ClientTls | undefined {
     if (!model.tls) return undefined;
     // the topology's CA always; a client certificate from flags, environment or profile
-    const tls = resolveClientTls({ tlsRequire: true, ca: expandHome(model.tls.ca), cert: flags['tls-cert'], key: flags['tls-key'] }, process.env, cliProfile());
+    // permissive is the migration step: a node not yet restarted with TLS is reached in plain text
+    const policy = model.tls.mode === 'permissive' ? { tls: true } : { tlsRequire: true };
+    const tls = resolveClientTls({ ...policy, ca: expandHome(model.tls.ca), cert: flags['tls-cert'], key: flags['tls-key'] }, process.env, cliProfile());
     if (model.tls.clientAuth === 'require' && tls?.cert === undefined) {
       throw new InvalidInputError('the topology has tls.clientAuth: require: this machine needs a client certificate the cluster CA issued (--tls-cert and --tls-key, RMQCTL_TLS_CERT and RMQCTL_TLS_KEY, or tlsCert and tlsKey in the rmqctl profile)');
     }

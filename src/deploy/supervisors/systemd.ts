@@ -57,15 +57,26 @@ export class SystemdSupervisor implements Supervisor {
     if (nodes.length) await this.systemctl('enable', undefined, ['enable', '--quiet', ...nodes.map((n) => n.unitName)]);
   }
 
-  start(node: SupervisedNode): Promise<void> {
+  async start(node: SupervisedNode): Promise<void> {
+    await this.forgetStartLimit(node);
     return this.systemctl('start', node, ['start', node.unitName]);
+  }
+
+  /**
+   * StartLimitBurst guards against crash loops, but systemd counts every start: an operator's
+   * deploys and restarts in quick succession would hit it and be refused ("start-limit-hit").
+   * A start rmqctl is asked for is deliberate, so the counter is cleared first.
+   */
+  private async forgetStartLimit(node: SupervisedNode): Promise<void> {
+    await this.target.exec(['systemctl', 'reset-failed', node.unitName]);
   }
 
   stop(node: SupervisedNode): Promise<void> {
     return this.systemctl('stop', node, ['stop', node.unitName]);
   }
 
-  restart(node: SupervisedNode): Promise<void> {
+  async restart(node: SupervisedNode): Promise<void> {
+    await this.forgetStartLimit(node);
     return this.systemctl('restart', node, ['restart', node.unitName]);
   }
 
