@@ -5,11 +5,12 @@
  * appear in no output, log file or process list.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmqctl } from '../support/cli.js';
+import { filesUnder } from '../support/tree.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 
 const ADMIN_SECRET = 'E2e-Adm1n-S3cret-6161';
@@ -21,10 +22,6 @@ const stateDir = () => path.join(dir, 'state');
 const noProfile = () => ({ RMQCTL_CREDENTIALS_FILE: path.join(dir, 'no-profile') });
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => rmqctl([...args, '--state-dir', stateDir()], { env: { RMQ_E2E_ADMIN_SECRET: ADMIN_SECRET, ...env } });
 const outputs: string[] = [];
-
-function walk(d: string): string[] {
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'rmqctl-acl-'));
@@ -77,7 +74,7 @@ describe('deploy with acl', () => {
     const deployed = await cli(['deploy', topologyFile, '--min-free-disk', '1']);
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     outputs.push(deployed.stdout, deployed.stderr);
-    const aclFiles = walk(stateDir()).filter((f) => f.endsWith('.acl.yml'));
+    const aclFiles = filesUnder(stateDir()).filter((f) => f.endsWith('.acl.yml'));
     expect(aclFiles.map((f) => path.basename(f)).sort()).toEqual(['broker-a-0.acl.yml', 'namesrv-1.acl.yml']);
     for (const f of aclFiles) expect(statSync(f).mode & 0o777).toBe(0o600);
 
@@ -96,7 +93,7 @@ describe('deploy with acl', () => {
   }, 300_000);
 
   it('no secret in any command output, log file, properties file or process list', () => {
-    const logs = walk(stateDir()).filter((f) => f.endsWith('.log') || f.endsWith('.properties'));
+    const logs = filesUnder(stateDir()).filter((f) => f.endsWith('.log') || f.endsWith('.properties'));
     expect(logs.length).toBeGreaterThanOrEqual(4);
     const text = [...outputs, ...logs.map((f) => readFileSync(f, 'utf8'))].join('\n');
     expect(text).toContain('rmq-admin'); // access keys may show; secrets never

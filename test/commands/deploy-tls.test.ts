@@ -8,12 +8,13 @@
  * process list.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { rmqctl } from '../support/cli.js';
+import { filesUnder } from '../support/tree.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 
 let dir: string;
@@ -26,10 +27,6 @@ const noProfile = () => ({ RMQCTL_CREDENTIALS_FILE: path.join(dir, 'no-profile')
 const clientCert = () => ({ RMQCTL_TLS_CERT: certs.clientCert, RMQCTL_TLS_KEY: certs.clientKey });
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => rmqctl([...args, '--state-dir', stateDir()], { env: { ...noProfile(), ...env } });
 const outputs: string[] = [];
-
-function walk(d: string): string[] {
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'rmqctl-tls-deploy-'));
@@ -90,7 +87,7 @@ describe('deploy with tls', () => {
     const deployed = await cli(['deploy', topologyFile, '--min-free-disk', '1'], clientCert());
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     outputs.push(deployed.stdout, deployed.stderr);
-    const tlsFiles = walk(stateDir()).filter((f) => /\/tls-(ca|cert|key)\.pem$/.test(f));
+    const tlsFiles = filesUnder(stateDir()).filter((f) => /\/tls-(ca|cert|key)\.pem$/.test(f));
     expect(tlsFiles.map((f) => path.basename(f)).sort()).toEqual(['tls-ca.pem', 'tls-cert.pem', 'tls-key.pem']);
     for (const f of tlsFiles) expect(statSync(f).mode & 0o777).toBe(0o600);
 
@@ -120,7 +117,7 @@ describe('deploy with tls', () => {
   }, 180_000);
 
   it('the private key is in no command output, log file, properties file or process list', () => {
-    const files = walk(stateDir()).filter((f) => f.endsWith('.log') || f.endsWith('.properties'));
+    const files = filesUnder(stateDir()).filter((f) => f.endsWith('.log') || f.endsWith('.properties'));
     expect(files.length).toBeGreaterThanOrEqual(6);
     const text = [...outputs, ...files.map((f) => readFileSync(f, 'utf8'))].join('\n');
     expect(text).toContain('tls-key.pem'); // its path may show; its content never

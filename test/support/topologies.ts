@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { parseTopology } from '../../src/topology/load.js';
+import { TopologyError } from '../../src/topology/problems.js';
 import { presetPath } from '../../src/topology/presets.js';
 import type { Topology } from '../../src/topology/schema.js';
 import { releaseOf } from '../../src/render/release.js';
@@ -38,4 +39,15 @@ export function sshVariant(t: Topology): Topology {
   });
   // Through the loader again, so the variant is validated like any user's file.
   return parseTopology(stringify(copy), 'ssh-variant.yaml').topology;
+}
+
+/** The problems parsing `text` as topology `file` reports, one per line ('' when it is valid). */
+export function topologyProblems(text: string, file: string): string {
+  try {
+    parseTopology(text, file);
+  } catch (e) {
+    if (e instanceof TopologyError) return e.problems.join('\n');
+    throw e;
+  }
+  return '';
 }

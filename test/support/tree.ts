@@ -51,3 +51,8 @@ export function writeModesManifest(dir: string): void {
   }
   writeFileSync(path.join(dir, MODES_FILE), `${lines.join('\n')}\n`);
 }
+
+/** Every file under dir (recursively), as full paths. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}

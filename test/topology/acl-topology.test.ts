@@ -10,10 +10,9 @@ import { parseAclConfig } from '../../src/acl/config.js';
 import { EMPTY_HOST, LOCAL_FS, formatPlan, planCluster } from '../../src/deploy/plan/index.js';
 import { renderCluster, type DesiredFile } from '../../src/render/index.js';
 import { buildClusterModel, parseTopology } from '../../src/topology/index.js';
-import { TopologyError } from '../../src/topology/problems.js';
 import { resolveAclSecrets } from '../../src/topology/secrets.js';
 import { applyFileSet } from '../support/apply-fileset.js';
-import { STUB_RELEASE } from '../support/topologies.js';
+import { STUB_RELEASE, topologyProblems } from '../support/topologies.js';
 import { tmpDir } from '../support/tmp.js';
 
 const ADMIN_SECRET = 'Adm1n-Topo-S3cret-77';
@@ -41,15 +40,7 @@ const ACL = (ordersSecret = '{ file: /run/secrets/orders }') => `acl:
       topicPerms: [orders=PUB|SUB]
 `;
 
-function problemsOf(text: string): string {
-  try {
-    parseTopology(text, 'sec.yaml');
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems.join('\n');
-    throw e;
-  }
-  return '';
-}
+const problemsOf = (text: string) => topologyProblems(text, 'sec.yaml');
 
 describe('acl: section validation', () => {
   it('refuses an inline secret without repeating it, pointing at its line', () => {

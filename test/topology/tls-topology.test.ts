@@ -12,11 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMPTY_HOST, LOCAL_FS, formatPlan, planCluster } from '../../src/deploy/plan/index.js';
 import { renderCluster, type DesiredFile } from '../../src/render/index.js';
 import { buildClusterModel, parseTopology } from '../../src/topology/index.js';
-import { TopologyError } from '../../src/topology/problems.js';
 import { resolveTlsFiles } from '../../src/topology/tls-files.js';
 import { applyFileSet } from '../support/apply-fileset.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
-import { STUB_RELEASE } from '../support/topologies.js';
+import { STUB_RELEASE, topologyProblems } from '../support/topologies.js';
 import { tmpDir } from '../support/tmp.js';
 
 let certs: TestCerts;
@@ -46,15 +45,7 @@ const TLS = (extra = '') => `tls:
   key: { file: ${certs.serverKey} }
 ${extra}`;
 
-function problemsOf(text: string): string {
-  try {
-    parseTopology(text, 'sec.yaml');
-  } catch (e) {
-    if (e instanceof TopologyError) return e.problems.join('\n');
-    throw e;
-  }
-  return '';
-}
+const problemsOf = (text: string) => topologyProblems(text, 'sec.yaml');
 
 const modelOf = (text: string, stateDir = '/var/tmp/rmqctl-state') => buildClusterModel(parseTopology(text, 'sec.yaml').topology, { stateDir });
 
