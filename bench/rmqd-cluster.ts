@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AdminClient } from '../src/client/admin.js';
 import { RemotingClient } from '../src/client/remoting-client.js';
+import { RUNTIME_NODE_FLAGS } from '../src/runtime/node-flags.js';
 import type { BenchCert } from './tls-cert.js';
 
 export interface BenchBrokerSpec {
@@ -88,7 +89,9 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 }
 
 function startNode(rmqd: string, role: 'namesrv' | 'broker', name: string, port: number, file: string, nodeArgs: string[] = []): { node: BenchNode; exited: Promise<never> } {
-  const proc = spawn(process.execPath, [...nodeArgs, rmqd, role, '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
+  // the flags deploy runs rmqd with, then the caller's, then RMQ_BENCH_BROKER_NODE_ARGS (brokers; for A/B runs — V8 takes the last of a flag)
+  const extra = role === 'broker' ? (process.env.RMQ_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [];
+  const proc = spawn(process.execPath, [...RUNTIME_NODE_FLAGS[role], ...nodeArgs, ...extra, rmqd, role, '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();

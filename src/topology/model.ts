@@ -9,6 +9,7 @@ import { coerceValue, isIPv4 } from '../util/config-registry.js';
 import { hostLayout, SERVICE_USER, unitName, type HostLayout } from './layout.js';
 import { modeBrokerDefaults, modeShape, type ModeShape } from './modes.js';
 import { NAMESRV_KEYS } from './namesrv-keys.js';
+import { RUNTIME_NODE_FLAGS } from '../runtime/node-flags.js';
 import type { FieldPath } from './problems.js';
 import { formatPath } from './problems.js';
 import type { AclSection, BrokerNodeSpec, HostSpec, TlsSection, Topology } from './schema.js';
@@ -84,7 +85,7 @@ interface NodeBase {
   /** process supervisor: log file and pid file. */
   logPath: string;
   pidPath: string;
-  /** The command line: node binary, runtime entry, role, -c config. */
+  /** The command line: node binary, its flags (runtime/node-flags.ts), runtime entry, role, -c config. */
   command: string[];
   /** Directories the process writes (systemd ReadWritePaths). */
   writablePaths: string[];
@@ -253,7 +254,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       unitPath: path.posix.join(layout.unitDir, unitName(t.cluster, id)),
       logPath: path.posix.join(layout.logDir, `${id}.log`),
       pidPath: path.posix.join(layout.runDir, `${id}.pid`),
-      command: [layout.nodeBinary, path.posix.join(layout.currentLink, 'rmqd.js'), kind, '-c', configPath],
+      command: [layout.nodeBinary, ...RUNTIME_NODE_FLAGS[kind], path.posix.join(layout.currentLink, 'rmqd.js'), kind, '-c', configPath],
     };
   };
 
