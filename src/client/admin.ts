@@ -4,7 +4,6 @@
  * connection lost, timeout); an answer — even an error code — is an answer and is not retried
  * elsewhere. `probe` asks one given NameServer, for status displays.
  */
-import type { Credentials } from '../protocol/acl-signature.js';
 import { RmqError } from '../errors.js';
 import { decodeBrokerLiveInfoList, decodeTopicList, type BrokerLiveInfo } from '../protocol/bodies.js';
 import { RequestCode, ResponseCode, RmqExtensionCode } from '../protocol/codes.js';
@@ -14,21 +13,15 @@ import { decodeClusterInfo, decodeTopicRouteData, type ClusterInfo, type TopicRo
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import { ConnectionClosedError, RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { ownConnectionOptions, RemotingClient } from './remoting-client.js';
-import type { ClientTls } from '../remoting/tls-config.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from './remoting-client.js';
 
-export interface AdminClientOptions {
+/** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */
+export interface AdminClientOptions extends ClientConnectOptions {
   /** NameServer addresses, `host:port` each (see parseAddressList). */
   namesrvAddrs: readonly string[];
-  /** ACL credentials every request is signed with (when the client makes its own connections). */
-  credentials?: Credentials;
-  /** Connect with TLS (when the client makes its own connections). */
-  tls?: ClientTls;
   /** Per call, per NameServer tried (default 3 s). */
   timeoutMillis?: number;
   logger?: Logger;
-  /** Share a RemotingClient (its connections) with other users; otherwise the admin client owns one. */
-  remoting?: RemotingClient;
   /** Test hook: where the failover order starts (default random). */
   random?: () => number;
 }

@@ -15,7 +15,6 @@
  * NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT); other codes (e.g. MESSAGE_ILLEGAL) fail at once.
  * FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE are results: the message is stored.
  */
-import type { Credentials } from '../protocol/acl-signature.js';
 import zlib from 'node:zlib';
 import { RmqError } from '../errors.js';
 import { ResponseCode } from '../protocol/codes.js';
@@ -31,16 +30,12 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { AdminClient } from './admin.js';
 import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, type Message } from './message.js';
 import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
-import { ownConnectionOptions, RemotingClient } from './remoting-client.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from './remoting-client.js';
 import { sendRequest } from './send-request.js';
-import type { ClientTls } from '../remoting/tls-config.js';
 
-export interface ProducerOptions {
+/** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */
+export interface ProducerOptions extends ClientConnectOptions {
   namesrvAddrs: readonly string[];
-  /** ACL credentials every request is signed with (when the producer makes its own connections). */
-  credentials?: Credentials;
-  /** Connect with TLS (when the producer makes its own connections). */
-  tls?: ClientTls;
   /** default `DEFAULT_PRODUCER` */
   producerGroup?: string;
   /** One send, every attempt included (default 3000 ms). */
@@ -58,8 +53,6 @@ export interface ProducerOptions {
   /** How long a broker that failed a send is avoided (default 10 s). */
   faultIsolationMillis?: number;
   logger?: Logger;
-  /** Share connections with other clients (otherwise the producer owns its RemotingClient). */
-  remoting?: RemotingClient;
 }
 
 export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';

@@ -7,10 +7,10 @@ import type { ConsumeFromWhere, MessageModel } from '../../protocol/heartbeat.js
 import { groupNameProblem } from '../../protocol/topic-names.js';
 import type { Logger } from '../../util/log.js';
 import { allocateAveragely, type AllocateStrategy } from './allocate.js';
-import type { Credentials } from '../../protocol/acl-signature.js';
-import type { ClientTls } from '../../remoting/tls-config.js';
+import type { ClientConnectOptions } from '../remoting-client.js';
 
-export interface PushConsumerOptions {
+/** `credentials` and `tls` as for every client class; a push consumer always owns its connections (brokers call back on them). */
+export interface PushConsumerOptions extends Omit<ClientConnectOptions, 'remoting'> {
   namesrvAddrs: readonly string[];
   consumerGroup: string;
   /** CLUSTERING (default): the group shares the queues; BROADCASTING: every consumer gets every message. */
@@ -60,10 +60,6 @@ export interface PushConsumerOptions {
   /** Per request (default 3000 ms). */
   timeoutMillis?: number;
   logger?: Logger;
-  /** ACL credentials every request is signed with. */
-  credentials?: Credentials;
-  /** Connect with TLS. */
-  tls?: ClientTls;
 }
 
 type OptionalKeys = 'localOffsetStoreDir' | 'logger' | 'instanceName' | 'clientIP' | 'credentials' | 'tls';

@@ -18,24 +18,17 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
 import { BrokerApi, type PullStatus } from '../broker-api.js';
 import { GroupApi } from '../group-api.js';
-import { ownConnectionOptions, RemotingClient } from '../remoting-client.js';
-import type { Credentials } from '../../protocol/acl-signature.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../remoting-client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { TopicRoutes } from './routes.js';
 import { sendMessageBack } from './send-back.js';
-import type { ClientTls } from '../../remoting/tls-config.js';
 
-export interface PullConsumerOptions {
+/** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */
+export interface PullConsumerOptions extends ClientConnectOptions {
   namesrvAddrs: readonly string[];
   consumerGroup: string;
   timeoutMillis?: number;
   logger?: Logger;
-  /** Share connections (otherwise the consumer owns its RemotingClient). */
-  remoting?: RemotingClient;
-  /** ACL credentials every request is signed with (when the consumer makes its own connections). */
-  credentials?: Credentials;
-  /** Connect with TLS (when the consumer makes its own connections). */
-  tls?: ClientTls;
 }
 
 export interface PullOptions {
