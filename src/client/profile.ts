@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import { expandHome } from '../util/home.js';
 
 export const PROFILE_KEYS = ['accessKey', 'secretKey', 'tls', 'tlsCa', 'tlsCert', 'tlsKey'] as const;
 export type ProfileKey = (typeof PROFILE_KEYS)[number];
@@ -113,7 +114,7 @@ export function parseProfile(text: string, file: string, name: string, home = os
       if (!(TLS_MODES as readonly string[]).includes(value)) return void problems.push(`${at}  tls = ${kv[2]!.trim()}: expected ${TLS_MODES.join(', ')}`);
     }
     if (PATH_KEYS.has(k)) {
-      if (value === '~' || value.startsWith('~/')) value = path.join(home, value.slice(1));
+      value = expandHome(value, home);
       if (!path.isAbsolute(value)) return void problems.push(`${at}  ${k} must be an absolute path or start with ~/ (a relative path would depend on where rmqctl runs)`);
     }
     settings[k] = { value, line: i + 1 };

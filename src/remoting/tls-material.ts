@@ -33,7 +33,7 @@ export function readCertificates(key: string, file: string, problems: TlsFilePro
 }
 
 /** `pem` (read from `file`) as a certificate bundle, or undefined with a problem. */
-export function parseCertificates(key: string, file: string, pem: string, problems: TlsFileProblem[]): string | undefined {
+function parseCertificates(key: string, file: string, pem: string, problems: TlsFileProblem[]): string | undefined {
   const blocks = certificateBlocks(pem);
   if (blocks.length === 0) {
     problems.push({ key, file, message: `${file} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)` });

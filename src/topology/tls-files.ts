@@ -7,10 +7,9 @@
  * key material.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { InvalidInputError } from '../errors.js';
 import { expandHome } from '../util/home.js';
-import { certificateBlocks, checkKeyMatchesCert, parseCertificates, parsePrivateKey, type TlsFileProblem } from '../remoting/tls-material.js';
+import { certificateBlocks, checkKeyMatchesCert, parsePrivateKey, readCertificates, type TlsFileProblem } from '../remoting/tls-material.js';
 import type { ClusterModel, HostModel } from './model.js';
 import type { TlsSection } from './schema.js';
 import { readSecretRef, type SecretEnvironment } from './secrets.js';
@@ -39,18 +38,8 @@ export function resolveTlsFiles(model: ClusterModel, opts: TlsCheckOptions = {})
   const local = (p: string) => expandHome(p, opts.home);
   const problems: string[] = [];
   const found: TlsFileProblem[] = [];
-  const readText = (field: string, file: string): string | undefined => {
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      problems.push(`${field}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return undefined;
-    }
-  };
-
   const caFile = local(spec.ca);
-  const caText = readText('tls.ca', caFile);
-  const ca = caText === undefined ? undefined : parseCertificates('tls.ca', caFile, caText, found);
+  const ca = readCertificates('tls.ca', caFile, found);
   const roots = ca === undefined ? [] : certificateBlocks(ca).map((b) => new crypto.X509Certificate(b));
 
   // one check per distinct certificate: hosts sharing tls.cert share its problems
@@ -68,8 +57,7 @@ export function resolveTlsFiles(model: ClusterModel, opts: TlsCheckOptions = {})
     const pair = field === 'tls' ? { cert: spec.cert, key: spec.key } : spec.hosts?.[hosts[0]!.name];
     if (pair?.cert === undefined || pair.key === undefined) continue; // reported by validateTopology
     const certFile = local(pair.cert);
-    const certText = readText(`${field}.cert`, certFile);
-    const cert = certText === undefined ? undefined : parseCertificates(`${field}.cert`, certFile, certText, found);
+    const cert = readCertificates(`${field}.cert`, certFile, found);
     const keyRef = readSecretRef(pair.key, `${field}.key`, `the private key of ${certFile}`, opts);
     if ('problem' in keyRef) {
       problems.push(keyRef.problem);
