@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import { openToOthers } from '../util/file-mode.js';
 import { expandHome } from '../util/home.js';
 
 export const PROFILE_KEYS = ['accessKey', 'secretKey', 'tls', 'tlsCa', 'tlsCert', 'tlsKey'] as const;
@@ -76,8 +77,9 @@ export function loadProfile(lookup: ProfileLookup = {}): Profile | undefined {
     throw new InvalidInputError(`cannot read credentials file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const uid = lookup.uid ?? process.getuid?.();
-  if ((st.mode & 0o077) !== 0) {
-    throw new InvalidInputError(`permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for credentials file ${file} are too open: it must not be accessible by others (chmod 600 ${file})`);
+  const open = openToOthers(st.mode);
+  if (open !== undefined) {
+    throw new InvalidInputError(`permissions ${open} for credentials file ${file} are too open: it must not be accessible by others (chmod 600 ${file})`);
   }
   if (uid !== undefined && st.uid !== uid) throw new InvalidInputError(`credentials file ${file} belongs to uid ${st.uid}, not to you (uid ${uid})`);
   return parseProfile(fs.readFileSync(file, 'utf8'), file, env.RMQCTL_PROFILE || 'default', home);

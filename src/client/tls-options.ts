@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { InvalidInputError } from '../errors.js';
+import { openToOthers } from '../util/file-mode.js';
 import type { ClientTls } from '../remoting/tls-config.js';
 import { checkKeyMatchesCert, readCertificates, readPrivateKey, type TlsFileProblem } from '../remoting/tls-material.js';
 import { settingLabel, TLS_MODES, type Profile, type TlsMode } from './profile.js';
@@ -82,8 +83,9 @@ function keyTooOpen(key: Setting, found: TlsFileProblem[]): boolean {
   } catch {
     return false; // readPrivateKey says what is wrong with the path
   }
-  if ((mode & 0o077) === 0) return false;
-  found.push({ key: key.label, file: key.value, message: `permissions ${(mode & 0o777).toString(8).padStart(4, '0')} for ${key.value} are too open: a private key must not be accessible by others (chmod 600 ${key.value})` });
+  const open = openToOthers(mode);
+  if (open === undefined) return false;
+  found.push({ key: key.label, file: key.value, message: `permissions ${open} for ${key.value} are too open: a private key must not be accessible by others (chmod 600 ${key.value})` });
   return true;
 }
 

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import { openToOthers } from '../util/file-mode.js';
 import { expandHome } from '../util/home.js';
 import type { ResolvedSecrets } from '../acl/acl-file-text.js';
 import type { AclSection, SecretRef } from './schema.js';
@@ -31,7 +32,8 @@ export function readSecretRef(ref: SecretRef, field: string, what: string, where
   const file = expandHome(ref.file, where.home);
   try {
     const st = fs.statSync(file);
-    if ((st.mode & 0o077) !== 0) return { problem: `${field}: permissions ${(st.mode & 0o777).toString(8).padStart(4, '0')} for ${file} are too open (expected chmod 600)` };
+    const open = openToOthers(st.mode);
+    if (open !== undefined) return { problem: `${field}: permissions ${open} for ${file} are too open (expected chmod 600)` };
     return { value: fs.readFileSync(file, 'utf8'), source: file };
   } catch (e) {
     return { problem: `${field}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
