@@ -15,7 +15,7 @@ import { ResponseCode } from '../protocol/codes.js';
 import { signRequest, type Credentials } from '../protocol/acl-signature.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import type { ClientTls } from '../remoting/tls-config.js';
-import { describeTlsError, isNotTlsPeer, tlsConnectOptions } from '../remoting/tls-connect.js';
+import { describeTlsError, mayFallBackToPlain, tlsConnectOptions } from '../remoting/tls-connect.js';
 
 export interface RemotingClientOptions extends ConnectionOptions {
   /** Upper bound for opening a connection (default 3 s). */
@@ -136,9 +136,8 @@ export class RemotingClient {
     if (t === undefined) return this.connectSocket(addr, hp, timeoutMillis, false);
     const started = Date.now();
     return this.connectSocket(addr, hp, timeoutMillis, true).catch((e: unknown) => {
-      const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
       const left = timeoutMillis - (Date.now() - started);
-      if (t.policy !== 'prefer' || !isNotTlsPeer(code) || left <= 0) throw e;
+      if (!mayFallBackToPlain(t, e) || left <= 0) throw e;
       this.log.warn('TLS refused by the peer; using plain text (policy prefer)', { peer: addr });
       return this.connectSocket(addr, hp, left, false);
     });

@@ -36,3 +36,11 @@ export function describeTlsError(err: NodeJS.ErrnoException): string {
 export function isNotTlsPeer(code: string | undefined): boolean {
   return code !== undefined && NOT_TLS_PEER_CODES.has(code);
 }
+
+/**
+ * Whether a failed TLS connect may be retried in plain text: only with policy `prefer`, and only
+ * when the peer speaks no TLS at all (`err.cause` is the socket error); never for a certificate problem.
+ */
+export function mayFallBackToPlain(t: ClientTls, err: unknown): boolean {
+  return t.policy === 'prefer' && isNotTlsPeer(((err as Error).cause as NodeJS.ErrnoException | undefined)?.code);
+}

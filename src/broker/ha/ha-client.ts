@@ -20,7 +20,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { parseHostPort } from '../../remoting/address.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
-import { describeTlsError, isNotTlsPeer, tlsConnectOptions } from '../../remoting/tls-connect.js';
+import { describeTlsError, mayFallBackToPlain, tlsConnectOptions } from '../../remoting/tls-connect.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { MessageStore } from '../store/index.js';
 import { encodeOffsetReport, HaProtocolError, TransferReader, type TransferFrame } from './wire.js';
@@ -181,7 +181,7 @@ export class HaClient {
       return await this.connectSocket(addr, t);
     } catch (e) {
       // policy prefer (tls.client.plainFallback): a master that speaks no TLS at all is reached in plain text
-      if (t.policy !== 'prefer' || !isNotTlsPeer(((e as Error).cause as NodeJS.ErrnoException | undefined)?.code)) throw e;
+      if (!mayFallBackToPlain(t, e)) throw e;
       this.log.warn('HA: the master speaks no TLS; replicating in plain text (tls.client.plainFallback)', { master: addr });
       return this.connectSocket(addr, undefined);
     }
