@@ -5,7 +5,7 @@
  * tests build on it.
  */
 import { decodeKVTable } from '../protocol/bodies.js';
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import {
   CreateTopicRequestHeader,
@@ -27,7 +27,7 @@ import type { TopicConfig } from '../protocol/topic-config.js';
 import { decodeTopicStatsTable, type TopicStatsTable } from '../protocol/topic-stats.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import { RemoteResponseError } from '../remoting/errors.js';
-import type { RemotingClient } from './remoting-client.js';
+import type { RemotingClient } from '../remoting/client.js';
 
 /** Pull outcome names of the Java client (`PullStatus`). */
 export type PullStatus = 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';

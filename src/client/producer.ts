@@ -17,7 +17,7 @@
  */
 import zlib from 'node:zlib';
 import { RmqError } from '../errors.js';
-import { ResponseCode } from '../protocol/codes.js';
+import { ResponseCode } from '../remoting/codes.js';
 import { encodeBatchBody } from '../protocol/message/batch.js';
 import { CompressionType, SysFlag } from '../protocol/message/constants.js';
 import { ipToBytes } from '../protocol/message/host.js';
@@ -30,7 +30,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { AdminClient } from './admin.js';
 import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, type Message } from './message.js';
 import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
-import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from './remoting-client.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../remoting/client.js';
 import { sendRequest } from './send-request.js';
 
 /** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { AdminClient } from '../client/admin.js';
 import { BrokerApi } from '../client/broker-api.js';
-import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../client/cluster-status.js';
-import { RemotingClient } from '../client/remoting-client.js';
-import { addReplicationStatus } from '../client/replication-status.js';
+import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../ops/status/cluster-status.js';
+import { RemotingClient } from '../remoting/client.js';
+import { addReplicationStatus } from '../ops/status/replication-status.js';
 import { EXIT_FAILURE } from '../errors.js';
 import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';

@@ -4,7 +4,7 @@
  */
 import { bodyCrc } from '../protocol/message/crc32.js';
 import { encodeBrokerLiveInfoList, encodeBrokerMemberGroup, encodeKVTable, encodeTopicList } from '../protocol/bodies.js';
-import { RequestCode, ResponseCode, RmqExtensionCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode, RmqExtensionCode } from '../remoting/codes.js';
 import { decodeDataVersion, sameDataVersion } from '../protocol/data-version.js';
 import { toFastJson } from '../protocol/fastjson.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';

@@ -6,7 +6,7 @@
  * A PULL_NOT_FOUND with the suspend flag is parked in the hold service (long polling) and runs
  * once more when a matching message arrives or the suspend time ends.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { PullMessageRequestHeader, type PullMessageRequest } from '../../protocol/headers/broker.js';
 import { isReadable } from '../../protocol/perm.js';

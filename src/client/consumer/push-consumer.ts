@@ -30,7 +30,7 @@
  *   the last commit.
  */
 import { RmqError } from '../../errors.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import type { HeartbeatData, SubscriptionData } from '../../protocol/heartbeat.js';
 import { PropertyKey } from '../../protocol/message/constants.js';
 import { findProperty } from '../../protocol/message/properties.js';
@@ -50,7 +50,7 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
 import { BrokerApi, type PullResult } from '../broker-api.js';
 import { GroupApi } from '../group-api.js';
-import { ownConnectionOptions, RemotingClient } from '../remoting-client.js';
+import { ownConnectionOptions, RemotingClient } from '../../remoting/client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import { resolvePushConsumerOptions, type PushConsumerOptions, type ResolvedPushConsumerOptions } from './options.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { benchConsume, type BenchConsumeSummary, type ConsumeIntervalReport } from '../../client/bench-consume.js';
+import { benchConsume, type BenchConsumeSummary, type ConsumeIntervalReport } from '../../ops/bench/consume.js';
 import { PushConsumer } from '../../client/consumer/push-consumer.js';
 import { RmqCommand } from '../base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { benchProduce, type BenchProduceSummary, type IntervalReport } from '../../client/bench-produce.js';
+import { benchProduce, type BenchProduceSummary, type IntervalReport } from '../../ops/bench/produce.js';
 import { Producer } from '../../client/producer.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';

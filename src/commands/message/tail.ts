@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { describeRecord } from '../../client/message-lookup.js';
-import { tailTopic } from '../../client/topic-tail.js';
+import { describeRecord } from '../../ops/message-lookup.js';
+import { tailTopic } from '../../ops/topic-tail.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';

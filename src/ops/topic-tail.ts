@@ -12,10 +12,10 @@
 import type { MessageRecord } from '../protocol/message/record.js';
 import { isReadable } from '../protocol/perm.js';
 import type { TopicRouteData } from '../protocol/route.js';
-import type { AdminClient } from './admin.js';
-import { recordsOf, type BrokerApi, type PullResult } from './broker-api.js';
-import { pullTarget, type PullTarget } from './pull-target.js';
-import type { MessageQueue } from './publish-info.js';
+import type { AdminClient } from '../client/admin.js';
+import { recordsOf, type BrokerApi, type PullResult } from '../client/broker-api.js';
+import { pullTarget, type PullTarget } from '../client/pull-target.js';
+import type { MessageQueue } from '../client/publish-info.js';
 
 export interface TailOptions {
   topic: string;
