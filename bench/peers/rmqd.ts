@@ -15,7 +15,7 @@ import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { startBenchCluster, until, type BenchBrokerSpec } from '../rmqd-cluster.js';
 import { processCpuSeconds, track } from './processes.js';
-import type { Durability, Endpoint, StartOptions, System } from './system.js';
+import type { Endpoint, StartOptions, System } from './system.js';
 
 const PULL_BATCH = 32;
 

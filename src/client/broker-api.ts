@@ -16,6 +16,7 @@ import {
   GetTopicStatsInfoRequestHeader,
   PullMessageRequestHeader,
   PullMessageResponseHeader,
+  PullSysFlag,
   QueryMessageRequestHeader,
   SearchOffsetRequestHeader,
   ViewMessageRequestHeader,
@@ -91,7 +92,7 @@ export class BrokerApi {
   /** PULL_MESSAGE. Codes 0/19/20/21 are results; others throw. A held pull gets suspend + 15 s to answer. */
   async pull(addr: string, r: PullRequest): Promise<PullResult> {
     const suspend = r.suspendTimeoutMillis ?? 0;
-    const sysFlag = (r.commitOffset !== undefined ? 1 : 0) | (suspend > 0 ? 2 : 0) | 4;
+    const sysFlag = (r.commitOffset !== undefined ? PullSysFlag.COMMIT_OFFSET : 0) | (suspend > 0 ? PullSysFlag.SUSPEND : 0) | PullSysFlag.SUBSCRIPTION;
     const ext = encodeHeader(PullMessageRequestHeader, {
       consumerGroup: r.consumerGroup,
       topic: r.topic,

@@ -133,7 +133,7 @@ export class Producer {
   private readonly validTopics = new Set<string>();
   private readonly avoided = (brokerName: string) => this.faults.isAvoided(brokerName);
 
-  constructor(private readonly opts: ProducerOptions) {
+  constructor(opts: ProducerOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('Producer needs at least one NameServer address');
     this.producerGroup = opts.producerGroup ?? 'DEFAULT_PRODUCER';
     this.log = opts.logger ?? silentLogger;

@@ -6,8 +6,6 @@
  * or others may read it, as ssh refuses a private key.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { openToOthers } from '../util/file-mode.js';
 import { expandHome } from '../util/home.js';

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { BrokerApi } from '../../src/client/broker-api.js';
 import { RemotingClient } from '../../src/remoting/client.js';
-import { signRequest } from '../../src/remoting/acl-signature.js';
 import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { decodeCommand } from '../../src/remoting/frame-codec.js';

@@ -58,6 +58,8 @@ import { ProcessQueue } from './process-queue.js';
 import { TopicRoutes } from './routes.js';
 import { sendMessageBack } from './send-back.js';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Semaphore } from '../../util/concurrency.js';
 
 export type ConsumeStatus = 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
 
@@ -101,24 +103,8 @@ interface QueueEntry {
 const LOCK_MAX_LIVE_MILLIS = 30_000;
 const LOCK_RENEW_MILLIS = 20_000;
 
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** A pause that does not keep the process alive (a consumer's retry back-off must not hold up exit). */
+const sleep = (ms: number) => delay(ms, undefined, { ref: false });
 
 export class PushConsumer {
   readonly clientId: string;
