@@ -23,8 +23,10 @@ export class Semaphore {
     else this.active--;
   }
 
+  /** Runs fn in a slot; with a slot free, fn starts synchronously (no extra turn). */
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((r) => this.waiting.push(r));
     try {
       return await fn();
     } finally {
