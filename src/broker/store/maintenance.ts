@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Logger } from '../../util/log.js';
 import { writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { CommitLog } from './commit-log.js';
-import type { StoreConfig } from './config.js';
+import type { StoreConfig } from './store-config.js';
 import type { Dispatcher } from './dispatch.js';
 import type { WriteGate } from './write-gate.js';
 

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fsyncDir } from '../../util/durable-file.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { CommitLog } from './commit-log.js';
-import { resolveStoreConfig, type StoreConfig } from './config.js';
+import { resolveStoreConfig, type StoreConfig } from './store-config.js';
 import type { Dispatcher, TagsCodeOf } from './dispatch.js';
 import { StoreLock } from './lock.js';
 import { StoreMaintenance } from './maintenance.js';

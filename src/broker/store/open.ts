@@ -12,7 +12,7 @@ import { fsyncDir } from '../../util/durable-file.js';
 import type { Logger } from '../../util/log.js';
 import { readCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
-import type { StoreConfig } from './config.js';
+import type { StoreConfig } from './store-config.js';
 import type { ConsumeQueue } from './consume-queue.js';
 import { Dispatcher, TOPIC_NAME, takesQueueSlot, type TagsCodeOf } from './dispatch.js';
 import { StoreCorruptionError } from './errors.js';

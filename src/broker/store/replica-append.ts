@@ -46,16 +46,6 @@ export class ReplicaAppender {
     this.commitLog.startAt(offset);
   }
 
-  /** fdatasync of the commit log now (a SYNC_FLUSH slave acks only what is on disk). Returns the flushed offset. */
-  flushCommitLog(): Promise<number> {
-    return this.commitLog.flush();
-  }
-
-  /** Master side: raw commit-log bytes from `offset` (at most maxBytes, within one segment, only written data). */
-  readRaw(offset: number, maxBytes: number): Promise<Buffer> {
-    return this.commitLog.readRaw(offset, maxBytes);
-  }
-
   /**
    * Slave side: appends raw bytes received from a master at exactly `offset` (= rawAppendOffset;
    * anything else is refused with a RangeError). Chunks may split records: complete records are

@@ -9,7 +9,7 @@ import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { measureRecord, writeRecord } from '../../protocol/message/record.js';
 import type { CommitLog } from './commit-log.js';
-import type { StoreConfig } from './config.js';
+import type { StoreConfig } from './store-config.js';
 import { TOPIC_NAME, takesQueueSlot, type Dispatcher } from './dispatch.js';
 import type { PutMessage, PutMessageResult } from './types.js';
 import type { WriteGate } from './write-gate.js';
