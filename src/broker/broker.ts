@@ -29,6 +29,9 @@ import { createResponse, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
+import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
+import { MetricsServer } from '../util/metrics-server.js';
+import { brokerMetricsRegistry } from './metrics/broker-metrics.js';
 import type { NodeTls } from '../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fastListenPort } from '../node-config/broker-keys.js';
@@ -135,6 +138,9 @@ export class Broker {
   readonly context: BrokerContext;
   readonly brokerAddr: string;
   private readonly dispatcher: GatedDispatcher;
+  /** Request latencies (rocketmq_rpc_latency; send latencies feed runtime info's putLatency99 too). */
+  private readonly rpc: TimedDispatcher;
+  private metricsServer: MetricsServer | undefined;
   private readonly servers: RemotingServer[] = [];
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
@@ -153,7 +159,7 @@ export class Broker {
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
-    const stats = new BrokerStats();
+    const stats = new BrokerStats({ clusterName: config.brokerClusterName });
     const credentials = acl.credentials;
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
@@ -201,7 +207,11 @@ export class Broker {
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
-    this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
+    const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
+    this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
+      if (sendCodes.has(code)) stats.recordPutLatency(millis);
+    });
+    this.dispatcher = new GatedDispatcher(this.rpc);
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -292,6 +302,7 @@ export class Broker {
       this.servers.push(server);
     }
     await this.replication.start();
+    if (c.metricsPort > 0) await this.startMetrics(c.metricsPort);
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -301,12 +312,21 @@ export class Broker {
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
+      metricsPort: c.metricsPort || undefined,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
     });
     await this.registration.start();
     this.log.info('broker started', { addr: this.brokerAddr, namesrv: c.namesrvAddrs.join(';') || undefined, registeredWith: this.registration.registeredWith.length });
+  }
+
+  /** Serves /metrics and /healthz on metricsPort (metrics/broker-metrics.ts). */
+  private async startMetrics(port: number): Promise<void> {
+    const registry = brokerMetricsRegistry({ ctx: this.context, rpc: this.rpc, ha: () => this.replication.runtimeInfo(), metricsPort: port });
+    const server = new MetricsServer({ registry, logger: this.log.child('metrics'), unhealthy: () => (this.dispatcher.stopping ? 'stopping' : undefined) });
+    await server.listen(port, this.config.bindAddress);
+    this.metricsServer = server;
   }
 
   /** NameServers this broker is registered with right now. */
@@ -326,6 +346,7 @@ export class Broker {
     this.context.pullHold.stop();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all(this.servers.map((s) => s.close()));
+    await this.metricsServer?.close();
     await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();

@@ -202,6 +202,11 @@ export class ClientManager {
     return [...this.consumers.values()];
   }
 
+  /** Producer groups with a connection now. */
+  producerGroups(): string[] {
+    return [...this.producers.keys()];
+  }
+
   producerGroup(group: string): ClientChannel[] {
     return [...(this.producers.get(group)?.values() ?? [])];
   }

@@ -56,6 +56,7 @@ export const BROKER_KEYS = {
   haListenPort: key(S, int(0, 65535), 0, 'HA replication port; 0 = listenPort+1', { managedBy: 'haPort of the node' }),
   haMasterAddress: key(S, { kind: 'hostPort' as const }, null, 'slave: master HA address (else learnt from NameServer registration)', { managedBy: 'the group’s master' }),
   bindAddress: key(N, { kind: 'ipv4' as const }, '0.0.0.0', 'address the remoting servers bind to'),
+  metricsPort: key(OURS, int(0, 65535), 0, 'Prometheus endpoint (/metrics, /healthz) on bindAddress; 0 = off (RocketMQ 5: metricsExporterType=PROM, metricsPromExporterPort)', { managedBy: 'metricsPort of the node' }),
   serverChannelMaxIdleTimeSeconds: key(N, int(0), 120, 'close a client connection idle this long (s)'),
   serverSocketBacklog: key(N, int(1), 1024, 'TCP accept backlog'),
   serverSocketSndBufSize: key(N, int(0), 0, 'socket send buffer bytes; 0 = OS default'),

@@ -2,9 +2,8 @@
  * Topic administration and broker facts (Java AdminBrokerProcessor, protocol.md §2.3.7):
  * UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215), GET_ALL_TOPIC_CONFIG (21),
  * GET_TOPIC_STATS_INFO (202, the object-keyed fastjson form Java admin tools decode),
- * GET_BROKER_RUNTIME_INFO (28).
+ * GET_BROKER_RUNTIME_INFO (28, metrics/runtime-info.ts).
  */
-import fsp from 'node:fs/promises';
 import { encodeKVTable } from '../../protocol/bodies.js';
 import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { toFastJson } from '../../protocol/fastjson.js';
@@ -13,30 +12,19 @@ import { CreateTopicRequestHeader, DeleteTopicRequestHeader, GetTopicStatsInfoRe
 import { isValidPerm } from '../../protocol/perm.js';
 import { encodeTopicStatsTable, type QueueStats } from '../../protocol/topic-stats.js';
 import { TOPIC_FILTER_TYPES, topicConfig, type TopicFilterType } from '../../protocol/topic-config.js';
-import { MQVersion } from '../../remoting/version.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import { ResponseError } from '../../remoting/errors.js';
 import type { BrokerContext } from '../context.js';
 import { applyAttributeModification, TopicAttributeError } from '../topic-attributes.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
+import { brokerRuntimeInfo } from '../metrics/runtime-info.js';
 
 /** Most queues a topic may have on one broker (each queue is a directory of the store). */
 export const MAX_QUEUE_NUMS = 16_384;
 
 const invalid = (message: string) => new ResponseError(ResponseCode.INVALID_PARAMETER, message);
 
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): void {
   const { topics, store, stats, config, log } = ctx;
@@ -102,39 +90,5 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeTopicStatsTable({ queues, topicPutTps: stats.topicPutTps(topic) }) });
   });
 
-  table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => {
-    const info: Record<string, string> = {
-      brokerVersionDesc: 'V4_9_8',
-      brokerVersion: String(MQVersion.V4_9_8),
-      brokerActive: 'true',
-      ...stats.runtimeInfo(),
-      commitLogMinOffset: String(store.minPhysOffset),
-      commitLogMaxOffset: String(store.maxPhysOffset),
-      remainHowManyDataToFlush: humanBytes(Math.max(0, store.maxPhysOffset - store.flushedPhysOffset)),
-      earliestMessageTimeStamp: String(await store.getEarliestMessageTime()),
-      startAcceptSendRequestTimeStamp: '0',
-      dispatchBehindBytes: '0',
-      pageCacheLockTimeMills: '0',
-      sendThreadPoolQueueSize: '0',
-      sendThreadPoolQueueCapacity: '10000',
-      pullThreadPoolQueueSize: '0',
-      pullThreadPoolQueueCapacity: '100000',
-      queryThreadPoolQueueSize: '0',
-      queryThreadPoolQueueCapacity: '20000',
-      // rmqd's own: long-polling pulls held now; commit-log writev calls and fdatasyncs since start
-      pullHoldRequests: String(ctx.pullHold.size),
-      commitLogWrites: String(store.stats.writes),
-      commitLogFsyncs: String(store.stats.fsyncs),
-    };
-    try {
-      const s = await fsp.statfs(config.storePathCommitLog ?? config.storePathRootDir);
-      const total = s.blocks * s.bsize;
-      const free = s.bavail * s.bsize;
-      info.commitLogDirCapacity = `Total : ${humanBytes(total)}, Free : ${humanBytes(free)}.`;
-      info.commitLogDiskRatio = total > 0 ? ((total - free) / total).toFixed(4) : '0';
-    } catch {
-      // a vanished store directory shows up elsewhere; leave the capacity out
-    }
-    return createResponse(req, ResponseCode.SUCCESS, { body: encodeKVTable(info) });
-  });
+  table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => createResponse(req, ResponseCode.SUCCESS, { body: encodeKVTable(await brokerRuntimeInfo(ctx, { metricsPort: config.metricsPort })) }));
 }
