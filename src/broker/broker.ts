@@ -44,6 +44,7 @@ import { registerConsumerOffsetHandlers } from './handlers/consumer-offsets.js';
 import { registerGroupAdminHandlers } from './handlers/groups.js';
 import { registerSendBackHandler } from './handlers/send-back.js';
 import { registerMessageHandlers } from './handlers/messages.js';
+import { registerMonitoringHandlers } from './handlers/monitoring.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
@@ -206,6 +207,7 @@ export class Broker {
     registerConsumerOffsetHandlers(this.handlers, this.context);
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
+    registerMonitoringHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
     const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
     this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {

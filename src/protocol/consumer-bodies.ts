@@ -43,15 +43,26 @@ export interface ConsumeStats {
   consumeTps: number;
 }
 
-export function encodeConsumeStats(s: ConsumeStats): Buffer {
+/** ConsumeStats as the value fastjson writes (also nested in ConsumeStatsList). */
+export function consumeStatsJson(s: ConsumeStats): object {
   const entries = s.queues.map((q) => [mqObject(q), { brokerOffset: q.brokerOffset, consumerOffset: q.consumerOffset, lastTimestamp: q.lastTimestamp, pullOffset: q.pullOffset }] as const);
-  return Buffer.from(toFastJson({ consumeTps: new JavaDouble(s.consumeTps), offsetTable: new JavaMap(entries) }), 'utf8');
+  return { consumeTps: new JavaDouble(s.consumeTps), offsetTable: new JavaMap(entries) };
+}
+
+export function encodeConsumeStats(s: ConsumeStats): Buffer {
+  return Buffer.from(toFastJson(consumeStatsJson(s)), 'utf8');
 }
 
 export function decodeConsumeStats(body: Buffer | undefined): ConsumeStats {
   const check = new JsonCheck('ConsumeStats');
-  const o = check.body(body);
-  const queues = mqMapEntries(o.offsetTable, 'offsetTable', check, (v, p) => {
+  return consumeStatsOf(check.body(body), check, '');
+}
+
+/** A parsed ConsumeStats object (`path`: where it sits, for errors). */
+export function consumeStatsOf(value: unknown, check: JsonCheck, path: string): ConsumeStats {
+  const o = check.object(value, path || 'ConsumeStats');
+  const at = (f: string) => (path === '' ? f : `${path}.${f}`);
+  const queues = mqMapEntries(o.offsetTable, at('offsetTable'), check, (v, p) => {
     const w = check.object(v, p);
     return {
       brokerOffset: check.integerOr(w.brokerOffset, `${p}.brokerOffset`, 0),
