@@ -9,6 +9,7 @@ import { sha256, textFile, type DesiredEntry, type FileSet } from './fileset.js'
 import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
 import { renderAclFile } from './acl-file.js';
+import { monitoringEntries } from './monitoring/index.js';
 import type { ResolvedSecrets } from '../topology/secrets.js';
 import type { ResolvedTls } from '../topology/tls-files.js';
 import { TLS_KEYS } from '../remoting/tls-config.js';
@@ -162,6 +163,7 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
     for (const dir of node.writablePaths) entries.push({ kind: 'dir', path: dir, role: 'store-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: user, group: user });
     if (host.supervisor === 'systemd') entries.push(textFile(node.unitPath, 'unit', [node.id], renderUnit(model, host, node), UNIT_MODE, root, root));
   }
+  entries.push(...monitoringEntries(model, host));
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { host: host.name, root: host.layout.root, entries };
 }

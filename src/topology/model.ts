@@ -12,7 +12,7 @@ import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
 import { RUNTIME_NODE_FLAGS } from '../node-config/node-flags.js';
 import type { FieldPath } from '../util/problems.js';
 import { formatPath } from '../util/problems.js';
-import type { AclSection, BrokerNodeSpec, HostSpec, TlsSection, Topology } from './schema.js';
+import type { AclSection, BrokerNodeSpec, HostSpec, MonitoringSection, TlsSection, Topology } from './schema.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
 export type NodeId = string;
@@ -62,7 +62,7 @@ export interface HostModel {
 
 export interface BoundPort {
   port: number;
-  purpose: 'listen' | 'fast channel' | 'HA';
+  purpose: 'listen' | 'fast channel' | 'HA' | 'metrics';
 }
 
 interface NodeBase {
@@ -76,6 +76,8 @@ interface NodeBase {
   address: string;
   /** Every port the process binds. */
   ports: BoundPort[];
+  /** Prometheus endpoint (/metrics, /healthz); null when off. */
+  metricsPort: number | null;
   configPath: string;
   /** The node's ACL file (mode 0600, owned by the service user) when the topology has `acl`. */
   aclPath: string | null;
@@ -141,7 +143,25 @@ export interface ClusterModel {
   acl: AclSection | null;
   /** The topology's tls section (files and key references, never key material), or null. */
   tls: TlsSection | null;
+  /** Where the Prometheus/Grafana files go, when the topology has `monitoring`. */
+  monitoring: MonitoringModel | null;
 }
+
+export interface MonitoringModel extends Omit<MonitoringSection, 'host' | 'dir'> {
+  /** Host that receives the files. */
+  host: string;
+  /** Absolute directory on that host. */
+  dir: string;
+}
+
+/** A node's metrics port: explicit, else port+10000 when the topology has `monitoring`, else off. */
+export function metricsPortOf(t: Pick<Topology, 'monitoring'>, node: { port: number; metricsPort?: number | undefined }): number | null {
+  if (node.metricsPort !== undefined) return node.metricsPort;
+  return t.monitoring ? node.port + METRICS_PORT_OFFSET : null;
+}
+
+/** Default metrics port = the node's port + this. */
+export const METRICS_PORT_OFFSET = 10_000;
 
 export interface ModelOptions {
   /** Absolute state directory of the local target for this cluster. */
@@ -271,6 +291,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       set('aclFile', c.aclPath, 'acl');
     }
     setTls(set, ns.host, false);
+    const metricsPort = metricsPortOf(t, ns);
+    if (metricsPort !== null) set('metricsPort', String(metricsPort), 'topology');
     const layers: { source: FieldPath; values: Record<string, unknown> }[] = [];
     if (t.overrides?.namesrv) layers.push({ source: ['overrides', 'namesrv'], values: t.overrides.namesrv });
     if (ns.overrides) layers.push({ source: ['nameservers', i, 'overrides'], values: ns.overrides });
@@ -283,7 +305,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       index: i + 1,
       address: hostAddress(hostOf(ns.host).spec),
       listenPort: ns.port,
-      ports: [{ port: ns.port, purpose: 'listen' }],
+      ports: [{ port: ns.port, purpose: 'listen' }, ...(metricsPort === null ? [] : [{ port: metricsPort, purpose: 'metrics' as const }])],
+      metricsPort,
       writablePaths: [c.storeDir],
       properties: [...props.values()],
     };
@@ -329,6 +352,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     // The HA wire carries no credentials: only the group's slaves may connect to a master's HA port.
     if (isMaster && group.slaves.length > 0) set('haAllowedAddresses', haPeers(group.slaves), 'topology');
     setTls(set, spec.host, true);
+    const metricsPort = metricsPortOf(t, spec);
+    if (metricsPort !== null) set('metricsPort', String(metricsPort), 'topology');
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
     const commitLog = props.get('storePathCommitLog')?.value ?? '';
     return {
@@ -349,7 +374,9 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
         { port: fastListenPort(spec.port), purpose: 'fast channel' },
         { port: spec.port, purpose: 'listen' },
         { port: haPort, purpose: 'HA' },
+        ...(metricsPort === null ? [] : [{ port: metricsPort, purpose: 'metrics' as const }]),
       ],
+      metricsPort,
       writablePaths: commitLog.startsWith(`${c.storeDir}/`) ? [c.storeDir] : [c.storeDir, commitLog],
       properties: [...props.values()],
     };
@@ -382,7 +409,16 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     nodes,
     acl: t.acl ?? null,
     tls: t.tls ?? null,
+    monitoring: monitoringModel(t, hosts),
   };
+}
+
+function monitoringModel(t: Topology, hosts: readonly HostModel[]): MonitoringModel | null {
+  if (!t.monitoring) return null;
+  const { host: hostName, dir, ...rest } = t.monitoring;
+  const host = hosts.find((h) => h.name === (hostName ?? t.hosts[0]?.name));
+  if (!host) throw new Error(`unvalidated topology: unknown monitoring host ${hostName}`);
+  return { ...rest, host: host.name, dir: dir ?? path.posix.join(host.layout.configDir, 'monitoring') };
 }
 
 function pick<T extends object, K extends keyof T>(o: T | undefined, keys: K[]): Partial<Pick<T, K>> {

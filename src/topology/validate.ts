@@ -7,7 +7,7 @@ import { compileAddressPattern } from '../acl/remote-address.js';
 import path from 'node:path';
 import { BROKER_KEYS } from '../node-config/broker-keys.js';
 import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
-import { brokerNodeSpecs, brokerOverrideLayers, hostAddress } from './model.js';
+import { brokerNodeSpecs, brokerOverrideLayers, hostAddress, METRICS_PORT_OFFSET, metricsPortOf } from './model.js';
 import { modeShape } from './modes.js';
 import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
 import { formatPath, type FieldPath } from '../util/problems.js';
@@ -175,6 +175,9 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     }
   }
 
+  // ── monitoring ─────────────────────────────────────────────────────────────────────────────
+  if (t.monitoring?.host !== undefined && !hosts.has(t.monitoring.host)) add(['monitoring', 'host'], unknownHost(t.monitoring.host, hostNames));
+
   // ── access control ──────────────────────────────────────────────────────────────────────────
   if (t.acl) {
     const keys = new Map<string, FieldPath>([[t.acl.admin.accessKey, ['acl', 'admin', 'accessKey']]]);
@@ -227,6 +230,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     const p: FieldPath = (raw.nameservers as Record<string, unknown>[] | undefined)?.[i]?.port === undefined ? ['nameservers', i] : ['nameservers', i, 'port'];
     if (ns.port < 1024) add(p, `port ${ns.port} needs root to bind; the service runs unprivileged (expected 1024-65535)`);
     claims.push({ machine: machineOf(ns.host), port: ns.port, purpose: 'listen', owner: `namesrv-${i + 1}`, path: p });
+    metricsClaim(machineOf(ns.host), ns, `namesrv-${i + 1}`, ['nameservers', i], p);
   });
   for (const b of brokers) {
     const rawNode = rawAt(raw, b.path);
@@ -247,6 +251,23 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     claims.push({ machine, port: port - 2, purpose: 'fast channel (port-2)', owner: b.id, path: portPath });
     claims.push({ machine, port, purpose: 'listen', owner: b.id, path: portPath });
     claims.push({ machine, port: ha, purpose: b.spec.haPort === undefined ? 'HA (port+1)' : 'HA', owner: b.id, path: haPath });
+    metricsClaim(machine, b.spec, b.id, b.path, portPath);
+  }
+  /** A node's metrics port: explicit (its own path), or derived from its port (the port's path). */
+  function metricsClaim(machine: string, node: { port: number; metricsPort?: number | undefined }, owner: string, nodePath: FieldPath, portPath: FieldPath): void {
+    const m = metricsPortOf(t, node);
+    if (m === null) return;
+    const explicit = node.metricsPort !== undefined;
+    const at: FieldPath = explicit ? [...nodePath, 'metricsPort'] : portPath;
+    if (m > 65535) {
+      add(at, `the metrics port defaults to port+${METRICS_PORT_OFFSET} = ${m}, out of range (expected port <= ${65535 - METRICS_PORT_OFFSET}, or an explicit metricsPort)`);
+      return;
+    }
+    if (m < 1024) {
+      add(at, `metrics port ${m} needs root to bind (expected 1024-65535)`);
+      return;
+    }
+    claims.push({ machine, port: m, purpose: explicit ? 'metrics' : `metrics (port+${METRICS_PORT_OFFSET})`, owner, path: at });
   }
   const taken = new Map<string, Claim>();
   for (const c of claims) {
@@ -255,7 +276,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     if (prev) {
       const where = c.machine === 'this machine' ? 'on this machine' : `on ${c.machine}`;
       const whose = prev.owner === c.owner ? 'its own' : `${prev.owner}'s`;
-      add(c.path, `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} (expected distinct ports; a broker takes port-2, port and port+1)`);
+      add(c.path, `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} (expected distinct ports; a broker takes port-2, port and port+1${t.monitoring || c.purpose.startsWith('metrics') || prev.purpose.startsWith('metrics') ? ', and a metrics port' : ''})`);
     } else taken.set(k, c);
   }
 

@@ -68,7 +68,7 @@ const cases: [string, string, string[]][] = [
     'bad.yaml:6:5  hosts[0].adress  unknown key (did you mean address?)',
   ]],
   ['unknown key without a close match lists the expected keys', edit(BASE, '      port: 10911', '      port: 10911\n      colour: blue'), [
-    'bad.yaml:14:7  brokers[0].master.colour  unknown key (expected one of: host, port, haPort, brokerIP1, overrides)',
+    'bad.yaml:14:7  brokers[0].master.colour  unknown key (expected one of: host, port, haPort, metricsPort, brokerIP1, overrides)',
   ]],
   ['missing cluster', edit(BASE, 'cluster: demo\n', ''), [
     'bad.yaml:1:1  cluster  missing (expected a cluster name: a string)',
