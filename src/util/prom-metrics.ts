@@ -82,16 +82,17 @@ export function scrapedHistogram(registry: Registry, name: string, help: string,
   registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
 
-/** Runs `compute` at most once per `ttlMillis`: the metrics of one scrape share one look at the broker. */
-export function perScrape<T>(compute: () => Promise<T>, ttlMillis = 500): () => Promise<T> {
-  let at = -Infinity;
+/**
+ * Runs `compute` once per scrape: a registry collects all its metrics in one synchronous pass, so
+ * every metric of that scrape shares the first call's result, and the next scrape (a later
+ * macrotask) computes afresh — never a stale figure.
+ */
+export function perScrape<T>(compute: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
   return () => {
-    const now = Date.now();
-    if (pending === undefined || now - at > ttlMillis) {
-      at = now;
+    if (pending === undefined) {
       pending = compute();
-      pending.catch(() => {
+      setImmediate(() => {
         pending = undefined;
       });
     }
