@@ -11,8 +11,9 @@
 // 6. TLS: the loopback echo in plain text and over TLS (part of `remoting`), and the broker's
 //    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls`
-// runs one part (`tls`: just the plain-vs-TLS comparisons).
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls|metrics`
+// runs one part (`tls`: just the plain-vs-TLS comparisons; `metrics`: the broker row with metrics off and
+// on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio).
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -222,5 +223,28 @@ if (only === undefined || only === 'ha') {
   const s = rate(runs.SYNC_MASTER);
   console.log(`    ratio SYNC/ASYNC replication: ${fmt(s)} / ${fmt(a)} msg/s = ${fmt(s / a, 2)}  (RocketMQ documents ~0.9; aim: no worse)`);
   console.log(`    ratio ASYNC replication / master alone: ${fmt(a)} / ${fmt(base.msgPerSec)} msg/s = ${fmt(a / base.msgPerSec, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === undefined || only === 'metrics') {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# metrics cost: our producer -> rmqd broker, 1 KB, 64 in flight, ASYNC_FLUSH; metricsPort off vs on and scraped every second');
+  const { metricsRun, hotPathCost } = await load('metrics-overhead.ts');
+  const runs = { off: [], on: [] };
+  // off-on-on-off: drift from the shared machine's load falls on both sides alike
+  for (const which of ['off', 'on', 'on', 'off']) {
+    const r = await metricsRun(rmqd, which === 'on', seconds);
+    runs[which].push(r);
+    console.log(`  metrics ${which.padEnd(4)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  broker CPU ${fmt(r.brokerCpu, 2)} cores  ${fmt(r.cpuUsPerMsg, 1)} µs CPU/msg${r.note ? `  (${r.note})` : ''}`);
+  }
+  const off = pooled(runs.off, (r) => r.cpuUsPerMsg);
+  const on = pooled(runs.on, (r) => r.cpuUsPerMsg);
+  console.log(`    ratio metrics on/off: ${fmt(on.msgPerSec)} / ${fmt(off.msgPerSec)} msg/s = ${fmt(on.msgPerSec / off.msgPerSec, 3)}  (goal: cost < 2%, ratio > 0.98); CPU/msg ${fmt(on.cpuUs, 1)} / ${fmt(off.cpuUs, 1)} µs = ${fmt(on.cpuUs / off.cpuUs, 3)}`);
+  const hot = await hotPathCost();
+  const perMsgNs = hot.timedNs - hot.bareNs + hot.statsNs;
+  const brokerUs = pooled(runs.off, (r) => (r.brokerCpu * 1e6) / r.msgPerSec).cpuUs;
+  console.log(`    always on (both rows): request timing ${fmt(hot.timedNs - hot.bareNs)} ns + counters and message type ${fmt(hot.statsNs)} ns per send = ${fmt((perMsgNs / 1000 / brokerUs) * 100, 2)} % of the broker's ${fmt(brokerUs, 1)} µs CPU per message (off rows)`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

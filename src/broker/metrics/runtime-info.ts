@@ -23,14 +23,22 @@ export function humanBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** How long a statfs answer is reused (runtime info and metrics both ask, scrapes may come often). */
+const DISK_TTL_MS = 1_000;
+const diskCache = new Map<string, { at: number; value: Promise<{ total: number; free: number } | undefined> }>();
+
 /** The store filesystem's size and free space (bytes); undefined when it cannot be read. */
-export async function storeDisk(ctx: Pick<BrokerContext, 'config'>): Promise<{ total: number; free: number } | undefined> {
-  try {
-    const s = await fsp.statfs(ctx.config.storePathCommitLog ?? ctx.config.storePathRootDir);
-    return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
-  } catch {
-    return undefined; // a vanished store directory shows up elsewhere
-  }
+export function storeDisk(ctx: Pick<BrokerContext, 'config'>): Promise<{ total: number; free: number } | undefined> {
+  const dir = ctx.config.storePathCommitLog ?? ctx.config.storePathRootDir;
+  const hit = diskCache.get(dir);
+  const now = Date.now();
+  if (hit !== undefined && now - hit.at < DISK_TTL_MS) return hit.value;
+  const value = fsp.statfs(dir).then(
+    (s) => ({ total: s.blocks * s.bsize, free: s.bavail * s.bsize }),
+    () => undefined, // a vanished store directory shows up elsewhere
+  );
+  diskCache.set(dir, { at: now, value });
+  return value;
 }
 
 /** Java's thread-pool capacities (BrokerConfig defaults): rmqd has no such queues, they are reported empty. */
