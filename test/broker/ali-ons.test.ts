@@ -82,7 +82,7 @@ describe('ali-ons against rmqd broker', () => {
       // the msgId ali-ons got is the offset msgId of exactly this record
       expect(offsetMsgId(rec.storeHost, rec.physicalOffset)).toBe(r.msgId);
       const props = decodeProperties(rec.properties);
-      expect(props.get(PropertyKey.TAGS)).toBe(input.tags ?? 'null'); // ali-ons sends the string "null" for no tag (protocol.md §6.6)
+      expect(props.get(PropertyKey.TAGS)).toBe(input.tags ?? 'null'); // ali-ons sends the string "null" for no tag (docs/design/protocol.md#ali-ons-quirks)
       // a message sent without keys or user properties carries none
       expect(props.get(PropertyKey.KEYS)).toBe(input.keys?.join(' '));
       expect(props.get('custom')).toBe(input.props ? 'value' : undefined);
