@@ -1,5 +1,5 @@
 /**
- * The README's Quick start, as written, on the `local` target: `rmqctl deploy 2m-2s-sync` (the
+ * The README's main job, as written, on the `local` target: `rmqctl deploy 2m-2s-sync` (the
  * shipped preset, default state directory under $HOME), then the follow-up commands — status,
  * topic create, message send (ours and ali-ons), message tail — then destroy.
  *
