@@ -13,7 +13,7 @@
 // command, flag or key, or is stale in any other way. Needs dist/rmqctl.js (npm run build).
 import { build } from 'esbuild';
 import { Flags, Plugin } from '@oclif/core';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -163,7 +163,8 @@ function anchor(heading) {
 async function loadRegistries(root) {
   const cacheDir = path.join(root, 'node_modules', '.cache', 'rmqctl-reference');
   mkdirSync(cacheDir, { recursive: true });
-  const outfile = path.join(cacheDir, 'registries.mjs');
+  // one file per process (a test run and a manual regeneration may overlap), removed once imported
+  const outfile = path.join(cacheDir, `registries-${process.pid}-${Date.now()}.mjs`);
   await build({
     absWorkingDir: root,
     stdin: {
@@ -178,7 +179,11 @@ async function loadRegistries(root) {
     outfile,
     logLevel: 'warning',
   });
-  return import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
+  try {
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(outfile, { force: true });
+  }
 }
 
 /** A value spec (util/config-registry.ts ValueSpec) in words. */
