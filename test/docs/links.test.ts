@@ -57,6 +57,22 @@ function brokenLink(fromFile: string, target: string): string | undefined {
   return anchorsOf(file).has(anchor) ? undefined : `no section #${anchor} in ${path.relative(repoRoot, file)}`;
 }
 
+/** `a/{b,c}.ts` → `a/b.ts`, `a/c.ts`. */
+function expandBraces(p: string): string[] {
+  const m = /\{([^}]*)\}/.exec(p);
+  if (!m) return [p];
+  return m[1]!.split(',').flatMap((x) => expandBraces(p.slice(0, m.index) + x + p.slice(m.index + m[0].length)));
+}
+
+/** A repository path as docs write it: a file or folder, `*` in its last part, `.js` for a `.ts` module. */
+function repoPathExists(rel: string): boolean {
+  const p = path.join(repoRoot, rel);
+  if (!rel.includes('*')) return existsSync(p) || existsSync(p.replace(/\.js$/, '.ts'));
+  const dir = path.dirname(p);
+  const name = new RegExp(`^${path.basename(p).replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
+  return existsSync(dir) && readdirSync(dir).some((f) => name.test(f));
+}
+
 const docs = [path.join(repoRoot, 'README.md'), ...filesUnder(path.join(repoRoot, 'docs'), (f) => f.endsWith('.md'))];
 
 describe('documentation links', () => {
@@ -76,6 +92,21 @@ describe('documentation links', () => {
     }
     expect(checked).toBeGreaterThan(50);
     expect(broken).toEqual([]);
+  });
+
+  it('every repository path README.md and docs/ name (src/…, test/…, bench/…) exists, so a move shows up here', () => {
+    const missing: string[] = [];
+    let named = 0;
+    for (const file of docs) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?<![\w/.-])((?:src|test|bench|bin|templates|topologies)\/[\w./{},*-]*[\w*}])/g)) {
+        for (const p of expandBraces(m[1]!)) {
+          named++;
+          if (!repoPathExists(p)) missing.push(`${path.relative(repoRoot, file)}: ${p}`);
+        }
+      }
+    }
+    expect(named).toBeGreaterThan(100);
+    expect(missing).toEqual([]);
   });
 
   it('every docs/ section a source comment cites exists', () => {
