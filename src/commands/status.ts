@@ -11,6 +11,8 @@ import { stateDirFlag, TopologyCommand } from './support/topology-command.js';
 import { connectOptions } from './support/credentials.js';
 import { untilInterrupted } from './support/interrupt.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { discoverTargets, RateMeter, targetsFromModel, type MetricsTarget, type RateReport } from '../ops/rates/rates.js';
+import { formatRates } from './support/rates-format.js';
 
 export default class Status extends TopologyCommand {
   static override summary = 'Show what the NameServers know and what every broker says: which are up, roles, log ends, replication.';
@@ -39,11 +41,13 @@ export default class Status extends TopologyCommand {
     const { args, flags } = await this.parse(Status);
     let expected: Expectation | undefined;
     let topologyNamesrv: string | undefined;
+    let metricsTargets: MetricsTarget[] | undefined;
     let options = connectOptions(flags);
     if (args.topology !== undefined) {
       const { model } = await this.loadModel(args.topology, flags['state-dir']);
       expected = expectationFromModel(model);
       topologyNamesrv = model.namesrvAddr;
+      metricsTargets = targetsFromModel(model);
       // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
       if (options.tls === undefined && model.tls) options = { ...options, tls: this.topologyTls(model, flags) };
     }
@@ -64,7 +68,14 @@ export default class Status extends TopologyCommand {
         if (!r.healthy) process.exitCode = EXIT_FAILURE;
         return r;
       }
-      await this.watch(report, flags.interval * 1000);
+      // --watch adds message rates from the brokers' metrics (the topology's ports, else each broker's runtime info)
+      const meter = new RateMeter({ timeoutMillis: flags.timeout });
+      const rates = async () => {
+        if (metricsTargets !== undefined && metricsTargets.length > 0) return meter.sample(metricsTargets);
+        const found = await discoverTargets(admin, brokers);
+        return meter.sample(found.targets, found.unavailable);
+      };
+      await this.watch(report, flags.interval * 1000, rates);
       return undefined;
     } finally {
       remoting.shutdown();
@@ -72,16 +83,18 @@ export default class Status extends TopologyCommand {
   }
 
   /** Reports every `intervalMillis` until SIGINT/SIGTERM: the screen redrawn on a terminal, appended otherwise. */
-  private async watch(report: () => Promise<StatusReport>, intervalMillis: number): Promise<void> {
+  private async watch(report: () => Promise<StatusReport>, intervalMillis: number, rates: () => Promise<RateReport | undefined>): Promise<void> {
     const redraw = process.stdout.isTTY && !this.jsonEnabled();
     await untilInterrupted(async (signal) => {
       while (!signal.aborted) {
         const started = Date.now();
-        const r = await report();
-        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r })}\n`);
+        const [r, rr] = await Promise.all([report(), rates().catch((e: unknown) => ({ error: (e as Error).message }))]);
+        const rateReport = rr !== undefined && 'error' in rr ? undefined : rr;
+        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r, rates: rr ?? null })}\n`);
         else {
           if (redraw) process.stdout.write('\x1b[2J\x1b[H');
-          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r)}\n`);
+          const ratesText = rr !== undefined && 'error' in rr ? `rates: unavailable (${rr.error})` : formatRates(rateReport);
+          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r)}\n${ratesText}\n`);
         }
         await sleep(Math.max(0, intervalMillis - (Date.now() - started)), undefined, { signal }).catch(() => {});
       }

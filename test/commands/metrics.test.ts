@@ -18,7 +18,7 @@ import { BrokerApi } from '../../src/client/broker-api.js';
 import { PushConsumer } from '../../src/client/consumer/index.js';
 import { Producer } from '../../src/client/producer.js';
 import { RemotingClient } from '../../src/remoting/client.js';
-import { rmqctl } from '../support/cli.js';
+import { repoRoot, rmqctl } from '../support/cli.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 import { scrape, type Scrape } from '../support/prometheus-text.js';
 import { waitFor } from '../support/wait.js';
@@ -207,5 +207,56 @@ describe('metrics of a deployed cluster', () => {
     expect((await query('sum(rocketmq_rpc_latency_count{rmq_role="namesrv", request_code="get_routeinfo_by_topic"})'))[0]).toBeGreaterThan(0);
     expect(await query(`sum(rocketmq_messages_in_total{rmq_cluster="mon", topic="${topic}"})`)).toEqual([N + M]);
     expect(await query(`sum(rocketmq_consumer_lag_messages{rmq_cluster="mon", consumer_group="${group}"})`)).toEqual([M]);
+  });
+
+  it('status --watch shows msg/s in and out per broker group and consumer group, from the brokers\' metrics', { timeout: LONG }, async () => {
+    const ns = `127.0.0.1:${ports.ns}`;
+    const topic = 'Metered';
+    const group = 'WatchedGroup';
+    const producer = new Producer({ namesrvAddrs: [ns], producerGroup: 'WatchPG' });
+    stopLater.push(() => producer.shutdown());
+    const consumer = new PushConsumer({ namesrvAddrs: [ns], consumerGroup: group, consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET', rebalanceIntervalMillis: 1_000, pollNameServerIntervalMillis: 1_000, brokerSuspendMaxTimeMillis: 1_000 });
+    stopLater.push(() => consumer.shutdown());
+    consumer.subscribe(topic, '*');
+    await consumer.start(async () => {});
+    // steady traffic while status watches
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send({ topic, body: `tick ${i}` })));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const watch = spawn(process.execPath, [path.join(repoRoot, 'bin', 'rmqctl'), 'status', topologyFile, '--watch', '--interval', '1', '--json', '--state-dir', path.join(dir, 'state')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stopLater.push(() => watch.kill('SIGKILL'));
+    let out = '';
+    watch.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    type Line = { rates: { brokerGroups: { brokerName: string; inPerSec: number; outPerSec: number }[]; consumerGroups: { group: string; outPerSec: number }[]; unavailable: unknown[] } | null };
+    const lines = () => out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Line);
+    try {
+      // the first report has no rates yet; a later one has both directions moving
+      const seen = await waitFor(
+        () => lines().find((l) => l.rates !== null && (l.rates.brokerGroups.find((g) => g.brokerName === 'broker-a')?.inPerSec ?? 0) > 0 && (l.rates.consumerGroups.find((g) => g.group === group)?.outPerSec ?? 0) > 0),
+        { timeout: 30_000, interval: 100, what: 'a status report with rates' },
+      );
+      expect(lines()[0]?.rates).toBeNull();
+      expect(seen.rates?.unavailable).toEqual([]);
+      expect(seen.rates?.brokerGroups.map((g) => g.brokerName)).toEqual(['broker-a']);
+    } finally {
+      sending = false;
+      await traffic;
+    }
+    watch.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => (watch.exitCode !== null ? r(watch.exitCode) : watch.once('exit', (c) => r(c))));
+    expect(code).toBe(0);
+
+    // the text form names the rates section
+    const text = spawn(process.execPath, [path.join(repoRoot, 'bin', 'rmqctl'), 'status', topologyFile, '--watch', '--interval', '1', '--state-dir', path.join(dir, 'state')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stopLater.push(() => text.kill('SIGKILL'));
+    let shown = '';
+    text.stdout.on('data', (b: Buffer) => (shown += b.toString()));
+    await waitFor(() => /rates \(msg\/s over the last [\d.]+ s, from the brokers' metrics\)\n\s+broker group\s+in\s+out\n\s+broker-a\s+[\d.]+\s+[\d.]+/.test(shown), { timeout: 20_000, what: 'the rates section' });
+    expect(shown).toContain('rates (msg/s): from the next refresh on');
+    text.kill('SIGINT');
   });
 });
