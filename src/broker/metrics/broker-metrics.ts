@@ -223,12 +223,16 @@ export function brokerMetricsRegistry(src: BrokerMetricsSources): Registry {
   });
   gauge('rocketmq_consumer_connections', 'Consumer connections, by group, client language and version.', [...B, 'consumer_group', 'language', 'version', 'consume_mode', 'is_system'], (emit) => {
     for (const info of clients.consumerGroups()) {
-      const n = new Map<string, number>();
-      for (const ch of info.channels.values()) n.set(`${String(ch.language).toLowerCase()}\u0000${ch.version}`, (n.get(`${String(ch.language).toLowerCase()}\u0000${ch.version}`) ?? 0) + 1);
-      for (const [k, count] of n) {
-        const [language = '', version = ''] = k.split('\u0000');
-        emit({ ...base, consumer_group: info.groupName, language, version, consume_mode: info.consumeType === 'CONSUME_ACTIVELY' ? 'pull' : 'push', is_system: bool(isSystemGroup(info.groupName)) }, count);
+      const n = new Map<string, { language: string; version: string; count: number }>();
+      for (const ch of info.channels.values()) {
+        const language = String(ch.language).toLowerCase();
+        const k = `${language}/${ch.version}`;
+        const e = n.get(k) ?? { language, version: String(ch.version), count: 0 };
+        e.count++;
+        n.set(k, e);
       }
+      const mode = info.consumeType === 'CONSUME_ACTIVELY' ? 'pull' : 'push';
+      for (const e of n.values()) emit({ ...base, consumer_group: info.groupName, language: e.language, version: e.version, consume_mode: mode, is_system: bool(isSystemGroup(info.groupName)) }, e.count);
     }
   });
   const lagLabels = [...B, 'consumer_group', 'topic', 'is_retry', 'is_system'];

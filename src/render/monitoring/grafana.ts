@@ -16,11 +16,9 @@ interface Query {
   legend: string;
 }
 
-let nextId = 1;
-
-function timeseries(title: string, unit: string, queries: readonly Query[], x: number, y: number, description: string, w = 12): Panel {
+function timeseries(id: number, title: string, unit: string, queries: readonly Query[], x: number, y: number, description: string, w = 12): Panel {
   return {
-    id: nextId++,
+    id,
     type: 'timeseries',
     title,
     description,
@@ -32,8 +30,8 @@ function timeseries(title: string, unit: string, queries: readonly Query[], x: n
   };
 }
 
-function row(title: string, y: number): RowPanel {
-  return { id: nextId++, type: 'row', title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] };
+function row(id: number, title: string, y: number): RowPanel {
+  return { id, type: 'row', title, collapsed: false, gridPos: { h: 1, w: 24, x: 0, y }, panels: [] };
 }
 
 /** Every PromQL expression of a dashboard (for checks: promtool parses them). */
@@ -44,34 +42,36 @@ export function dashboardExpressions(d: Dashboard): string[] {
 }
 
 export function renderGrafanaDashboard(model: ClusterModel): Dashboard {
-  nextId = 1;
+  let lastId = 0;
+  const ts = (...a: Parameters<typeof timeseries> extends [number, ...infer R] ? R : never) => timeseries(++lastId, ...a);
+  const section = (title: string, y: number) => row(++lastId, title, y);
   const c = `rmq_cluster="${model.cluster}"`;
   const lat = (codes: string, q: string) => `histogram_quantile(${q}, sum by (le) (rate(rocketmq_rpc_latency_bucket{${c}, node_type="broker", request_code=~"${codes}", is_long_polling="false"}[$__rate_interval])))`;
   const panels: (Panel | RowPanel)[] = [
-    row('Throughput', 0),
-    timeseries('Messages in /s by topic', 'msg/s', [{ expr: `sum by (topic) (rate(rocketmq_messages_in_total{${c}}[$__rate_interval]))`, legend: '{{topic}}' }], 0, 1, 'Messages stored from client sends (rocketmq_messages_in_total).'),
-    timeseries('Messages out /s by consumer group', 'msg/s', [{ expr: `sum by (consumer_group, topic) (rate(rocketmq_messages_out_total{${c}}[$__rate_interval]))`, legend: '{{consumer_group}} ← {{topic}}' }], 12, 1, 'Messages delivered to consumers (rocketmq_messages_out_total).'),
-    timeseries('Bytes in and out /s by broker', 'Bps', [
+    section('Throughput', 0),
+    ts('Messages in /s by topic', 'msg/s', [{ expr: `sum by (topic) (rate(rocketmq_messages_in_total{${c}}[$__rate_interval]))`, legend: '{{topic}}' }], 0, 1, 'Messages stored from client sends (rocketmq_messages_in_total).'),
+    ts('Messages out /s by consumer group', 'msg/s', [{ expr: `sum by (consumer_group, topic) (rate(rocketmq_messages_out_total{${c}}[$__rate_interval]))`, legend: '{{consumer_group}} ← {{topic}}' }], 12, 1, 'Messages delivered to consumers (rocketmq_messages_out_total).'),
+    ts('Bytes in and out /s by broker', 'Bps', [
       { expr: `sum by (rmq_broker) (rate(rocketmq_throughput_in_total{${c}}[$__rate_interval]))`, legend: 'in {{rmq_broker}}' },
       { expr: `sum by (rmq_broker) (rate(rocketmq_throughput_out_total{${c}}[$__rate_interval]))`, legend: 'out {{rmq_broker}}' },
     ], 0, 9, 'Stored record bytes in (sends) and out (pulls).'),
-    timeseries('Request latency', 'ms', [
+    ts('Request latency', 'ms', [
       { expr: lat('send_message.*|send_batch_message', '0.99'), legend: 'send p99' },
       { expr: lat('send_message.*|send_batch_message', '0.5'), legend: 'send p50' },
       { expr: lat('pull_message', '0.99'), legend: 'pull p99 (not held)' },
     ], 12, 9, 'Request in to answer out on the brokers (rocketmq_rpc_latency); held long-polling pulls left out.'),
-    row('Consumers', 17),
-    timeseries('Lag by consumer group (messages)', 'short', [{ expr: `sum by (consumer_group, topic) (rocketmq_consumer_lag_messages{${c}})`, legend: '{{consumer_group}} on {{topic}}' }], 0, 18, 'Stored and not yet committed (rocketmq_consumer_lag_messages), summed over brokers.'),
-    timeseries('Lag by consumer group (age)', 'ms', [{ expr: `max by (consumer_group, topic) (rocketmq_consumer_lag_latency{${c}})`, legend: '{{consumer_group}} on {{topic}}' }], 12, 18, 'How long ago the oldest unconsumed message was stored.'),
-    timeseries('In flight by consumer group', 'short', [{ expr: `sum by (consumer_group, topic) (rocketmq_consumer_inflight_messages{${c}})`, legend: '{{consumer_group}} on {{topic}}' }], 0, 26, 'Pulled and not committed yet.'),
-    timeseries('Dead-lettered /s', 'msg/s', [{ expr: `sum by (consumer_group, topic) (rate(rocketmq_send_to_dlq_messages_total{${c}}[$__rate_interval]))`, legend: '{{consumer_group}} on {{topic}}' }], 12, 26, 'Messages moved to %DLQ% after their last retry.'),
-    row('Store and replication', 34),
-    timeseries('Store disk used', 'percentunit', [{ expr: `rmq_store_disk_used_ratio{${c}}`, legend: '{{rmq_node}}' }], 0, 35, `Share of each broker's store filesystem in use; the alert fires above ${model.monitoring?.alerts.diskUsedRatio ?? 0.85}.`, 8),
-    timeseries('Commit log kept', 'bytes', [{ expr: `rocketmq_storage_size{${c}}`, legend: '{{rmq_node}}' }], 8, 35, 'Bytes of commit log between the oldest kept and the newest message.', 8),
-    timeseries('Unflushed bytes', 'bytes', [{ expr: `rocketmq_storage_flush_behind_bytes{${c}}`, legend: '{{rmq_node}}' }], 16, 35, 'Written and not fsynced yet (ASYNC_FLUSH).', 8),
-    timeseries('Slaves behind (bytes)', 'bytes', [{ expr: `rmq_ha_slave_behind_bytes{${c}}`, legend: '{{rmq_broker}} → {{slave}}' }], 0, 43, 'Commit log a slave does not have yet, as its master sees it.', 8),
-    timeseries('Slaves behind (age)', 's', [{ expr: `rmq_ha_slave_behind_seconds{${c}}`, legend: '{{rmq_broker}} → {{slave}}' }], 8, 43, 'Age of the oldest message a slave lacks.', 8),
-    timeseries('Nodes up', 'short', [{ expr: `up{job="${jobName(model)}"}`, legend: '{{rmq_node}} ({{rmq_role}})' }], 16, 43, '1 while a node answers its metrics scrape.', 8),
+    section('Consumers', 17),
+    ts('Lag by consumer group (messages)', 'short', [{ expr: `sum by (consumer_group, topic) (rocketmq_consumer_lag_messages{${c}})`, legend: '{{consumer_group}} on {{topic}}' }], 0, 18, 'Stored and not yet committed (rocketmq_consumer_lag_messages), summed over brokers.'),
+    ts('Lag by consumer group (age)', 'ms', [{ expr: `max by (consumer_group, topic) (rocketmq_consumer_lag_latency{${c}})`, legend: '{{consumer_group}} on {{topic}}' }], 12, 18, 'How long ago the oldest unconsumed message was stored.'),
+    ts('In flight by consumer group', 'short', [{ expr: `sum by (consumer_group, topic) (rocketmq_consumer_inflight_messages{${c}})`, legend: '{{consumer_group}} on {{topic}}' }], 0, 26, 'Pulled and not committed yet.'),
+    ts('Dead-lettered /s', 'msg/s', [{ expr: `sum by (consumer_group, topic) (rate(rocketmq_send_to_dlq_messages_total{${c}}[$__rate_interval]))`, legend: '{{consumer_group}} on {{topic}}' }], 12, 26, 'Messages moved to %DLQ% after their last retry.'),
+    section('Store and replication', 34),
+    ts('Store disk used', 'percentunit', [{ expr: `rmq_store_disk_used_ratio{${c}}`, legend: '{{rmq_node}}' }], 0, 35, `Share of each broker's store filesystem in use; the alert fires above ${model.monitoring?.alerts.diskUsedRatio ?? 0.85}.`, 8),
+    ts('Commit log kept', 'bytes', [{ expr: `rocketmq_storage_size{${c}}`, legend: '{{rmq_node}}' }], 8, 35, 'Bytes of commit log between the oldest kept and the newest message.', 8),
+    ts('Unflushed bytes', 'bytes', [{ expr: `rocketmq_storage_flush_behind_bytes{${c}}`, legend: '{{rmq_node}}' }], 16, 35, 'Written and not fsynced yet (ASYNC_FLUSH).', 8),
+    ts('Slaves behind (bytes)', 'bytes', [{ expr: `rmq_ha_slave_behind_bytes{${c}}`, legend: '{{rmq_broker}} → {{slave}}' }], 0, 43, 'Commit log a slave does not have yet, as its master sees it.', 8),
+    ts('Slaves behind (age)', 's', [{ expr: `rmq_ha_slave_behind_seconds{${c}}`, legend: '{{rmq_broker}} → {{slave}}' }], 8, 43, 'Age of the oldest message a slave lacks.', 8),
+    ts('Nodes up', 'short', [{ expr: `up{job="${jobName(model)}"}`, legend: '{{rmq_node}} ({{rmq_role}})' }], 16, 43, '1 while a node answers its metrics scrape.', 8),
   ];
   const datasource: VariableModel = { name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', hide: 0, refresh: 1 };
   return {
