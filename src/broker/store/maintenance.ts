@@ -97,7 +97,9 @@ export class StoreMaintenance {
     const measured = await statfsDisk(dir).catch(() => undefined);
     const used = ratio ?? (this.opts.diskUsedRatio !== undefined ? await this.opts.diskUsedRatio(dir) : measured?.usedPercent ?? this.gate.lastDiskUsedRatio);
     this.gate.lastDiskUsedRatio = used;
-    this.gate.lastDisk = { usedPercent: used, at: Date.now(), ...(measured !== undefined ? { totalBytes: measured.totalBytes, freeBytes: measured.freeBytes } : {}) };
+    // bytes only when they are the measurement the percentage came from (a test hook may replace it)
+    const fromStatfs = measured !== undefined && used === measured.usedPercent;
+    this.gate.lastDisk = { usedPercent: used, at: Date.now(), ...(fromStatfs ? { totalBytes: measured.totalBytes, freeBytes: measured.freeBytes } : {}) };
     this.gate.diskFull = used > this.config.diskSpaceWarningLevelRatio;
     this.gate.check();
     return used;
