@@ -120,7 +120,7 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
       commitLogFsyncs: String(store.stats.fsyncs),
       // rmqd's own: whether a send is stored now, and if not why (write-state.ts)
       brokerRole: config.brokerRole,
-      ...writeStateInfo(brokerWriteState(config, store)),
+      ...writeStateInfo(brokerWriteState(config, store), store),
       diskSpaceWarningLevelRatio: String(config.diskSpaceWarningLevelRatio),
       storePathCommitLog: commitLogDir,
       commitLogUnwrittenBytes: String(store.commitLog.unwrittenBytes),
