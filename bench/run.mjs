@@ -13,7 +13,8 @@
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
 // with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls|metrics`
 // runs one part (`tls`: just the plain-vs-TLS comparisons; `metrics`: the broker row with metrics off and
-// on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio).
+// on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio). `--only restart`
+// (not in the default run: it fills a 1 GiB segment) times a store's recovery after a clean close and after a crash.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -247,4 +248,14 @@ if (only === undefined || only === 'metrics') {
   const brokerUs = pooled(runs.off, (r) => (r.brokerCpu * 1e6) / r.msgPerSec).cpuUs;
   console.log(`    always on (both rows): request timing ${fmt(hot.timedNs - hot.bareNs)} ns + counters and message type ${fmt(hot.statsNs)} ns per send = ${fmt((perMsgNs / 1000 / brokerUs) * 100, 2)} % of the broker's ${fmt(brokerUs, 1)} µs CPU per message (off rows)`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'restart') {
+  console.log('\n# restart: opening a store whose 1 GiB segment is 90% full (recovery), after a clean close and after a crash');
+  const { restartRecovery } = await load('restart-recovery.ts');
+  const r = await restartRecovery();
+  const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  console.log(`  log ${fmt(r.logBytes / 1048576)} MiB in a ${fmt(r.segmentBytes / 1048576)} MiB segment; ${fmt(raw.appendMBps ?? 0)} MB/s raw append here`);
+  console.log(`  clean close -> open: ${r.cleanMs.map((x) => fmt(x)).join(', ')} ms (median ${fmt(med(r.cleanMs))})`);
+  console.log(`  crash (checkpoint ${fmt(r.lagBytes / 1048576)} MiB behind) -> open: ${r.crashMs.map((x) => fmt(x)).join(', ')} ms (median ${fmt(med(r.crashMs))})`);
 }

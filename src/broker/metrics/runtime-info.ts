@@ -6,21 +6,17 @@
  * same table for the `rocketmq_brokeruntime_*` gauges.
  */
 import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { humanBytes } from '../../util/human-bytes.js';
+import { brokerWriteState, writeStateInfo } from '../write-state.js';
 import { MQVersion } from '../../remoting/version.js';
 import type { BrokerContext } from '../context.js';
 import { SCHEDULE_TOPIC } from '../../protocol/topic-names.js';
 
-/** Java MixAll.humanReadableByteCount(bytes, false): `512 B`, `1.5 KiB`, … */
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
+
+/** Where the commit log lives (its filesystem is the one that fills up). */
+export function commitLogDirOf(config: BrokerContext['config']): string {
+  return config.storePathCommitLog ?? path.join(config.storePathRootDir, 'commitlog');
 }
 
 /** How long a statfs answer is reused (runtime info and metrics both ask, scrapes may come often). */
@@ -29,7 +25,7 @@ const diskCache = new Map<string, { at: number; value: Promise<{ total: number; 
 
 /** The store filesystem's size and free space (bytes); undefined when it cannot be read. */
 export function storeDisk(ctx: Pick<BrokerContext, 'config'>): Promise<{ total: number; free: number } | undefined> {
-  const dir = ctx.config.storePathCommitLog ?? ctx.config.storePathRootDir;
+  const dir = commitLogDirOf(ctx.config);
   const hit = diskCache.get(dir);
   const now = Date.now();
   if (hit !== undefined && now - hit.at < DISK_TTL_MS) return hit.value;
@@ -75,6 +71,12 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
     pullHoldRequests: String(ctx.pullHold.size),
     commitLogWrites: String(store.stats.writes),
     commitLogFsyncs: String(store.stats.fsyncs),
+    // rmqd's own: whether a send is stored now, and if not why (write-state.ts)
+    brokerRole: ctx.config.brokerRole,
+    ...writeStateInfo(brokerWriteState(ctx.config, store), store),
+    diskSpaceWarningLevelRatio: String(ctx.config.diskSpaceWarningLevelRatio),
+    storePathCommitLog: commitLogDirOf(ctx.config),
+    commitLogUnwrittenBytes: String(store.commitLog.unwrittenBytes),
   };
   // Java: scheduleMessageOffset_<level> = "<delivered offset>,<max offset of the level's queue>"
   for (const [level, offset] of ctx.schedule.offsetTable()) {
@@ -89,6 +91,8 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
     info.commitLogDiskRatio = ratio;
     // consume queues live under the same root here
     info.consumeQueueDiskRatio = ratio;
+    info.commitLogDiskTotalBytes = String(disk.total);
+    info.commitLogDiskFreeBytes = String(disk.free);
   }
   return info;
 }
