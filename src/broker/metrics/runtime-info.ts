@@ -19,22 +19,14 @@ export function commitLogDirOf(config: BrokerContext['config']): string {
   return config.storePathCommitLog ?? path.join(config.storePathRootDir, 'commitlog');
 }
 
-/** How long a statfs answer is reused (runtime info and metrics both ask, scrapes may come often). */
-const DISK_TTL_MS = 1_000;
-const diskCache = new Map<string, { at: number; value: Promise<{ total: number; free: number } | undefined> }>();
-
-/** The store filesystem's size and free space (bytes); undefined when it cannot be read. */
-export function storeDisk(ctx: Pick<BrokerContext, 'config'>): Promise<{ total: number; free: number } | undefined> {
-  const dir = commitLogDirOf(ctx.config);
-  const hit = diskCache.get(dir);
-  const now = Date.now();
-  if (hit !== undefined && now - hit.at < DISK_TTL_MS) return hit.value;
-  const value = fsp.statfs(dir).then(
-    (s) => ({ total: s.blocks * s.bsize, free: s.bavail * s.bsize }),
-    () => undefined, // a vanished store directory shows up elsewhere
-  );
-  diskCache.set(dir, { at: now, value });
-  return value;
+/** The store filesystem's size and free space (bytes), read now; undefined when it cannot be read. */
+export async function storeDisk(ctx: Pick<BrokerContext, 'config'>): Promise<{ total: number; free: number } | undefined> {
+  try {
+    const s = await fsp.statfs(commitLogDirOf(ctx.config));
+    return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+  } catch {
+    return undefined; // a vanished store directory shows up elsewhere
+  }
 }
 
 /** Java's thread-pool capacities (BrokerConfig defaults): rmqd has no such queues, they are reported empty. */
