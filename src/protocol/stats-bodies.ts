@@ -7,12 +7,14 @@
  * - ConsumeStatsList (GET_BROKER_CONSUME_STATS 317): `{brokerAddr, consumeStatsList: [{group:
  *   [ConsumeStats…]}…], totalDiff}`;
  * - ProducerTableInfo (GET_ALL_PRODUCER_INFO 328): `{data: {group: [ProducerInfo…]}}`;
- * - ProducerConnection (GET_PRODUCER_CONNECTION_LIST 204): `{connectionSet: [Connection…]}`.
+ * - ProducerConnection (GET_PRODUCER_CONNECTION_LIST 204): `{connectionSet: [Connection…]}`;
+ * - QueryConsumeTimeSpanBody (QUERY_CONSUME_TIME_SPAN 303): `{consumeTimeSpanSet: [QueueTimeSpan…]}`.
  */
 import type { LanguageCode } from '../remoting/command.js';
 import { consumeStatsJson, consumeStatsOf, type ClientConnection, type ConsumeStats } from './consumer-bodies.js';
 import { JavaDouble, toFastJson } from './fastjson.js';
 import { JsonCheck } from './json-check.js';
+import { decodeMessageQueue, messageQueueJson, type MessageQueue } from './message-queue.js';
 
 export interface BrokerStatsItem {
   sum: number;
@@ -126,6 +128,40 @@ export function decodeProducerConnection(body: Buffer | undefined): ClientConnec
       clientAddr: check.optionalString(x.clientAddr, `${p}.clientAddr`) ?? '',
       language: check.optionalString(x.language, `${p}.language`) ?? 'OTHER',
       version: check.integerOr(x.version, `${p}.version`, 0),
+    };
+  });
+}
+
+/** One queue's time span for a group (Java QueueTimeSpan): store times of its first, last and last consumed message. */
+export interface QueueTimeSpan extends MessageQueue {
+  minTimeStamp: number;
+  maxTimeStamp: number;
+  consumeTimeStamp: number;
+  /** ms since the group's next message was stored (0 when it has consumed everything). */
+  delayTime: number;
+}
+
+export function encodeConsumeTimeSpans(spans: readonly QueueTimeSpan[]): Buffer {
+  return Buffer.from(
+    toFastJson({
+      consumeTimeSpanSet: spans.map((q) => ({ consumeTimeStamp: q.consumeTimeStamp, delayTime: q.delayTime, maxTimeStamp: q.maxTimeStamp, messageQueue: messageQueueJson(q), minTimeStamp: q.minTimeStamp })),
+    }),
+    'utf8',
+  );
+}
+
+export function decodeConsumeTimeSpans(body: Buffer | undefined): QueueTimeSpan[] {
+  const check = new JsonCheck('QueryConsumeTimeSpanBody');
+  const o = check.body(body);
+  return check.array(o.consumeTimeSpanSet ?? [], 'consumeTimeSpanSet').map((v, i) => {
+    const p = `consumeTimeSpanSet[${i}]`;
+    const x = check.object(v, p);
+    return {
+      ...decodeMessageQueue(x.messageQueue, `${p}.messageQueue`, check),
+      minTimeStamp: check.integerOr(x.minTimeStamp, `${p}.minTimeStamp`, 0),
+      maxTimeStamp: check.integerOr(x.maxTimeStamp, `${p}.maxTimeStamp`, 0),
+      consumeTimeStamp: check.integerOr(x.consumeTimeStamp, `${p}.consumeTimeStamp`, 0),
+      delayTime: check.integerOr(x.delayTime, `${p}.delayTime`, 0),
     };
   });
 }

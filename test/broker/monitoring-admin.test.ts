@@ -218,6 +218,17 @@ describe("rocketmq-exporter's and the Dashboard's admin calls", () => {
     const byTopic = new Map(mine.map((st) => [mqEntries(st.offsetTable)[0]?.[0].topic, st]));
     expect([...byTopic.keys()].sort()).toEqual([`%RETRY%${group}`, topic]);
     expect(mqEntries(byTopic.get(topic)?.offsetTable).reduce((n, [, o]) => n + (o.consumerOffset as number), 0)).toBe(N);
+    // Dashboard (consumer time spans): QUERY_CONSUME_TIME_SPAN {topic, group}; all consumed, nothing waits
+    const spans = (json(await ok(master, RequestCode.QUERY_CONSUME_TIME_SPAN, { topic, group })).consumeTimeSpanSet as Json[]).sort((a, b) => ((a.messageQueue as Json).queueId as number) - ((b.messageQueue as Json).queueId as number));
+    expect(spans.map((x) => x.messageQueue)).toEqual([0, 1].map((queueId) => ({ brokerName: 'broker-a', queueId, topic })));
+    for (const x of spans) {
+      expect(Object.keys(x).sort()).toEqual(['consumeTimeStamp', 'delayTime', 'maxTimeStamp', 'messageQueue', 'minTimeStamp']);
+      expect(x.minTimeStamp as number).toBeGreaterThan(0);
+      expect(x.maxTimeStamp as number).toBeGreaterThanOrEqual(x.minTimeStamp as number);
+      // the last consumed message is the last stored one
+      expect(x.consumeTimeStamp).toBe(x.maxTimeStamp);
+      expect(x.delayTime).toBe(0);
+    }
     const config = await ok(master, RequestCode.GET_BROKER_CONFIG);
     expect(config.body?.toString()).toMatch(/^brokerName=broker-a$/m);
     expect(JSON.parse(config.extFields?.version ?? '')).toMatchObject({ counter: 0 });
@@ -228,5 +239,8 @@ describe("rocketmq-exporter's and the Dashboard's admin calls", () => {
     const late = mqEntries((await consumeStatsOf()).offsetTable);
     expect(late.reduce((n, [, o]) => n + (o.brokerOffset as number) - (o.consumerOffset as number), 0)).toBe(5);
     expect(json(await ok(master, RequestCode.GET_BROKER_CONSUME_STATS, { isOrder: 'false' })).totalDiff).toBe(5);
+    const waiting = json(await ok(master, RequestCode.QUERY_CONSUME_TIME_SPAN, { topic, group })).consumeTimeSpanSet as Json[];
+    expect(waiting.some((x) => (x.delayTime as number) > 0 && (x.maxTimeStamp as number) > (x.consumeTimeStamp as number))).toBe(true);
+    expect((await call(master, RequestCode.QUERY_CONSUME_TIME_SPAN, { topic: 'NoSuchTopic', group })).code).toBe(ResponseCode.TOPIC_NOT_EXIST);
   });
 });

@@ -2,7 +2,7 @@
  * The admin calls monitoring tools poll (Java AdminBrokerProcessor at 4.9.4, what
  * rocketmq-exporter's MetricsCollectTask and the Dashboard call through MQAdminExt):
  * VIEW_BROKER_STATS_DATA (315), GET_BROKER_CONSUME_STATS (317), GET_ALL_PRODUCER_INFO (328),
- * GET_PRODUCER_CONNECTION_LIST (204) and GET_BROKER_CONFIG (26). The others they use
+ * GET_PRODUCER_CONNECTION_LIST (204), QUERY_CONSUME_TIME_SPAN (303) and GET_BROKER_CONFIG (26). The others they use
  * (GET_TOPIC_STATS_INFO, GET_CONSUME_STATS, GET_CONSUMER_CONNECTION_LIST,
  * QUERY_TOPIC_CONSUME_BY_WHO, GET_BROKER_RUNTIME_INFO) are in admin.ts and groups.ts.
  */
@@ -11,8 +11,8 @@ import type { ConsumeStats, QueueConsumeStats } from '../../protocol/consumer-bo
 import { newDataVersion } from '../../protocol/data-version.js';
 import { toFastJson } from '../../protocol/fastjson.js';
 import { decodeHeader, encodeHeader } from '../../protocol/header-spec.js';
-import { GetBrokerConfigResponseHeader, GetConsumeStatsInBrokerHeader, GetProducerConnectionListRequestHeader, ViewBrokerStatsDataRequestHeader } from '../../protocol/headers/broker.js';
-import { encodeBrokerStatsData, encodeConsumeStatsList, encodeProducerConnection, encodeProducerTable, type GroupConsumeStats, type ProducerTable } from '../../protocol/stats-bodies.js';
+import { GetBrokerConfigResponseHeader, GetConsumeStatsInBrokerHeader, GetProducerConnectionListRequestHeader, QueryConsumeTimeSpanRequestHeader, ViewBrokerStatsDataRequestHeader } from '../../protocol/headers/broker.js';
+import { encodeBrokerStatsData, encodeConsumeStatsList, encodeConsumeTimeSpans, encodeProducerConnection, encodeProducerTable, type GroupConsumeStats, type ProducerTable, type QueueTimeSpan } from '../../protocol/stats-bodies.js';
 import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
@@ -71,6 +71,24 @@ export function registerMonitoringHandlers(table: HandlerTable, ctx: BrokerConte
     const chans = clients.producerGroup(producerGroup);
     if (chans.length === 0) return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `the producer group[${producerGroup}] not exist` });
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeProducerConnection(chans.map((ch) => ({ clientId: ch.clientId, clientAddr: ch.conn.remoteAddress, language: ch.language, version: ch.version }))) });
+  });
+
+  /** Java queryConsumeTimeSpan: per write queue, store times of the first, last and last consumed message, and how long the next one waits. */
+  table.on(RequestCode.QUERY_CONSUME_TIME_SPAN, async (req) => {
+    const { topic, group } = decodeHeader(QueryConsumeTimeSpanRequestHeader, req.extFields);
+    const tc = topics.get(topic);
+    if (tc === undefined) return createResponse(req, ResponseCode.TOPIC_NOT_EXIST, { remark: `topic[${topic}] not exist` });
+    const spans: QueueTimeSpan[] = [];
+    for (let queueId = 0; queueId < tc.writeQueueNums; queueId++) {
+      const minTimeStamp = await store.getEarliestMessageTime(topic, queueId);
+      const max = store.getMaxOffsetInQueue(topic, queueId);
+      const maxTimeStamp = await store.getMessageStoreTimestamp(topic, queueId, max - 1);
+      const consumerOffset = consumerOffsets.queryOffset(group, topic, queueId);
+      const consumeTimeStamp = consumerOffset > 0 ? await store.getMessageStoreTimestamp(topic, queueId, consumerOffset - 1) : minTimeStamp;
+      const delayTime = consumerOffset < max ? Date.now() - (await store.getMessageStoreTimestamp(topic, queueId, Math.max(0, consumerOffset))) : 0;
+      spans.push({ topic, brokerName: config.brokerName, queueId, minTimeStamp, maxTimeStamp, consumeTimeStamp, delayTime });
+    }
+    return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumeTimeSpans(spans) });
   });
 
   /** The effective broker.properties (every registry key, unset ones empty), as Java's getAllConfigsFormatString. */
