@@ -30,6 +30,7 @@ import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
 import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
+import { performance } from 'node:perf_hooks';
 import { MetricsServer } from '../util/metrics-server.js';
 import { brokerMetricsRegistry } from './metrics/broker-metrics.js';
 import type { NodeTls } from '../remoting/tls-config.js';
@@ -99,24 +100,40 @@ export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & {
   return sc;
 }
 
-/** Counts requests being handled and refuses new ones once stopping. */
+/** Counts requests being handled and refuses new ones once stopping; times each (the same wait: no second promise per request). */
 class GatedDispatcher implements RequestDispatcher {
   inFlight = 0;
   stopping = false;
   private idle: (() => void) | undefined;
 
-  constructor(private readonly table: RequestDispatcher) {}
+  constructor(private readonly timing: TimedDispatcher) {}
 
   dispatch(req: RemotingCommand, conn: Connection): HandlerResult | Promise<HandlerResult> {
     if (this.stopping) return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, { remark: 'the broker is shutting down' });
-    const r = this.table.dispatch(req, conn);
+    const started = performance.now();
+    let r: HandlerResult | Promise<HandlerResult>;
+    try {
+      r = this.timing.handlers.dispatch(req, conn);
+    } catch (e) {
+      this.timing.failed(req, started);
+      throw e;
+    }
     if (r instanceof Promise) {
       this.inFlight++;
       const done = () => {
         if (--this.inFlight === 0) this.idle?.();
       };
-      r.then(done, done);
-    }
+      r.then(
+        (res) => {
+          this.timing.answered(req, res, started);
+          done();
+        },
+        () => {
+          this.timing.failed(req, started);
+          done();
+        },
+      );
+    } else this.timing.answered(req, r, started);
     return r;
   }
 
