@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../errors.js';
 import { deployCluster, PlanDriftError, type DeployResult } from '../deploy/executor.js';
-import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../deploy/health/index.js';
+import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../ops/health/index.js';
 import { parseSavedPlan } from '../deploy/plan/index.js';
 import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
@@ -70,6 +70,7 @@ export default class Deploy extends ClusterCommand {
         healthTimeoutMs: flags['health-timeout'] * 1000,
         maxSlaveLagBytes: flags['max-slave-lag'] * 1024 ** 2,
         access,
+        topology: args.topology,
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
       });

@@ -18,8 +18,9 @@ export default class Rollback extends ClusterCommand {
     const targets = this.openTargets(model, flags);
     const result = await rollbackCluster(model, targets, hosts, {
       access: this.nodeAccess(model, flags),
+      topology: args.topology,
       onEvent: (e) => {
-        if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);
+        if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? `healthy: ${e.detail ?? ''}` : `${e.action}…`}`);
       },
     });
     if (!this.jsonEnabled()) for (const r of result) this.log(`${r.host}: release ${r.from ?? '(none)'} → ${r.to}`);

@@ -9,7 +9,8 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
     static override summary = summary;
     static override description =
       `Order: ${action === 'stop' ? 'slaves, then masters, then NameServers' : action === 'start' ? 'NameServers, then masters, then slaves' : 'NameServers one by one, then each broker group (slaves before their master)'}` +
-      `${action === 'stop' ? '' : ', each waiting until its port answers'}. Without --host/--node: every node of the cluster.`;
+      `${action === 'stop' ? '' : action === 'start' ? ', each waiting until it is healthy (running, answering, registered on every NameServer, a master writable; a master whose slaves are not started in this run is waited for once they are in sync)' : ', each broker waiting until its whole group is healthy again (the master writable and, in a SYNC group, every slave in sync) before the next, so some group always accepts sends'}` +
+      '. Without --host/--node: every node of the cluster.';
     static override examples = [`<%= config.bin %> ${action} my-cluster.yaml`, `<%= config.bin %> ${action} my-cluster.yaml --node broker-a-1`, `<%= config.bin %> ${action} 2m-2s-sync --host mq1 --json`];
     static override enableJsonFlag = true;
     static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
@@ -23,9 +24,10 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
       const events: OperationEvent[] = [];
       await controlNodes(model, targets, nodes, action, {
         ...(action === 'stop' ? {} : { access: this.nodeAccess(model, flags) }),
+        topology: args.topology,
         onEvent: (e) => {
           events.push(e);
-          if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? 'healthy' : `${e.action}…`}`);
+          if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? `healthy: ${e.detail ?? ''}` : `${e.action}…`}`);
         },
       });
       return { events };
