@@ -71,7 +71,7 @@ describe('deploy executor on the local target', () => {
     expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// release v1');
     // health is the protocol's: a slave is registered on both NameServers at its advertised address
     const slave = events.find((e) => e.kind === 'node' && e.node === 'broker-a-1' && e.action === 'healthy') as { detail: string };
-    expect(slave.detail).toMatch(/^answers at 127\.0\.0\.1:\d+, registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers; /);
+    expect(slave.detail).toMatch(/^registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers, replicating, 0 bytes behind, in sync, group broker-a healthy \(after [\d.]+ s\)$/);
   });
 
   it('a redeploy without changes writes nothing and restarts nothing', async () => {
@@ -128,7 +128,7 @@ describe('deploy executor on the local target', () => {
     expect(err).toBeInstanceOf(DeployError);
     const msg = (err as Error).message;
     // the process exits at once (a bad value refuses the start): no waiting for the timeout
-    expect(msg).toMatch(/^local: broker-b-0 not healthy: process: the process exited \(stale\)\nlast log lines of broker-b-0:\n/);
+    expect(msg).toMatch(/^local: broker-b-0 not healthy: process: is not running: the process exited \(stale\) — run `rmqctl start <topology> --node broker-b-0`; its log: `rmqctl logs <topology> broker-b-0`\nlast log lines of broker-b-0:\n/);
     expect(msg).toMatch(/broker-b-0\.properties:\d+ +flushDiskType: /);
     // slaves are the stage after the masters: none was started
     const started = events.filter((e) => e.kind === 'node' && e.action === 'start').map((e) => (e as { node: string }).node);
@@ -146,7 +146,7 @@ describe('deploy executor on the local target', () => {
     extra = { 'broker-a-0': 'tag=x\n', 'broker-a-1': 'tag=x\nflushDiskType=SOMETIMES\n', 'broker-b-0': 'tag=x\n', 'broker-b-1': 'tag=x\n' };
     const deploy = () => deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
     const err = await deploy().catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^local: broker-a-1 not healthy: process: the process exited/);
+    expect((err as Error).message).toMatch(/^local: broker-a-1 not healthy: process: is not running: the process exited/);
     const after = await startIds();
     for (const id of ['namesrv-1', 'namesrv-2', 'broker-a-0', 'broker-b-0', 'broker-b-1']) expect(after[id], id).toBe(before[id]);
     const layout = model.hosts[0]!.layout;
