@@ -3,11 +3,11 @@ import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../errors.js';
 import { deployCluster, PlanDriftError, type DeployResult } from '../deploy/executor.js';
 import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../ops/health/index.js';
-import { parseSavedPlan } from '../deploy/plan/index.js';
+import { parseSavedPlan, type Plan } from '../deploy/plan/index.js';
 import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
 import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
-import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
+import { ClusterCommand, connectionFlags, lockFlags } from './support/cluster-command.js';
 import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
 export default class Deploy extends ClusterCommand {
@@ -30,6 +30,7 @@ export default class Deploy extends ClusterCommand {
   static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
   static override flags = {
     ...connectionFlags,
+    ...lockFlags,
     plan: Flags.string({ description: 'apply exactly this saved plan (rmqctl plan --out); refused if the hosts or the topology changed since', helpValue: 'FILE' }),
     'push-node': Flags.boolean({ description: "copy this machine's node binary to hosts without Node >= 20 (same OS and architecture)", default: false }),
     'min-free-disk': Flags.integer({ description: 'MiB that must be free where the stores go', default: DEFAULT_MIN_FREE_BYTES / 1024 ** 2, min: 0 }),
@@ -46,7 +47,7 @@ export default class Deploy extends ClusterCommand {
     const { args, flags } = await this.parse(Deploy);
     const { model } = await this.loadModel(args.topology, flags['state-dir']);
     const release = await loadRuntimeRelease(flags.runtime);
-    let saved;
+    let saved: Plan | undefined;
     if (flags.plan) {
       const text = await readFile(flags.plan, 'utf8').catch((e: Error) => {
         throw new InvalidInputError(`cannot read the plan ${flags.plan}: ${e.message}`);
@@ -61,7 +62,7 @@ export default class Deploy extends ClusterCommand {
     const access = this.nodeAccess(model, flags, inputs);
     let result: DeployResult;
     try {
-      result = await deployCluster(model, targets, {
+      result = await this.withLock(model, targets, flags, () => deployCluster(model, targets, {
         release,
         files: (host) => renderHost(model, host, release, inputs),
         parallel: flags.parallel,
@@ -73,7 +74,7 @@ export default class Deploy extends ClusterCommand {
         topology: args.topology,
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
-      });
+      }));
     } catch (e) {
       await this.progress.end(e as Error);
       this.progress = undefined;
