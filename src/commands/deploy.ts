@@ -7,7 +7,7 @@ import { parseSavedPlan, type Plan } from '../deploy/plan/index.js';
 import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
 import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
-import { ClusterCommand, connectionFlags, lockFlags } from './support/cluster-command.js';
+import { ClusterCommand, connectionFlags, lockFlags, settleFlags } from './support/cluster-command.js';
 import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
 export default class Deploy extends ClusterCommand {
@@ -31,6 +31,7 @@ export default class Deploy extends ClusterCommand {
   static override flags = {
     ...connectionFlags,
     ...lockFlags,
+    ...settleFlags,
     plan: Flags.string({ description: 'apply exactly this saved plan (rmqctl plan --out); refused if the hosts or the topology changed since', helpValue: 'FILE' }),
     'push-node': Flags.boolean({ description: "copy this machine's node binary to hosts without Node >= 20 (same OS and architecture)", default: false }),
     'min-free-disk': Flags.integer({ description: 'MiB that must be free where the stores go', default: DEFAULT_MIN_FREE_BYTES / 1024 ** 2, min: 0 }),
@@ -72,6 +73,7 @@ export default class Deploy extends ClusterCommand {
         maxSlaveLagBytes: flags['max-slave-lag'] * 1024 ** 2,
         access,
         topology: args.topology,
+        settleMs: flags.settle * 1000,
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
       }));

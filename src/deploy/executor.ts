@@ -21,7 +21,8 @@ import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/i
 import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease } from './bundle.js';
 import { DeployError } from './errors.js';
 import { DEFAULT_GATE_TIMEOUT_MS, type GateSpec, type NodeAccess } from '../ops/health/index.js';
-import { DeployHealth } from './health-gate.js';
+import { DEFAULT_SETTLE_MS, DeployHealth, settlesBeforeNext } from './health-gate.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pendingRestartPath } from './host-paths.js';
 import { formerNode, observeHost } from './observe.js';
 import { planCluster, planDrift, rollingOrder, type DriftProblem, type Plan, type PlanAction, type PlanSummary } from './plan/index.js';
@@ -63,6 +64,8 @@ export interface DeployOptions {
   healthTimeoutMs?: number;
   /** How the operator named the topology (for the commands a health problem suggests). */
   topology?: string;
+  /** Rolling restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
+  settleMs?: number;
   /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
   plan?: Plan;
   onEvent?: (e: DeployEvent) => void;
@@ -120,7 +123,7 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
   try {
     const prepared = await prepareHosts(model, targets, plan, sets, opts, emit);
     const result: DeployResult = { plan, hosts: prepared, nodes: [] };
-    await runNodes(model, targets, plan, health, opts.healthTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS, parallel, emit, result);
+    await runNodes(model, targets, plan, health, { timeoutMs: opts.healthTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS, settleMs: opts.settleMs ?? DEFAULT_SETTLE_MS }, parallel, emit, result);
     emit({ kind: 'stage', stage: 'done' });
     return result;
   } finally {
@@ -234,7 +237,8 @@ async function prepareHost(model: ClusterModel, targets: ClusterTargets, host: H
  *    sync — before the next group is touched;
  *  - verify: every other node healthy.
  */
-async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan, health: DeployHealth, healthTimeoutMs: number, parallel: number, emit: Emit, result: DeployResult): Promise<void> {
+async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan, health: DeployHealth, timing: { timeoutMs: number; settleMs: number }, parallel: number, emit: Emit, result: DeployResult): Promise<void> {
+  const healthTimeoutMs = timing.timeoutMs;
   const byId = new Map(model.nodes.map((n) => [n.id, n]));
   const supervisorOf = async (node: ClusterNode) => {
     const host = model.hosts.find((h) => h.name === node.host)!;
@@ -252,7 +256,7 @@ async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan
     }
     return { scope: 'group' };
   };
-  const act = async (node: ClusterNode, action: 'start' | 'restart') => {
+  const act = async (node: ClusterNode, action: 'start' | 'restart', settle = false) => {
     const { host, target, supervisor } = await supervisorOf(node);
     emit({ kind: 'node', host: node.host, node: node.id, action });
     let gate;
@@ -264,9 +268,10 @@ async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan
       emit({ kind: 'node', host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
       throw e instanceof RmqError && (e as Error).message.startsWith(`${node.host}:`) ? e : new DeployError(node.host, action, node.id, (e as Error).message, { cause: e });
     }
-    const detail = `${gate.summary} (after ${(gate.waitedMs / 1000).toFixed(1)} s)`;
+    const detail = `${gate.summary} (after ${(gate.waitedMs / 1000).toFixed(1)} s)${settle && timing.settleMs > 0 ? `; waiting ${timing.settleMs / 1000} s for clients to route to ${node.kind === 'broker' ? node.brokerName : node.id} again before the next group` : ''}`;
     emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail });
     result.nodes.push({ node: node.id, host: node.host, action, health: gate.summary, waitedMs: gate.waitedMs });
+    if (settle && timing.settleMs > 0) await sleep(timing.settleMs);
   };
 
   emit({ kind: 'stage', stage: 'start' });
@@ -278,7 +283,8 @@ async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan
   }
 
   emit({ kind: 'stage', stage: 'restart' });
-  for (const a of plan.actions) if (a.kind === 'restart') await act(byId.get(a.node)!, 'restart');
+  const restarts = plan.actions.flatMap((a) => (a.kind === 'restart' ? [byId.get(a.node)!] : []));
+  for (const [i, node] of restarts.entries()) await act(node, 'restart', settlesBeforeNext(restarts, i));
 
   // Untouched nodes must be healthy too: a deploy exits 0 only for a healthy cluster.
   emit({ kind: 'stage', stage: 'verify' });

@@ -64,3 +64,18 @@ export class DeployHealth {
     this.health.close();
   }
 }
+
+/**
+ * Clients learn routes from the NameServers every 30 s (RocketMQ's pollNameServerInterval): a
+ * producer that saw a group without its master while it restarted keeps sending elsewhere until
+ * its next refresh. So after a group's master is back, a rolling step waits this long before it
+ * touches the next group, or that group's pause could leave such a producer with no group at all.
+ */
+export const DEFAULT_SETTLE_MS = 30_000;
+
+/** Whether the step after `order[i]` (a restart) must wait for clients: a master just came back and another group is next. */
+export function settlesBeforeNext(order: readonly ClusterNode[], i: number): boolean {
+  const node = order[i];
+  if (node?.kind !== 'broker' || node.role !== 'master') return false;
+  return order.slice(i + 1).some((n) => n.kind === 'broker' && n.brokerName !== node.brokerName);
+}

@@ -8,7 +8,8 @@ import { envFilePath } from '../render/index.js';
 import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
 import { rollbackRelease } from './bundle.js';
 import { DEFAULT_GATE_TIMEOUT_MS, type GateSpec, type NodeAccess } from '../ops/health/index.js';
-import { DeployHealth } from './health-gate.js';
+import { DEFAULT_SETTLE_MS, DeployHealth, settlesBeforeNext } from './health-gate.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pendingRestartPath, previousLink } from './host-paths.js';
 import { rollingOrder } from './plan/index.js';
 import type { ServiceStatus } from './supervisors/supervisor.js';
@@ -30,6 +31,8 @@ export interface OperationOptions {
   healthTimeoutMs?: number;
   /** How the operator named the topology (for the commands a health problem suggests). */
   topology?: string;
+  /** restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
+  settleMs?: number;
   onEvent?: (e: OperationEvent) => void;
 }
 
@@ -78,7 +81,9 @@ export async function controlNodes(model: ClusterModel, targets: ClusterTargets,
           const gate = await health.gate(node, gateOf(node, i), opts.healthTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS);
           // a restart of its own settles a restart a half-finished deploy left pending
           await ctx.target.remove(pendingRestartPath(ctx.host.layout, node.id));
-          emit({ host: node.host, node: node.id, action: 'healthy', detail: `${gate.summary} (after ${(gate.waitedMs / 1000).toFixed(1)} s)` });
+          const settle = action === 'restart' && settlesBeforeNext(order, i) ? (opts.settleMs ?? DEFAULT_SETTLE_MS) : 0;
+          emit({ host: node.host, node: node.id, action: 'healthy', detail: `${gate.summary} (after ${(gate.waitedMs / 1000).toFixed(1)} s)${settle > 0 ? `; waiting ${settle / 1000} s for clients to route to ${node.kind === 'broker' ? node.brokerName : node.id} again before the next group` : ''}` });
+          if (settle > 0) await sleep(settle);
         }
       } catch (e) {
         emit({ host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });

@@ -27,6 +27,16 @@ export const lockFlags = {
   }),
 };
 
+/** Rolling restarts: the pause between groups so clients route to a restarted group again. */
+export const settleFlags = {
+  settle: Flags.integer({
+    description: 'rolling restart: seconds to wait after a group’s master is back before the next group, so clients (which re-read routes every 30 s) route to it again',
+    default: 30,
+    min: 0,
+    helpValue: 'S',
+  }),
+};
+
 export const selectionFlags = {
   host: Flags.string({ description: 'only nodes on this host (repeatable)', multiple: true }),
   node: Flags.string({ description: 'only this node, e.g. broker-a-0 (repeatable)', multiple: true }),

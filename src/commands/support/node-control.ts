@@ -2,7 +2,7 @@
 import { Args } from '@oclif/core';
 import { controlNodes, type NodeAction, type OperationEvent } from '../../deploy/operations.js';
 import { clientCertFlags, stateDirFlag } from './topology-command.js';
-import { ClusterCommand, connectionFlags, lockFlags, selectionFlags } from './cluster-command.js';
+import { ClusterCommand, connectionFlags, lockFlags, selectionFlags, settleFlags } from './cluster-command.js';
 
 export function nodeControlCommand(action: NodeAction, summary: string) {
   return class NodeControl extends ClusterCommand {
@@ -14,7 +14,7 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
     static override examples = [`<%= config.bin %> ${action} my-cluster.yaml`, `<%= config.bin %> ${action} my-cluster.yaml --node broker-a-1`, `<%= config.bin %> ${action} 2m-2s-sync --host mq1 --json`];
     static override enableJsonFlag = true;
     static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
-    static override flags = { ...selectionFlags, ...connectionFlags, ...lockFlags, 'state-dir': stateDirFlag, ...(action === 'stop' ? {} : clientCertFlags) };
+    static override flags = { ...selectionFlags, ...connectionFlags, ...lockFlags, 'state-dir': stateDirFlag, ...(action === 'stop' ? {} : clientCertFlags), ...(action === 'restart' ? settleFlags : {}) };
 
     async run(): Promise<{ events: OperationEvent[] }> {
       const { args, flags } = await this.parse(NodeControl);
@@ -25,6 +25,7 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
       await this.withLock(model, targets, flags, () => controlNodes(model, targets, nodes, action, {
         ...(action === 'stop' ? {} : { access: this.nodeAccess(model, flags) }),
         topology: args.topology,
+        ...('settle' in flags ? { settleMs: (flags.settle as number) * 1000 } : {}),
         onEvent: (e) => {
           events.push(e);
           if (!this.jsonEnabled() && e.action !== 'failed') this.log(`${e.host}  ${e.node}  ${e.action === 'healthy' ? `healthy: ${e.detail ?? ''}` : `${e.action}…`}`);
