@@ -339,6 +339,7 @@ export class HaClient {
           });
       };
 
+      // fine-grained, so reports go out close to every haSendHeartbeatInterval (the master counts a slave silent soon after a missed one)
       const timer = setInterval(() => {
         const now = Date.now();
         if (now - this.lastReadAt > this.opts.housekeepingIntervalMillis) {
@@ -346,7 +347,7 @@ export class HaClient {
           return;
         }
         if (now - this.lastWriteAt >= this.opts.heartbeatIntervalMillis && this.reportedOffset >= 0) report(this.reportedOffset, true);
-      }, Math.min(1_000, this.opts.heartbeatIntervalMillis));
+      }, Math.max(20, Math.min(250, this.opts.heartbeatIntervalMillis / 4)));
       timer.unref();
 
       socket.on('data', (chunk: Buffer) => {
