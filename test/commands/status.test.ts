@@ -3,8 +3,12 @@
  * `rmqd namesrv` processes, with fake brokers registered over sockets.
  */
 import { describe, expect, it } from 'vitest';
-import type { HealthReport } from '../../src/ops/health/index.js';
+import { brokerNodes, type HealthReport } from '../../src/ops/health/index.js';
 import { startCluster } from '../support/cluster.js';
+import { clientsFor, createTopic } from '../support/clients.js';
+import { canMountTmpfs, smallFs } from '../support/tmpfs.js';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { waitFor } from '../support/wait.js';
 import { topicConfig } from '../../src/protocol/topic-config.js';
 import { rmqctl } from '../support/cli.js';
@@ -29,7 +33,14 @@ describe('rmqctl status (the one health judge)', () => {
       namesrvs: 2,
       brokers: [{ name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER' } }, { name: 'broker-a', id: 1 }, { name: 'broker-b' }],
     });
-    await waitFor(async () => ((await rmqctl(['status', '--namesrv', c.namesrvAddr])).code === 0 ? true : undefined), { what: 'a healthy status', timeout: 20_000 });
+    let last = '';
+    await waitFor(async () => {
+      const r = await rmqctl(['status', '--namesrv', c.namesrvAddr]);
+      last = r.stdout;
+      return r.code === 0 ? true : undefined;
+    }, { what: 'a healthy status', timeout: 20_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${last}`);
+    });
     const ok = await rmqctl(['status', '--namesrv', c.namesrvAddr, '--json']);
     expect(ok.code, ok.stdout).toBe(0);
     const before = JSON.parse(ok.stdout) as HealthReport;
@@ -58,6 +69,58 @@ describe('rmqctl status (the one health judge)', () => {
       [ns2.addr, false, false],
     ]);
     expect(after.problems).toContainEqual(expect.stringMatching(new RegExp(`^NameServer ${ns2.addr} does not answer at ${ns2.addr}: cannot connect`)));
+  });
+
+  it.skipIf(!canMountTmpfs)('finding 2: a master that refuses every write (store disk over diskSpaceWarningLevelRatio) is unhealthy, with the broker’s own reason; healthy again once space is freed', async () => {
+    const fs = smallFs(64 * 1024 * 1024);
+    const c = await startCluster({ brokers: [{ name: 'broker-a', properties: { storePathCommitLog: path.join(fs.dir, 'commitlog') } }] });
+    expect((await rmqctl(['status', '--namesrv', c.namesrvAddr])).code).toBe(0);
+    const ballast = fs.fill(95);
+    const bad = await waitFor(async () => {
+      const r = await rmqctl(['status', '--namesrv', c.namesrvAddr, '--json']);
+      return r.code === 1 ? (JSON.parse(r.stdout) as HealthReport) : undefined;
+    }, { what: 'status to see the refusing master', timeout: 15_000 });
+    expect(bad.problems).toEqual([expect.stringMatching(/^broker-a-0 \(master\) refuses writes: disk 9\d\.\d% used > diskSpaceWarningLevelRatio 90% on .*commitlog.* — free disk space in .*commitlog/)]);
+    expect(brokerNodes(bad)[0]).toMatchObject({ state: 'UNHEALTHY', writable: false });
+    rmSync(ballast);
+    await waitFor(async () => ((await rmqctl(['status', '--namesrv', c.namesrvAddr])).code === 0 ? true : undefined), { what: 'status healthy again', timeout: 15_000 });
+  });
+
+  it('finding 3: a SYNC slave gone silent (SIGSTOP) under sends makes status exit 1 within seconds, naming why; healthy again after SIGCONT', async () => {
+    const c = await startCluster({ brokers: [{ name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER' } }, { name: 'broker-a', id: 1 }] });
+    const cl = clientsFor(c);
+    await createTopic(cl, c, c.broker('broker-a').addr, 'Silent', 2);
+    const p = cl.producer({ sendTimeoutMillis: 1_000, retryTimesWhenSendFailed: 0 });
+    for (let i = 0; i < 5; i++) expect((await p.send({ topic: 'Silent', body: `m${i}` })).sendStatus).toBe('SEND_OK');
+    await waitFor(async () => ((await rmqctl(['status', '--namesrv', c.namesrvAddr])).code === 0 ? true : undefined), { what: 'a healthy status', timeout: 15_000 });
+
+    const slave = c.broker('broker-a', 1);
+    process.kill(slave.pid!, 'SIGSTOP');
+    const stop = { done: false };
+    const sending = (async () => {
+      while (!stop.done) await p.send({ topic: 'Silent', body: 'x' }).catch(() => undefined);
+    })();
+    try {
+      const stopped = Date.now();
+      let first: number | undefined;
+      let last = '';
+      const bad = await waitFor(async () => {
+        const r = await rmqctl(['status', '--namesrv', c.namesrvAddr, '--json', '--timeout', '1000']);
+        last = r.stdout;
+        if (r.code === 1) first ??= Date.now();
+        const report = JSON.parse(r.stdout) as HealthReport;
+        return report.problems.some((x) => x.startsWith('broker-a-0 (master) is a SYNC_MASTER')) ? report : undefined;
+      }, { what: 'status to see the silent slave', timeout: 20_000 }).catch((e: Error) => {
+        throw new Error(`${e.message}\n${last}`);
+      });
+      console.log(`finding 3: status exit 1 ${(((first ?? Date.now()) - stopped) / 1000).toFixed(1)} s after the SYNC slave was stopped; the master's refusal named after ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
+      expect(bad.problems).toContainEqual(expect.stringMatching(/^broker-a-0 \(master\) is a SYNC_MASTER with 0 slave\(s\) its sends can wait for \(needs 1\) \(.*(no report from the slave|acknowledged nothing new)/));
+    } finally {
+      stop.done = true;
+      process.kill(slave.pid!, 'SIGCONT');
+      await sending;
+    }
+    await waitFor(async () => ((await rmqctl(['status', '--namesrv', c.namesrvAddr])).code === 0 ? true : undefined), { what: 'status healthy again', timeout: 20_000 });
   });
 
   it('rejects a malformed --namesrv, and no NameServer at all, as usage errors (exit 2)', async () => {

@@ -321,7 +321,7 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
   if (ha?.master) {
     r.haState = 'serving';
     r.slavesConnected = ha.haConnectionInfo.length;
-    r.slavesInSync = ha.inSyncSlaveNums;
+    r.slavesInSync = ha.haConnectionInfo.length > 0 ? ha.haConnectionInfo.filter(connInSync).length : ha.inSyncSlaveNums;
     if (ha.acksNeeded !== undefined) r.acksNeeded = ha.acksNeeded;
   } else if (ha !== undefined) {
     const hc = ha.haClientRuntimeInfo;
@@ -332,7 +332,7 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
     if (conn !== undefined) {
       r.lagBytes = Math.max(0, conn.diff);
       if (conn.lagMillis !== undefined) r.lagMillis = conn.lagMillis;
-      r.inSync = conn.inSync;
+      r.inSync = connInSync(conn);
     }
   }
   n.replication = r;
@@ -341,18 +341,25 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
   if (n.role === 'master' && runtime !== undefined) {
     n.writable = true;
     const perm = runtime.brokerPermission === undefined ? undefined : Number(runtime.brokerPermission);
-    if (perm !== undefined && Number.isInteger(perm) && (perm & PERM_WRITE) === 0) {
+    if (runtime.writable === undefined && perm !== undefined && Number.isInteger(perm) && (perm & PERM_WRITE) === 0) {
       n.writable = false;
       add({ check: 'writable', message: `refuses writes: its permission is ${perm} (${perm & 0x4 ? 'read-only' : 'no access'})`, fix: 'give it write permission back (brokerPermission 6), e.g. with mqadmin updateBrokerConfig -k brokerPermission -v 6' });
     }
-    const storeWritable = runtime.storeWritable ?? runtime.writable;
+    // rmqd says whether a send would be stored now and why not (writable / writeRefusal / writeRefusalReason)
+    const refusal = runtime.writeRefusal;
     const warnAt = percent(runtime.diskSpaceWarningLevelRatio) ?? DEFAULT_DISK_WARNING_PERCENT;
     const used = percent(runtime.commitLogDiskRatio);
     const where = e?.host ? ` on host ${e.host}` : '';
-    if (storeWritable === 'false') {
+    if (runtime.writable === 'false' && refusal !== 'slave') {
       n.writable = false;
-      add({ check: 'writable', message: `refuses writes: its store is not writable (${runtime.storeRefusal ?? (used !== undefined && used >= warnAt ? `disk ${used.toFixed(1)}% used, over ${warnAt}%` : 'see its log')})`, fix: `free disk space where its store is${where}, then check its log: ${c.cmd.logs(n.id)}` });
-    } else if (storeWritable === undefined && used !== undefined && used >= warnAt) {
+      const restart = refusal === 'write-failed';
+      add({
+        check: 'writable',
+        message: `refuses writes: ${runtime.writeRefusalReason || refusal || 'its store does not accept puts'}`,
+        fix: refusal === 'no-permission' ? 'give it write permission back (brokerPermission 6, e.g. mqadmin updateBrokerConfig -k brokerPermission -v 6)' : restart ? `restart it (recovery repairs the log's tail): ${c.cmd.restart(n.id)}; its log: ${c.cmd.logs(n.id)}` : refusal === 'shutting-down' ? 'it is stopping' : `free disk space${runtime.storePathCommitLog ? ` in ${runtime.storePathCommitLog}` : ' where its store is'}${where}: it takes writes again by itself`,
+      });
+    } else if (runtime.writable === undefined && used !== undefined && used >= warnAt) {
+      // a runtime that does not say (older rmqd, Java): judge the disk against the level it refuses at
       n.writable = false;
       add({ check: 'writable', message: `refuses writes: its store's disk is ${used.toFixed(1)}% used, over the ${warnAt}% (diskSpaceWarningLevelRatio) above which it refuses every send`, fix: `free disk space where its store is${where} (or delete old commit-log files sooner: fileReservedTime)` });
     }
@@ -363,21 +370,34 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
     const stopped = ha.haClientRuntimeInfo.state === 'diverged' || ha.haClientRuntimeInfo.state === 'halted';
     const why = replicationProblem(ha, { ...(e?.masterHaAddr !== undefined ? { masterHaAddr: e.masterHaAddr } : {}), ...(c.masterMax !== undefined && Number.isSafeInteger(c.masterMax) ? { masterMaxOffset: c.masterMax } : {}), maxLagBytes: c.maxLag });
     if (why) add({ check: 'replication', message: why, fix: stopped ? `read its log (${c.cmd.logs(n.id)}): a diverged slave needs its store rebuilt from its master` : `check its master ${n.brokerName}-0 and the network between them; its log: ${c.cmd.logs(n.id)}` });
-    else if (c.sync && c.master !== undefined && c.masterHa !== undefined && conn?.inSync !== true) {
-      const lag = conn === undefined ? 'its master does not list it among its HA connections' : `its master counts it ${conn.diff} bytes${conn.lagMillis !== undefined ? ` / ${conn.lagMillis} ms` : ''} behind`;
+    else if (c.sync && c.master !== undefined && c.masterHa !== undefined && (conn === undefined || !connInSync(conn))) {
+      const lag = conn === undefined ? 'its master does not list it among its HA connections' : conn.outOfSyncReason ?? `its master counts it ${conn.diff} bytes${conn.lagMillis !== undefined ? ` / ${conn.lagMillis} ms` : ''} behind`;
       add({ check: 'in-sync', message: `is not in sync with its SYNC master (${lag}): sends to ${n.brokerName} wait for it`, fix: `it catches up on its own within seconds; if not, read its log: ${c.cmd.logs(n.id)}` });
     }
   }
   if (n.role === 'master' && ha?.master && c.sync) {
     const need = ha.acksNeeded ?? 1;
-    if (ha.inSyncSlaveNums < need) {
+    const inSync = ha.haConnectionInfo.filter(connInSync).length;
+    const lacking = ha.haConnectionInfo.filter((x) => !connInSync(x)).map((x) => `${x.addr}${x.outOfSyncReason ? `: ${x.outOfSyncReason}` : ''}`);
+    const why = lacking.length ? ` (${lacking.join('; ')})` : ha.haConnectionInfo.length === 0 ? ' (no slave connected)' : '';
+    if ((ha.availableSlaveNums ?? ha.inSyncSlaveNums) < need) {
       add({
         check: 'in-sync',
-        message: `is a SYNC_MASTER with ${ha.inSyncSlaveNums} slave(s) in sync (its sends wait for ${need}): sends to ${n.brokerName} answer SLAVE_NOT_AVAILABLE or time out`,
-        fix: `bring its slaves back in sync (see ${n.brokerName}'s slaves above)`,
+        message: `is a SYNC_MASTER with ${ha.availableSlaveNums ?? ha.inSyncSlaveNums} slave(s) its sends can wait for (needs ${need})${why}: sends to ${n.brokerName} answer SLAVE_NOT_AVAILABLE or time out`,
+        fix: `bring its slaves back (see ${n.brokerName}'s slaves)`,
       });
+    } else if (inSync < need) {
+      add({ check: 'in-sync', message: `is a SYNC_MASTER with ${inSync} slave(s) in sync (needs ${need})${why}: its sends wait while a slave catches up`, fix: 'a catching-up slave is in sync again within seconds' });
     }
   }
+}
+
+/**
+ * A slave connection a SYNC send can count on now: in sync as the master says, or available with
+ * nothing missing (an idle, empty log: the master reports "acknowledged nothing yet").
+ */
+function connInSync(x: HaConnectionInfo): boolean {
+  return x.inSync || (x.available !== false && x.state !== 'handshake' && x.diff <= 0 && (x.behindMillis ?? 0) === 0 && (x.slaveAckOffset >= 0 || x.diff === 0));
 }
 
 /** A ratio ('0.93') or percent ('93') as percent. */

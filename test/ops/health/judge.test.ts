@@ -85,9 +85,15 @@ describe('judge', () => {
     expect(r.clusters[0]!.groups[0]!.nodes[0]!.writable).toBe(false);
 
     const refused = healthyPair();
-    refused[0] = ['h:10', { runtime: rt({ storeWritable: 'false', storeRefusal: 'a commit-log write failed: ENOSPC' }), ha: masterHa('SYNC_MASTER', [conn('127.0.0.1:40001', 0, 0)], 1) }];
+    // rmqd says it itself (truth-broker's runtime-info keys): the reason names the path and the fix
+    const reason = 'no space left on /s/commitlog (free 0 B of 24.0 MiB): a commit-log write failed with ENOSPC at offset 4096; free space — writes are taken again';
+    refused[0] = ['h:10', { runtime: rt({ writable: 'false', writeRefusal: 'disk-full', writeRefusalReason: reason, storePathCommitLog: '/s/commitlog' }), ha: masterHa('SYNC_MASTER', [conn('127.0.0.1:40001', 0, 0)], 1) }];
     const r2 = judge(facts([probe('n1:9876', { 'broker-a': { '0': 'h:10', '1': 'h:20' } })], refused), topo);
-    expect(r2.problems).toEqual([expect.stringMatching(/^broker-a-0 \(master\) refuses writes: its store is not writable \(a commit-log write failed: ENOSPC\)/)]);
+    expect(r2.problems).toEqual([`broker-a-0 (master) refuses writes: ${reason} — free disk space in /s/commitlog: it takes writes again by itself`]);
+    // a slave's writable=false (role) is normal
+    const slaveSays = healthyPair();
+    slaveSays[1] = ['h:20', { runtime: rt({ writable: 'false', writeRefusal: 'slave' }), ha: slaveHa('replicating', { localAddr: '127.0.0.1:40001' }) }];
+    expect(judge(facts([probe('n1:9876', { 'broker-a': { '0': 'h:10', '1': 'h:20' } })], slaveSays), topo).healthy).toBe(true);
 
     const readOnly = healthyPair();
     readOnly[0] = ['h:10', { runtime: rt({ brokerPermission: '4' }), ha: masterHa('SYNC_MASTER', [conn('127.0.0.1:40001', 0, 0)], 1) }];
@@ -95,15 +101,16 @@ describe('judge', () => {
   });
 
   it('finding 3: a silent SYNC slave (its master counts it out of sync) makes both the master and the slave unhealthy', () => {
+    const silentConn = { ...conn('127.0.0.1:40001', 4096, 2500, false), available: false, outOfSyncReason: 'no report from the slave for 2.1 s while 4096 bytes sent to it are unacknowledged (process stopped or network cut?)' };
     const silent: [string, BrokerFacts][] = [
-      ['h:10', { runtime: rt(), ha: masterHa('SYNC_MASTER', [conn('127.0.0.1:40001', 4096, 2500, false)], 0) }],
+      ['h:10', { runtime: rt(), ha: { ...masterHa('SYNC_MASTER', [silentConn], 0), availableSlaveNums: 0 } }],
       ['h:20', { runtime: rt(), ha: slaveHa('replicating', { localAddr: '127.0.0.1:40001' }) }],
     ];
     const r = judge(facts([probe('n1:9876', { 'broker-a': { '0': 'h:10', '1': 'h:20' } })], silent), topo);
     expect(r.healthy).toBe(false);
     expect(r.problems).toEqual([
-      expect.stringMatching(/^broker-a-0 \(master\) is a SYNC_MASTER with 0 slave\(s\) in sync \(its sends wait for 1\): sends to broker-a answer SLAVE_NOT_AVAILABLE or time out/),
-      expect.stringMatching(/^broker-a-1 \(slave\) is not in sync with its SYNC master \(its master counts it 4096 bytes \/ 2500 ms behind\)/),
+      expect.stringMatching(/^broker-a-0 \(master\) is a SYNC_MASTER with 0 slave\(s\) its sends can wait for \(needs 1\) \(127\.0\.0\.1:40001: no report from the slave for 2\.1 s .*\): sends to broker-a answer SLAVE_NOT_AVAILABLE or time out/),
+      expect.stringMatching(/^broker-a-1 \(slave\) is not in sync with its SYNC master \(no report from the slave for 2\.1 s while 4096 bytes/),
     ]);
   });
 
