@@ -379,7 +379,7 @@ systemctl daemon-reload`);
     expect((JSON.parse(status.stdout) as { healthy: boolean }).healthy).toBe(true);
     const plain = await rmqctl(['status', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'off' } });
     expect(plain.code).toBe(1);
-    const sent = await rmqctl(['message', 'send', 'E2E', 'over tls', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'require', RMQCTL_TLS_CA: certs.caCert } });
+    const sent = await rmqctl(['message', 'send', 'E2E', 'over tls', '--create', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'require', RMQCTL_TLS_CA: certs.caCert } });
     expect(sent.code, sent.stdout + sent.stderr).toBe(0);
     // the key is nowhere in what rmqctl printed
     const keyLine = readFileSync(certs.serverKey, 'utf8').split('\n')[1]!;
