@@ -50,7 +50,12 @@ export abstract class ClusterCommand extends TopologyCommand {
 
   protected openTargets(model: ClusterModel, flags: { 'accept-new-host-keys': boolean; 'ask-pass': boolean }): ClusterTargets {
     if (flags['ask-pass'] && !process.stdin.isTTY) throw new InvalidInputError('--ask-pass needs an interactive terminal (a password is never read from a flag or a pipe)');
-    this.targets = new ClusterTargets(model, { acceptNewHostKeys: flags['accept-new-host-keys'], ...(flags['ask-pass'] ? { prompt: terminalPrompt } : {}) });
+    this.targets = new ClusterTargets(model, {
+      acceptNewHostKeys: flags['accept-new-host-keys'],
+      // every key trusted on first use is shown (stderr: --json output stays JSON)
+      onHostKeyRecorded: (k) => process.stderr.write(`recorded the host key of ${k.endpoint} in ${k.file}: ${k.host} ${k.keyType} ${k.fingerprint}\n`),
+      ...(flags['ask-pass'] ? { prompt: terminalPrompt } : {}),
+    });
     return this.targets;
   }
 
