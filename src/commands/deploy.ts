@@ -47,7 +47,7 @@ export default class Deploy extends ClusterCommand {
   async run(): Promise<DeployResult & { kind: 'result' }> {
     const { args, flags } = await this.parse(Deploy);
     const { model } = await this.loadModel(args.topology, flags['state-dir']);
-    const release = await loadRuntimeRelease(flags.runtime);
+    const release = await loadRuntimeRelease(flags.runtime, model.runtimePin);
     let saved: Plan | undefined;
     if (flags.plan) {
       const text = await readFile(flags.plan, 'utf8').catch((e: Error) => {

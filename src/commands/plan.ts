@@ -50,7 +50,7 @@ export default class PlanCommand extends ClusterCommand {
   async run(): Promise<Plan & { problems?: string[]; health?: Pick<HealthReport, 'healthy' | 'problems' | 'warnings'> }> {
     const { args, flags } = await this.parse(PlanCommand);
     const { model } = await this.loadModel(args.topology, flags['state-dir']);
-    const release = await loadRuntimeRelease(flags.runtime);
+    const release = await loadRuntimeRelease(flags.runtime, model.runtimePin);
     const targets = flags.offline ? undefined : this.openTargets(model, flags);
     // every host read at once: an error names every host that cannot be read, not only the first
     const observed = new Map<string, HostObservation>();

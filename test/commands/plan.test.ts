@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { rmqctl } from '../support/cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
-import { goldenStateDir, loadPreset, PRESETS, sshVariant, STUB_RUNTIME } from '../support/topologies.js';
+import { goldenStateDir, loadPreset, PRESETS, sshVariant, STUB_RELEASE, STUB_RUNTIME } from '../support/topologies.js';
+import { presetPath } from '../../src/topology/presets.js';
 import { stringify } from 'yaml';
 
 const SNAPSHOTS = path.join(import.meta.dirname, '..', 'deploy', 'plan', 'snapshots');
@@ -121,5 +122,31 @@ describe('rmqctl plan tells the truth about the hosts (#21)', () => {
     } finally {
       await rmqctl(['destroy', first, '--state-dir', state('first'), '--yes', '--purge']);
     }
+  });
+});
+
+describe('the topology pins the runtime release (finding 8)', () => {
+  it('plan and deploy take only the pinned rmqd.js; validate checks the field', async () => {
+    const dir = tmpDir();
+    const stub = stubRuntime();
+    const other = path.join(dir, 'other-rmqd.js');
+    writeFileSync(other, '// another build\n');
+    const base = readFileSync(presetPath('single-master'), 'utf8');
+    const pinned = path.join(dir, 'pinned.yaml');
+    writeFileSync(pinned, `${base}\nruntime:\n  sha256: ${STUB_RELEASE.id}\n`);
+    const ok = await rmqctl(['plan', pinned, '--offline', '--runtime', stub]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const refused = await rmqctl(['plan', pinned, '--offline', '--runtime', other]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.replace(/\s*\n ›\s+/g, ' ')).toContain(`the topology pins the runtime release ${STUB_RELEASE.id} (runtime.sha256), but ${other} is release`);
+    const deploy = await rmqctl(['deploy', pinned, '--runtime', other, '--state-dir', path.join(dir, 'state')]);
+    expect(deploy.code).toBe(2);
+    expect(deploy.stderr).toMatch(/pins the runtime release/);
+
+    const bad = path.join(dir, 'bad-pin.yaml');
+    writeFileSync(bad, `${base}\nruntime:\n  sha256: v1.2\n`);
+    const v = await rmqctl(['validate', bad]);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/runtime\.sha256 {2}invalid value "v1\.2" \(expected the runtime bundle sha256 \(12 to 64 lower-case hex digits\)\)/);
   });
 });
