@@ -21,9 +21,17 @@ export function brokerWriteState(config: Pick<ResolvedBrokerConfig, 'brokerRole'
   return s === undefined ? { writable: true } : { writable: false, code: s.code, reason: s.reason, since: s.since };
 }
 
-/** The runtime-info keys of a write state (strings, as RocketMQ's KV table). */
-export function writeStateInfo(w: BrokerWriteState): Record<string, string> {
-  return w.writable
-    ? { writable: 'true', writeRefusal: '', writeRefusalReason: '', writeRefusedSince: '0' }
-    : { writable: 'false', writeRefusal: w.code, writeRefusalReason: w.reason, writeRefusedSince: String(w.since) };
+/**
+ * The runtime-info keys (strings, as RocketMQ's KV table): the broker's (`writable`, `writeRefusal`,
+ * `writeRefusalReason`, `writeRefusedSince`) and the store's own (`storeWritable`,
+ * `storeWriteRefusal`, `storeWriteRefusalReason`) — on a slave, whether replication can append.
+ */
+export function writeStateInfo(w: BrokerWriteState, store: MessageStore): Record<string, string> {
+  const s = store.writeState();
+  return {
+    ...(w.writable
+      ? { writable: 'true', writeRefusal: '', writeRefusalReason: '', writeRefusedSince: '0' }
+      : { writable: 'false', writeRefusal: w.code, writeRefusalReason: w.reason, writeRefusedSince: String(w.since) }),
+    ...(s === undefined ? { storeWritable: 'true', storeWriteRefusal: '', storeWriteRefusalReason: '' } : { storeWritable: 'false', storeWriteRefusal: s.code, storeWriteRefusalReason: s.reason }),
+  };
 }

@@ -216,4 +216,57 @@ describe.skipIf(!canMountTmpfs)('a master whose disk fills up (needs root: mount
     expect((await readQueue(cl, broker.addr, 'Full')).map((r) => r.body.toString())).toEqual(ok.map((o) => o.body));
     expect((await p.send({ topic: 'Full', body: 'after restart' })).sendStatus).toBe('SEND_OK');
   });
+
+  it('a SYNC_MASTER’s slave whose disk fills: the master stops waiting for it and says why, the slave pauses replication (no reconnect loop) and catches up once space is freed', async () => {
+    const fs = smallFs(24 * 1024 * 1024);
+    const c = await startCluster({
+      brokerProperties: { mappedFileSizeCommitLog: SEGMENT, haSendHeartbeatInterval: 1000, maxHashSlotNum: 1000, maxIndexNum: 4000 },
+      brokers: [
+        { name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2 } },
+        { name: 'broker-a', id: 1, properties: { storePathRootDir: path.join(fs.dir, 'store'), diskSpaceWarningLevelRatio: 99, cleanResourceInterval: 3_600_000 } },
+      ],
+    });
+    const cl = clientsFor(c);
+    const [master, slave] = [c.broker('broker-a'), c.broker('broker-a', 1)];
+    await createTopic(cl, c, master.addr, 'SlaveFull', 1);
+    const p = cl.producer({ retryTimesWhenSendFailed: 0 });
+    for (let i = 0; i < 20; i++) expect((await p.send({ topic: 'SlaveFull', body: `ok-${i}-${pad}` })).sendStatus).toBe('SEND_OK');
+    await waitFor(async () => (await cl.brokers.haStatus(master.addr)).inSyncSlaveNums === 1, { what: 'the slave in sync' });
+    const masterLinesBefore = master.lines.length;
+
+    const ballast = fs.fill(100);
+    const statuses: string[] = [];
+    let sending = true;
+    const loop = (async () => {
+      for (let i = 0; sending; i++) statuses.push(await p.send({ topic: 'SlaveFull', body: `full-${i}-${pad}` }).then((r) => r.sendStatus as string, (e: Error) => `error ${e.message}`));
+    })();
+    try {
+      const stuck = await waitFor(async () => {
+        const conn = (await cl.brokers.haStatus(master.addr)).haConnectionInfo[0];
+        return conn?.available === false && /acknowledged nothing new/.test(conn.outOfSyncReason ?? '') ? conn : undefined;
+      }, { timeout: 15_000, what: 'the master to see the slave reporting without progress' });
+      expect(stuck.outOfSyncReason).toMatch(/^the slave reports but has acknowledged nothing new for [\d.]+ s while \d+ bytes sent to it are unacknowledged \(its disk full or stuck\?\)$/);
+      const slaveInfo = await cl.brokers.runtimeInfo(slave.addr);
+      expect(slaveInfo).toMatchObject({ brokerRole: 'SLAVE', writable: 'false', writeRefusal: 'slave', storeWritable: 'false', storeWriteRefusal: 'disk-full' });
+      const n = statuses.length;
+      await waitFor(() => statuses.length >= n + 20, { what: '20 more sends' });
+      expect(new Set(statuses.slice(n))).toEqual(new Set(['SLAVE_NOT_AVAILABLE']));
+
+      const freedAt = Date.now();
+      removeBallast(ballast);
+      await waitFor(async () => (await cl.brokers.haStatus(master.addr)).inSyncSlaveNums === 1, { timeout: 15_000, what: 'the slave back in sync without a restart' });
+      const backMs = Date.now() - freedAt;
+      const m = statuses.length;
+      await waitFor(() => statuses.slice(m).includes('SEND_OK'), { what: 'SEND_OK again' });
+      // one connection all along: no reconnect loop while the slave could not write
+      expect(master.lines.slice(masterLinesBefore).filter((l) => /slave (connected|disconnected)/.test(l))).toEqual([]);
+      console.log(`slave disk full: master stopped waiting and named it; slave back in sync ${backMs} ms after space was freed`);
+    } finally {
+      sending = false;
+      await loop;
+    }
+    const end = (await cl.brokers.haStatus(master.addr)).masterCommitLogMaxOffset;
+    await waitFor(async () => (await cl.brokers.haStatus(slave.addr)).haClientRuntimeInfo.maxOffset === end, { what: 'the slave to hold everything the master stored' });
+    expect(readCommitLogFiles(path.join(fs.dir, 'store', 'commitlog'), SEGMENT).end).toBe(end);
+  });
 });

@@ -72,7 +72,7 @@ export interface SlaveJudgement {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** SYSFLAG field of a stored record (protocol.md §3.1): it decides where STORETIMESTAMP is. */
+/** SYSFLAG field of a stored record (docs/design/protocol.md#stored-message-record): it decides where STORETIMESTAMP is. */
 const RECORD_SYSFLAG_AT = 36;
 
 export class HaMaster {
