@@ -320,7 +320,7 @@ systemctl daemon-reload`);
     expect(r.code).toBe(1);
     const err = oneLine(r.stderr);
     expect(err).toContain(`${h1.name}: broker-b-1 not healthy: advertised: answers at ${h1.address}:10921 but registers as 10.77.0.99:10921 (brokerIP1), and clients are routed there`);
-    expect(err).toContain('Set brokerIP1 in the topology to an address clients can reach');
+    expect(err).toContain('set brokerIP1 in the topology to an address clients can reach');
     const back = await cli(['deploy', '--settle', '0', topologyFile, '--min-free-disk', '1', '--json']);
     expect(back.code, back.stderr).toBe(0);
     expect(jsonLines(back).filter((e) => e.kind === 'node' && e.action === 'restart').map((e) => e.node)).toEqual(['broker-b-1']);
