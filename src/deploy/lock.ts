@@ -123,7 +123,10 @@ export class ClusterLock {
     const hosts = model.hosts.filter((h) => h.nodeIds.length > 0).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     try {
       for (const host of hosts) {
-        const t = await targets.get(host.name);
+        // a host that cannot be reached is left to the command's own checks (deploy's pre-flight
+        // names every such host at once); the lock on the others still keeps two runs apart
+        const t = await targets.get(host.name).catch(() => undefined);
+        if (t === undefined) continue;
         const p = lockPath(model, host);
         await lock.take(t, host.name, p, opts);
         lock.held.push({ target: t, path: p });
