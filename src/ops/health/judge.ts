@@ -184,10 +184,10 @@ export function judge(facts: ClusterFacts, expected: Expectation = { nameservers
 
   const ordered = [...nodes.values()].sort((a, b) => (a.cluster === b.cluster ? (a.brokerName === b.brokerName ? a.brokerId - b.brokerId : a.brokerName < b.brokerName ? -1 : 1) : a.cluster < b.cluster ? -1 : 1));
   for (const n of ordered) {
-    n.healthy = n.problems.length === 0;
+    n.healthy = n.problems.every((p) => p.gateOnly);
     if (!n.healthy && n.state === 'up') n.state = 'UNHEALTHY';
     const label = `${n.id} (${n.role})`;
-    for (const p of n.problems) problems.push(sentence(label, p));
+    for (const p of n.problems) (p.gateOnly ? warnings : problems).push(sentence(label, p));
     if (expected.brokers.length > 0 && !n.expected) warnings.push(`${n.id} (${n.addr}) is registered but not in the topology`);
   }
 
@@ -372,7 +372,9 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
     if (why) add({ check: 'replication', message: why, fix: stopped ? `read its log (${c.cmd.logs(n.id)}): a diverged slave needs its store rebuilt from its master` : `check its master ${n.brokerName}-0 and the network between them; its log: ${c.cmd.logs(n.id)}` });
     else if (c.sync && c.master !== undefined && c.masterHa !== undefined && (conn === undefined || !connInSync(conn))) {
       const lag = conn === undefined ? 'its master does not list it among its HA connections' : conn.outOfSyncReason ?? `its master counts it ${conn.diff} bytes${conn.lagMillis !== undefined ? ` / ${conn.lagMillis} ms` : ''} behind`;
-      add({ check: 'in-sync', message: `is not in sync with its SYNC master (${lag}): sends to ${n.brokerName} wait for it`, fix: `it catches up on its own within seconds; if not, read its log: ${c.cmd.logs(n.id)}` });
+      // available (sends wait for it and succeed) but behind: a rolling step waits, status warns
+      const catchingUp = conn !== undefined && conn.available === true;
+      add({ check: 'in-sync', message: `is not in sync with its SYNC master (${lag}): sends to ${n.brokerName} ${catchingUp ? 'wait for it' : 'cannot count on it'}`, fix: `it catches up on its own within seconds; if not, read its log: ${c.cmd.logs(n.id)}`, ...(catchingUp ? { gateOnly: true } : {}) });
     }
   }
   if (n.role === 'master' && ha?.master && c.sync) {
@@ -387,7 +389,7 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
         fix: `bring its slaves back (see ${n.brokerName}'s slaves)`,
       });
     } else if (inSync < need) {
-      add({ check: 'in-sync', message: `is a SYNC_MASTER with ${inSync} slave(s) in sync (needs ${need})${why}: its sends wait while a slave catches up`, fix: 'a catching-up slave is in sync again within seconds' });
+      add({ check: 'in-sync', message: `is a SYNC_MASTER with ${inSync} slave(s) in sync (needs ${need})${why}: its sends wait while a slave catches up`, fix: 'a catching-up slave is in sync again within seconds', gateOnly: true });
     }
   }
 }

@@ -77,6 +77,11 @@ export interface NodeProblem {
   fix?: string;
   /** Waiting will not help (a crashed process, a port held by another process, a wrong advertised address). */
   fatal?: boolean;
+  /**
+   * Not a fault now, but a rolling step waits for it to clear: a SYNC slave still catching up (sends
+   * succeed, they wait for it). Reported as a warning by status; the node stays healthy.
+   */
+  gateOnly?: boolean;
 }
 
 export interface NameServerStatus {

@@ -167,3 +167,20 @@ describe('gateProblems', () => {
     expect(gateProblems(r, { node: 'namesrv-1', scope: 'group' }).map((x) => `${x.node}:${x.problem.check}`)).toEqual(['broker-a-1:registered']);
   });
 });
+
+describe('a SYNC slave catching up (available, not yet in sync)', () => {
+  it('is a warning for status (sends succeed, they wait), but holds a rolling gate', () => {
+    const catching = { ...conn('127.0.0.1:40001', 1_048_576, 4200, false), available: true, outOfSyncReason: 'catching up: missing bytes written 4.2 s ago (1048576 bytes)' };
+    const r = judge(
+      facts([probe('n1:9876', { 'broker-a': { '0': 'h:10', '1': 'h:20' } })], [
+        ['h:10', { runtime: rt(), ha: { ...masterHa('SYNC_MASTER', [catching], 0), availableSlaveNums: 1 } }],
+        ['h:20', { runtime: rt(), ha: slaveHa('replicating', { localAddr: '127.0.0.1:40001' }) }],
+      ]),
+      topo,
+    );
+    expect(r.healthy).toBe(true);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toContainEqual(expect.stringMatching(/^broker-a-0 \(master\) is a SYNC_MASTER with 0 slave\(s\) in sync \(needs 1\) \(127\.0\.0\.1:40001: catching up/));
+    expect(gateProblems(r, { node: 'broker-a-0', scope: 'group' }).map((x) => `${x.node}:${x.problem.check}`)).toEqual(['broker-a-0:in-sync', 'broker-a-1:in-sync']);
+  });
+});
