@@ -143,6 +143,8 @@ export interface ClusterModel {
   acl: AclSection | null;
   /** The topology's tls section (files and key references, never key material), or null. */
   tls: TlsSection | null;
+  /** The runtime release the topology pins (sha256 or its prefix), when it pins one. */
+  runtimePin?: string;
   /** Where the Prometheus/Grafana files go, when the topology has `monitoring`. */
   monitoring: MonitoringModel | null;
 }
@@ -409,6 +411,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     nodes,
     acl: t.acl ?? null,
     tls: t.tls ?? null,
+    ...(t.runtime ? { runtimePin: t.runtime.sha256 } : {}),
     monitoring: monitoringModel(t, hosts),
   };
 }

@@ -230,6 +230,16 @@ export const TopologySchema = z.object({
       deleteWhen: z.union([z.string(), z.number()], { error: 'expected hours like "04" or "01;13"' }).default('04'),
     })
     .prefault({}),
+  /**
+   * The runtime release this cluster runs, pinned: plan and deploy refuse any other rmqd.js (the
+   * bundled one or --runtime FILE). The sha256 of the bundle, or its first 12+ hex digits (the
+   * release id `rmqctl plan` shows).
+   */
+  runtime: z
+    .strictObject({
+      sha256: z.string({ error: 'expected the runtime bundle sha256 (12 to 64 hex digits)' }).regex(/^[0-9a-f]{12,64}$/, { error: 'expected the runtime bundle sha256 (12 to 64 lower-case hex digits)' }),
+    })
+    .optional(),
   /** rmqd's log level on every node. */
   logLevel: z.enum(['debug', 'info', 'warn', 'error'], { error: 'expected debug, info, warn or error' }).default('info'),
   hosts: z.array(HostSchema, { error: 'expected a list of hosts' }).min(1, { error: 'expected at least one host' }),

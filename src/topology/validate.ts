@@ -18,6 +18,8 @@ export interface SemanticProblem {
   message: string;
   /** Point at the key rather than the value (unknown keys). */
   at?: 'key' | 'value';
+  /** Other fields the problem comes from (the other side of a clash, the mode a count is judged by). */
+  related?: FieldPath[];
 }
 
 const isLoopback = (addr: string) => addr === 'localhost' || /^127\./.test(addr);
@@ -25,7 +27,7 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export function validateTopology(t: Topology, raw: Record<string, unknown>): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  const add = (path: FieldPath, message: string, at?: 'key' | 'value') => out.push({ path, message, at });
+  const add = (path: FieldPath, message: string, at?: 'key' | 'value', related?: FieldPath[]) => out.push({ path, message, at, ...(related ? { related } : {}) });
 
   // ── hosts ──────────────────────────────────────────────────────────────────────────────────
   const hosts = new Map<string, { spec: HostSpec; index: number }>();
@@ -70,12 +72,12 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
   const shape = modeShape(t.mode);
   const g = t.brokers.length;
   if (shape.atLeast ? g < shape.masters : g !== shape.masters) {
-    add(['brokers'], `mode ${shape.label} needs ${shape.atLeast ? 'at least' : 'exactly'} ${plural(shape.masters, 'broker group')}, found ${g} (expected ${shape.atLeast ? 'more groups' : 'a matching number of groups, or another mode'})`);
+    add(['brokers'], `mode ${shape.label} needs ${shape.atLeast ? 'at least' : 'exactly'} ${plural(shape.masters, 'broker group')}, found ${g} (expected ${shape.atLeast ? 'more groups' : 'a matching number of groups, or another mode'})`, undefined, [['mode']]);
   }
   t.brokers.forEach((grp, i) => {
     if (grp.slaves.length !== shape.slavesPerMaster) {
       const p: FieldPath = (raw.brokers as Record<string, unknown>[] | undefined)?.[i]?.slaves === undefined ? ['brokers', i] : ['brokers', i, 'slaves'];
-      add(p, `mode ${shape.label} needs ${plural(shape.slavesPerMaster, 'slave')} per group, found ${grp.slaves.length} (expected ${shape.slavesPerMaster})`);
+      add(p, `mode ${shape.label} needs ${plural(shape.slavesPerMaster, 'slave')} per group, found ${grp.slaves.length} (expected ${shape.slavesPerMaster})`, undefined, [['mode']]);
     }
   });
   if (typeof t.mode === 'object' && t.mode.replication === 'sync' && t.mode.slavesPerMaster === 0) {
@@ -269,15 +271,34 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     }
     claims.push({ machine, port: m, purpose: explicit ? 'metrics' : `metrics (port+${METRICS_PORT_OFFSET})`, owner, path: at });
   }
+  // one problem per pair of processes that clash, however many ports they share, naming both
   const taken = new Map<string, Claim>();
+  const clashes = new Map<string, { first: Claim; second: Claim; pairs: [Claim, Claim][] }>();
   for (const c of claims) {
     const k = `${c.machine}\u0000${c.port}`;
     const prev = taken.get(k);
-    if (prev) {
-      const where = c.machine === 'this machine' ? 'on this machine' : `on ${c.machine}`;
-      const whose = prev.owner === c.owner ? 'its own' : `${prev.owner}'s`;
-      add(c.path, `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} (expected distinct ports; a broker takes port-2, port and port+1${t.monitoring || c.purpose.startsWith('metrics') || prev.purpose.startsWith('metrics') ? ', and a metrics port' : ''})`);
-    } else taken.set(k, c);
+    if (!prev) {
+      taken.set(k, c);
+      continue;
+    }
+    const pairKey = `${c.machine}\u0000${c.owner}\u0000${prev.owner}`;
+    const clash = clashes.get(pairKey) ?? { first: prev, second: c, pairs: [] };
+    clash.pairs.push([c, prev]);
+    clashes.set(pairKey, clash);
+  }
+  for (const { first, second, pairs } of clashes.values()) {
+    const where = second.machine === 'this machine' ? 'on this machine' : `on ${second.machine}`;
+    const whose = first.owner === second.owner ? 'its own' : `${first.owner}'s`;
+    const metrics = pairs.some(([x, y]) => x.purpose.startsWith('metrics') || y.purpose.startsWith('metrics'));
+    const tail = `(expected distinct ports; a broker takes port-2, port and port+1${metrics ? ', and every node its metrics port' : ''})`;
+    const list = (xs: string[]) => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+    const [c, prev] = pairs[0]!;
+    const message =
+      pairs.length === 1
+        ? `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} ${tail}`
+        : `${second.owner}'s ${list(pairs.map(([a]) => `${a.purpose} port ${a.port}`))} are already ${whose} ${list(pairs.map(([, b]) => b.purpose))} ports ${where} ${tail}`;
+    const paths = [...new Set(pairs.map(([a]) => a.path))];
+    add(paths[0]!, message, undefined, [...paths.slice(1), ...pairs.map(([, b]) => b.path)]);
   }
 
   // Store directories: <storeRoot>/<nodeId> are distinct by construction; an overridden commit
@@ -304,7 +325,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       const a = dirs[i];
       const b = dirs[j];
       if (!a || !b || a.owner === b.owner || a.machine !== b.machine || !inside(a.dir, b.dir)) continue;
-      add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`);
+      add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`, undefined, [b.path]);
       break; // one clash per directory is enough to act on
     }
   }

@@ -8,8 +8,9 @@
  * says in its runtime info (`metricsPort`, 0 = off), at the host of its remoting address.
  * A counter that went down (a broker restarted) counts from zero again, as Prometheus's rate().
  */
-import type { AdminClient } from '../../client/admin.js';
-import type { BrokerApi } from '../../client/broker-api.js';
+import { AdminClient } from '../../client/admin.js';
+import { BrokerApi } from '../../client/broker-api.js';
+import { RemotingClient, type RemotingClientOptions } from '../../remoting/client.js';
 import { scrapeMetrics, type Scraped } from './metrics-scrape.js';
 
 /** A broker's metrics endpoint. */
@@ -164,4 +165,38 @@ export function targetsFromModel(model: { nodes: readonly ({ kind: 'namesrv' } |
   const out: MetricsTarget[] = [];
   for (const n of model.nodes) if (n.kind === 'broker' && n.metricsPort !== null) out.push({ node: n.id, brokerName: n.brokerName, brokerId: n.brokerId, addr: `${n.address}:${n.metricsPort}` });
   return out;
+}
+
+/**
+ * What `status --watch` samples each refresh: the topology's brokers when it has metrics ports,
+ * else the brokers the NameServers know, each asked where its metrics are.
+ */
+export class RateSource {
+  private readonly meter: RateMeter;
+  private readonly targets: readonly MetricsTarget[] | undefined;
+  private readonly remoting: RemotingClient | undefined;
+  private readonly admin: AdminClient | undefined;
+  private readonly brokers: BrokerApi | undefined;
+
+  constructor(opts: { targets?: readonly MetricsTarget[]; namesrvAddrs: string[]; access: RemotingClientOptions; timeoutMillis: number }) {
+    this.meter = new RateMeter({ timeoutMillis: opts.timeoutMillis });
+    if (opts.targets !== undefined && opts.targets.length > 0) {
+      this.targets = opts.targets;
+      return;
+    }
+    this.remoting = new RemotingClient(opts.access);
+    this.admin = new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, timeoutMillis: opts.timeoutMillis });
+    this.brokers = new BrokerApi(this.remoting, opts.timeoutMillis);
+  }
+
+  /** The rates since the previous call (undefined the first time). */
+  async sample(): Promise<RateReport | undefined> {
+    if (this.targets !== undefined) return this.meter.sample(this.targets);
+    const found = await discoverTargets(this.admin as AdminClient, this.brokers as BrokerApi);
+    return this.meter.sample(found.targets, found.unavailable);
+  }
+
+  close(): void {
+    this.remoting?.shutdown();
+  }
 }

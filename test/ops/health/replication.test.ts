@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replicationProblem } from '../../../src/deploy/health/replication.js';
+import { replicationProblem } from '../../../src/ops/health/replication.js';
 import type { HaRuntimeInfo } from '../../../src/protocol/ha-runtime-info.js';
 
 // A slave's GET_BROKER_HA_STATUS as rmqd reports it (src/broker/ha/replication.ts runtimeInfo).
@@ -20,9 +20,9 @@ describe('replicationProblem', () => {
   it('names what is wrong: a master, not replicating (with the reason), the wrong master, too far behind', () => {
     expect(replicationProblem(slave({}, true), expectation)).toBe('reports itself as a master in its HA status, expected a slave');
     expect(replicationProblem(slave({ state: 'connecting', reason: 'connect ECONNREFUSED 10.0.0.1:10912' }), expectation)).toBe(
-      'not replicating from its master (HA state connecting: connect ECONNREFUSED 10.0.0.1:10912; expected to follow 10.0.0.1:10912)',
+      'is not replicating from its master (HA state connecting: connect ECONNREFUSED 10.0.0.1:10912; expected to follow 10.0.0.1:10912)',
     );
     expect(replicationProblem(slave({ masterAddr: '10.0.0.9:10912' }), expectation)).toBe('replicates from 10.0.0.9:10912, expected its master at 10.0.0.1:10912');
-    expect(replicationProblem(slave({ maxOffset: 100 }), expectation)).toBe('behind its master by 1400 bytes (slave at 100, master at 1500; limit 1024)');
+    expect(replicationProblem(slave({ maxOffset: 100 }), expectation)).toBe('is behind its master by 1400 bytes (slave at 100, master at 1500; limit 1024)');
   });
 });

@@ -12,10 +12,10 @@
 import type { HaRuntimeInfo } from '../../protocol/ha-runtime-info.js';
 
 export interface ReplicationExpectation {
-  /** The master's HA address the slave should follow (`brokerIP1:haPort`). */
-  masterHaAddr: string;
-  /** End of the master's commit log, read from the master just before. */
-  masterMaxOffset: number;
+  /** The master's HA address the slave should follow (`brokerIP1:haPort`); unknown without a topology. */
+  masterHaAddr?: string;
+  /** End of the master's commit log, read from the master just before; unknown when the master does not answer. */
+  masterMaxOffset?: number;
   /** Largest tolerated lag in bytes. */
   maxLagBytes: number;
 }
@@ -25,10 +25,10 @@ export function replicationProblem(info: HaRuntimeInfo, e: ReplicationExpectatio
   const c = info.haClientRuntimeInfo;
   if (info.master) return 'reports itself as a master in its HA status, expected a slave';
   if (c.state !== undefined && c.state !== 'replicating') {
-    return `not replicating from its master (HA state ${c.state}${c.reason ? `: ${c.reason}` : ''}; expected to follow ${e.masterHaAddr})`;
+    return `is not replicating from its master (HA state ${c.state}${c.reason ? `: ${c.reason}` : ''}${e.masterHaAddr ? `; expected to follow ${e.masterHaAddr}` : ''})`;
   }
-  if (c.masterAddr && c.masterAddr !== e.masterHaAddr) return `replicates from ${c.masterAddr}, expected its master at ${e.masterHaAddr}`;
-  const lag = e.masterMaxOffset - c.maxOffset;
-  if (lag > e.maxLagBytes) return `behind its master by ${lag} bytes (slave at ${c.maxOffset}, master at ${e.masterMaxOffset}; limit ${e.maxLagBytes})`;
+  if (e.masterHaAddr && c.masterAddr && c.masterAddr !== e.masterHaAddr) return `replicates from ${c.masterAddr}, expected its master at ${e.masterHaAddr}`;
+  const lag = e.masterMaxOffset === undefined ? 0 : e.masterMaxOffset - c.maxOffset;
+  if (lag > e.maxLagBytes) return `is behind its master by ${lag} bytes (slave at ${c.maxOffset}, master at ${e.masterMaxOffset}; limit ${e.maxLagBytes})`;
   return undefined;
 }
