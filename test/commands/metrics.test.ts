@@ -99,9 +99,11 @@ describe('metrics of a deployed cluster', () => {
     // Prometheus itself, on the rendered config (rules and file_sd targets where deploy put them)
     const promPort = await freePort();
     const prom = spawn('prometheus', [`--config.file=${path.join(monDir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+    const promFailed = new Promise<never>((_, reject) => prom.once('error', (e) => reject(new Error(`cannot run prometheus (Debian's prometheus package; .ci/run installs it): ${e.message}`))));
+    promFailed.catch(() => {});
     stopLater.push(async () => {
       prom.kill('SIGKILL');
-      await new Promise((r) => (prom.exitCode !== null ? r(undefined) : prom.once('exit', r)));
+      await new Promise((r) => (prom.exitCode !== null || prom.pid === undefined ? r(undefined) : prom.once('exit', r)));
     });
     const query = async (q: string): Promise<number[]> => {
       const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`);
@@ -109,7 +111,7 @@ describe('metrics of a deployed cluster', () => {
       if (body.status !== 'success') throw new Error(`query ${q}: ${JSON.stringify(body)}`);
       return body.data.result.map((r) => Number(r.value[1]));
     };
-    await waitFor(async () => (await query('up{job="rmq-mon"} == 1')).length === 3, { timeout: 30_000, interval: 250, what: 'Prometheus to scrape all three nodes' });
+    await Promise.race([promFailed, waitFor(async () => (await query('up{job="rmq-mon"} == 1')).length === 3, { timeout: 30_000, interval: 250, what: 'Prometheus to scrape all three nodes' })]);
 
     // a producer: N sends
     const producer = new Producer({ namesrvAddrs: [ns], producerGroup: 'MeteredPG' });
