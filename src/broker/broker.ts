@@ -44,6 +44,8 @@ import { registerMessageHandlers } from './handlers/messages.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
+import { GrpcEndpoint } from './grpc/endpoint.js';
+import type { PopService } from './pop/types.js';
 import type { ResolvedBrokerConfig } from './load-config.js';
 import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
@@ -142,6 +144,8 @@ export class Broker {
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** The v5 gRPC MessagingService (grpcServerPort > 0). */
+  readonly grpc: GrpcEndpoint | undefined;
 
   private constructor(
     readonly config: ResolvedBrokerConfig,
@@ -223,6 +227,17 @@ export class Broker {
       },
     });
     topics.onChange(() => void this.registration.registerAll());
+    this.grpc =
+      config.grpcServerPort > 0
+        ? new GrpcEndpoint({
+            ctx: this.context,
+            acl: () => (acl.enforce ? acl.source?.policy : undefined),
+            remoting: this.remoting,
+            pop: () => (this.context as BrokerContext & { pop?: PopService }).pop,
+            ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
+            logger: this.log.child('grpc'),
+          })
+        : undefined;
   }
 
   /** Opens the store (crash recovery, lock) and the topic table; nothing listens yet. */
@@ -292,6 +307,7 @@ export class Broker {
       this.servers.push(server);
     }
     await this.replication.start();
+    await this.grpc?.start();
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -301,6 +317,7 @@ export class Broker {
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
+      grpcPort: this.grpc?.port,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
@@ -325,7 +342,7 @@ export class Broker {
     this.dispatcher.stopping = true;
     this.context.pullHold.stop();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
     await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();

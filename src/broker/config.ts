@@ -55,6 +55,7 @@ export const BROKER_KEYS = {
   listenPort: key(N, int(3, 65535), 10911, 'remoting port; the fast channel is listenPort-2', { managedBy: 'port of the node' }),
   haListenPort: key(S, int(0, 65535), 0, 'HA replication port; 0 = listenPort+1', { managedBy: 'haPort of the node' }),
   haMasterAddress: key(S, { kind: 'hostPort' as const }, null, 'slave: master HA address (else learnt from NameServer registration)', { managedBy: 'the group’s master' }),
+  grpcServerPort: key('ProxyConfig', int(0, 65535), 0, 'v5 gRPC MessagingService port (RocketMQ 5 clients; the Proxy’s local mode); TLS per tls.server.mode; 0 = off', { managedBy: 'grpcPort of the node' }),
   bindAddress: key(N, { kind: 'ipv4' as const }, '0.0.0.0', 'address the remoting servers bind to'),
   serverChannelMaxIdleTimeSeconds: key(N, int(0), 120, 'close a client connection idle this long (s)'),
   serverSocketBacklog: key(N, int(1), 1024, 'TCP accept backlog'),

@@ -10,7 +10,7 @@ export { Code };
 export type CodeName = keyof typeof Code;
 
 /** A Status with this code and message. */
-export function status(code: CodeName, message = code === 'OK' ? 'OK' : code): Status & { code: CodeName } {
+export function status(code: CodeName, message: string = code): Status & { code: CodeName; message: string } {
   return { code, message };
 }
 

@@ -107,6 +107,8 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
       brokerVersionDesc: 'V4_9_8',
       brokerVersion: String(MQVersion.V4_9_8),
       brokerActive: 'true',
+      // where this broker serves the v5 gRPC protocol (other brokers' QueryRoute and `rmqctl status` read it)
+      ...(config.grpcServerPort > 0 ? { grpcServerPort: String(config.grpcServerPort) } : {}),
       ...stats.runtimeInfo(),
       commitLogMinOffset: String(store.minPhysOffset),
       commitLogMaxOffset: String(store.maxPhysOffset),
