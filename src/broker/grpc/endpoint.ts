@@ -54,6 +54,15 @@ export interface GrpcEndpointOptions {
   logger: Logger;
 }
 
+/**
+ * The Node client's startup can miss the Settings reply: it registers its wait for it only after
+ * fetching every topic's route, while the first route already opened the Telemetry stream — a fast
+ * reply to a client with several topics (or a route retried) arrives before anyone waits, and
+ * `startup()` then waits forever (BaseClient#startup). The first reply on a stream is therefore
+ * repeated at these delays (the client takes a repeated Settings as a no-op re-sync).
+ */
+const SETTINGS_REPEAT_MILLIS = [500, 2_000, 6_000, 15_000];
+
 /** RPCs of the service this broker does not implement: their v2 answer. */
 const NOT_BUILT = ['EndTransaction', 'RecallMessage', 'UpdateOffset', 'GetOffset', 'QueryOffset', 'SyncLiteSubscription'] as const;
 
@@ -178,6 +187,7 @@ export class GrpcEndpoint {
     }
     const session = this.sessions.of(c);
     session.telemetry = call;
+    const repeats: NodeJS.Timeout[] = [];
     call.on('data', (cmd: TelemetryCommand__Output) => {
       try {
         if (cmd.command !== 'settings' || cmd.settings === null || cmd.settings === undefined) return; // thread stack traces, verify results: nothing to do
@@ -192,11 +202,21 @@ export class GrpcEndpoint {
           longPollingTimeoutMillis: MAX_POLL_MILLIS,
         });
         if (!call.writableEnded) call.write({ status: status('OK'), settings: reply });
+        if (repeats.length === 0) {
+          for (const ms of SETTINGS_REPEAT_MILLIS) {
+            const t = setTimeout(() => {
+              if (!call.writableEnded && !call.cancelled) call.write({ status: status('OK'), settings: reply });
+            }, ms);
+            t.unref();
+            repeats.push(t);
+          }
+        }
       } catch (e) {
         if (!call.writableEnded) call.write({ status: statusOfError(e, this.env.log, 'Telemetry') });
       }
     });
     const done = () => {
+      for (const t of repeats) clearTimeout(t);
       if (session.telemetry === call) session.telemetry = undefined;
     };
     call.on('end', () => {
