@@ -9,7 +9,7 @@ import { onTestFinished } from 'vitest';
 import { messagingServiceDefinition } from '../../src/grpc/descriptor.js';
 import type { MessagingServiceClient } from '../../src/grpc/generated/apache/rocketmq/v2/MessagingService.js';
 import { authorizationHeader, requestDateTime } from '../../src/grpc/signature.js';
-import type { Credentials } from '../../src/protocol/acl-signature.js';
+import type { Credentials } from '../../src/remoting/acl-signature.js';
 import type { BrokerSpec, PropertyValue } from './cluster.js';
 import { freePort } from './ports.js';
 

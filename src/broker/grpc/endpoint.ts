@@ -17,7 +17,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { AclPolicy } from '../../acl/config.js';
-import type { RemotingClient } from '../../client/remoting-client.js';
+import type { RemotingClient } from '../../remoting/client.js';
 import { status, V2Error } from '../../grpc/codes.js';
 import { messagingServiceDefinition } from '../../grpc/descriptor.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits } from '../../grpc/message.js';

@@ -16,12 +16,12 @@
 import { encodeHeader } from '../../protocol/header-spec.js';
 import { GetRouteInfoRequestHeader } from '../../protocol/headers/namesrv.js';
 import { decodeKVTable } from '../../protocol/bodies.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { isReadable, isWriteable } from '../../protocol/perm.js';
 import { decodeTopicRouteData, masterAddr, type QueueData, type TopicRouteData } from '../../protocol/route.js';
 import type { TopicConfig } from '../../protocol/topic-config.js';
 import { createRequest } from '../../remoting/command.js';
-import type { RemotingClient } from '../../client/remoting-client.js';
+import type { RemotingClient } from '../../remoting/client.js';
 import type { Logger } from '../../util/log.js';
 import type { Endpoints } from '../../grpc/generated/apache/rocketmq/v2/Endpoints.js';
 import type { MessageQueue } from '../../grpc/generated/apache/rocketmq/v2/MessageQueue.js';

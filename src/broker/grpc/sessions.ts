@@ -17,7 +17,7 @@ import type { TelemetryCommand, TelemetryCommand__Output } from '../../grpc/gene
 import type { ClientType__Output } from '../../grpc/generated/apache/rocketmq/v2/ClientType.js';
 import type { ConsumerData, SubscriptionData } from '../../protocol/heartbeat.js';
 import { javaStringHashCode } from '../../protocol/message/tags.js';
-import { MQVersion } from '../../protocol/version.js';
+import { MQVersion } from '../../remoting/version.js';
 import type { RemotingCommand } from '../../remoting/command.js';
 import type { Logger } from '../../util/log.js';
 import type { ClientLink, ClientManager } from '../client-manager.js';
