@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { benchProduce } from '../src/client/bench-produce.js';
+import { benchProduce } from '../src/ops/bench/produce.js';
 import { BrokerApi } from '../src/client/broker-api.js';
 import { Producer } from '../src/client/producer.js';
 import { cpuSeconds, startBenchCluster, until, type BenchCluster } from './rmqd-cluster.js';

@@ -7,7 +7,7 @@
  * when its slave falls behind), the slave's lag when the run ends, and the CPU each process used.
  * Bundled and run by bench/run.mjs (`npm run bench -- --only ha`).
  */
-import { benchProduce } from '../src/client/bench-produce.js';
+import { benchProduce } from '../src/ops/bench/produce.js';
 import { BrokerApi } from '../src/client/broker-api.js';
 import { Producer } from '../src/client/producer.js';
 import { cpuSeconds, startBenchCluster, until, type BenchBrokerSpec, type BenchCluster } from './rmqd-cluster.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { RemotingServer } from '../src/remoting/server.js';
 import { HandlerTable } from '../src/remoting/dispatcher.js';
 import { createResponse } from '../src/remoting/command.js';
-import { RequestCode, ResponseCode } from '../src/protocol/codes.js';
+import { RequestCode, ResponseCode } from '../src/remoting/codes.js';
 import { decodeHeader } from '../src/protocol/header-spec.js';
 import { SendMessageRequestHeaderV2 } from '../src/protocol/headers/broker.js';
 

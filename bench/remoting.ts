@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { cpuSeconds } from './rmqd-cluster.js';
 import type { BenchCert } from './tls-cert.js';
-import { RemotingClient } from '../src/client/remoting-client.js';
+import { RemotingClient } from '../src/remoting/client.js';
 import { createRequest, createResponse, type RemotingCommand } from '../src/remoting/command.js';
 import { encodeCommand, FrameDecoder, FrameWriter } from '../src/remoting/frame-codec.js';
 import { decodeJsonHeader, encodeJsonHeader } from '../src/remoting/json-header.js';

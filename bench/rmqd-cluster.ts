@@ -14,8 +14,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { AdminClient } from '../src/client/admin.js';
-import { RemotingClient } from '../src/client/remoting-client.js';
-import { RUNTIME_NODE_FLAGS } from '../src/runtime/node-flags.js';
+import { RemotingClient } from '../src/remoting/client.js';
+import { RUNTIME_NODE_FLAGS } from '../src/node-config/node-flags.js';
 import type { BenchCert } from './tls-cert.js';
 
 export interface BenchBrokerSpec {

@@ -9,13 +9,13 @@
 import path from 'node:path';
 import { BrokerApi } from '../../src/client/broker-api.js';
 import { Producer } from '../../src/client/producer.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
-import { tailTopic } from '../../src/client/topic-tail.js';
-import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { RemotingClient } from '../../src/remoting/client.js';
+import { tailTopic } from '../../src/ops/topic-tail.js';
+import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { startBenchCluster, until, type BenchBrokerSpec } from '../rmqd-cluster.js';
 import { processCpuSeconds, track } from './processes.js';
-import type { Durability, Endpoint, StartOptions, System } from './system.js';
+import type { Endpoint, StartOptions, System } from './system.js';
 
 const PULL_BATCH = 32;
 

@@ -8,7 +8,7 @@
  *   6. every topic/group the request touches must be permitted (listed permission, else the default).
  * A refusal carries RocketMQ's remark (with the access key, never a secret) and a short reason.
  */
-import { verifySignature, ACCESS_KEY_FIELD } from '../protocol/acl-signature.js';
+import { verifySignature, ACCESS_KEY_FIELD } from '../remoting/acl-signature.js';
 import { isRetryTopic, RETRY_GROUP_TOPIC_PREFIX } from '../protocol/topic-names.js';
 import type { RemotingCommand } from '../remoting/command.js';
 import type { AclAccount, AclPolicy } from './config.js';

@@ -4,7 +4,7 @@
  * are covered without knowing about it). A refused request is answered NO_PERMISSION (16, as
  * RocketMQ 4.x) with RocketMQ's remark, and logged (rate-limited) without any secret.
  */
-import { ResponseCode, requestCodeLabel } from '../protocol/codes.js';
+import { ResponseCode, requestCodeLabel } from '../remoting/codes.js';
 import { createResponse, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import type { HandlerResult, RequestDispatcher } from '../remoting/dispatcher.js';

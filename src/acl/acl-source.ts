@@ -4,7 +4,7 @@
  * parse is logged and the previous policy stays in force — a typo must not open the node.
  */
 import fs from 'node:fs';
-import type { Credentials } from '../protocol/acl-signature.js';
+import type { Credentials } from '../remoting/acl-signature.js';
 import { InvalidInputError } from '../errors.js';
 import type { Logger } from '../util/log.js';
 import { AclConfigError, parseAclConfig, type AclPolicy } from './config.js';

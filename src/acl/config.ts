@@ -17,8 +17,8 @@
 import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors.js';
-import { formatPath, formatProblem, type FieldPath, type Problem } from '../topology/problems.js';
-import { SourceMap } from '../topology/source.js';
+import { formatPath, formatProblem, type FieldPath, type Problem } from '../util/problems.js';
+import { SourceMap } from '../util/yaml-source.js';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../protocol/topic-names.js';
 import { parsePerm, PERM_STRINGS, type PermBits } from './permission.js';
 import { AddressPatternError, compileAddressPattern, type AddressMatcher } from './remote-address.js';

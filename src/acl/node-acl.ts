@@ -4,7 +4,7 @@
  * an account of the same file — broker registration with NameServers, slave sync with its master).
  */
 import { InvalidInputError } from '../errors.js';
-import type { Credentials } from '../protocol/acl-signature.js';
+import type { Credentials } from '../remoting/acl-signature.js';
 import type { RequestDispatcher } from '../remoting/dispatcher.js';
 import type { Logger } from '../util/log.js';
 import { AclDispatcher } from './acl-dispatcher.js';

@@ -9,7 +9,7 @@
  * account — RocketMQ 4.x lists only five admin codes and leaves the rest open to any valid
  * signature; offset and time-index lookups need SUB on the topic.
  */
-import { RequestCode } from '../protocol/codes.js';
+import { RequestCode } from '../remoting/codes.js';
 import { parseFastJson } from '../protocol/fastjson.js';
 import { isRetryTopic, RETRY_GROUP_TOPIC_PREFIX } from '../protocol/topic-names.js';
 import type { ExtFields, RemotingCommand } from '../remoting/command.js';

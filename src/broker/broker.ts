@@ -18,9 +18,9 @@
  * broker unregisters from every NameServer.
  */
 import { NodeAcl } from '../acl/node-acl.js';
-import { RemotingClient } from '../client/remoting-client.js';
+import { RemotingClient } from '../remoting/client.js';
 import { InvalidInputError } from '../errors.js';
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
 import { decodeConsumerOffsetTable, decodeDelayOffsetTable, decodeSubscriptionGroupWrapper } from '../protocol/group-config.js';
 import { hostAddress } from '../protocol/message/host.js';
 import { isReadable, isWriteable } from '../protocol/perm.js';
@@ -31,7 +31,7 @@ import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../rem
 import { RemotingServer } from '../remoting/server.js';
 import type { NodeTls } from '../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { fastListenPort } from './config.js';
+import { fastListenPort } from '../node-config/broker-keys.js';
 import type { BrokerContext, BrokerHooks } from './context.js';
 import { ClientManager } from './client-manager.js';
 import { ConsumerOffsetManager } from './consumer-offsets.js';

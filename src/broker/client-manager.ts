@@ -14,7 +14,7 @@
  *   oneway NOTIFY_CONSUMER_IDS_CHANGED so it rebalances now rather than at its next period
  *   (Java clients and ours do; ali-ons ignores it and rebalances every 10 s).
  */
-import { RequestCode } from '../protocol/codes.js';
+import { RequestCode } from '../remoting/codes.js';
 import type { ConsumeFromWhere, ConsumeType, ConsumerData, MessageModel, SubscriptionData } from '../protocol/heartbeat.js';
 import { createRequest, type LanguageCode } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';

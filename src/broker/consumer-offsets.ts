@@ -17,7 +17,7 @@ import { nextDataVersion, newDataVersion, type DataVersion } from '../protocol/d
 import { toFastJson } from '../protocol/fastjson.js';
 import { decodeConsumerOffsetTable, encodeConsumerOffsetTable, splitTopicAtGroup, topicAtGroup, type ConsumerOffsetTable } from '../protocol/group-config.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { ConfigFile } from './config-file.js';
+import { StateFile } from '../util/state-file.js';
 
 export interface ConsumerOffsetsOptions {
   /** `<storePathRootDir>/config` */
@@ -48,10 +48,8 @@ export class ConsumerOffsetManager {
   private readonly resets: ConsumerOffsetTable = new Map();
   private readonly pulled: ConsumerOffsetTable = new Map();
   private version: DataVersion;
-  private dirty = false;
-  private readonly file: ConfigFile;
+  private readonly file: StateFile;
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly opts: ConsumerOffsetsOptions,
@@ -61,12 +59,12 @@ export class ConsumerOffsetManager {
     this.table = table;
     this.version = version;
     this.log = opts.logger ?? silentLogger;
-    this.file = new ConfigFile(path.join(opts.configDir, 'consumerOffset.json'), () => renderFile(this.table, this.version));
+    this.file = new StateFile(path.join(opts.configDir, 'consumerOffset.json'), () => renderFile(this.table, this.version));
   }
 
   static async load(opts: ConsumerOffsetsOptions): Promise<ConsumerOffsetManager> {
     const file = path.join(opts.configDir, 'consumerOffset.json');
-    const saved = await ConfigFile.read(file, (text) => decodeConsumerOffsetTable(text, 'consumerOffset.json'));
+    const saved = await StateFile.read(file, (text) => decodeConsumerOffsetTable(text, 'consumerOffset.json'));
     const m = new ConsumerOffsetManager(opts, saved?.offsetTable ?? new Map(), saved?.dataVersion ?? newDataVersion());
     m.log.info('consumer offsets loaded', { file, entries: m.table.size });
     return m;
@@ -74,16 +72,12 @@ export class ConsumerOffsetManager {
 
   /** Starts the periodic flush (the timer does not keep the process alive). */
   start(): void {
-    this.timer ??= setInterval(() => void this.persist().catch((e: unknown) => this.log.error('persisting consumer offsets failed', { err: e as Error })), this.opts.flushIntervalMillis);
-    this.timer.unref();
+    this.file.startPeriodicPersist(this.opts.flushIntervalMillis, (e) => this.log.error('persisting consumer offsets failed', { err: e }));
   }
 
   /** Stops the timer and writes what changed. */
   async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.persist();
-    await this.file.flush();
+    await this.file.close();
   }
 
   get dataVersion(): DataVersion {
@@ -91,15 +85,8 @@ export class ConsumerOffsetManager {
   }
 
   /** Writes the file when something changed since the last write. */
-  async persist(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
-    try {
-      await this.file.write();
-    } catch (e) {
-      this.dirty = true;
-      throw e;
-    }
+  persist(): Promise<void> {
+    return this.file.persist();
   }
 
   commitOffset(group: string, topic: string, queueId: number, offset: number, from: string): CommitOutcome {
@@ -216,8 +203,7 @@ export class ConsumerOffsetManager {
     this.table.clear();
     for (const [k, v] of table) this.table.set(k, new Map(v));
     this.version = version;
-    this.dirty = true;
-    await this.persist();
+    await this.file.write();
   }
 
   private set(t: ConsumerOffsetTable, key: string, queueId: number, offset: number): void {
@@ -229,7 +215,7 @@ export class ConsumerOffsetManager {
   }
 
   private changed(): void {
-    this.dirty = true;
+    this.file.markDirty();
     this.version = nextDataVersion(this.version);
   }
 }

@@ -13,7 +13,7 @@ import { parseAddressList } from '../remoting/address.js';
 import { formatConfigProblem } from '../util/config-registry.js';
 import { guessLocalAddress } from '../util/local-address.js';
 import { parseProperties } from '../util/properties.js';
-import { parseBrokerConfig, type BrokerConfig } from './config.js';
+import { parseBrokerConfig, type BrokerConfig } from '../node-config/broker-keys.js';
 
 /** The broker's configuration with every value it runs with decided. */
 export interface ResolvedBrokerConfig extends Omit<BrokerConfig, 'brokerName' | 'storePathRootDir' | 'brokerIP1' | 'brokerIP2' | 'namesrvAddr'> {

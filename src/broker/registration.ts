@@ -8,14 +8,14 @@
  * heartbeat tick after it comes back (a NameServer that forgot us answers the heartbeat with an
  * error, which also triggers a registration).
  */
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import { BrokerHeartbeatRequestHeader, RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnRegisterBrokerRequestHeader } from '../protocol/headers/namesrv.js';
 import { bodyCrc } from '../protocol/message/crc32.js';
 import { encodeRegisterBrokerBody, type TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
-import { RMQ_PROTOCOL_VERSION } from '../protocol/version.js';
+import { RMQ_PROTOCOL_VERSION } from '../remoting/version.js';
 import { createRequest } from '../remoting/command.js';
-import type { RemotingClient } from '../client/remoting-client.js';
+import type { RemotingClient } from '../remoting/client.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
 export interface BrokerIdentity {

@@ -25,7 +25,7 @@ import { nextDataVersion, newDataVersion, type DataVersion } from '../protocol/d
 import { decodeDelayOffsetTable, encodeDelayOffsetTable } from '../protocol/group-config.js';
 import { SCHEDULE_TOPIC } from '../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { ConfigFile } from './config-file.js';
+import { StateFile } from '../util/state-file.js';
 import type { DispatchEvent, MessageStore, PutMessage } from './store/index.js';
 
 const UNIT_MILLIS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -89,12 +89,10 @@ export interface ScheduleOptions {
 export class ScheduleMessageService {
   private readonly offsets: Map<number, number>;
   private version: DataVersion;
-  private dirty = false;
-  private readonly file: ConfigFile;
+  private readonly file: StateFile;
   private readonly states = new Map<number, LevelState>();
   private readonly log: Logger;
   private readonly now: () => number;
-  private persistTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private started = false;
   /** Deliveries so far (for tests and runtime info). */
@@ -109,13 +107,13 @@ export class ScheduleMessageService {
     this.version = version;
     this.log = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
-    this.file = new ConfigFile(path.join(opts.configDir, 'delayOffset.json'), () => `${encodeDelayOffsetTable(this.offsets, this.version)}\n`);
+    this.file = new StateFile(path.join(opts.configDir, 'delayOffset.json'), () => `${encodeDelayOffsetTable(this.offsets, this.version)}\n`);
     for (const [level, delayMillis] of opts.levels) this.states.set(level, { level, delayMillis, timer: undefined, timerAt: 0, running: undefined, again: false });
   }
 
   static async load(opts: ScheduleOptions): Promise<ScheduleMessageService> {
     const file = path.join(opts.configDir, 'delayOffset.json');
-    const saved = await ConfigFile.read(file, (text) => decodeDelayOffsetTable(text, 'delayOffset.json'));
+    const saved = await StateFile.read(file, (text) => decodeDelayOffsetTable(text, 'delayOffset.json'));
     return new ScheduleMessageService(opts, saved?.offsetTable ?? new Map(), saved?.dataVersion ?? newDataVersion());
   }
 
@@ -156,8 +154,7 @@ export class ScheduleMessageService {
     if (this.started) return;
     this.started = true;
     this.unsubscribe = this.opts.store.onDispatch((e) => this.onDispatch(e));
-    this.persistTimer = setInterval(() => void this.persist().catch((e: unknown) => this.log.error('persisting delay offsets failed', { err: e as Error })), this.opts.flushIntervalMillis);
-    this.persistTimer.unref();
+    this.file.startPeriodicPersist(this.opts.flushIntervalMillis, (e) => this.log.error('persisting delay offsets failed', { err: e }));
     for (const s of this.states.values()) this.wake(s, 0);
   }
 
@@ -166,16 +163,13 @@ export class ScheduleMessageService {
     this.started = false;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    if (this.persistTimer !== undefined) clearInterval(this.persistTimer);
-    this.persistTimer = undefined;
     for (const s of this.states.values()) {
       if (s.timer !== undefined) clearTimeout(s.timer);
       s.timer = undefined;
     }
     await Promise.all([...this.states.values()].map((s) => s.running));
-    this.dirty = true;
-    await this.persist();
-    await this.file.flush();
+    this.file.markDirty();
+    await this.file.close();
   }
 
   /** Slave side: takes the master's delay offsets (GET_ALL_DELAY_OFFSET). */
@@ -183,8 +177,7 @@ export class ScheduleMessageService {
     this.offsets.clear();
     for (const [k, v] of offsets) this.offsets.set(k, v);
     this.version = version;
-    this.dirty = true;
-    await this.persist();
+    await this.file.write();
   }
 
   /** GET_ALL_DELAY_OFFSET body. */
@@ -192,15 +185,8 @@ export class ScheduleMessageService {
     return encodeDelayOffsetTable(this.offsets, this.version);
   }
 
-  async persist(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
-    try {
-      await this.file.write();
-    } catch (e) {
-      this.dirty = true;
-      throw e;
-    }
+  persist(): Promise<void> {
+    return this.file.persist();
   }
 
   private onDispatch(e: DispatchEvent): void {
@@ -333,7 +319,7 @@ export class ScheduleMessageService {
   private setOffset(level: number, offset: number): void {
     if (this.offsets.get(level) === offset) return;
     this.offsets.set(level, offset);
-    this.dirty = true;
+    this.file.markDirty();
     this.version = nextDataVersion(this.version);
   }
 }

@@ -10,7 +10,7 @@ import { toFastJson } from '../protocol/fastjson.js';
 import { decodeSubscriptionGroupWrapper, subscriptionGroupConfig, subscriptionGroupWrapperJson, type SubscriptionGroupConfig, type SubscriptionGroupWrapper } from '../protocol/group-config.js';
 import { groupNameProblem, SYSTEM_GROUP_NAMES } from '../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { ConfigFile } from './config-file.js';
+import { StateFile } from '../util/state-file.js';
 
 /** Groups every broker has (SubscriptionGroupManager.init; MixAll names). */
 export const SYSTEM_GROUPS: readonly SubscriptionGroupConfig[] = SYSTEM_GROUP_NAMES.map((g) => subscriptionGroupConfig(g));
@@ -29,7 +29,7 @@ export interface SubscriptionGroupsOptions {
 export class SubscriptionGroupManager {
   private readonly table = new Map<string, SubscriptionGroupConfig>();
   private version: DataVersion;
-  private readonly file: ConfigFile;
+  private readonly file: StateFile;
   private readonly log: Logger;
 
   private constructor(
@@ -38,12 +38,12 @@ export class SubscriptionGroupManager {
   ) {
     this.version = version;
     this.log = opts.logger ?? silentLogger;
-    this.file = new ConfigFile(path.join(opts.configDir, 'subscriptionGroup.json'), () => `${JSON.stringify(JSON.parse(toFastJson(subscriptionGroupWrapperJson(this.snapshot()))), null, 2)}\n`);
+    this.file = new StateFile(path.join(opts.configDir, 'subscriptionGroup.json'), () => `${JSON.stringify(JSON.parse(toFastJson(subscriptionGroupWrapperJson(this.snapshot()))), null, 2)}\n`);
   }
 
   static async load(opts: SubscriptionGroupsOptions): Promise<SubscriptionGroupManager> {
     const file = path.join(opts.configDir, 'subscriptionGroup.json');
-    const saved = await ConfigFile.read(file, (text) => decodeSubscriptionGroupWrapper(text, 'subscriptionGroup.json'));
+    const saved = await StateFile.read(file, (text) => decodeSubscriptionGroupWrapper(text, 'subscriptionGroup.json'));
     const m = new SubscriptionGroupManager(opts, saved?.dataVersion ?? newDataVersion());
     for (const g of SYSTEM_GROUPS) m.table.set(g.groupName, g);
     for (const g of Object.values(saved?.subscriptionGroupTable ?? {})) m.table.set(g.groupName, g);

@@ -5,9 +5,6 @@
  * (`{"dataVersion":{…},"topicConfigTable":{"T":{…}}}`), written atomically with fsync.
  * Every change bumps the DataVersion and tells listeners (registration re-registers at once).
  */
-import fsp from 'node:fs/promises';
-import path from 'node:path';
-import { InvalidInputError } from '../errors.js';
 import { nextDataVersion, newDataVersion, decodeDataVersion, type DataVersion } from '../protocol/data-version.js';
 import { parseFastJson } from '../protocol/fastjson.js';
 import { BodyError, JsonCheck } from '../protocol/json-check.js';
@@ -15,7 +12,7 @@ import { Perm, PERM_RW, isInherited } from '../protocol/perm.js';
 import { decodeTopicConfig, topicConfig, type TopicConfig } from '../protocol/topic-config.js';
 import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { writeFileAtomic } from './store/files.js';
+import { StateFile } from '../util/state-file.js';
 import { isSystemTopicName, TBW102 } from '../protocol/topic-names.js';
 
 export interface TopicManagerOptions {
@@ -59,15 +56,8 @@ export function sameTopicConfig(a: TopicConfig, b: TopicConfig): boolean {
   return ka.length === Object.keys(b.attributes).length && ka.every((k) => a.attributes[k] === b.attributes[k]);
 }
 
-/** Reads a topics.json; InvalidInputError naming the file when it is not one (the broker refuses to start rather than lose topics). */
-async function readTopicsFile(file: string): Promise<{ dataVersion: DataVersion; topics: TopicConfig[] } | undefined> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InvalidInputError(`cannot read ${file}: ${(e as Error).message}`);
-  }
+/** Parses topics.json text; throws on anything that is not one (the broker refuses to start rather than lose topics). */
+function parseTopicsFile(text: string): { dataVersion: DataVersion; topics: TopicConfig[] } {
   try {
     const check = new JsonCheck('topics.json');
     const o = check.object(parseFastJson(text), 'topics.json');
@@ -78,8 +68,7 @@ async function readTopicsFile(file: string): Promise<{ dataVersion: DataVersion;
     }
     return { dataVersion, topics: Object.values(table) };
   } catch (e) {
-    const why = e instanceof BodyError ? e.message : `not JSON: ${(e as Error).message}`;
-    throw new InvalidInputError(`${file} is damaged (${why}); restore it from a backup or move it away to start with the system topics only`);
+    throw new Error(e instanceof BodyError ? e.message : `not JSON: ${(e as Error).message}`);
   }
 }
 
@@ -100,9 +89,7 @@ export class TopicConfigManager {
   private version: DataVersion;
   private readonly listeners: ((topic: string, change: Exclude<TopicChange, 'unchanged'> | 'deleted') => void)[] = [];
   private readonly log: Logger;
-  /** The write in progress and whether another must follow it (changes coalesce into the next write). */
-  private writing: Promise<void> | undefined;
-  private writeAgain = false;
+  private readonly file: StateFile;
   private pendingTopics = new Map<string, Promise<void>>();
 
   private constructor(
@@ -111,6 +98,7 @@ export class TopicConfigManager {
   ) {
     this.version = version;
     this.log = opts.logger ?? silentLogger;
+    this.file = new StateFile(opts.file, () => encodeTopicsFile(this.snapshot()));
   }
 
   /**
@@ -119,7 +107,7 @@ export class TopicConfigManager {
    * no longer advertises automatic creation. Writes the file back when the result differs.
    */
   static async load(opts: TopicManagerOptions): Promise<TopicConfigManager> {
-    const saved = await readTopicsFile(opts.file);
+    const saved = await StateFile.read(opts.file, parseTopicsFile);
     const m = new TopicConfigManager(opts, saved?.dataVersion ?? newDataVersion());
     const system = systemTopicConfigs(opts);
     for (const tc of system) m.systemNames.add(tc.topicName);
@@ -266,7 +254,7 @@ export class TopicConfigManager {
 
   /** Resolves when every change so far is on disk. */
   async flush(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
+    await this.file.flush();
   }
 
   private async commit(topic: string, apply: () => void, change: Exclude<TopicChange, 'unchanged'> | 'deleted'): Promise<void> {
@@ -292,24 +280,9 @@ export class TopicConfigManager {
     }
   }
 
-  /** Writes the current table; changes made while a write runs are written by one more write after it. */
+  /** Writes the current table (changes made while a write runs go into one more write after it). */
   private persist(): Promise<void> {
-    if (this.writing !== undefined) {
-      // the running loop writes once more, and its promise resolves only after that write
-      this.writeAgain = true;
-      return this.writing;
-    }
-    const run = async (): Promise<void> => {
-      do {
-        this.writeAgain = false;
-        await fsp.mkdir(path.dirname(this.opts.file), { recursive: true, mode: 0o750 });
-        await writeFileAtomic(this.opts.file, encodeTopicsFile(this.snapshot()));
-      } while (this.writeAgain);
-    };
-    this.writing = run().finally(() => {
-      this.writing = undefined;
-    });
-    return this.writing;
+    return this.file.write();
   }
 }
 

@@ -6,14 +6,14 @@
  */
 import { RmqError } from '../errors.js';
 import { decodeBrokerLiveInfoList, decodeTopicList, type BrokerLiveInfo } from '../protocol/bodies.js';
-import { RequestCode, ResponseCode, RmqExtensionCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode, RmqExtensionCode } from '../remoting/codes.js';
 import { encodeHeader } from '../protocol/header-spec.js';
 import { GetRouteInfoRequestHeader, GetTopicsByClusterRequestHeader } from '../protocol/headers/namesrv.js';
 import { decodeClusterInfo, decodeTopicRouteData, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import { ConnectionClosedError, RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from './remoting-client.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../remoting/client.js';
 
 /** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */
 export interface AdminClientOptions extends ClientConnectOptions {

@@ -5,7 +5,7 @@
  * tests build on it.
  */
 import { decodeKVTable } from '../protocol/bodies.js';
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import {
   CreateTopicRequestHeader,
@@ -16,6 +16,7 @@ import {
   GetTopicStatsInfoRequestHeader,
   PullMessageRequestHeader,
   PullMessageResponseHeader,
+  PullSysFlag,
   QueryMessageRequestHeader,
   SearchOffsetRequestHeader,
   ViewMessageRequestHeader,
@@ -27,7 +28,7 @@ import type { TopicConfig } from '../protocol/topic-config.js';
 import { decodeTopicStatsTable, type TopicStatsTable } from '../protocol/topic-stats.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import { RemoteResponseError } from '../remoting/errors.js';
-import type { RemotingClient } from './remoting-client.js';
+import type { RemotingClient } from '../remoting/client.js';
 
 /** Pull outcome names of the Java client (`PullStatus`). */
 export type PullStatus = 'FOUND' | 'NO_NEW_MSG' | 'NO_MATCHED_MSG' | 'OFFSET_ILLEGAL';
@@ -91,7 +92,7 @@ export class BrokerApi {
   /** PULL_MESSAGE. Codes 0/19/20/21 are results; others throw. A held pull gets suspend + 15 s to answer. */
   async pull(addr: string, r: PullRequest): Promise<PullResult> {
     const suspend = r.suspendTimeoutMillis ?? 0;
-    const sysFlag = (r.commitOffset !== undefined ? 1 : 0) | (suspend > 0 ? 2 : 0) | 4;
+    const sysFlag = (r.commitOffset !== undefined ? PullSysFlag.COMMIT_OFFSET : 0) | (suspend > 0 ? PullSysFlag.SUSPEND : 0) | PullSysFlag.SUBSCRIPTION;
     const ext = encodeHeader(PullMessageRequestHeader, {
       consumerGroup: r.consumerGroup,
       topic: r.topic,

@@ -5,7 +5,7 @@
  * RemoteResponseError unless a method says what it returns instead. The consumers, the `group`
  * commands and the tests build on it (BrokerApi has the message and topic calls).
  */
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
 import {
   decodeConsumeStats,
   decodeConsumerConnection,
@@ -37,7 +37,7 @@ import {
 import { encodeHeartbeatData, type HeartbeatData } from '../protocol/heartbeat.js';
 import type { MessageQueue } from '../protocol/message-queue.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
-import type { RemotingClient } from './remoting-client.js';
+import type { RemotingClient } from '../remoting/client.js';
 
 export interface SendBackRequest {
   /** Commit-log offset of the message that failed. */

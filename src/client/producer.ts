@@ -17,7 +17,7 @@
  */
 import zlib from 'node:zlib';
 import { RmqError } from '../errors.js';
-import { ResponseCode } from '../protocol/codes.js';
+import { ResponseCode } from '../remoting/codes.js';
 import { encodeBatchBody } from '../protocol/message/batch.js';
 import { CompressionType, SysFlag } from '../protocol/message/constants.js';
 import { ipToBytes } from '../protocol/message/host.js';
@@ -30,7 +30,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { AdminClient } from './admin.js';
 import { bodyBytes, checkMessage, InvalidMessageError, messagePropertyString, type Message } from './message.js';
 import { BrokerFaults, TopicPublishInfo, type MessageQueue } from './publish-info.js';
-import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from './remoting-client.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../remoting/client.js';
 import { sendRequest } from './send-request.js';
 
 /** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */
@@ -133,7 +133,7 @@ export class Producer {
   private readonly validTopics = new Set<string>();
   private readonly avoided = (brokerName: string) => this.faults.isAvoided(brokerName);
 
-  constructor(private readonly opts: ProducerOptions) {
+  constructor(opts: ProducerOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('Producer needs at least one NameServer address');
     this.producerGroup = opts.producerGroup ?? 'DEFAULT_PRODUCER';
     this.log = opts.logger ?? silentLogger;

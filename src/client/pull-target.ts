@@ -1,10 +1,11 @@
 /**
- * Which broker of a group a consumer pulls a queue from (Java
- * `MQClientInstance.findBrokerAddressInSubscribe(brokerName, brokerId, onlyThisBroker=false)`):
- * the broker id the last pull answer suggested when the route has it (a slave id that is gone
- * falls to the next id, as Java does), otherwise the master, otherwise the slave with the lowest
- * id — so reads continue from a slave while the master is gone and return to the master when the
- * route has it again.
+ * Which broker of a group a consumer pulls a queue from — RocketMQ's
+ * `MQClientInstance.findBrokerAddressInSubscribe(brokerName, brokerId, onlyThisBroker=false)`, the
+ * one rule for every reader here (push/pull consumers, `message tail`): the broker id the last
+ * pull answer suggested when the group has it; for a slave id that is gone, the next id; otherwise
+ * the lowest id the group has (the master when it is there, as Java's HashMap iteration of small
+ * Long keys gives). So reads continue from a slave while the master is gone and return to the
+ * master when the route has it again.
  */
 import { MASTER_ID, type TopicRouteData } from '../protocol/route.js';
 
@@ -13,18 +14,21 @@ export interface PullTarget {
   brokerId: number;
 }
 
-export function pullTarget(route: TopicRouteData, brokerName: string, suggestedBrokerId = MASTER_ID): PullTarget | undefined {
-  const b = route.brokerDatas.find((x) => x.brokerName === brokerName);
-  if (b === undefined) return undefined;
+/** The rule over one group's broker id → address table. */
+export function subscribeTarget(addrs: ReadonlyMap<number, string>, suggestedBrokerId = MASTER_ID): PullTarget | undefined {
   const at = (id: number): PullTarget | undefined => {
-    const addr = b.brokerAddrs[String(id)];
+    const addr = addrs.get(id);
     return addr === undefined ? undefined : { addr, brokerId: id };
   };
   const wanted = at(suggestedBrokerId) ?? (suggestedBrokerId !== MASTER_ID ? at(suggestedBrokerId + 1) : undefined);
   if (wanted !== undefined) return wanted;
-  const ids = Object.keys(b.brokerAddrs)
-    .map(Number)
-    .filter((n) => Number.isSafeInteger(n) && n >= 0)
-    .sort((x, y) => x - y);
+  const ids = [...addrs.keys()].filter((n) => Number.isSafeInteger(n) && n >= 0).sort((x, y) => x - y);
   return ids.length === 0 ? undefined : at(ids[0] as number);
+}
+
+/** The rule applied to a broker group of a topic route. */
+export function pullTarget(route: TopicRouteData, brokerName: string, suggestedBrokerId = MASTER_ID): PullTarget | undefined {
+  const b = route.brokerDatas.find((x) => x.brokerName === brokerName);
+  if (b === undefined) return undefined;
+  return subscribeTarget(new Map(Object.entries(b.brokerAddrs).map(([id, addr]) => [Number(id), addr])), suggestedBrokerId);
 }

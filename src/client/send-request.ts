@@ -4,7 +4,7 @@
  * (a producerGroup, b topic, c defaultTopic, d defaultTopicQueueNums, e queueId, f sysFlag,
  * g bornTimestamp, h flag, i properties, j reconsumeTimes, k unitMode, m batch) and the body.
  */
-import { RequestCode } from '../protocol/codes.js';
+import { RequestCode } from '../remoting/codes.js';
 import { TBW102 } from '../protocol/topic-names.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../errors.js';
 import { followNodeLog, nodeLog } from '../deploy/operations.js';
 import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
 import { stateDirFlag } from './support/topology-command.js';
+import { untilInterrupted } from './support/interrupt.js';
 
 export default class Logs extends ClusterCommand {
   static override summary = "Show a node's log: the systemd journal over SSH, or the process supervisor's log file.";
@@ -27,11 +28,7 @@ export default class Logs extends ClusterCommand {
     const targets = this.openTargets(model, flags);
     if (flags.follow) {
       if (this.jsonEnabled()) throw new InvalidInputError('--follow cannot be combined with --json');
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await followNodeLog(model, targets, node, flags.lines, (chunk) => process.stdout.write(chunk), abort.signal);
+      await untilInterrupted((signal) => followNodeLog(model, targets, node, flags.lines, (chunk) => process.stdout.write(chunk), signal));
       return { node: node.id, host: node.host, log: '' };
     }
     const log = await nodeLog(model, targets, node, flags.lines);

@@ -1,14 +1,16 @@
 import { Args, Flags } from '@oclif/core';
 import { AdminClient } from '../client/admin.js';
 import { BrokerApi } from '../client/broker-api.js';
-import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../client/cluster-status.js';
-import { RemotingClient } from '../client/remoting-client.js';
-import { addReplicationStatus } from '../client/replication-status.js';
+import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../ops/status/cluster-status.js';
+import { RemotingClient } from '../remoting/client.js';
+import { addReplicationStatus } from '../ops/status/replication-status.js';
 import { EXIT_FAILURE } from '../errors.js';
 import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';
 import { stateDirFlag, TopologyCommand } from './support/topology-command.js';
 import { connectOptions } from './support/credentials.js';
+import { untilInterrupted } from './support/interrupt.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export default class Status extends TopologyCommand {
   static override summary = 'Show what the NameServers know and what every broker says: which are up, roles, log ends, replication.';
@@ -71,13 +73,9 @@ export default class Status extends TopologyCommand {
 
   /** Reports every `intervalMillis` until SIGINT/SIGTERM: the screen redrawn on a terminal, appended otherwise. */
   private async watch(report: () => Promise<StatusReport>, intervalMillis: number): Promise<void> {
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     const redraw = process.stdout.isTTY && !this.jsonEnabled();
-    try {
-      while (!abort.signal.aborted) {
+    await untilInterrupted(async (signal) => {
+      while (!signal.aborted) {
         const started = Date.now();
         const r = await report();
         if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r })}\n`);
@@ -85,17 +83,8 @@ export default class Status extends TopologyCommand {
           if (redraw) process.stdout.write('\x1b[2J\x1b[H');
           this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r)}\n`);
         }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.max(0, intervalMillis - (Date.now() - started)));
-          abort.signal.addEventListener('abort', () => {
-            clearTimeout(t);
-            resolve();
-          }, { once: true });
-        });
+        await sleep(Math.max(0, intervalMillis - (Date.now() - started)), undefined, { signal }).catch(() => {});
       }
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    });
   }
 }

@@ -27,7 +27,7 @@ import { formerNode, observeHost } from './observe.js';
 import { planCluster, planDrift, rollingOrder, type DriftProblem, type Plan, type PlanAction, type PlanSummary } from './plan/index.js';
 import { assertPreflight, preflight, type PreflightOptions } from './preflight.js';
 import type { ClusterTargets } from './targets/open.js';
-import { mapSettled } from './transport/parallel.js';
+import { mapSettled } from '../util/concurrency.js';
 
 export { DeployError } from './errors.js';
 export { rollingOrder } from './plan/index.js';

@@ -9,7 +9,7 @@ import { RmqError } from '../errors.js';
 import type { ClusterModel, ClusterNode, HostModel } from '../topology/index.js';
 import { describeNodes, inspectNode, UNAME_ARCH } from './bundle.js';
 import type { Target } from './targets/target.js';
-import { mapSettled } from './transport/parallel.js';
+import { mapSettled } from '../util/concurrency.js';
 
 export type PreflightCheck = 'connect' | 'os' | 'supervisor' | 'node' | 'disk' | 'port' | 'clock';
 

@@ -1,13 +1,13 @@
 /**
  * `rmqd namesrv -c namesrv.properties`: reads the file through the namesrv.properties key
- * registry (src/topology/namesrv-keys.ts, shared with rendering). Bad values refuse the start,
+ * registry (src/node-config/namesrv-keys.ts, shared with rendering). Bad values refuse the start,
  * naming file:line; unknown keys come back as warnings to log (RocketMQ ignores them too).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { NAMESRV_KEYS, parseNamesrvConfig, type NamesrvConfig } from '../topology/namesrv-keys.js';
+import { NAMESRV_KEYS, parseNamesrvConfig, type NamesrvConfig } from '../node-config/namesrv-keys.js';
 import { formatConfigProblem } from '../util/config-registry.js';
 import { parseProperties } from '../util/properties.js';
 

@@ -4,7 +4,7 @@
  */
 import { bodyCrc } from '../protocol/message/crc32.js';
 import { encodeBrokerLiveInfoList, encodeBrokerMemberGroup, encodeKVTable, encodeTopicList } from '../protocol/bodies.js';
-import { RequestCode, ResponseCode, RmqExtensionCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode, RmqExtensionCode } from '../remoting/codes.js';
 import { decodeDataVersion, sameDataVersion } from '../protocol/data-version.js';
 import { toFastJson } from '../protocol/fastjson.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
@@ -219,9 +219,9 @@ export function namesrvHandlers(ns: NamesrvContext): HandlerTable {
     return ok(req, { body: encodeBrokerMemberGroup(ns.routes.brokerMemberGroup(h.clusterName, h.brokerName)) });
   });
 
-  t.on(RequestCode.PUT_KV_CONFIG, (req) => {
+  t.on(RequestCode.PUT_KV_CONFIG, async (req) => {
     const h = decodeHeader(PutKVConfigRequestHeader, req.extFields);
-    ns.kv.put(checkName(h.namespace, 'namespace'), checkName(h.key, 'key'), h.value);
+    await ns.kv.put(checkName(h.namespace, 'namespace'), checkName(h.key, 'key'), h.value);
     ns.log.info('kv config put', { namespace: h.namespace, key: h.key });
     return ok(req);
   });
@@ -233,9 +233,9 @@ export function namesrvHandlers(ns: NamesrvContext): HandlerTable {
     return ok(req, { extFields: encodeHeader(GetKVConfigResponseHeader, { value }) });
   });
 
-  t.on(RequestCode.DELETE_KV_CONFIG, (req) => {
+  t.on(RequestCode.DELETE_KV_CONFIG, async (req) => {
     const h = decodeHeader(DeleteKVConfigRequestHeader, req.extFields);
-    if (ns.kv.delete(h.namespace, h.key)) ns.log.info('kv config deleted', { namespace: h.namespace, key: h.key });
+    if (await ns.kv.delete(h.namespace, h.key)) ns.log.info('kv config deleted', { namespace: h.namespace, key: h.key });
     return ok(req);
   });
 

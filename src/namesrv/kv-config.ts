@@ -1,19 +1,22 @@
 /**
  * The NameServer's KV config (Java `KVConfigManager`): namespace → key → value, e.g. the
  * ORDER_TOPIC_CONFIG namespace that carries `orderTopicConf` into routes. Persisted on every
- * change as `{"configTable":{namespace:{key:value}}}` (Java's kvConfig.json layout), written to a
- * temporary file, fsynced and renamed, so a crash leaves the old or the new file, never half.
+ * change as `{"configTable":{namespace:{key:value}}}` (Java's kvConfig.json layout), written
+ * atomically (util/state-file.ts), so a crash leaves the old or the new file, never half.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { RmqError } from '../errors.js';
+import { StateFile } from '../util/state-file.js';
 
 export const NAMESPACE_ORDER_TOPIC_CONFIG = 'ORDER_TOPIC_CONFIG';
 
 export class KvConfigStore {
   private readonly table = new Map<string, Map<string, string>>();
+  private readonly file: StateFile;
 
-  private constructor(readonly file: string) {}
+  private constructor(file: string) {
+    this.file = new StateFile(file, () => JSON.stringify({ configTable: Object.fromEntries([...this.table].map(([ns, m]) => [ns, Object.fromEntries(m)])) }, null, 2), 0o644);
+  }
 
   /** Loads `file` (missing = empty). A file that is not valid KV JSON is an error: refusing beats losing it. */
   static load(file: string): KvConfigStore {
@@ -56,40 +59,25 @@ export class KvConfigStore {
     return m === undefined || m.size === 0 ? undefined : Object.fromEntries(m);
   }
 
-  put(namespace: string, key: string, value: string): void {
+  /** Resolves once the change is on disk. */
+  async put(namespace: string, key: string, value: string): Promise<void> {
     let m = this.table.get(namespace);
     if (m === undefined) this.table.set(namespace, (m = new Map()));
     if (m.get(key) === value) return;
     m.set(key, value);
-    this.persist();
+    await this.persist();
   }
 
-  delete(namespace: string, key: string): boolean {
+  /** Whether the key was there; resolves once the change is on disk. */
+  async delete(namespace: string, key: string): Promise<boolean> {
     const m = this.table.get(namespace);
     if (m === undefined || !m.delete(key)) return false;
     if (m.size === 0) this.table.delete(namespace);
-    this.persist();
+    await this.persist();
     return true;
   }
 
-  private persist(): void {
-    const configTable = Object.fromEntries([...this.table].map(([ns, m]) => [ns, Object.fromEntries(m)]));
-    const dir = path.dirname(this.file);
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      fs.writeSync(fd, JSON.stringify({ configTable }, null, 2));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
+  private persist(): Promise<void> {
+    return this.file.write();
   }
 }

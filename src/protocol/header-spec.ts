@@ -4,7 +4,7 @@
  * type of the decoded header, the decoder (strings → typed values, with an error that names a
  * missing or malformed field) and the encoder (typed values → strings, as Java writes them).
  */
-import { ResponseCode } from './codes.js';
+import { ResponseCode } from '../remoting/codes.js';
 import type { ExtFields } from '../remoting/command.js';
 import { ResponseError } from '../remoting/errors.js';
 

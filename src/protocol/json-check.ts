@@ -3,7 +3,7 @@
  * BodyError that names the body and the path of the bad field. Lenient where fastjson is (numbers
  * given as numeric strings, booleans as "true"/"false"), strict about shape.
  */
-import { ResponseCode } from './codes.js';
+import { ResponseCode } from '../remoting/codes.js';
 import { parseFastJson } from './fastjson.js';
 import { ResponseError } from '../remoting/errors.js';
 

@@ -12,7 +12,7 @@ import { type DataVersion, decodeDataVersion } from './data-version.js';
 import { toFastJson } from './fastjson.js';
 import { BodyError, JsonCheck } from './json-check.js';
 import { decodeTopicConfig, decodeTopicConfigLine, encodeTopicConfigLine, type TopicConfig } from './topic-config.js';
-import { MQVersion } from './version.js';
+import { MQVersion } from '../remoting/version.js';
 
 export interface TopicConfigSerializeWrapper {
   dataVersion: DataVersion;

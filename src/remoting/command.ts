@@ -2,7 +2,7 @@
  * RemotingCommand: one request or response of the RocketMQ remoting protocol (protocol.md §1.2),
  * as plain data. Encoding lives in json-header.ts / binary-header.ts / frame-codec.ts.
  */
-import { RMQ_PROTOCOL_VERSION } from '../protocol/version.js';
+import { RMQ_PROTOCOL_VERSION } from './version.js';
 
 /** `LanguageCode` enum of Java, in byte-code order (the ROCKETMQ binary header carries the index). */
 export const LANGUAGE_CODES = [

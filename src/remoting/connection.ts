@@ -8,7 +8,7 @@
  * cannot make us buffer answers without bound; past `maxQueuedWriteBytes` the connection closes.
  */
 import type net from 'node:net';
-import { ResponseCode } from '../protocol/codes.js';
+import { ResponseCode } from './codes.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, nextOpaque, type RemotingCommand } from './command.js';
 import type { HandlerResult, RequestDispatcher } from './dispatcher.js';

@@ -3,7 +3,7 @@
  * Both sides use it: the NameServer and broker for client requests, clients for the requests a
  * broker sends them (e.g. NOTIFY_CONSUMER_IDS_CHANGED).
  */
-import { ResponseCode } from '../protocol/codes.js';
+import { ResponseCode } from './codes.js';
 import { createResponse, type RemotingCommand } from './command.js';
 import type { Connection } from './connection.js';
 

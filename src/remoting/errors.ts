@@ -1,5 +1,5 @@
 import { RmqError } from '../errors.js';
-import { requestCodeLabel, responseCodeLabel } from '../protocol/codes.js';
+import { requestCodeLabel, responseCodeLabel } from './codes.js';
 
 /** The byte stream of a connection cannot be decoded any further: the connection must close. */
 export class FrameError extends RmqError {

@@ -8,7 +8,8 @@ import type { BrokerNode, ClusterModel, ClusterNode, EffectiveProperty, HostMode
 import { sha256, textFile, type DesiredEntry, type FileSet } from './fileset.js';
 import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
-import { renderAclFile, type ResolvedSecrets } from '../acl/acl-file-text.js';
+import { renderAclFile } from './acl-file.js';
+import type { ResolvedSecrets } from '../topology/secrets.js';
 import type { ResolvedTls } from '../topology/tls-files.js';
 import { TLS_KEYS } from '../remoting/tls-config.js';
 

@@ -18,6 +18,6 @@ export type {
 export { hostByName, nodeById, nodesOnHost } from './model.js';
 export { defaultStateDir, hostLayout, releaseId, SERVICE_USER, unitName, type HostLayout } from './layout.js';
 export { listPresets, presetPath, resolveTopologyRef } from './presets.js';
-export { formatProblem, TopologyError, type Problem } from './problems.js';
+export { formatProblem, TopologyError, type Problem } from '../util/problems.js';
 export { MODE_NAMES, TopologySchema, type ModeName, type Topology, type TopologyInput } from './schema.js';
 export { modeShape, type ModeShape } from './modes.js';

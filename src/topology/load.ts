@@ -7,9 +7,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean } from '../util/config-registry.js';
 import { resolveTopologyRef } from './presets.js';
-import { compareProblems, describeValue, formatPath, TopologyError, type FieldPath, type Problem } from './problems.js';
+import { compareProblems, describeValue, formatPath, TopologyError, type FieldPath, type Problem } from '../util/problems.js';
 import { TopologySchema, type Topology } from './schema.js';
-import { SourceMap } from './source.js';
+import { SourceMap } from '../util/yaml-source.js';
 import { topologyWarnings, validateTopology } from './validate.js';
 
 /** A topology file larger than this is a mistake (or an attack), not a cluster. */

@@ -4,14 +4,14 @@
  * and effective configuration. Built purely from the topology and the local state directory.
  */
 import path from 'node:path';
-import { BROKER_KEYS, fastListenPort, type BrokerRole } from '../broker/config.js';
+import { BROKER_KEYS, fastListenPort, type BrokerRole } from '../node-config/broker-keys.js';
 import { coerceValue, isIPv4 } from '../util/config-registry.js';
 import { hostLayout, SERVICE_USER, unitName, type HostLayout } from './layout.js';
 import { modeBrokerDefaults, modeShape, type ModeShape } from './modes.js';
-import { NAMESRV_KEYS } from './namesrv-keys.js';
-import { RUNTIME_NODE_FLAGS } from '../runtime/node-flags.js';
-import type { FieldPath } from './problems.js';
-import { formatPath } from './problems.js';
+import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
+import { RUNTIME_NODE_FLAGS } from '../node-config/node-flags.js';
+import type { FieldPath } from '../util/problems.js';
+import { formatPath } from '../util/problems.js';
 import type { AclSection, BrokerNodeSpec, HostSpec, TlsSection, Topology } from './schema.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
@@ -85,7 +85,7 @@ interface NodeBase {
   /** process supervisor: log file and pid file. */
   logPath: string;
   pidPath: string;
-  /** The command line: node binary, its flags (runtime/node-flags.ts), runtime entry, role, -c config. */
+  /** The command line: node binary, its flags (node-config/node-flags.ts), runtime entry, role, -c config. */
   command: string[];
   /** Directories the process writes (systemd ReadWritePaths). */
   writablePaths: string[];

@@ -4,7 +4,7 @@
  * `conf/2m-2s-async`, `conf/2m-2s-sync`): ASYNC_FLUSH, deleteWhen=04, fileReservedTime=48; masters
  * ASYNC_MASTER, or SYNC_MASTER in the sync mode; slaves SLAVE with brokerId > 0.
  */
-import type { BrokerRole } from '../broker/config.js';
+import type { BrokerRole } from '../node-config/broker-keys.js';
 import type { ModeName, Topology } from './schema.js';
 
 export interface ModeShape {

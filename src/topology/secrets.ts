@@ -6,13 +6,13 @@
  * or others may read it, as ssh refuses a private key.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { openToOthers } from '../util/file-mode.js';
 import { expandHome } from '../util/home.js';
-import type { ResolvedSecrets } from '../acl/acl-file-text.js';
 import type { AclSection, SecretRef } from './schema.js';
+
+/** accessKey → secret value, as resolved from the references. */
+export type ResolvedSecrets = ReadonlyMap<string, string>;
 
 export interface SecretEnvironment {
   env?: NodeJS.ProcessEnv;

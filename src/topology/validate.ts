@@ -5,12 +5,12 @@
  */
 import { compileAddressPattern } from '../acl/remote-address.js';
 import path from 'node:path';
-import { BROKER_KEYS } from '../broker/config.js';
+import { BROKER_KEYS } from '../node-config/broker-keys.js';
 import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
 import { brokerNodeSpecs, brokerOverrideLayers, hostAddress } from './model.js';
 import { modeShape } from './modes.js';
-import { NAMESRV_KEYS } from './namesrv-keys.js';
-import { formatPath, type FieldPath } from './problems.js';
+import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
+import { formatPath, type FieldPath } from '../util/problems.js';
 import type { HostSpec, Topology } from './schema.js';
 
 export interface SemanticProblem {

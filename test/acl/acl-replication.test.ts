@@ -7,7 +7,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BrokerApi } from '../../src/client/broker-api.js';
 import { Producer } from '../../src/client/producer.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
+import { RemotingClient } from '../../src/remoting/client.js';
 import { RemoteResponseError } from '../../src/remoting/errors.js';
 import { ACL_YAML, ADMIN, PUBSUB } from '../support/acl.js';
 import { startCluster } from '../support/cluster.js';

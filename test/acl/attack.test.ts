@@ -1,6 +1,6 @@
 /**
  * The "attack" suite: a peer without credentials tries every request code of the code table
- * (src/protocol/codes.ts) against a NameServer and a broker with aclEnable — each one is refused
+ * (src/remoting/codes.ts) against a NameServer and a broker with aclEnable — each one is refused
  * with NO_PERMISSION before any handler runs — and an authenticated non-admin account tries every
  * admin code. Meanwhile an authorised producer keeps sending, and every send succeeds; afterwards
  * nothing the attacker asked for happened (no topic created or deleted, no config changed).
@@ -9,8 +9,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ADMIN_CODES } from '../../src/acl/resources.js';
 import { AdminClient } from '../../src/client/admin.js';
 import { Producer } from '../../src/client/producer.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
-import { RequestCode, ResponseCode, requestCodeLabel } from '../../src/protocol/codes.js';
+import { RemotingClient } from '../../src/remoting/client.js';
+import { RequestCode, ResponseCode, requestCodeLabel } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { BrokerApi } from '../../src/client/broker-api.js';
 import { startCluster } from '../support/cluster.js';

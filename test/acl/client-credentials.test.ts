@@ -11,8 +11,8 @@ import type { ConsumedMessage } from '../../src/client/consumer/consumed-message
 import { PullConsumer } from '../../src/client/consumer/pull-consumer.js';
 import { PushConsumer } from '../../src/client/consumer/push-consumer.js';
 import { Producer } from '../../src/client/producer.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
-import type { Credentials } from '../../src/protocol/acl-signature.js';
+import { RemotingClient } from '../../src/remoting/client.js';
+import type { Credentials } from '../../src/remoting/acl-signature.js';
 import { RemoteResponseError } from '../../src/remoting/errors.js';
 import { ACL_YAML, ADMIN, PUBSUB, SECRETS } from '../support/acl.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';

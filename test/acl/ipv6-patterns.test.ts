@@ -13,9 +13,9 @@ import { AddressPatternError, compileAddressPattern } from '../../src/acl/remote
 import { loadBrokerConfig } from '../../src/broker/load-config.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { parseTopology } from '../../src/topology/index.js';
-import { TopologyError } from '../../src/topology/problems.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
-import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { TopologyError } from '../../src/util/problems.js';
+import { RemotingClient } from '../../src/remoting/client.js';
+import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { ADMIN, SECRETS } from '../support/acl.js';
 import { startCluster } from '../support/cluster.js';

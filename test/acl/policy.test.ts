@@ -10,8 +10,8 @@ import { Perm, permits } from '../../src/acl/permission.js';
 import { expandIPv6 } from '../../src/acl/ipv6.js';
 import { compileAddressPattern } from '../../src/acl/remote-address.js';
 import { ADMIN_CODES } from '../../src/acl/resources.js';
-import { signRequest } from '../../src/protocol/acl-signature.js';
-import { RequestCode } from '../../src/protocol/codes.js';
+import { signRequest } from '../../src/remoting/acl-signature.js';
+import { RequestCode } from '../../src/remoting/codes.js';
 import { createRequest, type ExtFields } from '../../src/remoting/command.js';
 
 const YAML = `

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { encodeHeader } from '../../src/protocol/header-spec.js';
 import { GetTopicStatsInfoRequestHeader, SendMessageRequestHeaderV2 } from '../../src/protocol/headers/broker.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/command.js';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { recordsOf } from '../../src/client/broker-api.js';
-import { splitRecords } from '../../src/client/message-lookup.js';
+import { splitRecords } from '../../src/ops/message-lookup.js';
 import { PropertyKey } from '../../src/protocol/message/constants.js';
 import { offsetMsgId } from '../../src/protocol/message/msg-id.js';
 import { decodeProperties } from '../../src/protocol/message/properties.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BROKER_KEYS, parseBrokerConfig } from '../../src/broker/config.js';
+import { BROKER_KEYS, parseBrokerConfig } from '../../src/node-config/broker-keys.js';
 import { coerceValue, escapePropertyValue } from '../../src/util/config-registry.js';
 import { parseProperties } from '../../src/util/properties.js';
 

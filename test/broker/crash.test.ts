@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { recordsOf } from '../../src/client/broker-api.js';
-import { splitRecords } from '../../src/client/message-lookup.js';
+import { splitRecords } from '../../src/ops/message-lookup.js';
 import type { SendResult } from '../../src/client/producer.js';
 import { parseOffsetMsgId } from '../../src/protocol/message/msg-id.js';
 import { decodeProperties } from '../../src/protocol/message/properties.js';

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordsOf } from '../../src/client/broker-api.js';
 import { GroupApi } from '../../src/client/group-api.js';
-import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { PropertyKey } from '../../src/protocol/message/constants.js';
 import { offsetMsgId } from '../../src/protocol/message/msg-id.js';
 import { decodeProperties } from '../../src/protocol/message/properties.js';

@@ -1,7 +1,7 @@
 /** The admin client's NameServer failover, against in-process remoting servers on real sockets. */
 import { describe, expect, it } from 'vitest';
 import { AdminClient, NameServersUnreachableError } from '../../src/client/admin.js';
-import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { encodeTopicList } from '../../src/protocol/bodies.js';
 import { createResponse } from '../../src/remoting/command.js';
 import { HandlerTable } from '../../src/remoting/dispatcher.js';

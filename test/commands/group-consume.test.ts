@@ -6,7 +6,7 @@
  * reads a topic as a new group and reports its rates.
  */
 import { describe, expect, it } from 'vitest';
-import type { GroupProgress, GroupSummary, ResetOutcome } from '../../src/client/group-admin.js';
+import type { GroupProgress, GroupSummary, ResetOutcome } from '../../src/ops/group-admin.js';
 import { GroupApi } from '../../src/client/group-api.js';
 import { subscriptionGroupConfig } from '../../src/protocol/group-config.js';
 import { rmqctl } from '../support/cli.js';

@@ -6,9 +6,9 @@
  * else claims are "unknown" — never guessed. Real rmqd processes, real consumers, the real CLI.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { GroupProgress } from '../../src/client/group-admin.js';
+import type { GroupProgress } from '../../src/ops/group-admin.js';
 import { GroupApi } from '../../src/client/group-api.js';
-import { ResponseCode } from '../../src/protocol/codes.js';
+import { ResponseCode } from '../../src/remoting/codes.js';
 import { formatMessageQueue } from '../../src/protocol/message-queue.js';
 import { RemoteResponseError } from '../../src/remoting/errors.js';
 import { aliConsumer } from '../support/ali-ons.js';

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerApi } from '../../src/client/broker-api.js';
 import { PushConsumer } from '../../src/client/consumer/index.js';
 import { Producer } from '../../src/client/producer.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
+import { RemotingClient } from '../../src/remoting/client.js';
 import { aliConsumer, aliDecode, aliMessage, aliProducer } from '../support/ali-ons.js';
 import { makeTestCerts } from '../support/certs.js';
 import { rmqctl, type RunResult } from '../support/cli.js';

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { RequestCode, ResponseCode } from '../../src/protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { decodeHeader } from '../../src/protocol/header-spec.js';
 import { SendMessageRequestHeaderV2, type SendMessageRequestV2 } from '../../src/protocol/headers/broker.js';
 import { topicConfig } from '../../src/protocol/topic-config.js';

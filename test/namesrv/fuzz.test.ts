@@ -12,7 +12,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin.js';
 import { decodeBrokerLiveInfoList } from '../../src/protocol/bodies.js';
-import { RequestCode, RmqExtensionCode } from '../../src/protocol/codes.js';
+import { RequestCode, RmqExtensionCode } from '../../src/remoting/codes.js';
 import { topicConfig } from '../../src/protocol/topic-config.js';
 import { createRequest, type RemotingCommand } from '../../src/remoting/command.js';
 import { encodeCommand, FrameDecoder } from '../../src/remoting/frame-codec.js';

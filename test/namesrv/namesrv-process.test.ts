@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin.js';
 import { decodeBrokerLiveInfoList, decodeKVTable } from '../../src/protocol/bodies.js';
-import { RequestCode, ResponseCode, RmqExtensionCode } from '../../src/protocol/codes.js';
+import { RequestCode, ResponseCode, RmqExtensionCode } from '../../src/remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../../src/protocol/header-spec.js';
 import { GetRouteInfoRequestHeader, PutKVConfigRequestHeader, QueryDataVersionResponseHeader, RegisterBrokerResponseHeader } from '../../src/protocol/headers/namesrv.js';
 import { topicConfig } from '../../src/protocol/topic-config.js';

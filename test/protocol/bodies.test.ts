@@ -8,7 +8,7 @@ import { JavaDouble, JavaMap, parseFastJson, toFastJson } from '../../src/protoc
 import { decodeRegisterBrokerBody, encodeRegisterBrokerBody, type RegisterBrokerBody } from '../../src/protocol/register-broker-body.js';
 import { decodeClusterInfo, decodeTopicRouteData, encodeClusterInfo, encodeTopicRouteData, type ClusterInfo, type TopicRouteData } from '../../src/protocol/route.js';
 import { decodeTopicConfigLine, encodeTopicConfigLine, topicConfig } from '../../src/protocol/topic-config.js';
-import { MQVersion } from '../../src/protocol/version.js';
+import { MQVersion } from '../../src/remoting/version.js';
 import { permToString } from '../../src/protocol/perm.js';
 
 const clusterInfo: ClusterInfo = {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RequestCode, requestCodeLabel, ResponseCode, responseCodeLabel } from '../../src/protocol/codes.js';
+import { RequestCode, requestCodeLabel, ResponseCode, responseCodeLabel } from '../../src/remoting/codes.js';
 import { decodeHeader, encodeHeader, HeaderFieldError, type FieldType, type HeaderSpec } from '../../src/protocol/header-spec.js';
 import { BROKER_HEADERS, SendMessageRequestHeaderV2 } from '../../src/protocol/headers/broker.js';
 import { NAMESRV_HEADERS, RegisterBrokerRequestHeader } from '../../src/protocol/headers/namesrv.js';

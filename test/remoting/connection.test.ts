@@ -2,7 +2,7 @@
  * The remoting connection, server and client over real loopback sockets.
  */
 import { describe, expect, it } from 'vitest';
-import { ResponseCode } from '../../src/protocol/codes.js';
+import { ResponseCode } from '../../src/remoting/codes.js';
 import { decodeHeader } from '../../src/protocol/header-spec.js';
 import { GetRouteInfoRequestHeader } from '../../src/protocol/headers/namesrv.js';
 import { createRequest, createResponse, FLAG_ONEWAY, type RemotingCommand } from '../../src/remoting/command.js';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientTls, ServerTls } from '../../src/remoting/tls-config.js';
-import { ResponseCode } from '../../src/protocol/codes.js';
+import { ResponseCode } from '../../src/remoting/codes.js';
 import { createRequest, createResponse } from '../../src/remoting/command.js';
 import { HandlerTable } from '../../src/remoting/dispatcher.js';
 import { sniffTransport } from '../../src/remoting/tls-sniff.js';

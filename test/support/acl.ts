@@ -1,5 +1,5 @@
 /** A test ACL file: an admin account (nodes sign with it), a PUB|SUB account and a SUB-only account. */
-import type { Credentials } from '../../src/protocol/acl-signature.js';
+import type { Credentials } from '../../src/remoting/acl-signature.js';
 
 export const SECRETS = { admin: 'Adm1n-S3cret-5e7f0c', pubsub: 'PubSub-S3cret-91ab2d', sub: 'SubOnly-S3cret-44c1e9' };
 export const ACL_YAML = `

@@ -6,7 +6,7 @@ import { onTestFinished } from 'vitest';
 import { AdminClient } from '../../src/client/admin.js';
 import { BrokerApi, recordsOf, type PullRequest } from '../../src/client/broker-api.js';
 import { Producer, type ProducerOptions } from '../../src/client/producer.js';
-import { RemotingClient } from '../../src/client/remoting-client.js';
+import { RemotingClient } from '../../src/remoting/client.js';
 import type { MessageRecord } from '../../src/protocol/message/record.js';
 import type { TestCluster } from './cluster.js';
 import { waitFor } from './wait.js';

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { onTestFinished } from 'vitest';
-import { RemotingClient, type RemotingClientOptions } from '../../src/client/remoting-client.js';
+import { RemotingClient, type RemotingClientOptions } from '../../src/remoting/client.js';
 import type { RemotingCommand } from '../../src/remoting/command.js';
 import { FrameDecoder } from '../../src/remoting/frame-codec.js';
 import { RemotingServer, type RemotingServerOptions } from '../../src/remoting/server.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { parseTopology } from '../../src/topology/load.js';
-import { TopologyError } from '../../src/topology/problems.js';
+import { TopologyError } from '../../src/util/problems.js';
 import { presetPath } from '../../src/topology/presets.js';
 import type { Topology } from '../../src/topology/schema.js';
 import { releaseOf } from '../../src/render/release.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseTopology } from '../../src/topology/load.js';
-import { TopologyError } from '../../src/topology/problems.js';
+import { TopologyError } from '../../src/util/problems.js';
 
 const BASE = [
   'cluster: demo', //            1

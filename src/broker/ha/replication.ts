@@ -9,12 +9,12 @@
  * - a SYNC_MASTER acknowledges a send with waitStoreMsgOK only once enough slaves hold it.
  */
 import { compileAddressPattern } from '../../acl/remote-address.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { encodeHaRuntimeInfo, type HaClientInfo, type HaRuntimeInfo } from '../../protocol/ha-runtime-info.js';
 import { decodeTopicConfigWrapper } from '../../protocol/register-broker-body.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
-import type { RemotingClient } from '../../client/remoting-client.js';
+import type { RemotingClient } from '../../remoting/client.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { ReplicationView, BrokerHooks } from '../context.js';
 import type { ResolvedBrokerConfig } from '../load-config.js';

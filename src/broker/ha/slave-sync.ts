@@ -6,9 +6,9 @@
  * learns where its master is, and soon after the slave replicates a message of a topic it does
  * not know yet (so a topic created on the master can be read from the slave within moments).
  */
-import { ResponseCode } from '../../protocol/codes.js';
+import { ResponseCode } from '../../remoting/codes.js';
 import { createRequest } from '../../remoting/command.js';
-import type { RemotingClient } from '../../client/remoting-client.js';
+import type { RemotingClient } from '../../remoting/client.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 
 /** State a slave copies from its master: the master's answer to `requestCode` replaces the slave's copy. */

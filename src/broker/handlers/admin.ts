@@ -6,14 +6,14 @@
  */
 import fsp from 'node:fs/promises';
 import { encodeKVTable } from '../../protocol/bodies.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { toFastJson } from '../../protocol/fastjson.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { CreateTopicRequestHeader, DeleteTopicRequestHeader, GetTopicStatsInfoRequestHeader } from '../../protocol/headers/broker.js';
 import { isValidPerm } from '../../protocol/perm.js';
 import { encodeTopicStatsTable, type QueueStats } from '../../protocol/topic-stats.js';
 import { TOPIC_FILTER_TYPES, topicConfig, type TopicFilterType } from '../../protocol/topic-config.js';
-import { MQVersion } from '../../protocol/version.js';
+import { MQVersion } from '../../remoting/version.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import { ResponseError } from '../../remoting/errors.js';

@@ -9,7 +9,7 @@
  * `%RETRY%` topic exists, so its failed messages have somewhere to go and its consumers a route to
  * read them from.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeLockBatchRequest, encodeConsumerIdList, encodeLockBatchResponse } from '../../protocol/consumer-bodies.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { GetConsumerListByGroupRequestHeader, GetConsumerRunningInfoRequestHeader, UnregisterClientRequestHeader } from '../../protocol/headers/broker.js';
@@ -18,7 +18,7 @@ import { JsonCheck } from '../../protocol/json-check.js';
 import { PERM_RW, TopicSysFlag } from '../../protocol/perm.js';
 import { topicConfig } from '../../protocol/topic-config.js';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.js';
-import { MQVersion } from '../../protocol/version.js';
+import { MQVersion } from '../../remoting/version.js';
 import { createRequest, createResponse } from '../../remoting/command.js';
 import { RemotingTimeoutError } from '../../remoting/errors.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';

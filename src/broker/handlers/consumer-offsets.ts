@@ -9,7 +9,7 @@
  * clients rely on it); our consumer sends `setZeroIfNotFound=false` and decides itself.
  */
 import os from 'node:os';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { QueryConsumerOffsetRequestHeader, UpdateConsumerOffsetRequestHeader } from '../../protocol/headers/broker.js';
 import { Pos } from '../../protocol/message/constants.js';

@@ -13,7 +13,7 @@
  * never forward (the 4.x rule).
  */
 import { toFastJson } from '../../protocol/fastjson.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { encodeConsumeStats, encodeConsumerConnection, encodeGroupList, encodeResetOffsetBody, type QueueConsumeStats, type QueueOffset } from '../../protocol/consumer-bodies.js';
 import { decodeSubscriptionGroupConfigBody, subscriptionGroupWrapperJson } from '../../protocol/group-config.js';
 import { decodeHeader } from '../../protocol/header-spec.js';

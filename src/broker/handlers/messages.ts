@@ -3,7 +3,7 @@
  * (the offset msgId carries it), QUERY_MESSAGE (12) by a KEYS entry or a UNIQ_KEY through the key
  * index. Bodies are stored records as they are, laid end to end.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { QueryMessageRequestHeader, ViewMessageRequestHeader } from '../../protocol/headers/broker.js';
 import { createResponse } from '../../remoting/command.js';

@@ -3,7 +3,7 @@
  * SEARCH_OFFSET_BY_TIMESTAMP (29), GET_EARLIEST_MSG_STORETIME (32). Like Java they answer for any
  * topic and queue (0 for one the store has never seen).
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { GetEarliestMsgStoretimeRequestHeader, GetMaxOffsetRequestHeader, GetMinOffsetRequestHeader, SearchOffsetRequestHeader } from '../../protocol/headers/broker.js';
 import { createResponse } from '../../remoting/command.js';

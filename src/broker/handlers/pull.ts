@@ -6,9 +6,10 @@
  * A PULL_NOT_FOUND with the suspend flag is parked in the hold service (long polling) and runs
  * once more when a matching message arrives or the suspend time ends.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
-import { PullMessageRequestHeader, type PullMessageRequest } from '../../protocol/headers/broker.js';
+import { PullMessageRequestHeader, PullSysFlag, type PullMessageRequest } from '../../protocol/headers/broker.js';
+import { MASTER_ID } from '../../protocol/route.js';
 import { isReadable } from '../../protocol/perm.js';
 import { createResponse, type RemotingCommand } from '../../remoting/command.js';
 import type { Connection } from '../../remoting/connection.js';
@@ -20,10 +21,6 @@ import { groupNameProblem } from '../../protocol/topic-names.js';
 import { readInt64 } from '../../protocol/message/int64.js';
 import os from 'node:os';
 
-/** `PullSysFlag` bits. */
-export const PullSysFlag = { COMMIT_OFFSET: 1, SUSPEND: 2, SUBSCRIPTION: 4, CLASS_FILTER: 8, LITE_PULL: 16 } as const;
-
-const MASTER_ID = 0;
 /** Longest hold we grant, whatever the client asks: clients give up on a pull after 30 s. */
 const MAX_SUSPEND_MILLIS = 60_000;
 

@@ -12,7 +12,7 @@
  * The copy keeps body, flag, properties, born host and time; its reconsumeTimes is one more;
  * RETRY_TOPIC names the original topic and ORIGIN_MESSAGE_ID the first delivery's msgId.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { ConsumerSendMsgBackRequestHeader } from '../../protocol/headers/broker.js';
 import { PropertyKey } from '../../protocol/message/constants.js';
@@ -22,7 +22,7 @@ import { decodeRecord } from '../../protocol/message/record.js';
 import { isWriteable, PERM_RW, TopicSysFlag } from '../../protocol/perm.js';
 import { topicConfig } from '../../protocol/topic-config.js';
 import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.js';
-import { MQVersion } from '../../protocol/version.js';
+import { MQVersion } from '../../remoting/version.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';

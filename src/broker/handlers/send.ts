@@ -6,7 +6,7 @@
  * topics no client may write, the topic (created from TBW102 when allowed), topic write
  * permission, queue id; then the store, whose status maps to the response code.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader } from '../../protocol/header-spec.js';
 import { SendMessageRequestHeader, SendMessageRequestHeaderV2, type SendMessageRequest } from '../../protocol/headers/broker.js';
 import { decodeBatchBody, BatchFormatError } from '../../protocol/message/batch.js';

@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises';
 import { crc32 } from '../../protocol/message/crc32.js';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../../util/durable-file.js';
 
 /**
  * The checkpoint: how far each part of the store is known durable. Recovery re-verifies the

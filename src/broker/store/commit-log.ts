@@ -4,7 +4,8 @@ import path from 'node:path';
 import { END_OF_SEGMENT_MIN_BLANK } from '../../protocol/message/constants.js';
 import { writeBlankRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
-import { close, fdatasync, fsyncDir, ftruncate, offsetFileName, open, readAt, writev } from './files.js';
+import { close, fdatasync, fsyncDir, ftruncate, open, readAt, writev } from '../../util/durable-file.js';
+import { offsetFileName } from './segment-files.js';
 import { OffsetWaiters } from './offset-waiters.js';
 import { SharedFd } from './shared-fd.js';
 

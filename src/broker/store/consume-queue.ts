@@ -3,7 +3,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
 import { StoreCorruptionError } from './errors.js';
-import { fdatasync, fsyncDir, ftruncate, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
+import { fdatasync, fsyncDir, ftruncate, open, readAt, writeFully } from '../../util/durable-file.js';
+import { listOffsetFiles, offsetFileName } from './segment-files.js';
 import { SharedFd } from './shared-fd.js';
 
 /** One consume-queue unit: commit-log offset (8), record size (4), tags code (8). */

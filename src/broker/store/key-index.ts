@@ -5,7 +5,8 @@ import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
 import { javaStringHashCode } from '../../protocol/message/tags.js';
 import { SharedFd } from './shared-fd.js';
-import { close, fdatasync, fsyncDir, listOffsetFiles, offsetFileName, open, readAt, writeFully } from './files.js';
+import { close, fdatasync, fsyncDir, open, readAt, writeFully } from '../../util/durable-file.js';
+import { listOffsetFiles, offsetFileName } from './segment-files.js';
 
 /**
  * The message-key index (QUERY_MESSAGE by KEYS and by UNIQ_KEY): RocketMQ's hash-index design —

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { checkRecordAt, type MessageRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
 import { StoreCorruptionError } from './errors.js';
-import { close, fstat, open, readAt } from './files.js';
+import { close, open, readAt } from '../../util/durable-file.js';
 
 export interface SegmentFile {
   start: number;

@@ -1,4 +1,4 @@
-import { close } from './files.js';
+import { close } from '../../util/durable-file.js';
 
 /**
  * A file descriptor that reads and writes can be in flight on while retention deletes its file:

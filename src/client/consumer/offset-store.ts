@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { messageQueueKey, type MessageQueue } from '../../protocol/message-queue.js';
 import type { Logger } from '../../util/log.js';
-import { writeFileAtomic } from '../../broker/store/files.js';
+import { writeFileAtomic } from '../../util/durable-file.js';
 import type { GroupApi } from '../group-api.js';
 import type { TopicRoutes } from './routes.js';
 

@@ -7,7 +7,7 @@ import type { ConsumeFromWhere, MessageModel } from '../../protocol/heartbeat.js
 import { groupNameProblem } from '../../protocol/topic-names.js';
 import type { Logger } from '../../util/log.js';
 import { allocateAveragely, type AllocateStrategy } from './allocate.js';
-import type { ClientConnectOptions } from '../remoting-client.js';
+import type { ClientConnectOptions } from '../../remoting/client.js';
 
 /** `credentials` and `tls` as for every client class; a push consumer always owns its connections (brokers call back on them). */
 export interface PushConsumerOptions extends Omit<ClientConnectOptions, 'remoting'> {

@@ -18,7 +18,7 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
 import { BrokerApi, type PullStatus } from '../broker-api.js';
 import { GroupApi } from '../group-api.js';
-import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../remoting-client.js';
+import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../../remoting/client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { TopicRoutes } from './routes.js';
 import { sendMessageBack } from './send-back.js';

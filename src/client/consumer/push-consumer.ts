@@ -30,7 +30,7 @@
  *   the last commit.
  */
 import { RmqError } from '../../errors.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import type { HeartbeatData, SubscriptionData } from '../../protocol/heartbeat.js';
 import { PropertyKey } from '../../protocol/message/constants.js';
 import { findProperty } from '../../protocol/message/properties.js';
@@ -50,7 +50,7 @@ import { silentLogger, type Logger } from '../../util/log.js';
 import { AdminClient } from '../admin.js';
 import { BrokerApi, type PullResult } from '../broker-api.js';
 import { GroupApi } from '../group-api.js';
-import { ownConnectionOptions, RemotingClient } from '../remoting-client.js';
+import { ownConnectionOptions, RemotingClient } from '../../remoting/client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { LocalFileOffsetStore, RemoteBrokerOffsetStore, type OffsetStore } from './offset-store.js';
 import { resolvePushConsumerOptions, type PushConsumerOptions, type ResolvedPushConsumerOptions } from './options.js';
@@ -58,6 +58,8 @@ import { ProcessQueue } from './process-queue.js';
 import { TopicRoutes } from './routes.js';
 import { sendMessageBack } from './send-back.js';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Semaphore } from '../../util/concurrency.js';
 
 export type ConsumeStatus = 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
 
@@ -101,24 +103,8 @@ interface QueueEntry {
 const LOCK_MAX_LIVE_MILLIS = 30_000;
 const LOCK_RENEW_MILLIS = 20_000;
 
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** A pause that does not keep the process alive (a consumer's retry back-off must not hold up exit). */
+const sleep = (ms: number) => delay(ms, undefined, { ref: false });
 
 export class PushConsumer {
   readonly clientId: string;

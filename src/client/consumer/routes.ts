@@ -10,6 +10,7 @@ import { MASTER_ID, type BrokerData, type TopicRouteData } from '../../protocol/
 import type { MessageQueue } from '../../protocol/message-queue.js';
 import type { Logger } from '../../util/log.js';
 import type { AdminClient } from '../admin.js';
+import { subscribeTarget, type PullTarget } from '../pull-target.js';
 
 export class TopicRoutes {
   private readonly routes = new Map<string, TopicRouteData>();
@@ -66,19 +67,10 @@ export class TopicRoutes {
     return out;
   }
 
-  /**
-   * The address to pull from (Java findBrokerAddressInSubscribe, onlyThisBroker=false): the wanted
-   * broker id when the group has it, else its master, else its lowest-id slave.
-   */
-  subscribeAddr(brokerName: string, brokerId: number = MASTER_ID): { addr: string; brokerId: number } | undefined {
+  /** The address to pull from (../pull-target.ts: RocketMQ's findBrokerAddressInSubscribe). */
+  subscribeAddr(brokerName: string, brokerId: number = MASTER_ID): PullTarget | undefined {
     const ids = this.brokers.get(brokerName);
-    if (ids === undefined || ids.size === 0) return undefined;
-    const wanted = ids.get(brokerId);
-    if (wanted !== undefined) return { addr: wanted, brokerId };
-    const master = ids.get(MASTER_ID);
-    if (master !== undefined) return { addr: master, brokerId: MASTER_ID };
-    const lowest = Math.min(...ids.keys());
-    return { addr: ids.get(lowest) as string, brokerId: lowest };
+    return ids === undefined ? undefined : subscribeTarget(ids, brokerId);
   }
 
   masterAddr(brokerName: string): string | undefined {

@@ -7,7 +7,7 @@
 import { RunningInfoProperty, type ConsumerRunningInfo, type ProcessQueueInfo } from '../../protocol/consumer-running-info.js';
 import type { SubscriptionData } from '../../protocol/heartbeat.js';
 import type { MessageQueue } from '../../protocol/message-queue.js';
-import { RMQ_PROTOCOL_VERSION } from '../../protocol/version.js';
+import { RMQ_PROTOCOL_VERSION } from '../../remoting/version.js';
 import type { ProcessQueue } from './process-queue.js';
 
 export interface RunningState {

@@ -6,7 +6,7 @@
  * and delay level 3 + reconsumeTimes, through any master that serves the retry topic. False when
  * both failed (the caller retries the message locally later).
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { PropertyKey } from '../../protocol/message/constants.js';
 import { encodeProperties } from '../../protocol/message/properties.js';
 import { isWriteable } from '../../protocol/perm.js';
@@ -14,7 +14,7 @@ import { RETRY_GROUP_TOPIC_PREFIX, TBW102 } from '../../protocol/topic-names.js'
 import { createRequest } from '../../remoting/command.js';
 import type { Logger } from '../../util/log.js';
 import type { GroupApi } from '../group-api.js';
-import type { RemotingClient } from '../remoting-client.js';
+import type { RemotingClient } from '../../remoting/client.js';
 import type { ConsumedMessage } from './consumed-message.js';
 import type { TopicRoutes } from './routes.js';
 

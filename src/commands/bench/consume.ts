@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
-import { benchConsume, type BenchConsumeSummary, type ConsumeIntervalReport } from '../../client/bench-consume.js';
+import { benchConsume, type BenchConsumeSummary, type ConsumeIntervalReport } from '../../ops/bench/consume.js';
 import { PushConsumer } from '../../client/consumer/push-consumer.js';
 import { RmqCommand } from '../base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions } from '../support/credentials.js';
+import { untilInterrupted } from '../support/interrupt.js';
 
 const f3 = (n: number) => n.toFixed(3);
 
@@ -49,25 +50,20 @@ export default class BenchConsume extends RmqCommand {
       ...connectOptions(flags),
     });
     consumer.subscribe(flags.topic, flags.tag);
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
     const json = this.jsonEnabled();
     const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : this.log(line));
-    try {
+    return untilInterrupted(async (signal) => {
       say(`topic: ${flags.topic}, group: ${flags.group}, concurrency: ${flags.concurrency}, batch: ${flags['batch-size']}`);
       const s = await benchConsume(consumer, {
         ...(flags.count !== undefined ? { count: flags.count } : {}),
         ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),
         reportIntervalMillis: flags['report-interval'],
         onInterval: (r) => say(formatConsumeInterval(r)),
-        signal: abort.signal,
+        signal,
       });
       say(`[Complete] Consume Total: ${s.consumed} | Consume TPS: ${s.consumeTps} | AVG(B2C) RT(ms): ${f3(s.b2cMillis.avg)} | AVG(S2C) RT(ms): ${f3(s.s2cMillis.avg)} | MAX(B2C): ${s.b2cMillis.max} | MAX(S2C): ${s.s2cMillis.max}`);
       say(`B2C RT(ms) p50: ${f3(s.b2cMillis.p50)} | p99: ${f3(s.b2cMillis.p99)} | S2C p50: ${f3(s.s2cMillis.p50)} | p99: ${f3(s.s2cMillis.p99)} | ${s.mbPerSec.toFixed(1)} MB/s over ${s.seconds.toFixed(1)} s`);
       return { topic: flags.topic, group: flags.group, ...s };
-    } finally {
-      process.off('SIGINT', stop);
-    }
+    });
   }
 }

@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core';
-import { benchProduce, type BenchProduceSummary, type IntervalReport } from '../../client/bench-produce.js';
+import { benchProduce, type BenchProduceSummary, type IntervalReport } from '../../ops/bench/produce.js';
 import { Producer } from '../../client/producer.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions } from '../support/credentials.js';
+import { untilInterrupted } from '../support/interrupt.js';
 
 const f3 = (n: number) => n.toFixed(3);
 
@@ -42,34 +43,32 @@ export default class BenchProduce extends RmqCommand {
   async run(): Promise<BenchProduceSummary> {
     const { flags } = await this.parse(BenchProduce);
     const producer = new Producer({ namesrvAddrs: resolveNamesrvAddrs(flags.namesrv), producerGroup: flags.group, sendTimeoutMillis: Math.max(3000, flags.timeout), ...connectOptions(flags) });
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
     const json = this.jsonEnabled();
     const say = (line: string) => (json ? process.stderr.write(`${line}\n`) : this.log(line));
     try {
-      await producer.route(flags.topic);
-      say(`topic: ${flags.topic}, threads: ${flags.threads}${flags.async ? `, async, in flight: ${flags['in-flight'] ?? flags.threads}` : ''}, messageSize: ${flags['message-size']}, keys: ${flags.keys}, tagCount: ${flags['tag-count']}`);
-      const s = await benchProduce(producer, {
-        topic: flags.topic,
-        threads: flags.threads,
-        async: flags.async,
-        ...(flags['in-flight'] !== undefined ? { inFlight: flags['in-flight'] } : {}),
-        messageSize: flags['message-size'],
-        ...(flags.count !== undefined ? { count: flags.count } : {}),
-        ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),
-        keys: flags.keys,
-        tagCount: flags['tag-count'],
-        reportIntervalMillis: flags['report-interval'],
-        onInterval: (r) => say(formatInterval(r)),
-        signal: abort.signal,
+      return await untilInterrupted(async (signal) => {
+        await producer.route(flags.topic);
+        say(`topic: ${flags.topic}, threads: ${flags.threads}${flags.async ? `, async, in flight: ${flags['in-flight'] ?? flags.threads}` : ''}, messageSize: ${flags['message-size']}, keys: ${flags.keys}, tagCount: ${flags['tag-count']}`);
+        const s = await benchProduce(producer, {
+          topic: flags.topic,
+          threads: flags.threads,
+          async: flags.async,
+          ...(flags['in-flight'] !== undefined ? { inFlight: flags['in-flight'] } : {}),
+          messageSize: flags['message-size'],
+          ...(flags.count !== undefined ? { count: flags.count } : {}),
+          ...(flags.duration !== undefined ? { durationSeconds: flags.duration } : {}),
+          keys: flags.keys,
+          tagCount: flags['tag-count'],
+          reportIntervalMillis: flags['report-interval'],
+          onInterval: (r) => say(formatInterval(r)),
+          signal,
+        });
+        say(`[Complete] Send Total: ${s.sendTotal} | Send TPS: ${s.sendTps} | Max RT(ms): ${f3(s.rtMillis.max)} | Average RT(ms): ${f3(s.rtMillis.avg)} | Send Failed: ${s.sendFailed} | Response Failed: ${s.responseFailed}`);
+        say(`RT(ms) p50: ${f3(s.rtMillis.p50)} | p99: ${f3(s.rtMillis.p99)} | p999: ${f3(s.rtMillis.p999)} | ${s.mbPerSec.toFixed(1)} MB/s over ${s.seconds.toFixed(1)} s`);
+        if (s.sendFailed > 0) process.exitCode = EXIT_FAILURE;
+        return s;
       });
-      say(`[Complete] Send Total: ${s.sendTotal} | Send TPS: ${s.sendTps} | Max RT(ms): ${f3(s.rtMillis.max)} | Average RT(ms): ${f3(s.rtMillis.avg)} | Send Failed: ${s.sendFailed} | Response Failed: ${s.responseFailed}`);
-      say(`RT(ms) p50: ${f3(s.rtMillis.p50)} | p99: ${f3(s.rtMillis.p99)} | p999: ${f3(s.rtMillis.p999)} | ${s.mbPerSec.toFixed(1)} MB/s over ${s.seconds.toFixed(1)} s`);
-      if (s.sendFailed > 0) process.exitCode = EXIT_FAILURE;
-      return s;
     } finally {
-      process.off('SIGINT', stop);
       producer.shutdown();
     }
   }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { describeGroup, type GroupProgress } from '../../client/group-admin.js';
+import { describeGroup, type GroupProgress } from '../../ops/group-admin.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { listGroups, type BrokerProblem, type GroupSummary } from '../../client/group-admin.js';
+import { listGroups, type BrokerProblem, type GroupSummary } from '../../ops/group-admin.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { resetGroupOffsets, type ResetOutcome } from '../../client/group-admin.js';
+import { resetGroupOffsets, type ResetOutcome } from '../../ops/group-admin.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';

@@ -7,6 +7,7 @@ import { resolveNamesrvAddrs, adminClient, namesrvFlags } from '../support/names
 import { parseTimeFlag } from '../support/time.js';
 import { printableText } from './get.js';
 import { connectOptions } from '../support/credentials.js';
+import { untilInterrupted } from '../support/interrupt.js';
 
 /** One consumed message as `--json` prints it (a line each). */
 export function consumedView(m: ConsumedMessage): Record<string, unknown> {
@@ -90,37 +91,30 @@ export default class MessageConsume extends RmqCommand {
     consumer.subscribe(args.topic, flags.tag);
     const json = this.jsonEnabled();
     let printed = 0;
-    let stopping: Promise<void> | undefined;
-    let finished!: () => void;
-    const done = new Promise<void>((resolve) => (finished = resolve));
-    const stop = () => {
+    await untilInterrupted(async (signal, interrupt) => {
+      let stopping: Promise<void> | undefined;
       // shutdown() marks the consumer stopping at once: no further message reaches the handler
-      stopping ??= consumer.shutdown();
-      finished();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      await consumer.start((m) => {
-        if (json) process.stdout.write(`${JSON.stringify(consumedView(m))}\n`);
-        else {
-          const text = printableText(m.body);
-          this.log(
-            `${new Date(m.storeTimestamp).toISOString()} ${m.topic} ${m.queue.brokerName}/q${m.queue.queueId}@${m.queueOffset} tags=${m.tags ?? '-'} keys=${m.keys.join(' ') || '-'} ` +
-              `msgId=${m.msgId}${m.reconsumeTimes > 0 ? ` reconsumeTimes=${m.reconsumeTimes}` : ''}  ${text ?? `<${m.body.length} bytes binary>`}`,
-          );
-        }
-        printed++;
-        if (flags.count !== undefined && printed >= flags.count) stop();
-      });
-      await done;
-      await stopping;
-      process.stderr.write(`${printed} message(s) consumed by group ${flags.group}; offsets committed\n`);
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      stop();
-      await stopping;
-    }
+      const stop = () => (stopping ??= consumer.shutdown());
+      signal.addEventListener('abort', stop, { once: true });
+      try {
+        await consumer.start((m) => {
+          if (json) process.stdout.write(`${JSON.stringify(consumedView(m))}\n`);
+          else {
+            const text = printableText(m.body);
+            this.log(
+              `${new Date(m.storeTimestamp).toISOString()} ${m.topic} ${m.queue.brokerName}/q${m.queue.queueId}@${m.queueOffset} tags=${m.tags ?? '-'} keys=${m.keys.join(' ') || '-'} ` +
+                `msgId=${m.msgId}${m.reconsumeTimes > 0 ? ` reconsumeTimes=${m.reconsumeTimes}` : ''}  ${text ?? `<${m.body.length} bytes binary>`}`,
+            );
+          }
+          printed++;
+          if (flags.count !== undefined && printed >= flags.count) interrupt();
+        });
+        if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await stop();
+        process.stderr.write(`${printed} message(s) consumed by group ${flags.group}; offsets committed\n`);
+      } finally {
+        await stop();
+      }
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { describeRecord, findById, findByKey, type FoundMessage } from '../../client/message-lookup.js';
+import { describeRecord, findById, findByKey, type FoundMessage } from '../../ops/message-lookup.js';
 import { InvalidInputError } from '../../errors.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';

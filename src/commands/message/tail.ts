@@ -1,10 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { describeRecord } from '../../client/message-lookup.js';
-import { tailTopic } from '../../client/topic-tail.js';
+import { describeRecord } from '../../ops/message-lookup.js';
+import { tailTopic } from '../../ops/topic-tail.js';
 import { RmqCommand } from '../base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 import { messageView, printableText } from './get.js';
+import { untilInterrupted } from '../support/interrupt.js';
 
 export default class MessageTail extends RmqCommand {
   static override summary = 'Print messages of a topic as they arrive (no consumer group, no offsets committed).';
@@ -25,40 +26,36 @@ export default class MessageTail extends RmqCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MessageTail);
     const clients = openClients(flags);
-    const abort = new AbortController();
-    const stop = () => abort.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     let printed = 0;
     const json = this.jsonEnabled();
     try {
-      const done = tailTopic(clients, {
-        topic: args.topic,
-        subscription: flags.tag,
-        from: flags['from-beginning'] ? 'beginning' : 'end',
-        consumerGroup: flags.group,
-        signal: abort.signal,
-        onMessage: (record) => {
-          if (abort.signal.aborted) return;
-          if (json) {
-            const { storedRecord: _s, ...view } = messageView({ addr: '', record, raw: Buffer.alloc(0) });
-            process.stdout.write(`${JSON.stringify({ ...view, brokerAddr: undefined })}\n`);
-          } else {
-            const d = describeRecord(record);
-            const text = printableText(d.body as Buffer);
-            this.log(`${new Date(record.storeTimestamp).toISOString()} ${record.topic} q${record.queueId}@${record.queueOffset} tags=${String(d.tags ?? '-')} keys=${String(d.keys ?? '-')} msgId=${String(d.msgId)}  ${text ?? `<${(d.body as Buffer).length} bytes binary>`}`);
-          }
-          if (flags.count !== undefined && ++printed >= flags.count) stop();
-        },
-        onError: (q, e) => process.stderr.write(`${q.brokerName}/${q.queueId}: ${e.message} (retrying)\n`),
+      await untilInterrupted(async (signal, stop) => {
+        const done = tailTopic(clients, {
+          topic: args.topic,
+          subscription: flags.tag,
+          from: flags['from-beginning'] ? 'beginning' : 'end',
+          consumerGroup: flags.group,
+          signal,
+          onMessage: (record) => {
+            if (signal.aborted) return;
+            if (json) {
+              const { storedRecord: _s, ...view } = messageView({ addr: '', record, raw: Buffer.alloc(0) });
+              process.stdout.write(`${JSON.stringify({ ...view, brokerAddr: undefined })}\n`);
+            } else {
+              const d = describeRecord(record);
+              const text = printableText(d.body as Buffer);
+              this.log(`${new Date(record.storeTimestamp).toISOString()} ${record.topic} q${record.queueId}@${record.queueOffset} tags=${String(d.tags ?? '-')} keys=${String(d.keys ?? '-')} msgId=${String(d.msgId)}  ${text ?? `<${(d.body as Buffer).length} bytes binary>`}`);
+            }
+            if (flags.count !== undefined && ++printed >= flags.count) stop();
+          },
+          onError: (q, e) => process.stderr.write(`${q.brokerName}/${q.queueId}: ${e.message} (retrying)\n`),
+        });
+        await Promise.race([done, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+        stop();
+        clients.close();
+        await done;
       });
-      await Promise.race([done, new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }))]);
-      abort.abort();
-      clients.close();
-      await done;
     } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
       clients.close();
     }
   }

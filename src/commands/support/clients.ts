@@ -5,8 +5,8 @@
 import { AdminClient } from '../../client/admin.js';
 import { BrokerApi } from '../../client/broker-api.js';
 import { GroupApi } from '../../client/group-api.js';
-import { RemotingClient } from '../../client/remoting-client.js';
-import type { TopicAdminDeps } from '../../client/topic-admin.js';
+import { RemotingClient } from '../../remoting/client.js';
+import type { TopicAdminDeps } from '../../ops/topic-admin.js';
 import { resolveNamesrvAddrs } from './namesrv.js';
 import { connectOptions, type TlsFlagValues } from './credentials.js';
 

@@ -1,14 +1,14 @@
 /**
  * The ACL credentials and TLS settings every rmqctl command that talks the wire protocol uses:
  * flags, then the environment, then the selected profile of the profile file (see
- * src/client/credentials.ts, src/client/tls-options.ts and src/client/profile.ts).
+ * src/settings/credentials.ts, src/settings/tls.ts and src/settings/profile.ts).
  */
 import { Flags } from '@oclif/core';
-import { environmentCredentials, profileCredentials } from '../../client/credentials.js';
-import { loadProfile, type Profile } from '../../client/profile.js';
-import { resolveClientTls } from '../../client/tls-options.js';
+import { environmentCredentials, profileCredentials } from '../../settings/credentials.js';
+import { loadProfile, type Profile } from '../../settings/profile.js';
+import { resolveClientTls } from '../../settings/tls.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
-import type { Credentials } from '../../protocol/acl-signature.js';
+import type { Credentials } from '../../remoting/acl-signature.js';
 
 let cachedProfile: { value: Profile | undefined } | undefined;
 let cached: { value: Credentials | undefined } | undefined;
@@ -31,7 +31,7 @@ export function signingOptions(): { credentials?: Credentials } {
   return c === undefined ? {} : { credentials: c };
 }
 
-/** The TLS flags every command that talks the wire protocol has (env and profile fallbacks in src/client/tls-options.ts). */
+/** The TLS flags every command that talks the wire protocol has (env and profile fallbacks in src/settings/tls.ts). */
 export const tlsFlags = {
   tls: Flags.boolean({ description: 'connect with TLS, verifying server certificates; plain text only to a server that speaks no TLS [env: RMQCTL_TLS=on; profile: tls = on]' }),
   'tls-require': Flags.boolean({ description: 'TLS only: never connect in plain text [env: RMQCTL_TLS=require; profile: tls = require]' }),

@@ -1,6 +1,6 @@
 /** Human-readable rendering of a StatusReport (`rmqctl status` without --json). */
-import type { BrokerNodeStatus, StatusReport } from '../../client/status-report.js';
-import type { NodeReplication } from '../../client/status-report.js';
+import type { BrokerNodeStatus, StatusReport } from '../../ops/status/status-report.js';
+import type { NodeReplication } from '../../ops/status/status-report.js';
 import { table } from './table.js';
 
 function age(ms: number | undefined): string {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../../errors.js';
 import { Perm, permToString } from '../../protocol/perm.js';
-import { createTopic, type BrokerOutcome } from '../../client/topic-admin.js';
+import { createTopic, type BrokerOutcome } from '../../ops/topic-admin.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { RmqCommand } from '../base.js';

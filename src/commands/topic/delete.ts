@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { deleteTopic, type BrokerOutcome } from '../../client/topic-admin.js';
+import { deleteTopic, type BrokerOutcome } from '../../ops/topic-admin.js';
 import { EXIT_FAILURE, InvalidInputError } from '../../errors.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
 import { RmqCommand } from '../base.js';

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { describeTopic, type TopicDescription } from '../../client/topic-admin.js';
+import { describeTopic, type TopicDescription } from '../../ops/topic-admin.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { permToString } from '../../protocol/perm.js';
 import { RmqCommand } from '../base.js';

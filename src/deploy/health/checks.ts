@@ -12,11 +12,11 @@
  */
 import { RmqError } from '../../errors.js';
 import { decodeKVTable } from '../../protocol/bodies.js';
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeClusterInfo } from '../../protocol/route.js';
 import { createRequest, type RemotingCommand } from '../../remoting/command.js';
-import { RemotingClient } from '../../client/remoting-client.js';
-import type { Credentials } from '../../protocol/acl-signature.js';
+import { RemotingClient } from '../../remoting/client.js';
+import type { Credentials } from '../../remoting/acl-signature.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
 import { hostByName, type BrokerNode, type ClusterModel, type ClusterNode, type NodeId } from '../../topology/index.js';
 import type { ServiceStatus, Supervisor } from '../supervisors/supervisor.js';

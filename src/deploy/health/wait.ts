@@ -2,6 +2,7 @@
 import type { ClusterNode } from '../../topology/index.js';
 import { NodeUnhealthyError } from '../errors.js';
 import { HealthFailure, type HealthCheck, type HealthContext } from './checks.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 60_000;
 const RETRY_INTERVAL_MS = 250;
@@ -22,6 +23,6 @@ export async function waitHealthy(node: ClusterNode, ctx: HealthContext, check: 
       const name = failure instanceof HealthFailure ? failure.check : 'check';
       throw new NodeUnhealthyError(node.host, node.id, name, (failure as Error)?.message ?? String(failure), tail, fatal ? undefined : Date.now() - started);
     }
-    await new Promise((r) => setTimeout(r, RETRY_INTERVAL_MS));
+    await sleep(RETRY_INTERVAL_MS);
   }
 }

@@ -4,12 +4,10 @@
  * the cluster's state directory.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { constants as fsc } from 'node:fs';
-import path from 'node:path';
 import type { ExecOptions, ExecResult, RemoteStat } from './target.js';
 import { BaseTarget } from './common.js';
+import { writeFileAtomic } from '../../util/durable-file.js';
 
 function toStat(s: import('node:fs').Stats): RemoteStat {
   return {
@@ -72,30 +70,6 @@ function streamLocal(argv: readonly string[], write: (chunk: string) => void, si
     child.once('error', (e) => (e.name === 'AbortError' ? resolve() : reject(e)));
     child.once('close', () => resolve());
   });
-}
-
-async function writeFileAtomic(p: string, data: Buffer, attrs: { mode: number; uid?: number; gid?: number }): Promise<void> {
-  const tmp = path.join(path.dirname(p), `.${path.basename(p)}.rmqctl-${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, attrs.mode);
-  try {
-    await fh.writeFile(data);
-    if (attrs.uid !== undefined || attrs.gid !== undefined) await fh.chown(attrs.uid ?? -1, attrs.gid ?? -1);
-    await fh.chmod(attrs.mode);
-    await fh.sync();
-    await fh.close();
-    await fs.rename(tmp, p);
-  } catch (e) {
-    await fh.close().catch(() => {});
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  // make the rename itself durable
-  const dir = await fs.open(path.dirname(p), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }
 
 export class LocalTarget extends BaseTarget {

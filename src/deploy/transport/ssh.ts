@@ -13,11 +13,12 @@ import type { ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import { InvalidInputError } from '../../errors.js';
 import { SshError } from './errors.js';
 import { fingerprint, formatKnownHost, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
-import { Semaphore } from './parallel.js';
+import { Semaphore } from '../../util/concurrency.js';
 
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 import { shJoin } from './shell.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SshEndpoint {
   host: string;
@@ -310,7 +311,7 @@ export class SshConnection {
           return await this.execOnce(line, command, timeoutMs, timedOut, opts.input);
         } catch (e) {
           if (!(e instanceof ChannelOpenError) || attempt >= 6) throw e instanceof ChannelOpenError ? e.toSshError(this.label) : e;
-          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+          await sleep(25 * 2 ** attempt);
         }
       }
     });

@@ -196,6 +196,9 @@ export const NotifyConsumerIdsChangedRequestHeader = defineHeader('NotifyConsume
 });
 export type NotifyConsumerIdsChangedRequest = HeaderValues<typeof NotifyConsumerIdsChangedRequestHeader>;
 
+/** `PullMessageRequestHeader.sysFlag` bits (Java `PullSysFlag`). */
+export const PullSysFlag = { COMMIT_OFFSET: 1, SUSPEND: 2, SUBSCRIPTION: 4, CLASS_FILTER: 8, LITE_PULL: 16 } as const;
+
 export const PullMessageRequestHeader = defineHeader('PullMessageRequestHeader', {
   consumerGroup: required.string,
   topic: required.string,

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { findProperty } from '../../../src/protocol/message/properties.js';
 import { PropertyKey } from '../../../src/protocol/message/constants.js';
 import type { Producer } from '../../../src/client/producer.js';
-import { tailTopic } from '../../../src/client/topic-tail.js';
+import { tailTopic } from '../../../src/ops/topic-tail.js';
 import { startCluster } from '../../support/cluster.js';
 import { clientsFor, createTopic, type Clients } from '../../support/clients.js';
 import { waitFor } from '../../support/wait.js';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../../src/client/cluster-status.js';
+import type { StatusReport } from '../../../src/ops/status/cluster-status.js';
 import { repoRoot, rmqctl } from '../../support/cli.js';
 import { startCluster } from '../../support/cluster.js';
 import { clientsFor, createTopic } from '../../support/clients.js';

@@ -5,9 +5,9 @@
  * bodies, optional keys and tags; a report per interval (send TPS, max and average RT, failures)
  * and at the end the totals, RT percentiles and MB/s.
  */
-import { LatencyHistogram } from '../util/histogram.js';
-import type { Message } from './message.js';
-import type { Producer } from './producer.js';
+import { LatencyHistogram } from '../../util/histogram.js';
+import type { Message } from '../../client/message.js';
+import type { Producer } from '../../client/producer.js';
 
 export interface BenchProduceOptions {
   topic: string;

@@ -6,7 +6,7 @@
  *   3. otherwise nothing: requests go out unsigned.
  */
 import { InvalidInputError } from '../errors.js';
-import type { Credentials } from '../protocol/acl-signature.js';
+import type { Credentials } from '../remoting/acl-signature.js';
 import { loadProfile, type Profile, type ProfileLookup } from './profile.js';
 
 export type CredentialsLookup = ProfileLookup;

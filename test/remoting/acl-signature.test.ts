@@ -1,11 +1,11 @@
 /**
- * ACL 1.0 request signatures (src/protocol/acl-signature.ts). Expected values come from RFC 2202
+ * ACL 1.0 request signatures (src/remoting/acl-signature.ts). Expected values come from RFC 2202
  * (HMAC-SHA1 test vectors), arranged so the signed content of a request is exactly the RFC's
  * data; and from ali-ons 3.12 itself, whose signing must verify byte for byte.
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { computeSignature, signatureContent, signRequest, verifySignature } from '../../src/protocol/acl-signature.js';
+import { computeSignature, signatureContent, signRequest, verifySignature } from '../../src/remoting/acl-signature.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { decodeCommand, encodeCommand } from '../../src/remoting/frame-codec.js';
 

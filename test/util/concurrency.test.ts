@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapSettled, Semaphore } from '../../../src/deploy/transport/parallel.js';
+import { mapSettled, Semaphore } from '../../src/util/concurrency.js';
 
 describe('bounded parallelism', () => {
   it('never runs more than the limit at once, and runs everything', async () => {

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findCredentials } from '../../src/client/credentials.js';
+import { findCredentials } from '../../src/settings/credentials.js';
 import { ACL_YAML, ADMIN, PUBSUB } from '../support/acl.js';
 import { rmqctl } from '../support/cli.js';
 import { startCluster } from '../support/cluster.js';

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../src/client/cluster-status.js';
+import type { StatusReport } from '../../src/ops/status/cluster-status.js';
 import { topicConfig } from '../../src/protocol/topic-config.js';
 import { rmqctl } from '../support/cli.js';
 import { FakeBroker, startNamesrvProcess } from '../support/namesrv.js';

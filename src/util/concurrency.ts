@@ -7,16 +7,30 @@ export class Semaphore {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
   }
 
+  /** Takes a slot, waiting for one when all are taken; pair with `release`. */
+  acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => this.waiting.push(r));
+  }
+
+  /** Hands the slot straight to the next waiter (active stays the same), or frees it. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  /** Runs fn in a slot; with a slot free, fn starts synchronously (no extra turn). */
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((r) => this.waiting.push(r));
     try {
       return await fn();
     } finally {
-      // hand the slot straight to the next waiter (active stays the same), or free it
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
+      this.release();
     }
   }
 }

@@ -14,8 +14,8 @@ import { decodeProperties } from '../protocol/message/properties.js';
 import { decodeRecord, type MessageRecord } from '../protocol/message/record.js';
 import { uncompressedBody } from '../protocol/message/compression.js';
 import { masterAddr } from '../protocol/route.js';
-import type { AdminClient } from './admin.js';
-import type { BrokerApi } from './broker-api.js';
+import type { AdminClient } from '../client/admin.js';
+import type { BrokerApi } from '../client/broker-api.js';
 
 export interface FoundMessage {
   /** Broker address that answered. */

@@ -9,7 +9,7 @@
  * base64(HMAC-SHA1(secretKey, content)) (`AclUtils.calSignature`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ExtFields, RemotingCommand } from '../remoting/command.js';
+import type { ExtFields, RemotingCommand } from './command.js';
 
 /** extFields names of the scheme (`SessionCredentials`). */
 export const ACCESS_KEY_FIELD = 'AccessKey';

@@ -1,27 +1,13 @@
+/**
+ * File I/O that survives a crash: promisified fd calls, whole-buffer writes and reads at a
+ * position, fsync of a directory, and the one atomic small-file write every part of rmqctl uses
+ * (broker state files, store checkpoint, consumer offsets on disk, the local deploy target).
+ */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-
-/** RocketMQ names segment files by their start offset, zero-padded to 20 digits (`UtilAll.offset2FileName`). */
-export function offsetFileName(offset: number): string {
-  return String(offset).padStart(20, '0');
-}
-
-/** Files of a directory named by a 20-digit offset, sorted by that offset; other names are ignored. */
-export async function listOffsetFiles(dir: string): Promise<{ start: number; path: string }[]> {
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return names
-    .filter((n) => /^\d{20}$/.test(n))
-    .map((n) => ({ start: Number(n), path: path.join(dir, n) }))
-    .sort((a, b) => a.start - b.start);
-}
 
 export const fdatasync = promisify(fs.fdatasync);
 export const fsync = promisify(fs.fsync);
@@ -68,16 +54,34 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes a small file atomically: temp file, fsync, rename, fsync of the directory. */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
-  const tmp = `${file}.tmp`;
-  const fd = await open(tmp, 'w', 0o640);
+export interface AtomicWriteOptions {
+  /** Mode of the new file (default 0640); set on the temp file before any byte is written. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Replaces `file` atomically: a uniquely named temp file beside it (created exclusively, with its
+ * final mode and owner before the content goes in, so a secret is never readable by others even
+ * for a moment), fsynced, renamed over the file, then the directory fsynced. A crash leaves the
+ * old file or the new one, never half of either; a failed write leaves no temp file behind.
+ */
+export async function writeFileAtomic(file: string, data: Buffer | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  const mode = opts.mode ?? 0o640;
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await fsp.open(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode);
   try {
-    await writeFully(fd, Buffer.isBuffer(data) ? data : Buffer.from(data), 0);
-    await fdatasync(fd);
-  } finally {
-    await close(fd);
+    if (opts.uid !== undefined || opts.gid !== undefined) await fh.chown(opts.uid ?? -1, opts.gid ?? -1);
+    await fh.chmod(mode); // the umask may have narrowed the mode given to open
+    await fh.writeFile(data);
+    await fh.datasync();
+    await fh.close();
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw e;
   }
-  await fsp.rename(tmp, file);
   await fsyncDir(path.dirname(file));
 }

@@ -9,15 +9,15 @@
  * Each broker's outcome is reported separately: one unreachable broker does not hide the others.
  */
 import { RmqError } from '../errors.js';
-import { RequestCode } from '../protocol/codes.js';
+import { RequestCode } from '../remoting/codes.js';
 import { encodeHeader } from '../protocol/header-spec.js';
 import { DeleteKVConfigRequestHeader, DeleteTopicFromNamesrvRequestHeader, PutKVConfigRequestHeader } from '../protocol/headers/namesrv.js';
 import { masterAddr, type ClusterInfo, type TopicRouteData } from '../protocol/route.js';
 import type { QueueStats } from '../protocol/topic-stats.js';
 import { createRequest } from '../remoting/command.js';
-import type { AdminClient } from './admin.js';
-import type { BrokerApi, CreateTopicRequest } from './broker-api.js';
-import type { RemotingClient } from './remoting-client.js';
+import type { AdminClient } from '../client/admin.js';
+import type { BrokerApi, CreateTopicRequest } from '../client/broker-api.js';
+import type { RemotingClient } from '../remoting/client.js';
 
 export const ORDER_TOPIC_CONFIG = 'ORDER_TOPIC_CONFIG';
 

@@ -5,8 +5,8 @@
  * reports the same pair as its local address. Problems: a diverged or halted slave, a SYNC_MASTER
  * without the slaves it waits for. Warnings: a slave not replicating, a group without a master.
  */
-import type { HaConnectionInfo, HaRuntimeInfo } from '../protocol/ha-runtime-info.js';
-import type { BrokerApi } from './broker-api.js';
+import type { HaConnectionInfo, HaRuntimeInfo } from '../../protocol/ha-runtime-info.js';
+import type { BrokerApi } from '../../client/broker-api.js';
 import type { BrokerNodeStatus, NodeReplication, StatusReport } from './status-report.js';
 
 export type BrokerFacts = { runtime: Record<string, string>; ha: HaRuntimeInfo | undefined } | { error: string };

@@ -1,7 +1,7 @@
 /** Merging NameServer views into a status report (pure; the CLI tests run it against real processes). */
 import { describe, expect, it } from 'vitest';
-import type { NameServerProbe } from '../../src/client/admin.js';
-import { buildStatusReport } from '../../src/client/cluster-status.js';
+import type { NameServerProbe } from '../../../src/client/admin.js';
+import { buildStatusReport } from '../../../src/ops/status/cluster-status.js';
 
 const info = (addrs: Record<string, string>) => ({
   brokerAddrTable: { 'broker-a': { cluster: 'C', brokerName: 'broker-a', brokerAddrs: addrs, enableActingMaster: false } },

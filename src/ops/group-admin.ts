@@ -10,8 +10,8 @@ import type { ClientConnection, ConsumerConnection, QueueOffset } from '../proto
 import type { SubscriptionData } from '../protocol/heartbeat.js';
 import { masterAddr, type ClusterInfo } from '../protocol/route.js';
 import { RETRY_GROUP_TOPIC_PREFIX, SYSTEM_GROUP_NAMES } from '../protocol/topic-names.js';
-import type { AdminClient } from './admin.js';
-import type { GroupApi } from './group-api.js';
+import type { AdminClient } from '../client/admin.js';
+import type { GroupApi } from '../client/group-api.js';
 import { RmqError } from '../errors.js';
 
 export interface GroupAdminDeps {

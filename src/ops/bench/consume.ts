@@ -5,8 +5,8 @@
  * totals with percentiles. B2C uses the producer host's clock and S2C the broker's: across hosts they
  * include the clock skew.
  */
-import { LatencyHistogram } from '../util/histogram.js';
-import type { PushConsumer } from './consumer/push-consumer.js';
+import { LatencyHistogram } from '../../util/histogram.js';
+import type { PushConsumer } from '../../client/consumer/push-consumer.js';
 
 export interface BenchConsumeOptions {
   /** Stop after this many messages. */

@@ -7,15 +7,15 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { RmqError } from '../errors.js';
-import { parseHostPort } from '../remoting/address.js';
-import type { RemotingCommand } from '../remoting/command.js';
-import { Connection, type ConnectionOptions } from '../remoting/connection.js';
-import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from '../remoting/errors.js';
-import { ResponseCode } from '../protocol/codes.js';
-import { signRequest, type Credentials } from '../protocol/acl-signature.js';
+import { parseHostPort } from './address.js';
+import type { RemotingCommand } from './command.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from './errors.js';
+import { ResponseCode } from './codes.js';
+import { signRequest, type Credentials } from './acl-signature.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import type { ClientTls } from '../remoting/tls-config.js';
-import { describeTlsError, mayFallBackToPlain, tlsConnectOptions } from '../remoting/tls-connect.js';
+import type { ClientTls } from './tls-config.js';
+import { describeTlsError, mayFallBackToPlain, tlsConnectOptions } from './tls-connect.js';
 
 export interface RemotingClientOptions extends ConnectionOptions {
   /** Upper bound for opening a connection (default 3 s). */

@@ -5,8 +5,8 @@
  * expected) make the status unhealthy; warnings (a broker only some NameServers know, one the
  * topology does not list) do not.
  */
-import type { ClusterModel } from '../topology/index.js';
-import type { AdminClient, NameServerProbe } from './admin.js';
+import type { ClusterModel } from '../../topology/index.js';
+import type { AdminClient, NameServerProbe } from '../../client/admin.js';
 import type { BrokerNodeStatus, Expectation, ExpectedBroker, ExpectedNameServer, NameServerStatus, StatusReport } from './status-report.js';
 
 export type * from './status-report.js';

@@ -1,8 +1,8 @@
 /** Joining the brokers' own HA views into a status report (pure; test/broker/ha/status.test.ts runs the CLI on real processes). */
 import { describe, expect, it } from 'vitest';
-import { buildStatusReport } from '../../src/client/cluster-status.js';
-import { mergeReplication, type BrokerFacts } from '../../src/client/replication-status.js';
-import type { HaRuntimeInfo } from '../../src/protocol/ha-runtime-info.js';
+import { buildStatusReport } from '../../../src/ops/status/cluster-status.js';
+import { mergeReplication, type BrokerFacts } from '../../../src/ops/status/replication-status.js';
+import type { HaRuntimeInfo } from '../../../src/protocol/ha-runtime-info.js';
 
 const report = (addrs: Record<string, string>) =>
   buildStatusReport([

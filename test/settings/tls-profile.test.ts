@@ -8,9 +8,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findCredentials } from '../../src/client/credentials.js';
-import { loadProfile, parseProfile } from '../../src/client/profile.js';
-import { resolveClientTls } from '../../src/client/tls-options.js';
+import { findCredentials } from '../../src/settings/credentials.js';
+import { loadProfile, parseProfile } from '../../src/settings/profile.js';
+import { resolveClientTls } from '../../src/settings/tls.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { ACL_YAML, ADMIN } from '../support/acl.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';

@@ -5,9 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { AclSection } from '../topology/schema.js';
+import type { ResolvedSecrets } from '../topology/secrets.js';
 
-/** accessKey → secret value, as resolved from the references. */
-export type ResolvedSecrets = ReadonlyMap<string, string>;
 
 const q = (s: string) => JSON.stringify(s); // a double-quoted YAML scalar
 

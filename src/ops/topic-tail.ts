@@ -12,10 +12,11 @@
 import type { MessageRecord } from '../protocol/message/record.js';
 import { isReadable } from '../protocol/perm.js';
 import type { TopicRouteData } from '../protocol/route.js';
-import type { AdminClient } from './admin.js';
-import { recordsOf, type BrokerApi, type PullResult } from './broker-api.js';
-import { pullTarget, type PullTarget } from './pull-target.js';
-import type { MessageQueue } from './publish-info.js';
+import type { AdminClient } from '../client/admin.js';
+import { recordsOf, type BrokerApi, type PullResult } from '../client/broker-api.js';
+import { pullTarget, type PullTarget } from '../client/pull-target.js';
+import type { MessageQueue } from '../client/publish-info.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TailOptions {
   topic: string;
@@ -75,7 +76,7 @@ class RouteCache {
   refresh(): Promise<TopicRouteData | undefined> {
     this.reading ??= (async () => {
       const wait = this.readAt + ROUTE_RETRY_MILLIS - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       try {
         const r = await this.admin.topicRoute(this.topic);
         if (r !== undefined) this.route = r;
