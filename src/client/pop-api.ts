@@ -5,14 +5,14 @@
  * Outcomes a caller must handle are results (not found, polling full, handle refused); other
  * non-success answers throw RemoteResponseError.
  */
-import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import { AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, ChangeInvisibleTimeResponseHeader, ConsumeInitMode, encodeBatchAckBody, PopMessageRequestHeader, PopMessageResponseHeader } from '../protocol/headers/pop.js';
 import { PropertyKey } from '../protocol/message/constants.js';
 import { decodeProperties } from '../protocol/message/properties.js';
 import { decodeRecords, type MessageRecord } from '../protocol/message/record.js';
 import { createRequest } from '../remoting/command.js';
-import type { RemotingClient } from './remoting-client.js';
+import type { RemotingClient } from '../remoting/client.js';
 
 export interface PopRequest {
   group: string;

@@ -24,7 +24,7 @@ import type { HostAddress } from '../../protocol/message/host.js';
 import { decodeRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
 import type { ReplicationView } from '../context.js';
-import { writeFileAtomic } from '../store/files.js';
+import { writeFileAtomic } from '../../util/durable-file.js';
 import type { MessageStore, PutMessageResult, PutMessageStatus } from '../store/index.js';
 import { decodeRecords, entryOf, setItem, type JournalRecord, type SetItem } from './records.js';
 import type { QueueState } from './queue-state.js';

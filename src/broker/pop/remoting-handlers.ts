@@ -12,7 +12,7 @@
  * ACK / CHANGE / BATCH_ACK refuse a handle that is not in flight (forged, expired, acked, changed,
  * another group's) with NO_MESSAGE and a remark saying why; nothing changes then.
  */
-import { RequestCode, ResponseCode } from '../../protocol/codes.js';
+import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../../protocol/header-spec.js';
 import { AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, ChangeInvisibleTimeResponseHeader, ConsumeInitMode, decodeBatchAckBody, PopMessageRequestHeader, PopMessageResponseHeader } from '../../protocol/headers/pop.js';
 import { PropertyKey } from '../../protocol/message/constants.js';
