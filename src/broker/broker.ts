@@ -45,10 +45,11 @@ import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
 import { GrpcEndpoint } from './grpc/endpoint.js';
-import type { PopService } from './pop/types.js';
 import type { ResolvedBrokerConfig } from './load-config.js';
 import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
+import { PopEngine } from './pop/engine.js';
+import { registerPopHandlers } from './pop/remoting-handlers.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
@@ -162,7 +163,7 @@ export class Broker {
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
     this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
-    this.context = {
+    const parts: Omit<BrokerContext, 'pop'> = {
       config,
       store,
       topics,
@@ -182,7 +183,11 @@ export class Broker {
       hooks: this.hooks,
       replication: this.replication,
     };
-    this.hooks.topicDeleted = (topic) => this.context.consumerOffsets.removeTopic(topic);
+    this.context = { ...parts, pop: new PopEngine(parts) };
+    this.hooks.topicDeleted = (topic) => {
+      this.context.consumerOffsets.removeTopic(topic);
+      this.context.pop.forget({ topic });
+    };
     // a slave copies its master's consumer-group tables (Java SlaveSynchronize)
     this.hooks.slaveSync = [
       { name: 'consumer offsets', requestCode: RequestCode.GET_ALL_CONSUMER_OFFSET, apply: (body) => {
@@ -204,6 +209,7 @@ export class Broker {
     registerConsumerOffsetHandlers(this.handlers, this.context);
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
+    registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
     this.replication.registerHandlers(this.handlers);
     this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
     this.registration = new NameServerRegistration({
@@ -233,7 +239,7 @@ export class Broker {
             ctx: this.context,
             acl: () => (acl.enforce ? acl.source?.policy : undefined),
             remoting: this.remoting,
-            pop: () => (this.context as BrokerContext & { pop?: PopService }).pop,
+            pop: () => this.context.pop,
             ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
             logger: this.log.child('grpc'),
           })
@@ -289,7 +295,9 @@ export class Broker {
   /** Listens on listenPort and the fast channel, then registers with every NameServer. */
   async start(): Promise<void> {
     const c = this.config;
+    await this.context.pop.recover();
     this.unsubscribeDispatch = this.store.onDispatch((e) => this.context.pullHold.onDispatch(e));
+    this.context.pop.start();
     this.context.stats.start();
     this.context.clients.start();
     this.context.consumerOffsets.start();
@@ -341,8 +349,10 @@ export class Broker {
     this.registration.stop();
     this.dispatcher.stopping = true;
     this.context.pullHold.stop();
+    this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
+    await this.context.pop.stop();
     await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();

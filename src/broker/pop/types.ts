@@ -20,11 +20,11 @@
  *   record is stored (written for ASYNC_FLUSH, fsynced for SYNC_FLUSH), so an acked message is
  *   never delivered again after a restart; window: an ack whose answer the client never got.
  * - Receipt handle: RocketMQ's extraInfo layout, so Java remoting clients parse it unchanged:
- *   `nonce popTime invisibleTime reviveQid topicType brokerName queueId queueOffset commitLogOffset`
- *   (reviveQid 999 marks a FIFO delivery, as RocketMQ's ExtraInfoUtil.isOrder reads it). The nonce
- *   is a random 52-bit number per delivery, kept in the entry: a handle is valid only while its
- *   entry is in flight with that nonce and it has not expired — forged, replaced (changed or
- *   redelivered), acked, expired and other groups' handles all fail without changing any state.
+ *   `queueOffset popTime invisibleTime nonce 0 brokerName queueId queueOffset commitLogOffset`
+ *   (handle.ts). The nonce (31 random bits, in RocketMQ's reviveQid slot) is kept in the entry: a
+ *   handle is valid only while its entry is in flight with that nonce, pop time and invisible time,
+ *   and before it expires — forged, replaced (changed or redelivered), acked, expired and other
+ *   groups' handles all fail without changing any state.
  * - FIFO (fifo: true): within a queue, a message of a message group (property __SHARDINGKEY) is
  *   delivered only when no earlier message of the same group is in flight (strictly one in flight
  *   per message group); messages without a group are not ordered. A receive repeated with the same
@@ -126,6 +126,8 @@ export type PopErrorKind =
   | 'FORBIDDEN'
   | 'NOT_MASTER'
   | 'UNSUPPORTED_FILTER'
+  /** The filter expression does not parse. */
+  | 'BAD_FILTER'
   /** The journal record could not be stored (disk full, store closed, flush timeout...). */
   | 'STORE_FAILED'
   | 'SHUTTING_DOWN';
@@ -191,16 +193,15 @@ export interface PopService {
   stats(): PopStats;
 }
 
-/** A receipt handle's fields (RocketMQ extraInfo order). */
+/** A receipt handle's fields (handle.ts has the layout). */
 export interface ReceiptHandleFields {
-  /** Random per delivery (RocketMQ's ckQueueOffset slot). */
+  /** 31 random bits per delivery (RocketMQ's reviveQid slot). */
   nonce: number;
   popTime: number;
   invisibleMs: number;
-  /** 999: a FIFO delivery (RocketMQ POP_ORDER_REVIVE_QUEUE); 0 otherwise. */
-  reviveQid: number;
   brokerName: string;
   queueId: number;
   queueOffset: number;
+  /** -1 when the handle does not carry it (a Java client's handle rebuilt after a change). */
   commitLogOffset: number;
 }
