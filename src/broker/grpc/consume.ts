@@ -165,14 +165,12 @@ export class ConsumeHandlers {
     const abort = new AbortController();
     const onGone = () => abort.abort();
     call.once('cancelled', onGone);
-    call.once('close', onGone);
-    const queueId = req.messageQueue?.id ?? -1;
     let result;
     try {
       result = await this.engine().receive({
         group,
         topic,
-        ...(queueId >= 0 ? { queueId } : {}),
+        // any queue of this broker: the client's queue id is not a choice (Node only ever names queue 0; the Proxy pops with -1 too)
         filter,
         maxMessages: Math.min(req.batchSize, MAX_BATCH),
         invisibleMs,
@@ -188,7 +186,6 @@ export class ConsumeHandlers {
       throw v2Of(e);
     } finally {
       call.off('cancelled', onGone);
-      call.off('close', onGone);
     }
     if (result.status === 'busy') throw new V2Error('TOO_MANY_REQUESTS', `polling full: ${result.reason}`);
     if (result.status === 'empty' || result.messages.length === 0) {
