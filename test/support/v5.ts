@@ -45,7 +45,7 @@ export async function v5SimpleConsumer(opts: Omit<SimpleConsumerOptions, 'namesp
 }
 
 export async function v5PushConsumer(opts: Omit<PushConsumerOptions, 'namespace'> & { namespace?: string }): Promise<PushConsumer> {
-  const c = new PushConsumer({ namespace: '', logger: v5Logger(), ...opts });
+  const c = new PushConsumer({ namespace: '', logger: process.env.V5_LOG ? { info: console.log, warn: console.log, error: console.log } : v5Logger(), ...opts });
   onTestFinished(() => c.shutdown().catch(() => undefined));
   await c.startup();
   return c;

@@ -6,9 +6,10 @@
  *     producers 3 (10 ms → 1 s, ×2), consumers the group's retryMaxTimes + 1 (1 s → 60 s, ×2);
  *   - publishing: max_body_size = the broker's maxMessageSize (> 0, or every send fails client
  *     side), validate_message_type true;
- *   - subscription: fifo (the group's consumeMessageOrderly), receive_batch_size, long_polling_timeout.
+ *   - subscription: fifo (the group's consumeMessageOrderly), receive_batch_size, long_polling_timeout
+ *     (the client's own when it set one, at most the broker's 30 s).
  */
-import { durationOf } from '../../grpc/message.js';
+import { durationMillis, durationOf } from '../../grpc/message.js';
 import type { Settings, Settings__Output } from '../../grpc/generated/apache/rocketmq/v2/Settings.js';
 import type { SubscriptionGroupConfig } from '../../protocol/group-config.js';
 
@@ -38,12 +39,15 @@ export function serverSettings(client: Settings__Output, facts: ServerFacts): Se
     const g = facts.group;
     out.backoffPolicy = { maxAttempts: (g?.retryMaxTimes ?? 16) + 1, exponentialBackoff: { initial: durationOf(1_000), max: durationOf(60_000), multiplier: 2 } };
     const sub = client.subscription;
+    // the client's own long-poll time when it asked for one (PushConsumer longPollingTimeout), within the broker's limit
+    const asked = durationMillis(sub?.longPollingTimeout);
+    const longPoll = asked !== undefined && asked > 0 ? Math.min(asked, facts.longPollingTimeoutMillis) : facts.longPollingTimeoutMillis;
     out.subscription = {
       ...(sub?.group ? { group: sub.group } : {}),
       subscriptions: sub?.subscriptions ?? [],
       fifo: g?.consumeMessageOrderly ?? false,
       receiveBatchSize: facts.receiveBatchSize,
-      longPollingTimeout: durationOf(facts.longPollingTimeoutMillis),
+      longPollingTimeout: durationOf(longPoll),
     };
   }
   return out;
