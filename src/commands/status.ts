@@ -4,6 +4,7 @@ import { BrokerApi } from '../client/broker-api.js';
 import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../ops/status/cluster-status.js';
 import { RemotingClient } from '../remoting/client.js';
 import { addReplicationStatus } from '../ops/status/replication-status.js';
+import { addGrpcStatus } from '../ops/status/grpc-status.js';
 import { EXIT_FAILURE } from '../errors.js';
 import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';
@@ -55,6 +56,7 @@ export default class Status extends TopologyCommand {
     const report = async () => {
       const r = await collectStatus(admin, expected);
       await addReplicationStatus(r, brokers);
+      await addGrpcStatus(r, brokers, { ...(options.tls ? { tls: options.tls } : {}), timeoutMillis: flags.timeout });
       return r;
     };
     try {

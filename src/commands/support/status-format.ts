@@ -36,11 +36,12 @@ function replicationCell(r: NodeReplication | undefined): string {
 }
 
 function nodeRow(n: BrokerNodeStatus, namesrvCount: number): string[] {
-  if (n.missing) return [n.id, n.role, n.expectedAddr ?? '-', 'MISSING', 'no NameServer knows it', ''];
+  if (n.missing) return [n.id, n.role, n.expectedAddr ?? '-', 'MISSING', 'no NameServer knows it', '', ''];
   const seen = `registered ${age(n.lastRegistrationAgeMillis)} ago, heartbeat ${age(n.lastHeartbeatAgeMillis)} ago`;
   const notes = [`${n.knownBy.length}/${namesrvCount} NameServers`];
   if (n.expectedAddr !== undefined) notes.push(`topology says ${n.expectedAddr}`);
-  return [n.id, n.role, n.addr ?? '-', 'up', `${seen} (${notes.join(', ')})`, replicationCell(n.replication)];
+  const grpc = n.grpc === undefined ? '' : `gRPC ${n.grpc.endpoint} ${n.grpc.answers ? 'up' : `DOWN (${n.grpc.error ?? 'no answer'})`}`;
+  return [n.id, n.role, n.addr ?? '-', 'up', `${seen} (${notes.join(', ')})`, replicationCell(n.replication), grpc];
 }
 
 export function formatStatus(r: StatusReport): string {

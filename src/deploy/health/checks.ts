@@ -7,7 +7,9 @@
  *                 brokerId, at `brokerIP1:listenPort`;
  *  4. advertised (brokers) — that address, the one clients are routed to, answers from here (the
  *                 brokerIP1 trap: a broker reachable on its host address but advertising another);
- *  5. replication (slaves) — connected to its master and caught up within a bound (see replication.ts).
+ *  5. replication (slaves) — connected to its master and caught up within a bound (see replication.ts);
+ *  6. grpc (brokers with a gRPC port) — the v5 MessagingService answers at `brokerIP1:grpcPort`,
+ *                 the endpoint RocketMQ 5 clients are routed to.
  * Each failure names the check and says what is wrong; `fatal` ones are not retried.
  */
 import { RmqError } from '../../errors.js';
@@ -24,8 +26,9 @@ import type { Target } from '../targets/target.js';
 import { registrationProblem } from './registration.js';
 import { decodeHaRuntimeInfo } from '../../protocol/ha-runtime-info.js';
 import { replicationProblem } from './replication.js';
+import { probeMessagingService } from '../../grpc/probe.js';
 
-export type HealthCheckName = 'process' | 'protocol' | 'registered' | 'advertised' | 'replication';
+export type HealthCheckName = 'process' | 'protocol' | 'registered' | 'advertised' | 'replication' | 'grpc';
 
 /** A check failed; `fatal`: waiting will not help (the process crashed, the advertised address is wrong). */
 export class HealthFailure extends RmqError {
@@ -90,7 +93,10 @@ export class ClusterHealth {
     this.timeout = opts.callTimeoutMs ?? 3_000;
     this.maxLag = opts.maxSlaveLagBytes ?? DEFAULT_MAX_SLAVE_LAG_BYTES;
     this.remoting = new RemotingClient({ ...opts.access });
+    this.access = opts.access ?? {};
   }
+
+  private readonly access: NodeAccess;
 
   readonly check: HealthCheck = async (node, ctx) => {
     const st = await processHealth(node, ctx.supervisor);
@@ -177,7 +183,16 @@ export class ClusterHealth {
     // 5. a slave replicates from its master and is caught up
     let replication = '';
     if (node.role === 'slave' && node.masterId) replication = await this.replication(node, node.masterId);
-    return `answers at ${addr}, registered as ${advertised} on ${nameservers.length}/${nameservers.length} NameServers${replication}`;
+
+    // 6. RocketMQ 5 clients are routed to brokerIP1:grpcPort: it answers the v5 protocol from here
+    let grpc = '';
+    if (node.grpcPort > 0) {
+      const at = `${node.brokerIP1}:${node.grpcPort}`;
+      const r = await probeMessagingService(at, { ...(this.access.tls ? { tls: this.access.tls } : {}), timeoutMillis: this.timeout });
+      if (!r.answers) throw new HealthFailure('grpc', `${node.id}'s gRPC endpoint ${at} (grpcPort) does not answer the v5 protocol from this machine: ${r.error}`);
+      grpc = `; gRPC at ${at}`;
+    }
+    return `answers at ${addr}, registered as ${advertised} on ${nameservers.length}/${nameservers.length} NameServers${replication}${grpc}`;
   }
 
   private async replication(node: BrokerNode, masterId: NodeId): Promise<string> {

@@ -55,6 +55,17 @@ export interface BrokerNodeStatus {
   missing: boolean;
   /** What the broker itself says about its log and replication (replication-status.ts). */
   replication?: NodeReplication;
+  /** Its v5 gRPC endpoint, when it has one (grpc-status.ts). */
+  grpc?: NodeGrpc;
+}
+
+export interface NodeGrpc {
+  /** `address:grpcServerPort` (the address it registered with). */
+  endpoint: string;
+  /** It answered the v5 protocol. */
+  answers: boolean;
+  latencyMillis?: number;
+  error?: string;
 }
 
 export interface BrokerGroupStatus {
