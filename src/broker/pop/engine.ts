@@ -105,10 +105,7 @@ export class PopEngine implements PopService, StateTable {
     if (this.isSlave) return;
     const t0 = Date.now();
     const r = await this.journal.recover(
-      (q) => {
-        const s = this.create(q.g, q.t, q.q, q.po);
-        for (const i of q.e) s.set(entryOf(i));
-      },
+      (q) => this.states.set(queueKey(q.g, q.t, q.q), QueueState.restore(q.g, q.t, q.q, q.po, q.e.map(entryOf))),
       (rec) => applyRecord(this, rec),
     );
     for (const s of this.states.values()) this.commitOffsets(s);
