@@ -44,7 +44,7 @@ import { registerMessageHandlers } from './handlers/messages.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
-import type { ResolvedBrokerConfig } from './load-config.js';
+import type { ResolvedBrokerConfig } from './broker-properties.js';
 import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
 import { PopEngine } from './pop/engine.js';

@@ -12,7 +12,7 @@ import type { ConsumerOffsetManager } from './consumer-offsets.js';
 import type { RebalanceLockManager } from './rebalance-locks.js';
 import type { ScheduleMessageService } from './schedule.js';
 import type { SubscriptionGroupManager } from './subscription-groups.js';
-import type { ResolvedBrokerConfig } from './load-config.js';
+import type { ResolvedBrokerConfig } from './broker-properties.js';
 import type { PullHoldService } from './pull-hold.js';
 import type { PopEngine } from './pop/engine.js';
 import type { BrokerStats } from './stats.js';

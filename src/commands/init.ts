@@ -7,7 +7,7 @@ import { generateTopology, type InitAnswers } from '../topology/generate.js';
 import { parseTopology } from '../topology/load.js';
 import { MODE_NAMES, type ModeName } from '../topology/schema.js';
 import { isHostAddress } from '../util/config-registry.js';
-import { RmqCommand } from './base.js';
+import { RmqCommand } from './support/base.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const portCheck = (v: string) => (/^\d+$/.test(v) && Number(v) >= 1024 && Number(v) <= 65535 ? true : 'expected a port number 1024-65535');

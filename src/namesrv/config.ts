@@ -3,13 +3,10 @@
  * registry (src/node-config/namesrv-keys.ts, shared with rendering). Bad values refuse the start,
  * naming file:line; unknown keys come back as warnings to log (RocketMQ ignores them too).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidInputError } from '../errors.js';
 import { NAMESRV_KEYS, parseNamesrvConfig, type NamesrvConfig } from '../node-config/namesrv-keys.js';
-import { formatConfigProblem } from '../util/config-registry.js';
-import { parseProperties } from '../util/properties.js';
+import { readConfigFile } from '../util/config-registry.js';
 
 export interface NamesrvRuntimeConfig extends Omit<NamesrvConfig, 'kvConfigPath'> {
   /** Resolved: the file's value, or Java's default `~/namesrv/kvConfig.json`. */
@@ -23,20 +20,8 @@ export interface LoadedNamesrvConfig {
 }
 
 export function loadNamesrvConfig(file: string): LoadedNamesrvConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const parsed = parseNamesrvConfig(parseProperties(text), file);
-  if (parsed.problems.length > 0) {
-    throw new InvalidInputError(`invalid NameServer configuration ${file}`, parsed.problems.map(formatConfigProblem));
-  }
-  return {
-    config: { ...parsed.config, kvConfigPath: parsed.config.kvConfigPath ?? path.join(os.homedir(), 'namesrv', 'kvConfig.json') },
-    warnings: parsed.unknown.map(formatConfigProblem),
-  };
+  const { config, warnings } = readConfigFile(file, 'NameServer configuration', parseNamesrvConfig);
+  return { config: { ...config, kvConfigPath: config.kvConfigPath ?? path.join(os.homedir(), 'namesrv', 'kvConfig.json') }, warnings };
 }
 
 /** The effective configuration as properties text (GET_NAMESRV_CONFIG's body). */

@@ -1,6 +1,6 @@
 /** `rmqd broker -c broker.properties`. */
 import { Broker } from '../broker/broker.js';
-import { loadBrokerConfig } from '../broker/load-config.js';
+import { loadBrokerConfig } from '../broker/broker-properties.js';
 import { InvalidInputError } from '../errors.js';
 import { loadNodeTls } from '../remoting/tls-config.js';
 import { createLogger } from '../util/log.js';

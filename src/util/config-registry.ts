@@ -4,7 +4,9 @@
  * user writes in a topology's `overrides`, renders them into the file, and parses the file back
  * into a typed config for the runtime.
  */
-import type { PropertyEntry } from './properties.js';
+import fs from 'node:fs';
+import { InvalidInputError } from '../errors.js';
+import { parseProperties, type PropertyEntry } from './properties.js';
 
 /** Value kinds a key can have. Each has one canonical text form in a properties file. */
 export type ValueSpec =
@@ -282,4 +284,20 @@ export function escapePropertyValue(text: string): string {
   let out = text.replace(/\\/g, '\\\\');
   if (out.startsWith(' ')) out = `\\${out}`;
   return out.replace(/[^\u0020-\u007e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Reads and parses a node's `.properties` file at start-up: unreadable file or bad values refuse
+ * the start (InvalidInputError naming file:line); unknown keys come back as warning lines.
+ */
+export function readConfigFile<R extends Registry>(file: string, what: string, parse: (entries: readonly PropertyEntry[], file: string) => ParsedConfig<R>): { config: ConfigOf<R>; warnings: string[] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const parsed = parse(parseProperties(text), file);
+  if (parsed.problems.length > 0) throw new InvalidInputError(`invalid ${what} ${file}`, parsed.problems.map(formatConfigProblem));
+  return { config: parsed.config, warnings: parsed.unknown.map(formatConfigProblem) };
 }

@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { AclConfigError, parseAclConfig } from '../../src/acl/config.js';
 import { expandIPv6, parseIPv6Range } from '../../src/acl/ipv6.js';
 import { AddressPatternError, compileAddressPattern } from '../../src/acl/remote-address.js';
-import { loadBrokerConfig } from '../../src/broker/load-config.js';
+import { loadBrokerConfig } from '../../src/broker/broker-properties.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { parseTopology } from '../../src/topology/index.js';
 import { TopologyError } from '../../src/util/problems.js';

@@ -17,7 +17,7 @@ import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { RemotingClient } from '../../remoting/client.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { ReplicationView, BrokerHooks } from '../context.js';
-import type { ResolvedBrokerConfig } from '../load-config.js';
+import type { ResolvedBrokerConfig } from '../broker-properties.js';
 import type { RegistrationResult } from '../registration.js';
 import type { MessageStore, PutMessageResult } from '../store/index.js';
 import type { TopicConfigManager } from '../topic-config-manager.js';

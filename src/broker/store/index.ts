@@ -1,4 +1,4 @@
 export { MessageStore, type StoreOptions } from './message-store.js';
-export { STORE_DEFAULTS, resolveStoreConfig, type FlushDiskType, type StoreConfig } from './config.js';
+export { STORE_DEFAULTS, resolveStoreConfig, type FlushDiskType, type StoreConfig } from './store-config.js';
 export { StoreCorruptionError, StoreLockedError } from './errors.js';
 export type { DispatchEvent, GetMessageResult, GetMessageStatus, PutMessage, PutMessageResult, PutMessageStatus } from './types.js';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { benchConsume, type BenchConsumeSummary, type ConsumeIntervalReport } from '../../ops/bench/consume.js';
 import { PushConsumer } from '../../client/consumer/push-consumer.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions } from '../support/credentials.js';
 import { untilInterrupted } from '../support/interrupt.js';

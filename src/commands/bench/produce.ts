@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { benchProduce, type BenchProduceSummary, type IntervalReport } from '../../ops/bench/produce.js';
 import { Producer } from '../../client/producer.js';
 import { EXIT_FAILURE } from '../../errors.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions } from '../support/credentials.js';
 import { untilInterrupted } from '../support/interrupt.js';

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { resetGroupOffsets, type ResetOutcome } from '../../ops/group-admin.js';
 import { EXIT_FAILURE } from '../../errors.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 import { table } from '../support/table.js';

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import type { ConsumedMessage } from '../../client/consumer/consumed-message.js';
 import { PushConsumer } from '../../client/consumer/push-consumer.js';
 import { InvalidInputError, RmqError } from '../../errors.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { resolveNamesrvAddrs, adminClient, namesrvFlags } from '../support/namesrv.js';
 import { parseTimeFlag } from '../support/time.js';
 import { printableText } from './get.js';

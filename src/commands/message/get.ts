@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { describeRecord, findById, findByKey, type FoundMessage } from '../../ops/message-lookup.js';
 import { InvalidInputError } from '../../errors.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 

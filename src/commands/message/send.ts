@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { Producer, type SendResult } from '../../client/producer.js';
 import { InvalidInputError } from '../../errors.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions } from '../support/credentials.js';
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { describeRecord } from '../../ops/message-lookup.js';
 import { tailTopic } from '../../ops/topic-tail.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 import { messageView, printableText } from './get.js';

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../../errors.js';
 import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, type LoadedTopology } from '../../topology/index.js';
 import { formatProblem } from '../../util/problems.js';
 import { pathProblem } from '../../util/config-registry.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from './base.js';
 import { resolveAclSecrets } from '../../topology/secrets.js';
 import { resolveTlsFiles } from '../../topology/tls-files.js';
 import type { RenderInputs } from '../../render/render.js';

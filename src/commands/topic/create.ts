@@ -4,7 +4,7 @@ import { Perm, permToString } from '../../protocol/perm.js';
 import { createTopic, type BrokerOutcome } from '../../ops/topic-admin.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
 import { EXIT_FAILURE } from '../../errors.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 

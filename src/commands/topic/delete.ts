@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { deleteTopic, type BrokerOutcome } from '../../ops/topic-admin.js';
 import { EXIT_FAILURE, InvalidInputError } from '../../errors.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 

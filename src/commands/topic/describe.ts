@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { describeTopic, type TopicDescription } from '../../ops/topic-admin.js';
 import { EXIT_FAILURE } from '../../errors.js';
 import { permToString } from '../../protocol/perm.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 import { table } from '../support/table.js';

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { adminClient, namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 
 export default class TopicList extends RmqCommand {

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { RmqError } from '../../errors.js';
 import { permToString } from '../../protocol/perm.js';
 import type { TopicRouteData } from '../../protocol/route.js';
-import { RmqCommand } from '../base.js';
+import { RmqCommand } from '../support/base.js';
 import { adminClient, namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 
 export class TopicNotFoundError extends RmqError {

@@ -5,14 +5,12 @@
  * values refuse the start naming file:line; unknown keys come back as warnings.
  */
 import { compileAddressPattern } from '../acl/remote-address.js';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { parseAddressList } from '../remoting/address.js';
-import { formatConfigProblem } from '../util/config-registry.js';
+import { readConfigFile } from '../util/config-registry.js';
 import { guessLocalAddress } from '../util/local-address.js';
-import { parseProperties } from '../util/properties.js';
 import { parseBrokerConfig, type BrokerConfig } from '../node-config/broker-keys.js';
 
 /** The broker's configuration with every value it runs with decided. */
@@ -65,15 +63,8 @@ export function resolveBrokerConfig(parsed: BrokerConfig, file: string, env: Nod
 }
 
 export function loadBrokerConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedBrokerConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const parsed = parseBrokerConfig(parseProperties(text), file);
-  if (parsed.problems.length > 0) throw new InvalidInputError(`invalid broker configuration ${file}`, parsed.problems.map(formatConfigProblem));
-  const resolved = resolveBrokerConfig(parsed.config, file, env);
-  resolved.warnings.unshift(...parsed.unknown.map(formatConfigProblem));
+  const { config, warnings } = readConfigFile(file, 'broker configuration', parseBrokerConfig);
+  const resolved = resolveBrokerConfig(config, file, env);
+  resolved.warnings.unshift(...warnings);
   return resolved;
 }

@@ -1,11 +1,11 @@
 /**
- * The error contract every command shares (src/commands/base.ts): exit 1 for a failure, 2 for
+ * The error contract every command shares (src/commands/support/base.ts): exit 1 for a failure, 2 for
  * invalid input or usage, and with --json one `{ error }` object on stdout — a script reading
  * stdout always gets JSON, whatever went wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { rmqctl } from '../support/cli.js';
-import { freePort } from '../support/ports.js';
+import { rmqctl } from '../../support/cli.js';
+import { freePort } from '../../support/ports.js';
 
 interface ErrorJson {
   error: { name: string; message: string; exitCode: number; problems?: unknown[] };

@@ -1,5 +1,5 @@
 import { Command, Errors } from '@oclif/core';
-import { EXIT_FAILURE, EXIT_INVALID_INPUT, InvalidInputError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_INVALID_INPUT, InvalidInputError } from '../../errors.js';
 
 /**
  * Base of every rmqctl command: maps errors to the CLI's exit codes (0 ok, 1 failure, 2 invalid

@@ -1,0 +1,140 @@
+/**
+ * The store's file maintenance: writing consume queues and the index and then the checkpoint
+ * (flushLogics), retention of old commit-log segments by age and disk use (which also sets the
+ * write gate's disk-full state), and deleting a topic's queues. One job at a time: flushing must
+ * not overlap with retention or a deletion removing the files it writes.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../util/log.js';
+import { writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { CommitLog } from './commit-log.js';
+import type { StoreConfig } from './store-config.js';
+import type { Dispatcher } from './dispatch.js';
+import type { WriteGate } from './write-gate.js';
+
+export interface MaintenanceOptions {
+  /** Disk use of the store's file system in percent; default statfs. */
+  diskUsedRatio?: (dir: string) => Promise<number>;
+  /** Clock for retention decisions (ms). */
+  now?: () => number;
+}
+
+async function statfsUsedRatio(dir: string): Promise<number> {
+  const s = await fsp.statfs(dir);
+  if (s.blocks === 0) return 0;
+  return ((s.blocks - s.bavail) / s.blocks) * 100;
+}
+
+export class StoreMaintenance {
+  private maintenance: Promise<void> = Promise.resolve();
+  private logicsFlushing: Promise<void> | undefined;
+  private retentionRunning = false;
+  private lastCheckpoint: Checkpoint | undefined;
+
+  constructor(
+    private readonly config: StoreConfig,
+    private readonly commitLog: CommitLog,
+    private readonly dispatcher: Dispatcher,
+    private readonly gate: WriteGate,
+    private readonly opts: MaintenanceOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves when a flushLogics in progress (if any) is done. */
+  async idle(): Promise<void> {
+    await this.logicsFlushing;
+  }
+
+  /**
+   * Runs file maintenance one at a time: flushing consume queues and the index must not overlap
+   * with retention or topic deletion removing their files.
+   */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(job, job);
+    this.maintenance = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  /** Writes consume queues and the index, then the checkpoint. Serialised. */
+  async flushLogics(): Promise<void> {
+    if (this.logicsFlushing) return this.logicsFlushing;
+    this.logicsFlushing = this.exclusive(async () => {
+      const dispatched = this.commitLog.maxOffset;
+      const flushed = this.commitLog.flushedOffset;
+      const dirty = [...this.dispatcher.dirtyQueues];
+      this.dispatcher.dirtyQueues.clear();
+      for (const q of dirty) await q.flush();
+      await this.dispatcher.index?.flush();
+      const c = { commitLogFlushed: flushed, logicsDurable: dispatched, indexDurable: dispatched, writtenAt: Date.now() };
+      const prev = this.lastCheckpoint;
+      if (!prev || prev.commitLogFlushed !== c.commitLogFlushed || prev.logicsDurable !== c.logicsDurable) {
+        await writeCheckpoint(path.join(this.config.storePathRootDir, 'checkpoint'), c);
+        this.lastCheckpoint = c;
+      }
+    }).finally(() => {
+      this.logicsFlushing = undefined;
+    });
+    return this.logicsFlushing;
+  }
+
+  /**
+   * Deletes expired commit-log segments (older than fileReservedTime hours) at a deleteWhen hour, or
+   * at any hour while disk use is above diskMaxUsedSpaceRatio; above diskSpaceCleanForciblyRatio
+   * the oldest segments go even if not expired. Never the segment being written. Consume queues
+   * and the index follow. Returns the number of segments deleted.
+   */
+  async runRetention(at?: { now?: number; diskUsedRatio?: number }): Promise<number> {
+    if (this.retentionRunning || this.gate.shuttingDown) return 0;
+    this.retentionRunning = true;
+    try {
+      const now = at?.now ?? this.opts.now?.() ?? Date.now();
+      const ratio = at?.diskUsedRatio ?? (await (this.opts.diskUsedRatio ?? statfsUsedRatio)(this.config.storePathRootDir));
+      this.gate.lastDiskUsedRatio = ratio;
+      const wasFull = this.gate.diskFull;
+      this.gate.diskFull = ratio > this.config.diskSpaceWarningLevelRatio;
+      if (this.gate.diskFull !== wasFull) this.logger[this.gate.diskFull ? 'error' : 'info'](this.gate.diskFull ? 'disk nearly full: refusing puts' : 'disk space recovered: accepting puts', { usedPercent: ratio.toFixed(1) });
+      const hours = this.config.deleteWhen.split(';').map(Number);
+      const deleteTime = hours.includes(new Date(now).getHours());
+      const spaceFull = ratio > this.config.diskMaxUsedSpaceRatio;
+      const forcibly = ratio > this.config.diskSpaceCleanForciblyRatio;
+      if (!deleteTime && !spaceFull) return 0;
+      const reserveMs = this.config.fileReservedTime * 3_600_000;
+      let deleted = 0;
+      for (const seg of await this.commitLog.segmentInfo()) {
+        if (deleted >= this.config.deleteFileBatchMax || seg.current) break;
+        const expired = now - seg.mtimeMs >= reserveMs;
+        if (!expired && !forcibly) break;
+        if (!(await this.commitLog.deleteOldestSegment())) break;
+        deleted++;
+      }
+      if (deleted > 0) {
+        const min = this.commitLog.minOffset;
+        await this.exclusive(async () => {
+          for (const q of this.dispatcher.allQueues()) await q.deleteBelowPhysical(min);
+          await this.dispatcher.index?.deleteBelowPhysical(min);
+        });
+      }
+      return deleted;
+    } finally {
+      this.retentionRunning = false;
+    }
+  }
+
+  /** Deletes a topic's consume queues (DELETE_TOPIC_IN_BROKER); its records age out with their segments. */
+  async deleteTopic(topic: string): Promise<void> {
+    const qs = this.dispatcher.queues.get(topic);
+    if (!qs) return;
+    this.dispatcher.queues.delete(topic);
+    await this.exclusive(async () => {
+      for (const q of qs.values()) {
+        this.dispatcher.dirtyQueues.delete(q);
+        await q.destroy();
+      }
+      await fsp.rm(path.join(this.dispatcher.cqRoot, topic), { recursive: true, force: true });
+    });
+  }
+}

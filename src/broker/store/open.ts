@@ -1,0 +1,150 @@
+/**
+ * Opening a store after a clean stop or a crash: from the last checkpoint, verify the commit log
+ * and cut a torn tail (pass 1, recovery.ts), then rebuild consume-queue and index entries past
+ * the checkpoint from the verified records, checking the entries before it (pass 2); a consume
+ * queue that disagrees with the log is rebuilt from the whole log. Damage in fsynced data is
+ * refused (StoreCorruptionError) rather than guessed around.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { MessageRecord } from '../../protocol/message/record.js';
+import { fsyncDir } from '../../util/durable-file.js';
+import type { Logger } from '../../util/log.js';
+import { readCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CommitLog } from './commit-log.js';
+import type { StoreConfig } from './store-config.js';
+import type { ConsumeQueue } from './consume-queue.js';
+import { Dispatcher, TOPIC_NAME, takesQueueSlot, type TagsCodeOf } from './dispatch.js';
+import { StoreCorruptionError } from './errors.js';
+import { KeyIndex } from './key-index.js';
+import { scanCommitLog } from './recovery.js';
+import { listOffsetFiles } from './segment-files.js';
+
+export interface RecoveryOptions {
+  tagsCode?: TagsCodeOf;
+  fdatasync?: (fd: number) => Promise<void>;
+}
+
+/** What recovery hands the store: the commit log, and the queues and index in step with it. */
+export interface RecoveredStore {
+  commitLog: CommitLog;
+  dispatcher: Dispatcher;
+}
+
+export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, logger: Logger): Promise<RecoveredStore> {
+  const root = config.storePathRootDir;
+  const clDir = config.storePathCommitLog ?? path.join(root, 'commitlog');
+  const cqRoot = path.join(root, 'consumequeue');
+  const abortFile = path.join(root, 'abort');
+  const checkpointFile = path.join(root, 'checkpoint');
+  await fsp.mkdir(clDir, { recursive: true });
+  await fsp.mkdir(cqRoot, { recursive: true });
+  const crashed = await fsp.access(abortFile).then(() => true, () => false);
+  let checkpoint: Checkpoint | undefined;
+  try {
+    checkpoint = await readCheckpoint(checkpointFile);
+  } catch (e) {
+    logger.warn('checkpoint unreadable; verifying and rebuilding from the start of the commit log', { error: e as Error });
+  }
+  const segments = await listOffsetFiles(clDir);
+  const segSize = config.mappedFileSizeCommitLog;
+  const minStored = segments[0]?.start ?? 0;
+  const durableEnd = checkpoint?.commitLogFlushed ?? 0;
+  // the index directory exists from the first open on: if it is gone, rebuild the index from the whole log
+  const indexLost = config.messageIndexEnable && !(await fsp.access(path.join(root, 'index')).then(() => true, () => false));
+  const logicsFrom = Math.max(minStored, checkpoint?.logicsDurable ?? minStored);
+  const indexFrom = indexLost ? minStored : Math.max(minStored, checkpoint?.indexDurable ?? minStored);
+  const dispatchFrom = Math.min(logicsFrom, indexFrom);
+  // verify at least the whole segment holding the dispatch point (or the durable end, if lower:
+  // data past it may be missing after a crash)
+  const verifyPoint = Math.min(dispatchFrom, Math.max(durableEnd, minStored));
+  const verifyFrom = Math.max(minStored, verifyPoint - (verifyPoint % segSize));
+  const started = Date.now();
+  logger.info('store recovery', { root, crashed, checkpoint: checkpoint ? `${checkpoint.commitLogFlushed}/${checkpoint.logicsDurable}` : 'none', verifyFrom });
+
+  // pass 1: verify the commit log and find where it ends
+  const scan = await scanCommitLog(segments, segSize, verifyFrom, durableEnd, logger);
+  const commitLog = await CommitLog.open(
+    { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
+    segments.map((s) => s.start),
+    scan.end,
+    scan.torn,
+  );
+  const cqTruncateFrom = Math.min(logicsFrom, scan.end);
+  const indexTruncateFrom = Math.min(indexFrom, scan.end);
+  const index = config.messageIndexEnable ? await KeyIndex.load(path.join(root, 'index'), config.maxHashSlotNum, config.maxIndexNum, indexTruncateFrom) : undefined;
+  const dispatcher = new Dispatcher(cqRoot, config.consumeQueueUnitsPerFile, index, opts.tagsCode, logger);
+  try {
+    await dispatcher.loadQueues(cqTruncateFrom, commitLog.minOffset);
+    // pass 2: rebuild consume-queue and index entries from the verified records
+    const broken = new Set<ConsumeQueue>();
+    const kept = segments.filter((s) => s.start <= scan.end); // CommitLog.open removed those past the end
+    await scanCommitLog(kept.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
+      await redispatch(dispatcher, r, phys, phys >= cqTruncateFrom, phys >= indexTruncateFrom, broken);
+    }, scan.end);
+    if (broken.size > 0) await rebuildQueues(dispatcher, commitLog, logger, broken, kept, segSize, scan.end);
+    for (const q of dispatcher.allQueues()) q.visibleMax = q.maxOffset;
+    await fsp.writeFile(abortFile, `${process.pid}\n`);
+    await fsyncDir(root);
+    logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: dispatcher.queueCount(), tornTailTruncated: scan.torn, recoveryMs: Date.now() - started });
+    return { commitLog, dispatcher };
+  } catch (e) {
+    await closeRecovered({ commitLog, dispatcher });
+    throw e;
+  }
+}
+
+/** Closes what recovery opened (after a failure to finish opening the store). */
+export async function closeRecovered(r: RecoveredStore): Promise<void> {
+  await r.commitLog.close().catch(() => {});
+  for (const q of r.dispatcher.allQueues()) await q.close().catch(() => {});
+  await r.dispatcher.index?.close().catch(() => {});
+}
+
+/**
+ * Recovery: the consume-queue entry of a verified record — appended when past the queues'
+ * truncation point (`fresh`), else checked against the entry already there — and its index
+ * entries when past the index's truncation point.
+ */
+async function redispatch(d: Dispatcher, r: MessageRecord, phys: number, fresh: boolean, indexFresh: boolean, broken: Set<ConsumeQueue>): Promise<void> {
+  // before the checkpoint, only check queues that exist: a missing one was deleted (DELETE_TOPIC), not lost
+  const known = fresh || d.findQueue(r.topic, r.queueId) !== undefined;
+  if (known && takesQueueSlot(r.sysFlag) && TOPIC_NAME.test(r.topic)) {
+    const cq = d.queue(r.topic, r.queueId);
+    if (!broken.has(cq)) {
+      const tags = d.tagsCodeOf(r.topic, r.properties, r.storeTimestamp);
+      if (r.queueOffset === cq.maxOffset || (cq.isEmpty && r.queueOffset > 0)) {
+        cq.append(r.queueOffset, phys, r.totalSize, tags);
+        d.dirtyQueues.add(cq);
+      } else if (r.queueOffset < cq.maxOffset && r.queueOffset >= cq.minOffset) {
+        const e = await cq.entry(r.queueOffset);
+        if (!e || e.physicalOffset !== phys || e.size !== r.totalSize) broken.add(cq);
+      } else if (r.queueOffset > cq.maxOffset) {
+        broken.add(cq);
+      }
+    }
+  }
+  if (indexFresh) d.indexRecord(r.topic, r.properties, phys, r.storeTimestamp, r.sysFlag);
+}
+
+/** Rebuilds damaged consume queues from the whole commit log. */
+async function rebuildQueues(d: Dispatcher, commitLog: CommitLog, logger: Logger, broken: Set<ConsumeQueue>, segments: { start: number; path: string }[], segSize: number, end: number): Promise<void> {
+  const names = new Set<string>();
+  for (const cq of broken) {
+    logger.warn('consume queue inconsistent with the commit log; rebuilding it', { topic: cq.topic, queueId: cq.queueId });
+    await cq.destroy();
+    d.queues.get(cq.topic)?.delete(cq.queueId);
+    names.add(`${cq.topic}\u0000${cq.queueId}`);
+  }
+  const min = commitLog.minOffset;
+  await scanCommitLog(segments.filter((s) => s.start >= min), segSize, min, 0, logger, (r, phys) => {
+    if (!names.has(`${r.topic}\u0000${r.queueId}`)) return;
+    if (!takesQueueSlot(r.sysFlag)) return;
+    const cq = d.queue(r.topic, r.queueId);
+    if (!cq.isEmpty && r.queueOffset !== cq.maxOffset) {
+      throw new StoreCorruptionError(path.join(d.cqRoot, r.topic, String(r.queueId)), 0, `commit log holds queue offset ${r.queueOffset} after ${cq.maxOffset - 1}: the queue offsets in the log itself are inconsistent`);
+    }
+    cq.append(r.queueOffset, phys, r.totalSize, d.tagsCodeOf(r.topic, r.properties, r.storeTimestamp));
+    d.dirtyQueues.add(cq);
+  }, end);
+}
