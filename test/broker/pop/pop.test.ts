@@ -91,7 +91,7 @@ describe('POP over remoting', () => {
     expect(first!.record.body.toString()).toBe('a');
     expect((await pop.ack(addr, 'G2', 'PopT', second!.extraInfo)).ok).toBe(true);
     const stats = await new GroupApi(cl.remoting).consumeStats(addr, 'G2', 'PopT');
-    expect(stats.queues[0]).toMatchObject({ consumerOffset: 0, brokerOffset: 2 }); // 'a' is not acked: lag 2
+    expect(stats.queues[0]).toMatchObject({ consumerOffset: 0, brokerOffset: 2, inflight: 1 }); // 'a' is not acked: lag 2, one in flight
     const [again] = await popN(pop, addr, 'G2', 1, 30_000);
     expect(again!.record.body.toString()).toBe('a');
     expect(again!.deliveryAttempt).toBe(2);
