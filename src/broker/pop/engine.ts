@@ -75,6 +75,7 @@ export class PopEngine implements PopService, StateTable {
   private readonly states = new Map<string, QueueState>();
   private readonly locks = new Map<string, QueueLock>();
   private readonly rr = new Map<string, number>();
+  private readonly raws = new WeakMap<PoppedMessage, Buffer>();
   readonly pollers: PollerRegistry;
   private readonly journal: PopJournal;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -375,11 +376,11 @@ export class PopEngine implements PopService, StateTable {
       po = r.next;
       for (const raw of r.records) fresh.push({ rec: decodeRecord(raw), raw });
     }
-    for (const { rec } of fresh) {
+    for (const { rec, raw } of fresh) {
       const nonce = newNonce();
       const st: EntryState = { offset: rec.queueOffset, phys: rec.physicalOffset, size: rec.totalSize, attempt: 1, nonce, popTime, invisibleMs: p.req.invisibleMs, firstPopTime: popTime, msgGroup: undefined, attemptId: p.req.attemptId };
       items.push(setItem(st));
-      out.push({ msg: this.popped(rec, decodeProperties(rec.properties), st, undefined), state: s, before: undefined, nonce });
+      out.push({ msg: this.popped(raw, rec, decodeProperties(rec.properties), st, undefined), state: s, before: undefined, nonce });
     }
     this.commit(s, items, po, done, writes);
     return out;
@@ -406,7 +407,7 @@ export class PopEngine implements PopService, StateTable {
           const before = entryStateOf(e);
           const st: EntryState = { ...before, nonce: newNonce(), popTime, invisibleMs: p.req.invisibleMs };
           items.push(setItem(st));
-          out.push({ msg: this.popped(rec, decodeProperties(rec.properties), st, e.msgGroup), state: s, before, nonce: st.nonce });
+          out.push({ msg: this.popped(raw, rec, decodeProperties(rec.properties), st, e.msgGroup), state: s, before, nonce: st.nonce });
         }
         this.commit(s, items, s.popOffset, done, writes);
         return out;
@@ -441,7 +442,7 @@ export class PopEngine implements PopService, StateTable {
         } else {
           const st: EntryState = { ...base, attempt: 1, nonce: newNonce(), popTime, invisibleMs: p.req.invisibleMs, firstPopTime: popTime, attemptId };
           items.push(setItem(st));
-          out.push({ msg: this.popped(rec, props, st, g), state: s, before: undefined, nonce: st.nonce });
+          out.push({ msg: this.popped(raw, rec, props, st, g), state: s, before: undefined, nonce: st.nonce });
         }
         if (g !== undefined) busyGroups.add(g);
         if (out.length >= room) break;
@@ -475,7 +476,7 @@ export class PopEngine implements PopService, StateTable {
     const before = entryStateOf(e);
     const st: EntryState = { ...before, attempt: e.attempt + 1, nonce: newNonce(), popTime, invisibleMs: p.req.invisibleMs, firstPopTime: e.firstPopTime || popTime, attemptId: p.req.attemptId };
     items.push(setItem(st));
-    return { msg: this.popped(rec, props, st, e.msgGroup), state: s, before, nonce: st.nonce };
+    return { msg: this.popped(raw, rec, props, st, e.msgGroup), state: s, before, nonce: st.nonce };
   }
 
   /** Reads new messages from `from` (default the pop offset); handles offsets the queue moved past or lost. */
@@ -521,10 +522,10 @@ export class PopEngine implements PopService, StateTable {
     if (done.length > 0 && s.entries.size > 0) this.pollers.notify(s.group, s.topic);
   }
 
-  private popped(rec: MessageRecord, props: ReadonlyMap<string, string>, st: EntryState, msgGroup: string | undefined): PoppedMessage {
+  private popped(raw: Buffer, rec: MessageRecord, props: ReadonlyMap<string, string>, st: EntryState, msgGroup: string | undefined): PoppedMessage {
     const { config, storeHost } = this.ctx;
     const keys = props.get(PropertyKey.KEYS);
-    return {
+    const m: PoppedMessage = {
       record: { ...rec, reconsumeTimes: rec.reconsumeTimes + st.attempt - 1 },
       properties: props,
       tags: props.get(PropertyKey.TAGS),
@@ -536,6 +537,13 @@ export class PopEngine implements PopService, StateTable {
       invisibleUntil: st.popTime + st.invisibleMs,
       firstPopTime: st.firstPopTime,
     };
+    this.raws.set(m, raw);
+    return m;
+  }
+
+  /** The stored bytes of a message this engine delivered (the remoting POP answer sends them, patched). */
+  rawOf(m: PoppedMessage): Buffer | undefined {
+    return this.raws.get(m);
   }
 
   /** The client went away after we popped: the deliveries are taken back (visible again, attempt as before). */
@@ -584,7 +592,9 @@ export class PopEngine implements PopService, StateTable {
     this.checkMaster();
     const now = Date.now();
     const results: AckResult[] = [];
-    const writes: Promise<void>[] = [];
+    // one journal record per queue for the whole batch
+    const byQueue = new Map<QueueState, [number, number][]>();
+    let fifo = false;
     for (const h of receiptHandles) {
       const r = this.resolve(group, topic, h, now);
       if ('problem' in r) {
@@ -592,12 +602,16 @@ export class PopEngine implements PopService, StateTable {
         continue;
       }
       const { s, e } = r;
-      const fifo = e.msgGroup !== undefined;
-      writes.push(this.record({ k: 'ack', g: group, t: topic, q: s.queueId, m: [[e.offset, e.nonce]] }));
-      // FIFO: the group's next message may go now
-      if (fifo) this.pollers.notify(group, topic);
+      let l = byQueue.get(s);
+      if (l === undefined) byQueue.set(s, (l = []));
+      if (!l.some(([o]) => o === e.offset)) l.push([e.offset, e.nonce]);
+      fifo ||= e.msgGroup !== undefined;
       results.push({ ok: true });
     }
+    const writes: Promise<void>[] = [];
+    for (const [s, m] of byQueue) writes.push(this.record({ k: 'ack', g: group, t: topic, q: s.queueId, m }));
+    // FIFO: the groups' next messages may go now
+    if (fifo) this.pollers.notify(group, topic);
     await this.stored(Promise.all(writes).then(() => undefined));
     return results;
   }
