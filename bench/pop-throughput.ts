@@ -13,6 +13,7 @@ import { BrokerApi, recordsOf } from '../src/client/broker-api.js';
 import { PopApi } from '../src/client/pop-api.js';
 import { GroupApi } from '../src/client/group-api.js';
 import { Producer } from '../src/client/producer.js';
+import { readFileSync } from 'node:fs';
 import { cpuSeconds, startBenchCluster, until } from './rmqd-cluster.js';
 
 export interface PopRun {
@@ -116,6 +117,62 @@ export async function popThroughput(o: PopBenchOptions): Promise<PopRun[]> {
     if (want('pop + batch ack')) out.push(await measure('pop + batch ack', popRun('BENCH_POP_BATCH', true)));
     if (want('pop + ack each')) out.push(await measure('pop + ack each', popRun('BENCH_POP_EACH', false)));
     return out;
+  } finally {
+    producer.shutdown();
+    await cluster.stop();
+  }
+}
+
+export interface PollersRun {
+  parked: number;
+  refused: number;
+  /** Broker resident memory growth per parked receive (bytes), and the broker's RSS with all of them parked (MB). */
+  bytesPerPoller: number;
+  rssMB: number;
+  /** ms from sending one message to a parked receive answering with it. */
+  wakeMs: number;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/**
+ * `receives` concurrent long-polling POP receives (20 s) against a broker whose maxPopPollingSize is
+ * `limit`: how many park, how many are refused POLLING_FULL, the broker's memory per parked receive,
+ * and how fast one arriving message answers one of them.
+ */
+export async function popPollers(o: { rmqd: string; receives: number; limit: number }): Promise<PollersRun> {
+  const cluster = await startBenchCluster(o.rmqd, [{ brokerName: 'bench-a', properties: { maxPopPollingSize: o.limit } }]);
+  const producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench' });
+  try {
+    const broker = cluster.brokers[0]!;
+    const addr = broker.addr;
+    const api = new BrokerApi(cluster.remoting, 10_000);
+    const pop = new PopApi(cluster.remoting, 30_000);
+    await api.createTopic(addr, { topicName: TOPIC, readQueueNums: QUEUES, writeQueueNums: QUEUES, perm: 6 });
+    await until(() => cluster.admin.topicRoute(TOPIC), 'the topic route');
+    await pop.pop(addr, { group: 'BENCH_POLL', topic: TOPIC, invisibleMillis: 60_000 });
+    const rss0 = rssBytes(broker.proc.pid!);
+    let refused = 0;
+    let answered = 0;
+    let woken = -1;
+    const all = Array.from({ length: o.receives }, () =>
+      pop.pop(addr, { group: 'BENCH_POLL', topic: TOPIC, invisibleMillis: 60_000, pollMillis: 20_000, maxMessages: 1 }).then((r) => {
+        if (r.status === 'POLLING_FULL') refused++;
+        else answered++;
+        if (r.status === 'FOUND' && woken < 0) woken = performance.now();
+      }),
+    );
+    const parked = Math.min(o.receives, o.limit);
+    await until(async () => (Number((await api.runtimeInfo(addr)).popPollingRequests) >= parked && refused >= o.receives - parked ? true : undefined), `${parked} parked receives`);
+    const rss1 = rssBytes(broker.proc.pid!);
+    const t0 = performance.now();
+    await producer.send({ topic: TOPIC, body: 'wake' });
+    await until(async () => (woken >= 0 ? true : undefined), 'a parked receive to get the message');
+    await Promise.all(all);
+    return { parked, refused, bytesPerPoller: (rss1 - rss0) / parked, rssMB: rss1 / 1024 / 1024, wakeMs: woken - t0 };
   } finally {
     producer.shutdown();
     await cluster.stop();

@@ -207,6 +207,10 @@ if (only === undefined || only === 'pop') {
         (r === pull ? '' : `   ratio to pull: throughput ${fmt(r.msgPerSec / pull.msgPerSec, 2)}, CPU/msg ${fmt(r.brokerCpuUs / pull.brokerCpuUs, 2)}`));
     }
   }
+  const { popPollers } = await load('pop-throughput.ts');
+  const pl = await popPollers({ rmqd, receives: 5_000, limit: 4_000 });
+  console.log(`  long polls: 5,000 concurrent receives, maxPopPollingSize 4,000: ${fmt(pl.parked)} parked, ${fmt(pl.refused)} refused POLLING_FULL; ` +
+    `broker RSS ${fmt(pl.rssMB, 0)} MB, +${fmt(pl.bytesPerPoller, 0)} B per parked receive; one message answered one of them in ${fmt(pl.wakeMs, 1)} ms`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -609,9 +609,14 @@ export class PopEngine implements PopService, StateTable {
       results.push({ ok: true });
     }
     const writes: Promise<void>[] = [];
-    for (const [s, m] of byQueue) writes.push(this.record({ k: 'ack', g: group, t: topic, q: s.queueId, m }));
-    // FIFO: the groups' next messages may go now
-    if (fifo) this.pollers.notify(group, topic);
+    const threshold = this.ctx.config.popInflightMessageThreshold;
+    let freed = false;
+    for (const [s, m] of byQueue) {
+      freed ||= s.size >= threshold;
+      writes.push(this.record({ k: 'ack', g: group, t: topic, q: s.queueId, m }));
+    }
+    // FIFO: the groups' next messages may go now; a queue that was full of in-flight messages takes new ones again
+    if (fifo || freed) this.pollers.notify(group, topic);
     await this.stored(Promise.all(writes).then(() => undefined));
     return results;
   }

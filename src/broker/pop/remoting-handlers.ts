@@ -12,6 +12,7 @@
  * ACK / CHANGE / BATCH_ACK refuse a handle that is not in flight (forged, expired, acked, changed,
  * another group's) with NO_MESSAGE and a remark saying why; nothing changes then.
  */
+import { setMaxListeners } from 'node:events';
 import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../../protocol/header-spec.js';
 import { AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, ChangeInvisibleTimeResponseHeader, ConsumeInitMode, decodeBatchAckBody, PopMessageRequestHeader, PopMessageResponseHeader } from '../../protocol/headers/pop.js';
@@ -44,6 +45,8 @@ function closeSignal(conn: Connection): AbortSignal {
   let s = closeSignals.get(conn);
   if (s === undefined) {
     const ac = new AbortController();
+    // every receive of the connection that waits listens on it: no listener limit (the receives are bounded by maxPopPollingSize)
+    setMaxListeners(0, ac.signal);
     conn.onClose(() => ac.abort());
     closeSignals.set(conn, (s = ac.signal));
   }
