@@ -46,8 +46,10 @@ export interface PullRequest {
   queueId: number;
   queueOffset: number;
   maxMsgNums?: number;
-  /** Tag expression (`*`, `TagA || TagB`); sent with the subscription flag. */
+  /** Tag expression (`*`, `TagA || TagB`) or SQL92 text; sent with the subscription flag. */
   subscription?: string;
+  /** 'TAG' (default) or 'SQL92'. */
+  expressionType?: string;
   /** Let the broker hold the request up to this long when nothing is new (long polling); 0 = answer at once. */
   suspendTimeoutMillis?: number;
   /** Piggy-backed commit of the consumer's offset (sets the commit flag). */
@@ -104,7 +106,7 @@ export class BrokerApi {
       suspendTimeoutMillis: suspend,
       subscription: r.subscription ?? '*',
       subVersion: Date.now(),
-      expressionType: 'TAG',
+      expressionType: r.expressionType ?? 'TAG',
       maxMsgBytes: r.maxMsgBytes,
     });
     const res = await this.call(addr, RequestCode.PULL_MESSAGE, ext, suspend + this.timeoutMillis + 15_000, [ResponseCode.PULL_NOT_FOUND, ResponseCode.PULL_RETRY_IMMEDIATELY, ResponseCode.PULL_OFFSET_MOVED]);

@@ -34,7 +34,7 @@ import {
   UnregisterClientRequestHeader,
   UpdateConsumerOffsetRequestHeader,
 } from '../protocol/headers/broker.js';
-import { encodeHeartbeatData, type HeartbeatData } from '../protocol/heartbeat.js';
+import { encodeCheckClientRequestBody, encodeHeartbeatData, type HeartbeatData, type SubscriptionData } from '../protocol/heartbeat.js';
 import type { MessageQueue } from '../protocol/message-queue.js';
 import { createRequest, type ExtFields, type RemotingCommand } from '../remoting/command.js';
 import type { RemotingClient } from '../remoting/client.js';
@@ -75,6 +75,11 @@ export class GroupApi {
   async heartbeat(addr: string, data: HeartbeatData): Promise<{ subChanged: boolean }> {
     const res = await this.call(addr, RequestCode.HEART_BEAT, { body: encodeHeartbeatData(data) });
     return { subChanged: res.extFields?.IS_SUB_CHANGE === 'true' };
+  }
+
+  /** CHECK_CLIENT_CONFIG: throws (the broker's remark says why) when the broker cannot filter by the subscription. */
+  async checkClientConfig(addr: string, group: string, clientId: string, subscriptionData: SubscriptionData): Promise<void> {
+    await this.call(addr, RequestCode.CHECK_CLIENT_CONFIG, { body: encodeCheckClientRequestBody({ clientId, group, subscriptionData }) });
   }
 
   async unregisterClient(addr: string, clientID: string, groups: { producerGroup?: string; consumerGroup?: string }): Promise<void> {

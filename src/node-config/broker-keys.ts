@@ -117,6 +117,7 @@ export const BROKER_KEYS = {
   defaultTopicQueueNums: key(B, int(1, 1024), 8, 'queues of an auto-created topic (at most)'),
   autoCreateTopicEnable: key(B, bool, true, 'create topics on first send (through TBW102)'),
   autoCreateSubscriptionGroup: key(B, bool, true, 'create consumer groups on first use'),
+  enablePropertyFilter: key(B, bool, false, 'allow SQL92 property filters in subscriptions (MessageSelector.bySql)'),
   clusterTopicEnable: key(B, bool, true, 'register a topic named after the cluster'),
   brokerTopicEnable: key(B, bool, true, 'register a topic named after the broker'),
   traceTopicEnable: key(B, bool, false, 'create the message trace topic'),

@@ -104,3 +104,8 @@ export function decodeHeartbeatData(body: Buffer | undefined): HeartbeatData {
 export function encodeHeartbeatData(h: HeartbeatData): Buffer {
   return Buffer.from(toFastJson(h), 'utf8');
 }
+
+/** CHECK_CLIENT_CONFIG body (Java `CheckClientRequestBody`): can this broker filter by the subscription? */
+export function encodeCheckClientRequestBody(b: { clientId: string; group: string; subscriptionData: SubscriptionData }): Buffer {
+  return Buffer.from(toFastJson(b), 'utf8');
+}

@@ -6,7 +6,7 @@
 import { onTestFinished } from 'vitest';
 import type { ConsumedMessage } from '../../src/client/consumer/consumed-message.js';
 import type { PushConsumerOptions } from '../../src/client/consumer/options.js';
-import { PushConsumer, type MessageHandler } from '../../src/client/consumer/push-consumer.js';
+import { PushConsumer, type MessageHandler, type MessageSelector } from '../../src/client/consumer/push-consumer.js';
 import { messageQueueKey } from '../../src/protocol/message-queue.js';
 import type { TestCluster } from './cluster.js';
 import { waitFor } from './wait.js';
@@ -17,7 +17,7 @@ export interface RecordingConsumer {
 }
 
 /** A started PushConsumer on `topics` that records every message before calling `handler`. */
-export async function startConsumer(c: TestCluster, group: string, topics: Record<string, string> | string, opts: Partial<PushConsumerOptions> = {}, handler?: MessageHandler): Promise<RecordingConsumer> {
+export async function startConsumer(c: TestCluster, group: string, topics: Record<string, MessageSelector> | string, opts: Partial<PushConsumerOptions> = {}, handler?: MessageHandler): Promise<RecordingConsumer> {
   const consumer = new PushConsumer({
     namesrvAddrs: c.namesrvAddrs,
     consumerGroup: group,

@@ -23,6 +23,7 @@ import { createRequest, createResponse } from '../../remoting/command.js';
 import { RemotingTimeoutError } from '../../remoting/errors.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
+import { messageFilterOf, SubscriptionNotSupportedError, SubscriptionParseError } from '../subscription.js';
 
 /** How long a request forwarded to a client may take (Java Broker2Client.callClient). */
 const FORWARD_TIMEOUT_MILLIS = 10_000;
@@ -110,7 +111,15 @@ export function registerClientHandlers(table: HandlerTable, ctx: BrokerContext):
     const o = check.body(req.body);
     const sub = o.subscriptionData === undefined || o.subscriptionData === null ? undefined : decodeSubscriptionData(o.subscriptionData, 'subscriptionData', check);
     if (sub === undefined || sub.expressionType === 'TAG') return createResponse(req, ResponseCode.SUCCESS);
-    return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: `The broker does not support consumer to filter message by ${sub.expressionType}` });
+    // RocketMQ's checkClientConfig: SQL92 needs enablePropertyFilter, and the expression must compile
+    try {
+      messageFilterOf(sub.expressionType, sub.subString, ctx.config.enablePropertyFilter);
+      return createResponse(req, ResponseCode.SUCCESS);
+    } catch (e) {
+      if (e instanceof SubscriptionNotSupportedError) return createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: e.message });
+      if (e instanceof SubscriptionParseError) return createResponse(req, ResponseCode.SUBSCRIPTION_PARSE_FAILED, { remark: e.message });
+      throw e;
+    }
   });
 
   table.on(RequestCode.LOCK_BATCH_MQ, (req) => {

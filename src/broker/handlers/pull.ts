@@ -16,7 +16,8 @@ import type { Connection } from '../../remoting/connection.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
 import type { GetMessageResult, GetMessageStatus } from '../store/index.js';
-import { SubscriptionParseError, tagCodesOf } from '../subscription.js';
+import { messageFilterOf, propertiesMatch, SubscriptionNotSupportedError, SubscriptionParseError, type MessageFilter } from '../subscription.js';
+import { decodeRecord } from '../../protocol/message/record.js';
 import { groupNameProblem } from '../../protocol/topic-names.js';
 import { readInt64 } from '../../protocol/message/int64.js';
 import os from 'node:os';
@@ -106,25 +107,33 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
    * The filter of this pull: from the request (subscription flag), else what the group's
    * heartbeats declared (SUBSCRIPTION_NOT_EXIST / SUBSCRIPTION_NOT_LATEST when they declared none or an older one).
    */
-  const filterOf = (h: PullMessageRequest, consumeBroadcastEnable: boolean): ReadonlySet<number> | null => {
-    if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) {
-      const type = h.expressionType ?? 'TAG';
-      if (type !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${type}`);
+  const filterOf = (h: PullMessageRequest, consumeBroadcastEnable: boolean): MessageFilter => {
+    const parse = (type: string | undefined, expression: string | undefined): MessageFilter => {
       try {
-        return tagCodesOf(h.subscription);
+        return messageFilterOf(type, expression, config.enablePropertyFilter);
       } catch (e) {
         if (e instanceof SubscriptionParseError) throw new PullRefusal(ResponseCode.SUBSCRIPTION_PARSE_FAILED, `parse the consumer's subscription failed: ${e.message}`);
+        if (e instanceof SubscriptionNotSupportedError) throw new PullRefusal(ResponseCode.SYSTEM_ERROR, e.message);
         throw e;
       }
-    }
+    };
+    if ((h.sysFlag & PullSysFlag.SUBSCRIPTION) !== 0) return parse(h.expressionType, h.subscription);
     const info = clients.consumerGroup(h.consumerGroup);
     if (info === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's group info not exist: group ${h.consumerGroup} has no consumer that sent a heartbeat to this broker`);
     if (!consumeBroadcastEnable && info.messageModel === 'BROADCASTING') throw new PullRefusal(ResponseCode.NO_PERMISSION, `the consumer group[${h.consumerGroup}] can not consume by broadcast way`);
     const sub = info.subscriptions.get(h.topic);
     if (sub === undefined) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_EXIST, `the consumer's subscription not exist: group ${h.consumerGroup} declared none for topic ${h.topic}`);
     if (sub.subVersion < h.subVersion) throw new PullRefusal(ResponseCode.SUBSCRIPTION_NOT_LATEST, `the consumer's subscription not latest: group ${h.consumerGroup}`);
-    if (sub.expressionType !== 'TAG') throw new PullRefusal(ResponseCode.SYSTEM_ERROR, `The broker does not support consumer to filter message by ${sub.expressionType}`);
-    return sub.tagCodes;
+    return sub.expressionType === 'TAG' ? { tagCodes: sub.tagCodes } : parse(sub.expressionType, sub.subString);
+  };
+
+  /** Keeps the records whose properties pass the filter's SQL92 part (the tags part was applied by the store). */
+  const applyPropertyFilter = (r: GetMessageResult, filter: MessageFilter): GetMessageResult => {
+    if (filter.sql === undefined || r.status !== 'FOUND') return r;
+    const records = r.records.filter((rec) => propertiesMatch(filter, decodeRecord(rec).properties));
+    if (records.length === r.records.length) return r;
+    // nextBeginOffset stays past every record read: the ones dropped do not match, none that does is skipped
+    return { ...r, status: records.length > 0 ? 'FOUND' : 'NO_MATCHED_MESSAGE', records, bufferTotalSize: records.reduce((n, x) => n + x.length, 0) };
   };
 
   const pull = async (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean): Promise<RemotingCommand | null> => {
@@ -146,7 +155,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       if (h.queueId < 0 || h.queueId >= tc.readQueueNums) {
         throw new PullRefusal(ResponseCode.INVALID_PARAMETER, `queueId[${h.queueId}] is illegal, topic:[${h.topic}] topicConfig.readQueueNums:[${tc.readQueueNums}] consumer:[${conn.remoteAddress}]`);
       }
-      const tagCodes = filterOf(h, group.consumeBroadcastEnable);
+      const filter = filterOf(h, group.consumeBroadcastEnable);
       // an admin reset of this queue: the group's pull is sent to the new offset (RocketMQ 5 OFFSET_RESET)
       const reset = consumerOffsets.takeResetOffset(h.consumerGroup, h.topic, h.queueId);
       if (reset !== undefined) {
@@ -154,7 +163,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       }
       const maxMsgs = Math.max(1, Math.min(h.maxMsgNums, config.maxTransferCountOnMessageInMemory));
       const maxBytes = Math.min(h.maxMsgBytes !== undefined && h.maxMsgBytes > 0 ? h.maxMsgBytes : Number.MAX_SAFE_INTEGER, config.maxTransferBytesOnMessageInMemory);
-      const r = await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, tagCodes);
+      const r = applyPropertyFilter(await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, filter.tagCodes), filter);
       const { code, nextBeginOffset } = isSlave ? slavePullOutcome(r.status, h.queueOffset, r, masterAlive) : pullOutcome(r.status, h.queueOffset, r);
 
       // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
@@ -164,7 +173,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
 
       if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
         const hold = config.longPollingEnable ? Math.min(Math.max(0, h.suspendTimeoutMillis), MAX_SUSPEND_MILLIS) : config.shortPollingTimeMills;
-        const end = await pullHold.hold(h.topic, h.queueId, h.queueOffset, tagCodes, hold, conn);
+        const end = await pullHold.hold(h.topic, h.queueId, h.queueOffset, filter.tagCodes, hold, conn);
         if (end === 'closed') return null;
         return pull(req, conn, h, false);
       }

@@ -21,6 +21,7 @@ import { GroupApi } from '../group-api.js';
 import { ownConnectionOptions, RemotingClient, type ClientConnectOptions } from '../../remoting/client.js';
 import { toConsumedMessage, type ConsumedMessage } from './consumed-message.js';
 import { TopicRoutes } from './routes.js';
+import { subscriptionData, type MessageSelector } from './subscription.js';
 import { sendMessageBack } from './send-back.js';
 
 /** `credentials`, `tls` and a shared `remoting` as for every client class (ClientConnectOptions). */
@@ -33,8 +34,8 @@ export interface PullConsumerOptions extends ClientConnectOptions {
 
 export interface PullOptions {
   offset: number;
-  /** Tag expression (default `*`). */
-  expression?: string;
+  /** Tag expression (default `*`) or `{ sql }` (a SQL92 filter the broker applies; needs enablePropertyFilter). */
+  expression?: MessageSelector;
   maxNums?: number;
   /** Let the broker hold the pull this long when nothing is new (default 0: answer at once). */
   suspendMillis?: number;
@@ -46,6 +47,12 @@ export interface PullOutcome {
   nextBeginOffset: number;
   minOffset: number;
   maxOffset: number;
+}
+
+/** The pull header's subscription fields for a selector (checked here, so a bad SQL92 text fails before any request). */
+function selectorFields(selector: MessageSelector): { subscription: string; expressionType: string } {
+  const d = subscriptionData('', selector);
+  return { subscription: d.subString, expressionType: d.expressionType };
 }
 
 export class PullConsumer {
@@ -86,7 +93,7 @@ export class PullConsumer {
       queueId: mq.queueId,
       queueOffset: o.offset,
       maxMsgNums: o.maxNums ?? 32,
-      subscription: o.expression ?? '*',
+      ...selectorFields(o.expression ?? '*'),
       suspendTimeoutMillis: o.suspendMillis ?? 0,
     });
     const messages = r.body === undefined ? [] : decodeRecords(r.body).map((rec) => toConsumedMessage(rec, mq, this.consumerGroup));

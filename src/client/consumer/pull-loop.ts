@@ -58,6 +58,7 @@ export class PullLoops {
           queueOffset: offset,
           maxMsgNums: this.s.o.pullBatchSize,
           subscription: sub.subString,
+          expressionType: sub.expressionType,
           suspendTimeoutMillis: this.s.o.brokerSuspendMaxTimeMillis,
           ...(committed !== undefined && committed > 0 ? { commitOffset: committed } : {}),
         });

@@ -58,10 +58,10 @@ import { PullLoops } from './pull-loop.js';
 import { LOCK_RENEW_MILLIS, QueueLocks } from './queue-locks.js';
 import { Rebalancer } from './rebalance.js';
 import { TopicRoutes } from './routes.js';
-import { subscriptionData } from './subscription.js';
+import { subscriptionData, type MessageSelector } from './subscription.js';
 
 export type { ConsumeContext, ConsumeStatus, ConsumerStats, MessageHandler } from './consumer-state.js';
-export { subscriptionData } from './subscription.js';
+export { subscriptionData, type MessageSelector } from './subscription.js';
 
 /** The parts that exist once the consumer runs (the handler is given to start()). */
 interface Running {
@@ -132,11 +132,11 @@ export class PushConsumer {
     return this.s.stats;
   }
 
-  /** Subscribes to `topic` with a tag expression (`*`, `TagA || TagB`); before or after start. */
-  subscribe(topic: string, expression = '*'): this {
+  /** Subscribes to `topic` with a tag expression (`*`, `TagA || TagB`) or `{ sql }`; before or after start. */
+  subscribe(topic: string, selector: MessageSelector = '*'): this {
     const problem = topicNameProblem(topic);
     if (problem !== undefined) throw new RmqError(problem);
-    this.s.subscriptions.set(topic, subscriptionData(topic, expression));
+    this.s.subscriptions.set(topic, subscriptionData(topic, selector));
     if (this.running) void this.afterSubscriptionChange();
     return this;
   }
@@ -173,9 +173,10 @@ export class PushConsumer {
     this.parts = { consume, rebalancer };
     if (o.messageModel === 'CLUSTERING') this.s.subscriptions.set(this.retryTopic, subscriptionData(this.retryTopic, '*'));
     await this.s.offsets.load();
+    await this.s.routes.refresh(this.s.subscriptions.keys());
+    await this.checkFiltersInBrokers();
     this.s.phase = 'running';
     this.startedAt = Date.now();
-    await this.s.routes.refresh(this.s.subscriptions.keys());
     // the first heartbeat creates the group's retry topic on the brokers; then its route exists
     await this.heartbeat();
     if (o.messageModel === 'CLUSTERING') await this.s.routes.fetch(this.retryTopic).catch(() => undefined);
@@ -233,6 +234,25 @@ export class PushConsumer {
     }, ms);
     t.unref();
     this.timers.push(t);
+  }
+
+  /**
+   * Java checkClientInBroker: every master serving a SQL92-filtered topic is asked whether it can
+   * filter so (enablePropertyFilter, and the expression compiles there); a refusal fails start().
+   */
+  private async checkFiltersInBrokers(): Promise<void> {
+    for (const sub of this.s.subscriptions.values()) {
+      if (sub.expressionType === 'TAG') continue;
+      for (const brokerName of new Set(this.s.routes.subscribeQueues(sub.topic).map((q) => q.brokerName))) {
+        const master = this.s.routes.masterAddr(brokerName);
+        if (master === undefined) continue;
+        try {
+          await this.s.groups.checkClientConfig(master, this.consumerGroup, this.clientId, sub);
+        } catch (e) {
+          throw new RmqError(`broker ${brokerName} refuses the ${sub.expressionType} subscription to ${sub.topic}: ${(e as Error).message}`);
+        }
+      }
+    }
   }
 
   private async afterSubscriptionChange(): Promise<void> {

@@ -60,7 +60,8 @@ export default class MessageConsume extends RmqCommand {
   static override flags = {
     ...namesrvFlags,
     group: Flags.string({ char: 'g', description: 'consumer group', helpValue: 'GROUP', required: true }),
-    tag: Flags.string({ description: "tag expression: '*' or 'TagA || TagB'", default: '*' }),
+    tag: Flags.string({ description: "tag expression: '*' or 'TagA || TagB'", default: '*', exclusive: ['sql'] }),
+    sql: Flags.string({ description: "SQL92 filter over message properties, e.g. \"a > 5 AND b = 'x'\" (the brokers need enablePropertyFilter=true)" }),
     from: Flags.string({ description: "where a new group starts: first, last, or a time ('now', epoch ms, ISO-8601)", default: 'last', helpValue: 'first|last|TIME' }),
     count: Flags.integer({ char: 'c', description: 'stop after this many messages', min: 1 }),
     broadcast: Flags.boolean({ description: 'BROADCASTING: get every message, whatever other members get', default: false }),
@@ -88,7 +89,7 @@ export default class MessageConsume extends RmqCommand {
       instanceName: `rmqctl-${process.pid}`,
       ...connectOptions(flags),
     });
-    consumer.subscribe(args.topic, flags.tag);
+    consumer.subscribe(args.topic, flags.sql !== undefined ? { sql: flags.sql } : flags.tag);
     const json = this.jsonEnabled();
     let printed = 0;
     await untilInterrupted(async (signal, interrupt) => {
