@@ -17,7 +17,7 @@ import { topicConfig } from '../../protocol/topic-config.js';
 import { DLQ_GROUP_TOPIC_PREFIX, groupNameProblem } from '../../protocol/topic-names.js';
 import type { BrokerContext } from '../context.js';
 import type { PutMessageStatus } from '../store/index.js';
-import { SubscriptionParseError, tagCodesOf } from '../subscription.js';
+import { messageFilterOf, propertiesMatch, SubscriptionNotSupportedError, SubscriptionParseError, type MessageFilter } from '../subscription.js';
 import { decodeHandle, encodeHandle, newNonce } from './handle.js';
 import { JOURNAL_TOPIC, JournalWriteError, PopJournal } from './journal.js';
 import { PollerRegistry } from './pollers.js';
@@ -239,19 +239,20 @@ export class PopEngine implements PopService, StateTable {
       throw new PopError('BAD_REQUEST', `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${readQueueNums}]`);
     }
     if (readQueueNums === 0) throw new PopError('FORBIDDEN', `topic[${topic}] has no readable queue`);
-    let tagCodes: ReadonlySet<number> | null;
-    if (req.filter.type !== 'TAG') throw new PopError('UNSUPPORTED_FILTER', `The broker does not support consumer to filter message by ${req.filter.type}`);
+    let filter: MessageFilter;
     try {
-      tagCodes = tagCodesOf(req.filter.expression);
+      filter = messageFilterOf(req.filter.type, req.filter.expression, this.ctx.config.enablePropertyFilter);
     } catch (e) {
       if (e instanceof SubscriptionParseError) throw new PopError('BAD_FILTER', `parse the consumer's subscription failed: ${e.message}`);
+      if (e instanceof SubscriptionNotSupportedError) throw new PopError('UNSUPPORTED_FILTER', e.message);
       throw e;
     }
+    const tagCodes = filter.tagCodes;
     if (req.maxAttempts !== undefined && (!Number.isInteger(req.maxAttempts) || req.maxAttempts < 1)) throw new PopError('BAD_REQUEST', `maxAttempts must be ≥ 1, got ${req.maxAttempts}`);
     const p: PopParams = {
       req,
       max: Math.min(req.maxMessages, MAX_POP_BATCH),
-      tagCodes,
+      filter,
       maxAttempts: req.maxAttempts ?? groupMax,
     };
     const deadline = Date.now() + Math.min(req.pollMs, MAX_POLL_MS);
@@ -349,10 +350,14 @@ export class PopEngine implements PopService, StateTable {
     return s;
   }
 
+  /** Whether the receive's filter takes the message (tag, then SQL92 over its properties). */
   private accepts(p: PopParams, rec: MessageRecord, props: ReadonlyMap<string, string>): boolean {
-    if (p.tagCodes === null) return true;
-    const tags = props.get(PropertyKey.TAGS);
-    return tags !== undefined && p.tagCodes.has(javaStringHashCode(tags));
+    const codes = p.filter.tagCodes;
+    if (codes !== null) {
+      const tags = props.get(PropertyKey.TAGS);
+      if (tags === undefined || !codes.has(javaStringHashCode(tags))) return false;
+    }
+    return propertiesMatch(p.filter, rec.properties);
   }
 
   /** Redeliveries (visible again) first, then new messages from the pop offset. */
@@ -372,9 +377,13 @@ export class PopEngine implements PopService, StateTable {
     let po = s.popOffset;
     const fresh: { rec: MessageRecord; raw: Buffer }[] = [];
     if (out.length < room && s.size < this.ctx.config.popInflightMessageThreshold) {
-      const r = await this.readNew(s, room - out.length, p.tagCodes, writes);
+      const r = await this.readNew(s, room - out.length, p.filter.tagCodes, writes);
       po = r.next;
-      for (const raw of r.records) fresh.push({ rec: decodeRecord(raw), raw });
+      for (const raw of r.records) {
+        const rec = decodeRecord(raw);
+        // a message the filter does not take is done for the group (auto-acked, as RocketMQ does)
+        if (propertiesMatch(p.filter, rec.properties)) fresh.push({ rec, raw });
+      }
     }
     for (const { rec, raw } of fresh) {
       const nonce = newNonce();
@@ -425,7 +434,7 @@ export class PopEngine implements PopService, StateTable {
     let po = s.popOffset;
     let scanned = 0;
     while (out.length < room && s.size + items.length < this.ctx.config.popInflightMessageThreshold && scanned < FIFO_SCAN_BUDGET) {
-      const r = await this.readNew(s, Math.min(MAX_POP_BATCH, FIFO_SCAN_BUDGET - scanned), p.tagCodes, writes, po);
+      const r = await this.readNew(s, Math.min(MAX_POP_BATCH, FIFO_SCAN_BUDGET - scanned), p.filter.tagCodes, writes, po);
       if (r.records.length === 0) {
         po = Math.max(po, r.next);
         break;
@@ -434,6 +443,7 @@ export class PopEngine implements PopService, StateTable {
         const rec = decodeRecord(raw);
         scanned++;
         po = rec.queueOffset + 1;
+        if (!propertiesMatch(p.filter, rec.properties)) continue;
         const props = decodeProperties(rec.properties);
         const g = props.get(PropertyKey.SHARDING_KEY) || undefined;
         const base: EntryState = { offset: rec.queueOffset, phys: rec.physicalOffset, size: rec.totalSize, attempt: 0, nonce: 0, popTime: 0, invisibleMs: 0, firstPopTime: 0, msgGroup: g, attemptId: undefined };
@@ -745,7 +755,7 @@ export class PopEngine implements PopService, StateTable {
 interface PopParams {
   req: ReceiveRequest;
   max: number;
-  tagCodes: ReadonlySet<number> | null;
+  filter: MessageFilter;
   maxAttempts: number;
 }
 

@@ -38,11 +38,11 @@ async function sendRaw(cl: Clients, addr: string, topic: string, queueId: number
 }
 
 /** Pops until `n` messages came (each popped message is returned, none acked). */
-async function popN(pop: PopApi, addr: string, group: string, n: number, invisibleMillis: number, extra: { order?: boolean; topic?: string } = {}): Promise<PoppedRecord[]> {
+async function popN(pop: PopApi, addr: string, group: string, n: number, invisibleMillis: number, extra: { order?: boolean; topic?: string; expression?: string; expressionType?: 'TAG' | 'SQL92' } = {}): Promise<PoppedRecord[]> {
   const got: PoppedRecord[] = [];
   await waitFor(
     async () => {
-      const r = await pop.pop(addr, { group, topic: extra.topic ?? 'PopT', invisibleMillis, maxMessages: Math.min(32, n - got.length), initMode: 'first', pollMillis: 1_000, ...(extra.order ? { order: true } : {}) });
+      const r = await pop.pop(addr, { group, topic: extra.topic ?? 'PopT', invisibleMillis, maxMessages: Math.min(32, n - got.length), initMode: 'first', pollMillis: 1_000, ...(extra.order ? { order: true } : {}), ...(extra.expression === undefined ? {} : { expression: extra.expression, expressionType: extra.expressionType ?? 'TAG' }) });
       if (r.status === 'FOUND') got.push(...r.messages);
       return got.length >= n;
     },
@@ -293,5 +293,17 @@ describe('POP over remoting', () => {
     await expect(pop.pop(slave, { group: 'GS', topic: 'PopT', invisibleMillis: 60_000 })).rejects.toThrow(/slave/);
     // the journal (pop + ack) reached the slave like any message
     await waitFor(async () => (await cl.brokers.maxOffset(slave, 'rmq_sys_POP_JOURNAL', 0)) >= 2, { what: 'the POP journal on the slave' });
+  });
+  it('filters: TAG and SQL92 (enablePropertyFilter); messages the filter does not take are done for the group', async () => {
+    const { cl, addr, pop, producer } = await setup(2, { enablePropertyFilter: true });
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'PopT', body: `f${i}`, tags: i % 2 === 0 ? 'even' : 'odd', properties: { n: String(i) } });
+    const sql = await popN(pop, addr, 'GQ', 7, 60_000, { expressionType: 'SQL92', expression: 'n >= 10 AND n < 17' });
+    expect(sql.map((m) => m.record.body.toString()).sort()).toEqual(['f10', 'f11', 'f12', 'f13', 'f14', 'f15', 'f16']);
+    for (const m of sql) expect((await pop.ack(addr, 'GQ', 'PopT', m.extraInfo)).ok).toBe(true);
+    expect((await pop.pop(addr, { group: 'GQ', topic: 'PopT', invisibleMillis: 60_000, expressionType: 'SQL92', expression: 'n >= 10 AND n < 17', pollMillis: 300 })).status).toBe('NOT_FOUND');
+    await waitFor(async () => (await new GroupApi(cl.remoting).consumeStats(addr, 'GQ', 'PopT')).queues.every((q) => q.consumerOffset === q.brokerOffset), { what: 'GQ at the queue ends' });
+    const tag = await popN(pop, addr, 'GT', 10, 60_000, { expression: 'even' });
+    expect(tag.every((m) => m.properties.get('TAGS') === 'even')).toBe(true);
+    await expect(pop.pop(addr, { group: 'GQ', topic: 'PopT', invisibleMillis: 60_000, expressionType: 'SQL92', expression: 'n >>> 1' })).rejects.toThrow(/SUBSCRIPTION_PARSE_FAILED|parse/);
   });
 });
