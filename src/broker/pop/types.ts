@@ -36,7 +36,7 @@
  */
 import type { MessageRecord } from '../../protocol/message/record.js';
 
-/** A receive's filter. SQL92 is accepted by the type but refused for now (PopError 'UNSUPPORTED_FILTER'). */
+/** A receive's filter. SQL92 needs enablePropertyFilter=true on the broker (else PopError 'UNSUPPORTED_FILTER'); a bad expression is PopError 'BAD_FILTER'. Messages a filter does not take are done for the group (auto-acked, as RocketMQ does). */
 export type PopFilter =
   | { type: 'TAG'; /** `*`, '' or `TagA || TagB` */ expression: string }
   | { type: 'SQL92'; expression: string };
