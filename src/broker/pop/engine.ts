@@ -631,6 +631,32 @@ export class PopEngine implements PopService, StateTable {
     return results;
   }
 
+  async release(group: string, topic: string, receiptHandles: readonly string[]): Promise<AckResult[]> {
+    this.checkMaster();
+    const now = Date.now();
+    const results: AckResult[] = [];
+    const byQueue = new Map<QueueState, SetItem[]>();
+    for (const h of receiptHandles) {
+      const r = this.resolve(group, topic, h, now);
+      if ('problem' in r) {
+        results.push({ ok: false, problem: r.problem, message: r.message });
+        continue;
+      }
+      const { s, e } = r;
+      const attempt = Math.max(0, e.attempt - 1);
+      const back: EntryState = { ...entryStateOf(e), attempt, nonce: 0, popTime: 0, invisibleMs: 0, firstPopTime: attempt === 0 ? 0 : e.firstPopTime, attemptId: undefined };
+      let l = byQueue.get(s);
+      if (l === undefined) byQueue.set(s, (l = []));
+      l.push(setItem(back));
+      results.push({ ok: true });
+    }
+    const writes: Promise<void>[] = [];
+    for (const [s, m] of byQueue) writes.push(this.record({ k: 'set', g: group, t: topic, q: s.queueId, po: s.popOffset, m }));
+    if (byQueue.size > 0) this.pollers.notify(group, topic);
+    await this.stored(Promise.all(writes).then(() => undefined));
+    return results;
+  }
+
   async changeInvisible(group: string, topic: string, receiptHandle: string, invisibleMs: number): Promise<ChangeInvisibleResult> {
     this.checkMaster();
     if (!Number.isInteger(invisibleMs) || invisibleMs < 0 || invisibleMs > MAX_INVISIBLE_MS) throw new PopError('BAD_REQUEST', `invisible time must be 0 .. 12 h, got ${invisibleMs} ms`);

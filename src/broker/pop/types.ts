@@ -184,6 +184,12 @@ export interface PopService {
    * The PushConsumer's auto-renew is this call with the same duration.
    */
   changeInvisible(group: string, topic: string, receiptHandle: string, invisibleMs: number): Promise<ChangeInvisibleResult>;
+  /**
+   * Takes back deliveries that never reached their client (the stream broke after receive
+   * answered): visible again at once and the attempt not counted, as if never delivered. Handle
+   * problems as for ack.
+   */
+  release(group: string, topic: string, receiptHandles: readonly string[]): Promise<AckResult[]>;
   /** Copies the delivered message to `%DLQ%<group>` and removes it from flight (ForwardMessageToDeadLetterQueue). */
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<ForwardResult>;
   /** Decodes a handle without checking it (for logs / the gRPC layer's bookkeeping); undefined when malformed. */
