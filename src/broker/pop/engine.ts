@@ -110,6 +110,8 @@ export class PopEngine implements PopService, StateTable {
       (rec) => applyRecord(this, rec),
     );
     for (const s of this.states.values()) this.commitOffsets(s);
+    // a snapshot of what was rebuilt, at the journal's real end (the old one may claim a tail the store lost)
+    await this.journal.snapshot(this.states.values());
     this.ctx.log.info('POP state recovered', { ...r, queues: this.states.size, inflight: this.inflightTotal(), millis: Date.now() - t0 });
   }
 
