@@ -4,6 +4,7 @@ import path from 'node:path';
 import { checkRecordAt, type MessageRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
 import { StoreCorruptionError } from './errors.js';
+import { TOPIC_NAME } from './dispatch.js';
 import { close, open, readAt } from '../../util/durable-file.js';
 
 export interface SegmentFile {
@@ -84,6 +85,10 @@ export async function scanCommitLog(
           await ensure(check.size);
           check = checkRecordAt(buf, pos - bufStart, pos, segEnd - pos);
         }
+        if (check.kind === 'record' && pos >= durableEnd) {
+          const cut = cutShort(check.record);
+          if (cut !== undefined) check = { kind: 'invalid', reason: cut, size: check.size };
+        }
         if (check.kind === 'record') {
           if (onRecord) await onRecord(check.record, pos);
           pos += check.size;
@@ -118,6 +123,18 @@ export async function scanCommitLog(
     idx++;
     if (idx >= segments.length) return { end: pos, torn: false };
   }
+}
+
+/**
+ * A record past the durable end whose tail never reached the file. A SIGKILL during a multi-page
+ * write cuts it at a page boundary and the rest reads as zeros; the body CRC misses a cut after
+ * the body, so the topic and properties are checked too: a topic must be a topic name, and
+ * properties never hold a NUL byte (puts refuse one, see writer.ts).
+ */
+function cutShort(r: MessageRecord): string | undefined {
+  if (!TOPIC_NAME.test(r.topic)) return 'the topic is not a topic name (zeros: the end of the record was never written)';
+  if (r.properties.includes('\u0000')) return 'the properties hold NUL bytes (zeros: the end of the record was never written)';
+  return undefined;
 }
 
 /** Segments after the one where the log ends must hold nothing (preallocated zeros at most). */

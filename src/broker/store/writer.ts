@@ -38,6 +38,8 @@ export class StoreWriter {
     if (!Number.isInteger(m.queueId) || m.queueId < 0 || m.queueId > 0x7fffffff) return { status: 'MESSAGE_ILLEGAL', remark: `queueId ${m.queueId} is invalid` };
     if (m.body.length > this.config.maxMessageSize) return { status: 'MESSAGE_ILLEGAL', remark: `message body of ${m.body.length} bytes exceeds maxMessageSize ${this.config.maxMessageSize}` };
     if (Buffer.byteLength(m.properties) > 32767) return { status: 'PROPERTIES_SIZE_EXCEEDED', remark: `properties of ${Buffer.byteLength(m.properties)} bytes exceed 32767` };
+    // recovery reads NULs in the properties as a write cut short (recovery.ts cutShort)
+    if (m.properties.includes('\u0000')) return { status: 'MESSAGE_ILLEGAL', remark: 'properties must not hold a NUL (\\u0000) character' };
     for (const [what, h] of [['bornHost', m.bornHost], ['storeHost', m.storeHost]] as const) {
       if (!h || (h.ip.length !== 4 && h.ip.length !== 16) || !Number.isInteger(h.port) || h.port < 0 || h.port > 0xffff) return { status: 'MESSAGE_ILLEGAL', remark: `${what} is not an IPv4/IPv6 address and port` };
     }
