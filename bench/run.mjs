@@ -12,7 +12,7 @@
 //    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
 // with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls`
-// runs one part (`tls`: just the plain-vs-TLS comparisons).
+// runs one part (`tls`: just the plain-vs-TLS comparisons; `pop`: POP consumption against pull).
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -188,6 +188,29 @@ if (only === 'tls') {
   const t = pooled(runs.TLS, (r) => r.cpuUsPerMsg);
   console.log(`    ratio TLS/plain throughput: ${fmt(t.msgPerSec)} / ${fmt(p.msgPerSec)} msg/s = ${fmt(t.msgPerSec / p.msgPerSec, 2)}`);
   console.log(`    ratio TLS/plain CPU per message: ${fmt(t.cpuUs, 1)} / ${fmt(p.cpuUs, 1)} µs = ${fmt(t.cpuUs / p.cpuUs, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === undefined || only === 'pop') {
+  // POP consumption (v5 SimpleConsumer / PushConsumer path) against plain pull, same broker, same run
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# POP vs pull: read a backlog of 1 KB messages (8 queues) to the end from one rmqd broker, each mode its own group');
+  const { popThroughput } = await load('pop-throughput.ts');
+  const messages = Math.max(5_000, Math.round(seconds * 4_000));
+  for (const flush of ['ASYNC_FLUSH', 'SYNC_FLUSH']) {
+    const runs = await popThroughput({ rmqd, flush, messages });
+    const pull = runs[0];
+    for (const r of runs) {
+      console.log(`  ${flush.padEnd(11)} ${r.mode.padEnd(16)} ${fmt(r.msgPerSec).padStart(8)} msg/s  broker CPU ${fmt(r.brokerCpuUs, 1).padStart(6)} µs/msg  journal ${fmt(r.journalBytesPerMsg, 0).padStart(4)} B/msg` +
+        (r === pull ? '' : `   ratio to pull: throughput ${fmt(r.msgPerSec / pull.msgPerSec, 2)}, CPU/msg ${fmt(r.brokerCpuUs / pull.brokerCpuUs, 2)}`));
+    }
+  }
+  const { popPollers } = await load('pop-throughput.ts');
+  const pl = await popPollers({ rmqd, receives: 5_000, limit: 4_000 });
+  console.log(`  long polls: 5,000 concurrent receives, maxPopPollingSize 4,000: ${fmt(pl.parked)} parked, ${fmt(pl.refused)} refused POLLING_FULL; ` +
+    `broker RSS ${fmt(pl.rssMB, 0)} MB, +${fmt(pl.bytesPerPoller, 0)} B per parked receive; one message answered one of them in ${fmt(pl.wakeMs, 1)} ms`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

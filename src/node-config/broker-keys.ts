@@ -130,7 +130,7 @@ export const BROKER_KEYS = {
   flushDelayOffsetInterval: key(S, int(100), 10000, `persist delayed-delivery offsets this often, ${MS}`),
   longPollingEnable: key(B, bool, true, 'hold pulls until messages arrive (long polling)'),
   shortPollingTimeMills: key(B, long(1), 1000, `hold time of a pull without long polling, ${MS}`),
-  maxPopPollingSize: key(B, int(1), 100000, 'most POP receives (remoting POP_MESSAGE, gRPC ReceiveMessage) waiting at once; past it a receive is answered POLLING_FULL / TOO_MANY_REQUESTS'),
+  maxPopPollingSize: key(B, int(1), 20000, 'most POP receives (remoting POP_MESSAGE, gRPC ReceiveMessage) waiting at once; past it a receive is answered POLLING_FULL / TOO_MANY_REQUESTS (RocketMQ: 100000; rmqd: 20000, about 15 KB of broker memory each)'),
   popInflightMessageThreshold: key(B, int(1), 10000, 'most messages of one queue a POP consumer group may have in flight (unacked); past it the queue gives the group nothing new'),
   popJournalSnapshotInterval: key(OURS, int(100), 5000, `write the POP state snapshot this often while it changed (a restart replays the POP journal after it), ${MS}`),
   notifyConsumerIdsChangedEnable: key(B, bool, true, 'tell consumers to rebalance when group membership changes'),

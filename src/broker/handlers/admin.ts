@@ -127,6 +127,7 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
       pullHoldRequests: String(ctx.pullHold.size),
       commitLogWrites: String(store.stats.writes),
       commitLogFsyncs: String(store.stats.fsyncs),
+      ...popRuntimeInfo(ctx),
     };
     try {
       const s = await fsp.statfs(config.storePathCommitLog ?? config.storePathRootDir);
@@ -139,4 +140,16 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
     }
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeKVTable(info) });
   });
+}
+
+/** rmqd's own POP figures: receives waiting now (and the limit), messages in flight, journal records and appends since start. */
+function popRuntimeInfo(ctx: BrokerContext): Record<string, string> {
+  const p = ctx.pop.stats();
+  return {
+    popPollingRequests: String(p.pollers),
+    popPollingLimit: String(p.maxPollers),
+    popInflightMessages: String(p.inflight),
+    popJournalRecords: String(p.journal.records),
+    popJournalAppends: String(p.journal.appends),
+  };
 }

@@ -17,7 +17,7 @@ import { topicConfig } from '../../protocol/topic-config.js';
 import { DLQ_GROUP_TOPIC_PREFIX, groupNameProblem } from '../../protocol/topic-names.js';
 import type { BrokerContext } from '../context.js';
 import type { PutMessageStatus } from '../store/index.js';
-import { SubscriptionParseError, tagCodesOf } from '../subscription.js';
+import { messageFilterOf, propertiesMatch, SubscriptionNotSupportedError, SubscriptionParseError, type MessageFilter } from '../subscription.js';
 import { decodeHandle, encodeHandle, newNonce } from './handle.js';
 import { JOURNAL_TOPIC, JournalWriteError, PopJournal } from './journal.js';
 import { PollerRegistry } from './pollers.js';
@@ -75,6 +75,7 @@ export class PopEngine implements PopService, StateTable {
   private readonly states = new Map<string, QueueState>();
   private readonly locks = new Map<string, QueueLock>();
   private readonly rr = new Map<string, number>();
+  private readonly raws = new WeakMap<PoppedMessage, Buffer>();
   readonly pollers: PollerRegistry;
   private readonly journal: PopJournal;
   private snapshotTimer: NodeJS.Timeout | undefined;
@@ -105,13 +106,12 @@ export class PopEngine implements PopService, StateTable {
     if (this.isSlave) return;
     const t0 = Date.now();
     const r = await this.journal.recover(
-      (q) => {
-        const s = this.create(q.g, q.t, q.q, q.po);
-        for (const i of q.e) s.set(entryOf(i));
-      },
+      (q) => this.states.set(queueKey(q.g, q.t, q.q), QueueState.restore(q.g, q.t, q.q, q.po, q.e.map(entryOf))),
       (rec) => applyRecord(this, rec),
     );
     for (const s of this.states.values()) this.commitOffsets(s);
+    // a snapshot of what was rebuilt, at the journal's real end (the old one may claim a tail the store lost)
+    await this.journal.snapshot(this.states.values());
     this.ctx.log.info('POP state recovered', { ...r, queues: this.states.size, inflight: this.inflightTotal(), millis: Date.now() - t0 });
   }
 
@@ -241,19 +241,20 @@ export class PopEngine implements PopService, StateTable {
       throw new PopError('BAD_REQUEST', `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${readQueueNums}]`);
     }
     if (readQueueNums === 0) throw new PopError('FORBIDDEN', `topic[${topic}] has no readable queue`);
-    let tagCodes: ReadonlySet<number> | null;
-    if (req.filter.type !== 'TAG') throw new PopError('UNSUPPORTED_FILTER', `The broker does not support consumer to filter message by ${req.filter.type}`);
+    let filter: MessageFilter;
     try {
-      tagCodes = tagCodesOf(req.filter.expression);
+      filter = messageFilterOf(req.filter.type, req.filter.expression, this.ctx.config.enablePropertyFilter);
     } catch (e) {
       if (e instanceof SubscriptionParseError) throw new PopError('BAD_FILTER', `parse the consumer's subscription failed: ${e.message}`);
+      if (e instanceof SubscriptionNotSupportedError) throw new PopError('UNSUPPORTED_FILTER', e.message);
       throw e;
     }
+    const tagCodes = filter.tagCodes;
     if (req.maxAttempts !== undefined && (!Number.isInteger(req.maxAttempts) || req.maxAttempts < 1)) throw new PopError('BAD_REQUEST', `maxAttempts must be ≥ 1, got ${req.maxAttempts}`);
     const p: PopParams = {
       req,
       max: Math.min(req.maxMessages, MAX_POP_BATCH),
-      tagCodes,
+      filter,
       maxAttempts: req.maxAttempts ?? groupMax,
     };
     const deadline = Date.now() + Math.min(req.pollMs, MAX_POLL_MS);
@@ -351,10 +352,14 @@ export class PopEngine implements PopService, StateTable {
     return s;
   }
 
+  /** Whether the receive's filter takes the message (tag, then SQL92 over its properties). */
   private accepts(p: PopParams, rec: MessageRecord, props: ReadonlyMap<string, string>): boolean {
-    if (p.tagCodes === null) return true;
-    const tags = props.get(PropertyKey.TAGS);
-    return tags !== undefined && p.tagCodes.has(javaStringHashCode(tags));
+    const codes = p.filter.tagCodes;
+    if (codes !== null) {
+      const tags = props.get(PropertyKey.TAGS);
+      if (tags === undefined || !codes.has(javaStringHashCode(tags))) return false;
+    }
+    return propertiesMatch(p.filter, rec.properties);
   }
 
   /** Redeliveries (visible again) first, then new messages from the pop offset. */
@@ -374,15 +379,19 @@ export class PopEngine implements PopService, StateTable {
     let po = s.popOffset;
     const fresh: { rec: MessageRecord; raw: Buffer }[] = [];
     if (out.length < room && s.size < this.ctx.config.popInflightMessageThreshold) {
-      const r = await this.readNew(s, room - out.length, p.tagCodes, writes);
+      const r = await this.readNew(s, room - out.length, p.filter.tagCodes, writes);
       po = r.next;
-      for (const raw of r.records) fresh.push({ rec: decodeRecord(raw), raw });
+      for (const raw of r.records) {
+        const rec = decodeRecord(raw);
+        // a message the filter does not take is done for the group (auto-acked, as RocketMQ does)
+        if (propertiesMatch(p.filter, rec.properties)) fresh.push({ rec, raw });
+      }
     }
-    for (const { rec } of fresh) {
+    for (const { rec, raw } of fresh) {
       const nonce = newNonce();
       const st: EntryState = { offset: rec.queueOffset, phys: rec.physicalOffset, size: rec.totalSize, attempt: 1, nonce, popTime, invisibleMs: p.req.invisibleMs, firstPopTime: popTime, msgGroup: undefined, attemptId: p.req.attemptId };
       items.push(setItem(st));
-      out.push({ msg: this.popped(rec, decodeProperties(rec.properties), st, undefined), state: s, before: undefined, nonce });
+      out.push({ msg: this.popped(raw, rec, decodeProperties(rec.properties), st, undefined), state: s, before: undefined, nonce });
     }
     this.commit(s, items, po, done, writes);
     return out;
@@ -409,7 +418,7 @@ export class PopEngine implements PopService, StateTable {
           const before = entryStateOf(e);
           const st: EntryState = { ...before, nonce: newNonce(), popTime, invisibleMs: p.req.invisibleMs };
           items.push(setItem(st));
-          out.push({ msg: this.popped(rec, decodeProperties(rec.properties), st, e.msgGroup), state: s, before, nonce: st.nonce });
+          out.push({ msg: this.popped(raw, rec, decodeProperties(rec.properties), st, e.msgGroup), state: s, before, nonce: st.nonce });
         }
         this.commit(s, items, s.popOffset, done, writes);
         return out;
@@ -427,7 +436,7 @@ export class PopEngine implements PopService, StateTable {
     let po = s.popOffset;
     let scanned = 0;
     while (out.length < room && s.size + items.length < this.ctx.config.popInflightMessageThreshold && scanned < FIFO_SCAN_BUDGET) {
-      const r = await this.readNew(s, Math.min(MAX_POP_BATCH, FIFO_SCAN_BUDGET - scanned), p.tagCodes, writes, po);
+      const r = await this.readNew(s, Math.min(MAX_POP_BATCH, FIFO_SCAN_BUDGET - scanned), p.filter.tagCodes, writes, po);
       if (r.records.length === 0) {
         po = Math.max(po, r.next);
         break;
@@ -436,6 +445,7 @@ export class PopEngine implements PopService, StateTable {
         const rec = decodeRecord(raw);
         scanned++;
         po = rec.queueOffset + 1;
+        if (!propertiesMatch(p.filter, rec.properties)) continue;
         const props = decodeProperties(rec.properties);
         const g = props.get(PropertyKey.SHARDING_KEY) || undefined;
         const base: EntryState = { offset: rec.queueOffset, phys: rec.physicalOffset, size: rec.totalSize, attempt: 0, nonce: 0, popTime: 0, invisibleMs: 0, firstPopTime: 0, msgGroup: g, attemptId: undefined };
@@ -444,7 +454,7 @@ export class PopEngine implements PopService, StateTable {
         } else {
           const st: EntryState = { ...base, attempt: 1, nonce: newNonce(), popTime, invisibleMs: p.req.invisibleMs, firstPopTime: popTime, attemptId };
           items.push(setItem(st));
-          out.push({ msg: this.popped(rec, props, st, g), state: s, before: undefined, nonce: st.nonce });
+          out.push({ msg: this.popped(raw, rec, props, st, g), state: s, before: undefined, nonce: st.nonce });
         }
         if (g !== undefined) busyGroups.add(g);
         if (out.length >= room) break;
@@ -478,7 +488,7 @@ export class PopEngine implements PopService, StateTable {
     const before = entryStateOf(e);
     const st: EntryState = { ...before, attempt: e.attempt + 1, nonce: newNonce(), popTime, invisibleMs: p.req.invisibleMs, firstPopTime: e.firstPopTime || popTime, attemptId: p.req.attemptId };
     items.push(setItem(st));
-    return { msg: this.popped(rec, props, st, e.msgGroup), state: s, before, nonce: st.nonce };
+    return { msg: this.popped(raw, rec, props, st, e.msgGroup), state: s, before, nonce: st.nonce };
   }
 
   /** Reads new messages from `from` (default the pop offset); handles offsets the queue moved past or lost. */
@@ -524,10 +534,10 @@ export class PopEngine implements PopService, StateTable {
     if (done.length > 0 && s.entries.size > 0) this.pollers.notify(s.group, s.topic);
   }
 
-  private popped(rec: MessageRecord, props: ReadonlyMap<string, string>, st: EntryState, msgGroup: string | undefined): PoppedMessage {
+  private popped(raw: Buffer, rec: MessageRecord, props: ReadonlyMap<string, string>, st: EntryState, msgGroup: string | undefined): PoppedMessage {
     const { config, storeHost } = this.ctx;
     const keys = props.get(PropertyKey.KEYS);
-    return {
+    const m: PoppedMessage = {
       record: { ...rec, reconsumeTimes: rec.reconsumeTimes + st.attempt - 1 },
       properties: props,
       tags: props.get(PropertyKey.TAGS),
@@ -539,6 +549,13 @@ export class PopEngine implements PopService, StateTable {
       invisibleUntil: st.popTime + st.invisibleMs,
       firstPopTime: st.firstPopTime,
     };
+    this.raws.set(m, raw);
+    return m;
+  }
+
+  /** The stored bytes of a message this engine delivered (the remoting POP answer sends them, patched). */
+  rawOf(m: PoppedMessage): Buffer | undefined {
+    return this.raws.get(m);
   }
 
   /** The client went away after we popped: the deliveries are taken back (visible again, attempt as before). */
@@ -587,7 +604,9 @@ export class PopEngine implements PopService, StateTable {
     this.checkMaster();
     const now = Date.now();
     const results: AckResult[] = [];
-    const writes: Promise<void>[] = [];
+    // one journal record per queue for the whole batch
+    const byQueue = new Map<QueueState, [number, number][]>();
+    let fifo = false;
     for (const h of receiptHandles) {
       const r = this.resolve(group, topic, h, now);
       if ('problem' in r) {
@@ -595,12 +614,47 @@ export class PopEngine implements PopService, StateTable {
         continue;
       }
       const { s, e } = r;
-      const fifo = e.msgGroup !== undefined;
-      writes.push(this.record({ k: 'ack', g: group, t: topic, q: s.queueId, m: [[e.offset, e.nonce]] }));
-      // FIFO: the group's next message may go now
-      if (fifo) this.pollers.notify(group, topic);
+      let l = byQueue.get(s);
+      if (l === undefined) byQueue.set(s, (l = []));
+      if (!l.some(([o]) => o === e.offset)) l.push([e.offset, e.nonce]);
+      fifo ||= e.msgGroup !== undefined;
       results.push({ ok: true });
     }
+    const writes: Promise<void>[] = [];
+    const threshold = this.ctx.config.popInflightMessageThreshold;
+    let freed = false;
+    for (const [s, m] of byQueue) {
+      freed ||= s.size >= threshold;
+      writes.push(this.record({ k: 'ack', g: group, t: topic, q: s.queueId, m }));
+    }
+    // FIFO: the groups' next messages may go now; a queue that was full of in-flight messages takes new ones again
+    if (fifo || freed) this.pollers.notify(group, topic);
+    await this.stored(Promise.all(writes).then(() => undefined));
+    return results;
+  }
+
+  async release(group: string, topic: string, receiptHandles: readonly string[]): Promise<AckResult[]> {
+    this.checkMaster();
+    const now = Date.now();
+    const results: AckResult[] = [];
+    const byQueue = new Map<QueueState, SetItem[]>();
+    for (const h of receiptHandles) {
+      const r = this.resolve(group, topic, h, now);
+      if ('problem' in r) {
+        results.push({ ok: false, problem: r.problem, message: r.message });
+        continue;
+      }
+      const { s, e } = r;
+      const attempt = Math.max(0, e.attempt - 1);
+      const back: EntryState = { ...entryStateOf(e), attempt, nonce: 0, popTime: 0, invisibleMs: 0, firstPopTime: attempt === 0 ? 0 : e.firstPopTime, attemptId: undefined };
+      let l = byQueue.get(s);
+      if (l === undefined) byQueue.set(s, (l = []));
+      l.push(setItem(back));
+      results.push({ ok: true });
+    }
+    const writes: Promise<void>[] = [];
+    for (const [s, m] of byQueue) writes.push(this.record({ k: 'set', g: group, t: topic, q: s.queueId, po: s.popOffset, m }));
+    if (byQueue.size > 0) this.pollers.notify(group, topic);
     await this.stored(Promise.all(writes).then(() => undefined));
     return results;
   }
@@ -729,7 +783,7 @@ export class PopEngine implements PopService, StateTable {
 interface PopParams {
   req: ReceiveRequest;
   max: number;
-  tagCodes: ReadonlySet<number> | null;
+  filter: MessageFilter;
   maxAttempts: number;
 }
 

@@ -25,10 +25,19 @@ const DIGITS = /^\d{1,16}$/;
 /** Broker names are RocketMQ names: no spaces (a space would shift every later field). */
 const BROKER_NAME = /^[^\s]{1,255}$/;
 
+/** Random bytes drawn 4 KiB at a time (one getrandom per 1,024 nonces, not one per delivery). */
+const pool = Buffer.allocUnsafe(4096);
+let poolAt = pool.length;
+
 /** A random nonce in [1, 2^31): never 0 (an entry with no delivery in flight) nor 999. */
 export function newNonce(): number {
   for (;;) {
-    const n = crypto.randomBytes(4).readUInt32BE(0) & 0x7fffffff;
+    if (poolAt + 4 > pool.length) {
+      crypto.randomFillSync(pool);
+      poolAt = 0;
+    }
+    const n = pool.readUInt32BE(poolAt) & 0x7fffffff;
+    poolAt += 4;
     if (n !== 0 && n !== ORDER_REVIVE_QID) return n;
   }
 }

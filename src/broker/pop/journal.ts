@@ -78,12 +78,15 @@ export class PopJournal {
   private pending: Pending | undefined;
   /** The last append's promise (a snapshot waits for it). */
   private lastWrite: Promise<void> = Promise.resolve();
-  /** Journal messages appended since the store opened, and the queue offset the next one gets. */
-  private nextOffset: number;
+  /**
+   * The journal queue offset just past the last message appended so far (resolves once the store
+   * has answered for it; a refused put leaves it where it was): what a snapshot taken now covers.
+   */
+  private appendedUpTo: Promise<number>;
   readonly counters = { records: 0, appends: 0, lastSnapshotAt: 0, snapshotJournalOffset: 0, replayed: 0, skipped: 0 };
 
   constructor(private readonly o: JournalOptions) {
-    this.nextOffset = Math.max(0, o.store.getMaxOffsetInQueue(JOURNAL_TOPIC, JOURNAL_QUEUE));
+    this.appendedUpTo = Promise.resolve(Math.max(0, o.store.getMaxOffsetInQueue(JOURNAL_TOPIC, JOURNAL_QUEUE)));
   }
 
   private get file(): string {
@@ -119,7 +122,6 @@ export class PopJournal {
   private flush(batch: Pending): void {
     if (this.pending === batch) this.pending = undefined;
     this.counters.appends++;
-    this.nextOffset++;
     const stored = this.o.store.put({
       topic: JOURNAL_TOPIC,
       queueId: JOURNAL_QUEUE,
@@ -133,6 +135,11 @@ export class PopJournal {
       reconsumeTimes: 0,
       preparedTransactionOffset: 0,
     });
+    const before = this.appendedUpTo;
+    this.appendedUpTo = stored.then(
+      (r) => (r.appended !== undefined ? r.appended.queueOffset + 1 : before),
+      () => before,
+    );
     const written = stored
       .then((r) => this.o.replication.afterPut(r, true))
       .then((r: PutMessageResult) => {
@@ -152,13 +159,15 @@ export class PopJournal {
   /** Writes the snapshot of `queues` (taken now, synchronously) once the journal it covers is stored. */
   async snapshot(queues: Iterable<QueueState>): Promise<void> {
     if (this.pending !== undefined) this.flush(this.pending);
-    const journalOffset = this.nextOffset;
-    const snap: SnapshotFile = { v: SNAPSHOT_VERSION, savedAt: Date.now(), journalOffset, queues: [] };
+    const upTo = this.appendedUpTo;
+    const snap: SnapshotFile = { v: SNAPSHOT_VERSION, savedAt: Date.now(), journalOffset: 0, queues: [] };
     for (const s of queues) {
       const e: SetItem[] = [];
       for (const x of s.entries.values()) e.push(setItem(x));
       snap.queues.push({ g: s.group, t: s.topic, q: s.queueId, po: s.popOffset, e });
     }
+    snap.journalOffset = await upTo;
+    const journalOffset = snap.journalOffset;
     const text = JSON.stringify(snap);
     await this.lastWrite;
     await fsp.mkdir(this.o.dir, { recursive: true, mode: 0o750 });
@@ -220,7 +229,7 @@ export class PopJournal {
     }
     this.counters.replayed = records;
     this.counters.skipped = skipped;
-    this.nextOffset = Math.max(this.nextOffset, store.getMaxOffsetInQueue(JOURNAL_TOPIC, JOURNAL_QUEUE));
+    this.appendedUpTo = Promise.resolve(Math.max(0, store.getMaxOffsetInQueue(JOURNAL_TOPIC, JOURNAL_QUEUE)));
     return { snapshotQueues: snap?.queues.length ?? 0, journalFrom: from, journalTo: max, records, skipped };
   }
 }

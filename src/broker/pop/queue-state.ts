@@ -99,6 +99,14 @@ export class QueueState {
     public popOffset: number,
   ) {}
 
+  /** A queue's state as a snapshot holds it: its pop offset and its entries in offset order. */
+  static restore(group: string, topic: string, queueId: number, popOffset: number, entries: readonly EntryState[]): QueueState {
+    const s = new QueueState(group, topic, queueId, Math.min(popOffset, entries[0]?.offset ?? popOffset));
+    for (const e of entries) s.set(e);
+    s.advancePopOffset(popOffset);
+    return s;
+  }
+
   /** The lowest offset not done yet: the consumer offset of the group for this queue. */
   get ackOffset(): number {
     for (const k of this.entries.keys()) return k;

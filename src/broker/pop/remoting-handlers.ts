@@ -12,12 +12,13 @@
  * ACK / CHANGE / BATCH_ACK refuse a handle that is not in flight (forged, expired, acked, changed,
  * another group's) with NO_MESSAGE and a remark saying why; nothing changes then.
  */
+import { setMaxListeners } from 'node:events';
 import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { decodeHeader, encodeHeader } from '../../protocol/header-spec.js';
 import { AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, ChangeInvisibleTimeResponseHeader, ConsumeInitMode, decodeBatchAckBody, PopMessageRequestHeader, PopMessageResponseHeader } from '../../protocol/headers/pop.js';
-import { PropertyKey } from '../../protocol/message/constants.js';
+import { MAX_PROPERTIES_BYTES, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, PropertyKey, SysFlag } from '../../protocol/message/constants.js';
 import { encodeProperties } from '../../protocol/message/properties.js';
-import { encodeRecord } from '../../protocol/message/record.js';
+import { encodeRecord, storeHostPosition } from '../../protocol/message/record.js';
 import { createResponse, type RemotingCommand } from '../../remoting/command.js';
 import type { Connection } from '../../remoting/connection.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
@@ -44,35 +45,43 @@ function closeSignal(conn: Connection): AbortSignal {
   let s = closeSignals.get(conn);
   if (s === undefined) {
     const ac = new AbortController();
+    // every receive of the connection that waits listens on it: no listener limit (the receives are bounded by maxPopPollingSize)
+    setMaxListeners(0, ac.signal);
     conn.onClose(() => ac.abort());
     closeSignals.set(conn, (s = ac.signal));
   }
   return s;
 }
 
-/** A delivered message as a remoting client reads it: the stored record plus POP_CK and 1ST_POP_TIME. */
-export function encodePopped(m: PoppedMessage): Buffer {
-  const props = new Map(m.properties);
-  props.set(PropertyKey.POP_CK, m.receiptHandle);
-  if (!props.has(PropertyKey.FIRST_POP_TIME)) props.set(PropertyKey.FIRST_POP_TIME, String(m.firstPopTime));
+/**
+ * A delivered message as a remoting client reads it: the stored record with POP_CK (its receipt
+ * handle) and 1ST_POP_TIME appended to its properties — the last field of a record, so the stored
+ * bytes are copied once and three header fields patched (TOTALSIZE, RECONSUMETIMES, the
+ * properties length) — and its reconsumeTimes counted up.
+ */
+export function encodePopped(m: PoppedMessage, raw?: Buffer): Buffer {
   const r = m.record;
-  return encodeRecord({
-    queueId: r.queueId,
-    flag: r.flag,
-    queueOffset: r.queueOffset,
-    physicalOffset: r.physicalOffset,
-    sysFlag: r.sysFlag,
-    bornTimestamp: r.bornTimestamp,
-    bornHost: r.bornHost,
-    storeTimestamp: r.storeTimestamp,
-    storeHost: r.storeHost,
-    reconsumeTimes: r.reconsumeTimes,
-    preparedTransactionOffset: r.preparedTransactionOffset,
-    body: r.body,
-    bodyCrc: r.bodyCrc,
-    topic: r.topic,
-    properties: encodeProperties(props),
-  });
+  const propsBytes = Buffer.byteLength(r.properties, 'utf8');
+  const sep = r.properties === '' || r.properties.endsWith(PROPERTY_SEPARATOR) ? '' : PROPERTY_SEPARATOR;
+  let extra = `${sep}${PropertyKey.POP_CK}${NAME_VALUE_SEPARATOR}${m.receiptHandle}${PROPERTY_SEPARATOR}`;
+  if (!m.properties.has(PropertyKey.FIRST_POP_TIME)) extra += `${PropertyKey.FIRST_POP_TIME}${NAME_VALUE_SEPARATOR}${m.firstPopTime}${PROPERTY_SEPARATOR}`;
+  const extraBytes = Buffer.byteLength(extra, 'utf8');
+  const size = raw !== undefined && raw.length >= 4 ? raw.readInt32BE(0) : -1;
+  if (raw === undefined || size !== raw.length || propsBytes + extraBytes > MAX_PROPERTIES_BYTES) {
+    // not a plain stored record, or no room in the properties: write it afresh
+    const props = new Map(m.properties);
+    props.set(PropertyKey.POP_CK, m.receiptHandle);
+    if (!props.has(PropertyKey.FIRST_POP_TIME)) props.set(PropertyKey.FIRST_POP_TIME, String(m.firstPopTime));
+    return encodeRecord({ ...r, properties: encodeProperties(props) });
+  }
+  const out = Buffer.allocUnsafe(size + extraBytes);
+  raw.copy(out, 0);
+  out.write(extra, size, 'utf8');
+  out.writeInt32BE(size + extraBytes, 0);
+  out.writeInt16BE(propsBytes + extraBytes, size - propsBytes - 2);
+  const hostLen = (r.sysFlag & SysFlag.STOREHOST_V6) !== 0 ? 20 : 8;
+  out.writeInt32BE(r.reconsumeTimes, storeHostPosition(r.sysFlag) + hostLen);
+  return out;
 }
 
 export function registerPopHandlers(table: HandlerTable, pop: PopEngine, log: Logger): void {
@@ -125,7 +134,7 @@ export function registerPopHandlers(table: HandlerTable, pop: PopEngine, log: Lo
     const startOffsetInfo = [...byQueue].map(([q, offs]) => `0 ${q} ${Math.min(...offs)}`).join(';');
     const msgOffsetInfo = [...byQueue].map(([q, offs]) => `0 ${q} ${offs.join(',')}`).join(';');
     const orderCountInfo = h.order ? result.messages.map((m) => `0 qo${m.record.queueId}%${m.record.queueOffset} ${m.deliveryAttempt - 1}`).join(';') : undefined;
-    const body = Buffer.concat(result.messages.map(encodePopped));
+    const body = Buffer.concat(result.messages.map((m) => encodePopped(m, pop.rawOf(m))));
     return createResponse(req, ResponseCode.SUCCESS, {
       remark: 'FOUND',
       extFields: encodeHeader(PopMessageResponseHeader, { popTime: result.popTime, invisibleTime: h.invisibleTime, reviveQid: 0, restNum, startOffsetInfo, msgOffsetInfo, orderCountInfo }),

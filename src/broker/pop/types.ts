@@ -36,7 +36,7 @@
  */
 import type { MessageRecord } from '../../protocol/message/record.js';
 
-/** A receive's filter. SQL92 is accepted by the type but refused for now (PopError 'UNSUPPORTED_FILTER'). */
+/** A receive's filter. SQL92 needs enablePropertyFilter=true on the broker (else PopError 'UNSUPPORTED_FILTER'); a bad expression is PopError 'BAD_FILTER'. Messages a filter does not take are done for the group (auto-acked, as RocketMQ does). */
 export type PopFilter =
   | { type: 'TAG'; /** `*`, '' or `TagA || TagB` */ expression: string }
   | { type: 'SQL92'; expression: string };
@@ -184,6 +184,12 @@ export interface PopService {
    * The PushConsumer's auto-renew is this call with the same duration.
    */
   changeInvisible(group: string, topic: string, receiptHandle: string, invisibleMs: number): Promise<ChangeInvisibleResult>;
+  /**
+   * Takes back deliveries that never reached their client (the stream broke after receive
+   * answered): visible again at once and the attempt not counted, as if never delivered. Handle
+   * problems as for ack.
+   */
+  release(group: string, topic: string, receiptHandles: readonly string[]): Promise<AckResult[]>;
   /** Copies the delivered message to `%DLQ%<group>` and removes it from flight (ForwardMessageToDeadLetterQueue). */
   forwardToDeadLetter(group: string, topic: string, receiptHandle: string): Promise<ForwardResult>;
   /** Decodes a handle without checking it (for logs / the gRPC layer's bookkeeping); undefined when malformed. */

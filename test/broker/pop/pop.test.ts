@@ -4,6 +4,8 @@
  * of invisible time; max attempts to %DLQ%<group>; bad handles refused without changing anything;
  * FIFO per message group under concurrent receivers; long polling woken by arrival, bounded.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GroupApi } from '../../../src/client/group-api.js';
 import { PopApi, type PoppedRecord } from '../../../src/client/pop-api.js';
@@ -36,11 +38,11 @@ async function sendRaw(cl: Clients, addr: string, topic: string, queueId: number
 }
 
 /** Pops until `n` messages came (each popped message is returned, none acked). */
-async function popN(pop: PopApi, addr: string, group: string, n: number, invisibleMillis: number, extra: { order?: boolean; topic?: string } = {}): Promise<PoppedRecord[]> {
+async function popN(pop: PopApi, addr: string, group: string, n: number, invisibleMillis: number, extra: { order?: boolean; topic?: string; expression?: string; expressionType?: 'TAG' | 'SQL92' } = {}): Promise<PoppedRecord[]> {
   const got: PoppedRecord[] = [];
   await waitFor(
     async () => {
-      const r = await pop.pop(addr, { group, topic: extra.topic ?? 'PopT', invisibleMillis, maxMessages: Math.min(32, n - got.length), initMode: 'first', pollMillis: 1_000, ...(extra.order ? { order: true } : {}) });
+      const r = await pop.pop(addr, { group, topic: extra.topic ?? 'PopT', invisibleMillis, maxMessages: Math.min(32, n - got.length), initMode: 'first', pollMillis: 1_000, ...(extra.order ? { order: true } : {}), ...(extra.expression === undefined ? {} : { expression: extra.expression, expressionType: extra.expressionType ?? 'TAG' }) });
       if (r.status === 'FOUND') got.push(...r.messages);
       return got.length >= n;
     },
@@ -91,7 +93,7 @@ describe('POP over remoting', () => {
     expect(first!.record.body.toString()).toBe('a');
     expect((await pop.ack(addr, 'G2', 'PopT', second!.extraInfo)).ok).toBe(true);
     const stats = await new GroupApi(cl.remoting).consumeStats(addr, 'G2', 'PopT');
-    expect(stats.queues[0]).toMatchObject({ consumerOffset: 0, brokerOffset: 2 }); // 'a' is not acked: lag 2
+    expect(stats.queues[0]).toMatchObject({ consumerOffset: 0, brokerOffset: 2, inflight: 1 }); // 'a' is not acked: lag 2, one in flight
     const [again] = await popN(pop, addr, 'G2', 1, 30_000);
     expect(again!.record.body.toString()).toBe('a');
     expect(again!.deliveryAttempt).toBe(2);
@@ -252,4 +254,56 @@ describe('POP over remoting', () => {
     expect(results.filter((r) => r.status === 'POLLING_FULL').length).toBe(10);
     expect(results.filter((r) => r.status === 'NOT_FOUND').length).toBe(15);
   }, 60_000);
+  it('handles stay valid across a restart; without a snapshot the journal alone rebuilds the state (a promoted slave has no snapshot)', async () => {
+    const { c, cl, addr, pop, producer } = await setup(2);
+    for (let i = 0; i < 4; i++) await producer.send({ topic: 'PopT', body: `r${i}` });
+    const ms = await popN(pop, addr, 'GR', 4, 60_000);
+    expect((await pop.ack(addr, 'GR', 'PopT', ms[0]!.extraInfo)).ok).toBe(true);
+    const changed = await pop.changeInvisibleTime(addr, 'GR', 'PopT', ms[1]!.extraInfo, 50_000);
+    if (!changed.ok) throw new Error(changed.remark);
+    const broker = c.broker('broker-a');
+    for (const dropSnapshot of [false, true]) {
+      await broker.stop();
+      if (dropSnapshot) rmSync(path.join(broker.dir, 'store', 'pop', 'state.json'));
+      await broker.start();
+      // nothing visible: three still in flight, one acked
+      expect((await pop.pop(addr, { group: 'GR', topic: 'PopT', invisibleMillis: 60_000, pollMillis: 300 })).status).toBe('NOT_FOUND');
+      const stats = await new GroupApi(cl.remoting).consumeStats(addr, 'GR', 'PopT');
+      expect(stats.queues.reduce((n, q) => n + (q.inflight ?? 0), 0)).toBe(3);
+      // the old handle of the changed one is still dead, the others still refused when stale
+      expect((await pop.ack(addr, 'GR', 'PopT', ms[1]!.extraInfo)).ok).toBe(false);
+      expect((await pop.ack(addr, 'GR', 'PopT', ms[0]!.extraInfo)).ok).toBe(false);
+    }
+    // the live handles from before both restarts still work
+    for (const h of [changed.extraInfo, ms[2]!.extraInfo, ms[3]!.extraInfo]) expect((await pop.ack(addr, 'GR', 'PopT', h)).ok, h).toBe(true);
+    const stats = await new GroupApi(cl.remoting).consumeStats(addr, 'GR', 'PopT');
+    for (const q of stats.queues) expect(q.consumerOffset).toBe(q.brokerOffset);
+  });
+
+  it('a slave refuses POP (the master serves it) and holds the journal the master wrote', async () => {
+    const c = await startCluster({ brokers: [{ name: 'broker-a' }, { name: 'broker-a', id: 1 }] });
+    const cl = clientsFor(c);
+    const master = c.broker('broker-a').addr;
+    await createTopic(cl, c, master, 'PopT', 1);
+    const pop = new PopApi(cl.remoting, 5_000);
+    await cl.producer().send({ topic: 'PopT', body: 's' });
+    const [m] = await popN(pop, master, 'GS', 1, 60_000);
+    expect((await pop.ack(master, 'GS', 'PopT', m!.extraInfo)).ok).toBe(true);
+    const slave = c.node('broker-a-1').addr;
+    await expect(pop.pop(slave, { group: 'GS', topic: 'PopT', invisibleMillis: 60_000 })).rejects.toThrow(/slave/);
+    // the journal (pop + ack) reached the slave like any message
+    await waitFor(async () => (await cl.brokers.maxOffset(slave, 'rmq_sys_POP_JOURNAL', 0)) >= 2, { what: 'the POP journal on the slave' });
+  });
+  it('filters: TAG and SQL92 (enablePropertyFilter); messages the filter does not take are done for the group', async () => {
+    const { cl, addr, pop, producer } = await setup(2, { enablePropertyFilter: true });
+    for (let i = 0; i < 20; i++) await producer.send({ topic: 'PopT', body: `f${i}`, tags: i % 2 === 0 ? 'even' : 'odd', properties: { n: String(i) } });
+    const sql = await popN(pop, addr, 'GQ', 7, 60_000, { expressionType: 'SQL92', expression: 'n >= 10 AND n < 17' });
+    expect(sql.map((m) => m.record.body.toString()).sort()).toEqual(['f10', 'f11', 'f12', 'f13', 'f14', 'f15', 'f16']);
+    for (const m of sql) expect((await pop.ack(addr, 'GQ', 'PopT', m.extraInfo)).ok).toBe(true);
+    expect((await pop.pop(addr, { group: 'GQ', topic: 'PopT', invisibleMillis: 60_000, expressionType: 'SQL92', expression: 'n >= 10 AND n < 17', pollMillis: 300 })).status).toBe('NOT_FOUND');
+    await waitFor(async () => (await new GroupApi(cl.remoting).consumeStats(addr, 'GQ', 'PopT')).queues.every((q) => q.consumerOffset === q.brokerOffset), { what: 'GQ at the queue ends' });
+    const tag = await popN(pop, addr, 'GT', 10, 60_000, { expression: 'even' });
+    expect(tag.every((m) => m.properties.get('TAGS') === 'even')).toBe(true);
+    await expect(pop.pop(addr, { group: 'GQ', topic: 'PopT', invisibleMillis: 60_000, expressionType: 'SQL92', expression: 'n >>> 1' })).rejects.toThrow(/SUBSCRIPTION_PARSE_FAILED|parse/);
+  });
 });
