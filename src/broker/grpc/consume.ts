@@ -193,8 +193,8 @@ export class ConsumeHandlers {
       return;
     }
     if (call.cancelled) {
-      // the client is gone: let the deliveries come back at once rather than after their invisible time
-      for (const m of result.messages) void this.engine().changeInvisible(group, topic, m.receiptHandle, 0).catch(() => undefined);
+      // the client is gone before it got them: visible again at once, the attempt not counted
+      void this.engine().release(group, topic, result.messages.map((m) => m.receiptHandle)).catch(() => undefined);
       return;
     }
     call.write({ status: status('OK') });
