@@ -12,7 +12,8 @@
 //    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
 // with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls`
-// runs one part (`tls`: just the plain-vs-TLS comparisons; `pop`: POP consumption against pull).
+// runs one part (`tls`: just the plain-vs-TLS comparisons; `pop`: POP consumption against pull;
+// `grpc`: the v5 gRPC path with the official client against remoting with ours, same broker).
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -26,9 +27,16 @@ const seconds = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 5;
 const argOnly = process.argv.indexOf('--only');
 const only = argOnly > 0 ? process.argv[argOnly + 1] : undefined;
 
-async function load(entry) {
-  const out = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-')), 'bundle.mjs');
-  await build({ entryPoints: [path.join(here, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning' });
+async function load(entry, external = []) {
+  // a bundle in the repo's tree, so packages left external resolve from its node_modules
+  const out = path.join(here, '..', 'node_modules', '.cache', 'rmq-bench', `${path.basename(entry, '.ts')}-${process.pid}.mjs`);
+  const { v2DescriptorModule } = await import('../bin/v2-descriptor.mjs');
+  const descriptor = { name: 'rmq-v2-descriptor', setup(b) {
+    b.onResolve({ filter: /^rmq:v2-descriptor$/ }, (a) => ({ path: a.path, namespace: 'rmq-v2-descriptor' }));
+    b.onLoad({ filter: /.*/, namespace: 'rmq-v2-descriptor' }, () => ({ contents: v2DescriptorModule(), loader: 'js' }));
+  } };
+  await build({ entryPoints: [path.join(here, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning', external, plugins: [descriptor],
+    banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" } });
   return import(pathToFileURL(out).href);
 }
 
@@ -211,6 +219,30 @@ if (only === undefined || only === 'pop') {
   const pl = await popPollers({ rmqd, receives: 5_000, limit: 4_000 });
   console.log(`  long polls: 5,000 concurrent receives, maxPopPollingSize 4,000: ${fmt(pl.parked)} parked, ${fmt(pl.refused)} refused POLLING_FULL; ` +
     `broker RSS ${fmt(pl.rssMB, 0)} MB, +${fmt(pl.bytesPerPoller, 0)} B per parked receive; one message answered one of them in ${fmt(pl.wakeMs, 1)} ms`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === undefined || only === 'grpc') {
+  // the v5 gRPC path against remoting, same broker, same run
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# v5 gRPC vs remoting, one rmqd broker (ASYNC_FLUSH), 1 KB bodies: produce with 64 sends in flight (official v5 Producer vs our Producer),');
+  console.log('#   consume a 20,000-message backlog (v5 SimpleConsumer receive(32) + ack each, 8 loops, vs our pull 32 at a time, 8 queues)');
+  const { grpcThroughput } = await load('grpc-throughput.ts', ['rocketmq-client-nodejs']);
+  const runs = await grpcThroughput({ rmqd, seconds });
+  // each v5 row against the remoting row of the same load: the official client's rate vs remoting paced to it,
+  // the bare gRPC load vs remoting at full speed, consume vs pull
+  const baseOf = { 'v5 gRPC': 'remoting paced', 'v5 raw': 'remoting' };
+  for (const r of runs) {
+    const base = r.path.startsWith('v5') ? runs.find((b) => b.op === r.op && b.path === (r.op === 'produce' ? baseOf[r.path] : 'remoting')) : undefined;
+    const vsFull = r.path === 'v5 gRPC' ? runs.find((b) => b.op === r.op && b.path === 'remoting') : undefined;
+    console.log(`  ${r.op.padEnd(8)} ${r.path.padEnd(15)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  broker CPU ${fmt(r.brokerCpuUs, 1).padStart(6)} µs/msg  client CPU ${fmt(r.clientCpuUs, 1).padStart(6)} µs/msg` +
+      (base ? `\n      vs ${base.path} (same load): broker CPU/msg ${fmt(r.brokerCpuUs / base.brokerCpuUs, 2)}x` : '') +
+      (vsFull ? `; vs remoting at full speed: throughput ${fmt(r.msgPerSec / vsFull.msgPerSec, 3)}x, p99 ${fmt(r.p99ms / vsFull.p99ms, 1)}x` : '') +
+      (base && r.path === 'v5 raw' ? `, throughput ${fmt(r.msgPerSec / base.msgPerSec, 2)}x` : '') +
+      (base && r.op === 'consume' ? `, throughput ${fmt(r.msgPerSec / base.msgPerSec, 3)}x` : ''));
+  }
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
