@@ -38,9 +38,11 @@ export interface GrpcRun {
    * sending the same SendMessage requests (no official-client overhead), to load the broker's gRPC
    * path harder; `remoting @… rate`: our Producer held to that v5 row's rate — the same offered load,
    * so the broker's cost per message compares like with like (at low rates fixed costs per write and
-   * per wake-up dominate either path).
+   * per wake-up dominate either path); v5 raw x32: the bare client sending 32 messages per
+   * SendMessage (the protocol's batch; no official client batches single sends), which loads the
+   * broker's gRPC path about as hard as remoting's with few RPCs.
    */
-  path: 'remoting' | 'v5 gRPC' | 'remoting @v5 rate' | 'v5 raw' | 'remoting @raw rate';
+  path: 'remoting' | 'v5 gRPC' | 'remoting @v5 rate' | 'v5 raw' | 'remoting @raw rate' | 'v5 raw x32' | 'remoting @x32 rate';
   op: 'produce' | 'consume';
   msgs: number;
   seconds: number;
@@ -134,6 +136,10 @@ export async function grpcThroughput(o: GrpcBenchOptions): Promise<GrpcRun[]> {
     const id = (b: Buffer) => b;
     const sendRaw = () =>
       new Promise<void>((resolve, reject) => raw.makeUnaryRequest(`/${MESSAGING_SERVICE}/SendMessage`, id, id, request, md, {}, (e: grpc.ServiceError | null) => (e ? reject(e) : resolve())));
+    const one = v2MessageType('SendMessageRequest').deserialize(request) as { messages: unknown[] };
+    const batch = Buffer.from(v2MessageType('SendMessageRequest').serialize({ messages: Array.from({ length: 32 }, () => one.messages[0]) }));
+    const sendRawBatch = () =>
+      new Promise<void>((resolve, reject) => raw.makeUnaryRequest(`/${MESSAGING_SERVICE}/SendMessage`, id, id, batch, md, {}, (e: grpc.ServiceError | null) => (e ? reject(e) : resolve())));
     // warm both paths up
     if (!o.v5ProduceOnly) await produceFor(sendRemoting, 1)(new LatencyHistogram());
     await produceFor(sendV5, 1)(new LatencyHistogram());
@@ -150,6 +156,8 @@ export async function grpcThroughput(o: GrpcBenchOptions): Promise<GrpcRun[]> {
     await produceFor(sendRaw, 1)(new LatencyHistogram());
     const rawRun = await measure('v5 raw', 'produce', produceFor(sendRaw, half));
     out.push(rawRun, await measure('remoting @raw rate', 'produce', produceFor(sendRemoting, half, rawRun.msgPerSec)));
+    const batchRun = await measure('v5 raw x32', 'produce', async (h) => 32 * (await produceFor(sendRawBatch, half)(h)));
+    out.push(batchRun, await measure('remoting @x32 rate', 'produce', produceFor(sendRemoting, half, batchRun.msgPerSec)));
     raw.close();
 
     // consume: a backlog read to the end by each path, its own group

@@ -232,7 +232,7 @@ if (only === undefined || only === 'grpc') {
   const { grpcThroughput } = await load('grpc-throughput.ts', ['rocketmq-client-nodejs']);
   const runs = await grpcThroughput({ rmqd, seconds });
   // each v5 row against remoting at the same offered load (paced to its rate) and at full speed; consume against pull
-  const sameLoad = { 'v5 gRPC': 'remoting @v5 rate', 'v5 raw': 'remoting @raw rate' };
+  const sameLoad = { 'v5 gRPC': 'remoting @v5 rate', 'v5 raw': 'remoting @raw rate', 'v5 raw x32': 'remoting @x32 rate' };
   for (const r of runs) {
     console.log(`  ${r.op.padEnd(8)} ${r.path.padEnd(18)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  broker CPU ${fmt(r.brokerCpuUs, 1).padStart(6)} µs/msg  client CPU ${fmt(r.clientCpuUs, 1).padStart(6)} µs/msg`);
     if (!r.path.startsWith('v5')) continue;
