@@ -17,7 +17,7 @@ type ProducerOptions = ConstructorParameters<typeof Producer>[0];
 type SimpleConsumerOptions = ConstructorParameters<typeof SimpleConsumer>[0];
 type PushConsumerOptions = ConstructorParameters<typeof PushConsumer>[0];
 
-/** The client's log lines, kept in memory (its default logger writes under ~/logs). */
+/** The client's log lines, kept in memory (its default logger writes under ~/logs); V5_LOG=1 prints a PushConsumer's to the console. */
 export function v5Logger(): ILogger & { lines: string[] } {
   const lines: string[] = [];
   const add = (level: string) => (...args: unknown[]) => void lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
