@@ -49,9 +49,12 @@ import { registerMonitoringHandlers } from './handlers/monitoring.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
+import { GrpcEndpoint } from './grpc/endpoint.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
 import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
+import { PopEngine } from './pop/engine.js';
+import { registerPopHandlers } from './pop/remoting-handlers.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
@@ -166,6 +169,8 @@ export class Broker {
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** The v5 gRPC MessagingService (grpcServerPort > 0). */
+  readonly grpc: GrpcEndpoint | undefined;
 
   private constructor(
     readonly config: ResolvedBrokerConfig,
@@ -182,7 +187,7 @@ export class Broker {
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
     this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
-    this.context = {
+    const parts: Omit<BrokerContext, 'pop'> = {
       config,
       store,
       topics,
@@ -202,7 +207,11 @@ export class Broker {
       hooks: this.hooks,
       replication: this.replication,
     };
-    this.hooks.topicDeleted = (topic) => this.context.consumerOffsets.removeTopic(topic);
+    this.context = { ...parts, pop: new PopEngine(parts) };
+    this.hooks.topicDeleted = (topic) => {
+      this.context.consumerOffsets.removeTopic(topic);
+      this.context.pop.forget({ topic });
+    };
     // a slave copies its master's consumer-group tables (Java SlaveSynchronize)
     this.hooks.slaveSync = [
       { name: 'consumer offsets', requestCode: RequestCode.GET_ALL_CONSUMER_OFFSET, apply: (body) => {
@@ -225,6 +234,7 @@ export class Broker {
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
     registerMonitoringHandlers(this.handlers, this.context);
+    registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
     this.replication.registerHandlers(this.handlers);
     const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
     this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
@@ -252,6 +262,17 @@ export class Broker {
       },
     });
     topics.onChange(() => void this.registration.registerAll());
+    this.grpc =
+      config.grpcServerPort > 0
+        ? new GrpcEndpoint({
+            ctx: this.context,
+            acl: () => (acl.enforce ? acl.source?.policy : undefined),
+            remoting: this.remoting,
+            pop: () => this.context.pop,
+            ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
+            logger: this.log.child('grpc'),
+          })
+        : undefined;
   }
 
   /** Opens the store (crash recovery, lock) and the topic table; nothing listens yet. */
@@ -303,7 +324,9 @@ export class Broker {
   /** Listens on listenPort and the fast channel, then registers with every NameServer. */
   async start(): Promise<void> {
     const c = this.config;
+    await this.context.pop.recover();
     this.unsubscribeDispatch = this.store.onDispatch((e) => this.context.pullHold.onDispatch(e));
+    this.context.pop.start();
     this.context.stats.start();
     this.context.clients.start();
     this.context.consumerOffsets.start();
@@ -322,6 +345,7 @@ export class Broker {
     }
     await this.replication.start();
     if (c.metricsPort > 0) await this.startMetrics(c.metricsPort);
+    await this.grpc?.start();
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -332,6 +356,7 @@ export class Broker {
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
       metricsPort: c.metricsPort || undefined,
+      grpcPort: this.grpc?.port,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
@@ -363,8 +388,10 @@ export class Broker {
     this.registration.stop();
     this.dispatcher.stopping = true;
     this.context.pullHold.stop();
+    this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
+    await this.context.pop.stop();
     await this.metricsServer?.close();
     await this.replication.stop();
     this.unsubscribeDispatch?.();

@@ -37,6 +37,8 @@ export interface QueueConsumeStats extends MessageQueue {
   pullOffset: number;
   /** Store time of the last consumed message (consumerOffset − 1); 0 when unknown. */
   lastTimestamp: number;
+  /** rmqd: POP messages delivered and not acked yet (absent from other brokers; Java's decoder ignores it). */
+  inflight?: number;
 }
 
 export interface ConsumeStats {
@@ -46,7 +48,7 @@ export interface ConsumeStats {
 
 /** ConsumeStats as the value fastjson writes (also nested in ConsumeStatsList). */
 export function consumeStatsJson(s: ConsumeStats): object {
-  const entries = s.queues.map((q) => [mqObject(q), { brokerOffset: q.brokerOffset, consumerOffset: q.consumerOffset, lastTimestamp: q.lastTimestamp, pullOffset: q.pullOffset }] as const);
+  const entries = s.queues.map((q) => [mqObject(q), { brokerOffset: q.brokerOffset, consumerOffset: q.consumerOffset, ...(q.inflight === undefined ? {} : { inflight: q.inflight }), lastTimestamp: q.lastTimestamp, pullOffset: q.pullOffset }] as const);
   return { consumeTps: new JavaDouble(s.consumeTps), offsetTable: new JavaMap(entries) };
 }
 
@@ -70,6 +72,7 @@ export function consumeStatsOf(value: unknown, check: JsonCheck, path: string): 
       consumerOffset: check.integerOr(w.consumerOffset, `${p}.consumerOffset`, 0),
       pullOffset: check.integerOr(w.pullOffset, `${p}.pullOffset`, 0),
       lastTimestamp: check.integerOr(w.lastTimestamp, `${p}.lastTimestamp`, 0),
+      ...(w.inflight === undefined ? {} : { inflight: check.integer(w.inflight, `${p}.inflight`) }),
     };
   }).map(([mq, w]) => ({ ...mq, ...w }));
   return { queues, consumeTps: typeof o.consumeTps === 'number' ? o.consumeTps : 0 };

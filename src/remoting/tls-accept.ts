@@ -28,7 +28,8 @@ function peerOf(socket: net.Socket): string {
 /** Identifies one live TCP connection; a TLS socket reports its underlying socket's addresses. */
 const connKey = (s: net.Socket) => `${s.remoteAddress}|${s.remotePort}|${s.localPort}`;
 
-export function secureAcceptor(opts: ServerTls): SecureAcceptor {
+/** `alpnProtocols`: what TLS clients may negotiate (the gRPC port offers `h2`, which gRPC clients require). */
+export function secureAcceptor(opts: ServerTls, extra: { alpnProtocols?: string[] } = {}): SecureAcceptor {
   // Never listens: accepted sockets are handed to it, so it does the handshake, its timeout and
   // client-certificate verification (which a bare server-side TLSSocket does not report).
   const server = tls.createServer({
@@ -37,6 +38,7 @@ export function secureAcceptor(opts: ServerTls): SecureAcceptor {
     requestCert: opts.clientAuth !== 'none',
     rejectUnauthorized: opts.clientAuth === 'require',
     handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MILLIS,
+    ...(extra.alpnProtocols ? { ALPNProtocols: extra.alpnProtocols } : {}),
   });
   const pending = new Map<string, { ready: AcceptReady; refused: AcceptRefused; peer: string }>();
   server.on('secureConnection', (s: tls.TLSSocket) => {

@@ -25,7 +25,7 @@ export interface RenderInputs {
 /** Where broker keys go in broker.properties; keys not listed land under "Overrides", sorted. */
 const BROKER_SECTIONS: readonly { title: string; keys: readonly string[] }[] = [
   { title: 'Identity', keys: ['brokerClusterName', 'brokerName', 'brokerId', 'brokerRole'] },
-  { title: 'Network', keys: ['namesrvAddr', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'haMasterAddress', 'haAllowedAddresses'] },
+  { title: 'Network', keys: ['namesrvAddr', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'grpcServerPort', 'haMasterAddress', 'haAllowedAddresses'] },
   { title: 'Store', keys: ['storePathRootDir', 'storePathCommitLog', 'flushDiskType'] },
   { title: 'Retention', keys: ['deleteWhen', 'fileReservedTime'] },
   { title: 'Replication', keys: ['totalReplicas', 'inSyncReplicas'] },

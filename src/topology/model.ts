@@ -62,7 +62,7 @@ export interface HostModel {
 
 export interface BoundPort {
   port: number;
-  purpose: 'listen' | 'fast channel' | 'HA' | 'metrics';
+  purpose: 'listen' | 'fast channel' | 'HA' | 'gRPC' | 'metrics';
 }
 
 interface NodeBase {
@@ -112,6 +112,8 @@ export interface BrokerNode extends NodeBase {
   listenPort: number;
   fastPort: number;
   haPort: number;
+  /** The v5 gRPC MessagingService port (grpcServerPort); 0 = none. */
+  grpcPort: number;
   brokerIP1: string;
   /** For slaves: the master's node id. */
   masterId: NodeId | null;
@@ -178,6 +180,11 @@ export function hostAddress(h: HostSpec): string {
 }
 
 /** The overrides that apply to one broker node, lowest precedence first, each with its field path. */
+/** A broker's gRPC port: its `grpcPort`, else port+2 (next to the HA port); 0 = no gRPC endpoint. */
+export function grpcPortOf(spec: Pick<BrokerNodeSpec, 'port' | 'grpcPort'>): number {
+  return spec.grpcPort ?? spec.port + 2;
+}
+
 export function brokerOverrideLayers(t: Topology, groupIndex: number, nodePath: FieldPath): { source: FieldPath; values: Record<string, unknown> }[] {
   const group = t.brokers[groupIndex];
   const node = nodeAt(t, nodePath);
@@ -327,6 +334,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     const isMaster = brokerId === 0;
     const role: BrokerRole = isMaster ? shape.masterRole : 'SLAVE';
     const haPort = spec.haPort ?? spec.port + 1;
+    const grpcPort = grpcPortOf(spec);
     const ip = brokerIP(spec);
     const props = new Map<string, EffectiveProperty>();
     const set = (key: string, value: string, source: string) => props.set(key, { key, value, source });
@@ -339,6 +347,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     set('brokerIP2', ip, 'topology');
     set('listenPort', String(spec.port), 'topology');
     set('haListenPort', String(haPort), 'topology');
+    set('grpcServerPort', String(grpcPort), 'topology');
     if (!isMaster) set('haMasterAddress', `${brokerIP(group.master)}:${group.master.haPort ?? group.master.port + 1}`, 'topology');
     set('storePathRootDir', c.storeDir, 'topology');
     set('storePathCommitLog', path.posix.join(c.storeDir, 'commitlog'), 'topology');
@@ -370,12 +379,14 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       listenPort: spec.port,
       fastPort: fastListenPort(spec.port),
       haPort,
+      grpcPort,
       brokerIP1: ip,
       masterId: isMaster ? null : `${group.name}-0`,
       ports: [
         { port: fastListenPort(spec.port), purpose: 'fast channel' },
         { port: spec.port, purpose: 'listen' },
         { port: haPort, purpose: 'HA' },
+        ...(grpcPort > 0 ? [{ port: grpcPort, purpose: 'gRPC' as const }] : []),
         ...(metricsPort === null ? [] : [{ port: metricsPort, purpose: 'metrics' as const }]),
       ],
       metricsPort,

@@ -83,12 +83,21 @@ export const NameServerSchema = z.object({
   overrides: overrides.optional(),
 });
 
+const GRPC_PORT_ERROR = 'expected a port number 1-65535, or 0 for no gRPC endpoint';
+
 export const BrokerNodeSchema = z.object({
   ...nodeFields,
-  /** listenPort. The broker also takes port-2 (fast channel) and haPort. */
+  /** listenPort. The broker also takes port-2 (fast channel), haPort and grpcPort. */
   port: port.default(10911),
   /** HA replication port; default port+1 (as RocketMQ derives it). */
   haPort: port.optional(),
+  /** The v5 gRPC port (RocketMQ 5 clients; broker.properties grpcServerPort); default port+2; 0 = no gRPC endpoint. */
+  grpcPort: z
+    .number({ error: GRPC_PORT_ERROR })
+    .int({ error: GRPC_PORT_ERROR })
+    .min(0, { error: GRPC_PORT_ERROR })
+    .max(65535, { error: GRPC_PORT_ERROR })
+    .optional(),
   /** Prometheus endpoint (/metrics); default port+10000 when the topology has `monitoring`, else off. */
   metricsPort: port.optional(),
   /** Address advertised to clients; default: the host's address (must then be an IPv4 address). */

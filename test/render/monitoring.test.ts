@@ -144,7 +144,7 @@ describe('rendered monitoring', () => {
     expect(topologyProblems(`${preset}\nmonitoring:\n  scrapeInterval: often\n`, file)).toMatch(/monitoring\.scrapeInterval.*expected a duration like 15s/);
     expect(topologyProblems(`${preset}\nmonitoring:\n  grafana: true\n`, file)).toMatch(/monitoring.*grafana/);
     // a metrics port on another node's port (broker-a-0 listens on 10911)
-    const clash = preset.replace('port: 10921       # takes 10919, 10921, 10922', 'port: 10921\n        metricsPort: 10911');
+    const clash = preset.replace('port: 10921       # takes 10919, 10921, 10922, gRPC 10923', 'port: 10921\n        metricsPort: 10911');
     expect(topologyProblems(clash, file)).toMatch(/brokers\[0\]\.slaves\[0\]\.metricsPort.*broker-a-1's metrics port 10911 is already broker-a-0's listen port on this machine/);
     // a derived one out of range
     const high = preset.replace('port: 10941', 'port: 60941');

@@ -92,3 +92,4 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
 
   table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => createResponse(req, ResponseCode.SUCCESS, { body: encodeKVTable(await brokerRuntimeInfo(ctx, { metricsPort: config.metricsPort })) }));
 }
+

@@ -38,6 +38,8 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
     brokerVersionDesc: 'V4_9_8',
     brokerVersion: String(MQVersion.V4_9_8),
     brokerActive: 'true',
+    // where this broker serves the v5 gRPC protocol (other brokers' QueryRoute and `rmqctl status` read it)
+    ...(ctx.config.grpcServerPort > 0 ? { grpcServerPort: String(ctx.config.grpcServerPort) } : {}),
     ...stats.runtimeInfo(),
     commitLogMinOffset: String(store.minPhysOffset),
     commitLogMaxOffset: String(store.maxPhysOffset),
@@ -63,6 +65,7 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
     pullHoldRequests: String(ctx.pullHold.size),
     commitLogWrites: String(store.stats.writes),
     commitLogFsyncs: String(store.stats.fsyncs),
+    ...popRuntimeInfo(ctx),
     // rmqd's own: whether a send is stored now, and if not why (write-state.ts)
     brokerRole: ctx.config.brokerRole,
     ...writeStateInfo(brokerWriteState(ctx.config, store), store),
@@ -87,4 +90,16 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
     info.commitLogDiskFreeBytes = String(disk.free);
   }
   return info;
+}
+
+/** rmqd's own POP figures: receives waiting now (and the limit), messages in flight, journal records and appends since start. */
+function popRuntimeInfo(ctx: BrokerContext): Record<string, string> {
+  const p = ctx.pop.stats();
+  return {
+    popPollingRequests: String(p.pollers),
+    popPollingLimit: String(p.maxPollers),
+    popInflightMessages: String(p.inflight),
+    popJournalRecords: String(p.journal.records),
+    popJournalAppends: String(p.journal.appends),
+  };
 }
