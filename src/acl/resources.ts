@@ -42,7 +42,7 @@ export const ADMIN_CODES: ReadonlySet<number> = new Set<number>([
   R.WIPE_WRITE_PERM_OF_BROKER, R.ADD_WRITE_PERM_OF_BROKER, R.ADD_BROKER, R.REMOVE_BROKER,
   // cluster-internal: broker ↔ NameServer registration, slave ↔ master sync, controller
   R.REGISTER_BROKER, R.UNREGISTER_BROKER, R.BROKER_HEARTBEAT, R.QUERY_DATA_VERSION, R.REGISTER_FILTER_SERVER,
-  R.GET_ALL_TOPIC_CONFIG, R.GET_ALL_CONSUMER_OFFSET, R.GET_ALL_DELAY_OFFSET, R.GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+  R.GET_ALL_TOPIC_CONFIG, R.GET_ALL_CONSUMER_OFFSET, R.GET_ALL_DELAY_OFFSET, R.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, R.GET_TIMER_CHECK_POINT,
   R.NOTIFY_MIN_BROKER_ID_CHANGE, R.EXCHANGE_BROKER_HA_INFO, R.GET_BROKER_EPOCH_CACHE, R.NOTIFY_BROKER_ROLE_CHANGED, R.CLEAN_BROKER_DATA,
   R.CONTROLLER_ALTER_SYNC_STATE_SET, R.CONTROLLER_ELECT_MASTER, R.CONTROLLER_REGISTER_BROKER, R.CONTROLLER_GET_REPLICA_INFO,
   R.CONTROLLER_GET_METADATA_INFO, R.CONTROLLER_GET_SYNC_STATE_DATA, R.CONTROLLER_GET_NEXT_BROKER_ID, R.CONTROLLER_APPLY_BROKER_ID,
@@ -74,6 +74,8 @@ const EXTRACT = new Map<number, Extract>([
   [R.SEND_MESSAGE_V2, (e, _b, o) => (isRetryTopic(e.b ?? '') ? o.push([retryOf(e.a), Perm.SUB]) : topicNeeds(o, e.b, Perm.PUB))],
   [R.SEND_BATCH_MESSAGE, (e, _b, o) => (isRetryTopic(e.b ?? '') ? o.push([retryOf(e.a), Perm.SUB]) : topicNeeds(o, e.b, Perm.PUB))],
   [R.SEND_REPLY_MESSAGE, (e, _b, o) => topicNeeds(o, e.topic, Perm.PUB)],
+  // RocketMQ 5.3: RecallMessageRequestHeader is @RocketMQAction(PUB) on its topic
+  [R.RECALL_MESSAGE, (e, _b, o) => topicNeeds(o, e.topic, Perm.PUB)],
   [R.SEND_REPLY_MESSAGE_V2, (e, _b, o) => topicNeeds(o, e.b, Perm.PUB)],
   [R.CONSUMER_SEND_MSG_BACK, (e, _b, o) => {
     o.push([retryOf(e.group), Perm.SUB]);

@@ -58,6 +58,9 @@ import { registerPopHandlers } from './pop/remoting-handlers.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
+import { registerTimerHandlers } from './handlers/timer.js';
+import { TimerMessageService, timerTagsCode } from './timer/timer-service.js';
+import { TIMER_TOPIC } from '../protocol/topic-names.js';
 import { BrokerStats } from './stats.js';
 import { MessageStore, type StoreConfig } from './store/index.js';
 import { SubscriptionGroupManager } from './subscription-groups.js';
@@ -65,7 +68,7 @@ import { TopicConfigManager } from './topic-config-manager.js';
 import path from 'node:path';
 
 /** The consumer-group parts loaded from `config/` when the broker opens. */
-type ConsumerGroupParts = Pick<BrokerContext, 'subscriptionGroups' | 'consumerOffsets' | 'schedule'>;
+type ConsumerGroupParts = Pick<BrokerContext, 'subscriptionGroups' | 'consumerOffsets' | 'schedule' | 'timer'>;
 
 export interface BrokerOptions {
   config: ResolvedBrokerConfig;
@@ -223,6 +226,7 @@ export class Broker {
         return this.context.schedule.replaceAll(t.offsetTable, t.dataVersion);
       } },
       { name: 'subscription groups', requestCode: RequestCode.GET_ALL_SUBSCRIPTIONGROUP_CONFIG, apply: (body) => this.context.subscriptionGroups.replaceAll(decodeSubscriptionGroupWrapper(body)) },
+      { name: 'timer checkpoint', requestCode: RequestCode.GET_TIMER_CHECK_POINT, apply: (body) => this.context.timer.applyMasterCheckpoint(body) },
     ];
     registerSendHandlers(this.handlers, this.context);
     registerPullHandler(this.handlers, this.context);
@@ -235,6 +239,7 @@ export class Broker {
     registerGroupAdminHandlers(this.handlers, this.context);
     registerMonitoringHandlers(this.handlers, this.context);
     registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
+    registerTimerHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
     const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
     this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
@@ -286,10 +291,12 @@ export class Broker {
       throw new InvalidInputError(`invalid broker configuration: messageDelayLevel: ${(e as Error).message}`);
     }
     const acl = NodeAcl.open(c, opts.configFile ?? 'broker.properties', log.child('acl'));
-    // a SCHEDULE_TOPIC_XXXX entry's tags code is its delivery time
+    // a SCHEDULE_TOPIC_XXXX or timer-topic entry's tags code is its delivery time
+    const scheduleTags = storeTagsCode(levels);
+    const tagsCode = (topic: string, properties: string, storeTimestamp: number) => (topic === TIMER_TOPIC ? timerTagsCode(properties) : scheduleTags(topic, properties, storeTimestamp));
     let store: MessageStore;
     try {
-      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode: storeTagsCode(levels) });
+      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode });
     } catch (e) {
       acl.close();
       throw e;
@@ -312,7 +319,23 @@ export class Broker {
         subscriptionGroups: await SubscriptionGroupManager.load({ configDir, autoCreateSubscriptionGroup: c.autoCreateSubscriptionGroup, logger: log.child('groups') }),
         consumerOffsets: await ConsumerOffsetManager.load({ configDir, flushIntervalMillis: c.flushConsumerOffsetInterval, logger: log.child('offsets') }),
         schedule: await ScheduleMessageService.load({ store, levels, configDir, flushIntervalMillis: c.flushDelayOffsetInterval, logger: log.child('schedule') }),
+        timer: await TimerMessageService.load({
+          store,
+          dir: path.join(c.storePathRootDir, 'timer'),
+          config: {
+            enabled: c.timerWheelEnable,
+            maxDelayMillis: c.timerMaxDelaySec * 1000,
+            precisionMs: c.timerPrecisionMs,
+            rollWindowSlots: c.timerRollWindowSlots,
+            flushIntervalMs: c.timerFlushIntervalMs,
+          },
+          brokerName: c.brokerName,
+          storeHost: hostAddress(c.brokerIP1, c.listenPort),
+          logger: log.child('timer'),
+        }),
       };
+      // a level-delayed message that still has a delivery time ahead (stored before the timer existed) goes on to the timer
+      groups.schedule.afterLevel = (m) => groups.timer.transform(m);
       return new Broker(c, store, topics, groups, opts, acl);
     } catch (e) {
       acl.close();
@@ -331,6 +354,8 @@ export class Broker {
     this.context.clients.start();
     this.context.consumerOffsets.start();
     if (c.brokerRole !== 'SLAVE') this.context.schedule.start();
+    this.context.timer.start();
+    if (c.brokerRole !== 'SLAVE') this.context.timer.startDelivery();
     const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
     for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
       const server = new RemotingServer({
@@ -409,6 +434,7 @@ export class Broker {
       }
     };
     await step('stopping delayed delivery (writing its offsets)', () => this.context.schedule.stop());
+    await step('stopping timer delivery (writing the timer log and checkpoint)', () => this.context.timer.stop());
     await step('writing consumer offsets', () => this.context.consumerOffsets.stop());
     await step('writing subscription groups', () => this.context.subscriptionGroups.flush());
     await step('writing the topic table', () => this.topics.flush());

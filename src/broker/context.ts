@@ -1,6 +1,6 @@
 /**
  * What request handlers see of the broker: its configuration, store, topic table, counters,
- * consumer groups (clients, offsets, subscription groups, delayed delivery), and the hooks later
+ * consumer groups (clients, offsets, subscription groups, delayed and timer delivery), and the hooks later
  * parts (replication) plug into. Handlers are registered by
  * modules of `handlers/` against this context, so a new feature adds a module and a line in
  * broker.ts rather than editing the existing handlers.
@@ -11,6 +11,7 @@ import type { ClientManager } from './client-manager.js';
 import type { ConsumerOffsetManager } from './consumer-offsets.js';
 import type { RebalanceLockManager } from './rebalance-locks.js';
 import type { ScheduleMessageService } from './schedule.js';
+import type { TimerMessageService } from './timer/timer-service.js';
 import type { SubscriptionGroupManager } from './subscription-groups.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
 import type { PullHoldService } from './pull-hold.js';
@@ -61,6 +62,8 @@ export interface BrokerContext {
   readonly subscriptionGroups: SubscriptionGroupManager;
   /** Delayed messages: the SCHEDULE_TOPIC_XXXX transform and delivery. */
   readonly schedule: ScheduleMessageService;
+  /** Timer messages (a delivery time in ms) and their recall: the rmq_sys_wheel_timer transform, index and delivery. */
+  readonly timer: TimerMessageService;
   readonly rebalanceLocks: RebalanceLockManager;
   readonly hooks: BrokerHooks;
   readonly replication: ReplicationView;

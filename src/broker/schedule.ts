@@ -98,6 +98,12 @@ export class ScheduleMessageService {
   private started = false;
   /** Deliveries so far (for tests and runtime info). */
   delivered = 0;
+  /**
+   * Applied to a message when its level comes due, before it is stored in its real topic: the
+   * broker hands one that still asks for a later delivery time (TIMER_DELIVER_MS, parked here by
+   * a broker from before the timer) on to the timer. May throw: the message is then delivered as it is.
+   */
+  afterLevel: ((m: PutMessage) => PutMessage) | undefined;
 
   private constructor(
     private readonly opts: ScheduleOptions,
@@ -120,20 +126,6 @@ export class ScheduleMessageService {
 
   get maxLevel(): number {
     return this.opts.levels.size;
-  }
-
-  /**
-   * The delay level for a message due in `remainingMillis` (a v5 delivery_timestamp, which this
-   * broker carries out with the delay levels until #16's timer store replaces them): the longest
-   * level not past the due time, or level 1 when even that is longer (so never early). A message
-   * with TIMER_DELIVER_MS that comes due at its level before that time is parked again (see
-   * deliverDue), so it is delivered no earlier than due and at most about level 1 later.
-   */
-  levelFor(remainingMillis: number): number {
-    let best = 1;
-    let bestDelay = -1;
-    for (const [level, delay] of this.opts.levels) if (delay <= remainingMillis && delay > bestDelay) [best, bestDelay] = [level, delay];
-    return best;
   }
 
   get dataVersion(): DataVersion {
@@ -287,7 +279,7 @@ export class ScheduleMessageService {
           this.setOffset(s.level, rec.queueOffset);
           return due - now;
         }
-        const real = this.stillTimed(rec, now) ?? this.realMessage(rec);
+        const real = this.handOn(this.realMessage(rec));
         if (real === undefined) {
           this.setOffset(s.level, rec.queueOffset + 1);
           continue;
@@ -304,17 +296,14 @@ export class ScheduleMessageService {
     }
   }
 
-  /**
-   * A timed message (TIMER_DELIVER_MS, from a v5 delivery_timestamp) whose level came due before its
-   * time: parked again at the level for what is left. Undefined when it is due (or not timed).
-   */
-  private stillTimed(rec: ReturnType<typeof decodeRecord>, now: number): PutMessage | undefined {
-    const at = Number(findProperty(rec.properties, PropertyKey.TIMER_DELIVER_MS));
-    if (!Number.isSafeInteger(at) || at <= now) return undefined;
-    const props = decodeProperties(rec.properties);
-    const level = this.levelFor(at - now);
-    props.set(PropertyKey.DELAY_TIME_LEVEL, String(level));
-    return { topic: SCHEDULE_TOPIC, queueId: level - 1, flag: rec.flag, body: Buffer.from(rec.body), properties: encodeProperties(props), sysFlag: rec.sysFlag, bornTimestamp: rec.bornTimestamp, bornHost: rec.bornHost, storeHost: rec.storeHost, reconsumeTimes: rec.reconsumeTimes, preparedTransactionOffset: 0 };
+  private handOn(m: PutMessage | undefined): PutMessage | undefined {
+    if (m === undefined || this.afterLevel === undefined) return m;
+    try {
+      return this.afterLevel(m);
+    } catch (e) {
+      this.log.warn('a level-delayed message\'s delivery time was refused by the timer; delivered now', { topic: m.topic, err: e as Error });
+      return m;
+    }
   }
 
   /**

@@ -25,6 +25,14 @@ export interface Message {
    * 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h; a higher level means the highest). Property DELAY.
    */
   delayTimeLevel?: number;
+  /**
+   * Deliver at this time, ms since the epoch (RocketMQ 5 timer message, property TIMER_DELIVER_MS;
+   * the broker refuses a time further ahead than its timerMaxDelaySec). The send result carries a
+   * recall handle.
+   */
+  deliverTimeMs?: number;
+  /** Deliver this many ms after the broker stores it (property TIMER_DELAY_MS: the broker's clock decides). */
+  delayMillis?: number;
 }
 
 /** Property names used by RocketMQ itself (MessageConst.STRING_HASH_SET): not allowed as user properties. */
@@ -64,6 +72,10 @@ export function checkMessage(m: Message, body: Buffer, maxMessageSize: number, t
   if (m.delayTimeLevel !== undefined && !(Number.isInteger(m.delayTimeLevel) && m.delayTimeLevel >= 0 && m.delayTimeLevel <= 1000)) {
     throw new InvalidMessageError(`delayTimeLevel ${m.delayTimeLevel} is not a delay level: expected an integer 1..N of the broker's messageDelayLevel (0: no delay)`);
   }
+  const timers = [m.deliverTimeMs !== undefined && 'deliverTimeMs', m.delayMillis !== undefined && 'delayMillis', (m.delayTimeLevel ?? 0) > 0 && 'delayTimeLevel'].filter(Boolean);
+  if (timers.length > 1) throw new InvalidMessageError(`a message takes one of delayTimeLevel, deliverTimeMs and delayMillis, not ${timers.join(' and ')}`);
+  if (m.deliverTimeMs !== undefined && !(Number.isSafeInteger(m.deliverTimeMs) && m.deliverTimeMs >= 0)) throw new InvalidMessageError(`deliverTimeMs ${m.deliverTimeMs} is not a time in ms since the epoch`);
+  if (m.delayMillis !== undefined && !(Number.isSafeInteger(m.delayMillis) && m.delayMillis >= 0)) throw new InvalidMessageError(`delayMillis ${m.delayMillis} is not a whole, non-negative number of ms`);
   if (m.tags !== undefined) {
     if (m.tags === '') throw new InvalidMessageError('the tag is empty (leave it out for no tag)');
     checkText('tag', m.tags);
@@ -92,6 +104,8 @@ export function messagePropertyString(m: Message, uniqKey: string): string {
   if (keys.length > 0) add(PropertyKey.KEYS, keys.join(' '));
   if (m.waitStoreMsgOK === false) add(PropertyKey.WAIT_STORE_MSG_OK, 'false');
   if (m.delayTimeLevel !== undefined && m.delayTimeLevel > 0) add(PropertyKey.DELAY_TIME_LEVEL, String(m.delayTimeLevel));
+  if (m.deliverTimeMs !== undefined) add(PropertyKey.TIMER_DELIVER_MS, String(m.deliverTimeMs));
+  if (m.delayMillis !== undefined) add(PropertyKey.TIMER_DELAY_MS, String(m.delayMillis));
   add(PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX, uniqKey);
   if (m.properties !== undefined) for (const k in m.properties) add(k, m.properties[k] as string);
   return s;

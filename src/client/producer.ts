@@ -8,6 +8,8 @@
  *   p.send(m).then(onResult, onError);  // "async": as many in flight as you like
  *   await p.sendOneway(m);              // no answer awaited, no retry
  *   await p.sendBatch([m1, m2]);        // one request, consecutive offsets in one queue
+ *   const t = await p.send({ topic: 'T', body: 'later', deliverTimeMs: Date.now() + 90_000 }); // timer message
+ *   await p.recallMessage('T', t.recallHandle!);                    // it is never delivered
  *   p.shutdown();
  *
  * A send's timeout (sendTimeoutMillis) covers every attempt. Retried: transport failures and the
@@ -17,7 +19,12 @@
  */
 import zlib from 'node:zlib';
 import { RmqError } from '../errors.js';
-import { ResponseCode } from '../remoting/codes.js';
+import { RequestCode, ResponseCode } from '../remoting/codes.js';
+import { encodeHeader } from '../protocol/header-spec.js';
+import { RecallMessageRequestHeader } from '../protocol/headers/recall.js';
+import { decodeRecallHandle } from '../protocol/message/recall-handle.js';
+import { masterAddr } from '../protocol/route.js';
+import { createRequest } from '../remoting/command.js';
 import { encodeBatchBody } from '../protocol/message/batch.js';
 import { CompressionType, SysFlag } from '../protocol/message/constants.js';
 import { ipToBytes } from '../protocol/message/host.js';
@@ -81,6 +88,20 @@ export interface SendResult {
   messageQueue: MessageQueue;
   /** Queue offset of the (first) message. */
   queueOffset: number;
+  /** A timer message's recall handle (recallMessage takes it). */
+  recallHandle?: string;
+}
+
+/** A recall the broker refused (or that could not be sent). */
+export class RecallError extends RmqError {
+  override readonly name: string = 'RecallError';
+  constructor(
+    message: string,
+    /** The broker's response code when it answered. */
+    readonly responseCode?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** A send that did not succeed: every attempt's broker and error. */
@@ -201,6 +222,29 @@ export class Producer {
     return this.sendPrepared(p, timeoutMillis);
   }
 
+  /**
+   * Recalls a pending timer message by the handle its send returned (RECALL_MESSAGE to the master
+   * of the broker the handle names). Resolves with the message id; rejects with RecallError (the
+   * broker's refusal: already due, unknown, …) or InvalidMessageError (a malformed handle).
+   */
+  async recallMessage(topic: string, recallHandle: string, timeoutMillis = this.timeout): Promise<string> {
+    let h;
+    try {
+      h = decodeRecallHandle(recallHandle);
+    } catch (e) {
+      throw new InvalidMessageError((e as Error).message);
+    }
+    if (h.topic !== topic) throw new InvalidMessageError(`the recall handle is for topic ${h.topic}, not ${topic}`);
+    const route = await this.admin.topicRoute(topic);
+    const bd = route?.brokerDatas.find((b) => b.brokerName === h.brokerName);
+    const addr = bd === undefined ? undefined : masterAddr(bd);
+    if (addr === undefined) throw new RecallError(`broker ${h.brokerName}, which holds the message, has no master serving topic ${topic} now`);
+    const req = createRequest(RequestCode.RECALL_MESSAGE, { extFields: encodeHeader(RecallMessageRequestHeader, { producerGroup: this.producerGroup, topic, recallHandle, bname: h.brokerName }) });
+    const res = await this.remoting.request(addr, req, timeoutMillis);
+    if (res.code !== ResponseCode.SUCCESS) throw new RecallError(`recall refused by ${h.brokerName} (${addr}): ${res.remark ?? `code ${res.code}`}`, res.code);
+    return res.extFields?.msgId ?? h.messageId;
+  }
+
   /** The topic's route as this producer uses it (fetched if needed). */
   async route(topic: string): Promise<TopicPublishInfo> {
     return this.publishInfo(topic);
@@ -236,7 +280,7 @@ export class Producer {
     const items = msgs.map((m, i) => {
       if (m.topic !== first.topic) throw new InvalidMessageError(`message ${i + 1} of the batch is for topic ${m.topic}, the batch is for ${first.topic}: a batch takes one topic`);
       if ((m.waitStoreMsgOK ?? true) !== (first.waitStoreMsgOK ?? true)) throw new InvalidMessageError(`message ${i + 1} of the batch has another waitStoreMsgOK than the first`);
-      if ((m.delayTimeLevel ?? 0) > 0) throw new InvalidMessageError(`message ${i + 1} of the batch is delayed: batches cannot carry delayed messages`);
+      if ((m.delayTimeLevel ?? 0) > 0 || m.deliverTimeMs !== undefined || m.delayMillis !== undefined) throw new InvalidMessageError(`message ${i + 1} of the batch is delayed: batches cannot carry delayed or timer messages`);
       const body = bodyBytes(m.body);
       checkMessage(m, body, this.maxMessageSize);
       const id = this.uniqKeys.next();
@@ -298,7 +342,9 @@ export class Producer {
       if (status !== undefined) {
         this.faults.latency(q.brokerName, Date.now() - started);
         const ext = res.extFields ?? {};
-        return { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1) };
+        const r: SendResult = { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1) };
+        if (ext.recallHandle) r.recallHandle = ext.recallHandle;
+        return r;
       }
       lastCode = res.code;
       attempts.push({ broker: `${q.brokerName}(${addr})`, error: `code ${res.code}${res.remark ? `: ${res.remark}` : ''}` });

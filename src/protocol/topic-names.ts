@@ -9,6 +9,8 @@ export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 export const SYSTEM_TOPIC_PREFIX = 'rmq_sys_';
+/** Where timer messages wait (RocketMQ 5's TimerMessageStore.TIMER_TOPIC). */
+export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
 
 const TOPIC_MAX_LENGTH = 127;
 const RETRY_OR_DLQ_TOPIC_MAX_LENGTH = 255;
@@ -45,6 +47,7 @@ export const RESERVED_TOPICS: ReadonlySet<string> = new Set([
 /** `NOT_ALLOWED_SEND_TOPIC_SET`: internal topics a producer may not write to. */
 const NOT_ALLOWED_SEND: ReadonlySet<string> = new Set([
   SCHEDULE_TOPIC,
+  TIMER_TOPIC,
   'SCHEDULE_TOPIC_XXXX_V2',
   'RMQ_SYS_TRANS_HALF_TOPIC',
   'RMQ_SYS_TRANS_OP_HALF_TOPIC',

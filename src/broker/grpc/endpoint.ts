@@ -8,10 +8,11 @@
  *                             client id as the broker→client channel (sessions.ts)
  *   Heartbeat                 keeps the client in the broker's client tables
  *   SendMessage               send.ts
+ *   RecallMessage             recall.ts: a pending timer message, here or forwarded to its broker
  *   QueryAssignment, ReceiveMessage, AckMessage, ChangeInvisibleDuration,
  *   ForwardMessageToDeadLetterQueue   consume.ts, over the POP engine
  *   NotifyClientTermination   the client leaves the tables; its renewed deliveries come back
- *   EndTransaction, RecallMessage, PullMessage, UpdateOffset, GetOffset, QueryOffset,
+ *   EndTransaction, PullMessage, UpdateOffset, GetOffset, QueryOffset,
  *   SyncLiteSubscription      answered NOT_IMPLEMENTED (50100) in their response status
  * Any other method of the service, or another service, is answered UNIMPLEMENTED by grpc-js.
  */
@@ -39,6 +40,7 @@ import { ConsumeHandlers, MAX_BATCH, MAX_POLL_MILLIS } from './consume.js';
 import { GrpcListener } from './listener.js';
 import { acceptedMessageTypes, messageQueuesOf, RouteService } from './route.js';
 import { createSendHandler } from './send.js';
+import { createRecallHandler } from './recall.js';
 import { GrpcSessions, type TelemetryStream } from './sessions.js';
 import { serverSettings } from './settings.js';
 
@@ -64,7 +66,7 @@ export interface GrpcEndpointOptions {
 const SETTINGS_REPEAT_MILLIS = [500, 2_000, 6_000, 15_000];
 
 /** RPCs of the service this broker does not implement: their v2 answer. */
-const NOT_BUILT = ['EndTransaction', 'RecallMessage', 'UpdateOffset', 'GetOffset', 'QueryOffset', 'SyncLiteSubscription'] as const;
+const NOT_BUILT = ['EndTransaction', 'UpdateOffset', 'GetOffset', 'QueryOffset', 'SyncLiteSubscription'] as const;
 
 export class GrpcEndpoint {
   private readonly listener: GrpcListener;
@@ -134,6 +136,7 @@ export class GrpcEndpoint {
         return { status: status('OK') };
       }),
       SendMessage: unary(env, 'SendMessage', send),
+      RecallMessage: unary(env, 'RecallMessage', createRecallHandler({ ctx, routes: this.routes, remoting: this.opts.remoting })),
       QueryAssignment: unary(env, 'QueryAssignment', this.consume.queryAssignment),
       ReceiveMessage: serverStream(env, 'ReceiveMessage', this.consume.receive),
       AckMessage: unary(env, 'AckMessage', this.consume.ack),

@@ -129,6 +129,12 @@ export class RouteService {
     return out.sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0));
   }
 
+  /** The remoting address of the master of `brokerName` in `topic`'s route (a recall handle names its broker); undefined when not listed. */
+  async masterOf(topic: string, brokerName: string): Promise<string | undefined> {
+    const bd = (await this.namesrvRoute(topic))?.brokerDatas.find((b) => b.brokerName === brokerName);
+    return bd === undefined ? undefined : masterAddr(bd);
+  }
+
   /** The topic's route from the first NameServer that answers; undefined when they say it does not exist (or none is configured). */
   private async namesrvRoute(topic: string): Promise<TopicRouteData | undefined> {
     let lastError: unknown;

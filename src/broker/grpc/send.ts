@@ -11,9 +11,9 @@
  *     consistentHash of the group's Java hashCode over the write queues, as the Proxy does; the
  *     group is stored as __SHARDINGKEY), others round-robin over the write queues — the client's
  *     queue id is ignored (the Node client only ever names queue 0);
- *   - a DELAY message (delivery_timestamp) is parked with the delay levels (schedule.ts): at the
- *     longest level not past its time and parked again until due, so never delivered early;
- *     TIMER_DELIVER_MS stays on it. #16's timer store replaces this;
+ *   - a DELAY message (delivery_timestamp, stored as TIMER_DELIVER_MS) goes to the timer
+ *     (timer/timer-service.ts): delivered at its millisecond, never early, up to timerMaxDelaySec
+ *     ahead (else ILLEGAL_DELIVERY_TIME); its result carries the recall handle;
  *   - TRANSACTION messages answer NOT_IMPLEMENTED (no half-message store yet).
  * The answer waits for what a remoting send waits for (flush for SYNC_FLUSH, the slave for a
  * SYNC_MASTER).
@@ -23,7 +23,7 @@ import { fromV2Message, type InboundMessage, type MessageLimits } from '../../gr
 import type { SendMessageRequest__Output } from '../../grpc/generated/apache/rocketmq/v2/SendMessageRequest.js';
 import type { SendMessageResponse } from '../../grpc/generated/apache/rocketmq/v2/SendMessageResponse.js';
 import type { SendResultEntry } from '../../grpc/generated/apache/rocketmq/v2/SendResultEntry.js';
-import { PropertyKey, SysFlag } from '../../protocol/message/constants.js';
+import { SysFlag } from '../../protocol/message/constants.js';
 import { parseHostAddress, type HostAddress } from '../../protocol/message/host.js';
 import { javaStringHashCode } from '../../protocol/message/tags.js';
 import { isWriteable } from '../../protocol/perm.js';
@@ -34,6 +34,7 @@ import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/in
 import { Perm } from './auth.js';
 import type { CallContext } from './call.js';
 import { acceptedMessageTypes } from './route.js';
+import { TimerRefusal } from '../timer/timer-service.js';
 
 const MULTIPLIER = 2862933555777941757n;
 const MASK64 = (1n << 64n) - 1n;
@@ -113,17 +114,12 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
     let queueId: number;
     if (m.messageGroup !== undefined) queueId = queueOfMessageGroup(m.messageGroup, tc.writeQueueNums);
     else queueId = (roundRobin = (roundRobin + 1) % 0x7fffffff) % tc.writeQueueNums;
-    let properties = m.properties;
-    if (m.deliverAtMillis !== undefined) {
-      const remaining = m.deliverAtMillis - Date.now();
-      if (remaining > 0) properties += `${PropertyKey.DELAY_TIME_LEVEL}\u0001${ctx.schedule.levelFor(remaining)}\u0002`;
-    }
     return {
       topic: tc.topicName,
       queueId,
       flag: 0,
       body: m.body,
-      properties,
+      properties: m.properties,
       sysFlag: tc.topicFilterType === 'MULTI_TAG' ? SysFlag.MULTI_TAGS : 0,
       bornTimestamp: m.bornTimestamp,
       bornHost,
@@ -133,11 +129,21 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
     };
   };
 
-  const entryOf = (m: InboundMessage, r: PutMessageResult): SendResultEntry => {
+  /** A delivery time goes to the timer (the levels stay the remoting clients' DELAY property). */
+  const timed = (put: PutMessage): PutMessage => {
+    try {
+      return ctx.timer.transform(ctx.schedule.transform(put));
+    } catch (e) {
+      if (e instanceof TimerRefusal) throw new V2Error('ILLEGAL_DELIVERY_TIME', e.message);
+      throw e;
+    }
+  };
+
+  const entryOf = (m: InboundMessage, r: PutMessageResult, recallHandle = ''): SendResultEntry => {
     const a = r.appended;
     if (r.status === 'PUT_OK' && a !== undefined) {
       stats.recordPut(m.topic, a.count, a.wroteBytes);
-      return { status: status('OK'), messageId: m.messageId, transactionId: '', offset: a.queueOffset, recallHandle: '' };
+      return { status: status('OK'), messageId: m.messageId, transactionId: '', offset: a.queueOffset, recallHandle };
     }
     stats.recordPutFailure();
     if (r.status !== 'MESSAGE_ILLEGAL' && r.status !== 'PROPERTIES_SIZE_EXCEEDED') log.warn('v5 send failed in the store', { topic: m.topic, status: r.status, remark: r.remark });
@@ -158,11 +164,13 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
     const tc = topicFor(inbound[0]!);
     for (const m of inbound.slice(1)) topicFor(m);
     const bornHost = bornHostOf(c.peer);
+    // every message placed first (a refused delivery time refuses the request, nothing stored), then
     // appended in request order (the store appends synchronously); answered once durable
-    const results = inbound.map((m) => {
-      const put = ctx.schedule.transform(putOf(m, tc, bornHost));
+    const puts = inbound.map((m) => timed(putOf(m, tc, bornHost)));
+    const results = inbound.map((m, i) => {
+      const put = puts[i] as PutMessage;
       const stored = store.put(put);
-      return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, true)) : stored).then((r) => entryOf(m, r));
+      return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, true)) : stored).then((r) => entryOf(m, r, ctx.timer.recallHandleOf(put)));
     });
     const entries = await Promise.all(results);
     return { status: overallStatus(entries), entries };

@@ -29,6 +29,7 @@ import { deadLetterTarget, withoutDelay } from './send-back.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import { messageTypeOf } from '../metrics/message-type.js';
 import type { MessageTypeIndex } from '../stats.js';
+import { TimerRefusal } from '../timer/timer-service.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
 export const REJECT_REQUEST_REMARK = '[REJECTREQUEST]system busy, start flow control for a while';
@@ -190,7 +191,17 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
   const replicated = (stored: Promise<PutMessageResult>, properties: string): Promise<PutMessageResult> =>
     syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
 
-  const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult, type: MessageTypeIndex = 0): RemotingCommand => {
+  /** Where a message waits before delivery: a delay level's SCHEDULE_TOPIC_XXXX, or the timer topic for a delivery time. */
+  const delayed = (m: PutMessage): PutMessage => {
+    try {
+      return ctx.timer.transform(ctx.schedule.transform(m));
+    } catch (e) {
+      if (e instanceof TimerRefusal) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, e.message);
+      throw e;
+    }
+  };
+
+  const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult, type: MessageTypeIndex = 0, recallHandle?: string): RemotingCommand => {
     const code = STATUS_CODES[r.status];
     const a = r.appended;
     if (a === undefined || !APPENDED.has(r.status)) {
@@ -199,11 +210,14 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       return reply(req, code, r.remark ?? r.status);
     }
     stats.recordPut(topic, a.count, a.wroteBytes, type);
-    return reply(req, code, code === ResponseCode.SUCCESS ? undefined : (r.remark ?? r.status), {
+    const ext: ExtFields = {
       msgId: a.msgIds.length === 1 ? (a.msgIds[0] as string) : a.msgIds.join(','),
       queueId: String(queueId),
       queueOffset: String(a.queueOffset),
-    });
+    };
+    // a timer message: the handle that recalls it (RocketMQ 5.3 SendMessageResponseHeader.recallHandle)
+    if (recallHandle !== undefined) ext.recallHandle = recallHandle;
+    return reply(req, code, code === ResponseCode.SUCCESS ? undefined : (r.remark ?? r.status), ext);
   };
 
   const refused = (req: RemotingCommand, e: unknown): RemotingCommand => {
@@ -220,7 +234,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     const dead = await deadLetterTarget(ctx, m.topic, m.reconsumeTimes, maxReconsumeTimes, req.version);
     if ('code' in dead) throw new SendRefusal(dead.code, dead.remark);
     const target: PutMessage = dead.dlq === undefined ? m : { ...m, topic: dead.dlq, queueId: dead.queueId, properties: withoutDelay(m.properties) };
-    return answerStore(req, target.topic, target.queueId, await replicated(store.put(ctx.schedule.transform(target)), target.properties));
+    return answerStore(req, target.topic, target.queueId, await replicated(store.put(delayed(target)), target.properties));
   };
 
   /** Everything after the topic is known: checks, then the store. Throws SendRefusal. */
@@ -258,9 +272,10 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     if (!batch) {
       const m = message(h.flag, body, h.properties);
       if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
-      // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
+      // a delayed message is parked in SCHEDULE_TOPIC_XXXX, a timer message in the timer topic (the answer names the queue it was sent to)
       const type = messageTypeOf(h.properties);
-      return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r, type));
+      const put = delayed(m);
+      return replicated(store.put(put), m.properties).then((r) => answerStore(req, topic, queueId, r, type, ctx.timer.recallHandleOf(put)));
     }
     if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);

@@ -77,6 +77,8 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
   for (const [level, offset] of ctx.schedule.offsetTable()) {
     info[`scheduleMessageOffset_${level}`] = `${offset},${Math.max(0, store.getMaxOffsetInQueue(SCHEDULE_TOPIC, level - 1))}`;
   }
+  // RocketMQ 5's timer keys (timerReadBehind, timerOffsetBehind, timerCongestNum) and rmqd's own timer counters
+  for (const [k, v] of Object.entries(ctx.timer.runtimeInfo())) info[k] = String(v);
   // rmqd: where this broker's Prometheus endpoint listens (0 = off), so tools can find its metrics
   if (extra.metricsPort !== undefined) info.metricsPort = String(extra.metricsPort);
   const disk = await storeDisk(ctx);

@@ -158,6 +158,16 @@ export class MessageStore {
     return this.reader.getMessage(topic, queueId, offset, maxMsgs, maxBytes, tagCodes);
   }
 
+  /** Consume-queue entries (offset, commit-log position, size, tags code) of a queue from `offset`, at most `max`: what a service indexing a queue itself reads (the timer). */
+  queueEntries(topic: string, queueId: number, offset: number, max: number): Promise<{ offset: number; physicalOffset: number; size: number; tagsCode: number }[]> {
+    return this.reader.queueEntries(topic, queueId, offset, max);
+  }
+
+  /** Records by commit-log position and size, one read per run of nearby records; undefined where a record is gone (retention). */
+  readRecords(refs: readonly { phys: number; size: number }[]): Promise<(Buffer | undefined)[]> {
+    return this.reader.readRecords(refs);
+  }
+
   /** Next queue offset (the count of messages ever put, as RocketMQ's GET_MAX_OFFSET answers). 0 for unknown queues. */
   getMaxOffsetInQueue(topic: string, queueId: number): number {
     return this.reader.getMaxOffsetInQueue(topic, queueId);

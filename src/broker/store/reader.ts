@@ -95,7 +95,7 @@ export class StoreReader {
    * queues a producer interleaves round robin) — so a backlog read from disk costs a few preads,
    * not one per record. The bytes between records are read and dropped.
    */
-  private async readRecords(picked: readonly { phys: number; size: number }[]): Promise<(Buffer | undefined)[]> {
+  async readRecords(picked: readonly { phys: number; size: number }[]): Promise<(Buffer | undefined)[]> {
     const runs: { phys: number; bytes: number; parts: { at: number; size: number }[] }[] = [];
     for (const p of picked) {
       const last = runs[runs.length - 1];
@@ -122,6 +122,27 @@ export class StoreReader {
       if (e && e.physicalOffset === phys) return o + 1;
     }
     return from;
+  }
+
+  /**
+   * Visible consume-queue entries of a queue from `offset` (at most `max`, fillers and entries of
+   * removed segments skipped), for services that index a queue themselves (the timer).
+   */
+  async queueEntries(topic: string, queueId: number, offset: number, max: number): Promise<{ offset: number; physicalOffset: number; size: number; tagsCode: number }[]> {
+    const cq = this.dispatcher.findQueue(topic, queueId);
+    const out: { offset: number; physicalOffset: number; size: number; tagsCode: number }[] = [];
+    if (!cq) return out;
+    let next = Math.max(offset, cq.minOffset);
+    const end = Math.min(cq.visibleMax, next + max);
+    while (next < end) {
+      const units = await cq.units(next, end - next);
+      if (units.length === 0) break;
+      for (let i = 0; i < units.length / CQ_UNIT_SIZE; i++, next++) {
+        const e = unitAt(units, i);
+        if (!isFiller(e) && e.physicalOffset >= this.commitLog.minOffset) out.push({ offset: next, ...e });
+      }
+    }
+    return out;
   }
 
   /** Next queue offset (the count of messages ever put, as RocketMQ's GET_MAX_OFFSET answers). 0 for unknown queues. */

@@ -105,6 +105,16 @@ export const PropertyKey = {
   BORN_TIMESTAMP: 'BORN_TIMESTAMP',
   TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
   TIMER_DELAY_SEC: 'TIMER_DELAY_SEC',
+  TIMER_DELAY_MS: 'TIMER_DELAY_MS',
+  /** A timer message's delivery time (ms) as the broker decided it; present on the stored and the delivered copy. */
+  TIMER_OUT_MS: 'TIMER_OUT_MS',
+  TIMER_ENQUEUE_MS: 'TIMER_ENQUEUE_MS',
+  TIMER_DEQUEUE_MS: 'TIMER_DEQUEUE_MS',
+  TIMER_ROLL_TIMES: 'TIMER_ROLL_TIMES',
+  /** A recall marker: the UNIQ_KEY of the timer message it cancels. */
+  TIMER_DEL_UNIQKEY: 'TIMER_DEL_UNIQKEY',
+  /** ali-ons / Aliyun ONS `setStartDeliverTime`: absolute delivery time in ms. */
+  START_DELIVER_TIME: '__STARTDELIVERTIME',
   /** POP: a delivered message's receipt handle (extraInfo) as a remoting client gets it. */
   POP_CK: 'POP_CK',
   /** POP: when the message was first delivered. */
