@@ -15,6 +15,7 @@ import Init from './init.js';
 import Logs from './logs.js';
 import MessageConsume from './message/consume.js';
 import MessageGet from './message/get.js';
+import MessageRecall from './message/recall.js';
 import MessageSend from './message/send.js';
 import MessageTail from './message/tail.js';
 import Plan from './plan.js';
@@ -44,6 +45,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   logs: Logs,
   'message:consume': MessageConsume,
   'message:get': MessageGet,
+  'message:recall': MessageRecall,
   'message:send': MessageSend,
   'message:tail': MessageTail,
   plan: Plan,

@@ -5,6 +5,7 @@ import { EXIT_FAILURE, InvalidInputError, RmqError } from '../../errors.js';
 import { RmqCommand } from '../support/base.js';
 import { adminClient, namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions, type TlsFlagValues } from '../support/credentials.js';
+import { parseDurationFlag, parseTimeFlag } from '../support/time.js';
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -47,16 +48,37 @@ export const SEND_STATUS_MEANING: Record<Exclude<SendStatus, 'SEND_OK'>, string>
     'stored on the master only: the SYNC_MASTER has no slave in sync to copy it to (slave down, silent or catching up). It is lost if the master’s disk fails before a slave has it. Check the group’s slave (rmqctl status); sending again may duplicate it.',
 };
 
-export type MessageSendOutput = SendResult & { topic: string; /** SEND_OK */ ok: boolean; /** What a status other than SEND_OK means. */ meaning?: string };
+export type MessageSendOutput = SendResult & {
+  topic: string;
+  /** SEND_OK */
+  ok: boolean;
+  /** What a status other than SEND_OK means. */
+  meaning?: string;
+  /** A timer message: when it is due (ISO-8601; for --delay as this machine's clock reckons it). */
+  deliverAt?: string;
+};
+
+/** The timer part of a send from --delay / --deliver-at (validated; exit 2 on bad input). */
+export function timerOf(flags: { delay?: string | undefined; 'deliver-at'?: string | undefined }, now = Date.now()): { delayMillis: number } | { deliverTimeMs: number } | undefined {
+  if (flags.delay !== undefined) return { delayMillis: parseDurationFlag(flags.delay, '--delay') };
+  if (flags['deliver-at'] === undefined) return undefined;
+  const at = parseTimeFlag(flags['deliver-at'], '--deliver-at', now);
+  if (at <= now) throw new InvalidInputError(`--deliver-at: ${new Date(at).toISOString()} is not in the future (now is ${new Date(now).toISOString()}); to send now, leave the flag out`);
+  return { deliverTimeMs: at };
+}
 
 export default class MessageSend extends RmqCommand {
   static override summary = 'Send one message to a topic.';
   static override description =
     'The body is the argument, or the contents of --file, or standard input. Prints the send result: status, msgId (the producer id, ' +
     'UNIQ_KEY), offsetMsgId (broker address + commit-log offset), queue and queue offset. Retries on another broker group as a producer does. ' +
-    'Exits 1 unless the status is SEND_OK, saying what the status means: FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are stored but not as safe as a SEND_OK (--json carries sendStatus, ok and meaning).';
+    'Exits 1 unless the status is SEND_OK, saying what the status means: FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are stored but not as safe as a SEND_OK (--json carries sendStatus, ok and meaning). ' +
+    '--delay or --deliver-at makes it a timer message, delivered no earlier than that (within the broker\'s timerMaxDelaySec, 3 days by default); ' +
+    'its result carries a recall handle for `message recall`.';
   static override examples = [
     "<%= config.bin %> message send Orders 'hello' --tag TagA --keys order-1 --property source=cli",
+    "<%= config.bin %> message send Orders 'remind me' --delay 90s",
+    "<%= config.bin %> message send Orders 'at five' --deliver-at 2026-11-28T17:00:00Z --json",
     '<%= config.bin %> message send Orders --file payload.bin',
     'echo hi | <%= config.bin %> message send Orders --json',
   ];
@@ -74,6 +96,8 @@ export default class MessageSend extends RmqCommand {
     flag: Flags.integer({ description: 'user int flag stored with the message', default: 0 }),
     'no-wait': Flags.boolean({ description: 'WAIT=false: with SYNC_FLUSH, do not wait for the fsync', default: false }),
     group: Flags.string({ description: 'producer group', default: 'rmqctl_producer' }),
+    delay: Flags.string({ description: 'deliver this long after the broker stores it: 90s, 1m30s, 2h, 500ms (a timer message)', helpValue: 'DURATION', exclusive: ['deliver-at'] }),
+    'deliver-at': Flags.string({ description: "deliver at this time: ISO-8601 (2026-11-28T17:00:00Z; without a zone, local time) or epoch ms (a timer message)", helpValue: 'TIME', exclusive: ['delay'] }),
     create: Flags.boolean({ description: 'a topic that does not exist is created by the broker from its defaults (autoCreateTopicEnable); without it such a send is refused', default: false }),
     timeout: Flags.integer({
       description: 'send timeout in ms, every attempt included; the default is longer than a broker waits for its disk (syncFlushTimeout 5 s) and its slave (slaveTimeout 3 s), so a stored message is not reported as a timeout',
@@ -95,12 +119,14 @@ export default class MessageSend extends RmqCommand {
       }
     } else if (process.stdin.isTTY) throw new InvalidInputError('no message body: give it as an argument, with --file, or on standard input');
     else body = await readStdin();
+    const timer = timerOf(flags);
     const keys = (flags.keys ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== '');
     const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
     // a mistyped topic is not created silently (finding 9 of #21)
     if (!flags.create && (await topicMissing(namesrvAddrs, args.topic, flags))) {
       throw new RmqError(`topic ${args.topic} does not exist; create it with \`rmqctl topic create ${args.topic}\` (or send with --create to let the broker create it from its defaults)`);
     }
+    const sentAt = Date.now();
     const producer = new Producer({ namesrvAddrs, producerGroup: flags.group, sendTimeoutMillis: flags.timeout, autoCreateTopic: flags.create, ...connectOptions(flags) });
     try {
       const r = await producer.send({
@@ -111,12 +137,19 @@ export default class MessageSend extends RmqCommand {
         properties: parseProperties(flags.property ?? []),
         flag: flags.flag,
         waitStoreMsgOK: !flags['no-wait'],
+        ...timer,
       });
       const ok = r.sendStatus === 'SEND_OK';
-      const out: MessageSendOutput = { topic: args.topic, ...r, ok, ...(ok ? {} : { meaning: SEND_STATUS_MEANING[r.sendStatus as Exclude<SendStatus, 'SEND_OK'>] }) };
+      const deliverAt = timer === undefined ? undefined : new Date('deliverTimeMs' in timer ? timer.deliverTimeMs : sentAt + timer.delayMillis).toISOString();
+      const out: MessageSendOutput = { topic: args.topic, ...r, ok, ...(deliverAt ? { deliverAt } : {}), ...(ok ? {} : { meaning: SEND_STATUS_MEANING[r.sendStatus as Exclude<SendStatus, 'SEND_OK'>] }) };
       if (!this.jsonEnabled()) {
         this.log(`${r.sendStatus}  msgId ${r.msgId}  offsetMsgId ${r.offsetMsgId}`);
         this.log(`  ${args.topic} ${r.messageQueue.brokerName} queue ${r.messageQueue.queueId} offset ${r.queueOffset}`);
+        if (deliverAt !== undefined) this.log(`  timer: due ${deliverAt}${r.recallHandle ? `; recall with: ${this.config.bin} message recall ${args.topic} ${r.recallHandle}` : ''}`);
+        // a broker without timer messages (RocketMQ 4.x) stores the message as an ordinary one
+        if (timer !== undefined && r.recallHandle === undefined && deliverAt !== undefined && Date.parse(deliverAt) > Date.now()) {
+          this.logToStderr(`note: ${r.messageQueue.brokerName} returned no recall handle: it does not hold the message as a timer message (a broker without timer messages delivers it at once)`);
+        }
         if (!ok) this.logToStderr(`${r.sendStatus}: ${out.meaning}`);
       }
       if (!ok) {
