@@ -16,7 +16,9 @@
 // on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
 // ours, same broker). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
-// store's recovery after a clean close and after a crash.
+// store's recovery after a clean close and after a crash. `--only timer [--count N]` (not in the default
+// run: 2 × 1,000,000 messages) compares a broker's memory with a million timer messages pending against
+// a million ordinary ones.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -303,6 +305,22 @@ if (only === undefined || only === 'metrics') {
   const perMsgNs = hot.timedNs - hot.bareNs + hot.statsNs;
   const brokerUs = pooled(runs.off, (r) => (r.brokerCpu * 1e6) / r.msgPerSec).cpuUs;
   console.log(`    always on (both rows): request timing ${fmt(hot.timedNs - hot.bareNs)} ns + counters and message type ${fmt(hot.statsNs)} ns per send = ${fmt((perMsgNs / 1000 / brokerUs) * 100, 2)} % of the broker's ${fmt(brokerUs, 1)} µs CPU per message (off rows)`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'timer') {
+  // memory of a million pending timer messages against a million ordinary ones, same cluster, same run
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  const argCount = process.argv.indexOf('--count');
+  const count = argCount > 0 ? Number(process.argv[argCount + 1]) : 1_000_000;
+  console.log(`\n# timer: ${fmt(count)} ordinary messages to broker "plain", ${fmt(count)} timer messages due in 1-2 days to broker "timer" (128 B bodies, 256 in flight)`);
+  const { timerPending } = await load('timer-pending.ts');
+  const r = await timerPending({ rmqd, count, log: (l) => console.log(l) });
+  console.log(`  sent in ${fmt(r.sendSeconds.plain)} s (plain) / ${fmt(r.sendSeconds.timer)} s (timer) = ${fmt(r.sendSeconds.timer / r.sendSeconds.plain, 2)}; pending in the timer index: ${fmt(r.pending)}`);
+  console.log(`  broker RSS idle: plain ${fmt(r.rssMB.plainIdle)} MB, timer ${fmt(r.rssMB.timerIdle)} MB; after the sends: plain ${fmt(r.rssMB.plain)} MB, timer ${fmt(r.rssMB.timer)} MB; ratio timer/plain ${fmt(r.rssMB.timer / r.rssMB.plain, 2)}`);
+  console.log(`  ${fmt(r.near.count)} near timers (due 2-10 s ahead) with the rest pending: lateness at the consumer p50 ${fmt(r.near.p50)} ms, p99 ${fmt(r.near.p99)} ms, max ${fmt(r.near.max)} ms; delivered early: ${r.near.early}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
