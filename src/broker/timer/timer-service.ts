@@ -446,6 +446,10 @@ export class TimerMessageService {
     const s = this.slotOf(deliverMs);
     this.enqueued = index + 1;
     this.counts.enqueued++;
+    // an empty wheel stands at now (a new store, a slave before its first sync, a master back after
+    // downtime with nothing pending): else a message would roll from a window long past
+    const nowSlot = this.slotOf(this.now());
+    if (this.wheel.pending === 0 && this.walking.size === 0 && this.takenUpTo < nowSlot - 1) this.takenUpTo = nowSlot - 1;
     if (s <= this.takenUpTo) {
       // its slot is being delivered already: straight to the heap
       const u: TimerUnit = { index, prev: -1, deliverMs, phys, slot: s, size, marker, direct: true };
