@@ -2,7 +2,8 @@
  * Timer messages on a real `rmqd broker` with our remoting clients: 10,000 messages with random
  * delivery times over 60 s all arrive, none before its time (the lateness is printed: it is
  * measured, not asserted); a recalled message never arrives; pending timers survive kill -9 (and a
- * clean restart); a delivery time past timerMaxDelaySec is refused with a clear message.
+ * clean restart); a delivery time past timerMaxDelaySec is refused with a clear message; ali-ons'
+ * setStartDeliverTime (__STARTDELIVERTIME) is a timer message too, ali-ons' consumer gets it on time.
  *
  * "Never arrives" is shown with a sentinel: a message due after the recalled ones is waited for —
  * delivery goes in time order, so once it is consumed the recalled ones would have been too.
@@ -17,6 +18,7 @@ import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { clientsFor, createTopic, type Clients } from '../../support/clients.js';
 import { startConsumer } from '../../support/consumers.js';
 import { waitFor } from '../../support/wait.js';
+import { aliConsumer, aliMessage, aliProducer } from '../../support/ali-ons.js';
 
 const TOPIC = 'TimerT';
 
@@ -165,5 +167,32 @@ describe('timer messages', () => {
     expect(now.recallHandle).toBeUndefined();
     const ok = await p.send({ topic: TOPIC, body: 'x', delayMillis: 30_000 });
     expect(ok.recallHandle).toBeDefined();
+  });
+
+  it("ali-ons' setStartDeliverTime is a timer message: its consumer gets it no earlier than due", { timeout: 60_000 }, async () => {
+    const { c } = await cluster();
+    const producer = aliProducer(c.namesrvAddr, 'PID_ALI_TIMER');
+    await producer.ready();
+    const due = new Map<string, number>();
+    for (let i = 0; i < 5; i++) {
+      const at = Date.now() + 2_000 + i * 500;
+      const m = aliMessage(TOPIC, 'TagT', `ali-${i}`) as ReturnType<typeof aliMessage> & { setStartDeliverTime(ms: number): void };
+      m.setStartDeliverTime(at);
+      due.set(`ali-${i}`, at);
+      expect((await producer.send(m)).sendStatus).toBe('SEND_OK');
+    }
+    const { consumer } = aliConsumer(c.namesrvAddr, 'CID_ALI_TIMER'); // its boot noise (no offset yet, no retry topic yet) is not the point here
+    const got: { body: string; at: number }[] = [];
+    consumer.subscribe(TOPIC, '*', async (msg) => {
+      got.push({ body: msg.body.toString(), at: Date.now() });
+    });
+    await consumer.ready();
+    try {
+      await waitFor(() => got.length >= 5, { timeout: 30_000, what: 'the 5 ali-ons timer messages' });
+      for (const g of got) expect(g.at).toBeGreaterThanOrEqual(due.get(g.body)!);
+    } finally {
+      await consumer.close();
+      await producer.close();
+    }
   });
 });
