@@ -331,6 +331,8 @@ export class Broker {
           },
           brokerName: c.brokerName,
           storeHost: hostAddress(c.brokerIP1, c.listenPort),
+          // a role changed in place is followed (a slave never delivers)
+          isMaster: () => c.brokerRole !== 'SLAVE',
           logger: log.child('timer'),
         }),
       };

@@ -36,6 +36,7 @@ import { decodeRecord, type MessageRecord } from '../../protocol/message/record.
 import { requestedDeliverTime, TimerPropertyError, timerOutMs } from '../../protocol/message/timer.js';
 import { isRetryTopic, SCHEDULE_TOPIC, TIMER_TOPIC } from '../../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../../util/log.js';
+import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import type { DispatchEvent, MessageStore, PutMessage, PutMessageResult } from '../store/index.js';
 import { DueHeap, type DueEntry } from './due-heap.js';
 import { decodeCheckpoint, decodeSnapshot, encodeCheckpoint, encodeSnapshot, readIfExists, TimerFileError, writeFileAtomic, type TimerCheckpoint, type WheelSnapshot } from './timer-files.js';
@@ -66,6 +67,12 @@ export interface TimerServiceOptions {
   now?: () => number;
   /** Timer-log units per segment file (default 1 Mi: 40 MiB files). */
   unitsPerFile?: number;
+  /**
+   * Whether this broker is a master now (read before every delivery; default: always). A broker
+   * whose role changes in place stops delivering the moment it is a slave, and starts within
+   * timerFlushIntervalMs of becoming master even if nobody calls startDelivery.
+   */
+  isMaster?: () => boolean;
 }
 
 /** A timer message the broker will not take: the send is answered MESSAGE_ILLEGAL / ILLEGAL_DELIVERY_TIME with this text. */
@@ -118,6 +125,8 @@ const key = (topic: string, uniq: string) => `${topic}\u0001${uniq}`;
 
 export class TimerMessageService {
   private readonly log: Logger;
+  /** Failures that repeat every second while they last (a full disk): logged a few times a minute. */
+  private readonly failures: Logger;
   private readonly now: () => number;
   private readonly p: number;
   private readonly wheel: TimerWheel;
@@ -160,6 +169,7 @@ export class TimerMessageService {
     enqueueOffset: number,
   ) {
     this.log = opts.logger ?? silentLogger;
+    this.failures = rateLimitedLogger(this.log, { perWindow: 3, windowMillis: 60_000 });
     this.now = opts.now ?? Date.now;
     this.p = opts.config.precisionMs;
     this.wheel = new TimerWheel(opts.config.rollWindowSlots + 2);
@@ -298,7 +308,10 @@ export class TimerMessageService {
   start(): void {
     this.unsubscribe = this.opts.store.onDispatch((e) => this.onDispatch(e));
     void this.catchUpSoon();
-    this.flushTimer = setInterval(() => void this.checkpoint().catch((e: Error) => this.log.error('timer checkpoint failed', { err: e })), this.opts.config.flushIntervalMs);
+    this.flushTimer = setInterval(() => {
+      this.followRole();
+      void this.checkpoint().catch((e: Error) => this.log.error('timer checkpoint failed', { err: e }));
+    }, this.opts.config.flushIntervalMs);
     this.flushTimer.unref();
   }
 
@@ -468,9 +481,20 @@ export class TimerMessageService {
 
   // ------------------------------------------------------------------ dequeue (masters)
 
+  private isMaster(): boolean {
+    return this.opts.isMaster?.() ?? true;
+  }
+
+  /** Delivery follows the broker's role (a role changed in place without a call here). */
+  private followRole(): void {
+    if (this.stopped) return;
+    if (this.isMaster() && !this.delivering) this.startDelivery();
+    else if (!this.isMaster() && this.delivering) void this.stopDelivery();
+  }
+
   /** Starts delivering (a master's job). */
   startDelivery(): void {
-    if (this.delivering || this.stopped) return;
+    if (this.delivering || this.stopped || !this.isMaster()) return;
     this.delivering = true;
     this.log.info('timer delivery started', { from: new Date((this.takenUpTo + 1) * this.p).toISOString(), pending: this.pending });
     this.wakeAt(0);
@@ -523,7 +547,7 @@ export class TimerMessageService {
 
   private async pump(): Promise<void> {
     try {
-      while (this.delivering) {
+      while (this.delivering && this.isMaster()) {
         const now = this.now();
         if (this.takenUpTo < this.slotOf(now + LEAD_MILLIS) && this.heap.size < MAX_HEAP) {
           await this.takeNext(this.slotOf(now + LEAD_MILLIS));
@@ -537,7 +561,7 @@ export class TimerMessageService {
         return;
       }
     } catch (e) {
-      this.log.error('timer delivery failed; retrying', { err: e as Error });
+      this.failures.error('timer delivery failed; retrying', { err: e as Error });
       await new Promise((r) => setTimeout(r, RETRY_AFTER_FAILURE_MILLIS).unref());
       this.pumpAgain = true;
     }
@@ -577,8 +601,17 @@ export class TimerMessageService {
         else due.push(this.dueOf({ ...u, slot: s }));
         at = u.prev;
       }
+      if (rolls.length > 0) {
+        try {
+          await this.roll(rolls);
+        } catch (e) {
+          // not rolled (the store refused, or this broker stepped down): the slot goes back whole, tried again later
+          this.wheel.restore(s, taken.head, taken.count);
+          this.takenUpTo = s - 1;
+          throw e;
+        }
+      }
       for (const e of due) this.heap.push(e);
-      if (rolls.length > 0) await this.roll(rolls);
     } finally {
       this.walking.delete(s);
     }
@@ -587,6 +620,7 @@ export class TimerMessageService {
   /** Units waiting in the window's last slot for a later time: stored again in the timer topic. */
   private async roll(units: TimerUnit[]): Promise<void> {
     for (let i = 0; i < units.length; i += BATCH) {
+      if (!this.isMaster()) throw new Error('not a master any more: rolling stopped');
       const part = units.slice(i, i + BATCH);
       const raws = await this.opts.store.readRecords(part.map((u) => ({ phys: u.phys, size: u.size })));
       const puts: Promise<PutMessageResult>[] = [];
@@ -627,9 +661,15 @@ export class TimerMessageService {
         this.markersHeld.set(e.index, e);
       });
       const puts: { e: DueEntry; r: Promise<PutMessageResult> }[] = [];
+      const master = this.isMaster();
       batch.forEach((e, i) => {
         const rec = recs[i];
         if (e.marker || rec === undefined) return;
+        if (!master) {
+          // stepped down while reading: the entry stays for whoever delivers next
+          this.heap.push(e);
+          return;
+        }
         const topic = findProperty(rec.properties, PropertyKey.REAL_TOPIC);
         const uniq = findProperty(rec.properties, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
         if (topic !== undefined && uniq !== undefined && this.recalled.has(key(topic, uniq))) {
@@ -650,7 +690,7 @@ export class TimerMessageService {
           this.log.error('timer message refused by the store at delivery: dropped', { index: e.index, status: res.status, remark: res.remark });
           continue;
         }
-        this.log.warn('timer message could not be delivered; retrying', { index: e.index, status: res.status, remark: res.remark });
+        this.failures.warn('timer message could not be delivered; retrying', { index: e.index, status: res.status, remark: res.remark });
         this.heap.push({ ...e, dueAt: this.now() + RETRY_AFTER_FAILURE_MILLIS });
       }
     } finally {

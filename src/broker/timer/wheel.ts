@@ -62,8 +62,7 @@ export class TimerWheel {
   /** Restores a slot from a snapshot. */
   restore(slot: number, head: number, count: number): void {
     const c = this.cell(slot);
-    if (this.slotOf[c] !== -1 && this.slotOf[c] !== slot) this.pending -= this.counts[c] as number;
-    else if (this.slotOf[c] === slot) this.pending -= this.counts[c] as number;
+    if (this.slotOf[c] !== -1) this.pending -= this.counts[c] as number;
     this.slotOf[c] = slot;
     this.heads[c] = head;
     this.counts[c] = count;

@@ -32,7 +32,8 @@ interface Delivered {
 /** A store + timer service in `dir`, recording what reaches topic T; closed when the test finishes. */
 async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true) {
   const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }, { tagsCode: (topic, props) => (topic === TIMER_TOPIC ? timerTagsCode(props) : 0) });
-  const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256 });
+  let master = deliver;
+  const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256, isMaster: () => master });
   const delivered: Delivered[] = [];
   store.onDispatch((e: DispatchEvent) => {
     if (e.topic !== 'T') return;
@@ -59,7 +60,11 @@ async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = tr
     expect(r.status).toBe('PUT_OK');
     return timer.recallHandleOf(put)!;
   };
-  return { store, timer, delivered, close, send };
+  /** A slave becoming master in place: its timer follows within a checkpoint period. */
+  const promote = () => {
+    master = true;
+  };
+  return { store, timer, delivered, close, send, promote };
 }
 
 describe('timer index', () => {
@@ -182,8 +187,9 @@ describe('timer index', () => {
     const masterAt = Date.now() + 60_000;
     s.timer.applyMasterCheckpoint(Buffer.from(JSON.stringify({ dequeueSlot: Math.floor(masterAt / 100), dequeueTimeMs: masterAt, enqueueOffset: 20, precisionMs: 100 })));
     expect(s.timer.pending).toBe(0);
-    // promoted: nothing to deliver again (all before the master's checkpoint minus the margin)
-    s.timer.startDelivery();
+    // promoted in place: it starts delivering by itself; nothing to deliver again (all before the master's checkpoint minus the margin)
+    s.promote();
+    await waitFor(() => s.timer.isDelivering, { timeout: 2_000, what: 'delivery to follow the role' });
     await s.send('after', Date.now() + 200);
     await waitFor(() => s.delivered.length >= 1, { timeout: 5_000, what: 'the new message' });
     expect(s.delivered.map((d) => d.body)).toEqual(['after']);
