@@ -118,8 +118,14 @@ const BATCH = 256;
 const RETRY_AFTER_FAILURE_MILLIS = 1_000;
 /** The wheel is written this often (and at stop); the checkpoint every flushIntervalMs. */
 const SNAPSHOT_INTERVAL_MILLIS = 10_000;
-/** A slave becoming master delivers again from this long before its master's last checkpoint. */
-const FAILOVER_MARGIN_MILLIS = 10_000;
+/**
+ * A slave becoming master delivers again from this long before the last progress its master
+ * recorded: a message stored just after that record may have been due (and delivered) a little
+ * before it — never by more than the take lead plus a slot or two.
+ */
+const FAILOVER_MARGIN_MILLIS = 3_000;
+/** The timer topic's queue of progress records (queue 0 holds the timer messages). */
+const PROGRESS_QUEUE = 1;
 
 const key = (topic: string, uniq: string) => `${topic}\u0001${uniq}`;
 
@@ -155,6 +161,7 @@ export class TimerMessageService {
   private checkpointing: Promise<void> | undefined;
   private lastCheckpoint: { dequeueSlot: number; enqueueOffset: number } | undefined;
   private lastSnapshotAt = 0;
+  private progressAt = { delivered: 0, slot: -1 };
   private lastSnapshot: { dequeueSlot: number; enqueueOffset: number } | undefined;
   private snapshotOffset = 0;
   private unsubscribe: (() => void) | undefined;
@@ -229,6 +236,10 @@ export class TimerMessageService {
     if (snap !== undefined && snap.dequeueSlot * snap.precisionMs > dequeueSlot * p) dequeueSlot = Math.floor((snap.dequeueSlot * snap.precisionMs) / p);
     const svc = new TimerMessageService(opts, timerLog, dequeueSlot, cqMin);
     await svc.rebuild(ckpt, snap, cqMin, cqMax);
+    // the last progress its master recorded (a slave's own checkpoint may be older)
+    const progressEnd = store.getMaxOffsetInQueue(TIMER_TOPIC, PROGRESS_QUEUE);
+    const last = progressEnd > 0 ? (await store.queueEntries(TIMER_TOPIC, PROGRESS_QUEUE, progressEnd - 1, 1))[0] : undefined;
+    if (last !== undefined && !(opts.isMaster?.() ?? true)) svc.forgetBefore(last.tagsCode);
     return svc;
   }
 
@@ -422,7 +433,13 @@ export class TimerMessageService {
   // ------------------------------------------------------------------ enqueue (every role)
 
   private onDispatch(e: DispatchEvent): void {
-    if (e.topic !== TIMER_TOPIC || e.queueId !== 0 || this.stopped) return;
+    if (e.topic !== TIMER_TOPIC || this.stopped) return;
+    if (e.queueId === PROGRESS_QUEUE) {
+      // a slave hears how far its master has delivered (replicated like everything else)
+      if (!this.delivering) this.forgetBefore(e.tagsCode);
+      return;
+    }
+    if (e.queueId !== 0) return;
     if (e.queueOffset < this.enqueued) return;
     if (this.catchingUp === undefined && e.queueOffset === this.enqueued) this.enqueue(e.queueOffset, e.physicalOffset, e.size, e.tagsCode);
     else void this.catchUpSoon();
@@ -771,13 +788,44 @@ export class TimerMessageService {
    */
   applyMasterCheckpoint(body: Buffer | undefined): void {
     if (this.delivering || body === undefined) return;
-    const m = decodeCheckpoint(body.toString('utf8'), 'GET_TIMER_CHECK_POINT answer');
-    const bound = this.slotOf(m.dequeueTimeMs - FAILOVER_MARGIN_MILLIS);
+    this.forgetBefore(decodeCheckpoint(body.toString('utf8'), 'GET_TIMER_CHECK_POINT answer').dequeueTimeMs);
+  }
+
+  /** Slave side: the master has delivered everything due before `dequeueTimeMs`; keep only what is due from a margin before it. */
+  private forgetBefore(dequeueTimeMs: number): void {
+    const bound = this.slotOf(dequeueTimeMs - FAILOVER_MARGIN_MILLIS);
     if (bound - 1 <= this.takenUpTo) return;
+    if (bound - 1 - this.takenUpTo < this.wheel.size) for (let s = this.takenUpTo + 1; s < bound; s++) this.wheel.take(s);
+    else this.wheel.dropBefore(bound);
     this.takenUpTo = bound - 1;
-    this.wheel.dropBefore(bound);
-    const keep = this.heap.drain().filter((e) => e.slot >= bound);
-    for (const e of keep) this.heap.push(e);
+    if (this.heap.minSlot() !== undefined && (this.heap.minSlot() as number) < bound) {
+      const keep = this.heap.drain().filter((e) => e.slot >= bound);
+      for (const e of keep) this.heap.push(e);
+    }
+  }
+
+  /**
+   * Master side: how far delivery has come, as a tiny record in the timer topic's progress queue
+   * (its tags code is the time): replicated with the log, it tells a slave within a second what it
+   * would otherwise learn from the 10-second slave sync. Written only after deliveries.
+   */
+  private async recordProgress(info: TimerCheckpoint): Promise<void> {
+    if (!this.delivering || this.counts.delivered === this.progressAt.delivered || info.dequeueSlot <= this.progressAt.slot) return;
+    this.progressAt = { delivered: this.counts.delivered, slot: info.dequeueSlot };
+    const r = await this.opts.store.put({
+      topic: TIMER_TOPIC,
+      queueId: PROGRESS_QUEUE,
+      flag: 0,
+      body: Buffer.from('0'),
+      properties: `${PropertyKey.TIMER_OUT_MS}\u0001${info.dequeueTimeMs}\u0002`,
+      sysFlag: 0,
+      bornTimestamp: this.now(),
+      bornHost: this.opts.storeHost,
+      storeHost: this.opts.storeHost,
+      reconsumeTimes: 0,
+      preparedTransactionOffset: 0,
+    });
+    if (r.appended === undefined) this.failures.warn('timer progress record not stored', { status: r.status, remark: r.remark });
   }
 
   /**
@@ -818,6 +866,7 @@ export class TimerMessageService {
     }
     await writeFileAtomic(path.join(this.opts.dir, 'checkpoint'), encodeCheckpoint(info));
     this.lastCheckpoint = info;
+    await this.recordProgress(info);
     await this.deleteDoneSegments(info.dequeueSlot, Math.min(this.snapshotOffset, info.enqueueOffset));
     for (const [k, at] of this.recalled) if (this.slotOf(at) < info.dequeueSlot - 1) this.recalled.delete(k);
   }
