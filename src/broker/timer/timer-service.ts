@@ -117,7 +117,9 @@ const MAX_HEAP = 20_000;
 const BATCH = 256;
 const RETRY_AFTER_FAILURE_MILLIS = 1_000;
 /** The wheel is written this often (and at stop); the checkpoint every flushIntervalMs. */
-const SNAPSHOT_INTERVAL_MILLIS = 10_000;
+const SNAPSHOT_INTERVAL_MILLIS = 30_000;
+/** With nothing pending and nothing new, the checkpoint is still rewritten this often (its slot moves on with the clock). */
+const IDLE_CHECKPOINT_MILLIS = 60_000;
 /**
  * A slave becoming master delivers again from this long before the last progress its master
  * recorded: a message stored just after that record may have been due (and delivered) a little
@@ -161,6 +163,7 @@ export class TimerMessageService {
   private checkpointing: Promise<void> | undefined;
   private lastCheckpoint: { dequeueSlot: number; enqueueOffset: number } | undefined;
   private lastSnapshotAt = 0;
+  private lastCheckpointAt = 0;
   private progressAt = { delivered: 0, slot: -1 };
   private lastSnapshot: { dequeueSlot: number; enqueueOffset: number } | undefined;
   private snapshotOffset = 0;
@@ -844,6 +847,9 @@ export class TimerMessageService {
     const now = this.now();
     const same = (a: { dequeueSlot: number; enqueueOffset: number } | undefined) => a !== undefined && a.dequeueSlot === info.dequeueSlot && a.enqueueOffset === info.enqueueOffset;
     if (same(this.lastCheckpoint) && !force) return;
+    // an idle broker's slot moves on with the clock alone: nothing to lose by writing that rarely
+    const idle = this.lastCheckpoint !== undefined && this.lastCheckpoint.enqueueOffset === info.enqueueOffset && this.pending === 0 && this.inflight.size === 0 && this.walking.size === 0;
+    if (idle && !force && now - this.lastCheckpointAt < IDLE_CHECKPOINT_MILLIS) return;
     let snap: WheelSnapshot | undefined;
     if (!same(this.lastSnapshot) && (force || now - this.lastSnapshotAt >= SNAPSHOT_INTERVAL_MILLIS)) {
       // taken in the same tick as `info`: the wheel as it was with exactly info.enqueueOffset units
@@ -866,6 +872,7 @@ export class TimerMessageService {
     }
     await writeFileAtomic(path.join(this.opts.dir, 'checkpoint'), encodeCheckpoint(info));
     this.lastCheckpoint = info;
+    this.lastCheckpointAt = now;
     await this.recordProgress(info);
     await this.deleteDoneSegments(info.dequeueSlot, Math.min(this.snapshotOffset, info.enqueueOffset));
     for (const [k, at] of this.recalled) if (this.slotOf(at) < info.dequeueSlot - 1) this.recalled.delete(k);
