@@ -300,8 +300,10 @@ export class TimerMessageService {
       this.heap.push(this.dueOf(u));
       return;
     }
-    const prev = this.wheel.link(u.slot, u.index);
-    if (prev !== u.prev) this.timerLog.append({ ...u, prev }); // only after a damaged snapshot
+    // a smaller timerRollWindowSlots than when it was placed: it waits in the window's last slot now
+    const slot = Math.min(u.slot, this.takenUpTo + this.opts.config.rollWindowSlots);
+    const prev = this.wheel.link(slot, u.index);
+    if (prev !== u.prev || slot !== u.slot) this.timerLog.append({ ...u, prev, slot }); // only after a damaged snapshot or a config change
   }
 
   private dueOf(u: Pick<TimerUnit, 'index' | 'deliverMs' | 'phys' | 'size' | 'marker' | 'slot'>): DueEntry {
