@@ -326,6 +326,7 @@ export class TimerMessageService {
     void this.catchUpSoon();
     this.flushTimer = setInterval(() => {
       this.followRole();
+      this.catchUpIfBehind();
       void this.checkpoint().catch((e: Error) => this.log.error('timer checkpoint failed', { err: e }));
     }, this.opts.config.flushIntervalMs);
     this.flushTimer.unref();
@@ -455,6 +456,11 @@ export class TimerMessageService {
       this.catchingUp = undefined;
     });
     return this.catchingUp;
+  }
+
+  /** Behind the timer topic's consume queue (an entry heard while a catch-up was finishing): catch up. */
+  private catchUpIfBehind(): void {
+    if (!this.stopped && this.catchingUp === undefined && this.opts.store.getMaxOffsetInQueue(TIMER_TOPIC, 0) > this.enqueued) void this.catchUpSoon();
   }
 
   /** Enqueues consume-queue entries from `enqueued` to the queue's visible end. */
