@@ -451,10 +451,13 @@ export class TimerMessageService {
     else void this.catchUpSoon();
   }
 
+  /** Catches up (one at a time); a failure is logged and tried again at the next checkpoint tick. */
   private catchUpSoon(): Promise<void> {
-    this.catchingUp ??= this.catchUp().finally(() => {
-      this.catchingUp = undefined;
-    });
+    this.catchingUp ??= this.catchUp()
+      .catch((e: Error) => this.failures.error('indexing timer messages failed; trying again', { err: e }))
+      .finally(() => {
+        this.catchingUp = undefined;
+      });
     return this.catchingUp;
   }
 
