@@ -319,6 +319,7 @@ if (only === 'timer') {
   const { timerPending } = await load('timer-pending.ts');
   const r = await timerPending({ rmqd, count, log: (l) => console.log(l) });
   console.log(`  sent in ${fmt(r.sendSeconds.plain)} s (plain) / ${fmt(r.sendSeconds.timer)} s (timer) = ${fmt(r.sendSeconds.timer / r.sendSeconds.plain, 2)}; pending in the timer index: ${fmt(r.pending)}`);
+  console.log(`  timer runtime info: ${JSON.stringify(r.timerInfo)}`);
   console.log(`  broker RSS idle: plain ${fmt(r.rssMB.plainIdle)} MB, timer ${fmt(r.rssMB.timerIdle)} MB; after the sends: plain ${fmt(r.rssMB.plain)} MB, timer ${fmt(r.rssMB.timer)} MB; ratio timer/plain ${fmt(r.rssMB.timer / r.rssMB.plain, 2)}`);
   console.log(`  ${fmt(r.near.count)} near timers (due 2-10 s ahead) with the rest pending: lateness at the consumer p50 ${fmt(r.near.p50)} ms, p99 ${fmt(r.near.p99)} ms, max ${fmt(r.near.max)} ms; delivered early: ${r.near.early}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -19,6 +19,8 @@ export interface TimerPendingRun {
   sendSeconds: { plain: number; timer: number };
   rssMB: { plainIdle: number; timerIdle: number; plain: number; timer: number };
   pending: number;
+  /** The timer broker's timer figures from runtime info after the sends. */
+  timerInfo: Record<string, string>;
   near: { count: number; p50: number; p99: number; max: number; early: number };
 }
 
@@ -32,12 +34,15 @@ const TOPIC = 'BenchTimer';
 export async function timerPending(o: { rmqd: string; count: number; bodyBytes?: number; inFlight?: number; log?: (l: string) => void }): Promise<TimerPendingRun> {
   const log = o.log ?? (() => undefined);
   const cluster = await startBenchCluster(o.rmqd, [{ brokerName: 'plain' }, { brokerName: 'timer' }]);
-  const producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench', sendTimeoutMillis: 30_000 });
+  const producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench', sendTimeoutMillis: 30_000, autoCreateTopic: false });
   const api = new BrokerApi(cluster.remoting, 10_000);
   try {
     const [plain, timer] = cluster.brokers as [(typeof cluster.brokers)[0], (typeof cluster.brokers)[0]];
-    for (const b of [plain, timer]) await api.createTopic(b.addr, { topicName: `${TOPIC}_${b.name}`, readQueueNums: 8, writeQueueNums: 8, perm: 6 });
-    for (const b of [plain, timer]) await until(() => cluster.admin.topicRoute(`${TOPIC}_${b.name}`), 'the topic routes');
+    // one topic on each broker only: BenchTimer_plain on "plain", BenchTimer_timer on "timer"
+    for (const [b, kind] of [[plain, 'plain'], [timer, 'timer']] as const) {
+      await api.createTopic(b.addr, { topicName: `${TOPIC}_${kind}`, readQueueNums: 8, writeQueueNums: 8, perm: 6 });
+      await until(() => cluster.admin.topicRoute(`${TOPIC}_${kind}`), 'the topic routes');
+    }
     const rss = (b: typeof plain) => rssBytes(b.proc.pid!) / 1048576;
     const plainIdle = rss(plain);
     const timerIdle = rss(timer);
@@ -65,7 +70,7 @@ export async function timerPending(o: { rmqd: string; count: number; bodyBytes?:
       const info = await api.runtimeInfo(timer.addr);
       return Number(info.timerOffsetBehind) === 0 ? Number(info.timerCongestNum) : undefined;
     }, 'the timer index to catch up', 120_000);
-    global.gc?.();
+    const timerInfo = Object.fromEntries(Object.entries(await api.runtimeInfo(timer.addr)).filter(([k]) => k.startsWith('timer') || k === 'putMessageTimesTotal'));
     const rssPlain = rss(plain);
     const rssTimer = rss(timer);
 
@@ -99,6 +104,7 @@ export async function timerPending(o: { rmqd: string; count: number; bodyBytes?:
       sendSeconds: { plain: plainSeconds, timer: timerSeconds },
       rssMB: { plainIdle, timerIdle, plain: rssPlain, timer: rssTimer },
       pending,
+      timerInfo,
       near: { count: late.length, p50: pct(50), p99: pct(99), max: late.at(-1) ?? NaN, early },
     };
   } finally {
