@@ -49,7 +49,7 @@ function CreateTopic(props: { onCreated: (topic: string) => void }) {
       <div class="fields">
         <label>
           Name
-          <input name="topic" value={topic} required maxLength={127} pattern="[%|a-zA-Z0-9_\-]+" onInput={(e) => setTopic((e.target as HTMLInputElement).value)} />
+          <input name="topic" value={topic} required maxLength={127} pattern={'[a-zA-Z0-9_%\\|\\-]+'} onInput={(e) => setTopic((e.target as HTMLInputElement).value)} />
         </label>
         <label>
           Cluster
