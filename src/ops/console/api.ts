@@ -95,7 +95,7 @@ const CreateTopic = z
   .strict()
   .refine((t) => t.readQueues + t.writeQueues > 0, { message: 'a topic needs at least one queue' });
 
-const Confirm = (what: string) => z.object({ confirm: z.string() }).refine((b) => b.confirm === what, { message: `type ${what} to confirm` });
+const Confirm = (what: string) => z.object({ confirm: z.string() }).refine((b) => b.confirm === what, { message: `type ${what} to confirm`, path: ['confirm'] });
 
 const SendMessage = z
   .object({
