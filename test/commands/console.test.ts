@@ -160,6 +160,12 @@ describe('rmqctl console in Chromium', () => {
     expect(again.sort()).toEqual(received.sort());
     await page.getByRole('rowheader', { name: second.clientId }).waitFor();
     await screenshot(page, '5-group-lag-0');
+
+    // back on the cluster page, the throughput chart has had the traffic above
+    await page.getByRole('link', { name: 'Cluster' }).click();
+    await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 20_000 });
+    await page.locator('#broker-rates-caption').waitFor();
+    await page.screenshot({ path: await screenshot(page, '7-cluster-after-traffic').then((f) => f.replace(/\.png$/, '-viewport.png')) });
     expect(pageErrors).toEqual([]);
   });
 

@@ -11,7 +11,8 @@ function replication(r: NodeReplication | undefined, role: 'master' | 'slave'): 
   if (r.error) return `unknown (${r.error})`;
   if (role === 'master') {
     if (r.slavesConnected === undefined) return r.haState ?? '—';
-    return `${r.slavesConnected} slave${r.slavesConnected === 1 ? '' : 's'} connected, ${r.slavesInSync ?? 0} in sync${r.acksNeeded ? `, ${r.acksNeeded} ack${r.acksNeeded === 1 ? '' : 's'} needed` : ''}`;
+    const acks = r.brokerRole === 'SYNC_MASTER' && r.acksNeeded ? `, sends wait for ${r.acksNeeded}` : '';
+    return `${r.slavesConnected} slave${r.slavesConnected === 1 ? '' : 's'} connected, ${r.slavesInSync ?? 0} in sync${acks}`;
   }
   const lag = r.lagBytes === undefined ? '' : `, behind ${bytes(r.lagBytes)}${r.lagMillis ? ` (${age(r.lagMillis)})` : ''}`;
   return `${r.haState ?? '—'}${lag}${r.inSync === undefined ? '' : r.inSync ? ', in sync' : ', not in sync'}${r.reason ? ` — ${r.reason}` : ''}`;
