@@ -1,15 +1,9 @@
-import { Args, Flags } from '@oclif/core';
-import { expectationFromModel, type Expectation, type ProcessProbe } from '../ops/health/index.js';
+import { Flags } from '@oclif/core';
 import { DEFAULT_CONSOLE_HOST, startConsole } from '../ops/console/index.js';
-import { targetsFromModel, type MetricsTarget } from '../ops/rates/rates.js';
-import { processProbe } from '../deploy/health-gate.js';
-import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
-import { stateDirFlag } from './support/topology-command.js';
-import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
-import { connectOptions } from './support/credentials.js';
 import { untilInterrupted } from './support/interrupt.js';
+import { ObservingCommand, observedClusterArgs, observedClusterFlags } from './support/observing-command.js';
 
-export default class Console extends ClusterCommand {
+export default class Console extends ObservingCommand {
   static override summary = 'A web console for the cluster, served on this machine: nodes and health, topics, consumer groups and their lag, messages, dead letters, live charts.';
   static override description =
     'Serves a web page and its JSON API on 127.0.0.1 (another address only with --host) until interrupted, and prints the address to open with a random token: ' +
@@ -25,12 +19,9 @@ export default class Console extends ClusterCommand {
     '<%= config.bin %> console 2m-2s-sync --port 8080',
   ];
   static override enableJsonFlag = true;
-  static override args = { topology: Args.string({ description: 'topology file or preset name (its NameServers are asked, its nodes expected)', required: false }) };
+  static override args = observedClusterArgs;
   static override flags = {
-    ...namesrvFlags,
-    ...connectionFlags,
-    'state-dir': stateDirFlag,
-    processes: Flags.boolean({ description: 'with a topology: ask each node’s supervisor whether its process runs (SSH for SSH hosts)', default: true, allowNo: true }),
+    ...observedClusterFlags,
     host: Flags.string({ description: 'address to serve on; anything but loopback lets other machines reach the console (they still need the token)', default: DEFAULT_CONSOLE_HOST, helpValue: 'ADDR' }),
     port: Flags.integer({ description: 'port to serve on (0: any free port)', default: 0, min: 0, max: 65535 }),
     interval: Flags.integer({ description: 'seconds between the samples of the live charts', default: 2, min: 1, max: 60, helpValue: 'S' }),
@@ -38,20 +29,7 @@ export default class Console extends ClusterCommand {
 
   async run(): Promise<{ url: string; host: string; port: number } | undefined> {
     const { args, flags } = await this.parse(Console);
-    let expectation: Expectation | undefined;
-    let topologyNamesrv: string | undefined;
-    let metricsTargets: MetricsTarget[] | undefined;
-    let processes: ProcessProbe | undefined;
-    let access = connectOptions(flags);
-    if (args.topology !== undefined) {
-      const { model } = await this.loadModel(args.topology, flags['state-dir']);
-      expectation = expectationFromModel(model, args.topology);
-      topologyNamesrv = model.namesrvAddr;
-      metricsTargets = targetsFromModel(model);
-      if (access.tls === undefined && model.tls) access = { ...access, tls: this.topologyTls(model, flags) };
-      if (flags.processes) processes = processProbe(model, this.openTargets(model, flags));
-    }
-    const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv);
+    const { namesrvAddrs, expectation, access, metricsTargets, processes } = await this.observedCluster(args.topology, flags);
     const running = await startConsole({
       namesrvAddrs,
       access,
@@ -59,7 +37,7 @@ export default class Console extends ClusterCommand {
       intervalMillis: flags.interval * 1000,
       host: flags.host,
       port: flags.port,
-      ...(expectation ? { expectation } : {}),
+      expectation,
       ...(processes ? { processes } : {}),
       ...(metricsTargets && metricsTargets.length > 0 ? { metricsTargets } : {}),
       ...(args.topology !== undefined ? { topology: args.topology } : {}),
