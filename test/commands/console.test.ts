@@ -8,6 +8,9 @@
  * Screenshots go to test-artifacts/console/.
  */
 import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/admin.js';
 import { BrokerApi } from '../../src/client/broker-api.js';
@@ -15,7 +18,8 @@ import { PushConsumer } from '../../src/client/consumer/index.js';
 import { Producer } from '../../src/client/producer.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { openBrowser, screenshot, startConsoleProcess, type Browser, type ConsoleProcess } from '../support/console.js';
-import { freePort } from '../support/ports.js';
+import { freeBrokerPort, freePort } from '../support/ports.js';
+import { brokerNodes, type HealthReport } from '../../src/ops/health/index.js';
 import { waitFor } from '../support/wait.js';
 
 const LONG = 240_000;
@@ -304,3 +308,44 @@ async function expectRow(page: Browser['page'], rowHeader: string, text: RegExp)
   const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: rowHeader, exact: true }) });
   await waitFor(async () => text.test((await row.textContent()) ?? ''), { timeout: 20_000, what: `${rowHeader} to show ${text}` });
 }
+
+describe('rmqctl console with a topology', () => {
+  it('expects the topology’s nodes: one that is not there is shown with the judge’s problem and what to run', { timeout: LONG }, async () => {
+    const c = await startCluster({ brokers: [{ name: 'broker-a' }] });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rmqctl-console-topo-'));
+    try {
+      const file = path.join(dir, 'seen.yaml');
+      const ns = c.namesrvs[0]!;
+      writeFileSync(
+        file,
+        `cluster: DefaultCluster
+mode: {masters: 2, slavesPerMaster: 0, replication: async}
+hosts:
+  - {name: local, transport: local}
+nameservers:
+  - {host: local, port: ${ns.port}}
+brokers:
+  - name: broker-a
+    master: {host: local, port: ${c.broker('broker-a').port}}
+  - name: broker-z
+    master: {host: local, port: ${await freeBrokerPort()}}
+`,
+      );
+      const con = await startConsoleProcess([file, '--no-processes', '--state-dir', path.join(dir, 'state')]);
+      try {
+        const get = async <T,>(p: string) => (await (await fetch(new URL(p, con.base), { headers: { Authorization: `Bearer ${con.token}` } })).json()) as T;
+        expect(await get<{ topology?: string; namesrvAddrs: string[] }>('/api/session')).toMatchObject({ topology: file, namesrvAddrs: [ns.addr] });
+        const { report } = await get<{ report: HealthReport }>('/api/cluster');
+        const nodes = Object.fromEntries(brokerNodes(report).map((n) => [n.id, n]));
+        expect(nodes['broker-a-0']?.state).toBe('up');
+        expect(nodes['broker-z-0']).toMatchObject({ expected: true, missing: true, state: 'MISSING', healthy: false });
+        expect(report.healthy).toBe(false);
+        expect(report.problems.join('\n')).toMatch(/broker-z-0 \(master\) is not registered.*`rmqctl restart .*seen\.yaml --node broker-z-0`/);
+      } finally {
+        await con.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
