@@ -4,7 +4,7 @@
  * /usr/bin/chromium (installed by .ci/run), headless, a fresh profile, no background networking.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -64,6 +64,7 @@ export interface Browser {
 
 /** Headless Chromium with a fresh profile (flags as the machine notes ask: no sandbox as root, no GPU, nothing fetched in the background). */
 export async function openBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: the console tests drive Debian's chromium (apt-get install chromium; .ci/run installs it)`);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'rmqctl-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

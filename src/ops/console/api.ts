@@ -61,7 +61,8 @@ export interface Route {
 /** HTTP status for an error the library threw. */
 export function statusOf(e: unknown): number {
   if (e instanceof HttpError) return e.status;
-  if (e instanceof InvalidInputError || e instanceof RangeError || e instanceof TopicAdminError) return 400;
+  // URIError: a malformed %-escape in the path
+  if (e instanceof InvalidInputError || e instanceof RangeError || e instanceof URIError || e instanceof TopicAdminError) return 400;
   if (e instanceof MessageNotFoundError || e instanceof GroupAdminError) return 404;
   return 502;
 }
