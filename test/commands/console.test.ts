@@ -99,6 +99,14 @@ describe('rmqctl console in Chromium', () => {
       ['broker-b', 4, 4],
     ]);
 
+    // the list: the new topic; the cluster's own topics (cluster, broker names) only on request
+    const list = page.getByRole('table', { name: /^\d+ topics?$/ });
+    await list.getByRole('rowheader', { name: topic }).waitFor();
+    expect(await list.getByRole('rowheader', { name: 'broker-a', exact: true }).count()).toBe(0);
+    await page.getByLabel('Show retry, dead-letter and system topics').check();
+    await expect(list.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'broker-a', exact: true }) }).textContent()).resolves.toMatch(/system/);
+    await page.getByLabel('Show retry, dead-letter and system topics').uncheck();
+
     // send a message through the page
     await page.getByRole('heading', { name: `Topic ${topic}` }).waitFor();
     const send = page.getByRole('form', { name: 'Send a test message' });

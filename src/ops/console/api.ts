@@ -117,10 +117,11 @@ const ResetOffset = z
 
 const Resend = z.object({ ids: z.array(z.string().regex(/^[0-9A-Fa-f]+$/, 'an offset msgId is hexadecimal')).min(1).max(256) }).strict();
 
-function kindOf(topic: string): TopicKind {
+/** `clusterNamed`: the topics a broker makes for its cluster and its group (RocketMQ's cluster, broker-name and reply topics), system topics too. */
+function kindOf(topic: string, clusterNamed: ReadonlySet<string>): TopicKind {
   if (isRetryTopic(topic)) return 'retry';
   if (isDlqTopic(topic)) return 'dlq';
-  return isSystemTopicName(topic) ? 'system' : 'normal';
+  return isSystemTopicName(topic) || clusterNamed.has(topic) ? 'system' : 'normal';
 }
 
 function view(m: FoundMessage): ConsoleMessage {
@@ -152,7 +153,12 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     path: /^\/api\/topics$/,
-    handle: async (c) => ({ topics: (await c.admin.topicList()).sort().map((topic) => ({ topic, kind: kindOf(topic) })) }),
+    handle: async (c) => {
+      const [topics, info] = await Promise.all([c.admin.topicList(), c.admin.clusterInfo()]);
+      const clusters = Object.keys(info.clusterAddrTable);
+      const named = new Set([...clusters, ...clusters.map((n) => `${n}_REPLY_TOPIC`), ...Object.keys(info.brokerAddrTable)]);
+      return { topics: topics.sort().map((topic) => ({ topic, kind: kindOf(topic, named) })) };
+    },
   },
   {
     method: 'GET',
