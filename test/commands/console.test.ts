@@ -132,6 +132,21 @@ describe('rmqctl console in Chromium', () => {
     await page.getByRole('heading', { name: `Message ${msgId}` }).waitFor();
     await expect(page.locator('pre.body').textContent()).resolves.toBe('hello from the console');
     await screenshot(page, '3-message-by-key');
+    // by its producer msgId (with the topic), and by time (the last hour: the one message)
+    await search.getByRole('radio', { name: 'message id' }).check();
+    await search.getByRole('textbox', { name: /^Message id/ }).fill(msgId);
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('row', { name: new RegExp(msgId) }).waitFor();
+    await search.getByRole('radio', { name: 'time range' }).check();
+    const localInput = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await search.getByLabel('Stored from').fill(localInput(Date.now() - 7_200_000));
+    await search.getByLabel(/^Stored before/).fill(localInput(Date.now() - 3_600_000));
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('status').filter({ hasText: '0 messages found' }).waitFor();
+    await search.getByLabel(/^Stored before/).fill('');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('status').filter({ hasText: '1 message found' }).waitFor();
+    await page.getByRole('row', { name: /hello from the console/ }).waitFor();
 
     // a consumer group: consumes everything (lag 0), stops; its offsets reset to the beginning through the page (lag N); a consumer catches up (lag 0)
     const N = 7;
