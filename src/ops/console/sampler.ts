@@ -10,7 +10,7 @@
 import type { AdminClient } from '../../client/admin.js';
 import type { BrokerApi } from '../../client/broker-api.js';
 import { masterAddr } from '../../protocol/route.js';
-import { describeGroup, listGroups, type GroupAdminDeps, type GroupProgress, type GroupSummary } from '../group-admin.js';
+import { describeGroup, listGroups, type GroupAdminDeps, type GroupSummary } from '../group-admin.js';
 import type { RateReport, RateSource } from '../rates/rates.js';
 
 export interface BrokerGroupRate {
@@ -88,9 +88,6 @@ export class ConsoleSampler {
     await this.running;
   }
 
-  /** The latest full progress of each watched group, from the last sample. */
-  readonly progress = new Map<string, GroupProgress>();
-
   async sampleOnce(): Promise<Sample> {
     const at = Date.now();
     const errors: string[] = [];
@@ -119,7 +116,6 @@ export class ConsoleSampler {
       [...this.watched.keys()].map(async (g) => {
         try {
           const p = await describeGroup(this.d, g, { clientTimeoutMillis: 1_000 });
-          this.progress.set(g, p);
           out[g] = Object.fromEntries(p.queues.map((q) => [queueKey(q), q.lag]));
         } catch (e) {
           errors.push(`group ${g}: ${(e as Error).message}`);

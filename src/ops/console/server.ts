@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { networkInterfaces, hostname } from 'node:os';
+import { RmqError } from '../../errors.js';
 import { loadAssets, type Asset } from './assets.js';
 import { ConsoleAuth, newToken } from './auth.js';
 import { HttpError, ROUTES, statusOf, type ConsoleContext, type Route } from './api.js';
@@ -137,7 +138,10 @@ export async function startConsoleServer(opts: ConsoleServerOptions): Promise<Co
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'the port is in use (--port 0 picks a free one)' : e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' ? 'not an address of this machine (--host)' : e.message;
+      reject(new RmqError(`cannot serve the console on ${host}:${opts.port ?? 0}: ${why}`));
+    });
     server.listen(opts.port ?? 0, host, () => {
       server.off('error', reject);
       resolve();

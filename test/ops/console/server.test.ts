@@ -5,13 +5,15 @@
  * environment, as every command) — and the secret never in a page, an API answer, the output, the
  * log or the process list.
  */
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACL_YAML, ADMIN, SECRETS } from '../../support/acl.js';
 import { startCluster } from '../../support/cluster.js';
 import { startConsoleProcess, type ConsoleProcess } from '../../support/console.js';
 import { onTestFinished } from 'vitest';
+import { rmqctl } from '../../support/cli.js';
 
 interface Answer {
   status: number;
@@ -150,5 +152,21 @@ describe('rmqctl console: security', () => {
     const unsigned = await consoleFor(['--namesrv', c.namesrvAddr], { RMQCTL_ACCESS_KEY: undefined, RMQCTL_SECRET_KEY: undefined, HOME: c.root });
     const refused = await raw(unsigned.base, 'POST', '/api/topics', { Authorization: `Bearer ${unsigned.token}`, 'Content-Type': 'application/json' }, JSON.stringify({ topic: 'Unsigned', target: { cluster: 'DefaultCluster' }, readQueues: 1, writeQueues: 1, perm: 6 }));
     expect(refused.status === 200 ? JSON.parse(refused.body).brokers.every((b: { ok: boolean }) => !b.ok) : refused.status >= 400).toBe(true);
+  });
+
+  it('bad input: no NameServer (exit 2); a port in use or an address not of this machine (exit 1, saying which)', async () => {
+    const none = await rmqctl(['console'], { env: { NAMESRV_ADDR: '' } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no NameServer given/);
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => holder.close(() => r())));
+    const port = (holder.address() as AddressInfo).port;
+    const busy = await rmqctl(['console', '--namesrv', '127.0.0.1:9', '--port', String(port)]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr.replace(/\s*›\s*/g, ' ')).toMatch(new RegExp(`cannot serve the console on 127\\.0\\.0\\.1:${port}: the port is in use`));
+    const elsewhere = await rmqctl(['console', '--namesrv', '127.0.0.1:9', '--host', '192.0.2.1']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr.replace(/\s*›\s*/g, ' ')).toMatch(/cannot serve the console on 192\.0\.2\.1:0: not an address of this machine/);
   });
 });
