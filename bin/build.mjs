@@ -39,6 +39,10 @@ const common = {
   plugins: [v2DescriptorPlugin],
 };
 
+// The page is always a production build, whatever NODE_ENV the caller has (vitest's global setup
+// runs this with NODE_ENV=test, which would otherwise bundle development builds of the UI libraries).
+process.env.NODE_ENV = 'production';
+
 await Promise.all([
   build({ ...common, entryPoints: ['src/runtime/main.ts'], outfile: 'dist/rmqd.js' }),
   build({ ...common, entryPoints: ['src/commands/index.ts'], outfile: 'dist/rmqctl.js', packages: 'external' }),
