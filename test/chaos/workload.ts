@@ -1,0 +1,257 @@
+/**
+ * The chaos workload: producer lanes and consumer groups through real clients, logging every
+ * send, acknowledgement, failure and delivery to the history (history.ts).
+ *
+ * Clients plug in as drivers (CLIENT_DRIVERS): `ours` (src/client Producer + PushConsumer,
+ * concurrent and orderly) and `ali-ons` (the npm client, devDependency). The v5 gRPC client
+ * (`rocketmq-client-nodejs`, #10) is one more entry with the same two functions once it lands: a
+ * driver only turns "send this id" into an acknowledgement record and a received message into a
+ * delivery record.
+ *
+ * A lane sends one message at a time (the next only after the answer), paced to `laneRate`
+ * messages per second: its acknowledged messages that land in the same queue must be stored in
+ * send order, which the checker verifies from the offsets in the acknowledgements.
+ */
+import { Producer } from '../../src/client/producer.js';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.js';
+import { aliConsumer, aliMessage, aliProducer, type AliReceived } from '../support/ali-ons.js';
+import { bodyOf, idOfBody, type HistoryWriter, type MessageId } from './history.js';
+
+export interface Ack {
+  status: string;
+  msgId: string;
+  broker: string;
+  queue: number;
+  offset: number;
+}
+
+export interface Delivery {
+  body: string;
+  msgId: string;
+  broker: string;
+  queue: number;
+  offset: number;
+  reconsume: number;
+  /** The store address the record names (its master's). */
+  storeAt: string;
+}
+
+export interface SenderHandle {
+  send(topic: string, id: MessageId, body: string): Promise<Ack>;
+  close(): Promise<void>;
+}
+export interface ReceiverHandle {
+  close(): Promise<void>;
+}
+
+export interface ClientDriver {
+  /** A producer that answers one send with its acknowledgement (throws when the send failed). */
+  sender(namesrvAddrs: string[], group: string): Promise<SenderHandle>;
+  /** A consumer of `group` on `topic`, from the first offset; `onMessage` for every delivery. */
+  receiver(namesrvAddrs: string[], group: string, topic: string, member: string, onMessage: (d: Delivery) => void, opts: { orderly: boolean }): Promise<ReceiverHandle>;
+}
+
+const ours: ClientDriver = {
+  async sender(namesrvAddrs, group) {
+    const p = new Producer({ namesrvAddrs, producerGroup: group, sendTimeoutMillis: 10_000 });
+    return {
+      async send(topic, id, body) {
+        const r = await p.send({ topic, body, keys: [id] });
+        return { status: r.sendStatus, msgId: r.msgId, broker: r.messageQueue.brokerName, queue: r.messageQueue.queueId, offset: r.queueOffset };
+      },
+      async close() {
+        p.shutdown();
+      },
+    };
+  },
+  async receiver(namesrvAddrs, group, topic, member, onMessage, opts) {
+    const c = new PushConsumer({
+      namesrvAddrs,
+      consumerGroup: group,
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+      orderly: opts.orderly,
+      instanceName: member,
+      rebalanceIntervalMillis: 2_000,
+      persistConsumerOffsetIntervalMillis: 1_000,
+      pollNameServerIntervalMillis: 2_000,
+      heartbeatBrokerIntervalMillis: 2_000,
+      brokerSuspendMaxTimeMillis: 2_000,
+    });
+    c.subscribe(topic, '*');
+    await c.start(async (m) => {
+      onMessage({ body: m.body.toString('utf8'), msgId: m.msgId, broker: m.queue.brokerName, queue: m.queue.queueId, offset: m.queueOffset, reconsume: m.reconsumeTimes, storeAt: m.storeHost });
+    });
+    return { close: () => c.shutdown() };
+  },
+};
+
+const aliOns: ClientDriver = {
+  async sender(namesrvAddrs, group) {
+    const p = aliProducer(namesrvAddrs.join(';'), group);
+    await p.ready();
+    return {
+      async send(topic, id, body) {
+        const m = aliMessage(topic, 'chaos', body);
+        m.keys = [id];
+        const r = await p.send(m);
+        if (r.sendStatus === undefined) throw new Error('ali-ons: no send status');
+        return { status: r.sendStatus, msgId: r.msgId, broker: r.messageQueue.brokerName, queue: Number(r.messageQueue.queueId), offset: r.queueOffset };
+      },
+      close: () => p.close(),
+    };
+  },
+  async receiver(namesrvAddrs, group, topic, _member, onMessage) {
+    const { consumer } = aliConsumer(namesrvAddrs.join(';'), group);
+    consumer.subscribe(topic, '*', async (msg: AliReceived) => {
+      const m = msg as AliReceived & { queueId: number; queueOffset: number; storeHost: string; brokerName?: string };
+      onMessage({ body: m.body.toString('utf8'), msgId: m.msgId, broker: m.brokerName ?? '', queue: m.queueId, offset: m.queueOffset, reconsume: m.reconsumeTimes, storeAt: m.storeHost });
+    });
+    await consumer.ready();
+    return { close: () => consumer.close() };
+  },
+};
+
+/** Client kinds the workload can use. Add the v5 gRPC client here (`v5: { sender, receiver }`). */
+export const CLIENT_DRIVERS: Record<string, ClientDriver> = { ours, 'ali-ons': aliOns };
+
+export interface LaneSpec {
+  client: keyof typeof CLIENT_DRIVERS;
+  count: number;
+}
+export interface GroupSpec {
+  group: string;
+  client: keyof typeof CLIENT_DRIVERS;
+  members: number;
+  orderly: boolean;
+}
+
+export interface WorkloadOptions {
+  topic: string;
+  namesrvAddrs: string[];
+  lanes: LaneSpec[];
+  groups: GroupSpec[];
+  /** Messages per second per lane (default 10). */
+  laneRate?: number;
+  /** Body padding range (bytes). */
+  pad?: [number, number];
+  /** Deterministic padding lengths (seeded). */
+  random: () => number;
+  /** Maps a store address (`ip:port`) to its broker group, for clients that do not say. */
+  brokerOfStore: (storeAt: string) => string;
+}
+
+/** In-memory progress, for the runner's waits only (the verdict comes from the history). */
+export interface Progress {
+  lastAckAt: Map<string, number>;
+  /** Ids acknowledged with SEND_OK. */
+  acked: Set<MessageId>;
+  /** Per group: ids delivered. */
+  delivered: Map<string, Set<MessageId>>;
+  lastDeliveryAt: Map<string, number>;
+  sent: number;
+  failed: number;
+}
+
+export class Workload {
+  readonly progress: Progress = { lastAckAt: new Map(), acked: new Set(), delivered: new Map(), lastDeliveryAt: new Map(), sent: 0, failed: 0 };
+  private senders: { lane: string; client: string; handle: SenderHandle }[] = [];
+  private receivers: ReceiverHandle[] = [];
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly stopWaiters = new Set<() => void>();
+
+  constructor(
+    private readonly o: WorkloadOptions,
+    private readonly history: HistoryWriter,
+  ) {}
+
+  get lanes(): string[] {
+    return this.senders.map((s) => s.lane);
+  }
+  get groups(): string[] {
+    return this.o.groups.map((g) => g.group);
+  }
+
+  async startConsumers(): Promise<void> {
+    for (const g of this.o.groups) {
+      this.progress.delivered.set(g.group, new Set());
+      for (let m = 0; m < g.members; m++) {
+        const member = `${g.group}-${m}`;
+        const driver = CLIENT_DRIVERS[g.client]!;
+        const handle = await driver.receiver(this.o.namesrvAddrs, g.group, this.o.topic, member, (d) => this.delivered(g, member, d), { orderly: g.orderly });
+        this.receivers.push(handle);
+      }
+    }
+  }
+
+  private delivered(g: GroupSpec, member: string, d: Delivery): void {
+    const id = idOfBody(d.body);
+    const broker = d.broker || this.o.brokerOfStore(d.storeAt);
+    this.history.write({ e: 'deliver', t: Date.now(), group: g.group, member, client: g.client, id, body: id === null ? d.body.slice(0, 200) : '', msgId: d.msgId, broker, queue: d.queue, offset: d.offset, reconsume: d.reconsume, storeAt: d.storeAt });
+    if (id !== null) this.progress.delivered.get(g.group)!.add(id);
+    this.progress.lastDeliveryAt.set(g.group, Date.now());
+  }
+
+  async startProducers(): Promise<void> {
+    for (const l of this.o.lanes) {
+      for (let i = 0; i < l.count; i++) {
+        const lane = `${l.client}${i}`;
+        this.senders.push({ lane, client: l.client, handle: await CLIENT_DRIVERS[l.client]!.sender(this.o.namesrvAddrs, `PG_CHAOS_${lane.replace(/[^A-Za-z0-9]/g, '_')}`) });
+      }
+    }
+    this.running = true;
+    this.loops = this.senders.map((s) => this.laneLoop(s));
+  }
+
+  private async laneLoop(s: { lane: string; client: string; handle: SenderHandle }): Promise<void> {
+    const interval = 1000 / (this.o.laneRate ?? 10);
+    const [lo, hi] = this.o.pad ?? [16, 600];
+    for (let seq = 0; this.running; seq++) {
+      const started = Date.now();
+      const id = `${s.lane}:${seq}`;
+      const body = bodyOf(id, lo + Math.floor(this.o.random() * (hi - lo)));
+      this.history.write({ e: 'send', t: started, id, lane: s.lane, client: s.client });
+      this.progress.sent++;
+      try {
+        const a = await s.handle.send(this.o.topic, id, body);
+        this.history.write({ e: 'ack', t: Date.now(), id, lane: s.lane, ...a });
+        if (a.status === 'SEND_OK') this.progress.acked.add(id);
+        this.progress.lastAckAt.set(s.lane, Date.now());
+      } catch (e) {
+        this.progress.failed++;
+        this.history.write({ e: 'fail', t: Date.now(), id, lane: s.lane, error: (e as Error).message.slice(0, 300) });
+      }
+      const wait = interval - (Date.now() - started);
+      if (wait > 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.stopWaiters.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, wait);
+          this.stopWaiters.add(wake);
+        });
+      }
+    }
+  }
+
+  async stopProducers(): Promise<void> {
+    this.running = false;
+    for (const w of [...this.stopWaiters]) w();
+    await Promise.all(this.loops);
+    await Promise.all(this.senders.map((s) => s.handle.close().catch(() => {})));
+  }
+
+  async stopConsumers(): Promise<void> {
+    await Promise.all(this.receivers.map((r) => r.close().catch(() => {})));
+  }
+
+  /** Ids acknowledged (SEND_OK) that `group` has not received yet. */
+  missing(group: string): number {
+    const got = this.progress.delivered.get(group)!;
+    let n = 0;
+    for (const id of this.progress.acked) if (!got.has(id)) n++;
+    return n;
+  }
+}
