@@ -64,6 +64,7 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
   const history = new HistoryWriter(historyFile);
   log(`chaos: mode ${o.mode}, seed ${o.seed}, lab coming up`);
   const lab = await ChaosLab.up({ mode: o.mode, root: path.join(o.out, 'lab') });
+  log(`chaos: lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${lab.nodes.map((n) => `${n.id}@${n.addr}`).join(' ')}`);
   const done: Fault[] = [];
   let workload: Workload | undefined;
   try {
@@ -103,7 +104,7 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
     const kinds = o.faults ?? FAULT_KINDS;
     const faults = schedule(o.seed, topo, kinds, { minMs: o.faultMs?.[0], maxMs: o.faultMs?.[1] });
     const gaps = prng(o.seed + 1);
-    const deadline = t0 + (o.minutes ?? 2) * 60_000;
+    const deadline = Date.now() + (o.minutes ?? 2) * 60_000;
     while (Date.now() < deadline && done.length < (o.maxFaults ?? Infinity)) {
       const f = faults.next().value as Fault;
       const injectedAt = Date.now();

@@ -88,6 +88,8 @@ const ours: ClientDriver = {
 const aliOns: ClientDriver = {
   async sender(namesrvAddrs, group) {
     const p = aliProducer(namesrvAddrs.join(';'), group);
+    // ali-ons prints every connection error of its own unless someone listens (a fault makes many)
+    (p as unknown as { on(ev: 'error', fn: () => void): void }).on('error', () => {});
     await p.ready();
     return {
       async send(topic, id, body) {
