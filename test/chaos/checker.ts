@@ -18,8 +18,8 @@
  *   offset order; on the producer side, a lane's acknowledged messages that landed in the same
  *   queue must sit there in send order. `skipped`: queue offsets between a group's first and last
  *   delivered offset of a queue that the group never got (stored messages jumped over).
- * - recovery per fault: from the heal to the moment every lane had an acknowledgement again and
- *   every group had received a message sent after the heal.
+ * - recovery per fault: from the heal to the moment every broker group had answered SEND_OK to,
+ *   and every consumer group had received, a message sent after the heal (full service again).
  */
 import type { HistoryEvent, MessageId } from './history.js';
 
@@ -47,7 +47,7 @@ export interface FaultRecovery {
   target: string;
   detail: string;
   faultMs: number;
-  /** Heal -> every lane acknowledged and every group received again; null when it never did before the end. */
+  /** Heal -> every broker group answered SEND_OK and every consumer group received again (messages sent after the heal); null when that never happened. */
   recoveryMs: number | null;
 }
 
@@ -61,6 +61,8 @@ export interface Verdict {
   conflicts: string[];
   laneOrderViolations: string[];
   faults: FaultRecovery[];
+  /** Slaves compared with their masters after the drain. */
+  replicas: Ev<'replica'>[];
   /** Sum over groups. */
   lost: number;
   phantom: number;
@@ -79,6 +81,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
   const deliveriesByGroup = new Map<string, Ev<'deliver'>[]>();
   const faults: Ev<'fault'>[] = [];
   const heals = new Map<number, Ev<'heal'>>();
+  const replicas: Ev<'replica'>[] = [];
   for (const ev of history) {
     if (ev.e === 'send') sends.set(ev.id, ev);
     else if (ev.e === 'ack') acks.set(ev.id, ev);
@@ -88,8 +91,10 @@ export function check(history: readonly HistoryEvent[]): Verdict {
       deliveriesByGroup.get(ev.group)!.push(ev);
     } else if (ev.e === 'fault') faults.push(ev);
     else if (ev.e === 'heal') heals.set(ev.n, ev);
+    else if (ev.e === 'replica') replicas.push(ev);
   }
   const durable = [...acks.values()].filter((a) => a.status === 'SEND_OK');
+  const durableByTime = [...durable].sort((x, y) => x.t - y.t);
   const notDurable = [...acks.values()].filter((a) => a.status !== 'SEND_OK');
   const pos = (broker: string, queue: number, offset: number) => `${broker}/${queue}@${offset}`;
 
@@ -173,15 +178,15 @@ export function check(history: readonly HistoryEvent[]): Verdict {
   }
 
   // recovery per fault, from the history's timestamps
-  const lanes = [...byLane.keys()];
+  const brokerGroups = [...new Set(durable.map((a) => a.broker))];
   const groupNames = [...deliveriesByGroup.keys()];
   const recoveries: FaultRecovery[] = faults.map((f) => {
     const h = heals.get(f.n);
     const out: FaultRecovery = { n: f.n, kind: f.kind, target: f.target, detail: f.detail, faultMs: h ? h.t - f.t : 0, recoveryMs: null };
     if (!h) return out;
     let worst = 0;
-    for (const lane of lanes) {
-      const first = byLane.get(lane)!.find((a) => a.t >= h.t && (sends.get(a.id)?.t ?? 0) >= h.t);
+    for (const b of brokerGroups) {
+      const first = durableByTime.find((a) => a.broker === b && (sends.get(a.id)?.t ?? 0) >= h.t);
       if (!first) return out;
       worst = Math.max(worst, first.t - h.t);
     }
@@ -206,6 +211,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
     conflicts,
     laneOrderViolations,
     faults: recoveries,
+    replicas,
     lost: gv.reduce((n, g) => n + g.lostCount, 0),
     phantom: gv.reduce((n, g) => n + g.phantomCount, 0),
     duplicates: gv.reduce((n, g) => n + g.duplicates.redelivered + g.duplicates.storedTwice, 0),
@@ -227,6 +233,10 @@ export function problems(v: Verdict, opts: { noLossAsserted: boolean }): string[
     if (gv.orderViolations.length) out.push(`${g}: order: ${gv.orderViolations.slice(0, 5).join('; ')}`);
   }
   if (v.conflicts.length) out.push(`positions delivered as two messages: ${v.conflicts.slice(0, 5).join('; ')}`);
+  for (const r of v.replicas) {
+    if (r.firstDifference !== null) out.push(`${r.slave}'s commit log differs from ${r.master}'s at offset ${r.firstDifference} (diverged)`);
+    else if (r.slaveEnd !== r.masterEnd) out.push(`${r.slave} ends at ${r.slaveEnd}, its master ${r.master} at ${r.masterEnd}: not caught up after the drain`);
+  }
   if (v.laneOrderViolations.length) out.push(`lane order: ${v.laneOrderViolations.slice(0, 5).join('; ')}`);
   return out;
 }

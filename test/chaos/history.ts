@@ -19,6 +19,8 @@ export type HistoryEvent =
   | { e: 'deliver'; t: number; group: string; member: string; client: string; id: MessageId | null; body: string; msgId: string; broker: string; queue: number; offset: number; reconsume: number; storeAt: string }
   | { e: 'fault'; t: number; n: number; kind: string; target: string; detail: string }
   | { e: 'heal'; t: number; n: number; kind: string; target: string; note?: string }
+  /** After the drain: a slave's commit log against its master's, byte for byte, read from their filesystems. */
+  | { e: 'replica'; t: number; group: string; master: string; slave: string; masterEnd: number; slaveEnd: number; compared: number; firstDifference: number | null }
   | { e: 'phase'; t: number; phase: 'start' | 'faults-done' | 'producers-stopped' | 'drained' | 'end'; note?: string };
 
 /** The body of message `id`: its id, padding, and a hash over both (a corrupted or foreign body shows). */

@@ -21,7 +21,7 @@
  * the commit-log file size (small, for many rollovers) are the lab's.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { RemotingClient } from '../../src/remoting/client.js';
@@ -259,6 +259,32 @@ export class LabNode {
     if (free > 0) sh('fallocate', ['-l', String(free), filler], { allowFail: true });
     // whatever fallocate could not take (reserved metadata), a write until ENOSPC takes
     sh('sh', ['-c', `dd if=/dev/zero of=${filler}.tail bs=4096 2>/dev/null; true`]);
+  }
+
+  /** The commit log's bytes [from, to) as stored in its files (read here, not through the broker). */
+  commitLogBytes(from: number, to: number): Buffer {
+    const dir = this.o.properties.storePathCommitLog!;
+    const segments = readdirSync(dir).filter((f) => /^\d{20}$/.test(f)).map(Number).sort((a, b) => a - b);
+    const out = Buffer.alloc(Math.max(0, to - from));
+    for (const start of segments) {
+      const fd = openSync(path.join(dir, String(start).padStart(20, '0')), 'r');
+      try {
+        const size = fstatSync(fd).size;
+        const lo = Math.max(from, start);
+        const hi = Math.min(to, start + size);
+        if (hi > lo) readSync(fd, out, lo - from, hi - lo, lo - start);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return out;
+  }
+
+  /** The lowest commit-log offset still in the files. */
+  commitLogStart(): number {
+    const dir = this.o.properties.storePathCommitLog!;
+    const segments = readdirSync(dir).filter((f) => /^\d{20}$/.test(f)).map(Number);
+    return segments.length ? Math.min(...segments) : 0;
   }
 
   async release(): Promise<void> {

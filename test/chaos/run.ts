@@ -13,7 +13,7 @@ import { BrokerApi } from '../../src/client/broker-api.js';
 import { waitFor } from '../support/wait.js';
 import { check, problems, type Verdict } from './checker.js';
 import { FAULT_KINDS, inject, prng, schedule, type Fault, type FaultKind, type Topology } from './faults.js';
-import { HistoryWriter, readHistory } from './history.js';
+import { HistoryWriter, readHistory, type HistoryEvent } from './history.js';
 import { ChaosLab, MODE_PROMISE, type ChaosMode } from './lab.js';
 import { Workload, type GroupSpec, type LaneSpec } from './workload.js';
 
@@ -88,11 +88,12 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
       history,
     );
     const w = workload;
+    const brokerGroups = lab.masters.map((m) => m.o.brokerName!);
     history.write({ e: 'phase', t: Date.now(), phase: 'start', note: `mode ${o.mode} seed ${o.seed}` });
     await w.startConsumers();
     await w.startProducers();
     const since = Date.now();
-    await waitFor(() => recovered(w, since), { timeout: 90_000, interval: 200, what: 'every lane acknowledged and every group delivering' });
+    await waitFor(() => recovered(w, since, brokerGroups), { timeout: 90_000, interval: 200, what: 'every lane acknowledged and every group delivering' });
     log(`chaos: workload running (${w.lanes.length} lanes, groups ${w.groups.join(', ')})`);
 
     const topo: Topology = {
@@ -118,7 +119,7 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
       done.push(f);
       try {
         await lab.waitRegistered(120_000);
-        await waitFor(() => recovered(w, healedAt), { timeout: 120_000, interval: 200, what: `recovery after #${f.n} ${f.kind}` });
+        await waitFor(() => recovered(w, healedAt, brokerGroups), { timeout: 120_000, interval: 200, what: `recovery after #${f.n} ${f.kind}` });
         log(`chaos: #${f.n} healed, recovered in ${Date.now() - healedAt} ms (acked ${w.progress.acked.size}, failed ${w.progress.failed})`);
       } catch (e) {
         log(`chaos: #${f.n} NOT recovered: ${(e as Error).message}`);
@@ -143,6 +144,10 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
       { timeout: 300_000, interval: 500, what: 'consumers to drain' },
     ).catch(() => 'timeout');
     history.write({ e: 'phase', t: Date.now(), phase: 'drained', note: w.groups.map((g) => `${g} missing ${w.missing(g)}`).join(', ') });
+    for (const ev of await compareReplicas(lab, api)) {
+      history.write(ev);
+      log(`chaos: ${ev.slave} vs ${ev.master}: ends ${ev.slaveEnd}/${ev.masterEnd}, ${ev.compared} bytes compared, ${ev.firstDifference === null ? 'identical' : `first difference at ${ev.firstDifference}`}`);
+    }
   } finally {
     await workload?.stopProducers().catch(() => {});
     await workload?.stopConsumers().catch(() => {});
@@ -156,9 +161,41 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
   return { verdict, problems: found, faults: done, historyFile, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** Every lane acknowledged a message sent after `since`, and every group received one. */
-function recovered(w: Workload, since: number): boolean {
+/**
+ * Each slave against its master once the slave has caught up (or 60 s passed): the bytes of the
+ * commit-log files both hold, compared here, from the filesystems.
+ */
+async function compareReplicas(lab: ChaosLab, api: BrokerApi): Promise<Extract<HistoryEvent, { e: 'replica' }>[]> {
+  const out: Extract<HistoryEvent, { e: 'replica' }>[] = [];
+  const end = async (addr: string) => Number((await api.runtimeInfo(addr)).commitLogMaxOffset);
+  for (const s of lab.slaves) {
+    const m = lab.node(`${s.o.brokerName}-0`);
+    let ends: [number, number] = [0, 0];
+    await waitFor(async () => {
+      ends = [await end(m.addr), await end(s.addr)];
+      return ends[0] === ends[1];
+    }, { timeout: 60_000, interval: 500, what: `${s.id} to catch up with ${m.id}` }).catch(() => {});
+    const [masterEnd, slaveEnd] = ends;
+    const from = Math.max(m.commitLogStart(), s.commitLogStart());
+    const to = Math.min(masterEnd, slaveEnd);
+    let firstDifference: number | null = null;
+    for (let at = from; at < to && firstDifference === null; at += 1 << 20) {
+      const hi = Math.min(to, at + (1 << 20));
+      const [a, b] = [m.commitLogBytes(at, hi), s.commitLogBytes(at, hi)];
+      if (!a.equals(b)) for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) {
+        firstDifference = at + i;
+        break;
+      }
+    }
+    out.push({ e: 'replica', t: Date.now(), group: s.o.brokerName!, master: m.id, slave: s.id, masterEnd, slaveEnd, compared: Math.max(0, to - from), firstDifference });
+  }
+  return out;
+}
+
+/** Every lane got an answer after `since`, every broker group answered SEND_OK, and every group received a message. */
+function recovered(w: Workload, since: number, brokerGroups: readonly string[]): boolean {
   for (const lane of w.lanes) if ((w.progress.lastAckAt.get(lane) ?? 0) < since) return false;
+  for (const b of brokerGroups) if ((w.progress.lastOkAtBroker.get(b) ?? 0) < since) return false;
   for (const g of w.groups) if ((w.progress.lastDeliveryAt.get(g) ?? 0) < since) return false;
   return true;
 }

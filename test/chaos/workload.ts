@@ -145,6 +145,8 @@ export interface WorkloadOptions {
 /** In-memory progress, for the runner's waits only (the verdict comes from the history). */
 export interface Progress {
   lastAckAt: Map<string, number>;
+  /** Per broker group: when it last answered SEND_OK. */
+  lastOkAtBroker: Map<string, number>;
   /** Ids acknowledged with SEND_OK. */
   acked: Set<MessageId>;
   /** Per group: ids delivered. */
@@ -155,7 +157,7 @@ export interface Progress {
 }
 
 export class Workload {
-  readonly progress: Progress = { lastAckAt: new Map(), acked: new Set(), delivered: new Map(), lastDeliveryAt: new Map(), sent: 0, failed: 0 };
+  readonly progress: Progress = { lastAckAt: new Map(), lastOkAtBroker: new Map(), acked: new Set(), delivered: new Map(), lastDeliveryAt: new Map(), sent: 0, failed: 0 };
   private senders: { lane: string; client: string; handle: SenderHandle }[] = [];
   private receivers: ReceiverHandle[] = [];
   private running = false;
@@ -217,7 +219,10 @@ export class Workload {
       try {
         const a = await s.handle.send(this.o.topic, id, body);
         this.history.write({ e: 'ack', t: Date.now(), id, lane: s.lane, ...a });
-        if (a.status === 'SEND_OK') this.progress.acked.add(id);
+        if (a.status === 'SEND_OK') {
+          this.progress.acked.add(id);
+          this.progress.lastOkAtBroker.set(a.broker, Date.now());
+        }
         this.progress.lastAckAt.set(s.lane, Date.now());
       } catch (e) {
         this.progress.failed++;
