@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 execFileSync(process.execPath, [path.join(here, '../../bin/build.mjs')], { stdio: 'inherit' });
-// inside the repository, so that the bundle resolves the dev dependencies (yaml, ali-ons, vitest)
-const out = path.join(here, '../../node_modules/.cache/rmq-chaos/main.mjs');
+// two levels below the repository root (test/support finds the repo as ../.. of its module), inside
+// node_modules so that the bundle resolves the dev dependencies (yaml, ali-ons, vitest)
+const out = path.join(here, '../../node_modules/.rmq-chaos/main.mjs');
 await build({ entryPoints: [path.join(here, 'main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'warning' });
 await import(pathToFileURL(out).href);

@@ -2,8 +2,9 @@
  * The crash loop (#20): one SYNC_FLUSH broker with tiny files (64 KiB commit-log segments, 2 KiB
  * consume-queue files: a rollover every few dozen messages), a producer with 16 sends in flight
  * logging every acknowledgement, and `kill -9` at a random point, round after round — a third of
- * the rounds also kill the restarted broker again at a random moment of its start (most land
- * while it replays its store), once or twice, before letting it come up. After every restart:
+ * the rounds also kill the restarted broker again, once or twice, before letting it come up — at a
+ * random moment of its first 900 ms, or 0-30 ms after it logged that its store recovery began (each such kill is classed by the broker's log: before its
+ * `store recovery` line, during recovery, or after `broker listening`). After every restart:
  *
  * - the new part of every queue (from where the previous round's check ended) is read: whole
  *   records with a correct CRC, consecutive queue offsets, each one a message we sent with the same
@@ -32,7 +33,8 @@ const TOPIC = 'CrashLoop';
 export interface CrashLoopResult {
   rounds: number;
   acknowledged: number;
-  /** Restarts killed again before the broker listened (= during recovery) / after. */
+  /** Restarts killed again: before the store's recovery began (node starting), while it replayed the store, after it listened. */
+  killedBeforeRecovery: number;
   killedDuringRecovery: number;
   killedAfterRecovery: number;
   problems: string[];
@@ -62,7 +64,7 @@ export async function crashLoop(o: { rounds: number; seed: number; dir: string; 
     problems.push(p);
     o.log(`crash-loop: PROBLEM ${p}`);
   };
-  const result: CrashLoopResult = { rounds: 0, acknowledged: 0, killedDuringRecovery: 0, killedAfterRecovery: 0, problems, seconds: 0 };
+  const result: CrashLoopResult = { rounds: 0, acknowledged: 0, killedBeforeRecovery: 0, killedDuringRecovery: 0, killedAfterRecovery: 0, problems, seconds: 0 };
   try {
     await api.createTopic(broker.addr, { topicName: TOPIC, readQueueNums: QUEUES, writeQueueNums: QUEUES, perm: 6 });
     const producer = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_CRASH_LOOP', sendTimeoutMillis: 2_000, retryTimesWhenSendFailed: 0 });
@@ -150,21 +152,29 @@ export async function crashLoop(o: { rounds: number; seed: number; dir: string; 
       // a third of the rounds: kill the restarted broker again, once or twice, at a random moment of its start
       const againTimes = rnd() < 1 / 3 ? 1 + Math.floor(rnd() * 2) : 0;
       for (let k = 0; k < againTimes; k++) {
-        const delay = Math.floor(rnd() * 900);
         const mark = broker.lines.length;
         const starting = broker.start().catch(() => {});
-        await new Promise((r) => setTimeout(r, delay));
-        const listening = broker.lines.slice(mark).some((l) => l.includes('broker listening'));
+        if (rnd() < 0.5) {
+          // a random moment of its first 900 ms
+          await new Promise((r) => setTimeout(r, Math.floor(rnd() * 900)));
+        } else {
+          // 0-30 ms after it logged that recovery began (aimed at the replay itself)
+          const after = Math.floor(rnd() * 30);
+          await waitFor(() => broker.lines.slice(mark).some((l) => l.includes('store recovery')) || !broker.running, { timeout: 30_000, interval: 1, what: 'store recovery to begin' });
+          await new Promise((r) => setTimeout(r, after));
+        }
+        const lines = broker.lines.slice(mark);
         await broker.kill9();
         await starting;
-        if (listening) result.killedAfterRecovery++;
-        else result.killedDuringRecovery++;
+        if (lines.some((l) => l.includes('broker listening'))) result.killedAfterRecovery++;
+        else if (lines.some((l) => l.includes('store recovery'))) result.killedDuringRecovery++;
+        else result.killedBeforeRecovery++;
       }
       await broker.start();
       await verify(round, round % 50 === 0 || round === o.rounds, newAcks);
       result.rounds = round;
       result.acknowledged = acked.length;
-      if (round % 10 === 0 || problems.length) o.log(`crash-loop: round ${round}: ${acked.length} acknowledged, killed again during recovery ${result.killedDuringRecovery}, after ${result.killedAfterRecovery}, problems ${problems.length}`);
+      if (round % 10 === 0 || problems.length) o.log(`crash-loop: round ${round}: ${acked.length} acknowledged, killed again before/during/after recovery ${result.killedBeforeRecovery}/${result.killedDuringRecovery}/${result.killedAfterRecovery}, problems ${problems.length}`);
       if (problems.length >= 20) break;
     }
     producer.shutdown();
