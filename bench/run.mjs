@@ -12,7 +12,8 @@
 //    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
 // with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls`
-// runs one part (`tls`: just the plain-vs-TLS comparisons).
+// runs one part (`tls`: just the plain-vs-TLS comparisons). `--only restart` (not in the default run: it
+// fills a 1 GiB segment) times a store's recovery after a clean close and after a crash.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -223,4 +224,14 @@ if (only === undefined || only === 'ha') {
   console.log(`    ratio SYNC/ASYNC replication: ${fmt(s)} / ${fmt(a)} msg/s = ${fmt(s / a, 2)}  (RocketMQ documents ~0.9; aim: no worse)`);
   console.log(`    ratio ASYNC replication / master alone: ${fmt(a)} / ${fmt(base.msgPerSec)} msg/s = ${fmt(a / base.msgPerSec, 2)}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'restart') {
+  console.log('\n# restart: opening a store whose 1 GiB segment is 90% full (recovery), after a clean close and after a crash');
+  const { restartRecovery } = await load('restart-recovery.ts');
+  const r = await restartRecovery();
+  const med = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  console.log(`  log ${fmt(r.logBytes / 1048576)} MiB in a ${fmt(r.segmentBytes / 1048576)} MiB segment; ${fmt(raw.appendMBps ?? 0)} MB/s raw append here`);
+  console.log(`  clean close -> open: ${r.cleanMs.map((x) => fmt(x)).join(', ')} ms (median ${fmt(med(r.cleanMs))})`);
+  console.log(`  crash (checkpoint ${fmt(r.lagBytes / 1048576)} MiB behind) -> open: ${r.crashMs.map((x) => fmt(x)).join(', ')} ms (median ${fmt(med(r.crashMs))})`);
 }

@@ -330,15 +330,29 @@ export class Broker {
     this.unsubscribeDispatch?.();
     this.context.stats.stop();
     this.context.clients.stop();
-    await this.context.schedule.stop();
-    await this.context.consumerOffsets.stop();
-    await this.context.subscriptionGroups.flush();
-    await this.topics.flush();
-    await this.store.close();
-    this.log.info('store flushed and closed');
+    // each step even if one before it failed (a full disk fails the state files): the store still
+    // closes cleanly; the stop reports the first failure
+    const failures: unknown[] = [];
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (e) {
+        failures.push(e);
+        this.log.error(`stopping: ${what} failed`, { err: e as Error });
+      }
+    };
+    await step('stopping delayed delivery (writing its offsets)', () => this.context.schedule.stop());
+    await step('writing consumer offsets', () => this.context.consumerOffsets.stop());
+    await step('writing subscription groups', () => this.context.subscriptionGroups.flush());
+    await step('writing the topic table', () => this.topics.flush());
+    await step('closing the store', async () => {
+      await this.store.close();
+      this.log.info('store flushed and closed');
+    });
     await this.registration.unregisterAll();
     this.remoting.shutdown();
     this.acl.close();
+    if (failures.length > 0) throw failures[0];
   }
 
   /**

@@ -38,7 +38,7 @@ export interface ProducerOptions extends ClientConnectOptions {
   namesrvAddrs: readonly string[];
   /** default `DEFAULT_PRODUCER` */
   producerGroup?: string;
-  /** One send, every attempt included (default 3000 ms). */
+  /** One send, every attempt included (default DEFAULT_SEND_TIMEOUT_MILLIS, 10 s). */
   sendTimeoutMillis?: number;
   /** Further attempts after a failed one (default 2: three attempts, as Java). */
   retryTimesWhenSendFailed?: number;
@@ -54,6 +54,15 @@ export interface ProducerOptions extends ClientConnectOptions {
   faultIsolationMillis?: number;
   logger?: Logger;
 }
+
+/**
+ * A send's default timeout. Longer than the longest a broker deliberately waits before it answers
+ * a stored message — syncFlushTimeout (5 s, SYNC_FLUSH) and then slaveTimeout (3 s, SYNC_MASTER) —
+ * so that a message the broker stored but could not flush or replicate in time comes back as
+ * FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT with its msgId, not as a client timeout that hides it
+ * (and invites a duplicate). Java's 3 s equals slaveTimeout: its clients see exactly that race.
+ */
+export const DEFAULT_SEND_TIMEOUT_MILLIS = 10_000;
 
 export type SendStatus = 'SEND_OK' | 'FLUSH_DISK_TIMEOUT' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
 
@@ -143,7 +152,7 @@ export class Producer {
     this.admin = new AdminClient({ namesrvAddrs: opts.namesrvAddrs, remoting: this.remoting, logger: this.log, timeoutMillis: 3_000 });
     this.faults = new BrokerFaults(opts.faultIsolationMillis ?? 10_000);
     this.uniqKeys = new UniqKeyGenerator(ipToBytes(guessLocalAddress()));
-    this.timeout = opts.sendTimeoutMillis ?? 3_000;
+    this.timeout = opts.sendTimeoutMillis ?? DEFAULT_SEND_TIMEOUT_MILLIS;
     this.retries = opts.retryTimesWhenSendFailed ?? 2;
     this.maxMessageSize = opts.maxMessageSize ?? 4 * 1024 * 1024;
     this.compressOver = opts.compressMsgBodyOverHowmuch ?? 4096;

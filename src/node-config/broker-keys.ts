@@ -107,6 +107,7 @@ export const BROKER_KEYS = {
   haTransferBatchSize: key(S, int(1024), 32768, 'largest HA transfer chunk, bytes'),
   haSlaveFallbehindMax: key(S, int(0), 268435456, 'SYNC_MASTER (4.x): a slave further behind is not waited for, bytes'),
   haMaxGapNotInSync: key(S, int(0), 268435456, 'a slave within this many bytes counts as in sync'),
+  haSlaveOutOfSyncMillis: key(OURS, int(100, 600000), 2000, `a slave that leaves data unacknowledged this long (or sends no report for haSendHeartbeatInterval + this) is silent: SYNC_MASTER sends stop waiting for it (SLAVE_NOT_AVAILABLE at once) and status counts it out of sync, ${MS}`),
   totalReplicas: key(S, int(1), 1, 'replicas in the group, master included'),
   inSyncReplicas: key(S, int(1), 1, 'SYNC_MASTER: acks needed, master included (2 = master + one slave)'),
   minInSyncReplicas: key(S, int(1), 1, 'floor for inSyncReplicas when enableAutoInSyncReplicas'),

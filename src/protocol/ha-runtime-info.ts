@@ -25,6 +25,16 @@ export interface HaConnectionInfo {
   lagMillis?: number;
   /** rmqd: when the connection opened (ms since epoch). */
   connectedSince?: number;
+  /** rmqd: SYNC_MASTER sends wait for this slave's acknowledgement (connected, replicating, not silent). */
+  available?: boolean;
+  /** rmqd: why `inSync` (or `available`) is false. */
+  outOfSyncReason?: string;
+  /** rmqd: when the slave last reported (ms since epoch). */
+  lastReportTimestamp?: number;
+  /** rmqd: ms since the slave last reported. */
+  silentMillis?: number;
+  /** rmqd: ms the slave has been missing bytes the master had written (0: it has all written bytes). */
+  behindMillis?: number;
 }
 
 /** A slave's HA client. */
@@ -57,6 +67,12 @@ export interface HaRuntimeInfo {
   brokerRole?: string;
   /** rmqd: slave acknowledgements a SYNC_MASTER send waits for. */
   acksNeeded?: number;
+  /** rmqd: slaves SYNC sends wait for now; below acksNeeded a SYNC_MASTER answers SLAVE_NOT_AVAILABLE at once. */
+  availableSlaveNums?: number;
+  /** rmqd: haSlaveOutOfSyncMillis — unacknowledged (or behind) this long and a slave is out of sync. */
+  outOfSyncAfterMillis?: number;
+  /** rmqd: no report at all this long (haSendHeartbeatInterval + haSlaveOutOfSyncMillis) and a slave is silent. */
+  silentAfterMillis?: number;
 }
 
 export function encodeHaRuntimeInfo(info: HaRuntimeInfo): Buffer {
@@ -84,7 +100,16 @@ export function decodeHaRuntimeInfo(body: Buffer | undefined): HaRuntimeInfo {
         transferredByteInSecond: check.integerOr(c.transferredByteInSecond, `${p}.transferredByteInSecond`, 0),
         transferFromWhere: check.integerOr(c.transferFromWhere, `${p}.transferFromWhere`, 0),
       },
-      { state: optString(c.state, `${p}.state`), lagMillis: optInt(c.lagMillis, `${p}.lagMillis`), connectedSince: optInt(c.connectedSince, `${p}.connectedSince`) },
+      {
+        state: optString(c.state, `${p}.state`),
+        lagMillis: optInt(c.lagMillis, `${p}.lagMillis`),
+        connectedSince: optInt(c.connectedSince, `${p}.connectedSince`),
+        available: c.available === undefined || c.available === null ? undefined : check.booleanOr(c.available, `${p}.available`, false),
+        outOfSyncReason: optString(c.outOfSyncReason, `${p}.outOfSyncReason`),
+        lastReportTimestamp: optInt(c.lastReportTimestamp, `${p}.lastReportTimestamp`),
+        silentMillis: optInt(c.silentMillis, `${p}.silentMillis`),
+        behindMillis: optInt(c.behindMillis, `${p}.behindMillis`),
+      },
     );
   });
   const cl = check.optionalObject(o.haClientRuntimeInfo, 'haClientRuntimeInfo') ?? {};
@@ -113,6 +138,12 @@ export function decodeHaRuntimeInfo(body: Buffer | undefined): HaRuntimeInfo {
       haConnectionInfo: conns,
       haClientRuntimeInfo: client,
     },
-    { brokerRole: optString(o.brokerRole, 'brokerRole'), acksNeeded: optInt(o.acksNeeded, 'acksNeeded') },
+    {
+      brokerRole: optString(o.brokerRole, 'brokerRole'),
+      acksNeeded: optInt(o.acksNeeded, 'acksNeeded'),
+      availableSlaveNums: optInt(o.availableSlaveNums, 'availableSlaveNums'),
+      outOfSyncAfterMillis: optInt(o.outOfSyncAfterMillis, 'outOfSyncAfterMillis'),
+      silentAfterMillis: optInt(o.silentAfterMillis, 'silentAfterMillis'),
+    },
   );
 }

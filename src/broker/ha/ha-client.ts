@@ -257,6 +257,7 @@ export class HaClient {
        * together: one write for many frames.
        */
       const apply = async (frames: TransferFrame[]): Promise<void> => {
+        if (frames.some((f) => f.data.length > 0)) await storeTakesWrites();
         const appends: Promise<number>[] = [];
         for (const f of frames) {
           if (f.masterPhyOffset !== expected) {
@@ -316,6 +317,29 @@ export class HaClient {
         if (verified === overlap) report(ackable());
       };
 
+      /**
+       * While this slave's store refuses writes for lack of space (it recovers by itself), hold the
+       * stream — the socket stays paused, the master sees reports without progress and stops
+       * waiting for this slave — instead of failing the session and reconnecting every second.
+       */
+      let pausedForStore = false;
+      let resumedAt = 0;
+      const storeTakesWrites = async (): Promise<void> => {
+        const refusing = () => {
+          const w = store.writeState();
+          return w !== undefined && (w.code === 'disk-full' || w.code === 'disk-ratio') ? w : undefined;
+        };
+        const first = refusing();
+        if (first === undefined) return;
+        pausedForStore = true;
+        const since = Date.now();
+        this.log.warn('replication paused: this slave’s store refuses writes; it resumes once the store takes them again', { why: first.code, reason: first.reason });
+        while (refusing() !== undefined && !socket.destroyed && !this.stopped) await new Promise((r) => setTimeout(r, 250));
+        pausedForStore = false;
+        resumedAt = Date.now();
+        if (!socket.destroyed && !this.stopped) this.log.info('replication resumed: the store takes writes again', { pausedMs: Date.now() - since });
+      };
+
       const drain = () => {
         if (processing || socket.destroyed) return;
         let frames: TransferFrame[];
@@ -339,14 +363,16 @@ export class HaClient {
           });
       };
 
+      // fine-grained, so reports go out close to every haSendHeartbeatInterval (the master counts a slave silent soon after a missed one)
       const timer = setInterval(() => {
         const now = Date.now();
-        if (now - this.lastReadAt > this.opts.housekeepingIntervalMillis) {
+        // paused for the store, the socket is not read: the master's silence means nothing then (nor just after)
+        if (!pausedForStore && now - Math.max(this.lastReadAt, resumedAt) > this.opts.housekeepingIntervalMillis) {
           fail(new Error(`nothing from the master for ${now - this.lastReadAt} ms (haHousekeepingInterval ${this.opts.housekeepingIntervalMillis} ms)`));
           return;
         }
         if (now - this.lastWriteAt >= this.opts.heartbeatIntervalMillis && this.reportedOffset >= 0) report(this.reportedOffset, true);
-      }, Math.min(1_000, this.opts.heartbeatIntervalMillis));
+      }, Math.max(20, Math.min(250, this.opts.heartbeatIntervalMillis / 4)));
       timer.unref();
 
       socket.on('data', (chunk: Buffer) => {

@@ -20,6 +20,7 @@ import { storeTimestampPosition } from '../../protocol/message/record.js';
 import { OffsetWaiters } from '../store/offset-waiters.js';
 import type { MessageStore } from '../store/index.js';
 import { SlaveLink } from './slave-link.js';
+import { WriteTimeline } from './write-timeline.js';
 
 export interface HaMasterOptions {
   store: MessageStore;
@@ -40,6 +41,12 @@ export interface HaMasterOptions {
   slaveTimeoutMillis: number;
   /** haSlaveFallbehindMax: a slave further behind than this is not waited for. */
   slaveFallbehindMax: number;
+  /**
+   * haSlaveOutOfSyncMillis: a slave that acknowledges nothing new this long while bytes sent to it
+   * are unacknowledged — or sends no report for heartbeatIntervalMillis + this — is silent: not
+   * waited for (SLAVE_NOT_AVAILABLE at once) and not in sync; nor is one behind for longer than this.
+   */
+  outOfSyncMillis: number;
   /** Slave acknowledgements a SYNC_MASTER send needs (≥ 1). */
   acksNeeded: number;
   /** False on a SLAVE: its HA port refuses connections (a slave pointed at a slave is a configuration error). */
@@ -48,6 +55,22 @@ export interface HaMasterOptions {
 }
 
 export type ReplicaOutcome = 'PUT_OK' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
+
+/** The master's judgement of one slave connection now. */
+export interface SlaveJudgement {
+  /** SYNC_MASTER sends wait for this slave's acknowledgement (4.x isSlaveOK, plus: not silent). */
+  available: boolean;
+  /** Available, acknowledged something, and missing nothing written longer ago than outOfSyncMillis. */
+  inSync: boolean;
+  /** Why not in sync (or not available). */
+  reason?: string;
+  /** ms since the slave's last report. */
+  silentMillis: number;
+  /** ms the slave has been missing bytes the master had written (0: it has everything written). */
+  behindMillis: number;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** SYSFLAG field of a stored record (docs/design/protocol.md#stored-message-record): it decides where STORETIMESTAMP is. */
 const RECORD_SYSFLAG_AT = 36;
@@ -62,6 +85,8 @@ export class HaMaster {
   private tickTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  /** When the commit log reached which offset: how long a slave has been missing data. */
+  private readonly timeline = new WriteTimeline();
 
   constructor(private readonly opts: HaMasterOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -120,10 +145,12 @@ export class HaMaster {
       this.server.once('error', onError);
       this.server.listen({ port: this.opts.port, host: this.opts.host, exclusive: true }, () => {
         this.server.off('error', onError);
-        this.unsubscribe = this.opts.store.onCommitLogWritten(() => {
+        this.unsubscribe = this.opts.store.onCommitLogWritten((written) => {
+          this.timeline.record(written);
           for (const l of this.links) l.pump();
         });
-        this.tickTimer = setInterval(() => this.tick(), Math.min(1_000, this.opts.heartbeatIntervalMillis));
+        // often enough to notice a silent slave within a quarter of haSlaveOutOfSyncMillis
+        this.tickTimer = setInterval(() => this.tick(), Math.max(50, Math.min(1_000, this.opts.heartbeatIntervalMillis, this.opts.outOfSyncMillis / 4)));
         this.tickTimer.unref();
         resolve();
       });
@@ -166,12 +193,62 @@ export class HaMaster {
     return acks[this.opts.acksNeeded - 1] as number;
   }
 
-  /** Enough slaves replicating and within haSlaveFallbehindMax of our end (4.x HAService.isSlaveOK). */
+  /** Enough slaves replicating, within haSlaveFallbehindMax of our end (4.x HAService.isSlaveOK) and not silent. */
   slavesAvailable(): boolean {
-    const max = this.opts.store.maxPhysOffset;
+    return this.availableCount() >= this.opts.acksNeeded;
+  }
+
+  private availableCount(now = Date.now()): number {
     let n = 0;
-    for (const l of this.links) if (l.usable && max - Math.max(l.reportedOffset, l.requestOffset) < this.opts.slaveFallbehindMax) n++;
-    return n >= this.opts.acksNeeded;
+    for (const l of this.links) if (this.judge(l, now).available) n++;
+    return n;
+  }
+
+  /**
+   * Where one slave stands. Silent: bytes sent to it have waited longer than outOfSyncMillis for
+   * any new acknowledgement, or nothing at all came from it for haSendHeartbeatInterval +
+   * outOfSyncMillis (an idle slave still reports every haSendHeartbeatInterval). Behind: it lacks
+   * bytes the master wrote more than outOfSyncMillis ago.
+   */
+  judge(l: SlaveLink, now = Date.now()): SlaveJudgement {
+    const o = this.opts;
+    const store = o.store;
+    const silentMillis = Math.max(0, now - l.lastReadAt);
+    const written = store.writtenPhysOffset;
+    const acked = l.reportedOffset;
+    let behindMillis = 0;
+    if (l.usable && acked < written) {
+      const since = this.timeline.firstPast(Math.max(acked, l.requestOffset));
+      behindMillis = since === undefined ? 0 : Math.max(0, now - since);
+    }
+    const out = (available: boolean, reason: string): SlaveJudgement => ({ available, inSync: false, reason, silentMillis, behindMillis });
+    if (!l.usable) {
+      const why: Record<string, string> = {
+        handshake: 'connected, no offset report yet',
+        ahead: 'its commit log is ahead of this master’s (diverged): not replicating to it',
+        'behind-log': 'it needs bytes this master no longer holds: rebuild it from an empty store',
+        closed: 'disconnected',
+      };
+      return out(false, why[l.state] ?? l.state);
+    }
+    const unacked = Math.max(0, l.nextTransfer - Math.max(acked, l.requestOffset));
+    if (l.waitingSince !== undefined && now - l.waitingSince > o.outOfSyncMillis) {
+      const waited = now - l.waitingSince;
+      return out(
+        false,
+        silentMillis > o.outOfSyncMillis
+          ? `no report from the slave for ${seconds(silentMillis)} while ${unacked} bytes sent to it are unacknowledged (process stopped or network cut?)`
+          : `the slave reports but has acknowledged nothing new for ${seconds(waited)} while ${unacked} bytes sent to it are unacknowledged (its disk full or stuck?)`,
+      );
+    }
+    if (silentMillis > o.heartbeatIntervalMillis + o.outOfSyncMillis) {
+      return out(false, `no report from the slave for ${seconds(silentMillis)} (it reports at least every haSendHeartbeatInterval ${o.heartbeatIntervalMillis} ms; process stopped or network cut?)`);
+    }
+    const lagBytes = store.maxPhysOffset - Math.max(acked, l.requestOffset);
+    if (lagBytes >= o.slaveFallbehindMax) return out(false, `${lagBytes} bytes behind, more than haSlaveFallbehindMax ${o.slaveFallbehindMax}`);
+    if (l.ackOffset < 0) return out(true, 'has acknowledged nothing on this connection yet');
+    if (behindMillis > o.outOfSyncMillis) return out(true, `catching up: missing bytes written ${seconds(behindMillis)} ago (${Math.max(0, written - acked)} bytes)`);
+    return { available: true, inSync: true, silentMillis, behindMillis };
   }
 
   /**
@@ -188,18 +265,25 @@ export class HaMaster {
   async connections(): Promise<HaConnectionInfo[]> {
     const max = this.opts.store.maxPhysOffset;
     const out: HaConnectionInfo[] = [];
+    const now = Date.now();
     for (const l of this.links) {
       const acked = l.reportedOffset;
+      const j = this.judge(l, now);
       const info: HaConnectionInfo = {
         addr: l.remoteAddress,
         slaveAckOffset: acked,
         diff: acked >= 0 ? max - acked : max,
-        inSync: l.usable && acked >= 0 && max - acked < this.opts.slaveFallbehindMax,
+        inSync: j.inSync,
         transferredByteInSecond: l.transferRate,
         transferFromWhere: l.nextTransfer,
         state: l.state,
         connectedSince: l.connectedAt,
+        available: j.available,
+        lastReportTimestamp: l.lastReadAt,
+        silentMillis: j.silentMillis,
+        behindMillis: j.behindMillis,
       };
+      if (j.reason !== undefined) info.outOfSyncReason = j.reason;
       if (l.usable && acked >= 0) info.lagMillis = await this.lagMillis(acked, max);
       out.push(info);
     }
@@ -233,6 +317,28 @@ export class HaMaster {
   private tick(): void {
     const now = Date.now();
     for (const l of [...this.links]) l.tick(now, this.opts.heartbeatIntervalMillis, this.opts.housekeepingIntervalMillis);
+    let lost = false;
+    for (const l of this.links) {
+      if (!l.usable) continue;
+      const j = this.judge(l, now);
+      if (j.available === l.judgedAvailable) continue;
+      l.judgedAvailable = j.available;
+      if (j.available) this.log.info('slave acknowledges again: SYNC sends wait for it', { slave: l.remoteAddress, acked: l.reportedOffset });
+      else {
+        lost = true;
+        this.log.warn('slave silent: SYNC sends no longer wait for it', { slave: l.remoteAddress, why: j.reason, acked: l.reportedOffset });
+      }
+    }
+    // sends already waiting for a slave that went silent are answered now, not after slaveTimeout
+    if (lost && this.waiters.size > 0 && this.availableCount(now) < this.opts.acksNeeded) {
+      this.lostEpoch++;
+      this.waiters.failAll();
+    }
+  }
+
+  /** Slaves SYNC sends wait for now. */
+  get availableSlaves(): number {
+    return this.availableCount();
   }
 }
 

@@ -69,6 +69,7 @@ export class Replication implements ReplicationView {
       housekeepingIntervalMillis: c.haHousekeepingInterval,
       slaveTimeoutMillis: c.slaveTimeout,
       slaveFallbehindMax: c.haSlaveFallbehindMax,
+      outOfSyncMillis: c.haSlaveOutOfSyncMillis,
       acksNeeded: acksNeeded(c),
       acceptSlaves: !isSlave,
       ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
@@ -188,6 +189,9 @@ export class Replication implements ReplicationView {
       haClientRuntimeInfo: client,
       brokerRole: c.brokerRole,
       acksNeeded: acksNeeded(c),
+      ...(hc === undefined ? { availableSlaveNums: conns.filter((x) => x.available === true).length } : {}),
+      outOfSyncAfterMillis: c.haSlaveOutOfSyncMillis,
+      silentAfterMillis: c.haSendHeartbeatInterval + c.haSlaveOutOfSyncMillis,
     };
   }
 

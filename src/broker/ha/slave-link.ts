@@ -46,6 +46,15 @@ export class SlaveLink {
   nextTransfer = -1;
   lastReadAt = Date.now();
   lastWriteAt = Date.now();
+  /**
+   * Since when the master waits for this slave to acknowledge more: set when bytes go out while
+   * nothing was unacknowledged, moved on by each report that acknowledges more, cleared once the
+   * slave has everything sent. A slave that stops (process stopped, network cut, its disk stuck)
+   * leaves it standing: the master's silence check (ha-master.ts) reads it.
+   */
+  waitingSince: number | undefined;
+  /** Whether the master last judged this slave available for SYNC sends (to log changes once). */
+  judgedAvailable = true;
   /** Bytes of commit log sent, in total and since the last rate tick. */
   transferred = 0;
   private transferredAtTick = 0;
@@ -98,6 +107,8 @@ export class SlaveLink {
       this.close(`protocol error: the slave acknowledged ${offset}, but only ${this.nextTransfer} was sent`);
       return;
     }
+    if (offset >= this.nextTransfer) this.waitingSince = undefined;
+    else if (offset > this.reportedOffset) this.waitingSince = this.lastReadAt;
     this.reportedOffset = offset;
     this.opts.onAck(this);
     this.pump();
@@ -177,6 +188,7 @@ export class SlaveLink {
         this.nextTransfer = from + data.length;
         this.transferred += data.length;
         this.lastWriteAt = Date.now();
+        this.waitingSince ??= this.lastWriteAt;
         // more only when catching up (a full read's worth ready); otherwise the next report clocks it
         if (store.writtenPhysOffset - this.nextTransfer < READ_MAX) break;
       }

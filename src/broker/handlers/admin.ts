@@ -5,6 +5,7 @@
  * GET_BROKER_RUNTIME_INFO (28).
  */
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { encodeKVTable } from '../../protocol/bodies.js';
 import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { toFastJson } from '../../protocol/fastjson.js';
@@ -18,6 +19,8 @@ import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import { ResponseError } from '../../remoting/errors.js';
 import type { BrokerContext } from '../context.js';
+import { humanBytes } from '../../util/human-bytes.js';
+import { brokerWriteState, writeStateInfo } from '../write-state.js';
 import { applyAttributeModification, TopicAttributeError } from '../topic-attributes.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
 
@@ -26,17 +29,6 @@ export const MAX_QUEUE_NUMS = 16_384;
 
 const invalid = (message: string) => new ResponseError(ResponseCode.INVALID_PARAMETER, message);
 
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
 
 export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): void {
   const { topics, store, stats, config, log } = ctx;
@@ -102,6 +94,7 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeTopicStatsTable({ queues, topicPutTps: stats.topicPutTps(topic) }) });
   });
 
+  const commitLogDir = config.storePathCommitLog ?? path.join(config.storePathRootDir, 'commitlog');
   table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => {
     const info: Record<string, string> = {
       brokerVersionDesc: 'V4_9_8',
@@ -125,13 +118,21 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
       pullHoldRequests: String(ctx.pullHold.size),
       commitLogWrites: String(store.stats.writes),
       commitLogFsyncs: String(store.stats.fsyncs),
+      // rmqd's own: whether a send is stored now, and if not why (write-state.ts)
+      brokerRole: config.brokerRole,
+      ...writeStateInfo(brokerWriteState(config, store), store),
+      diskSpaceWarningLevelRatio: String(config.diskSpaceWarningLevelRatio),
+      storePathCommitLog: commitLogDir,
+      commitLogUnwrittenBytes: String(store.commitLog.unwrittenBytes),
     };
     try {
-      const s = await fsp.statfs(config.storePathCommitLog ?? config.storePathRootDir);
+      const s = await fsp.statfs(commitLogDir);
       const total = s.blocks * s.bsize;
       const free = s.bavail * s.bsize;
       info.commitLogDirCapacity = `Total : ${humanBytes(total)}, Free : ${humanBytes(free)}.`;
       info.commitLogDiskRatio = total > 0 ? ((total - free) / total).toFixed(4) : '0';
+      info.commitLogDiskTotalBytes = String(total);
+      info.commitLogDiskFreeBytes = String(free);
     } catch {
       // a vanished store directory shows up elsewhere; leave the capacity out
     }

@@ -26,9 +26,13 @@ import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../../pro
 import { topicConfig } from '../../protocol/topic-config.js';
 import { PERM_RW } from '../../protocol/perm.js';
 import { deadLetterTarget, withoutDelay } from './send-back.js';
+import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
 export const REJECT_REQUEST_REMARK = '[REJECTREQUEST]system busy, start flow control for a while';
+
+/** Refused sends are logged once per status in this window, then counted (`… (repeated) suppressed=N`). */
+export const REFUSAL_LOG_WINDOW_MILLIS = 10_000;
 
 /** Java `BrokerConfig.regionId` default; sent back in every send reply (the Java client reads it unchecked). */
 const REGION_ID = 'DefaultRegion';
@@ -117,6 +121,8 @@ class SendRefusal extends Error {
 
 export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): void {
   const { config, topics, store, stats, log } = ctx;
+  // a refusing store (full disk) answers every send: one line per status and interval, with a count
+  const refusals = rateLimitedLogger(log, { perWindow: 1, windowMillis: REFUSAL_LOG_WINDOW_MILLIS });
   const uniqKeys = new UniqKeyGenerator(ctx.storeHost.ip);
   const bornHosts = new WeakMap<Connection, HostAddress>();
   const bornHostOf = (conn: Connection): HostAddress => {
@@ -187,11 +193,11 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     const a = r.appended;
     if (a === undefined || !APPENDED.has(r.status)) {
       stats.recordPutFailure();
-      if (r.status !== 'MESSAGE_ILLEGAL' && r.status !== 'PROPERTIES_SIZE_EXCEEDED') log.warn('send failed in the store', { topic, status: r.status, remark: r.remark });
+      if (r.status !== 'MESSAGE_ILLEGAL' && r.status !== 'PROPERTIES_SIZE_EXCEEDED') refusals.warn(`send refused by the store: ${r.status}`, { topic, remark: r.remark });
       return reply(req, code, r.remark ?? r.status);
     }
     stats.recordPut(topic, a.count, a.wroteBytes);
-    return reply(req, code, code === ResponseCode.SUCCESS ? undefined : r.status, {
+    return reply(req, code, code === ResponseCode.SUCCESS ? undefined : (r.remark ?? r.status), {
       msgId: a.msgIds.length === 1 ? (a.msgIds[0] as string) : a.msgIds.join(','),
       queueId: String(queueId),
       queueOffset: String(a.queueOffset),

@@ -32,6 +32,30 @@ export interface CommitLogOptions {
    * round trip per group commit instead of two (write, then fdatasync).
    */
   dsync?: boolean;
+  /** While a write waits for disk space (ENOSPC/EDQUOT): how often it is tried again (default 1000 ms). */
+  stallRetryMillis?: number;
+}
+
+/**
+ * A write the file system had no room for (ENOSPC, EDQUOT). Nothing is lost or torn for good: the
+ * bytes stay in their blocks, unchanged, and the same writev (same bytes, same file positions) is
+ * tried again until it succeeds — a short write before the failure left a prefix of exactly these
+ * bytes in the file, which the retry overwrites with themselves.
+ */
+export interface WriteStall {
+  error: NodeJS.ErrnoException;
+  /** ms since epoch of the first failed write. */
+  since: number;
+  /** Offset the failed write started at (everything below it is in the file). */
+  at: number;
+  /** Failed attempts so far. */
+  attempts: number;
+}
+
+/** Errors that mean "no room now" and go away when space is freed; anything else ends writing for good. */
+export function isOutOfSpace(e: unknown): e is NodeJS.ErrnoException {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 interface Block {
@@ -72,7 +96,11 @@ export class CommitLog {
   private writing = false;
   private writeScheduled = false;
   private flushing = false;
+  /** A write or fsync failed for good: writing stops until a restart (recovery repairs the tail). */
   private failure: Error | undefined;
+  /** A write is waiting for disk space (see WriteStall); retried by stallTimer. */
+  private stall: WriteStall | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
   private readonly writtenWaiters = new OffsetWaiters();
   private readonly flushWaiters = new OffsetWaiters();
   private closed = false;
@@ -89,6 +117,8 @@ export class CommitLog {
   readonly stats = { writes: 0, fsyncs: 0 };
   /** Called after each write with the new writtenOffset (dispatch visibility, replication). */
   onWritten: (writtenOffset: number) => void = () => {};
+  /** Called when writing stalls, resumes or fails (the write gate logs and reports it). */
+  onWriteStateChange: () => void = () => {};
 
   private constructor(private readonly opts: CommitLogOptions) {
     this.segmentSize = opts.segmentSize;
@@ -139,13 +169,27 @@ export class CommitLog {
     return offset - (offset % this.segmentSize);
   }
 
-  /** False once a write failed; the store then refuses puts until restarted (recovery repairs the tail). */
+  /**
+   * False while a write waits for disk space (stalled: clears by itself once space is freed), and
+   * for good once a write failed otherwise (the store refuses puts until restarted; recovery repairs the tail).
+   */
   get writable(): boolean {
-    return this.failure === undefined && !this.closed;
+    return this.failure === undefined && this.stall === undefined && !this.closed;
   }
 
+  /** The error that ended writing for good (not a stall). */
   get writeError(): Error | undefined {
     return this.failure;
+  }
+
+  /** The write waiting for disk space, if one is. */
+  get writeStall(): Readonly<WriteStall> | undefined {
+    return this.stall;
+  }
+
+  /** Bytes appended but not yet in the file (held in memory; > 0 for long only while stalled). */
+  get unwrittenBytes(): number {
+    return this.maxOffset - this.writtenOffset;
   }
 
   /** Largest record a segment can take (a record always leaves room for the blank record after it). */
@@ -199,11 +243,14 @@ export class CommitLog {
     return block;
   }
 
-  /** Resolves true once every byte below `offset` is in the kernel (false if the log failed or closed). */
-  waitWritten(offset: number): Promise<boolean> {
+  /**
+   * Resolves true once every byte below `offset` is in the kernel; false if the log failed or
+   * closed, or after timeoutMs (a stalled write keeps its waiters: the bytes may still be written).
+   */
+  waitWritten(offset: number, timeoutMs = Infinity): Promise<boolean> {
     if (this.writtenOffset >= offset) return Promise.resolve(true);
     if (this.failure) return Promise.resolve(false);
-    return this.writtenWaiters.wait(offset);
+    return this.writtenWaiters.wait(offset, timeoutMs);
   }
 
   /**
@@ -219,7 +266,8 @@ export class CommitLog {
   }
 
   private scheduleWrite(): void {
-    if (this.writing || this.writeScheduled) return;
+    // a stalled write is retried by its timer, not by every append
+    if (this.writing || this.writeScheduled || this.stall) return;
     this.writeScheduled = true;
     // setImmediate: every put of this event-loop turn (all frames read from all sockets) joins one writev
     setImmediate(() => {
@@ -233,12 +281,50 @@ export class CommitLog {
     this.writing = true;
     try {
       while (this.writtenOffset < this.maxOffset && !this.failure && !this.closed) await this.writeOnce();
+      // a stall ends once everything held back is in the file
+      if (this.stall && this.writtenOffset >= this.maxOffset) this.endStall();
     } catch (e) {
-      this.fail(e as Error);
+      if (isOutOfSpace(e) && !this.closed) this.stallOn(e);
+      else this.fail(e as Error);
     } finally {
       this.writing = false;
     }
     if (this.writtenOffset < this.maxOffset && !this.failure && !this.closed) this.scheduleWrite();
+  }
+
+  /** A write found no space: keep the bytes, refuse new puts (the gate asks `writable`), try again in a while. */
+  private stallOn(e: NodeJS.ErrnoException): void {
+    if (this.stall === undefined) {
+      this.stall = { error: e, since: Date.now(), at: this.writtenOffset, attempts: 1 };
+      this.opts.logger.error('commit log write failed: no space left on the device; refusing puts, keeping the unwritten bytes in memory and retrying until space is freed (no restart needed)', {
+        dir: this.opts.dir,
+        code: e.code,
+        offset: this.writtenOffset,
+        unwrittenBytes: this.unwrittenBytes,
+        retryMs: this.stallRetryMillis,
+      });
+      this.onWriteStateChange();
+    } else {
+      this.stall.attempts++;
+      this.stall.error = e;
+    }
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      void this.runWriter();
+    }, this.stallRetryMillis);
+    this.stallTimer.unref();
+  }
+
+  private endStall(): void {
+    const s = this.stall;
+    if (s === undefined) return;
+    this.stall = undefined;
+    this.opts.logger.info('commit log writes resumed: disk space is available again; the held bytes are written', { stalledMs: Date.now() - s.since, attempts: s.attempts, from: s.at, to: this.writtenOffset });
+    this.onWriteStateChange();
+  }
+
+  private get stallRetryMillis(): number {
+    return this.opts.stallRetryMillis ?? 1000;
   }
 
   /** One writev of every pending byte of the first segment with pending bytes. */
@@ -337,9 +423,12 @@ export class CommitLog {
   private fail(e: Error): void {
     if (this.failure) return;
     this.failure = e;
-    this.opts.logger.error('commit log write failed; refusing further puts until restart', { error: e });
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stall = undefined;
+    this.opts.logger.error('commit log write failed; refusing puts until the broker is restarted (recovery verifies the log and cuts what was not written)', { error: e });
     this.writtenWaiters.failAll();
     this.flushWaiters.failAll();
+    this.onWriteStateChange();
   }
 
   private async segmentFor(start: number): Promise<Segment> {
@@ -484,13 +573,51 @@ export class CommitLog {
     return true;
   }
 
-  /** Writes what is pending, flushes, closes the files. */
+  /**
+   * Closing while stalled: the unwritten bytes are dropped and the segment's file is cut back to
+   * writtenOffset (truncate, then extend sparse: this frees space rather than needing it), so no
+   * prefix of them stays on disk and the log ends exactly where the in-memory state says.
+   */
+  private async giveUpUnwritten(): Promise<void> {
+    const lost = this.unwrittenBytes;
+    const at = this.writtenOffset;
+    this.opts.logger.error('closing while the disk is still full: the records appended past the written offset are lost (their sends were not answered PUT_OK)', { dir: this.opts.dir, offset: at, lostBytes: lost });
+    const segStart = this.segmentStartOf(at);
+    const seg = this.segmentAt(at);
+    if (seg !== undefined) {
+      await seg.file.use(async (fd) => {
+        await ftruncate(fd, at - segStart);
+        await ftruncate(fd, this.segmentSize);
+        await fdatasync(fd);
+      });
+    }
+    // a later segment the failed write had created holds nothing of value
+    for (const s of this.segments) {
+      if (s.start > segStart) await s.file.use(async (fd) => ftruncate(fd, 0).then(() => ftruncate(fd, this.segmentSize)));
+    }
+    this.maxOffset = at;
+    this.stall = undefined;
+  }
+
+  /**
+   * Writes what is pending, flushes, closes the files. A write still finding no space after one
+   * last try is given up: the bytes past writtenOffset are cut from the file (so it ends on a
+   * record boundary) and reported lost.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     while (!this.failure && (this.writing || this.writtenOffset < this.maxOffset)) {
-      if (!this.writing) await this.runWriter();
-      else await new Promise((r) => setImmediate(r));
+      if (this.writing) {
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      const stalledBefore = this.stall !== undefined;
+      await this.runWriter();
+      if (this.stall !== undefined && stalledBefore) break;
     }
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.stall !== undefined && !this.failure) await this.giveUpUnwritten();
     if (!this.failure) await this.flush().catch(() => {});
     this.closed = true;
     if (this.prealloc) {

@@ -49,6 +49,8 @@ export class ConsumeQueue {
   minOffset = 0;
   /** Entries below this are visible to readers (their records are written). */
   visibleMax = 0;
+  /** Loading dropped something: a partial unit, or files after a gap (after a clean stop that is damage: recovery rebuilds the queue). */
+  damagedOnLoad = false;
 
   private constructor(
     readonly topic: string,
@@ -74,12 +76,14 @@ export class ConsumeQueue {
         throw new StoreCorruptionError(f.path, 0, `consume-queue file name is not a multiple of ${unitsPerFile} units`, 'was consumeQueueUnitsPerFile changed? Open the store with the setting it was created with');
       }
       const size = (await fsp.stat(f.path)).size;
+      if (size % CQ_UNIT_SIZE !== 0) q.damagedOnLoad = true;
       q.files.push({ start: f.start / CQ_UNIT_SIZE, path: f.path, fd: undefined, units: Math.min(unitsPerFile, Math.floor(size / CQ_UNIT_SIZE)), mirror: undefined, mirrorBase: 0, mirrorUnits: 0 });
     }
     // files must be contiguous; anything after a gap is unusable
     for (let i = 1; i < q.files.length; i++) {
       const prev = q.files[i - 1]!;
       if (q.files[i]!.start !== prev.start + unitsPerFile || prev.units !== unitsPerFile) {
+        q.damagedOnLoad = true;
         for (const f of q.files.splice(i)) await fsp.rm(f.path, { force: true });
         break;
       }

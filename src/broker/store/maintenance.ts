@@ -6,7 +6,6 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../../util/log.js';
 import { writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { CommitLog } from './commit-log.js';
 import type { StoreConfig } from './store-config.js';
@@ -20,10 +19,11 @@ export interface MaintenanceOptions {
   now?: () => number;
 }
 
-async function statfsUsedRatio(dir: string): Promise<number> {
+/** Use of `dir`'s file system as `df` shows it (blocks free to unprivileged users count as free). */
+async function statfsDisk(dir: string): Promise<{ usedPercent: number; totalBytes: number; freeBytes: number }> {
   const s = await fsp.statfs(dir);
-  if (s.blocks === 0) return 0;
-  return ((s.blocks - s.bavail) / s.blocks) * 100;
+  const usedPercent = s.blocks === 0 ? 0 : ((s.blocks - s.bavail) / s.blocks) * 100;
+  return { usedPercent, totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
 }
 
 export class StoreMaintenance {
@@ -38,7 +38,6 @@ export class StoreMaintenance {
     private readonly dispatcher: Dispatcher,
     private readonly gate: WriteGate,
     private readonly opts: MaintenanceOptions,
-    private readonly logger: Logger,
   ) {}
 
   /** Resolves when a flushLogics in progress (if any) is done. */
@@ -67,7 +66,15 @@ export class StoreMaintenance {
       const flushed = this.commitLog.flushedOffset;
       const dirty = [...this.dispatcher.dirtyQueues];
       this.dispatcher.dirtyQueues.clear();
-      for (const q of dirty) await q.flush();
+      for (let i = 0; i < dirty.length; i++) {
+        try {
+          await dirty[i]!.flush();
+        } catch (e) {
+          // not written (e.g. no space): these queues stay dirty for the next flush
+          for (const q of dirty.slice(i)) this.dispatcher.dirtyQueues.add(q);
+          throw e;
+        }
+      }
       await this.dispatcher.index?.flush();
       const c = { commitLogFlushed: flushed, logicsDurable: dispatched, indexDurable: dispatched, writtenAt: Date.now() };
       const prev = this.lastCheckpoint;
@@ -82,6 +89,23 @@ export class StoreMaintenance {
   }
 
   /**
+   * Measures the commit log's file system and sets the gate's disk-full state (use above
+   * diskSpaceWarningLevelRatio); `ratio` replaces the measured percentage (tests). Returns the use in percent.
+   */
+  async measureDisk(ratio?: number): Promise<number> {
+    const dir = this.gate.dir;
+    const measured = await statfsDisk(dir).catch(() => undefined);
+    const used = ratio ?? (this.opts.diskUsedRatio !== undefined ? await this.opts.diskUsedRatio(dir) : measured?.usedPercent ?? this.gate.lastDiskUsedRatio);
+    this.gate.lastDiskUsedRatio = used;
+    // bytes only when they are the measurement the percentage came from (a test hook may replace it)
+    const fromStatfs = measured !== undefined && used === measured.usedPercent;
+    this.gate.lastDisk = { usedPercent: used, at: Date.now(), ...(fromStatfs ? { totalBytes: measured.totalBytes, freeBytes: measured.freeBytes } : {}) };
+    this.gate.diskFull = used > this.config.diskSpaceWarningLevelRatio;
+    this.gate.check();
+    return used;
+  }
+
+  /**
    * Deletes expired commit-log segments (older than fileReservedTime hours) at a deleteWhen hour, or
    * at any hour while disk use is above diskMaxUsedSpaceRatio; above diskSpaceCleanForciblyRatio
    * the oldest segments go even if not expired. Never the segment being written. Consume queues
@@ -92,11 +116,7 @@ export class StoreMaintenance {
     this.retentionRunning = true;
     try {
       const now = at?.now ?? this.opts.now?.() ?? Date.now();
-      const ratio = at?.diskUsedRatio ?? (await (this.opts.diskUsedRatio ?? statfsUsedRatio)(this.config.storePathRootDir));
-      this.gate.lastDiskUsedRatio = ratio;
-      const wasFull = this.gate.diskFull;
-      this.gate.diskFull = ratio > this.config.diskSpaceWarningLevelRatio;
-      if (this.gate.diskFull !== wasFull) this.logger[this.gate.diskFull ? 'error' : 'info'](this.gate.diskFull ? 'disk nearly full: refusing puts' : 'disk space recovered: accepting puts', { usedPercent: ratio.toFixed(1) });
+      const ratio = await this.measureDisk(at?.diskUsedRatio);
       const hours = this.config.deleteWhen.split(';').map(Number);
       const deleteTime = hours.includes(new Date(now).getHours());
       const spaceFull = ratio > this.config.diskMaxUsedSpaceRatio;

@@ -15,6 +15,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fsyncDir } from '../../util/durable-file.js';
 import { silentLogger, type Logger } from '../../util/log.js';
+import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import type { CommitLog } from './commit-log.js';
 import { resolveStoreConfig, type StoreConfig } from './store-config.js';
 import type { Dispatcher, TagsCodeOf } from './dispatch.js';
@@ -24,7 +25,7 @@ import { closeRecovered, recoverStore } from './open.js';
 import { StoreReader } from './reader.js';
 import { ReplicaAppender } from './replica-append.js';
 import type { DispatchEvent, GetMessageResult, PutMessage, PutMessageResult } from './types.js';
-import { WriteGate } from './write-gate.js';
+import { WriteGate, type StoreWriteState, type DiskMeasurement } from './write-gate.js';
 import { StoreWriter } from './writer.js';
 
 export interface StoreOptions {
@@ -62,11 +63,11 @@ export class MessageStore {
   ) {
     this.config = config;
     this.logger = opts.logger ?? silentLogger;
-    this.gate = new WriteGate(commitLog, config.diskSpaceWarningLevelRatio);
+    this.gate = new WriteGate(commitLog, config.diskSpaceWarningLevelRatio, config.storePathCommitLog ?? path.join(config.storePathRootDir, 'commitlog'), this.logger);
     this.writer = new StoreWriter(config, commitLog, dispatcher, this.gate);
     this.reader = new StoreReader(commitLog, dispatcher);
     this.replica = new ReplicaAppender(commitLog, dispatcher, this.gate);
-    this.maintenance = new StoreMaintenance(config, commitLog, dispatcher, this.gate, opts, this.logger);
+    this.maintenance = new StoreMaintenance(config, commitLog, dispatcher, this.gate, opts);
   }
 
   /**
@@ -85,6 +86,7 @@ export class MessageStore {
       const store = new MessageStore(config, opts, lock, recovered.commitLog, recovered.dispatcher);
       try {
         await store.maintenance.flushLogics();
+        await store.maintenance.measureDisk();
       } catch (e) {
         await closeRecovered(recovered);
         throw e;
@@ -99,18 +101,29 @@ export class MessageStore {
 
   private start(): void {
     this.commitLog.onWritten = (w) => this.dispatcher.onWritten(w);
-    const every = (ms: number, fn: () => Promise<unknown>) => {
-      const t = setInterval(() => void fn().catch((e: Error) => this.logger.error('store background task failed', { error: e })), ms);
+    // a stall is reported with a fresh look at the disk
+    this.commitLog.onWriteStateChange = () => {
+      if (this.commitLog.writeStall === undefined) this.gate.check();
+      else void this.maintenance.measureDisk().catch(() => this.gate.check());
+    };
+    // a full disk fails these every second: one line per task and minute, with a count
+    const failures = rateLimitedLogger(this.logger, { perWindow: 1, windowMillis: 60_000 });
+    const every = (what: string, ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch((e: Error) => failures.error(`store background task failed: ${what}`, { error: e })), ms);
       t.unref();
       this.timers.push(t);
     };
     if (this.config.flushDiskType === 'ASYNC_FLUSH') {
-      every(this.config.flushIntervalCommitLog, async () => {
-        if (this.commitLog.writtenOffset > this.commitLog.flushedOffset && this.commitLog.writable) await this.commitLog.flush();
+      every('commit-log flush', this.config.flushIntervalCommitLog, async () => {
+        if (this.commitLog.writtenOffset > this.commitLog.flushedOffset && this.commitLog.writeError === undefined) await this.commitLog.flush();
       });
     }
-    every(this.config.flushIntervalConsumeQueue, () => this.maintenance.flushLogics());
-    every(this.config.cleanResourceInterval, () => this.maintenance.runRetention());
+    every('consume-queue and index flush', this.config.flushIntervalConsumeQueue, () => this.maintenance.flushLogics());
+    every('retention', this.config.cleanResourceInterval, () => this.maintenance.runRetention());
+    // while refusing for disk use, look every second: writes resume soon after space is freed (and status shows fresh numbers)
+    every('disk check', Math.min(1_000, this.config.cleanResourceInterval), async () => {
+      if (this.gate.diskFull || this.commitLog.writeStall !== undefined) await this.maintenance.measureDisk();
+    });
   }
 
   /** Subscribe to commit-log progress: called with the new written offset after each write (replication sends from it). */
@@ -205,6 +218,16 @@ export class MessageStore {
     return { ...this.commitLog.stats };
   }
 
+  /** Why the store refuses writes now (undefined: it takes them). */
+  writeState(): StoreWriteState | undefined {
+    return this.gate.state();
+  }
+
+  /** The commit log's file system as last measured (retention check; every second while refusing for disk use). */
+  get disk(): DiskMeasurement | undefined {
+    return this.gate.lastDisk;
+  }
+
   /** Figures for GET_BROKER_RUNTIME_INFO and status output (RocketMQ's key names where it has them). */
   runtimeInfo(): Record<string, number | boolean> {
     return {
@@ -219,6 +242,7 @@ export class MessageStore {
       writable: this.gate.refusal() === undefined,
       commitLogWrites: this.commitLog.stats.writes,
       commitLogFsyncs: this.commitLog.stats.fsyncs,
+      commitLogUnwrittenBytes: this.commitLog.unwrittenBytes,
     };
   }
 
@@ -273,6 +297,7 @@ export class MessageStore {
   async close(): Promise<void> {
     if (this.gate.shuttingDown) return;
     this.gate.shuttingDown = true;
+    this.gate.check();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.commitLog.close();

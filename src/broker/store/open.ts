@@ -5,10 +5,11 @@
  * queue that disagrees with the log is rebuilt from the whole log. Damage in fsynced data is
  * refused (StoreCorruptionError) rather than guessed around.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { MessageRecord } from '../../protocol/message/record.js';
-import { fsyncDir } from '../../util/durable-file.js';
+import { checkRecordAt, type MessageRecord } from '../../protocol/message/record.js';
+import { close, fsyncDir, open, readAt } from '../../util/durable-file.js';
 import type { Logger } from '../../util/log.js';
 import { readCheckpoint, type Checkpoint } from './checkpoint.js';
 import { CommitLog } from './commit-log.js';
@@ -17,7 +18,7 @@ import type { ConsumeQueue } from './consume-queue.js';
 import { Dispatcher, TOPIC_NAME, takesQueueSlot, type TagsCodeOf } from './dispatch.js';
 import { StoreCorruptionError } from './errors.js';
 import { KeyIndex } from './key-index.js';
-import { scanCommitLog } from './recovery.js';
+import { scanCommitLog, type SegmentFile } from './recovery.js';
 import { listOffsetFiles } from './segment-files.js';
 
 export interface RecoveryOptions {
@@ -55,15 +56,19 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
   const logicsFrom = Math.max(minStored, checkpoint?.logicsDurable ?? minStored);
   const indexFrom = indexLost ? minStored : Math.max(minStored, checkpoint?.indexDurable ?? minStored);
   const dispatchFrom = Math.min(logicsFrom, indexFrom);
-  // verify at least the whole segment holding the dispatch point (or the durable end, if lower:
-  // data past it may be missing after a crash)
-  const verifyPoint = Math.min(dispatchFrom, Math.max(durableEnd, minStored));
-  const verifyFrom = Math.max(minStored, verifyPoint - (verifyPoint % segSize));
+  // verify from the checkpoint: what it says was fsync'ed (and dispatched) is trusted, everything
+  // after it is verified record by record — nothing after a clean stop, the unflushed tail after a
+  // crash. Both offsets are record boundaries by construction; if the bytes there do not look like
+  // one, fall back to verifying the whole segment holding it.
+  const verifyPoint = Math.max(minStored, Math.min(dispatchFrom, Math.max(durableEnd, minStored)));
+  const verifyFrom = (await startsOnRecordBoundary(segments, segSize, verifyPoint)) ? verifyPoint : Math.max(minStored, verifyPoint - (verifyPoint % segSize));
+  if (verifyFrom !== verifyPoint) logger.warn('store recovery: the checkpoint does not point at a record boundary; verifying its whole segment', { checkpoint: verifyPoint, verifyFrom });
   const started = Date.now();
   logger.info('store recovery', { root, crashed, checkpoint: checkpoint ? `${checkpoint.commitLogFlushed}/${checkpoint.logicsDurable}` : 'none', verifyFrom });
 
   // pass 1: verify the commit log and find where it ends
   const scan = await scanCommitLog(segments, segSize, verifyFrom, durableEnd, logger);
+  const verifiedBytes = scan.end - verifyFrom;
   const commitLog = await CommitLog.open(
     { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
     segments.map((s) => s.start),
@@ -78,6 +83,9 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
     await dispatcher.loadQueues(cqTruncateFrom, commitLog.minOffset);
     // pass 2: rebuild consume-queue and index entries from the verified records
     const broken = new Set<ConsumeQueue>();
+    // after a clean stop every queue file was whole: a cut one is damage, and entries before the
+    // checkpoint are not re-derived from the log (it is not re-read there): rebuild that queue
+    if (!crashed) for (const q of dispatcher.allQueues()) if (q.damagedOnLoad) broken.add(q);
     const kept = segments.filter((s) => s.start <= scan.end); // CommitLog.open removed those past the end
     await scanCommitLog(kept.filter((s) => s.start + segSize > verifyFrom), segSize, verifyFrom, 0, logger, async (r, phys) => {
       await redispatch(dispatcher, r, phys, phys >= cqTruncateFrom, phys >= indexTruncateFrom, broken);
@@ -86,11 +94,39 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
     for (const q of dispatcher.allQueues()) q.visibleMax = q.maxOffset;
     await fsp.writeFile(abortFile, `${process.pid}\n`);
     await fsyncDir(root);
-    logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: dispatcher.queueCount(), tornTailTruncated: scan.torn, recoveryMs: Date.now() - started });
+    logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: dispatcher.queueCount(), verifiedBytes, tornTailTruncated: scan.torn, recoveryMs: Date.now() - started });
     return { commitLog, dispatcher };
   } catch (e) {
     await closeRecovered({ commitLog, dispatcher });
     throw e;
+  }
+}
+
+/**
+ * Whether `at` looks like the start of a record: a segment start, or a position where a record,
+ * an end-of-segment blank or the end of the log (zeros) begins right after the end of a record.
+ * A record never ends in three zero bytes (its topic is a name and its properties hold no NUL, and
+ * they come last), so zeros just before `at` mean it points past the data or into a record.
+ */
+async function startsOnRecordBoundary(segments: readonly SegmentFile[], segSize: number, at: number): Promise<boolean> {
+  const segStart = at - (at % segSize);
+  if (at === segStart) return true;
+  const seg = segments.find((x) => x.start === segStart);
+  if (seg === undefined) return false;
+  const fd = await open(seg.path, fs.constants.O_RDONLY);
+  try {
+    const before = await readAt(fd, 3, at - segStart - 3);
+    if (before.length < 3 || before.every((b) => b === 0)) return false;
+    const head = await readAt(fd, Math.min(8, segStart + segSize - at), at - segStart);
+    if (head.length < 8) return false;
+    const size = head.readInt32BE(0);
+    const remaining = segStart + segSize - at;
+    // a size no record has (a bad position) is not read in full: falling back is always safe
+    if (size > Math.min(remaining, 64 * 1024 * 1024)) return false;
+    const rec = size >= 8 ? await readAt(fd, size, at - segStart) : head;
+    return checkRecordAt(rec, 0, at, remaining).kind !== 'invalid';
+  } finally {
+    await close(fd);
   }
 }
 

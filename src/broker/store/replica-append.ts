@@ -54,8 +54,9 @@ export class ReplicaAppender {
    * rawAppendOffset once the complete records are in the kernel.
    */
   async appendRaw(offset: number, data: Buffer): Promise<number> {
-    const refused = this.gate.refusal();
-    if (refused) throw new Error(`cannot append: ${refused.remark}`);
+    const refused = this.gate.state();
+    // the reason is in the store's log; the code keeps this message the same while it lasts
+    if (refused) throw new Error(`cannot append: the store refuses writes (${refused.code})`);
     if (offset !== this.rawAppendOffset) throw new RangeError(`raw append at ${offset}, but the commit log continues at ${this.rawAppendOffset}`);
     // A record split between chunks: join the carried head with just the bytes that complete it
     // (not the whole chunk — with 32 KiB transfer frames nearly every chunk starts mid-record).

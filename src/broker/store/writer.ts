@@ -124,16 +124,26 @@ export class StoreWriter {
     const first = batch[0]!;
     const wait = findProperty(first.properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
     let status: PutMessageResult['status'] = 'PUT_OK';
-    if (this.config.flushDiskType === 'SYNC_FLUSH' && wait) {
-      const ok = await this.commitLog.waitFlushed(end, this.config.syncFlushTimeout);
-      // not flushed in time: stored if the log is still healthy (FLUSH_DISK_TIMEOUT), else the write failed
-      if (!ok) status = this.commitLog.writable ? 'FLUSH_DISK_TIMEOUT' : 'UNKNOWN_ERROR';
-    } else if (!(await this.commitLog.waitWritten(end))) {
-      status = 'UNKNOWN_ERROR';
+    const ok =
+      this.config.flushDiskType === 'SYNC_FLUSH' && wait
+        ? await this.commitLog.waitFlushed(end, this.config.syncFlushTimeout)
+        : // bounded like a flush: a write held back by a full disk is answered, not left hanging
+          await this.commitLog.waitWritten(end, this.config.syncFlushTimeout);
+    let remark: string | undefined;
+    if (!ok) {
+      const stall = this.commitLog.writeStall;
+      if (this.commitLog.writeError !== undefined || (this.commitLog.writtenOffset < end && stall === undefined && !this.commitLog.writable)) {
+        return { status: 'UNKNOWN_ERROR', remark: `the message could not be written: ${this.commitLog.writeError?.message ?? 'store closed'}` };
+      }
+      // appended but not (yet) durable: a slow disk, or a write waiting for space
+      status = 'FLUSH_DISK_TIMEOUT';
+      if (stall !== undefined && this.commitLog.writtenOffset < end) {
+        remark = `FLUSH_DISK_TIMEOUT: not written yet, the disk is full (${stall.error.code}); the broker holds the message and writes it once space is freed, but loses it if it stops before`;
+      }
     }
-    if (status === 'UNKNOWN_ERROR') return { status, remark: `the message could not be written: ${this.commitLog.writeError?.message ?? 'store closed'}` };
     return {
       status,
+      ...(remark !== undefined ? { remark } : {}),
       appended: {
         physicalOffset: appended[0]!.phys,
         queueOffset: appended[0]!.queueOffset,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
-import { Producer, type SendResult } from '../../client/producer.js';
+import { DEFAULT_SEND_TIMEOUT_MILLIS, Producer, type SendResult, type SendStatus } from '../../client/producer.js';
+import { EXIT_FAILURE } from '../../errors.js';
 import { InvalidInputError } from '../../errors.js';
 import { RmqCommand } from '../support/base.js';
 import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
@@ -23,11 +24,27 @@ export function parseProperties(pairs: readonly string[]): Record<string, string
   return out;
 }
 
+/**
+ * What a send status other than SEND_OK means for the message, and what to do. Every one of them
+ * is a stored message (it has a msgId and a queue offset) that is not as safe as asked for.
+ */
+export const SEND_STATUS_MEANING: Record<Exclude<SendStatus, 'SEND_OK'>, string> = {
+  FLUSH_DISK_TIMEOUT:
+    'the broker stored the message but did not get it onto its disk within syncFlushTimeout (a slow or full disk): it is lost if that broker stops or its machine fails before the write. Check the broker (rmqctl status); sending again may duplicate it.',
+  FLUSH_SLAVE_TIMEOUT:
+    'stored on the master, but its slave did not confirm within slaveTimeout: it is lost if the master fails before the slave has it. Check the group’s slave (rmqctl status); sending again may duplicate it.',
+  SLAVE_NOT_AVAILABLE:
+    'stored on the master only: the SYNC_MASTER has no slave in sync to copy it to (slave down, silent or catching up). It is lost if the master’s disk fails before a slave has it. Check the group’s slave (rmqctl status); sending again may duplicate it.',
+};
+
+export type MessageSendOutput = SendResult & { topic: string; /** SEND_OK */ ok: boolean; /** What a status other than SEND_OK means. */ meaning?: string };
+
 export default class MessageSend extends RmqCommand {
   static override summary = 'Send one message to a topic.';
   static override description =
     'The body is the argument, or the contents of --file, or standard input. Prints the send result: status, msgId (the producer id, ' +
-    'UNIQ_KEY), offsetMsgId (broker address + commit-log offset), queue and queue offset. Retries on another broker group as a producer does.';
+    'UNIQ_KEY), offsetMsgId (broker address + commit-log offset), queue and queue offset. Retries on another broker group as a producer does. ' +
+    'Exits 1 unless the status is SEND_OK, saying what the status means: FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE are stored but not as safe as a SEND_OK (--json carries sendStatus, ok and meaning).';
   static override examples = [
     "<%= config.bin %> message send Orders 'hello' --tag TagA --keys order-1 --property source=cli",
     '<%= config.bin %> message send Orders --file payload.bin',
@@ -47,9 +64,15 @@ export default class MessageSend extends RmqCommand {
     flag: Flags.integer({ description: 'user int flag stored with the message', default: 0 }),
     'no-wait': Flags.boolean({ description: 'WAIT=false: with SYNC_FLUSH, do not wait for the fsync', default: false }),
     group: Flags.string({ description: 'producer group', default: 'rmqctl_producer' }),
+    timeout: Flags.integer({
+      description: 'send timeout in ms, every attempt included; the default is longer than a broker waits for its disk (syncFlushTimeout 5 s) and its slave (slaveTimeout 3 s), so a stored message is not reported as a timeout',
+      default: DEFAULT_SEND_TIMEOUT_MILLIS,
+      min: 1,
+      helpValue: 'MS',
+    }),
   };
 
-  async run(): Promise<SendResult & { topic: string }> {
+  async run(): Promise<MessageSendOutput> {
     const { args, flags } = await this.parse(MessageSend);
     let body: Buffer;
     if (args.body !== undefined) body = Buffer.from(args.body, 'utf8');
@@ -73,11 +96,18 @@ export default class MessageSend extends RmqCommand {
         flag: flags.flag,
         waitStoreMsgOK: !flags['no-wait'],
       });
+      const ok = r.sendStatus === 'SEND_OK';
+      const out: MessageSendOutput = { topic: args.topic, ...r, ok, ...(ok ? {} : { meaning: SEND_STATUS_MEANING[r.sendStatus as Exclude<SendStatus, 'SEND_OK'>] }) };
       if (!this.jsonEnabled()) {
         this.log(`${r.sendStatus}  msgId ${r.msgId}  offsetMsgId ${r.offsetMsgId}`);
         this.log(`  ${args.topic} ${r.messageQueue.brokerName} queue ${r.messageQueue.queueId} offset ${r.queueOffset}`);
+        if (!ok) this.logToStderr(`${r.sendStatus}: ${out.meaning}`);
       }
-      return { topic: args.topic, ...r };
+      if (!ok) {
+        if (this.jsonEnabled()) this.logJson(out);
+        this.exit(EXIT_FAILURE);
+      }
+      return out;
     } finally {
       producer.shutdown();
     }

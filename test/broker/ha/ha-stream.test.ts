@@ -26,6 +26,7 @@ async function startMaster(store: MessageStore, over: Partial<ConstructorParamet
     housekeepingIntervalMillis: 20_000,
     slaveTimeoutMillis: 3_000,
     slaveFallbehindMax: 256 * 1024 * 1024,
+    outOfSyncMillis: 2_000,
     acksNeeded: 1,
     acceptSlaves: true,
     ...over,

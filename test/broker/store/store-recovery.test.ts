@@ -6,6 +6,8 @@ import { decodeRecord, encodeRecord, hostAddress } from '../../../src/protocol/m
 import { MessageStore, StoreCorruptionError } from '../../../src/broker/store/index.js';
 import { tmpDir } from '../../support/tmp.js';
 import { SMALL_STORE, message, openStore } from '../../support/store.js';
+import { writeCheckpoint } from '../../../src/broker/store/checkpoint.js';
+import { createLogger } from '../../../src/util/log.js';
 
 const segment0 = (dir: string) => path.join(dir, 'commitlog', '00000000000000000000');
 
@@ -146,9 +148,9 @@ describe('recovery after a crash', () => {
     expect((await store.queryMessage('Rec', 'k3', 5)).length).toBe(1);
   });
 
-  it('refuses to open on a flipped byte in fsync\'ed data, naming the file and position', async () => {
+  it('refuses to open on a flipped byte in fsync\'ed data it re-reads, naming the file and position', async () => {
     const dir = tmpDir();
-    const { ends } = await filled(dir, 30);
+    const { ends, maxPhys } = await filled(dir, 30);
     const victim = ends[9]!; // record 10 starts here
     const fd = fs.openSync(segment0(dir), 'r+');
     const b = Buffer.alloc(1);
@@ -157,6 +159,9 @@ describe('recovery after a crash', () => {
     b[0]! ^= 0x40;
     fs.writeSync(fd, b, 0, 1, inBody);
     fs.closeSync(fd);
+    // the queues were durable only up to record 5 (a crash while they lagged): recovery re-reads the log from there
+    await writeCheckpoint(path.join(dir, 'checkpoint'), { commitLogFlushed: maxPhys, logicsDurable: ends[4]!, indexDurable: ends[4]!, writtenAt: Date.now() });
+    markCrashed(dir);
 
     const err = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreCorruptionError);
@@ -234,5 +239,53 @@ describe('configuration mismatches', () => {
     await expect(MessageStore.open({ storePathRootDir: tmpDir(), mappedFileSizeCommitLog: 100, flushDiskType: 'SOMETIMES' as never, deleteWhen: '25' })).rejects.toThrow(
       /mappedFileSizeCommitLog must be at least 4096[\s\S]*flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH[\s\S]*deleteWhen must be hours/,
     );
+  });
+});
+
+describe('how much a restart re-reads (issue #21, finding 8)', () => {
+  /** Opens the store with a logger that keeps its lines; returns the store and the `store open` fields. */
+  async function openCounting(dir: string): Promise<{ store: MessageStore; lines: string[]; verifiedBytes: number }> {
+    const lines: string[] = [];
+    const store = await openStore(dir, {}, { logger: createLogger('store', { level: 'info', write: (l) => lines.push(l) }) });
+    const open = lines.find((l) => l.includes('store open'));
+    const m = /verifiedBytes=(\d+)/.exec(open ?? '');
+    if (!m) throw new Error(`no verifiedBytes in ${open}`);
+    return { store, lines, verifiedBytes: Number(m[1]) };
+  }
+
+  it('a clean restart re-reads nothing before the checkpoint', async () => {
+    const dir = tmpDir();
+    const { maxPhys } = await filled(dir, 30);
+    const { store, verifiedBytes } = await openCounting(dir);
+    expect(verifiedBytes).toBe(0);
+    expect(store.maxPhysOffset).toBe(maxPhys);
+    expect(await bodies(store)).toEqual(Array.from({ length: 30 }, (_, i) => `body-${i}`));
+  });
+
+  it('after a crash it verifies from the checkpoint’s durable point to the end', async () => {
+    const dir = tmpDir();
+    const { ends, maxPhys } = await filled(dir, 30);
+    await writeCheckpoint(path.join(dir, 'checkpoint'), { commitLogFlushed: ends[19]!, logicsDurable: ends[19]!, indexDurable: ends[19]!, writtenAt: Date.now() });
+    markCrashed(dir);
+    const { store, verifiedBytes } = await openCounting(dir);
+    expect(verifiedBytes).toBe(maxPhys - ends[19]!);
+    expect(await bodies(store)).toEqual(Array.from({ length: 30 }, (_, i) => `body-${i}`));
+  });
+
+  it('a checkpoint that does not point at a record boundary falls back to verifying its whole segment', async () => {
+    const dir = tmpDir();
+    const { ends, maxPhys } = await filled(dir, 30);
+    await writeCheckpoint(path.join(dir, 'checkpoint'), { commitLogFlushed: ends[19]! + 5, logicsDurable: ends[19]! + 5, indexDurable: ends[19]! + 5, writtenAt: Date.now() });
+    const { store, lines, verifiedBytes } = await openCounting(dir);
+    expect(lines.some((l) => /WARN .*the checkpoint does not point at a record boundary/.test(l))).toBe(true);
+    expect(verifiedBytes).toBe(maxPhys);
+    expect(await bodies(store)).toEqual(Array.from({ length: 30 }, (_, i) => `body-${i}`));
+  });
+
+  it('a checkpoint past the end of the data is refused (fsync’ed data lost), not taken as the end', async () => {
+    const dir = tmpDir();
+    const { maxPhys } = await filled(dir, 30);
+    await writeCheckpoint(path.join(dir, 'checkpoint'), { commitLogFlushed: maxPhys + 1000, logicsDurable: maxPhys + 1000, indexDurable: maxPhys + 1000, writtenAt: Date.now() });
+    await expect(MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE })).rejects.toThrow(/the log ends here, but the checkpoint says everything up to \d+ had been fsync'ed/);
   });
 });

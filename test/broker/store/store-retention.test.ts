@@ -98,7 +98,7 @@ describe('retention', () => {
   it('refuses puts while the disk is above diskSpaceWarningLevelRatio, and accepts them again once below', async () => {
     const store = await openStore(tmpDir());
     await store.runRetention({ now: atHour(13), diskUsedRatio: 95 });
-    expect(await store.put(message('Full', 0, 'x'))).toMatchObject({ status: 'SERVICE_NOT_AVAILABLE', remark: expect.stringMatching(/disk use/) });
+    expect(await store.put(message('Full', 0, 'x'))).toMatchObject({ status: 'SERVICE_NOT_AVAILABLE', remark: expect.stringMatching(/disk 95.0% used > diskSpaceWarningLevelRatio 90%/) });
     await store.runRetention({ now: atHour(13), diskUsedRatio: 50 });
     expect((await store.put(message('Full', 0, 'x'))).status).toBe('PUT_OK');
   });
