@@ -110,6 +110,6 @@ describe('chaos checker', () => {
       { e: 'deliver', t: 300, group: 'G', member: 'G-0', client: 'ours', id: 'a:0', body: '', msgId: 'x', broker: 'b', queue: 0, offset: 0, reconsume: 0, storeAt: '' },
       { e: 'deliver', t: 450, group: 'G', member: 'G-0', client: 'ours', id: 'a:1', body: '', msgId: 'y', broker: 'b', queue: 0, offset: 1, reconsume: 0, storeAt: '' },
     ];
-    expect(check(h).faults).toEqual([{ n: 1, kind: 'kill9', target: 'broker-a-0', detail: '{}', faultMs: 100, recoveryMs: 250 }]);
+    expect(check(h).faults).toEqual([{ n: 1, kind: 'kill9', target: 'broker-a-0', detail: '{}', faultMs: 100, recoveryMs: 250, longestSendMs: 60, failedSends: 0 }]);
   });
 });

@@ -49,6 +49,9 @@ export interface FaultRecovery {
   faultMs: number;
   /** Heal -> every broker group answered SEND_OK and every consumer group received again (messages sent after the heal); null when that never happened. */
   recoveryMs: number | null;
+  /** Sends started between the fault and full recovery: the longest a send waited for its answer, and how many failed. */
+  longestSendMs: number;
+  failedSends: number;
 }
 
 export interface Verdict {
@@ -78,6 +81,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
   const sends = new Map<MessageId, Ev<'send'>>();
   const acks = new Map<MessageId, Ev<'ack'>>();
   const fails = new Set<MessageId>();
+  const failsAt = new Map<MessageId, number>();
   const deliveriesByGroup = new Map<string, Ev<'deliver'>[]>();
   const faults: Ev<'fault'>[] = [];
   const heals = new Map<number, Ev<'heal'>>();
@@ -85,7 +89,10 @@ export function check(history: readonly HistoryEvent[]): Verdict {
   for (const ev of history) {
     if (ev.e === 'send') sends.set(ev.id, ev);
     else if (ev.e === 'ack') acks.set(ev.id, ev);
-    else if (ev.e === 'fail') fails.add(ev.id);
+    else if (ev.e === 'fail') {
+      fails.add(ev.id);
+      failsAt.set(ev.id, ev.t);
+    }
     else if (ev.e === 'deliver') {
       if (!deliveriesByGroup.has(ev.group)) deliveriesByGroup.set(ev.group, []);
       deliveriesByGroup.get(ev.group)!.push(ev);
@@ -182,20 +189,30 @@ export function check(history: readonly HistoryEvent[]): Verdict {
   const groupNames = [...deliveriesByGroup.keys()];
   const recoveries: FaultRecovery[] = faults.map((f) => {
     const h = heals.get(f.n);
-    const out: FaultRecovery = { n: f.n, kind: f.kind, target: f.target, detail: f.detail, faultMs: h ? h.t - f.t : 0, recoveryMs: null };
+    const out: FaultRecovery = { n: f.n, kind: f.kind, target: f.target, detail: f.detail, faultMs: h ? h.t - f.t : 0, recoveryMs: null, longestSendMs: 0, failedSends: 0 };
     if (!h) return out;
+    const windowEnd = (r: number | null) => h.t + (r ?? 60_000);
+    const measure = (r: number | null) => {
+      for (const s of sends.values()) {
+        if (s.t < f.t || s.t > windowEnd(r)) continue;
+        const answer = acks.get(s.id)?.t ?? failsAt.get(s.id);
+        if (answer !== undefined) out.longestSendMs = Math.max(out.longestSendMs, answer - s.t);
+        if (failsAt.has(s.id)) out.failedSends++;
+      }
+    };
     let worst = 0;
     for (const b of brokerGroups) {
       const first = durableByTime.find((a) => a.broker === b && (sends.get(a.id)?.t ?? 0) >= h.t);
-      if (!first) return out;
+      if (!first) return (measure(null), out);
       worst = Math.max(worst, first.t - h.t);
     }
     for (const g of groupNames) {
       const first = deliveriesByGroup.get(g)!.find((d) => d.id !== null && (sends.get(d.id)?.t ?? 0) >= h.t);
-      if (!first) return out;
+      if (!first) return (measure(null), out);
       worst = Math.max(worst, first.t - h.t);
     }
     out.recoveryMs = worst;
+    measure(worst);
     return out;
   });
 

@@ -54,6 +54,7 @@ for (const mode of modes) {
     const line = `${name}: ${r.faults.length} faults in ${r.seconds.toFixed(0)} s; sent ${v.sent}, SEND_OK ${v.acknowledged}, not durable ${v.storedNotDurable}, failed ${v.failed}; lost ${v.lost}, phantom ${v.phantom}, duplicates ${v.duplicates}; recovery max ${recov.length ? Math.max(...recov) : '-'} ms, unrecovered ${v.faults.length - recov.length}; problems ${r.problems.length}`;
     summary.push(line);
     log(line);
+    for (const f of v.faults) log(`  #${f.n} ${f.kind} ${f.target} ${f.detail}: held ${f.faultMs} ms, recovered ${f.recoveryMs ?? 'never'} ms after the heal, longest send ${f.longestSendMs} ms, ${f.failedSends} sends failed`);
     for (const p of r.problems) log(`  PROBLEM ${p}`);
     if (r.problems.length) failed = true;
   }
