@@ -1,16 +1,24 @@
 #!/usr/bin/env node
 // `npm run chaos -- --minutes 30 --seed 7 [--mode 2m-2s-sync|...|all] [--faults kill9,pause|each] [--crash-loop --rounds 500]`
-// Builds dist/ (the lab runs dist/rmqd.js), bundles test/chaos/main.ts with esbuild and runs it.
+// Builds dist/, then runs test/chaos/main.ts (bundled with esbuild) from a snapshot of what it
+// needs (bin/rmqd, dist/, package.json, topologies/, templates/; node_modules linked), so that a
+// rebuild of the working tree during a long run does not change the code under test mid-run.
 // Needs root (network namespaces, loop devices, nftables). See docs/guide/chaos.md.
 import { execFileSync } from 'node:child_process';
-import { build } from 'esbuild';
+import { cpSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-execFileSync(process.execPath, [path.join(here, '../../bin/build.mjs')], { stdio: 'inherit' });
-// two levels below the repository root (test/support finds the repo as ../.. of its module), inside
-// node_modules so that the bundle resolves the dev dependencies (yaml, ali-ons, vitest)
-const out = path.join(here, '../../node_modules/.rmq-chaos/main.mjs');
-await build({ entryPoints: [path.join(here, 'main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'warning' });
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+execFileSync(process.execPath, [path.join(repo, 'bin/build.mjs')], { stdio: 'inherit' });
+const snapshot = `/tmp/rmq-chaos-snapshot-${process.pid}`;
+rmSync(snapshot, { recursive: true, force: true });
+for (const p of ['bin', 'dist', 'package.json', 'topologies', 'templates']) cpSync(path.join(repo, p), path.join(snapshot, p), { recursive: true });
+symlinkSync(path.join(repo, 'node_modules'), path.join(snapshot, 'node_modules'));
+process.once('exit', () => rmSync(snapshot, { recursive: true, force: true }));
+// two levels below the snapshot's root: test/support finds "the repository" as ../.. of its module
+const out = path.join(snapshot, 'chaos', 'run', 'main.mjs');
+mkdirSync(path.dirname(out), { recursive: true });
+await build({ entryPoints: [path.join(repo, 'test/chaos/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, packages: 'external', logLevel: 'warning' });
 await import(pathToFileURL(out).href);
