@@ -6,6 +6,7 @@
  * per run and writes history.jsonl + verdict.json (+ node logs) under --out. Exit 1 when a run
  * broke a promise the checker asserts.
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FAULT_KINDS, applicable, type FaultKind } from './faults.js';
@@ -42,13 +43,24 @@ const each = values.faults === 'each';
 const kinds = (values.faults && !each ? values.faults.split(',') : [...FAULT_KINDS]) as FaultKind[];
 for (const k of kinds) if (!FAULT_KINDS.includes(k)) throw new Error(`--faults ${k}: expected some of ${FAULT_KINDS.join(', ')} or each`);
 
+mkdirSync(out, { recursive: true });
 let failed = false;
 const summary: string[] = [];
 for (const mode of modes) {
   const runs: FaultKind[][] = each ? kinds.filter((k) => applicable(k, { masters: ['m'], slaves: MODE_PROMISE[mode].slaves ? [{ id: 's', master: 'm' }] : [], namesrvs: ['n'], clockNodes: ['c'] })).map((k) => [k]) : [kinds];
   for (const faults of runs) {
     const name = `${mode}-${each ? faults[0] : 'mixed'}-seed${seed}`;
-    const r = await runChaos({ mode, seed, minutes: Number(values.minutes), maxFaults: values['max-faults'] ? Number(values['max-faults']) : undefined, faults, out: path.join(out, name), log });
+    let r: Awaited<ReturnType<typeof runChaos>>;
+    try {
+      r = await runChaos({ mode, seed, minutes: Number(values.minutes), maxFaults: values['max-faults'] ? Number(values['max-faults']) : undefined, faults, out: path.join(out, name), log });
+    } catch (e) {
+      const line = `${name}: the run itself failed: ${(e as Error).stack ?? String(e)}`;
+      summary.push(line);
+      log(line);
+      appendFileSync(path.join(out, 'summary.jsonl'), `${JSON.stringify({ name, mode, seed, faults, error: String(e) })}\n`);
+      failed = true;
+      continue;
+    }
     const v = r.verdict;
     const recov = r.verdict.faults.map((f) => f.recoveryMs).filter((x): x is number => x !== null);
     const line = `${name}: ${r.faults.length} faults in ${r.seconds.toFixed(0)} s; sent ${v.sent}, SEND_OK ${v.acknowledged}, not durable ${v.storedNotDurable}, failed ${v.failed}; lost ${v.lost}, phantom ${v.phantom}, duplicates ${v.duplicates}; recovery max ${recov.length ? Math.max(...recov) : '-'} ms, unrecovered ${v.faults.length - recov.length}; problems ${r.problems.length}`;
@@ -57,6 +69,7 @@ for (const mode of modes) {
     for (const f of v.faults) log(`  #${f.n} ${f.kind} ${f.target} ${f.detail}: held ${f.faultMs} ms, recovered ${f.recoveryMs ?? 'never'} ms after the heal, longest send ${f.longestSendMs} ms, ${f.failedSends} sends failed`);
     for (const p of r.problems) log(`  PROBLEM ${p}`);
     if (r.problems.length) failed = true;
+    appendFileSync(path.join(out, 'summary.jsonl'), `${JSON.stringify({ name, mode, seed, kinds: faults, seconds: r.seconds, problems: r.problems, sent: v.sent, acknowledged: v.acknowledged, storedNotDurable: v.storedNotDurable, failed: v.failed, lost: v.lost, lostNotDurable: Object.values(v.groups).reduce((n, g) => n + g.lostNotDurable.length, 0), phantom: v.phantom, duplicates: v.duplicates, faults: v.faults, replicas: v.replicas.map((x) => ({ slave: x.slave, identical: x.firstDifference === null, caughtUp: x.slaveEnd === x.masterEnd })) })}\n`);
   }
 }
 console.log(`\n${summary.join('\n')}`);

@@ -13,6 +13,7 @@
  * send order, which the checker verifies from the offsets in the acknowledgements.
  */
 import { Producer } from '../../src/client/producer.js';
+import { createLogger } from '../../src/util/log.js';
 import { PushConsumer } from '../../src/client/consumer/push-consumer.js';
 import { aliConsumer, aliMessage, aliProducer, type AliReceived } from '../support/ali-ons.js';
 import { bodyOf, idOfBody, type HistoryWriter, type MessageId } from './history.js';
@@ -51,9 +52,15 @@ export interface ClientDriver {
   receiver(namesrvAddrs: string[], group: string, topic: string, member: string, onMessage: (d: Delivery) => void, opts: { orderly: boolean }): Promise<ReceiverHandle>;
 }
 
+/** RMQ_CHAOS_CLIENT_LOG=debug|info: our clients log there (stderr), for looking into a run. */
+function clientLog(component: string): { logger?: ReturnType<typeof createLogger> } {
+  const level = process.env.RMQ_CHAOS_CLIENT_LOG as 'debug' | 'info' | undefined;
+  return level ? { logger: createLogger(component, { level, write: (l) => process.stderr.write(l) }) } : {};
+}
+
 const ours: ClientDriver = {
   async sender(namesrvAddrs, group) {
-    const p = new Producer({ namesrvAddrs, producerGroup: group, sendTimeoutMillis: 10_000 });
+    const p = new Producer({ namesrvAddrs, producerGroup: group, sendTimeoutMillis: 10_000, ...clientLog(`producer ${group}`) });
     return {
       async send(topic, id, body) {
         const r = await p.send({ topic, body, keys: [id] });
@@ -76,6 +83,7 @@ const ours: ClientDriver = {
       pollNameServerIntervalMillis: 2_000,
       heartbeatBrokerIntervalMillis: 2_000,
       brokerSuspendMaxTimeMillis: 2_000,
+      ...clientLog(`consumer ${member}`),
     });
     c.subscribe(topic, '*');
     await c.start(async (m) => {

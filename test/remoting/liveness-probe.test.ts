@@ -11,6 +11,7 @@ import { RequestCode } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { ConnectionClosedError, RemotingTimeoutError } from '../../src/remoting/errors.js';
 import { startCluster } from '../support/cluster.js';
+import { clientsFor, createTopic } from '../support/clients.js';
 
 describe('liveness probe of a silent peer', () => {
   it('a request to a SIGSTOPped broker fails with the connection closed, long before its 30 s deadline; without probes it waits out the deadline', async () => {
@@ -57,4 +58,23 @@ describe('liveness probe of a silent peer', () => {
       remoting.shutdown();
     }
   });
+
+  it("a producer's sends while one master is SIGSTOPped all succeed on the other broker group, before the stopped one resumes", async () => {
+    const c = await startCluster({ brokers: [{ name: 'broker-a' }, { name: 'broker-b' }] });
+    const cl = clientsFor(c);
+    for (const b of ['broker-a', 'broker-b']) await createTopic(cl, c, c.broker(b).addr, 'Paused', 2);
+    const producer = cl.producer({ sendTimeoutMillis: 60_000 });
+    for (let i = 0; i < 4; i++) await producer.send({ topic: 'Paused', body: `warm ${i}` }); // connections to both groups
+    const a = c.broker('broker-a');
+    a.proc!.kill('SIGSTOP');
+    try {
+      const results = [];
+      for (let i = 0; i < 8; i++) results.push(await producer.send({ topic: 'Paused', body: `during ${i}` }));
+      expect(a.proc!.signalCode).toBeNull(); // still there, still stopped: nothing waited for it to resume
+      expect(results.map((r) => r.sendStatus)).toEqual(Array(8).fill('SEND_OK'));
+      expect(new Set(results.map((r) => r.messageQueue.brokerName))).toEqual(new Set(['broker-b']));
+    } finally {
+      a.proc!.kill('SIGCONT');
+    }
+  }, 120_000);
 });
