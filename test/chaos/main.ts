@@ -2,7 +2,8 @@
  * `npm run chaos -- [--minutes N] [--seed S] [--mode M|all] [--faults k1,k2] [--max-faults N] [--out DIR]`
  * — long chaos runs on demand (never part of `npm test`; test/chaos/chaos.test.ts is CI's short
  * round). `--mode all` runs every mode in turn; `--faults each` runs every fault kind on its own
- * (one run per kind), for the fault × mode table of docs/guide/chaos.md. Prints one summary line
+ * (one run per kind), for the fault × mode table of docs/guide/chaos.md (`--table summary.jsonl`
+ * prints it). Prints one summary line
  * per run and writes history.jsonl + verdict.json (+ node logs) under --out. Exit 1 when a run
  * broke a promise the checker asserts.
  */
@@ -13,6 +14,7 @@ import { FAULT_KINDS, applicable, type FaultKind } from './faults.js';
 import { MODES, MODE_PROMISE, type ChaosMode } from './lab.js';
 import { runChaos } from './run.js';
 import { crashLoop } from './crash-loop.js';
+import { faultTable } from './table.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,8 +26,14 @@ const { values } = parseArgs({
     out: { type: 'string', default: path.join('/tmp', 'rmq-chaos-runs') },
     'crash-loop': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '500' },
+    table: { type: 'string' },
   },
 });
+
+if (values.table) {
+  console.log(faultTable(values.table));
+  process.exit(0);
+}
 
 const seed = Number(values.seed);
 const out = path.resolve(values.out!);
