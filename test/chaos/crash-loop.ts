@@ -1,6 +1,6 @@
 /**
  * The crash loop (#20): one SYNC_FLUSH broker with tiny files (64 KiB commit-log segments, 2 KiB
- * consume-queue files: a rollover every few dozen messages), a producer with 16 sends in flight
+ * consume-queue files: a rollover every few dozen messages), a producer with 64 sends in flight (bodies up to 6 KB)
  * logging every acknowledgement, and `kill -9` at a random point, round after round — a third of
  * the rounds also kill the restarted broker again, once or twice, before letting it come up — at a
  * random moment of its first 900 ms, or 0-30 ms after it logged that its store recovery began (each such kill is classed by the broker's log: before its
@@ -28,6 +28,7 @@ import { waitFor } from '../support/wait.js';
 import { prng } from './faults.js';
 
 const QUEUES = 4;
+const IN_FLIGHT = 64;
 const TOPIC = 'CrashLoop';
 
 export interface CrashLoopResult {
@@ -128,8 +129,10 @@ export async function crashLoop(o: { rounds: number; seed: number; dir: string; 
       const sender = async () => {
         while (running) {
           const n = seq++;
-          const len = 16 + Math.floor(bodies() * 1500);
-          const s: Sent = { body: Buffer.alloc(len, n % 251), props: { seq: String(n), round: String(round), pad: 'x'.repeat(1 + Math.floor(bodies() * 80)) } };
+          // records of 16 B to 6 KB with properties up to 400 B: many writes span pages, where a
+          // kill -9 can cut them (the kernel stops a write between pages for a fatal signal)
+          const len = 16 + Math.floor(bodies() * 6000);
+          const s: Sent = { body: Buffer.alloc(len, n % 251), props: { seq: String(n), round: String(round), pad: 'x'.repeat(1 + Math.floor(bodies() * 400)) } };
           s.body.writeUInt32BE(n, 0);
           sent.set(n, s);
           try {
@@ -141,7 +144,7 @@ export async function crashLoop(o: { rounds: number; seed: number; dir: string; 
           }
         }
       };
-      const senders = Array.from({ length: 16 }, sender);
+      const senders = Array.from({ length: IN_FLIGHT }, sender);
       // the kill point: after a random number of acknowledgements, or a random time (whichever first)
       const killAfterMs = 50 + Math.floor(rnd() * 2_000);
       const started = Date.now();
