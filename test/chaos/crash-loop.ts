@@ -68,7 +68,7 @@ export async function crashLoop(o: { rounds: number; seed: number; dir: string; 
   const result: CrashLoopResult = { rounds: 0, acknowledged: 0, killedBeforeRecovery: 0, killedDuringRecovery: 0, killedAfterRecovery: 0, problems, seconds: 0 };
   try {
     await api.createTopic(broker.addr, { topicName: TOPIC, readQueueNums: QUEUES, writeQueueNums: QUEUES, perm: 6 });
-    const producer = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_CRASH_LOOP', sendTimeoutMillis: 2_000, retryTimesWhenSendFailed: 0 });
+    const producer = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_CRASH_LOOP', sendTimeoutMillis: 2_000, retryTimesWhenSendFailed: 0, compressMsgBodyOverHowmuch: 1 << 30 }); // stored bytes = sent bytes
     const sent = new Map<number, Sent>();
     const acked: number[] = [];
     const verifiedUpTo = new Array<number>(QUEUES).fill(0);
