@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait.js';
 import { check, problems, type Verdict } from './checker.js';
 import { FAULT_KINDS, inject, prng, schedule, type Fault, type FaultKind, type Topology } from './faults.js';
 import { HistoryWriter, readHistory, type HistoryEvent } from './history.js';
-import { ChaosLab, MODE_PROMISE, type ChaosMode } from './lab.js';
+import { ChaosLab, MODE_PROMISE, type ChaosMode, type LabNode } from './lab.js';
 import { Workload, type GroupSpec, type LaneSpec } from './workload.js';
 
 export const TOPIC = 'ChaosTopic';
@@ -178,18 +178,27 @@ async function compareReplicas(lab: ChaosLab, api: BrokerApi): Promise<Extract<H
     const [masterEnd, slaveEnd] = ends;
     const from = Math.max(m.commitLogStart(), s.commitLogStart());
     const to = Math.min(masterEnd, slaveEnd);
-    let firstDifference: number | null = null;
-    for (let at = from; at < to && firstDifference === null; at += 1 << 20) {
-      const hi = Math.min(to, at + (1 << 20));
-      const [a, b] = [m.commitLogBytes(at, hi), s.commitLogBytes(at, hi)];
-      if (!a.equals(b)) for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) {
-        firstDifference = at + i;
-        break;
-      }
+    // bytes a broker appended in memory reach its file a moment later (commitLogUnwrittenBytes):
+    // wait for both files to hold them, and count a difference only if it is still there 2 s on
+    const unwritten = async (addr: string) => Number((await api.runtimeInfo(addr)).commitLogUnwrittenBytes ?? 0);
+    await waitFor(async () => (await unwritten(m.addr)) === 0 && (await unwritten(s.addr)) === 0, { timeout: 30_000, interval: 200, what: 'commit-log bytes written to the files' }).catch(() => {});
+    let firstDifference = firstDifferenceIn(m, s, from, to);
+    if (firstDifference !== null) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      firstDifference = firstDifferenceIn(m, s, from, to);
     }
     out.push({ e: 'replica', t: Date.now(), group: s.o.brokerName!, master: m.id, slave: s.id, masterEnd, slaveEnd, compared: Math.max(0, to - from), firstDifference });
   }
   return out;
+}
+
+function firstDifferenceIn(m: LabNode, s: LabNode, from: number, to: number): number | null {
+  for (let at = from; at < to; at += 1 << 20) {
+    const hi = Math.min(to, at + (1 << 20));
+    const [a, b] = [m.commitLogBytes(at, hi), s.commitLogBytes(at, hi)];
+    if (!a.equals(b)) for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return at + i;
+  }
+  return null;
 }
 
 /** Every lane got an answer after `since`, every broker group answered SEND_OK, and every group received a message. */
