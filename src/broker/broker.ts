@@ -29,6 +29,10 @@ import { createResponse, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
+import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
+import { performance } from 'node:perf_hooks';
+import { MetricsServer } from '../util/metrics-server.js';
+import { brokerMetricsRegistry } from './metrics/broker-metrics.js';
 import type { NodeTls } from '../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fastListenPort } from '../node-config/broker-keys.js';
@@ -41,12 +45,16 @@ import { registerConsumerOffsetHandlers } from './handlers/consumer-offsets.js';
 import { registerGroupAdminHandlers } from './handlers/groups.js';
 import { registerSendBackHandler } from './handlers/send-back.js';
 import { registerMessageHandlers } from './handlers/messages.js';
+import { registerMonitoringHandlers } from './handlers/monitoring.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
+import { GrpcEndpoint } from './grpc/endpoint.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
 import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
+import { PopEngine } from './pop/engine.js';
+import { registerPopHandlers } from './pop/remoting-handlers.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
@@ -95,24 +103,40 @@ export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & {
   return sc;
 }
 
-/** Counts requests being handled and refuses new ones once stopping. */
+/** Counts requests being handled and refuses new ones once stopping; times each (the same wait: no second promise per request). */
 class GatedDispatcher implements RequestDispatcher {
   inFlight = 0;
   stopping = false;
   private idle: (() => void) | undefined;
 
-  constructor(private readonly table: RequestDispatcher) {}
+  constructor(private readonly timing: TimedDispatcher) {}
 
   dispatch(req: RemotingCommand, conn: Connection): HandlerResult | Promise<HandlerResult> {
     if (this.stopping) return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, { remark: 'the broker is shutting down' });
-    const r = this.table.dispatch(req, conn);
+    const started = performance.now();
+    let r: HandlerResult | Promise<HandlerResult>;
+    try {
+      r = this.timing.handlers.dispatch(req, conn);
+    } catch (e) {
+      this.timing.failed(req, started);
+      throw e;
+    }
     if (r instanceof Promise) {
       this.inFlight++;
       const done = () => {
         if (--this.inFlight === 0) this.idle?.();
       };
-      r.then(done, done);
-    }
+      r.then(
+        (res) => {
+          this.timing.answered(req, res, started);
+          done();
+        },
+        () => {
+          this.timing.failed(req, started);
+          done();
+        },
+      );
+    } else this.timing.answered(req, r, started);
     return r;
   }
 
@@ -135,6 +159,9 @@ export class Broker {
   readonly context: BrokerContext;
   readonly brokerAddr: string;
   private readonly dispatcher: GatedDispatcher;
+  /** Request latencies (rocketmq_rpc_latency; send latencies feed runtime info's putLatency99 too). */
+  private readonly rpc: TimedDispatcher;
+  private metricsServer: MetricsServer | undefined;
   private readonly servers: RemotingServer[] = [];
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
@@ -142,6 +169,8 @@ export class Broker {
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** The v5 gRPC MessagingService (grpcServerPort > 0). */
+  readonly grpc: GrpcEndpoint | undefined;
 
   private constructor(
     readonly config: ResolvedBrokerConfig,
@@ -153,12 +182,12 @@ export class Broker {
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
-    const stats = new BrokerStats();
+    const stats = new BrokerStats({ clusterName: config.brokerClusterName });
     const credentials = acl.credentials;
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
     this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
-    this.context = {
+    const parts: Omit<BrokerContext, 'pop'> = {
       config,
       store,
       topics,
@@ -178,7 +207,11 @@ export class Broker {
       hooks: this.hooks,
       replication: this.replication,
     };
-    this.hooks.topicDeleted = (topic) => this.context.consumerOffsets.removeTopic(topic);
+    this.context = { ...parts, pop: new PopEngine(parts) };
+    this.hooks.topicDeleted = (topic) => {
+      this.context.consumerOffsets.removeTopic(topic);
+      this.context.pop.forget({ topic });
+    };
     // a slave copies its master's consumer-group tables (Java SlaveSynchronize)
     this.hooks.slaveSync = [
       { name: 'consumer offsets', requestCode: RequestCode.GET_ALL_CONSUMER_OFFSET, apply: (body) => {
@@ -200,8 +233,14 @@ export class Broker {
     registerConsumerOffsetHandlers(this.handlers, this.context);
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
+    registerMonitoringHandlers(this.handlers, this.context);
+    registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
     this.replication.registerHandlers(this.handlers);
-    this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
+    const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
+    this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
+      if (sendCodes.has(code)) stats.recordPutLatency(millis);
+    });
+    this.dispatcher = new GatedDispatcher(this.rpc);
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -223,6 +262,17 @@ export class Broker {
       },
     });
     topics.onChange(() => void this.registration.registerAll());
+    this.grpc =
+      config.grpcServerPort > 0
+        ? new GrpcEndpoint({
+            ctx: this.context,
+            acl: () => (acl.enforce ? acl.source?.policy : undefined),
+            remoting: this.remoting,
+            pop: () => this.context.pop,
+            ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
+            logger: this.log.child('grpc'),
+          })
+        : undefined;
   }
 
   /** Opens the store (crash recovery, lock) and the topic table; nothing listens yet. */
@@ -274,7 +324,9 @@ export class Broker {
   /** Listens on listenPort and the fast channel, then registers with every NameServer. */
   async start(): Promise<void> {
     const c = this.config;
+    await this.context.pop.recover();
     this.unsubscribeDispatch = this.store.onDispatch((e) => this.context.pullHold.onDispatch(e));
+    this.context.pop.start();
     this.context.stats.start();
     this.context.clients.start();
     this.context.consumerOffsets.start();
@@ -292,6 +344,8 @@ export class Broker {
       this.servers.push(server);
     }
     await this.replication.start();
+    if (c.metricsPort > 0) await this.startMetrics(c.metricsPort);
+    await this.grpc?.start();
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -301,12 +355,22 @@ export class Broker {
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
+      metricsPort: c.metricsPort || undefined,
+      grpcPort: this.grpc?.port,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
     });
     await this.registration.start();
     this.log.info('broker started', { addr: this.brokerAddr, namesrv: c.namesrvAddrs.join(';') || undefined, registeredWith: this.registration.registeredWith.length });
+  }
+
+  /** Serves /metrics and /healthz on metricsPort (metrics/broker-metrics.ts). */
+  private async startMetrics(port: number): Promise<void> {
+    const registry = brokerMetricsRegistry({ ctx: this.context, rpc: this.rpc, ha: () => this.replication.runtimeInfo(), metricsPort: port });
+    const server = new MetricsServer({ registry, logger: this.log.child('metrics'), unhealthy: () => (this.dispatcher.stopping ? 'stopping' : undefined) });
+    await server.listen(port, this.config.bindAddress);
+    this.metricsServer = server;
   }
 
   /** NameServers this broker is registered with right now. */
@@ -324,8 +388,11 @@ export class Broker {
     this.registration.stop();
     this.dispatcher.stopping = true;
     this.context.pullHold.stop();
+    this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
+    await this.context.pop.stop();
+    await this.metricsServer?.close();
     await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();

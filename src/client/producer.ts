@@ -44,6 +44,12 @@ export interface ProducerOptions extends ClientConnectOptions {
   retryTimesWhenSendFailed?: number;
   /** Route refresh period (default 30 s, Java's pollNameServerInterval). */
   routeRefreshMillis?: number;
+  /**
+   * A topic without a route is sent through the auto-create template (TBW102) and created by the
+   * broker, as Java's producer does (default true). false: such a send fails instead — also while a
+   * topic's only groups have no master, when the template would create it on another group.
+   */
+  autoCreateTopic?: boolean;
   /** Queues per broker a topic created on first send gets (header `defaultTopicQueueNums`, default 4). */
   defaultTopicQueueNums?: number;
   /** Largest body accepted (default 4 MiB, the broker's default). */
@@ -133,6 +139,7 @@ export class Producer {
   private readonly log: Logger;
   private readonly timeout: number;
   private readonly retries: number;
+  private readonly autoCreateTopic: boolean;
   private readonly maxMessageSize: number;
   private readonly compressOver: number;
   private readonly defaultQueueNums: string;
@@ -154,6 +161,7 @@ export class Producer {
     this.uniqKeys = new UniqKeyGenerator(ipToBytes(guessLocalAddress()));
     this.timeout = opts.sendTimeoutMillis ?? DEFAULT_SEND_TIMEOUT_MILLIS;
     this.retries = opts.retryTimesWhenSendFailed ?? 2;
+    this.autoCreateTopic = opts.autoCreateTopic ?? true;
     this.maxMessageSize = opts.maxMessageSize ?? 4 * 1024 * 1024;
     this.compressOver = opts.compressMsgBodyOverHowmuch ?? 4096;
     this.defaultQueueNums = String(opts.defaultTopicQueueNums ?? 4);
@@ -318,14 +326,14 @@ export class Producer {
     f = (async () => {
       const route = await this.admin.topicRoute(topic);
       let info = route === undefined ? undefined : TopicPublishInfo.fromRoute(topic, route);
-      if (info === undefined || !info.ok) {
+      if ((info === undefined || !info.ok) && this.autoCreateTopic) {
         // Java's tryToFindTopicPublishInfo: send through the auto-create template, the broker creates the topic
         const template = await this.admin.topicRoute(TBW102);
         const viaDefault = template === undefined ? undefined : TopicPublishInfo.fromRoute(topic, template, Number(this.defaultQueueNums));
         if (viaDefault !== undefined && viaDefault.ok) info = viaDefault;
       }
       if (info === undefined || !info.ok) {
-        const why = route === undefined ? 'no broker serves it and automatic topic creation is off' : 'no writable queue on a broker with a master';
+        const why = route === undefined ? (this.autoCreateTopic ? 'no broker serves it and automatic topic creation is off' : 'it does not exist') : 'no writable queue on a broker with a master';
         throw new SendError(`No route info of this topic: ${topic} (${why}); create it with \`rmqctl topic create ${topic}\``);
       }
       this.routes.set(topic, info);

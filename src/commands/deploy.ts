@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../errors.js';
 import { deployCluster, PlanDriftError, type DeployResult } from '../deploy/executor.js';
-import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../deploy/health/index.js';
-import { parseSavedPlan } from '../deploy/plan/index.js';
+import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../ops/health/index.js';
+import { parseSavedPlan, type Plan } from '../deploy/plan/index.js';
 import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
 import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
-import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
+import { ClusterCommand, connectionFlags, lockFlags, settleFlags } from './support/cluster-command.js';
 import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
 export default class Deploy extends ClusterCommand {
@@ -30,6 +30,8 @@ export default class Deploy extends ClusterCommand {
   static override args = { topology: Args.string({ description: 'topology file or preset name', required: true }) };
   static override flags = {
     ...connectionFlags,
+    ...lockFlags,
+    ...settleFlags,
     plan: Flags.string({ description: 'apply exactly this saved plan (rmqctl plan --out); refused if the hosts or the topology changed since', helpValue: 'FILE' }),
     'push-node': Flags.boolean({ description: "copy this machine's node binary to hosts without Node >= 20 (same OS and architecture)", default: false }),
     'min-free-disk': Flags.integer({ description: 'MiB that must be free where the stores go', default: DEFAULT_MIN_FREE_BYTES / 1024 ** 2, min: 0 }),
@@ -45,8 +47,8 @@ export default class Deploy extends ClusterCommand {
   async run(): Promise<DeployResult & { kind: 'result' }> {
     const { args, flags } = await this.parse(Deploy);
     const { model } = await this.loadModel(args.topology, flags['state-dir']);
-    const release = await loadRuntimeRelease(flags.runtime);
-    let saved;
+    const release = await loadRuntimeRelease(flags.runtime, model.runtimePin);
+    let saved: Plan | undefined;
     if (flags.plan) {
       const text = await readFile(flags.plan, 'utf8').catch((e: Error) => {
         throw new InvalidInputError(`cannot read the plan ${flags.plan}: ${e.message}`);
@@ -61,7 +63,7 @@ export default class Deploy extends ClusterCommand {
     const access = this.nodeAccess(model, flags, inputs);
     let result: DeployResult;
     try {
-      result = await deployCluster(model, targets, {
+      result = await this.withLock(model, targets, flags, () => deployCluster(model, targets, {
         release,
         files: (host) => renderHost(model, host, release, inputs),
         parallel: flags.parallel,
@@ -70,9 +72,11 @@ export default class Deploy extends ClusterCommand {
         healthTimeoutMs: flags['health-timeout'] * 1000,
         maxSlaveLagBytes: flags['max-slave-lag'] * 1024 ** 2,
         access,
+        topology: args.topology,
+        settleMs: flags.settle * 1000,
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
-      });
+      }));
     } catch (e) {
       await this.progress.end(e as Error);
       this.progress = undefined;

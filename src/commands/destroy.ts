@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { confirm } from '@inquirer/prompts';
 import { InvalidInputError } from '../errors.js';
 import { destroyCluster } from '../deploy/operations.js';
-import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
+import { ClusterCommand, connectionFlags, lockFlags } from './support/cluster-command.js';
 import { stateDirFlag } from './support/topology-command.js';
 
 export default class Destroy extends ClusterCommand {
@@ -13,6 +13,7 @@ export default class Destroy extends ClusterCommand {
     yes: Flags.boolean({ char: 'y', description: 'do not ask for confirmation', default: false }),
     purge: Flags.boolean({ description: 'also delete every node store (messages, offsets) and logs', default: false }),
     ...connectionFlags,
+    ...lockFlags,
     'state-dir': stateDirFlag,
   };
 
@@ -28,7 +29,7 @@ export default class Destroy extends ClusterCommand {
       }
     }
     const targets = this.openTargets(model, flags);
-    await destroyCluster(model, targets, { purge: flags.purge, onEvent: (e) => this.log(`${e.host}  ${e.node}  removed`) });
+    await this.withLock(model, targets, flags, () => destroyCluster(model, targets, { purge: flags.purge, onEvent: (e) => this.log(`${e.host}  ${e.node}  removed`) }));
     this.log(`destroyed ${what}`);
   }
 }

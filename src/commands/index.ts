@@ -30,6 +30,7 @@ import TopicDescribe from './topic/describe.js';
 import TopicList from './topic/list.js';
 import TopicRoute from './topic/route.js';
 import Validate from './validate.js';
+export { default as commandNotFound } from './support/not-found.js';
 
 export const COMMANDS: Record<string, Command.Class> = {
   'bench:consume': BenchConsume,

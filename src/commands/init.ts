@@ -8,6 +8,7 @@ import { parseTopology } from '../topology/load.js';
 import { MODE_NAMES, type ModeName } from '../topology/schema.js';
 import { isHostAddress } from '../util/config-registry.js';
 import { RmqCommand } from './support/base.js';
+import { listeningTcpPorts } from '../util/listening-ports.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 const portCheck = (v: string) => (/^\d+$/.test(v) && Number(v) >= 1024 && Number(v) <= 65535 ? true : 'expected a port number 1024-65535');
@@ -87,13 +88,26 @@ export default class Init extends RmqCommand {
     const flush = await answer<string>(flags.flush, () => select({ message: 'Flush', choices: [{ value: 'async', name: 'async (ack before fsync)' }, { value: 'sync', name: 'sync (ack after fsync)' }] }), 'async');
     const out = await answer(flags.out, () => input({ message: 'Write to', default: `${cluster}.yaml` }), `${cluster}.yaml`);
 
-    const text = generateTopology({ cluster, mode, flush: flush as 'sync' | 'async', target: target as 'local' | 'ssh', hosts, sshUser, identityFile, namesrvPort, brokerPort });
+    const answers = { cluster, mode, flush: flush as 'sync' | 'async', target: target as 'local' | 'ssh', hosts, sshUser, identityFile, namesrvPort, brokerPort };
+    // on this machine: keep off ports a running cluster (or anything else) listens on
+    const taken = target === 'local' ? listeningTcpPorts() : new Set<number>();
+    const text = generateTopology({ ...answers, portTaken: (p) => taken.has(p) });
+    const skipped = [...portsOf(generateTopology(answers))].filter((p) => taken.has(p)).sort((x, y) => x - y);
+    if (skipped.length) this.log(`ports in use on this machine were left out: ${skipped.join(', ')} (see what holds them: rmqctl plan <its topology>, or ss -tlnp)`);
     parseTopology(text, out); // every problem at once, before anything is written
     if (existsSync(out) && !flags.force) throw new InvalidInputError(`${out} exists (expected a new file, or --force to overwrite it)`);
     await writeFile(out, text, { flag: flags.force ? 'w' : 'wx' });
     this.log(`wrote ${out}: cluster ${cluster}. Next: rmqctl plan ${out}`);
     return { file: out };
   }
+}
+
+/** Every port a generated topology's nodes take (a broker: port-2, port, port+1). */
+function portsOf(text: string): Set<number> {
+  const t = parseTopology(text, 'generated').topology;
+  const out = new Set<number>(t.nameservers.map((n) => n.port));
+  for (const g of t.brokers) for (const b of [g.master, ...g.slaves]) for (const p of [b.port - 2, b.port, b.port + 1]) out.add(p);
+  return out;
 }
 
 function splitHosts(v: string): string[] {

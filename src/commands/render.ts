@@ -21,7 +21,7 @@ export default class Render extends TopologyCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Render);
     const { model } = await this.loadModel(args.topology, flags['state-dir']);
-    const sets = renderCluster(model, await loadRuntimeRelease(flags.runtime), this.renderInputs(model));
+    const sets = renderCluster(model, await loadRuntimeRelease(flags.runtime, model.runtimePin), this.renderInputs(model));
     const out = path.resolve(flags.out);
     const count = await writeReviewTree(sets, out, { force: flags.force });
     for (const s of sets) this.log(`${s.host}: ${s.entries.length} entries → ${path.join(out, s.host)}`);

@@ -1,24 +1,26 @@
 import { Args, Flags } from '@oclif/core';
-import { AdminClient } from '../client/admin.js';
-import { BrokerApi } from '../client/broker-api.js';
-import { collectStatus, expectationFromModel, type Expectation, type StatusReport } from '../ops/status/cluster-status.js';
-import { RemotingClient } from '../remoting/client.js';
-import { addReplicationStatus } from '../ops/status/replication-status.js';
+import { ClusterHealth, expectationFromModel, type Expectation, type HealthReport, type ProcessProbe } from '../ops/health/index.js';
+import { processProbe } from '../deploy/health-gate.js';
 import { EXIT_FAILURE } from '../errors.js';
 import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';
-import { stateDirFlag, TopologyCommand } from './support/topology-command.js';
+import { stateDirFlag } from './support/topology-command.js';
+import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
 import { connectOptions } from './support/credentials.js';
 import { untilInterrupted } from './support/interrupt.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RateSource, targetsFromModel, type MetricsTarget, type RateReport } from '../ops/rates/rates.js';
+import { formatRates } from './support/rates-format.js';
 
-export default class Status extends TopologyCommand {
-  static override summary = 'Show what the NameServers know and what every broker says: which are up, roles, log ends, replication.';
+export default class Status extends ClusterCommand {
+  static override summary = 'Is the cluster healthy? Every NameServer and broker judged: running, answering, registered, writable, replicas in sync — and what to run when not.';
   static override description =
-    'Asks every NameServer on its own, then every registered broker. Per NameServer: up or down. Per cluster and broker group: each node with its id, role, address, ' +
-    'how long ago it last registered, its commit-log end, and replication — a master’s slaves in sync, a slave’s HA state, the master it follows and its lag in bytes ' +
-    'and in time. Given a topology (file or preset), nodes it expects that no NameServer knows are marked MISSING. Exit code 1 when a NameServer is down, an expected ' +
-    'node is missing or misplaced, a slave’s replication stopped (diverged), or a SYNC_MASTER lacks the slaves its sends wait for. ' +
+    'Asks every NameServer on its own, then every broker. A node is healthy only if it runs, answers, is registered on every NameServer (at its advertised address), ' +
+    'a master accepts writes (write permission, store writable, disk below diskSpaceWarningLevelRatio) and, in a SYNC group, its slaves are in sync as the master counts them ' +
+    '(a slave also within a lag bound of its master). Per node: id, role, address, state, pid, how long ago it registered, its commit-log end and replication. ' +
+    'Given a topology (file or preset), its nodes are expected and each node’s supervisor is asked whether its process runs (over SSH for SSH hosts; --no-processes skips that): ' +
+    'a dead process is named with the command that starts it and the one that shows its log. Without a topology the NameServers say what exists: a group without a master, or a ' +
+    'broker some NameServers lack, is a problem too. Exit code 1 when anything is unhealthy, 0 when all is well. ' +
     '--watch repeats every --interval seconds until interrupted (with --json: one JSON report per line).';
   static override examples = [
     "<%= config.bin %> status --namesrv '10.0.0.1:9876;10.0.0.2:9876'",
@@ -30,58 +32,65 @@ export default class Status extends TopologyCommand {
   static override args = { topology: Args.string({ description: 'topology file or preset name (its NameServers are asked, its nodes expected)', required: false }) };
   static override flags = {
     ...namesrvFlags,
+    ...connectionFlags,
     'state-dir': stateDirFlag,
+    processes: Flags.boolean({ description: 'with a topology: ask each node’s supervisor whether its process runs (SSH for SSH hosts)', default: true, allowNo: true }),
     watch: Flags.boolean({ char: 'w', description: 'repeat until interrupted', default: false }),
     interval: Flags.integer({ description: 'seconds between reports with --watch', default: 2, min: 1, helpValue: 'S' }),
   };
 
-  async run(): Promise<StatusReport | undefined> {
+  async run(): Promise<HealthReport | undefined> {
     const { args, flags } = await this.parse(Status);
-    let expected: Expectation | undefined;
+    let expected: Expectation = { nameservers: [], brokers: [] };
     let topologyNamesrv: string | undefined;
+    let metricsTargets: MetricsTarget[] | undefined;
     let options = connectOptions(flags);
+    let processes: ProcessProbe | undefined;
     if (args.topology !== undefined) {
       const { model } = await this.loadModel(args.topology, flags['state-dir']);
-      expected = expectationFromModel(model);
+      expected = expectationFromModel(model, args.topology);
       topologyNamesrv = model.namesrvAddr;
+      metricsTargets = targetsFromModel(model);
       // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
       if (options.tls === undefined && model.tls) options = { ...options, tls: this.topologyTls(model, flags) };
+      if (flags.processes) processes = processProbe(model, this.openTargets(model, flags));
     }
     // --namesrv first, then the topology's NameServers, then NAMESRV_ADDR.
     const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv);
-    const remoting = new RemotingClient(options);
-    const admin = new AdminClient({ namesrvAddrs, remoting, timeoutMillis: flags.timeout });
-    const brokers = new BrokerApi(remoting, flags.timeout);
-    const report = async () => {
-      const r = await collectStatus(admin, expected);
-      await addReplicationStatus(r, brokers);
-      return r;
-    };
+    const health = new ClusterHealth(expected, { namesrvAddrs, access: options, timeoutMs: flags.timeout, ...(processes ? { processes } : {}) });
+    const report = () => health.report();
     try {
       if (!flags.watch) {
         const r = await report();
-        if (!this.jsonEnabled()) this.log(formatStatus(r));
+        if (!this.jsonEnabled()) this.log(formatStatus(r, { withTopology: args.topology !== undefined }));
         if (!r.healthy) process.exitCode = EXIT_FAILURE;
         return r;
       }
-      await this.watch(report, flags.interval * 1000);
+      // --watch adds message rates from the brokers' metrics (ops/rates)
+      const rates = new RateSource({ ...(metricsTargets ? { targets: metricsTargets } : {}), namesrvAddrs, access: options, timeoutMillis: flags.timeout });
+      try {
+        await this.watch(report, flags.interval * 1000, args.topology !== undefined, () => rates.sample());
+      } finally {
+        rates.close();
+      }
       return undefined;
     } finally {
-      remoting.shutdown();
+      health.close();
     }
   }
 
   /** Reports every `intervalMillis` until SIGINT/SIGTERM: the screen redrawn on a terminal, appended otherwise. */
-  private async watch(report: () => Promise<StatusReport>, intervalMillis: number): Promise<void> {
+  private async watch(report: () => Promise<HealthReport>, intervalMillis: number, withTopology: boolean, rates: () => Promise<RateReport | undefined>): Promise<void> {
     const redraw = process.stdout.isTTY && !this.jsonEnabled();
     await untilInterrupted(async (signal) => {
       while (!signal.aborted) {
         const started = Date.now();
-        const r = await report();
-        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r })}\n`);
+        const [r, rr] = await Promise.all([report(), rates().catch((e: unknown) => ({ error: (e as Error).message }))]);
+        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r, rates: rr ?? null })}\n`);
         else {
           if (redraw) process.stdout.write('\x1b[2J\x1b[H');
-          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r)}\n`);
+          const ratesText = rr !== undefined && 'error' in rr ? `rates: unavailable (${rr.error})` : formatRates(rr);
+          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r, { withTopology })}\n${ratesText}\n`);
         }
         await sleep(Math.max(0, intervalMillis - (Date.now() - started)), undefined, { signal }).catch(() => {});
       }

@@ -20,8 +20,9 @@ import type { DesiredDir, DesiredFile, FileSet, RuntimeRelease } from '../render
 import type { ClusterModel, ClusterNode, HostModel, NodeId } from '../topology/index.js';
 import { activateRelease, ensureDirs, ensureNode, ensureServiceUser, installRelease } from './bundle.js';
 import { DeployError } from './errors.js';
-import { ClusterHealth, type HealthCheck, type HealthContext, type NodeAccess } from './health/index.js';
-import { DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy } from './health/wait.js';
+import { DEFAULT_GATE_TIMEOUT_MS, type GateSpec, type NodeAccess } from '../ops/health/index.js';
+import { DEFAULT_SETTLE_MS, DeployHealth, settlesBeforeNext } from './health-gate.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pendingRestartPath } from './host-paths.js';
 import { formerNode, observeHost } from './observe.js';
 import { planCluster, planDrift, rollingOrder, type DriftProblem, type Plan, type PlanAction, type PlanSummary } from './plan/index.js';
@@ -31,7 +32,6 @@ import { mapSettled } from '../util/concurrency.js';
 
 export { DeployError } from './errors.js';
 export { rollingOrder } from './plan/index.js';
-export type { HealthCheck } from './health/index.js';
 
 /** The rendered FileSet of a host (render/renderHost, or a test's own). */
 export type FileSetOf = (host: HostModel) => FileSet | Promise<FileSet>;
@@ -56,14 +56,16 @@ export interface DeployOptions {
   parallel?: number;
   pushNode?: boolean;
   preflight?: Omit<PreflightOptions, 'pushNode' | 'parallel'>;
-  /** Default: protocol-level health (ClusterHealth). */
-  health?: HealthCheck;
-  /** Largest tolerated slave lag for the default health check. */
+  /** Largest tolerated slave lag for the health gates. */
   maxSlaveLagBytes?: number;
-  /** How the default health check reaches the nodes (ACL signing, TLS). */
+  /** How the health gates reach the nodes (ACL signing, TLS). */
   access?: NodeAccess;
-  /** Per node (default 60 s). */
+  /** Per gate (default 60 s). */
   healthTimeoutMs?: number;
+  /** How the operator named the topology (for the commands a health problem suggests). */
+  topology?: string;
+  /** Rolling restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
+  settleMs?: number;
   /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
   plan?: Plan;
   onEvent?: (e: DeployEvent) => void;
@@ -75,7 +77,7 @@ export interface DeployResult {
   /** Per host: whether `current` moved, and which files were written. */
   hosts: { host: string; releaseChanged: boolean; filesWritten: string[] }[];
   /** What happened to each node, and its health summary. */
-  nodes: { node: NodeId; host: string; action: 'start' | 'restart' | 'unchanged'; health?: string }[];
+  nodes: { node: NodeId; host: string; action: 'start' | 'restart' | 'unchanged'; health?: string; /** How long its gate waited, ms. */ waitedMs?: number }[];
 }
 
 /** A saved plan no longer matches the hosts (or the topology): nothing was changed. */
@@ -113,19 +115,19 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
   }
   emit({ kind: 'plan', summary: plan.summary, changed: plan.changed, actions: plan.actions });
 
-  const defaultHealth = opts.health ? undefined : new ClusterHealth(model, {
-        ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),
-        ...(opts.access ? { access: opts.access } : {}),
-      });
+  const health = new DeployHealth(model, targets, {
+    ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),
+    ...(opts.access ? { access: opts.access } : {}),
+    ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
+  });
   try {
-    const check = opts.health ?? defaultHealth!.check;
     const prepared = await prepareHosts(model, targets, plan, sets, opts, emit);
     const result: DeployResult = { plan, hosts: prepared, nodes: [] };
-    await runNodes(model, targets, plan, check, opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS, parallel, emit, result);
+    await runNodes(model, targets, plan, health, { timeoutMs: opts.healthTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS, settleMs: opts.settleMs ?? DEFAULT_SETTLE_MS }, parallel, emit, result);
     emit({ kind: 'stage', stage: 'done' });
     return result;
   } finally {
-    defaultHealth?.close();
+    health.close();
   }
 }
 
@@ -226,32 +228,53 @@ async function prepareHost(model: ClusterModel, targets: ClusterTargets, host: H
   return { host: host.name, releaseChanged, filesWritten: written.map((f) => f.path) };
 }
 
-async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan, check: HealthCheck, healthTimeoutMs: number, parallel: number, emit: Emit, result: DeployResult): Promise<void> {
-  const ctxOf = async (node: ClusterNode): Promise<HealthContext> => {
+/**
+ * Starts, restarts and verifies nodes, each step gated on the judge:
+ *  - start: NameServers, then masters (whose SYNC in-sync check waits for their slaves when those
+ *    start in this deploy), then slaves (their whole group healthy);
+ *  - restart, rolling: each NameServer until every broker is registered on it again; each broker
+ *    until its whole group is healthy — the master writable and, in a SYNC group, every slave in
+ *    sync — before the next group is touched;
+ *  - verify: every other node healthy.
+ */
+async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan, health: DeployHealth, timing: { timeoutMs: number; settleMs: number }, parallel: number, emit: Emit, result: DeployResult): Promise<void> {
+  const healthTimeoutMs = timing.timeoutMs;
+  const byId = new Map(model.nodes.map((n) => [n.id, n]));
+  const supervisorOf = async (node: ClusterNode) => {
     const host = model.hosts.find((h) => h.name === node.host)!;
     const target = await targets.get(host.name);
-    return { target, supervisor: targets.supervisorFor(host, target) };
+    return { host, target, supervisor: targets.supervisorFor(host, target) };
   };
-  const byId = new Map(model.nodes.map((n) => [n.id, n]));
-  const act = async (node: ClusterNode, action: 'start' | 'restart') => {
-    const ctx = await ctxOf(node);
+  const starts = plan.actions.filter((a): a is Extract<PlanAction, { kind: 'start' }> => a.kind === 'start');
+  const startingSlaves = new Set(starts.filter((a) => a.role === 'slave').map((a) => a.node));
+  const gateOf = (node: ClusterNode, action: 'start' | 'restart'): Omit<GateSpec, 'node'> => {
+    if (action === 'restart') return { scope: 'group' };
+    if (node.kind === 'namesrv') return { scope: 'node' };
+    if (node.role === 'master') {
+      const slavesLater = model.groups.find((g) => g.name === node.brokerName)?.slaveIds.some((id) => startingSlaves.has(id)) ?? false;
+      return slavesLater ? { scope: 'node', deferInSync: true } : { scope: 'group' };
+    }
+    return { scope: 'group' };
+  };
+  const act = async (node: ClusterNode, action: 'start' | 'restart', settle = false) => {
+    const { host, target, supervisor } = await supervisorOf(node);
     emit({ kind: 'node', host: node.host, node: node.id, action });
-    let health: string;
+    let gate;
     try {
-      await (action === 'start' ? ctx.supervisor.start(node) : ctx.supervisor.restart(node));
-      health = await waitHealthy(node, ctx, check, healthTimeoutMs);
-      const host = model.hosts.find((h) => h.name === node.host)!;
-      await ctx.target.remove(pendingRestartPath(host.layout, node.id));
+      await (action === 'start' ? supervisor.start(node) : supervisor.restart(node));
+      gate = await health.gate(node, gateOf(node, action), healthTimeoutMs);
+      await target.remove(pendingRestartPath(host.layout, node.id));
     } catch (e) {
       emit({ kind: 'node', host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
       throw e instanceof RmqError && (e as Error).message.startsWith(`${node.host}:`) ? e : new DeployError(node.host, action, node.id, (e as Error).message, { cause: e });
     }
-    emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail: health });
-    result.nodes.push({ node: node.id, host: node.host, action, health });
+    const detail = `${gate.summary} (after ${(gate.waitedMs / 1000).toFixed(1)} s)${settle && timing.settleMs > 0 ? `; waiting ${timing.settleMs / 1000} s for clients to route to ${node.kind === 'broker' ? node.brokerName : node.id} again before the next group` : ''}`;
+    emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail });
+    result.nodes.push({ node: node.id, host: node.host, action, health: gate.summary, waitedMs: gate.waitedMs });
+    if (settle && timing.settleMs > 0) await sleep(timing.settleMs);
   };
 
   emit({ kind: 'stage', stage: 'start' });
-  const starts = plan.actions.filter((a): a is Extract<PlanAction, { kind: 'start' }> => a.kind === 'start');
   for (const phase of [0, 1, 2] as const) {
     const toStart = starts.map((a) => byId.get(a.node)!).filter((n) => n.phase === phase);
     const r = await mapSettled(toStart, parallel, (n) => act(n, 'start'));
@@ -260,7 +283,8 @@ async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan
   }
 
   emit({ kind: 'stage', stage: 'restart' });
-  for (const a of plan.actions) if (a.kind === 'restart') await act(byId.get(a.node)!, 'restart');
+  const restarts = plan.actions.flatMap((a) => (a.kind === 'restart' ? [byId.get(a.node)!] : []));
+  for (const [i, node] of restarts.entries()) await act(node, 'restart', settlesBeforeNext(restarts, i));
 
   // Untouched nodes must be healthy too: a deploy exits 0 only for a healthy cluster.
   emit({ kind: 'stage', stage: 'verify' });
@@ -269,9 +293,9 @@ async function runNodes(model: ClusterModel, targets: ClusterTargets, plan: Plan
   const r = await mapSettled(rest, parallel, async (node) => {
     emit({ kind: 'node', host: node.host, node: node.id, action: 'check' });
     try {
-      const health = await waitHealthy(node, await ctxOf(node), check, healthTimeoutMs);
-      emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail: health });
-      return { node: node.id, host: node.host, action: 'unchanged' as const, health };
+      const gate = await health.gate(node, { scope: 'node' }, healthTimeoutMs);
+      emit({ kind: 'node', host: node.host, node: node.id, action: 'healthy', detail: gate.summary });
+      return { node: node.id, host: node.host, action: 'unchanged' as const, health: gate.summary, waitedMs: gate.waitedMs };
     } catch (e) {
       emit({ kind: 'node', host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
       throw e;

@@ -7,7 +7,9 @@ import { RmqError } from '../errors.js';
 import { envFilePath } from '../render/index.js';
 import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
 import { rollbackRelease } from './bundle.js';
-import { ClusterHealth, DEFAULT_HEALTH_TIMEOUT_MS, waitHealthy, type HealthCheck, type NodeAccess } from './health/index.js';
+import { DEFAULT_GATE_TIMEOUT_MS, type GateSpec, type NodeAccess } from '../ops/health/index.js';
+import { DEFAULT_SETTLE_MS, DeployHealth, settlesBeforeNext } from './health-gate.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pendingRestartPath, previousLink } from './host-paths.js';
 import { rollingOrder } from './plan/index.js';
 import type { ServiceStatus } from './supervisors/supervisor.js';
@@ -23,11 +25,14 @@ export interface OperationEvent {
 }
 
 export interface OperationOptions {
-  /** Default: protocol-level health (ClusterHealth). */
-  health?: HealthCheck;
-  /** How the default health check reaches the nodes (ACL signing, TLS). */
+  /** How the health gates reach the nodes (ACL signing, TLS). */
   access?: NodeAccess;
+  /** Per gate (default 60 s). */
   healthTimeoutMs?: number;
+  /** How the operator named the topology (for the commands a health problem suggests). */
+  topology?: string;
+  /** restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
+  settleMs?: number;
   onEvent?: (e: OperationEvent) => void;
 }
 
@@ -50,22 +55,35 @@ async function supervised(model: ClusterModel, targets: ClusterTargets, node: Cl
   return { host, target, supervisor: targets.supervisorFor(host, target) };
 }
 
-/** Runs one action over the nodes, one at a time in actionOrder; start/restart wait for health. Stops at the first failure. */
+/**
+ * Runs one action over the nodes, one at a time in actionOrder; start/restart wait on the health
+ * judge, not only the port: a restarted broker until its whole group is healthy (the master
+ * writable, SYNC slaves in sync) before the next node; a started master until its slaves are in
+ * sync unless they start after it in this run. Stops at the first failure.
+ */
 export async function controlNodes(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[], action: NodeAction, opts: OperationOptions = {}): Promise<void> {
   const emit = opts.onEvent ?? (() => {});
-  const defaultHealth = opts.health || action === 'stop' ? undefined : new ClusterHealth(model, opts.access ? { access: opts.access } : {});
-  const check = opts.health ?? defaultHealth?.check;
+  const health = action === 'stop' ? undefined : new DeployHealth(model, targets, { ...(opts.access ? { access: opts.access } : {}), ...(opts.topology !== undefined ? { topology: opts.topology } : {}) });
+  const order = actionOrder(model, nodes, action);
+  const gateOf = (node: ClusterNode, i: number): Omit<GateSpec, 'node'> => {
+    if (action === 'restart') return { scope: 'group' };
+    if (node.kind === 'namesrv') return { scope: 'node' };
+    const slavesLater = node.role === 'master' && order.slice(i + 1).some((n) => n.kind === 'broker' && n.brokerName === node.brokerName);
+    return slavesLater ? { scope: 'node', deferInSync: true } : { scope: 'group' };
+  };
   try {
-    for (const node of actionOrder(model, nodes, action)) {
+    for (const [i, node] of order.entries()) {
       const ctx = await supervised(model, targets, node);
       emit({ host: node.host, node: node.id, action });
       try {
         await ctx.supervisor[action](node);
-        if (action !== 'stop' && check) {
-          const detail = await waitHealthy(node, ctx, check, opts.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
+        if (health) {
+          const gate = await health.gate(node, gateOf(node, i), opts.healthTimeoutMs ?? DEFAULT_GATE_TIMEOUT_MS);
           // a restart of its own settles a restart a half-finished deploy left pending
           await ctx.target.remove(pendingRestartPath(ctx.host.layout, node.id));
-          emit({ host: node.host, node: node.id, action: 'healthy', detail });
+          const settle = action === 'restart' && settlesBeforeNext(order, i) ? (opts.settleMs ?? DEFAULT_SETTLE_MS) : 0;
+          emit({ host: node.host, node: node.id, action: 'healthy', detail: `${gate.summary} (after ${(gate.waitedMs / 1000).toFixed(1)} s)${settle > 0 ? `; waiting ${settle / 1000} s for clients to route to ${node.kind === 'broker' ? node.brokerName : node.id} again before the next group` : ''}` });
+          if (settle > 0) await sleep(settle);
         }
       } catch (e) {
         emit({ host: node.host, node: node.id, action: 'failed', detail: (e as Error).message });
@@ -73,7 +91,7 @@ export async function controlNodes(model: ClusterModel, targets: ClusterTargets,
       }
     }
   } finally {
-    defaultHealth?.close();
+    health?.close();
   }
 }
 

@@ -101,6 +101,42 @@ async function heldByOwnNode(t: Target, host: HostModel, node: ClusterNode, pids
   return false;
 }
 
+/** What holds a port, in words: an rmqd node (its cluster and node id, from its config path or unit) or the process name, with the pid. */
+async function describeHolder(t: Target, l: Listener): Promise<string> {
+  if (!l.pids.length) return 'another process (run as root to see which)';
+  const out: string[] = [];
+  for (const pid of l.pids) {
+    const argv = ((await t.readFile(`/proc/${pid}/cmdline`))?.toString('utf8') ?? '').split('\0');
+    const config = argv.find((a) => /\/etc\/rmqctl\/[^/]+\/[^/]+\.properties$/.test(a));
+    const unit = /\/rmq-(.+)\.service$/m.exec((await t.readFile(`/proc/${pid}/cgroup`))?.toString('utf8') ?? '')?.[1];
+    if (config) out.push(`rmqd ${path.posix.basename(config, '.properties')} of cluster ${path.posix.basename(path.posix.dirname(config))} (pid ${pid})`);
+    else if (unit) out.push(`unit rmq-${unit}.service (pid ${pid})`);
+    else out.push(`${l.process ?? 'process'} pid ${pid}`);
+  }
+  return out.join(', ');
+}
+
+/**
+ * The host's ports the model's nodes need that another process holds (not the node's own unit or
+ * process), naming the holder — another rmqd cluster by name when it is one. Read-only (`ss`).
+ */
+export async function portProblems(model: ClusterModel, host: HostModel, t: Target): Promise<string[]> {
+  const out: string[] = [];
+  const ss = await t.exec(['ss', '-Htlnp']);
+  if (ss.code !== 0) return [`cannot list listening ports (ss: ${(ss.stderr || `exit ${ss.code}`).trim()}); install iproute2`];
+  const listeners = parseSsListeners(ss.stdout);
+  for (const n of model.nodes.filter((x) => x.host === host.name)) {
+    for (const p of n.ports) {
+      const taken = listeners.filter((l) => l.port === p.port);
+      if (!taken.length) continue;
+      if (await heldByOwnNode(t, host, n, taken.flatMap((l) => l.pids))) continue;
+      const who = [...new Set(await Promise.all(taken.map((l) => describeHolder(t, l))))].join(', ');
+      out.push(`port ${p.port} (${n.id} ${p.purpose}) is in use by ${who}`);
+    }
+  }
+  return out;
+}
+
 async function checkHost(model: ClusterModel, host: HostModel, open: (h: HostModel) => Promise<Target>, opts: PreflightOptions): Promise<{ problems: PreflightProblem[]; facts: HostFacts }> {
   const problems: PreflightProblem[] = [];
   const facts: HostFacts = { host: host.name };
@@ -155,22 +191,7 @@ async function checkHost(model: ClusterModel, host: HostModel, open: (h: HostMod
     if (free < minFree) problem('disk', `${mib(free)} free for ${dir}, need at least ${mib(minFree)}`);
   }
 
-  const ss = await t.exec(['ss', '-Htlnp']);
-  if (ss.code !== 0) {
-    problem('port', `cannot list listening ports (ss: ${(ss.stderr || `exit ${ss.code}`).trim()}); install iproute2`);
-  } else {
-    const listeners = parseSsListeners(ss.stdout);
-    for (const n of nodes) {
-      for (const p of n.ports) {
-        const taken = listeners.filter((l) => l.port === p.port);
-        if (!taken.length) continue;
-        const pids = taken.flatMap((l) => l.pids);
-        if (await heldByOwnNode(t, host, n, pids)) continue;
-        const who = taken.map((l) => (l.pids.length ? `${l.process ?? 'process'} pid ${l.pids.join(',')}` : 'another process')).join(', ');
-        problem('port', `port ${p.port} (${n.id} ${p.purpose}) is in use by ${who}`);
-      }
-    }
-  }
+  for (const m of await portProblems(model, host, t)) problem('port', m);
   return { problems, facts };
 }
 

@@ -41,6 +41,12 @@ export interface TailOptions {
   maxMsgNums?: number;
 }
 
+/**
+ * The group RocketMQ's own tools pull as (MixAll.TOOLS_CONSUMER_GROUP): every broker has it, so a
+ * tail creates no group anywhere, and nothing is committed for it.
+ */
+export const TOOLS_CONSUMER_GROUP = 'TOOLS_CONSUMER';
+
 const ROUTE_REFRESH_MILLIS = 30_000;
 /** A route re-read because of a failure waits at least this long after the previous one. */
 const ROUTE_RETRY_MILLIS = 200;
@@ -107,7 +113,7 @@ export async function tailTopic(deps: { admin: AdminClient; brokers: BrokerApi }
           offset = opts.from === 'beginning' ? await deps.brokers.minOffset(target.addr, q.topic, q.queueId) : await deps.brokers.maxOffset(target.addr, q.topic, q.queueId);
         }
         const r = await deps.brokers.pull(target.addr, {
-          consumerGroup: opts.consumerGroup ?? 'rmqctl_tail',
+          consumerGroup: opts.consumerGroup ?? TOOLS_CONSUMER_GROUP,
           topic: q.topic,
           queueId: q.queueId,
           queueOffset: offset,

@@ -26,11 +26,22 @@ export function releaseOf(content: Buffer): RuntimeRelease {
   return { id: releaseId(sum), sha256: sum, content };
 }
 
-/** Reads the runtime bundle (default: this package's dist/rmqd.js). */
-export async function loadRuntimeRelease(file: string = runtimeBundle): Promise<RuntimeRelease> {
+/**
+ * Reads the runtime bundle (default: this package's dist/rmqd.js); with `pin` (a topology's
+ * runtime.sha256, or a prefix of it) any other build is refused.
+ */
+export async function loadRuntimeRelease(file: string = runtimeBundle, pin?: string): Promise<RuntimeRelease> {
+  let release: RuntimeRelease;
   try {
-    return releaseOf(await readFile(file));
+    release = releaseOf(await readFile(file));
   } catch (e) {
     throw new InvalidInputError(`cannot read the runtime bundle ${file}: ${(e as Error).message} (expected a built rmqd.js; run npm run build)`);
   }
+  if (pin !== undefined && !release.sha256.startsWith(pin)) {
+    throw new InvalidInputError(
+      `the topology pins the runtime release ${pin} (runtime.sha256), but ${file} is release ${release.id} (sha256 ${release.sha256}): ` +
+        'deploy the pinned build with --runtime FILE, or change runtime.sha256 in the topology to move to this one',
+    );
+  }
+  return release;
 }

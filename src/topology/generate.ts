@@ -20,6 +20,8 @@ export interface InitAnswers {
   identityFile?: string;
   namesrvPort: number;
   brokerPort: number;
+  /** Ports not to use (held by a running process on the machine the nodes run on). */
+  portTaken?: (port: number) => boolean;
 }
 
 const BROKER_PORT_STEP = 10;
@@ -40,20 +42,33 @@ export function generateTopology(a: InitAnswers): string {
       }));
 
   const nsCount = local ? (masters * (1 + shape.slavesPerMaster) > 1 ? 2 : 1) : Math.min(k, 3);
-  const usedNsPorts = new Map<string, number>();
+  // per host: the ports given out, and where the next NameServer / broker port is looked for
+  const used = new Map<string, Set<number>>();
+  const next = new Map<string, { ns: number; broker: number }>();
+  const free = (host: string, ports: number[]) => ports.every((p) => p <= 65535 && !used.get(host)?.has(p) && !a.portTaken?.(p));
+  const take = (host: string, ports: number[]) => {
+    const set = used.get(host) ?? new Set<number>();
+    for (const p of ports) set.add(p);
+    used.set(host, set);
+  };
+  const cursor = (host: string) => next.get(host) ?? next.set(host, { ns: a.namesrvPort, broker: a.brokerPort }).get(host)!;
   const nameservers = Array.from({ length: nsCount }, (_, i) => {
     const host = hostNames[i % k] ?? 'local';
-    const n = usedNsPorts.get(host) ?? 0;
-    usedNsPorts.set(host, n + 1);
-    return { host, port: a.namesrvPort + n };
+    const c = cursor(host);
+    while (!free(host, [c.ns])) c.ns++;
+    take(host, [c.ns]);
+    return { host, port: c.ns++ };
   });
 
-  const brokersOnHost = new Map<string, number>();
+  // a broker takes port-2, port and port+1
   const place = (hostIndex: number) => {
     const host = hostNames[hostIndex % k] ?? 'local';
-    const n = brokersOnHost.get(host) ?? 0;
-    brokersOnHost.set(host, n + 1);
-    return { host, port: a.brokerPort + BROKER_PORT_STEP * n };
+    const c = cursor(host);
+    while (!free(host, [c.broker - 2, c.broker, c.broker + 1])) c.broker += BROKER_PORT_STEP;
+    take(host, [c.broker - 2, c.broker, c.broker + 1]);
+    const port = c.broker;
+    c.broker += BROKER_PORT_STEP;
+    return { host, port };
   };
   const brokers = Array.from({ length: masters }, (_, g) => ({
     name: `broker-${groupLetter(g)}`,

@@ -10,7 +10,7 @@ import { resolveTopologyRef } from './presets.js';
 import { compareProblems, describeValue, formatPath, TopologyError, type FieldPath, type Problem } from '../util/problems.js';
 import { TopologySchema, type Topology } from './schema.js';
 import { SourceMap } from '../util/yaml-source.js';
-import { topologyWarnings, validateTopology } from './validate.js';
+import { topologyWarnings, validateTopology, type SemanticProblem } from './validate.js';
 
 /** A topology file larger than this is a mistake (or an attack), not a cluster. */
 const MAX_TOPOLOGY_BYTES = 1024 * 1024;
@@ -61,12 +61,49 @@ export function parseTopology(text: string, file: string): LoadedTopology {
   const parsed = TopologySchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...issueProblems(issue, [], raw, at));
+    // the checks across fields (port clashes, hosts referenced, …) too, on what is valid: every mistake at once
+    problems.push(...salvagedSemanticProblems(raw as Record<string, unknown>, parsed.error.issues).map((p) => at(p.path, p.message, p.at)));
     throw new TopologyError(file, dedupe(problems));
   }
   for (const p of validateTopology(parsed.data, raw as Record<string, unknown>)) problems.push(at(p.path, p.message, p.at));
   if (problems.length > 0) throw new TopologyError(file, dedupe(problems));
   const warnings = topologyWarnings(parsed.data).map((p) => at(p.path, p.message, p.at)).sort(compareProblems);
   return { topology: parsed.data, file, source, warnings };
+}
+
+/** Stand-ins for required fields whose value was invalid, so the rest can still be checked. */
+const PLACEHOLDERS: Record<string, unknown> = { mode: 'single-master', cluster: 'cluster' };
+
+/**
+ * The semantic problems of a topology whose shape is wrong in places: the invalid values are taken
+ * out (defaults apply; a required one gets a stand-in), and the problems found on the rest are kept
+ * unless they involve a field that was taken out — those could be artefacts of the stand-ins.
+ * [] when the file cannot be salvaged (a list entry of the wrong type, a missing required field).
+ */
+function salvagedSemanticProblems(raw: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): SemanticProblem[] {
+  const copy = structuredClone(raw);
+  const removed: FieldPath[] = [];
+  let current = issues;
+  for (let pass = 0; pass < 4; pass++) {
+    for (const issue of current) {
+      const p = issue.path as (string | number)[];
+      const key = p[p.length - 1];
+      const parent = valueAt(copy, p.slice(0, -1));
+      if (typeof key !== 'string' || parent === null || typeof parent !== 'object' || Array.isArray(parent)) return [];
+      const obj = parent as Record<string, unknown>;
+      if (obj[key] !== undefined && !(p.length === 1 && key in PLACEHOLDERS)) delete obj[key];
+      else if (p.length === 1 && key in PLACEHOLDERS) obj[key] = PLACEHOLDERS[key];
+      else return [];
+      removed.push(p);
+    }
+    const again = TopologySchema.safeParse(copy);
+    if (again.success) {
+      const touches = (a: FieldPath, b: FieldPath) => a.slice(0, Math.min(a.length, b.length)).every((seg, i) => seg === b[i]);
+      return validateTopology(again.data, copy).filter((sp) => ![sp.path, ...(sp.related ?? [])].some((x) => removed.some((r) => touches(x, r))));
+    }
+    current = again.error.issues;
+  }
+  return [];
 }
 
 function dedupe(problems: Problem[]): Problem[] {

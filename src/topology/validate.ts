@@ -7,7 +7,7 @@ import { compileAddressPattern } from '../acl/remote-address.js';
 import path from 'node:path';
 import { BROKER_KEYS } from '../node-config/broker-keys.js';
 import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
-import { brokerNodeSpecs, brokerOverrideLayers, hostAddress } from './model.js';
+import { brokerNodeSpecs, brokerOverrideLayers, grpcPortOf, hostAddress, METRICS_PORT_OFFSET, metricsPortOf } from './model.js';
 import { modeShape } from './modes.js';
 import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
 import { formatPath, type FieldPath } from '../util/problems.js';
@@ -18,6 +18,8 @@ export interface SemanticProblem {
   message: string;
   /** Point at the key rather than the value (unknown keys). */
   at?: 'key' | 'value';
+  /** Other fields the problem comes from (the other side of a clash, the mode a count is judged by). */
+  related?: FieldPath[];
 }
 
 const isLoopback = (addr: string) => addr === 'localhost' || /^127\./.test(addr);
@@ -25,7 +27,7 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export function validateTopology(t: Topology, raw: Record<string, unknown>): SemanticProblem[] {
   const out: SemanticProblem[] = [];
-  const add = (path: FieldPath, message: string, at?: 'key' | 'value') => out.push({ path, message, at });
+  const add = (path: FieldPath, message: string, at?: 'key' | 'value', related?: FieldPath[]) => out.push({ path, message, at, ...(related ? { related } : {}) });
 
   // ── hosts ──────────────────────────────────────────────────────────────────────────────────
   const hosts = new Map<string, { spec: HostSpec; index: number }>();
@@ -70,12 +72,12 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
   const shape = modeShape(t.mode);
   const g = t.brokers.length;
   if (shape.atLeast ? g < shape.masters : g !== shape.masters) {
-    add(['brokers'], `mode ${shape.label} needs ${shape.atLeast ? 'at least' : 'exactly'} ${plural(shape.masters, 'broker group')}, found ${g} (expected ${shape.atLeast ? 'more groups' : 'a matching number of groups, or another mode'})`);
+    add(['brokers'], `mode ${shape.label} needs ${shape.atLeast ? 'at least' : 'exactly'} ${plural(shape.masters, 'broker group')}, found ${g} (expected ${shape.atLeast ? 'more groups' : 'a matching number of groups, or another mode'})`, undefined, [['mode']]);
   }
   t.brokers.forEach((grp, i) => {
     if (grp.slaves.length !== shape.slavesPerMaster) {
       const p: FieldPath = (raw.brokers as Record<string, unknown>[] | undefined)?.[i]?.slaves === undefined ? ['brokers', i] : ['brokers', i, 'slaves'];
-      add(p, `mode ${shape.label} needs ${plural(shape.slavesPerMaster, 'slave')} per group, found ${grp.slaves.length} (expected ${shape.slavesPerMaster})`);
+      add(p, `mode ${shape.label} needs ${plural(shape.slavesPerMaster, 'slave')} per group, found ${grp.slaves.length} (expected ${shape.slavesPerMaster})`, undefined, [['mode']]);
     }
   });
   if (typeof t.mode === 'object' && t.mode.replication === 'sync' && t.mode.slavesPerMaster === 0) {
@@ -175,6 +177,9 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     }
   }
 
+  // ── monitoring ─────────────────────────────────────────────────────────────────────────────
+  if (t.monitoring?.host !== undefined && !hosts.has(t.monitoring.host)) add(['monitoring', 'host'], unknownHost(t.monitoring.host, hostNames));
+
   // ── access control ──────────────────────────────────────────────────────────────────────────
   if (t.acl) {
     const keys = new Map<string, FieldPath>([[t.acl.admin.accessKey, ['acl', 'admin', 'accessKey']]]);
@@ -227,6 +232,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     const p: FieldPath = (raw.nameservers as Record<string, unknown>[] | undefined)?.[i]?.port === undefined ? ['nameservers', i] : ['nameservers', i, 'port'];
     if (ns.port < 1024) add(p, `port ${ns.port} needs root to bind; the service runs unprivileged (expected 1024-65535)`);
     claims.push({ machine: machineOf(ns.host), port: ns.port, purpose: 'listen', owner: `namesrv-${i + 1}`, path: p });
+    metricsClaim(machineOf(ns.host), ns, `namesrv-${i + 1}`, ['nameservers', i], p);
   });
   for (const b of brokers) {
     const rawNode = rawAt(raw, b.path);
@@ -247,16 +253,59 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     claims.push({ machine, port: port - 2, purpose: 'fast channel (port-2)', owner: b.id, path: portPath });
     claims.push({ machine, port, purpose: 'listen', owner: b.id, path: portPath });
     claims.push({ machine, port: ha, purpose: b.spec.haPort === undefined ? 'HA (port+1)' : 'HA', owner: b.id, path: haPath });
+    const grpcPath: FieldPath = rawNode?.grpcPort === undefined ? portPath : [...b.path, 'grpcPort'];
+    const grpc = grpcPortOf(b.spec);
+    if (grpc > 65535) add(grpcPath, `the gRPC port defaults to port+2 = ${grpc}, out of range (expected port <= 65533, or an explicit grpcPort, or grpcPort: 0 for none)`);
+    else if (grpc > 0) {
+      if (grpc < 1024) add(grpcPath, `gRPC port ${grpc} needs root to bind (expected 1024-65535)`);
+      claims.push({ machine, port: grpc, purpose: b.spec.grpcPort === undefined ? 'gRPC (port+2)' : 'gRPC', owner: b.id, path: grpcPath });
+    }
+    metricsClaim(machine, b.spec, b.id, b.path, portPath);
   }
+  /** A node's metrics port: explicit (its own path), or derived from its port (the port's path). */
+  function metricsClaim(machine: string, node: { port: number; metricsPort?: number | undefined }, owner: string, nodePath: FieldPath, portPath: FieldPath): void {
+    const m = metricsPortOf(t, node);
+    if (m === null) return;
+    const explicit = node.metricsPort !== undefined;
+    const at: FieldPath = explicit ? [...nodePath, 'metricsPort'] : portPath;
+    if (m > 65535) {
+      add(at, `the metrics port defaults to port+${METRICS_PORT_OFFSET} = ${m}, out of range (expected port <= ${65535 - METRICS_PORT_OFFSET}, or an explicit metricsPort)`);
+      return;
+    }
+    if (m < 1024) {
+      add(at, `metrics port ${m} needs root to bind (expected 1024-65535)`);
+      return;
+    }
+    claims.push({ machine, port: m, purpose: explicit ? 'metrics' : `metrics (port+${METRICS_PORT_OFFSET})`, owner, path: at });
+  }
+  // one problem per pair of processes that clash, however many ports they share, naming both
   const taken = new Map<string, Claim>();
+  const clashes = new Map<string, { first: Claim; second: Claim; pairs: [Claim, Claim][] }>();
   for (const c of claims) {
     const k = `${c.machine}\u0000${c.port}`;
     const prev = taken.get(k);
-    if (prev) {
-      const where = c.machine === 'this machine' ? 'on this machine' : `on ${c.machine}`;
-      const whose = prev.owner === c.owner ? 'its own' : `${prev.owner}'s`;
-      add(c.path, `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} (expected distinct ports; a broker takes port-2, port and port+1)`);
-    } else taken.set(k, c);
+    if (!prev) {
+      taken.set(k, c);
+      continue;
+    }
+    const pairKey = `${c.machine}\u0000${c.owner}\u0000${prev.owner}`;
+    const clash = clashes.get(pairKey) ?? { first: prev, second: c, pairs: [] };
+    clash.pairs.push([c, prev]);
+    clashes.set(pairKey, clash);
+  }
+  for (const { first, second, pairs } of clashes.values()) {
+    const where = second.machine === 'this machine' ? 'on this machine' : `on ${second.machine}`;
+    const whose = first.owner === second.owner ? 'its own' : `${first.owner}'s`;
+    const metrics = pairs.some(([x, y]) => x.purpose.startsWith('metrics') || y.purpose.startsWith('metrics'));
+    const tail = `(expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set${metrics ? ', and every node its metrics port' : ''})`;
+    const list = (xs: string[]) => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+    const [c, prev] = pairs[0]!;
+    const message =
+      pairs.length === 1
+        ? `${c.owner}'s ${c.purpose} port ${c.port} is already ${whose} ${prev.purpose} port ${where} ${tail}`
+        : `${second.owner}'s ${list(pairs.map(([a]) => `${a.purpose} port ${a.port}`))} are already ${whose} ${list(pairs.map(([, b]) => b.purpose))} ports ${where} ${tail}`;
+    const paths = [...new Set(pairs.map(([a]) => a.path))];
+    add(paths[0]!, message, undefined, [...paths.slice(1), ...pairs.map(([, b]) => b.path)]);
   }
 
   // Store directories: <storeRoot>/<nodeId> are distinct by construction; an overridden commit
@@ -283,7 +332,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       const a = dirs[i];
       const b = dirs[j];
       if (!a || !b || a.owner === b.owner || a.machine !== b.machine || !inside(a.dir, b.dir)) continue;
-      add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`);
+      add(a.path, `${a.owner} would store in ${a.dir}, which overlaps ${b.owner}'s ${b.dir} on the same machine (expected separate directories)`, undefined, [b.path]);
       break; // one clash per directory is enough to act on
     }
   }

@@ -1,7 +1,8 @@
 /**
  * A latency histogram with bounded memory and about 1 % resolution: values (microseconds) go into
- * buckets 1 µs wide below 1 ms, 10 µs wide below 100 ms, 1 ms wide below 10 s; longer values count
- * as 10 s. Percentiles are read from the bucket counts.
+ * buckets 1 µs wide below 1 ms, 10 µs wide below 100 ms, 1 ms wide below 10 s, and above that
+ * buckets 1 % wider each (to about 17 days; longer values count as that). Percentiles are read
+ * from the bucket counts, never above the largest value seen.
  */
 const FINE = 1_000; // < 1 ms: 1 µs buckets
 const MID = 100_000; // < 100 ms: 10 µs buckets
@@ -9,9 +10,12 @@ const COARSE = 10_000_000; // < 10 s: 1 ms buckets
 const N_FINE = FINE;
 const N_MID = (MID - FINE) / 10;
 const N_COARSE = (COARSE - MID) / 1_000;
+const GROWTH = 1.01; // ≥ 10 s: each bucket 1 % wider than the one before
+const N_LOG = 1_200; // 10 s × 1.01^1200 ≈ 17 days
+const LN_GROWTH = Math.log(GROWTH);
 
 export class LatencyHistogram {
-  private readonly counts = new Float64Array(N_FINE + N_MID + N_COARSE + 1);
+  private readonly counts = new Float64Array(N_FINE + N_MID + N_COARSE + N_LOG);
   count = 0;
   sumMicros = 0;
   maxMicros = 0;
@@ -25,7 +29,7 @@ export class LatencyHistogram {
     if (v < FINE) i = Math.floor(v);
     else if (v < MID) i = N_FINE + Math.floor((v - FINE) / 10);
     else if (v < COARSE) i = N_FINE + N_MID + Math.floor((v - MID) / 1_000);
-    else i = this.counts.length - 1;
+    else i = N_FINE + N_MID + N_COARSE + Math.min(N_LOG - 1, Math.floor(Math.log(v / COARSE) / LN_GROWTH));
     this.counts[i] = (this.counts[i] as number) + 1;
   }
 
@@ -49,6 +53,6 @@ export class LatencyHistogram {
     if (i < N_FINE) return i + 1;
     if (i < N_FINE + N_MID) return FINE + (i - N_FINE + 1) * 10;
     if (i < N_FINE + N_MID + N_COARSE) return MID + (i - N_FINE - N_MID + 1) * 1_000;
-    return COARSE;
+    return COARSE * GROWTH ** (i - N_FINE - N_MID - N_COARSE + 1);
   }
 }

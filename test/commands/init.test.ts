@@ -5,6 +5,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseTopology } from '../../src/topology/load.js';
 import { repoRoot, rmqctl } from '../support/cli.js';
 import { tmpDir } from '../support/tmp.js';
+import { freeBrokerPort, freePort } from '../support/ports.js';
+import net from 'node:net';
 import { waitFor } from '../support/wait.js';
 
 describe('rmqctl init (flags, no questions)', () => {
@@ -32,6 +34,23 @@ describe('rmqctl init (flags, no questions)', () => {
       { name: 'mq1', transport: 'ssh', address: '10.0.0.11', ssh: { user: 'deploy', port: 22, identityFile: '~/.ssh/deploy_ed25519' } },
       { name: 'mq2', transport: 'ssh', address: '10.0.0.12', ssh: { user: 'deploy', port: 22, identityFile: '~/.ssh/deploy_ed25519' } },
     ]);
+  });
+
+  it('finding 9: keeps off ports a running process holds on this machine, and says so', async () => {
+    const ns = await freePort();
+    const broker = await freeBrokerPort();
+    const held = [ns, broker + 1]; // a NameServer port, and the first broker's HA port (port+1)
+    const servers = await Promise.all(held.map((p) => new Promise<net.Server>((resolve) => { const srv = net.createServer().listen(p, () => resolve(srv)); })));
+    onTestFinished(() => servers.forEach((srv) => srv.close()));
+    const out = path.join(tmpDir(), 'beside.yaml');
+    const r = await rmqctl(['init', '--yes', '--mode', '2m-2s-sync', '--namesrv-port', String(ns), '--broker-port', String(broker), '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`ports in use on this machine were left out: ${[...held].sort((a, b) => a - b).join(', ')}`);
+    const t = parseTopology(readFileSync(out, 'utf8'), out).topology;
+    const taken = new Set([...t.nameservers.map((n) => n.port), ...t.brokers.flatMap((g) => [g.master, ...g.slaves]).flatMap((b) => [b.port - 2, b.port, b.port + 1])]);
+    for (const p of held) expect(taken.has(p), `port ${p}`).toBe(false);
+    expect(t.nameservers.map((n) => n.port)).toEqual([ns + 1, ns + 2]);
+    expect(t.brokers[0]?.master.port).toBe(broker + 10);
   });
 
   it('never overwrites a file without --force', async () => {

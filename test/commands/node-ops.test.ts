@@ -7,6 +7,8 @@ import { destroyCluster, nodeStates } from '../../src/deploy/operations.js';
 import { ClusterTargets } from '../../src/deploy/targets/open.js';
 import type { ClusterModel } from '../../src/topology/index.js';
 import { rmqctl } from '../support/cli.js';
+import { brokerNodes, type HealthReport } from '../../src/ops/health/index.js';
+import { waitFor } from '../support/wait.js';
 import { labModel, renderedWith } from '../support/lab-topology.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 import { runtimeRelease } from '../support/runtime.js';
@@ -59,11 +61,31 @@ describe('rmqctl start | stop | restart | logs | rollback | destroy', () => {
     expect(start.code).toBe(0);
     expect(JSON.parse(start.stdout).events).toEqual([
       { host: 'local', node: 'namesrv-1', action: 'start' },
-      { host: 'local', node: 'namesrv-1', action: 'healthy', detail: expect.stringMatching(/^answers at 127\.0\.0\.1:\d+$/) },
+      { host: 'local', node: 'namesrv-1', action: 'healthy', detail: expect.stringMatching(/^answers at 127\.0\.0\.1:\d+ \(after [\d.]+ s\)$/) },
       { host: 'local', node: 'broker-a-0', action: 'start' },
-      { host: 'local', node: 'broker-a-0', action: 'healthy', detail: expect.stringMatching(/^answers at 127\.0\.0\.1:\d+, registered as 127\.0\.0\.1:\d+ on 1\/1 NameServers$/) },
+      { host: 'local', node: 'broker-a-0', action: 'healthy', detail: expect.stringMatching(/^registered as 127\.0\.0\.1:\d+ on 1\/1 NameServers, writable, group broker-a healthy \(after [\d.]+ s\)$/) },
     ]);
     expect(await active()).toEqual({ 'namesrv-1': true, 'broker-a-0': true });
+  });
+
+  it('finding 1 and 9, with the topology: status --json has every pid; a master kill -9’d is DOWN, its process named as exited, with what to run', async () => {
+    const ok = await cli(['status', topologyFile, '--json']);
+    expect(ok.code, ok.stdout).toBe(0);
+    const report = JSON.parse(ok.stdout) as HealthReport;
+    const states = await nodeStates(model, targets, model.nodes);
+    const pidOf = (id: string) => states.find((s) => s.node === id)!.status.pid;
+    expect(report.nameservers.map((n) => [n.id, n.pid])).toEqual([['namesrv-1', pidOf('namesrv-1')]]);
+    expect(brokerNodes(report).map((n) => [n.id, n.state, n.pid])).toEqual([['broker-a-0', 'up', pidOf('broker-a-0')]]);
+    expect(pidOf('broker-a-0')).toBeGreaterThan(0);
+
+    process.kill(pidOf('broker-a-0')!, 'SIGKILL');
+    await waitFor(async () => ((await nodeStates(model, targets, [model.nodes[1]!]))[0]!.status.active ? undefined : true), { what: 'the broker to die' });
+    const bad = await cli(['status', topologyFile]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/broker-a-0\s+master\s+127\.0\.0\.1:\d+\s+DOWN\s+pid \d+\s+process stale/);
+    expect(bad.stdout.replace(/\s+/g, ' ')).toContain(`broker-a-0 (master) is not running: the process exited (stale) — run \`rmqctl start ${topologyFile} --node broker-a-0\`; its log: \`rmqctl logs ${topologyFile} broker-a-0\``);
+    expect((await cli(['start', topologyFile, '--node', 'broker-a-0'])).code).toBe(0);
+    expect((await cli(['status', topologyFile])).code).toBe(0);
   });
 
   it('restart changes the start id of every node; logs shows the node log (and --json)', async () => {

@@ -11,6 +11,7 @@ import type { TopicDescription } from '../../src/ops/topic-admin.js';
 import { repoRoot, rmqctl } from '../support/cli.js';
 import { startCluster } from '../support/cluster.js';
 import { clientsFor } from '../support/clients.js';
+import { GroupApi } from '../../src/client/group-api.js';
 import { tmpDir } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 
@@ -145,5 +146,37 @@ describe('rmqctl topic and message commands', { timeout: 180_000 }, () => {
     expect(bench.stderr).toMatch(/Send TPS: \d+ \| Max RT\(ms\): [\d.]+ \| Average RT\(ms\): [\d.]+ \| Send Failed: 0/);
     const stored = await Promise.all(['broker-a', 'broker-b'].map((b) => cl.brokers.topicStats(c.broker(b).addr, 'Tailed')));
     expect(stored.flatMap((t) => t.queues).reduce((n, q) => n + q.maxOffset, 0)).toBe(2006);
+  });
+
+  it('finding 9: message send to a missing topic is refused (no silent auto-create) unless --create; message tail creates no group and names the broker of each message', async () => {
+    const c = await startCluster({ brokers: [{ name: 'broker-a' }, { name: 'broker-b' }] });
+    const cl = clientsFor(c);
+    const ns = ['--namesrv', c.namesrvAddr];
+
+    const typo = await rmqctl(['message', 'send', 'Ordres', 'hi', ...ns]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr.replace(/\s*\n ›\s+/g, ' ')).toContain('topic Ordres does not exist; create it with `rmqctl topic create Ordres`');
+    expect(await cl.admin.topicRoute('Ordres')).toBeUndefined();
+    const created = await rmqctl(['message', 'send', 'Ordres', 'hi', '--create', ...ns]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(await cl.admin.topicRoute('Ordres')).toBeDefined();
+
+    // one queue per group: the first message of each is q0@0 — the output must tell them apart
+    expect((await rmqctl(['topic', 'create', 'Two', '--cluster', 'DefaultCluster', '-r', '1', '-w', '1', ...ns])).code).toBe(0);
+    const groups = new GroupApi(cl.remoting, 5_000);
+    const groupsOf = async () => (await Promise.all(['broker-a', 'broker-b'].map(async (b) => Object.keys((await groups.subscriptionGroups(c.broker(b).addr)).subscriptionGroupTable).sort())));
+    const before = await groupsOf();
+    const p = cl.producer();
+    for (let i = 0; i < 2; i++) await p.send({ topic: 'Two', body: `b${i}` });
+    const text = await rmqctl(['message', 'tail', 'Two', '--from-beginning', '--count', '2', ...ns]);
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.trim().split('\n').sort((a, b) => (a.includes('broker-a/') ? -1 : b.includes('broker-a/') ? 1 : 0));
+    expect(lines).toEqual([expect.stringMatching(/ Two broker-a\/q0@0 \(master 127\.0\.0\.1:\d+\) /), expect.stringMatching(/ Two broker-b\/q0@0 \(master 127\.0\.0\.1:\d+\) /)]);
+    const json = await rmqctl(['message', 'tail', 'Two', '--from-beginning', '--count', '2', '--json', ...ns]);
+    const views = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { brokerName: string; brokerAddr: string; queueId: number; queueOffset: number });
+    expect(views.map((v) => `${v.brokerName}/${v.queueId}@${v.queueOffset}@${v.brokerAddr}`).sort()).toEqual([`broker-a/0@0@${c.broker('broker-a').addr}`, `broker-b/0@0@${c.broker('broker-b').addr}`]);
+    // no consumer group was created anywhere
+    expect(await groupsOf()).toEqual(before);
+    expect(before.flat()).not.toContain('rmqctl_tail');
   });
 });

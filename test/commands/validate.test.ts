@@ -29,6 +29,37 @@ describe('rmqctl validate', () => {
     expect(r.stderr).toMatch(/2 problems; nothing was written/);
   });
 
+  it('finding 9: every mistake at once — wrong values and a port clash together — and one clash is one problem naming both sides', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'three.yaml');
+    writeFileSync(
+      file,
+      [
+        'cluster: demo',
+        'mode: 2m-2s-snyc',
+        'flush: sometimes',
+        'hosts:',
+        '  - {name: local, transport: local}',
+        'nameservers:',
+        '  - {host: local, port: 9876}',
+        'brokers:',
+        '  - name: broker-a',
+        '    master: {host: local, port: 10911}',
+        '  - name: broker-b',
+        '    master: {host: local, port: 10911}',
+        '',
+      ].join('\n'),
+    );
+    const r = await rmqctl(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith(file))).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:2:7  mode  invalid value "2m-2s-snyc"`)),
+      expect.stringMatching(new RegExp(`^${file}:3:8  flush  invalid value "sometimes"`)),
+      `${file}:12:33  brokers[1].master.port  broker-b-0's fast channel (port-2) port 10909, listen port 10911 and HA (port+1) port 10912 are already broker-a-0's fast channel (port-2), listen and HA (port+1) ports on this machine (expected distinct ports; a broker takes port-2, port and port+1)`,
+    ]);
+    expect(r.stderr).toMatch(/3 problems; nothing was written/);
+  });
+
   it('--json gives the problems as data, still exiting 2', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'bad.yaml');

@@ -92,7 +92,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('deploys: NameServers, masters, slaves in order, each healthy by protocol; the contract layout, as the service user', { timeout: LONG }, async () => {
-    const r = await cli(['deploy', topologyFile, '--min-free-disk', '1']);
+    const r = await cli(['deploy', '--settle', '0', topologyFile, '--min-free-disk', '1']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const lines = r.stdout.split('\n');
     const healthy = (id: string) => lines.findIndex((l) => new RegExp(`^\\S+ {2}${id} {2}healthy: `).test(l));
@@ -100,7 +100,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     for (const ns of ['namesrv-1', 'namesrv-2']) for (const m of ['broker-a-0', 'broker-b-0']) expect(healthy(ns)).toBeLessThan(started(m));
     for (const m of ['broker-a-0', 'broker-b-0']) for (const s of ['broker-a-1', 'broker-b-1']) expect(healthy(m)).toBeLessThan(started(s));
     // registered on both NameServers at the advertised address, which answers from here
-    expect(r.stdout).toContain(`${h2.name}  broker-a-1  healthy: answers at ${h2.address}:10911, registered as ${h2.address}:10911 on 2/2 NameServers`);
+    expect(r.stdout).toContain(`${h2.name}  broker-a-1  healthy: registered as ${h2.address}:10911 on 2/2 NameServers, replicating`);
     expect(r.stdout).toMatch(/deployed cluster e2e: 6 started, 0 restarted, 0 unchanged; every node healthy\n$/);
 
     expect((await h1.run('stat -c "%a %U:%G" /etc/rmqctl/e2e /etc/rmqctl/e2e/broker-a-0.properties /var/lib/rmqctl/e2e/broker-a-0')).trim().split('\n')).toEqual(['750 root:rmq', '640 root:rmq', '750 rmq:rmq']);
@@ -200,7 +200,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain(`host ${h2.name} — ssh, systemd supervisor, root /; compared with what is on it (ssh)`);
     expect(plan.stdout).toMatch(/No changes\. The hosts match the topology/);
-    const r = await cli(['deploy', topologyFile, '--min-free-disk', '1', '--json']);
+    const r = await cli(['deploy', '--settle', '0', topologyFile, '--min-free-disk', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const result = jsonLines(r).at(-1)!;
     expect((result.nodes as { action: string }[]).every((n) => n.action === 'unchanged')).toBe(true);
@@ -215,7 +215,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/ +\d+\. rmqh1: restart broker-b-1 \(slave; changed: config\)\n +\d+\. rmqh3: restart broker-b-0 \(master; changed: config\)\n/);
     expect(plan.stdout).toMatch(/Plan: 0 to add, 2 to change, 0 to destroy \(\d+ unchanged\); 0 to start, 2 to restart, 0 to stop\./);
-    const r = await cli(['deploy', topologyFile, '--min-free-disk', '1', '--json']);
+    const r = await cli(['deploy', '--settle', '0', topologyFile, '--min-free-disk', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const restarts = jsonLines(r).filter((e) => e.kind === 'node' && e.action === 'restart').map((e) => e.node);
     expect(restarts).toEqual(['broker-b-1', 'broker-b-0']);
@@ -231,7 +231,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     await h3.sshd('stop');
     let r: RunResult;
     try {
-      r = await cli(['deploy', changed, '--min-free-disk', '1']);
+      r = await cli(['deploy', '--settle', '0', changed, '--min-free-disk', '1']);
       expect(r.code).toBe(1);
       expect(oneLine(r.stderr)).toContain(`${h3.name}: connect: root@${h3.address}:22: connection refused`);
       expect(oneLine(r.stderr)).toContain('nothing was changed');
@@ -240,7 +240,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     }
     expect(await clusterState()).toEqual(before);
     // the rerun applies the change: group a restarts (slave first); group b's files did not change
-    r = await cli(['deploy', changed, '--min-free-disk', '1', '--json']);
+    r = await cli(['deploy', '--settle', '0', changed, '--min-free-disk', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r).filter((e) => e.kind === 'node' && e.action === 'restart').map((e) => e.node)).toEqual(['broker-a-1', 'broker-a-0']);
     topologyFile = changed;
@@ -251,7 +251,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
     const file = writeTopology(topology({ groupB: '{maxMessageSize: 8388608}', broker: '{maxMessageSize: 4194304}', ssh: (h) => `{user: root, port: ${h.port}, identityFile: ${h === h2 ? wrongKey : h.identityFile}, knownHosts: ${h.knownHostsFile}}` }), 'e2e-wrong-key.yaml');
     const before = await clusterState();
-    const r = await cli(['deploy', file, '--min-free-disk', '1']);
+    const r = await cli(['deploy', '--settle', '0', file, '--min-free-disk', '1']);
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(new RegExp(`${h2.name}: connect: root@${h2.address.replace(/\./g, '\\.')}:22: authentication failed; tried .*${path.basename(wrongKey)}`));
     expect(await clusterState()).toEqual(before);
@@ -267,7 +267,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     writeFileSync(forged, readFileSync(h2.knownHostsFile, 'utf8').replace(`${h2.address} ${h2.hostKey}`, `${h2.address} ${otherKey}`));
     const file = writeTopology(topology({ groupB: '{maxMessageSize: 8388608}', broker: '{maxMessageSize: 4194304}', ssh: (h) => `{user: root, port: ${h.port}, identityFile: ${h.identityFile}, knownHosts: ${h === h2 ? forged : h.knownHostsFile}}` }), 'e2e-host-key.yaml');
     const before = await clusterState();
-    const r = await cli(['deploy', file, '--min-free-disk', '1', '--accept-new-host-keys']);
+    const r = await cli(['deploy', '--settle', '0', file, '--min-free-disk', '1', '--accept-new-host-keys']);
     expect(r.code).toBe(1);
     const err = oneLine(r.stderr);
     expect(err).toContain(`${h2.name}: connect: root@${h2.address}:22: HOST KEY CHANGED: the host presented ${h2.hostKeyFingerprint}`);
@@ -288,10 +288,10 @@ systemctl daemon-reload`);
     const file = writeTopology(topology({ groupB: '{maxMessageSize: 6291456}', broker: '{maxMessageSize: 6291456}' }), 'e2e-port.yaml');
     const before = startsOf(await clusterState());
     try {
-      const r = await cli(['deploy', file, '--min-free-disk', '1', '--health-timeout', '30']);
+      const r = await cli(['deploy', '--settle', '0', file, '--min-free-disk', '1', '--health-timeout', '30']);
       expect(r.code).toBe(1);
       const err = oneLine(r.stderr);
-      expect(err).toMatch(new RegExp(`${h2.name}: broker-a-1 not healthy: process: the process exited \\((activating/auto-restart|failed/failed)\\) last log lines of broker-a-1:`));
+      expect(err).toMatch(new RegExp(`${h2.name}: broker-a-1 not healthy: process: is not running: the process exited \\((activating/auto-restart|failed/failed)\\) — run .* last log lines of broker-a-1:`));
       expect(err).toMatch(/EADDRINUSE/);
       // rolling order: broker-a-1 is the first; nothing after it was restarted
       const after = startsOf(await clusterState());
@@ -302,7 +302,7 @@ systemctl daemon-reload`);
     } finally {
       await h2.run('rm -rf /etc/systemd/system/rmq-e2e-broker-a-1.service.d /etc/systemd/system/squatter.service; systemctl stop squatter.service; systemctl daemon-reload; systemctl reset-failed');
     }
-    const r = await cli(['deploy', file, '--min-free-disk', '1', '--json']);
+    const r = await cli(['deploy', '--settle', '0', file, '--min-free-disk', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const acted = jsonLines(r).filter((e) => e.kind === 'node' && (e.action === 'restart' || e.action === 'start')).map((e) => e.node);
     // broker-a-1 (started or restarted, depending on where systemd's own restarts left it), then the rest rolling
@@ -316,12 +316,12 @@ systemctl daemon-reload`);
 
   it('a broker that advertises an address nobody reaches (the brokerIP1 trap) is explained; fixed, the rerun converges', { timeout: LONG }, async () => {
     const file = writeTopology(topology({ groupB: '{maxMessageSize: 6291456}', broker: '{maxMessageSize: 6291456}', brokerB1: ', brokerIP1: 10.77.0.99' }), 'e2e-ip.yaml');
-    const r = await cli(['deploy', file, '--min-free-disk', '1']);
+    const r = await cli(['deploy', '--settle', '0', file, '--min-free-disk', '1']);
     expect(r.code).toBe(1);
     const err = oneLine(r.stderr);
-    expect(err).toContain(`${h1.name}: broker-b-1 not healthy: advertised: broker-b-1 answers at ${h1.address}:10921 but registers as 10.77.0.99:10921 (brokerIP1), and clients are routed there`);
-    expect(err).toContain('Set brokerIP1 in the topology to an address clients can reach');
-    const back = await cli(['deploy', topologyFile, '--min-free-disk', '1', '--json']);
+    expect(err).toContain(`${h1.name}: broker-b-1 not healthy: advertised: answers at ${h1.address}:10921 but registers as 10.77.0.99:10921 (brokerIP1), and clients are routed there`);
+    expect(err).toContain('set brokerIP1 in the topology to an address clients can reach');
+    const back = await cli(['deploy', '--settle', '0', topologyFile, '--min-free-disk', '1', '--json']);
     expect(back.code, back.stderr).toBe(0);
     expect(jsonLines(back).filter((e) => e.kind === 'node' && e.action === 'restart').map((e) => e.node)).toEqual(['broker-b-1']);
     expect((await cli(['status', topologyFile])).code).toBe(0);
@@ -332,13 +332,13 @@ systemctl daemon-reload`);
     const planFile = path.join(dir, 'plan.json');
     expect((await cli(['plan', file, '--out', planFile])).code).toBe(0);
     await h3.run("sed -i 's/^deleteWhen=.*/deleteWhen=05/' /etc/rmqctl/e2e/broker-b-0.properties");
-    const refused = await cli(['deploy', file, '--plan', planFile, '--min-free-disk', '1']);
+    const refused = await cli(['deploy', '--settle', '0', file, '--plan', planFile, '--min-free-disk', '1']);
     expect(refused.code).toBe(1);
     expect(oneLine(refused.stderr)).toMatch(new RegExp(`${h3.name}: /etc/rmqctl/e2e/broker-b-0\\.properties: changed on the host since the plan`));
     // a fresh plan (which puts the file back) is applied as made
     expect((await cli(['plan', file, '--out', planFile])).code).toBe(0);
     const saved = JSON.parse(readFileSync(planFile, 'utf8')) as { actions: { kind: string; node?: string }[] };
-    const applied = await cli(['deploy', file, '--plan', planFile, '--min-free-disk', '1', '--json']);
+    const applied = await cli(['deploy', '--settle', '0', file, '--plan', planFile, '--min-free-disk', '1', '--json']);
     expect(applied.code, applied.stderr).toBe(0);
     const restarted = jsonLines(applied).filter((e) => e.kind === 'node' && e.action === 'restart').map((e) => e.node);
     expect(restarted).toEqual(saved.actions.filter((a) => a.kind === 'restart').map((a) => a.node));
@@ -351,7 +351,7 @@ systemctl daemon-reload`);
     const certs = makeTestCerts(certDir, { ips: lab.hosts.map((h) => h.address) });
     const tls = (mode: string) => `tls:\n  mode: ${mode}\n  ca: ${certs.caCert}\n  cert: ${certs.serverCert}\n  key: { file: ${certs.serverKey} }\n`;
     const permissive = writeTopology(topology({ tls: tls('permissive') }), 'e2e-tls-permissive.yaml');
-    const r1 = await cli(['deploy', permissive, '--min-free-disk', '1']);
+    const r1 = await cli(['deploy', '--settle', '0', permissive, '--min-free-disk', '1']);
     expect(r1.code, r1.stderr + r1.stdout).toBe(0);
     // every node restarted, rolling (its certificate files and properties changed)
     expect(r1.stdout).toMatch(/deployed cluster e2e: 0 started, 6 restarted, 0 unchanged; every node healthy\n$/);
@@ -371,7 +371,7 @@ systemctl daemon-reload`);
     }
 
     const enforcing = writeTopology(topology({ tls: tls('enforcing') }), 'e2e-tls-enforcing.yaml');
-    const r2 = await cli(['deploy', enforcing, '--min-free-disk', '1']);
+    const r2 = await cli(['deploy', '--settle', '0', enforcing, '--min-free-disk', '1']);
     expect(r2.code, r2.stderr + r2.stdout).toBe(0);
     // status of the topology: over TLS with its CA; every slave in sync (HA over TLS)
     const status = await cli(['status', enforcing, '--json']);
@@ -379,7 +379,7 @@ systemctl daemon-reload`);
     expect((JSON.parse(status.stdout) as { healthy: boolean }).healthy).toBe(true);
     const plain = await rmqctl(['status', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'off' } });
     expect(plain.code).toBe(1);
-    const sent = await rmqctl(['message', 'send', 'E2E', 'over tls', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'require', RMQCTL_TLS_CA: certs.caCert } });
+    const sent = await rmqctl(['message', 'send', 'E2E', 'over tls', '--create', '--namesrv', namesrv], { timeout: LONG, env: { RMQCTL_TLS: 'require', RMQCTL_TLS_CA: certs.caCert } });
     expect(sent.code, sent.stdout + sent.stderr).toBe(0);
     // the key is nowhere in what rmqctl printed
     const keyLine = readFileSync(certs.serverKey, 'utf8').split('\n')[1]!;

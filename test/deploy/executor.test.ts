@@ -58,7 +58,7 @@ afterAll(async () => {
 describe('deploy executor on the local target', () => {
   it('first deploy: NameServers, then masters, then slaves, each healthy before the next stage', async () => {
     const events: DeployEvent[] = [];
-    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 }, settleMs: 0 });
     expect(r.nodes.map((n) => n.action)).toEqual(Array(6).fill('start'));
     const healthy = events.filter((e) => e.kind === 'node' && e.action === 'healthy').map((e) => (e as { node: string }).node);
     const stage = (id: string) => model.nodes.find((n) => n.id === id)!.phase;
@@ -71,12 +71,12 @@ describe('deploy executor on the local target', () => {
     expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// release v1');
     // health is the protocol's: a slave is registered on both NameServers at its advertised address
     const slave = events.find((e) => e.kind === 'node' && e.node === 'broker-a-1' && e.action === 'healthy') as { detail: string };
-    expect(slave.detail).toMatch(/^answers at 127\.0\.0\.1:\d+, registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers; /);
+    expect(slave.detail).toMatch(/^registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers, replicating, 0 bytes behind, in sync, group broker-a healthy \(after [\d.]+ s\)$/);
   });
 
   it('a redeploy without changes writes nothing and restarts nothing', async () => {
     const before = await startIds();
-    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 }, settleMs: 0 });
     expect(r.hosts).toEqual([{ host: 'local', releaseChanged: false, filesWritten: [] }]);
     expect(r.plan.changed).toBe(false);
     expect(r.nodes.every((n) => n.action === 'unchanged' && n.health)).toBe(true);
@@ -87,7 +87,7 @@ describe('deploy executor on the local target', () => {
     const before = await startIds();
     extra = { 'broker-a-0': 'tag=a\n', 'broker-a-1': 'tag=a\n' };
     const events: DeployEvent[] = [];
-    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), preflight: { minFreeBytes: 1 }, settleMs: 0 });
     const restarted = r.nodes.filter((n) => n.action === 'restart').map((n) => n.node);
     expect(restarted).toEqual(['broker-a-1', 'broker-a-0']);
     const after = await startIds();
@@ -98,13 +98,13 @@ describe('deploy executor on the local target', () => {
   });
 
   it('a new release restarts everything rolling; rollback switches back and restarts again', async () => {
-    const r = await deployCluster(model, targets, { release: runtimeRelease('v2'), files: renderedWith(() => model, runtimeRelease('v2'), () => extra), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v2'), files: renderedWith(() => model, runtimeRelease('v2'), () => extra), preflight: { minFreeBytes: 1 }, settleMs: 0 });
     expect(r.hosts[0]!.releaseChanged).toBe(true);
     expect(r.nodes.map((n) => n.node)).toEqual(['namesrv-1', 'namesrv-2', 'broker-a-1', 'broker-a-0', 'broker-b-1', 'broker-b-0']);
     const current = () => readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8');
     expect(current()).toContain('// release v2');
     const before = await startIds();
-    const rolled = await rollbackCluster(model, targets, ['local']);
+    const rolled = await rollbackCluster(model, targets, ['local'], { settleMs: 0 });
     expect(rolled).toEqual([{ host: 'local', from: runtimeRelease('v2').id, to: runtimeRelease('v1').id }]);
     expect(current()).toContain('// release v1');
     const after = await startIds();
@@ -124,18 +124,18 @@ describe('deploy executor on the local target', () => {
     await controlNodes(model, targets, model.nodes, 'stop');
     extra = { 'broker-b-0': 'flushDiskType=SOMETIMES\n' };
     const events: DeployEvent[] = [];
-    const err = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
+    const err = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 }, settleMs: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeployError);
     const msg = (err as Error).message;
     // the process exits at once (a bad value refuses the start): no waiting for the timeout
-    expect(msg).toMatch(/^local: broker-b-0 not healthy: process: the process exited \(stale\)\nlast log lines of broker-b-0:\n/);
+    expect(msg).toMatch(/^local: broker-b-0 not healthy: process: is not running: the process exited \(stale\) — run `rmqctl start <topology> --node broker-b-0`; its log: `rmqctl logs <topology> broker-b-0`\nlast log lines of broker-b-0:\n/);
     expect(msg).toMatch(/broker-b-0\.properties:\d+ +flushDiskType: /);
     // slaves are the stage after the masters: none was started
     const started = events.filter((e) => e.kind === 'node' && e.action === 'start').map((e) => (e as { node: string }).node);
     expect(started.filter((n) => /^broker-.-1$/.test(n))).toEqual([]);
     expect(started).toContain('broker-b-0');
     extra = {};
-    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
+    const r = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 }, settleMs: 0 });
     expect((await nodeStates(model, targets, model.nodes)).every((s) => s.status.active)).toBe(true);
     expect(r.nodes.filter((n) => n.action === 'start').map((n) => n.node).sort()).toEqual(['broker-a-1', 'broker-b-0', 'broker-b-1']);
   });
@@ -144,9 +144,9 @@ describe('deploy executor on the local target', () => {
     const before = await startIds();
     // every broker changes; broker-a-1 (the first in rolling order) cannot start with its new config
     extra = { 'broker-a-0': 'tag=x\n', 'broker-a-1': 'tag=x\nflushDiskType=SOMETIMES\n', 'broker-b-0': 'tag=x\n', 'broker-b-1': 'tag=x\n' };
-    const deploy = () => deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 } });
+    const deploy = () => deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), preflight: { minFreeBytes: 1 }, settleMs: 0 });
     const err = await deploy().catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^local: broker-a-1 not healthy: process: the process exited/);
+    expect((err as Error).message).toMatch(/^local: broker-a-1 not healthy: process: is not running: the process exited/);
     const after = await startIds();
     for (const id of ['namesrv-1', 'namesrv-2', 'broker-a-0', 'broker-b-0', 'broker-b-1']) expect(after[id], id).toBe(before[id]);
     const layout = model.hosts[0]!.layout;
@@ -174,7 +174,7 @@ describe('deploy executor on the local target', () => {
     const squatter = net.createServer().listen(victim.ports.find((p) => p.purpose === 'listen')!.port);
     await new Promise((r) => squatter.once('listening', r));
     try {
-      const err = await deployCluster(model, targets, { release: runtimeRelease('v3'), files: renderedWith(() => model, runtimeRelease('v3'), () => extra), preflight: { minFreeBytes: 1 } }).catch((e: unknown) => e);
+      const err = await deployCluster(model, targets, { release: runtimeRelease('v3'), files: renderedWith(() => model, runtimeRelease('v3'), () => extra), preflight: { minFreeBytes: 1 }, settleMs: 0 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PreflightError);
       expect((err as Error).message).toMatch(/local: port: port \d+ \(broker-b-1 listen\) is in use/);
       expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// release v1');

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { DEFAULT_SEND_TIMEOUT_MILLIS, Producer, type SendResult, type SendStatus } from '../../client/producer.js';
-import { EXIT_FAILURE } from '../../errors.js';
-import { InvalidInputError } from '../../errors.js';
+import { EXIT_FAILURE, InvalidInputError, RmqError } from '../../errors.js';
 import { RmqCommand } from '../support/base.js';
-import { namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
-import { connectOptions } from '../support/credentials.js';
+import { adminClient, namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
+import { connectOptions, type TlsFlagValues } from '../support/credentials.js';
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -24,6 +23,17 @@ export function parseProperties(pairs: readonly string[]): Record<string, string
   return out;
 }
 
+/** No NameServer has a route for the topic (a NameServer that cannot be asked leaves it to the send). */
+async function topicMissing(namesrvAddrs: string[], topic: string, flags: { timeout: number } & TlsFlagValues): Promise<boolean> {
+  const admin = adminClient(namesrvAddrs, flags.timeout, flags);
+  try {
+    return (await admin.topicRoute(topic)) === undefined;
+  } catch {
+    return false;
+  } finally {
+    admin.close();
+  }
+}
 /**
  * What a send status other than SEND_OK means for the message, and what to do. Every one of them
  * is a stored message (it has a msgId and a queue offset) that is not as safe as asked for.
@@ -64,6 +74,7 @@ export default class MessageSend extends RmqCommand {
     flag: Flags.integer({ description: 'user int flag stored with the message', default: 0 }),
     'no-wait': Flags.boolean({ description: 'WAIT=false: with SYNC_FLUSH, do not wait for the fsync', default: false }),
     group: Flags.string({ description: 'producer group', default: 'rmqctl_producer' }),
+    create: Flags.boolean({ description: 'a topic that does not exist is created by the broker from its defaults (autoCreateTopicEnable); without it such a send is refused', default: false }),
     timeout: Flags.integer({
       description: 'send timeout in ms, every attempt included; the default is longer than a broker waits for its disk (syncFlushTimeout 5 s) and its slave (slaveTimeout 3 s), so a stored message is not reported as a timeout',
       default: DEFAULT_SEND_TIMEOUT_MILLIS,
@@ -85,7 +96,12 @@ export default class MessageSend extends RmqCommand {
     } else if (process.stdin.isTTY) throw new InvalidInputError('no message body: give it as an argument, with --file, or on standard input');
     else body = await readStdin();
     const keys = (flags.keys ?? []).flatMap((k) => k.split(',')).map((k) => k.trim()).filter((k) => k !== '');
-    const producer = new Producer({ namesrvAddrs: resolveNamesrvAddrs(flags.namesrv), producerGroup: flags.group, sendTimeoutMillis: flags.timeout, ...connectOptions(flags) });
+    const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv);
+    // a mistyped topic is not created silently (finding 9 of #21)
+    if (!flags.create && (await topicMissing(namesrvAddrs, args.topic, flags))) {
+      throw new RmqError(`topic ${args.topic} does not exist; create it with \`rmqctl topic create ${args.topic}\` (or send with --create to let the broker create it from its defaults)`);
+    }
+    const producer = new Producer({ namesrvAddrs, producerGroup: flags.group, sendTimeoutMillis: flags.timeout, autoCreateTopic: flags.create, ...connectOptions(flags) });
     try {
       const r = await producer.send({
         topic: args.topic,

@@ -1,6 +1,5 @@
-/** Human-readable rendering of a StatusReport (`rmqctl status` without --json). */
-import type { BrokerNodeStatus, StatusReport } from '../../ops/status/status-report.js';
-import type { NodeReplication } from '../../ops/status/status-report.js';
+/** Human-readable rendering of a HealthReport (`rmqctl status` without --json). */
+import type { BrokerNodeStatus, HealthReport, NodeReplication } from '../../ops/health/index.js';
 import { table } from './table.js';
 
 function age(ms: number | undefined): string {
@@ -29,6 +28,7 @@ function replicationCell(r: NodeReplication | undefined): string {
     let ha = `HA ${r.haState === 'replicating' ? 'replicating' : r.haState.toUpperCase()}`;
     if (r.masterHaAddr) ha += ` from ${r.masterHaAddr}`;
     if (r.lagBytes !== undefined) ha += `, lag ${bytes(r.lagBytes)}${r.lagMillis !== undefined ? ` / ${age(r.lagMillis)}` : ''}`;
+    if (r.inSync === false) ha += ', NOT in sync';
     if (r.haState !== 'replicating' && r.reason) ha += ` (${r.reason})`;
     parts.push(ha);
   }
@@ -36,14 +36,18 @@ function replicationCell(r: NodeReplication | undefined): string {
 }
 
 function nodeRow(n: BrokerNodeStatus, namesrvCount: number): string[] {
-  if (n.missing) return [n.id, n.role, n.expectedAddr ?? '-', 'MISSING', 'no NameServer knows it', ''];
+  const pid = n.pid === undefined ? '-' : `pid ${n.pid}`;
+  if (n.missing && n.state !== 'DOWN') return [n.id, n.role, n.expectedAddr ?? '-', n.state, pid, n.process && !n.process.running ? `process ${n.process.state}` : 'no NameServer knows it', '', ''];
+  if (n.state === 'DOWN') return [n.id, n.role, n.addr ?? n.expectedAddr ?? '-', 'DOWN', pid, n.process && !n.process.running ? `process ${n.process.state}` : 'does not answer', '', ''];
   const seen = `registered ${age(n.lastRegistrationAgeMillis)} ago, heartbeat ${age(n.lastHeartbeatAgeMillis)} ago`;
   const notes = [`${n.knownBy.length}/${namesrvCount} NameServers`];
   if (n.expectedAddr !== undefined) notes.push(`topology says ${n.expectedAddr}`);
-  return [n.id, n.role, n.addr ?? '-', 'up', `${seen} (${notes.join(', ')})`, replicationCell(n.replication)];
+  if (n.writable === false) notes.push('NOT writable');
+  const grpc = n.grpc === undefined ? '' : `gRPC ${n.grpc.endpoint} ${n.grpc.answers ? 'up' : 'DOWN'}`;
+  return [n.id, n.role, n.addr ?? '-', n.state, pid, `${seen} (${notes.join(', ')})`, replicationCell(n.replication), grpc];
 }
 
-export function formatStatus(r: StatusReport): string {
+export function formatStatus(r: HealthReport, opts: { withTopology?: boolean } = {}): string {
   const out: string[] = ['NameServers'];
   const withIds = r.nameservers.some((n) => n.id !== undefined);
   out.push(
@@ -51,8 +55,9 @@ export function formatStatus(r: StatusReport): string {
       r.nameservers.map((n) => [
         ...(withIds ? [n.id ?? '-'] : []),
         n.addr,
-        n.reachable ? 'up' : 'DOWN',
-        n.reachable ? `${n.latencyMillis ?? '?'} ms, ${n.brokerCount ?? 0} brokers` : (n.error ?? ''),
+        n.healthy ? 'up' : n.process && !n.process.running ? 'DOWN' : n.reachable ? 'UNHEALTHY' : 'DOWN',
+        n.pid === undefined ? '-' : `pid ${n.pid}`,
+        n.reachable ? `${n.latencyMillis ?? '?'} ms, ${n.brokerCount ?? 0} brokers` : n.process && !n.process.running ? `process ${n.process.state}` : (n.error ?? ''),
       ]),
     ),
   );
@@ -67,6 +72,7 @@ export function formatStatus(r: StatusReport): string {
   }
   if (r.problems.length > 0) out.push('', 'Problems:', ...r.problems.map((p) => `  - ${p}`));
   if (r.warnings.length > 0) out.push('', 'Warnings:', ...r.warnings.map((w) => `  - ${w}`));
+  if (!opts.withTopology) out.push('', 'Judged from what the NameServers know; give the topology (rmqctl status <topology>) to also expect every node and ask whether its process runs.');
   out.push('', r.healthy ? 'Status: healthy' : `Status: UNHEALTHY (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'})`);
   return out.join('\n');
 }

@@ -12,7 +12,7 @@ import { RmqCommand } from './base.js';
 import { resolveAclSecrets } from '../../topology/secrets.js';
 import { resolveTlsFiles } from '../../topology/tls-files.js';
 import type { RenderInputs } from '../../render/render.js';
-import type { NodeAccess } from '../../deploy/health/index.js';
+import type { NodeAccess } from '../../ops/health/index.js';
 import { resolveClientTls } from '../../settings/tls.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
 import { expandHome } from '../../util/home.js';

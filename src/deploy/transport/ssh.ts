@@ -12,7 +12,7 @@ import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import { InvalidInputError } from '../../errors.js';
 import { SshError } from './errors.js';
-import { fingerprint, formatKnownHost, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
+import { fingerprint, formatKnownHost, hostKeyName, keyTypeOf, knownKeyTypes, parseKnownHosts, verifyHostKey, type HostKeyVerdict } from './known-hosts.js';
 import { Semaphore } from '../../util/concurrency.js';
 
 const { Client, utils } = ssh2;
@@ -39,6 +39,8 @@ export interface SshOptions {
   knownHostsFile?: string;
   /** Record unknown host keys instead of refusing them (a changed key is always refused). */
   acceptNewHostKeys?: boolean;
+  /** Told of every host key acceptNewHostKeys records (so the operator sees what was trusted). */
+  onHostKeyRecorded?: (k: RecordedHostKey) => void;
   /** ssh-agent socket; default $SSH_AUTH_SOCK; false disables the agent. */
   agent?: string | false;
   prompt?: SecretPrompt;
@@ -46,6 +48,18 @@ export interface SshOptions {
   connectTimeoutMs?: number;
   /** Channels open at once on this connection (sshd's MaxSessions defaults to 10). */
   maxChannels?: number;
+}
+
+/** A host key recorded in known_hosts by acceptNewHostKeys. */
+export interface RecordedHostKey {
+  /** `user@host:port`. */
+  endpoint: string;
+  /** The known_hosts name (`host`, or `[host]:port`). */
+  host: string;
+  keyType: string;
+  /** `SHA256:…`, as ssh-keygen -lf prints it. */
+  fingerprint: string;
+  file: string;
 }
 
 export interface ExecOptions {
@@ -221,6 +235,7 @@ export class SshConnection {
           mkdirSync(path.dirname(knownHostsFile), { recursive: true, mode: 0o700 });
           const sep = knownText !== '' && !knownText.endsWith('\n') ? '\n' : '';
           appendFileSync(knownHostsFile, `${sep}${formatKnownHost(ep.host, port, key)}\n`, { mode: 0o600 });
+          opts.onHostKeyRecorded?.({ endpoint: label, host: hostKeyName(ep.host, port), keyType: keyTypeOf(key), fingerprint: fingerprint(key), file: knownHostsFile });
           return true;
         }
         const failure = verdict.kind === 'unknown' ? 'host-key-unknown' : verdict.kind === 'changed' ? 'host-key-changed' : 'host-key-revoked';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { SshError } from '../../../src/deploy/transport/errors.js';
 import { SshPool } from '../../../src/deploy/transport/pool.js';
 import { shJoin, shQuote } from '../../../src/deploy/transport/shell.js';
-import { SshConnection, type SshEndpoint } from '../../../src/deploy/transport/ssh.js';
+import { SshConnection, type RecordedHostKey, type SshEndpoint } from '../../../src/deploy/transport/ssh.js';
 import { testHosts, type TestHost } from '../../support/hosts.js';
 import { tmpDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
@@ -84,9 +84,12 @@ describe.skipIf(lab.skipReason)('ssh transport against real hosts', () => {
     expect(e.message).toContain(`root@${h.address}:22`);
     expect(e.message).toContain('--accept-new-host-keys');
 
-    const c = await SshConnection.connect(ep(h), { knownHostsFile: kh, agent: false, acceptNewHostKeys: true });
+    const recorded: RecordedHostKey[] = [];
+    const c = await SshConnection.connect(ep(h), { knownHostsFile: kh, agent: false, acceptNewHostKeys: true, onHostKeyRecorded: (k) => recorded.push(k) });
     await c.close();
     expect(readFileSync(kh, 'utf8')).toBe(`${h.address} ${h.hostKey}\n`);
+    // finding 8 of #21: the key recorded is told (host, type, SHA256 fingerprint), not recorded silently
+    expect(recorded).toEqual([{ endpoint: `root@${h.address}:22`, host: h.address, keyType: 'ssh-ed25519', fingerprint: h.hostKeyFingerprint, file: kh }]);
     // the recorded key is what OpenSSH's client now trusts, and what we trust without accept-new
     execFileSync('ssh', ['-i', h.identityFile, '-o', `UserKnownHostsFile=${kh}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${h.address}`, 'true']);
     const again = await SshConnection.connect(ep(h), { knownHostsFile: kh, agent: false });
