@@ -112,4 +112,16 @@ describe('chaos checker', () => {
     ];
     expect(check(h).faults).toEqual([{ n: 1, kind: 'kill9', target: 'broker-a-0', detail: '{}', faultMs: 100, recoveryMs: 250, longestSendMs: 60, failedSends: 0 }]);
   });
+
+  it('a client that does not say where a message came from (queue -1) is judged by id: lost, phantom and duplicates, no positions', () => {
+    const h: HistoryEvent[] = [...clean(3)];
+    const v5 = (id: string | null, body = ''): HistoryEvent => ({ ...(deliver('V5', id, -1, -1, body) as Extract<HistoryEvent, { e: 'deliver' }>), client: 'v5' });
+    h.push(v5('l:0'), v5('l:0'), v5('l:1'), v5(null, 'garbage'));
+    const v = check(h);
+    expect(v.groups.V5!.lost).toEqual(['l:2']);
+    expect(v.groups.V5!.duplicates).toEqual({ redelivered: 1, storedTwice: 0 });
+    expect(v.groups.V5!.phantomCount).toBe(1);
+    expect(v.groups.V5!.misplaced).toEqual([]);
+    expect(v.conflicts).toEqual([]);
+  });
 });

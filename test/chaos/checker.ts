@@ -120,10 +120,19 @@ export function check(history: readonly HistoryEvent[]): Verdict {
         phantomCount++;
         keep(v.phantom, { id: d.id, body: d.body, at: where });
       }
-      const prev = atPosition.get(where);
-      if (prev === undefined) atPosition.set(where, d.id);
-      else if (prev !== d.id) keep(conflicts, `${where} delivered as ${prev} and as ${d.id} (group ${group})`);
+      const positioned = d.queue >= 0;
+      if (positioned) {
+        const prev = atPosition.get(where);
+        if (prev === undefined) atPosition.set(where, d.id);
+        else if (prev !== d.id) keep(conflicts, `${where} delivered as ${prev} and as ${d.id} (group ${group})`);
+      }
       if (d.id === null) continue;
+      if (!positioned) {
+        // a client that does not say where a message came from: judged by id only
+        if (positionsOf.has(d.id)) v.duplicates.redelivered++;
+        else positionsOf.set(d.id, new Set());
+        continue;
+      }
       const seen = positionsOf.get(d.id);
       if (seen === undefined) positionsOf.set(d.id, new Set([where]));
       else if (seen.has(where)) v.duplicates.redelivered++;
@@ -138,7 +147,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
       if (got === undefined) {
         lostCount++;
         keep(v.lost, a.id);
-      } else if (!got.has(pos(a.broker, a.queue, a.offset))) keep(v.misplaced, `${a.id} acknowledged at ${pos(a.broker, a.queue, a.offset)}, delivered from ${[...got].join(', ')}`);
+      } else if (got.size > 0 && !got.has(pos(a.broker, a.queue, a.offset))) keep(v.misplaced, `${a.id} acknowledged at ${pos(a.broker, a.queue, a.offset)}, delivered from ${[...got].join(', ')}`);
     }
     for (const a of notDurable) if (!positionsOf.has(a.id)) keep(v.lostNotDurable, a.id);
     for (const id of positionsOf.keys()) if (!acks.has(id)) v.deliveredUnacknowledged++;
@@ -147,6 +156,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
     const queues = new Map<string, { seen: Set<number>; max: number; min: number }>();
     const orderly = group.includes('ORDERLY');
     for (const d of list) {
+      if (d.queue < 0) continue;
       const q = `${d.broker}/${d.queue}`;
       let s = queues.get(q);
       if (s === undefined) queues.set(q, (s = { seen: new Set(), max: -1, min: d.offset }));

@@ -56,6 +56,10 @@ export const DEFAULT_GROUPS: GroupSpec[] = [
   { group: 'CG_CHAOS_ALI', client: 'ali-ons', members: 1, orderly: false },
 ];
 
+/** The v5 gRPC client's lane and group (RMQ_CHAOS_V5=1). */
+export const V5_LANES: LaneSpec[] = [{ client: 'v5', count: 1 }];
+export const V5_GROUPS: GroupSpec[] = [{ group: 'CG_CHAOS_V5', client: 'v5', members: 1, orderly: false }];
+
 export async function runChaos(o: RunOptions): Promise<RunResult> {
   const log = o.log ?? (() => {});
   const t0 = Date.now();
@@ -78,9 +82,9 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
     workload = new Workload(
       {
         topic: TOPIC,
-        namesrvAddrs: lab.namesrvAddrs,
-        lanes: o.lanes ?? DEFAULT_LANES,
-        groups: o.groups ?? DEFAULT_GROUPS,
+        access: { namesrvAddrs: lab.namesrvAddrs, grpcEndpoints: lab.masters.map((m) => `${m.o.address}:${m.o.properties.grpcServerPort}`) },
+        lanes: o.lanes ?? (process.env.RMQ_CHAOS_V5 === '1' ? [...DEFAULT_LANES, ...V5_LANES] : DEFAULT_LANES),
+        groups: o.groups ?? (process.env.RMQ_CHAOS_V5 === '1' ? [...DEFAULT_GROUPS, ...V5_GROUPS] : DEFAULT_GROUPS),
         laneRate: o.laneRate ?? 10,
         random: prng(o.seed ^ 0x5eed),
         brokerOfStore: (s) => storeToBroker.get(s) ?? s,

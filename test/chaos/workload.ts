@@ -45,11 +45,19 @@ export interface ReceiverHandle {
   close(): Promise<void>;
 }
 
+/** Where clients find the cluster. */
+export interface ClusterAccess {
+  /** NameServers (remoting clients). */
+  namesrvAddrs: string[];
+  /** gRPC endpoints of the brokers (v5 clients; local proxy mode). */
+  grpcEndpoints: string[];
+}
+
 export interface ClientDriver {
   /** A producer that answers one send with its acknowledgement (throws when the send failed). */
-  sender(namesrvAddrs: string[], group: string): Promise<SenderHandle>;
+  sender(access: ClusterAccess, group: string, topic: string): Promise<SenderHandle>;
   /** A consumer of `group` on `topic`, from the first offset; `onMessage` for every delivery. */
-  receiver(namesrvAddrs: string[], group: string, topic: string, member: string, onMessage: (d: Delivery) => void, opts: { orderly: boolean }): Promise<ReceiverHandle>;
+  receiver(access: ClusterAccess, group: string, topic: string, member: string, onMessage: (d: Delivery) => void, opts: { orderly: boolean }): Promise<ReceiverHandle>;
 }
 
 /** RMQ_CHAOS_CLIENT_LOG=debug|info: our clients log there (stderr), for looking into a run. */
@@ -59,7 +67,7 @@ function clientLog(component: string): { logger?: ReturnType<typeof createLogger
 }
 
 const ours: ClientDriver = {
-  async sender(namesrvAddrs, group) {
+  async sender({ namesrvAddrs }, group) {
     const p = new Producer({ namesrvAddrs, producerGroup: group, sendTimeoutMillis: 10_000, ...clientLog(`producer ${group}`) });
     return {
       async send(topic, id, body) {
@@ -71,7 +79,7 @@ const ours: ClientDriver = {
       },
     };
   },
-  async receiver(namesrvAddrs, group, topic, member, onMessage, opts) {
+  async receiver({ namesrvAddrs }, group, topic, member, onMessage, opts) {
     const c = new PushConsumer({
       namesrvAddrs,
       consumerGroup: group,
@@ -94,7 +102,7 @@ const ours: ClientDriver = {
 };
 
 const aliOns: ClientDriver = {
-  async sender(namesrvAddrs, group) {
+  async sender({ namesrvAddrs }, group) {
     const p = aliProducer(namesrvAddrs.join(';'), group);
     // ali-ons prints every connection error of its own unless someone listens (a fault makes many)
     (p as unknown as { on(ev: 'error', fn: () => void): void }).on('error', () => {});
@@ -110,7 +118,7 @@ const aliOns: ClientDriver = {
       close: () => p.close(),
     };
   },
-  async receiver(namesrvAddrs, group, topic, _member, onMessage) {
+  async receiver({ namesrvAddrs }, group, topic, _member, onMessage) {
     const { consumer } = aliConsumer(namesrvAddrs.join(';'), group);
     consumer.subscribe(topic, '*', async (msg: AliReceived) => {
       const m = msg as AliReceived & { queueId: number; queueOffset: number; storeHost: string; brokerName?: string };
@@ -121,8 +129,49 @@ const aliOns: ClientDriver = {
   },
 };
 
-/** Client kinds the workload can use. Add the v5 gRPC client here (`v5: { sender, receiver }`). */
-export const CLIENT_DRIVERS: Record<string, ClientDriver> = { ours, 'ali-ons': aliOns };
+const v5Silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+/**
+ * The RocketMQ 5 Node client (`rocketmq-client-nodejs`, gRPC to the brokers' MessagingService):
+ * its Producer and PushConsumer (POP). Its deliveries do not say which queue they came from
+ * (MessageView keeps the queue to itself), so they carry queue -1 and the checker judges them by
+ * id only (lost, phantom, duplicates), not by position.
+ */
+const v5: ClientDriver = {
+  async sender({ grpcEndpoints }, _group, topic) {
+    const { Producer: V5Producer } = await import('rocketmq-client-nodejs');
+    const p = new V5Producer({ endpoints: grpcEndpoints[0]!, namespace: '', logger: v5Silent, topics: [topic], maxAttempts: 3, requestTimeout: 10_000 });
+    await p.startup();
+    return {
+      async send(t, id, body) {
+        const r = await p.send({ topic: t, keys: [id], tag: 'chaos', body: Buffer.from(body) });
+        return { status: 'SEND_OK', msgId: r.messageId, broker: r.messageQueue.broker.name, queue: r.messageQueue.queueId, offset: r.offset };
+      },
+      close: () => p.shutdown(),
+    };
+  },
+  async receiver({ grpcEndpoints }, group, topic, _member, onMessage) {
+    const { PushConsumer: V5PushConsumer, ConsumeResult } = await import('rocketmq-client-nodejs');
+    const c = new V5PushConsumer({
+      endpoints: grpcEndpoints[0]!,
+      namespace: '',
+      logger: v5Silent,
+      consumerGroup: group,
+      subscriptions: new Map([[topic, '*']]),
+      messageListener: {
+        async consume(m: import('rocketmq-client-nodejs').MessageView) {
+          onMessage({ body: m.body.toString('utf8'), msgId: m.messageId, broker: '', queue: -1, offset: m.offset ?? -1, reconsume: Math.max(0, (m.deliveryAttempt ?? 1) - 1), storeAt: '' });
+          return ConsumeResult.SUCCESS;
+        },
+      },
+    });
+    await c.startup();
+    return { close: () => c.shutdown() };
+  },
+};
+
+/** Client kinds the workload can use (`ours` and `ali-ons` by default; `v5` on request: RMQ_CHAOS_V5=1). */
+export const CLIENT_DRIVERS: Record<string, ClientDriver> = { ours, 'ali-ons': aliOns, v5 };
 
 export interface LaneSpec {
   client: keyof typeof CLIENT_DRIVERS;
@@ -137,7 +186,7 @@ export interface GroupSpec {
 
 export interface WorkloadOptions {
   topic: string;
-  namesrvAddrs: string[];
+  access: ClusterAccess;
   lanes: LaneSpec[];
   groups: GroupSpec[];
   /** Messages per second per lane (default 10). */
@@ -190,7 +239,7 @@ export class Workload {
       for (let m = 0; m < g.members; m++) {
         const member = `${g.group}-${m}`;
         const driver = CLIENT_DRIVERS[g.client]!;
-        const handle = await driver.receiver(this.o.namesrvAddrs, g.group, this.o.topic, member, (d) => this.delivered(g, member, d), { orderly: g.orderly });
+        const handle = await driver.receiver(this.o.access, g.group, this.o.topic, member, (d) => this.delivered(g, member, d), { orderly: g.orderly });
         this.receivers.push(handle);
       }
     }
@@ -198,7 +247,7 @@ export class Workload {
 
   private delivered(g: GroupSpec, member: string, d: Delivery): void {
     const id = idOfBody(d.body);
-    const broker = d.broker || this.o.brokerOfStore(d.storeAt);
+    const broker = d.broker || (d.storeAt ? this.o.brokerOfStore(d.storeAt) : '');
     this.history.write({ e: 'deliver', t: Date.now(), group: g.group, member, client: g.client, id, body: id === null ? d.body.slice(0, 200) : '', msgId: d.msgId, broker, queue: d.queue, offset: d.offset, reconsume: d.reconsume, storeAt: d.storeAt });
     if (id !== null) this.progress.delivered.get(g.group)!.add(id);
     this.progress.lastDeliveryAt.set(g.group, Date.now());
@@ -208,7 +257,7 @@ export class Workload {
     for (const l of this.o.lanes) {
       for (let i = 0; i < l.count; i++) {
         const lane = `${l.client}${i}`;
-        this.senders.push({ lane, client: l.client, handle: await CLIENT_DRIVERS[l.client]!.sender(this.o.namesrvAddrs, `PG_CHAOS_${lane.replace(/[^A-Za-z0-9]/g, '_')}`) });
+        this.senders.push({ lane, client: l.client, handle: await CLIENT_DRIVERS[l.client]!.sender(this.o.access, `PG_CHAOS_${lane.replace(/[^A-Za-z0-9]/g, '_')}`, this.o.topic) });
       }
     }
     this.running = true;
