@@ -117,7 +117,12 @@ describe('chaos checker', () => {
     const h: HistoryEvent[] = [...clean(3)];
     const v5 = (id: string | null, body = ''): HistoryEvent => ({ ...(deliver('V5', id, -1, -1, body) as Extract<HistoryEvent, { e: 'deliver' }>), client: 'v5' });
     h.push(v5('l:0'), v5('l:0'), v5('l:1'), v5(null, 'garbage'));
+    // its receipts do not know the queue either: no position, no lane order to judge
+    h.push(send('w:0'), ack('w:0', -1, 9), send('w:1'), ack('w:1', -1, 2), v5('w:0'), v5('w:1'));
+    for (const g of ['G']) h.push(deliver(g, 'w:0', 2, 0), deliver(g, 'w:1', 3, 0));
     const v = check(h);
+    expect(v.laneOrderViolations).toEqual([]);
+    expect(v.groups.G!.misplaced).toEqual([]);
     expect(v.groups.V5!.lost).toEqual(['l:2']);
     expect(v.groups.V5!.duplicates).toEqual({ redelivered: 1, storedTwice: 0 });
     expect(v.groups.V5!.phantomCount).toBe(1);

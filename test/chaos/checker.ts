@@ -147,7 +147,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
       if (got === undefined) {
         lostCount++;
         keep(v.lost, a.id);
-      } else if (got.size > 0 && !got.has(pos(a.broker, a.queue, a.offset))) keep(v.misplaced, `${a.id} acknowledged at ${pos(a.broker, a.queue, a.offset)}, delivered from ${[...got].join(', ')}`);
+      } else if (a.queue >= 0 && got.size > 0 && !got.has(pos(a.broker, a.queue, a.offset))) keep(v.misplaced, `${a.id} acknowledged at ${pos(a.broker, a.queue, a.offset)}, delivered from ${[...got].join(', ')}`);
     }
     for (const a of notDurable) if (!positionsOf.has(a.id)) keep(v.lostNotDurable, a.id);
     for (const id of positionsOf.keys()) if (!acks.has(id)) v.deliveredUnacknowledged++;
@@ -180,6 +180,7 @@ export function check(history: readonly HistoryEvent[]): Verdict {
   const laneOrderViolations: string[] = [];
   const byLane = new Map<string, Ev<'ack'>[]>();
   for (const a of acks.values()) {
+    if (a.queue < 0) continue; // a client that does not know where its message was stored
     if (!byLane.has(a.lane)) byLane.set(a.lane, []);
     byLane.get(a.lane)!.push(a);
   }

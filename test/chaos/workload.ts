@@ -134,8 +134,9 @@ const v5Silent = { info() {}, warn() {}, error() {}, debug() {} };
 /**
  * The RocketMQ 5 Node client (`rocketmq-client-nodejs`, gRPC to the brokers' MessagingService):
  * its Producer and PushConsumer (POP). Its deliveries do not say which queue they came from
- * (MessageView keeps the queue to itself), so they carry queue -1 and the checker judges them by
- * id only (lost, phantom, duplicates), not by position.
+ * (MessageView keeps the queue to itself) and its receipts name the queue it routed to, not the
+ * one the broker chose, so both carry queue -1 and the checker judges them by id only (lost,
+ * phantom, duplicates), not by position.
  */
 const v5: ClientDriver = {
   async sender({ grpcEndpoints }, _group, topic) {
@@ -145,7 +146,9 @@ const v5: ClientDriver = {
     return {
       async send(t, id, body) {
         const r = await p.send({ topic: t, keys: [id], tag: 'chaos', body: Buffer.from(body) });
-        return { status: 'SEND_OK', msgId: r.messageId, broker: r.messageQueue.broker.name, queue: r.messageQueue.queueId, offset: r.offset };
+        // the receipt names the queue the client routed to (always 0: the broker places a
+        // message itself, docs/design/grpc.md), not where it is stored: no position to check
+        return { status: 'SEND_OK', msgId: r.messageId, broker: r.messageQueue.broker.name, queue: -1, offset: r.offset };
       },
       close: () => p.shutdown(),
     };
