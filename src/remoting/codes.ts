@@ -263,4 +263,9 @@ export function responseCodeLabel(code: number): string {
 export const RmqExtensionCode = {
   /** NameServer: every live broker with registration ages measured on the NameServer (bodies.ts BrokerLiveInfo). */
   GET_BROKER_LIVE_INFO: 1_000_001,
+  /**
+   * Liveness probe of a silent peer (connection.ts livenessProbe). No handler needed: any answer,
+   * REQUEST_CODE_NOT_SUPPORTED included, shows the peer's process is running.
+   */
+  PING: 1_000_002,
 } as const;
