@@ -36,6 +36,8 @@ export interface BenchNode {
   proc: ChildProcess;
   /** What the process printed (last 64 KiB), for error messages. */
   output(): string;
+  /** Ends the process with `signal` (SIGKILL: a crash) and starts it again on the same config and store; `proc` is the new one. */
+  restart(signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
 }
 
 export interface BenchCluster {
@@ -91,17 +93,37 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 function startNode(rmqd: string, role: 'namesrv' | 'broker', name: string, port: number, file: string, nodeArgs: string[] = []): { node: BenchNode; exited: Promise<never> } {
   // the flags deploy runs rmqd with, then the caller's, then RMQ_BENCH_BROKER_NODE_ARGS (brokers; for A/B runs — V8 takes the last of a flag)
   const extra = role === 'broker' ? (process.env.RMQ_BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [];
-  const proc = spawn(process.execPath, [...RUNTIME_NODE_FLAGS[role], ...nodeArgs, ...extra, rmqd, role, '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();
     if (out.length > 65_536) out = out.slice(-65_536);
   };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
+  const launch = (): ChildProcess => {
+    const proc = spawn(process.execPath, [...RUNTIME_NODE_FLAGS[role], ...nodeArgs, ...extra, rmqd, role, '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    return proc;
+  };
+  const proc = launch();
   const exited = new Promise<never>((_, reject) => proc.once('exit', (code, signal) => reject(new Error(`rmqd ${role} ${name} exited (${signal ?? code}): ${out.trim()}`))));
   exited.catch(() => {});
-  return { node: { role, name, addr: `127.0.0.1:${port}`, port, proc, output: () => out }, exited };
+  const node: BenchNode = {
+    role,
+    name,
+    addr: `127.0.0.1:${port}`,
+    port,
+    proc,
+    output: () => out,
+    restart: async (signal) => {
+      if (node.proc.exitCode === null && node.proc.signalCode === null) {
+        const gone = new Promise<void>((resolve) => node.proc.once('exit', () => resolve()));
+        node.proc.kill(signal);
+        await gone;
+      }
+      node.proc = launch();
+    },
+  };
+  return { node, exited };
 }
 
 async function stopProcess(proc: ChildProcess, graceMillis = 10_000): Promise<void> {

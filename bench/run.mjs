@@ -321,7 +321,9 @@ if (only === 'timer') {
   console.log(`  sent in ${fmt(r.sendSeconds.plain)} s (plain) / ${fmt(r.sendSeconds.timer)} s (timer) = ${fmt(r.sendSeconds.timer / r.sendSeconds.plain, 2)}; pending in the timer index: ${fmt(r.pending)}`);
   console.log(`  timer runtime info: ${JSON.stringify(r.timerInfo)}`);
   console.log(`  broker RSS idle: plain ${fmt(r.rssMB.plainIdle)} MB, timer ${fmt(r.rssMB.timerIdle)} MB; after the sends: plain ${fmt(r.rssMB.plain)} MB, timer ${fmt(r.rssMB.timer)} MB; ratio timer/plain ${fmt(r.rssMB.timer / r.rssMB.plain, 2)}`);
-  console.log(`  ${fmt(r.near.count)} near timers (due 2-10 s ahead) with the rest pending: lateness at the consumer p50 ${fmt(r.near.p50)} ms, p99 ${fmt(r.near.p99)} ms, max ${fmt(r.near.max)} ms; delivered early: ${r.near.early}`);
+  console.log(`  broker RSS during the sends (MB, plain / timer): ${r.rssSamples.map(([n, p, t]) => `${fmt(n)}: ${fmt(p)} / ${fmt(t)}`).join('; ')}`);
+  console.log(`  ${fmt(r.near.count)} near timers (due 2-10 s ahead) with the rest pending: lateness at the broker (TIMER_DEQUEUE_MS - due) p50 ${fmt(r.near.broker.p50)} ms, p99 ${fmt(r.near.broker.p99)} ms, max ${fmt(r.near.broker.max)} ms, at the consumer p50 ${fmt(r.near.p50)} ms, p99 ${fmt(r.near.p99)} ms, max ${fmt(r.near.max)} ms; delivered early: ${r.near.early}`);
+  console.log(`  kill -9 and restart of both brokers: the timer broker has its index back in ${fmt(r.crash.timerLoadSeconds, 1)} s, ${fmt(r.crash.pendingAfter)} pending (before: ${fmt(r.pending)}); RSS then: plain ${fmt(r.crash.rssMB.plain)} MB, timer ${fmt(r.crash.rssMB.timer)} MB; ratio timer/plain ${fmt(r.crash.rssMB.timer / r.crash.rssMB.plain, 2)}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
