@@ -55,6 +55,8 @@ import { Replication } from './ha/replication.js';
 import { PullHoldService } from './pull-hold.js';
 import { PopEngine } from './pop/engine.js';
 import { registerPopHandlers } from './pop/remoting-handlers.js';
+import { registerTransactionHandlers } from './transaction/remoting-handlers.js';
+import { TransactionService } from './transaction/service.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
@@ -187,7 +189,7 @@ export class Broker {
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
     this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
-    const parts: Omit<BrokerContext, 'pop'> = {
+    const parts: Omit<BrokerContext, 'pop' | 'transactions'> = {
       config,
       store,
       topics,
@@ -207,7 +209,7 @@ export class Broker {
       hooks: this.hooks,
       replication: this.replication,
     };
-    this.context = { ...parts, pop: new PopEngine(parts) };
+    this.context = { ...parts, pop: new PopEngine(parts), transactions: new TransactionService(parts) };
     this.hooks.topicDeleted = (topic) => {
       this.context.consumerOffsets.removeTopic(topic);
       this.context.pop.forget({ topic });
@@ -235,6 +237,7 @@ export class Broker {
     registerGroupAdminHandlers(this.handlers, this.context);
     registerMonitoringHandlers(this.handlers, this.context);
     registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
+    registerTransactionHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
     const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
     this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
@@ -331,6 +334,7 @@ export class Broker {
     this.context.clients.start();
     this.context.consumerOffsets.start();
     if (c.brokerRole !== 'SLAVE') this.context.schedule.start();
+    await this.context.transactions.start();
     const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
     for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
       const server = new RemotingServer({
@@ -409,6 +413,7 @@ export class Broker {
       }
     };
     await step('stopping delayed delivery (writing its offsets)', () => this.context.schedule.stop());
+    await step('stopping transaction checks (writing their snapshot)', () => this.context.transactions.stop());
     await step('writing consumer offsets', () => this.context.consumerOffsets.stop());
     await step('writing subscription groups', () => this.context.subscriptionGroups.flush());
     await step('writing the topic table', () => this.topics.flush());

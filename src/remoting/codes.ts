@@ -263,4 +263,6 @@ export function responseCodeLabel(code: number): string {
 export const RmqExtensionCode = {
   /** NameServer: every live broker with registration ages measured on the NameServer (bodies.ts BrokerLiveInfo). */
   GET_BROKER_LIVE_INFO: 1_000_001,
+  /** Broker: its transactional (half) messages pending, by topic and producer group, and the checks made (protocol/transaction-state.ts). */
+  GET_TRANSACTION_STATE: 1_000_016,
 } as const;

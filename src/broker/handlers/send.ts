@@ -28,6 +28,7 @@ import { PERM_RW } from '../../protocol/perm.js';
 import { deadLetterTarget, withoutDelay } from './send-back.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import { messageTypeOf } from '../metrics/message-type.js';
+import { isHalfSend } from '../transaction/records.js';
 import type { MessageTypeIndex } from '../stats.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
@@ -206,6 +207,13 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     });
   };
 
+  /** A half message's answer names its transaction: the UNIQ_KEY, as Java's broker does. */
+  const withTransactionId = (res: RemotingCommand, properties: string): RemotingCommand => {
+    const id = findProperty(properties, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+    if (id !== undefined && res.extFields !== undefined && res.extFields.msgId !== undefined) res.extFields.transactionId = id;
+    return res;
+  };
+
   const refused = (req: RemotingCommand, e: unknown): RemotingCommand => {
     if (!(e instanceof SendRefusal)) throw e;
     stats.recordPutFailure();
@@ -234,8 +242,14 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       queueId = Math.floor(Math.random() * tc.writeQueueNums);
     }
     const tx = transactionType(h.sysFlag);
-    if (tx === SysFlag.TRANSACTION_PREPARED_TYPE || tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
-      throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden: transactional messages are not supported`);
+    if (tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
+      throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'a send cannot carry a commit or rollback (sysFlag): end a transaction with END_TRANSACTION');
+    }
+    // the first phase of a transaction (transaction/service.ts); a consumer's retry keeps TRAN_MSG and is no half message
+    const half = !isRetryTopic(tc.topicName) && isHalfSend(h.properties ?? '', h.sysFlag);
+    if (half) {
+      if (batch) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'a batch cannot be transactional: send each half message on its own');
+      if (config.rejectTransactionMessage) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden`);
     }
     const sysFlag = tc.topicFilterType === 'MULTI_TAG' ? h.sysFlag | SysFlag.MULTI_TAGS : h.sysFlag;
     const body = req.body ?? Buffer.alloc(0);
@@ -258,6 +272,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     if (!batch) {
       const m = message(h.flag, body, h.properties);
       if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
+      if (half) return replicated(ctx.transactions.prepare(m, h.producerGroup), m.properties).then((r) => withTransactionId(answerStore(req, topic, queueId, r, messageTypeOf(h.properties)), m.properties));
       // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
       const type = messageTypeOf(h.properties);
       return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r, type));

@@ -163,6 +163,14 @@ export class MessageStore {
     return this.reader.getMaxOffsetInQueue(topic, queueId);
   }
 
+  /**
+   * Next queue offset counting entries appended but not yet visible (their record not yet in the
+   * kernel): known synchronously right after a put, which getMaxOffsetInQueue is not.
+   */
+  getAppendedOffsetInQueue(topic: string, queueId: number): number {
+    return this.dispatcher.findQueue(topic, queueId)?.maxOffset ?? 0;
+  }
+
   getMinOffsetInQueue(topic: string, queueId: number): number {
     return this.reader.getMinOffsetInQueue(topic, queueId);
   }
