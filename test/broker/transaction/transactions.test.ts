@@ -8,7 +8,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { recordsOf } from '../../../src/client/broker-api.js';
-import { TransactionProducer, type LocalTransactionState, type TransactionSendResult } from '../../../src/client/transaction-producer.js';
+import type { LocalTransactionState, TransactionSendResult } from '../../../src/client/transaction-producer.js';
 import { encodeHeader } from '../../../src/protocol/header-spec.js';
 import { EndTransactionRequestHeader } from '../../../src/protocol/headers/broker.js';
 import { PropertyKey, SysFlag, transactionType } from '../../../src/protocol/message/constants.js';
@@ -18,44 +18,11 @@ import { TRANS_CHECK_MAX_TIME_TOPIC, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } fro
 import { RequestCode, ResponseCode } from '../../../src/remoting/codes.js';
 import { createRequest } from '../../../src/remoting/command.js';
 import { aliConsumer, type AliReceived } from '../../support/ali-ons.js';
-import { startCluster, type TestCluster } from '../../support/cluster.js';
-import { clientsFor, createTopic, type Clients } from '../../support/clients.js';
+import { startCluster } from '../../support/cluster.js';
+import { clientsFor, createTopic } from '../../support/clients.js';
+import { readAll, storedCount, txProducer } from '../../support/transactions.js';
 import { startConsumer } from '../../support/consumers.js';
 import { waitFor } from '../../support/wait.js';
-
-export function txProducer(c: TestCluster, group: string, checker: (msgId: string, body: string) => LocalTransactionState, opts: { topics?: string[] } = {}): TransactionProducer {
-  const p = new TransactionProducer({
-    namesrvAddrs: c.namesrvAddrs,
-    producerGroup: group,
-    checkLocalTransaction: (m) => checker(m.msgId, m.body.toString()),
-    heartbeatBrokerIntervalMillis: 1_000,
-    ...(opts.topics ? { topics: opts.topics } : {}),
-  });
-  onTestFinished(() => p.shutdown());
-  return p;
-}
-
-/** Messages stored in every queue of `topic` on `addr` (max offsets summed). */
-export async function storedCount(cl: Clients, addr: string, topic: string, queues: number): Promise<number> {
-  let n = 0;
-  for (let q = 0; q < queues; q++) n += await cl.brokers.maxOffset(addr, topic, q);
-  return n;
-}
-
-/** Every record of `topic` on `addr`, all queues. */
-export async function readAll(cl: Clients, addr: string, topic: string, queues: number) {
-  const out = [];
-  for (let q = 0; q < queues; q++) {
-    let offset = 0;
-    for (;;) {
-      const r = await cl.brokers.pull(addr, { consumerGroup: 'TX_TEST_READER', topic, queueId: q, queueOffset: offset });
-      if (r.status !== 'FOUND') break;
-      out.push(...recordsOf(r.body));
-      offset = r.nextBeginOffset;
-    }
-  }
-  return out;
-}
 
 describe('transactional messages (remoting)', () => {
   it('commit: visible once with its keys and properties; rollback: never; a repeated end changes nothing', { timeout: 90_000 }, async () => {
