@@ -4,18 +4,18 @@
  */
 import { onTestFinished } from 'vitest';
 import { recordsOf } from '../../src/client/broker-api.js';
-import { TransactionProducer, type LocalTransactionState } from '../../src/client/transaction-producer.js';
+import { TransactionProducer, type LocalTransactionState, type TransactionProducerOptions } from '../../src/client/transaction-producer.js';
 import type { MessageRecord } from '../../src/protocol/message/record.js';
 import type { TestCluster } from './cluster.js';
 import type { Clients } from './clients.js';
 
-export function txProducer(c: TestCluster, group: string, checker: (msgId: string, body: string) => LocalTransactionState, opts: { topics?: string[] } = {}): TransactionProducer {
+export function txProducer(c: TestCluster, group: string, checker: (msgId: string, body: string) => LocalTransactionState, opts: Partial<TransactionProducerOptions> = {}): TransactionProducer {
   const p = new TransactionProducer({
     namesrvAddrs: c.namesrvAddrs,
     producerGroup: group,
     checkLocalTransaction: (m) => checker(m.msgId, m.body.toString()),
     heartbeatBrokerIntervalMillis: 1_000,
-    ...(opts.topics ? { topics: opts.topics } : {}),
+    ...opts,
   });
   onTestFinished(() => p.shutdown());
   return p;
