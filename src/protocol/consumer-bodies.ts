@@ -118,6 +118,20 @@ export function encodeConsumerConnection(c: ConsumerConnection): Buffer {
   return Buffer.from(toFastJson(c), 'utf8');
 }
 
+/** A `connectionSet` (Java `HashSet<Connection>`) of a consumer or producer connection body. */
+export function decodeConnectionSet(v: unknown, check: JsonCheck): ClientConnection[] {
+  return check.array(v ?? [], 'connectionSet').map((c, i) => {
+    const p = `connectionSet[${i}]`;
+    const x = check.object(c, p);
+    return {
+      clientId: check.string(x.clientId, `${p}.clientId`),
+      clientAddr: check.optionalString(x.clientAddr, `${p}.clientAddr`) ?? '',
+      language: check.optionalString(x.language, `${p}.language`) ?? 'OTHER',
+      version: check.integerOr(x.version, `${p}.version`, 0),
+    };
+  });
+}
+
 export function decodeConsumerConnection(body: Buffer | undefined): ConsumerConnection {
   const check = new JsonCheck('ConsumerConnection');
   const o = check.body(body);
@@ -127,16 +141,7 @@ export function decodeConsumerConnection(body: Buffer | undefined): ConsumerConn
     return (values as readonly string[]).includes(s) ? (s as T) : check.fail(p, `one of ${values.join(', ')}`, s);
   };
   return {
-    connectionSet: check.array(o.connectionSet ?? [], 'connectionSet').map((c, i) => {
-      const p = `connectionSet[${i}]`;
-      const x = check.object(c, p);
-      return {
-        clientId: check.string(x.clientId, `${p}.clientId`),
-        clientAddr: check.optionalString(x.clientAddr, `${p}.clientAddr`) ?? '',
-        language: check.optionalString(x.language, `${p}.language`) ?? 'OTHER',
-        version: check.integerOr(x.version, `${p}.version`, 0),
-      };
-    }),
+    connectionSet: decodeConnectionSet(o.connectionSet, check),
     subscriptionTable: check.record(o.subscriptionTable ?? {}, 'subscriptionTable', (v, p) => decodeSubscriptionData(v, p, check)),
     consumeType: enumOf(o.consumeType, 'consumeType', CONSUME_TYPES, 'CONSUME_PASSIVELY'),
     messageModel: enumOf(o.messageModel, 'messageModel', MESSAGE_MODELS, 'CLUSTERING'),

@@ -11,7 +11,7 @@
  * - QueryConsumeTimeSpanBody (QUERY_CONSUME_TIME_SPAN 303): `{consumeTimeSpanSet: [QueueTimeSpan…]}`.
  */
 import type { LanguageCode } from '../remoting/command.js';
-import { consumeStatsJson, consumeStatsOf, type ClientConnection, type ConsumeStats } from './consumer-bodies.js';
+import { consumeStatsJson, consumeStatsOf, decodeConnectionSet, type ClientConnection, type ConsumeStats } from './consumer-bodies.js';
 import { JavaDouble, toFastJson } from './fastjson.js';
 import { JsonCheck } from './json-check.js';
 import { decodeMessageQueue, messageQueueJson, type MessageQueue } from './message-queue.js';
@@ -120,16 +120,7 @@ export function encodeProducerConnection(connections: readonly ClientConnection[
 export function decodeProducerConnection(body: Buffer | undefined): ClientConnection[] {
   const check = new JsonCheck('ProducerConnection');
   const o = check.body(body);
-  return check.array(o.connectionSet ?? [], 'connectionSet').map((c, i) => {
-    const p = `connectionSet[${i}]`;
-    const x = check.object(c, p);
-    return {
-      clientId: check.string(x.clientId, `${p}.clientId`),
-      clientAddr: check.optionalString(x.clientAddr, `${p}.clientAddr`) ?? '',
-      language: check.optionalString(x.language, `${p}.language`) ?? 'OTHER',
-      version: check.integerOr(x.version, `${p}.version`, 0),
-    };
-  });
+  return decodeConnectionSet(o.connectionSet, check);
 }
 
 /** One queue's time span for a group (Java QueueTimeSpan): store times of its first, last and last consumed message. */

@@ -21,7 +21,7 @@ export interface SecureAcceptor {
   accept(socket: net.Socket, ready: AcceptReady, refused: AcceptRefused): void;
 }
 
-function peerOf(socket: net.Socket): string {
+export function peerOf(socket: net.Socket): string {
   return `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? '?'}`;
 }
 
@@ -82,7 +82,7 @@ export function secureAcceptor(opts: ServerTls, extra: { alpnProtocols?: string[
 }
 
 /** Waits for the peer's first bytes (put back for the reader, socket paused), at most the handshake timeout. */
-function onFirstBytes(socket: net.Socket, refused: AcceptRefused, then: (transport: Transport) => void): void {
+export function onFirstBytes(socket: net.Socket, refused: AcceptRefused, then: (transport: Transport) => void): void {
   const timer = setTimeout(() => {
     refused(peerOf(socket), 'sent nothing');
     socket.destroy();

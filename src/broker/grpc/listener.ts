@@ -17,9 +17,9 @@
 import * as grpc from '@grpc/grpc-js';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { secureAcceptor, TLS_HANDSHAKE_TIMEOUT_MILLIS, type SecureAcceptor } from '../../remoting/tls-accept.js';
+import { listenOn } from '../../remoting/listen.js';
+import { onFirstBytes, peerOf, secureAcceptor, type SecureAcceptor } from '../../remoting/tls-accept.js';
 import type { ServerTls } from '../../remoting/tls-config.js';
-import { sniffTransport, type Transport } from '../../remoting/tls-sniff.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 
@@ -66,14 +66,7 @@ export class GrpcListener {
 
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.tcp.once('error', onError);
-      this.tcp.listen({ port, host, exclusive: true }, () => {
-        this.tcp.off('error', onError);
-        resolve((this.tcp.address() as net.AddressInfo).port);
-      });
-    });
+    return listenOn(this.tcp, port, host);
   }
 
   get port(): number | undefined {
@@ -124,23 +117,4 @@ export class GrpcListener {
       s.destroy();
     }
   }
-}
-
-function peerOf(socket: net.Socket): string {
-  return `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? '?'}`;
-}
-
-/** Waits for the first bytes (put back, socket left paused), at most the handshake timeout. */
-function onFirstBytes(socket: net.Socket, refused: (peer: string, reason: string) => void, then: (t: Transport) => void): void {
-  const timer = setTimeout(() => {
-    refused(peerOf(socket), 'sent nothing');
-    socket.destroy();
-  }, TLS_HANDSHAKE_TIMEOUT_MILLIS);
-  socket.once('close', () => clearTimeout(timer));
-  socket.once('data', (chunk: Buffer) => {
-    clearTimeout(timer);
-    socket.pause();
-    socket.unshift(chunk);
-    then(sniffTransport(chunk) ?? 'plain');
-  });
 }

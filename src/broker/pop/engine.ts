@@ -362,6 +362,17 @@ export class PopEngine implements PopService, StateTable {
     return propertiesMatch(p.filter, rec.properties);
   }
 
+  /** Delivers again (or dead-letters) each entry that is still the one its offset holds once its record is read. */
+  private async redeliverEach(p: PopParams, s: QueueState, entries: Iterable<Entry>, popTime: number, done: [number, number][], items: SetItem[], out: Delivery[]): Promise<void> {
+    for (const e of entries) {
+      const nonce = e.nonce;
+      const raw = await this.ctx.store.lookMessageByOffset(e.phys);
+      if (s.entries.get(e.offset) !== e || e.nonce !== nonce) continue;
+      const d = await this.redeliverOrRetire(p, s, e, raw, popTime, done, items);
+      if (d !== undefined) out.push(d);
+    }
+  }
+
   /** Redeliveries (visible again) first, then new messages from the pop offset. */
   private async popNormal(p: PopParams, s: QueueState, room: number, writes: Promise<void>[]): Promise<Delivery[]> {
     const out: Delivery[] = [];
@@ -369,13 +380,7 @@ export class PopEngine implements PopService, StateTable {
     const done: [number, number][] = [];
     const popTime = Date.now();
     this.trimRetention(s, writes);
-    for (const e of s.visible(popTime, room)) {
-      const nonce = e.nonce;
-      const raw = await this.ctx.store.lookMessageByOffset(e.phys);
-      if (s.entries.get(e.offset) !== e || e.nonce !== nonce) continue;
-      const d = await this.redeliverOrRetire(p, s, e, raw, popTime, done, items);
-      if (d !== undefined) out.push(d);
-    }
+    await this.redeliverEach(p, s, s.visible(popTime, room), popTime, done, items, out);
     let po = s.popOffset;
     const fresh: { rec: MessageRecord; raw: Buffer }[] = [];
     if (out.length < room && s.size < this.ctx.config.popInflightMessageThreshold) {
@@ -425,13 +430,7 @@ export class PopEngine implements PopService, StateTable {
       }
     }
     const { ready, busyGroups } = s.fifoCandidates(popTime, room);
-    for (const e of ready) {
-      const nonce = e.nonce;
-      const raw = await this.ctx.store.lookMessageByOffset(e.phys);
-      if (s.entries.get(e.offset) !== e || e.nonce !== nonce) continue;
-      const d = await this.redeliverOrRetire(p, s, e, raw, popTime, done, items);
-      if (d !== undefined) out.push(d);
-    }
+    await this.redeliverEach(p, s, ready, popTime, done, items, out);
     // new messages: deliver the first of each free group, hold the rest behind their group
     let po = s.popOffset;
     let scanned = 0;
