@@ -68,6 +68,8 @@ export interface TransactionProducerOptions extends Omit<ProducerOptions, 'remot
   heartbeatBrokerIntervalMillis?: number;
   /** The client id the brokers see (default `ip@pid#n`). */
   instanceName?: string;
+  /** Told after each check answered: the message, the checker's answer, and why ending it failed. */
+  onCheckAnswered?: (e: { msgId: string; state: LocalTransactionState; error?: string }) => void;
 }
 
 export interface TransactionSendResult extends SendResult {
@@ -228,13 +230,17 @@ export class TransactionProducer extends Producer {
       state = 'UNKNOW';
     }
     this.stats.checkAnswers[state]++;
-    if (state === 'UNKNOW' || this.stopped) return;
-    try {
-      await this.endTransaction(brokerAddr, { topic: msg.topic, commitLogOffset: h.commitLogOffset, tranStateTableOffset: h.tranStateTableOffset, msgId: h.msgId ?? msg.msgId, transactionId: h.transactionId ?? msg.msgId, state, fromCheck: true });
-    } catch (e) {
-      this.stats.checkFailures++;
-      this.tlog.warn('answering a transaction check failed: the broker will check again', { msgId: msg.msgId, state, err: e as Error });
+    let error: string | undefined;
+    if (state !== 'UNKNOW' && !this.stopped) {
+      try {
+        await this.endTransaction(brokerAddr, { topic: msg.topic, commitLogOffset: h.commitLogOffset, tranStateTableOffset: h.tranStateTableOffset, msgId: h.msgId ?? msg.msgId, transactionId: h.transactionId ?? msg.msgId, state, fromCheck: true });
+      } catch (e) {
+        this.stats.checkFailures++;
+        error = (e as Error).message;
+        this.tlog.warn('answering a transaction check failed: the broker will check again', { msgId: msg.msgId, state, err: e as Error });
+      }
     }
+    this.topts.onCheckAnswered?.({ msgId: msg.msgId, state, ...(error !== undefined ? { error } : {}) });
   }
 
   /** Heartbeats to the masters of every topic this producer knows (routes change: a new master is told too). */
