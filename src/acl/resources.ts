@@ -82,6 +82,8 @@ const EXTRACT = new Map<number, Extract>([
   [R.PULL_MESSAGE, groupAndTopic('consumerGroup', 'topic')],
   [R.LITE_PULL_MESSAGE, groupAndTopic('consumerGroup', 'topic')],
   [R.QUERY_MESSAGE, (e, _b, o) => topicNeeds(o, e.topic, Perm.SUB)],
+  // ours: ending a transaction is a send to its topic (when the header names it; Java 4.x clients leave it out)
+  [R.END_TRANSACTION, (e, _b, o) => topicNeeds(o, e.topic, Perm.PUB)],
   [R.HEART_BEAT, (_e, body, o) => heartbeatNeeds(body, o)],
   [R.UNREGISTER_CLIENT, (e, _b, o) => {
     if (e.consumerGroup !== undefined) o.push([retryOf(e.consumerGroup), Perm.SUB]);

@@ -18,6 +18,7 @@ import { startCluster } from '../../support/cluster.js';
 import { clientsFor, createTopic } from '../../support/clients.js';
 import { waitFor } from '../../support/wait.js';
 import { readAll, storedCount, txProducer } from '../../support/transactions.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 describe('transactions across kill -9 of the broker', () => {
@@ -71,6 +72,38 @@ describe('transactions across kill -9 of the broker', () => {
     await broker.start();
     expect((await cl.brokers.transactionState(broker.addr)).pendingTotal).toBe(0);
     expect((await readAll(cl, broker.addr, 'TxCrash', 2)).map((r) => r.body.toString()).sort()).toEqual(bodies);
+  });
+
+  it('a snapshot that does not match the log, or does not parse, is ignored: the state is rebuilt from the half and op topics', { timeout: 120_000 }, async () => {
+    const c = await startCluster({ brokerProperties: { transactionCheckInterval: 60_000 } });
+    const cl = clientsFor(c);
+    const broker = c.broker('broker-a');
+    await createTopic(cl, c, broker.addr, 'TxSnap', 1);
+    const p = txProducer(c, 'PG_TX_SNAP', () => 'UNKNOW', { topics: ['TxSnap'] });
+    await p.start();
+    for (const [body, state] of [['open-1', 'UNKNOW'], ['done', 'COMMIT_MESSAGE'], ['open-2', 'UNKNOW'], ['gone', 'ROLLBACK_MESSAGE']] as const) {
+      await p.sendMessageInTransaction({ topic: 'TxSnap', body }, () => state);
+    }
+    const file = path.join(broker.dir, 'store', 'transaction', 'state.json');
+    const restart = async (edit: (text: string) => string, expectLine: RegExp) => {
+      await broker.stop(); // SIGTERM: the snapshot is written
+      writeFileSync(file, edit(readFileSync(file, 'utf8')));
+      const before = broker.lines.length;
+      await broker.start();
+      expect(broker.lines.slice(before).some((l) => expectLine.test(l))).toBe(true);
+      const s = await cl.brokers.transactionState(broker.addr, { maxHalves: 10 });
+      expect(s.halves.map((h) => h.topic + ':' + h.producerGroup)).toEqual(['TxSnap:PG_TX_SNAP', 'TxSnap:PG_TX_SNAP']);
+      expect(s.pendingTotal).toBe(2);
+    };
+    // as if the store had been restored from another copy: the last op record is not where the snapshot says
+    await restart((t) => {
+      const o = JSON.parse(t) as { op: { lastPhys: number } };
+      o.op.lastPhys += 1;
+      return JSON.stringify(o);
+    }, /transaction snapshot does not match this store/);
+    await restart(() => '{"v":1,"half":', /transaction snapshot unreadable/);
+    // and a good one is used (nothing replayed)
+    await restart((t) => t, /transactions recovered role=master pending=2 snapshot=true halvesReplayed=0 opsReplayed=0/);
   });
 
   it('a commit whose op record was lost is found at start: not checked, not committed again', { timeout: 120_000 }, async () => {
