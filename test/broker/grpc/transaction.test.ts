@@ -6,6 +6,7 @@
  * counted; across `kill -9` of the broker a commit sent after the restart applies once and a half
  * left open is checked back by the restarted broker.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MessageView, Producer } from 'rocketmq-client-nodejs';
 import type { TransactionResolution } from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
@@ -88,6 +89,43 @@ describe('transactions with the official v5 client', () => {
     // a remoting reader sees the same: two messages, once each
     expect((await readAll(cl, addr, 'TxV5', 2)).map((r) => r.body.toString()).sort()).toEqual(['checked-commit', 'v5-commit']);
     expect(await consumer.receive(16, 2_000)).toEqual([]);
+  });
+
+  it('on a SYNC pair: after kill -9 of the master the slave serves each commit once; taking over (at the master\'s gRPC address) it checks the open half back with the v5 producer', { timeout: 180_000 }, async () => {
+    const tx = { transactionCheckInterval: 500, transactionTimeOut: 1_000 };
+    const a = await grpcBroker('broker-a', { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2, ...tx });
+    const a1 = await grpcBroker('broker-a', tx, 1);
+    const c = await startCluster({ brokerProperties: { mappedFileSizeCommitLog: 1024 * 1024 }, brokers: [a, a1] });
+    const cl = clientsFor(c);
+    const master = c.broker('broker-a');
+    const slave = c.broker('broker-a', 1);
+    await transactionTopic(cl, c, master.addr, 'TxV5Ha');
+    await waitFor(async () => (await cl.brokers.allTopicConfig(slave.addr)).topicConfigTable.TxV5Ha !== undefined, { timeout: 20_000, what: 'the slave to have the topic' });
+    const endpoints = `127.0.0.1:${a.grpcPort}`;
+    let openAnswer = UNSPECIFIED;
+    const { producer, checks } = await txV5Producer(endpoints, 'TxV5Ha', (body) => (body === 'open' ? openAnswer : UNSPECIFIED));
+    await (await sendHalf(producer, 'TxV5Ha', 'c1')).t.commit();
+    await (await sendHalf(producer, 'TxV5Ha', 'r1')).t.rollback();
+    await sendHalf(producer, 'TxV5Ha', 'open');
+    await (await sendHalf(producer, 'TxV5Ha', 'c2')).t.commit();
+    await master.kill9();
+
+    const onSlave = async () => (await readAll(cl, slave.addr, 'TxV5Ha', 2)).map((r) => r.body.toString()).sort();
+    expect(await onSlave()).toEqual(['c1', 'c2']);
+
+    // the slave takes over as master, at the address v5 clients were given (as a virtual IP would move)
+    await slave.stop();
+    const props = readFileSync(slave.configFile, 'utf8')
+      .replace(/^brokerRole=.*$/m, 'brokerRole=ASYNC_MASTER')
+      .replace(/^brokerId=.*$/m, 'brokerId=0')
+      .replace(/^grpcServerPort=.*$/m, `grpcServerPort=${a.grpcPort}`);
+    writeFileSync(slave.configFile, props);
+    openAnswer = COMMIT;
+    await slave.start();
+    await waitFor(async () => (await onSlave()).length >= 3, { timeout: 90_000, interval: 500, what: 'the new master to check the open half back with the v5 producer and commit it' });
+    await waitFor(async () => (await cl.brokers.transactionState(slave.addr)).pendingTotal === 0, { what: 'nothing left pending' });
+    expect(await onSlave()).toEqual(['c1', 'c2', 'open']);
+    expect([...checks.keys()]).toEqual(['open']);
   });
 
   it('across kill -9: a commit sent after the restart applies once; an open half is checked back by the restarted broker', { timeout: 150_000 }, async () => {
