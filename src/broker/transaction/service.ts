@@ -88,6 +88,8 @@ export class TransactionService {
   private producerTurn = 0;
   private snapshotting: Promise<void> = Promise.resolve();
   readonly totals: TransactionTotals = { prepared: 0, committed: 0, rolledBack: 0, discarded: 0, checks: 0, checksWithoutProducer: 0 };
+  /** Commits and rollbacks since start by topic (rocketmq_commit_messages_total / rocketmq_rollback_messages_total). */
+  readonly endedByTopic = { commit: new Map<string, number>(), rollback: new Map<string, number>() };
 
   constructor(
     private readonly ctx: TransactionParts,
@@ -290,6 +292,7 @@ export class TransactionService {
     const op = this.appendOp(REMOVE_TAG, done.map((x) => x.halfOffset).join(','), 'commit');
     for (const x of done) this.pending.remove(x.halfOffset, 'commit');
     this.totals.committed++;
+    this.endedByTopic.commit.set(p.topic, (this.endedByTopic.commit.get(p.topic) ?? 0) + 1);
     this.log.debug('transaction committed', { topic: p.topic, msgId: p.uniqKey, group: p.producerGroup, fromCheck: req.fromCheck, peer: req.peer, copies: done.length > 1 ? done.length : undefined });
     const [rc, ro] = await Promise.all([stored, op]);
     // the op record ends after the commit: waiting for it covers both
@@ -308,6 +311,7 @@ export class TransactionService {
     }
     for (const x of done) this.pending.remove(x.halfOffset, 'rollback');
     this.totals.rolledBack++;
+    this.endedByTopic.rollback.set(p.topic, (this.endedByTopic.rollback.get(p.topic) ?? 0) + 1);
     this.log.debug('transaction rolled back', { topic: p.topic, msgId: p.uniqKey, group: p.producerGroup, fromCheck: req.fromCheck, peer: req.peer });
     const r = await this.ctx.replication.afterPut(await op, true);
     if (!STORED.has(r.status)) return { ok: false, why: 'store', status: r.status, remark: `the rollback was appended but not stored as asked: ${r.remark ?? r.status}` };

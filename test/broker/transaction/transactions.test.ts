@@ -19,6 +19,7 @@ import { RequestCode, ResponseCode } from '../../../src/remoting/codes.js';
 import { createRequest } from '../../../src/remoting/command.js';
 import { aliConsumer, type AliReceived } from '../../support/ali-ons.js';
 import { startCluster } from '../../support/cluster.js';
+import { freePort } from '../../support/ports.js';
 import { clientsFor, createTopic } from '../../support/clients.js';
 import { readAll, storedCount, txProducer } from '../../support/transactions.js';
 import { startConsumer } from '../../support/consumers.js';
@@ -26,7 +27,8 @@ import { waitFor } from '../../support/wait.js';
 
 describe('transactional messages (remoting)', () => {
   it('commit: visible once with its keys and properties; rollback: never; a repeated end changes nothing', { timeout: 90_000 }, async () => {
-    const c = await startCluster();
+    const metricsPort = await freePort();
+    const c = await startCluster({ brokerProperties: { metricsPort } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
     await createTopic(cl, c, addr, 'TxOrders', 4);
@@ -96,6 +98,11 @@ describe('transactional messages (remoting)', () => {
     expect(state).toMatchObject({ active: true, pendingTotal: 0, totals: { prepared: 20, committed: 10, rolledBack: 10, discarded: 0, checks: 0 } });
     expect(checked).toEqual([]);
     expect(ours.received.length).toBe(10);
+    // RocketMQ 5's transaction metrics
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^rocketmq_commit_messages_total\{[^}]*topic="TxOrders"[^}]*\} 10$/m);
+    expect(metrics).toMatch(/^rocketmq_rollback_messages_total\{[^}]*topic="TxOrders"[^}]*\} 10$/m);
+    expect(metrics).not.toMatch(/^rocketmq_half_messages\{/m); // nothing pending
   });
 
   it('an unresolved half message is checked back and ended by the checker; never resolved, it is given up after transactionCheckMax checks', { timeout: 90_000 }, async () => {
