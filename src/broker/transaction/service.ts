@@ -566,12 +566,14 @@ export class TransactionService {
     }
     if (repaired.length > 0) {
       await this.ensureTopics();
-      const r = await this.appendOp(REMOVE_TAG, repaired.map((p) => p.halfOffset).join(','), 'commit');
-      if (!STORED.has(r.status)) {
-        this.log.error('could not store the op records of commits found without one; they stay pending', { status: r.status });
-        return 0;
+      const op = this.appendOp(REMOVE_TAG, repaired.map((p) => p.halfOffset).join(','), 'commit');
+      // done in the same step as the append (a snapshot must never see the op without the removal)
+      if (op.appended) for (const p of repaired) this.pending.remove(p.halfOffset, 'commit');
+      const r = await op;
+      if (!op.appended || !STORED.has(r.status)) {
+        this.log.error('could not store the op record of commits found without one', { status: r.status, remark: r.remark });
+        if (!op.appended) return 0;
       }
-      for (const p of repaired) this.pending.remove(p.halfOffset, 'commit');
       this.log.warn('commits found without their op record (a crash between the two): marked done, not committed again', { count: repaired.length, msgIds: repaired.slice(0, 10).map((p) => p.uniqKey).join(',') });
     }
     return repaired.length;
