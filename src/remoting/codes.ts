@@ -263,6 +263,11 @@ export function responseCodeLabel(code: number): string {
 export const RmqExtensionCode = {
   /** NameServer: every live broker with registration ages measured on the NameServer (bodies.ts BrokerLiveInfo). */
   GET_BROKER_LIVE_INFO: 1_000_001,
+  /**
+   * Liveness probe of a silent peer (connection.ts livenessProbe). No handler needed: any answer,
+   * REQUEST_CODE_NOT_SUPPORTED included, shows the peer's process is running.
+   */
+  PING: 1_000_002,
   /** Broker: its transactional (half) messages pending, by topic and producer group, and the checks made (protocol/transaction-state.ts). */
   GET_TRANSACTION_STATE: 1_000_016,
 } as const;
