@@ -77,6 +77,13 @@ export interface TransactionSendResult extends SendResult {
   localTransactionState: LocalTransactionState;
   /** Why END_TRANSACTION failed (the broker will check back, so the outcome still comes). */
   endTransactionError?: string;
+  /**
+   * The broker's remark on an end it accepted but could not store as far as asked:
+   * FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE (on the master, not yet on a SYNC_MASTER's slave),
+   * FLUSH_DISK_TIMEOUT (SYNC_FLUSH); or "already committed" for a transaction a check had ended.
+   * Java's oneway END_TRANSACTION never learns this.
+   */
+  endTransactionRemark?: string;
 }
 
 /** Counters since start. */
@@ -158,9 +165,13 @@ export class TransactionProducer extends Producer {
     const result: TransactionSendResult = { ...sent, transactionId, localTransactionState: state };
     if (state === 'UNKNOW') return result;
     try {
-      if (addr === undefined) throw new RmqError(`broker ${sent.messageQueue.brokerName} is no longer in the route of ${m.topic}`);
+      // the master as the route names it now, as Java's endTransaction looks it up: one that took
+      // over during the local transaction (a promoted slave has the half at the same offsets) gets the end
+      const endAddr = (await this.route(m.topic)).brokerAddrs.get(sent.messageQueue.brokerName) ?? addr;
+      if (endAddr === undefined) throw new RmqError(`broker ${sent.messageQueue.brokerName} is no longer in the route of ${m.topic}`);
       const commitLogOffset = parseOffsetMsgId(sent.offsetMsgId).commitLogOffset;
-      await this.endTransaction(addr, { topic: m.topic, commitLogOffset, tranStateTableOffset: sent.queueOffset, msgId: sent.msgId, transactionId, state, fromCheck: false });
+      const remark = await this.endTransaction(endAddr, { topic: m.topic, commitLogOffset, tranStateTableOffset: sent.queueOffset, msgId: sent.msgId, transactionId, state, fromCheck: false });
+      if (remark !== undefined && remark !== '') result.endTransactionRemark = remark;
     } catch (e) {
       result.endTransactionError = (e as Error).message;
       this.tlog.warn('ending the transaction failed: the broker will check back', { msgId: sent.msgId, state, err: e as Error });
@@ -190,7 +201,8 @@ export class TransactionProducer extends Producer {
     return { ...p, properties: p.properties + extra, sysFlag: p.sysFlag | SysFlag.TRANSACTION_PREPARED_TYPE };
   }
 
-  private async endTransaction(addr: string, e: { topic: string; commitLogOffset: number; tranStateTableOffset: number; msgId: string; transactionId: string; state: Exclude<LocalTransactionState, 'UNKNOW'>; fromCheck: boolean }): Promise<void> {
+  /** END_TRANSACTION; resolves with the broker's remark (set when the end was not stored as far as asked). */
+  private async endTransaction(addr: string, e: { topic: string; commitLogOffset: number; tranStateTableOffset: number; msgId: string; transactionId: string; state: Exclude<LocalTransactionState, 'UNKNOW'>; fromCheck: boolean }): Promise<string | undefined> {
     const extFields = encodeHeader(EndTransactionRequestHeader, {
       topic: e.topic,
       producerGroup: this.producerGroup,
@@ -201,7 +213,7 @@ export class TransactionProducer extends Producer {
       msgId: e.msgId,
       transactionId: e.transactionId,
     });
-    await this.own.requestOk(addr, createRequest(RequestCode.END_TRANSACTION, { extFields }), 3_000);
+    return (await this.own.requestOk(addr, createRequest(RequestCode.END_TRANSACTION, { extFields }), 3_000)).remark;
   }
 
   /** CHECK_TRANSACTION_STATE from a broker: ask the checker, answer with END_TRANSACTION(fromTransactionCheck). */

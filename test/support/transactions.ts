@@ -28,14 +28,19 @@ export async function storedCount(cl: Clients, addr: string, topic: string, queu
   return n;
 }
 
-/** Every record of `topic` on `addr`, all queues. */
+/**
+ * Every record of `topic` on `addr`, all queues. Throws on any answer but FOUND or "no new
+ * message" — a slave that has not yet noticed its master is gone sends readers to the master — so
+ * a partial read cannot pass for the whole topic (wrap it in waitFor to wait for the slave).
+ */
 export async function readAll(cl: Clients, addr: string, topic: string, queues: number): Promise<MessageRecord[]> {
   const out: MessageRecord[] = [];
   for (let q = 0; q < queues; q++) {
     let offset = 0;
     for (;;) {
       const r = await cl.brokers.pull(addr, { consumerGroup: 'TX_TEST_READER', topic, queueId: q, queueOffset: offset });
-      if (r.status !== 'FOUND') break;
+      if (r.status === 'NO_NEW_MSG') break;
+      if (r.status !== 'FOUND') throw new Error(`pull ${topic}/${q} at ${offset} from ${addr}: ${r.status} (${r.remark ?? ''})`);
       out.push(...recordsOf(r.body));
       offset = r.nextBeginOffset;
     }

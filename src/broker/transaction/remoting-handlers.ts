@@ -66,8 +66,7 @@ export function registerTransactionHandlers(table: HandlerTable, ctx: BrokerCont
       peer: conn.remoteAddress,
     });
     if (!o.ok) log.warn('end transaction refused', { msgId: h.msgId, group: h.producerGroup, resolution, fromCheck: h.fromTransactionCheck, peer: conn.remoteAddress, why: o.why, remark: o.remark });
-    const remark = o.ok ? o.remark : o.remark;
-    return createResponse(req, endResponseCode(o), remark === undefined ? {} : { remark });
+    return createResponse(req, endResponseCode(o), o.remark === undefined ? {} : { remark: o.remark });
   });
 
   table.on(RmqExtensionCode.GET_TRANSACTION_STATE, (req) => {

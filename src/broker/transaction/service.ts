@@ -315,7 +315,7 @@ export class TransactionService {
     this.log.debug('transaction rolled back', { topic: p.topic, msgId: p.uniqKey, group: p.producerGroup, fromCheck: req.fromCheck, peer: req.peer });
     const r = await this.ctx.replication.afterPut(await op, true);
     if (!STORED.has(r.status)) return { ok: false, why: 'store', status: r.status, remark: `the rollback was appended but not stored as asked: ${r.remark ?? r.status}` };
-    return { ok: true, status: r.status };
+    return { ok: true, status: r.status, ...(r.status !== 'PUT_OK' ? { remark: r.status } : {}) };
   }
 
   /** The half record is gone (retention removed its segment): the transaction cannot be completed. */
