@@ -10,7 +10,9 @@ import type { TopicDescription } from '../../src/ops/topic-admin.js';
 import type { GroupProgress } from '../../src/ops/group-admin.js';
 import { rmqctl } from '../support/cli.js';
 import { startCluster } from '../support/cluster.js';
-import { clientsFor, createTopic } from '../support/clients.js';
+import { clientsFor } from '../support/clients.js';
+import { waitFor } from '../support/wait.js';
+import { AdminClient } from '../../src/client/admin.js';
 import { readAll } from '../support/transactions.js';
 
 // The open half stays pending through the describes below: with no producer connected each pass
@@ -22,8 +24,13 @@ describe('rmqctl message send --transactional', () => {
     const c = await startCluster({ brokerProperties: { transactionCheckInterval: 500, transactionTimeOut: 500, transactionCheckMax: CHECK_MAX } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
-    await createTopic(cl, c, addr, 'TxCli', 1);
     const ns = ['--namesrv', c.namesrvAddr];
+    // as the README shows it: a TRANSACTION topic (what v5 producers need; remoting ones need no type)
+    const created = await rmqctl(['topic', 'create', 'TxCli', '--broker', 'broker-a', '--read-queues', '1', '--write-queues', '1', '--message-type', 'TRANSACTION', ...ns]);
+    expect(created.code, created.stderr).toBe(0);
+    expect((await cl.brokers.allTopicConfig(addr)).topicConfigTable.TxCli?.attributes).toMatchObject({ 'message.type': 'TRANSACTION' });
+    const admin = new AdminClient({ namesrvAddrs: c.namesrvAddrs, remoting: cl.remoting });
+    await waitFor(async () => (await admin.topicRoute('TxCli'))?.queueDatas.length === 1, { what: 'a route for TxCli' });
 
     const commit = await rmqctl(['message', 'send', 'TxCli', 'c1', '--keys', 'order-1', '--transactional', 'commit', ...ns, '--json']);
     expect(commit.code, commit.stderr).toBe(0);
