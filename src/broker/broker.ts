@@ -45,7 +45,9 @@ import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
-import { Replication } from './ha/replication.js';
+import { Replication, type TruncateRequest } from './ha/replication.js';
+import { EpochHistory } from './ha/epochs.js';
+import { registerRoleHandlers, type RoleChange, type RoleControl } from './role-change.js';
 import { PullHoldService } from './pull-hold.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
@@ -68,6 +70,15 @@ export interface BrokerOptions {
   configFile?: string;
   /** TLS for the remoting and HA ports and the broker's own connections (read by the runtime). */
   tls?: NodeTls;
+  /** Open the store cut back to this commit-log offset (a former master's unreplicated tail; see onTruncate). */
+  truncateTo?: number;
+  /**
+   * As a slave, the log holds what a former master wrote after the last point it shares with the
+   * current master: whoever runs the broker reopens it with `truncateTo` (runtime/broker.ts).
+   */
+  onTruncate?: (t: TruncateRequest) => void;
+  /** A slave: follow this master from the start (reopened after a truncation). */
+  initialMaster?: { masterAddr: string; haMasterAddr: string };
 }
 
 /** The store's options from broker.properties (same key names: MessageStoreConfig). */
@@ -129,7 +140,7 @@ class GatedDispatcher implements RequestDispatcher {
   }
 }
 
-export class Broker {
+export class Broker implements RoleControl {
   readonly handlers = new HandlerTable();
   readonly hooks: BrokerHooks = {};
   readonly context: BrokerContext;
@@ -142,6 +153,8 @@ export class Broker {
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** Role changes and fences run one at a time. */
+  private roleChanges: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly config: ResolvedBrokerConfig,
@@ -150,6 +163,7 @@ export class Broker {
     groups: ConsumerGroupParts,
     private readonly opts: BrokerOptions,
     private readonly acl: NodeAcl,
+    readonly epochs: EpochHistory,
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
@@ -157,7 +171,19 @@ export class Broker {
     const credentials = acl.credentials;
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
-    this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
+    this.replication = new Replication({
+      config,
+      store,
+      topics,
+      remoting: this.remoting,
+      hooks: this.hooks,
+      logger: this.log.child('ha'),
+      tls,
+      epochs,
+      nodeName: config.nodeName ?? this.brokerAddr,
+      onTruncate: (t) => opts.onTruncate?.(t),
+      ...(opts.initialMaster ? { initialMaster: opts.initialMaster } : {}),
+    });
     this.context = {
       config,
       store,
@@ -201,6 +227,7 @@ export class Broker {
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
+    registerRoleHandlers(this.handlers, this);
     this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
@@ -239,12 +266,26 @@ export class Broker {
     // a SCHEDULE_TOPIC_XXXX entry's tags code is its delivery time
     let store: MessageStore;
     try {
-      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode: storeTagsCode(levels) });
+      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode: storeTagsCode(levels), ...(opts.truncateTo !== undefined ? { truncateTo: opts.truncateTo } : {}) });
     } catch (e) {
       acl.close();
       throw e;
     }
     try {
+      const epochs = await EpochHistory.load(c.storePathCommitLog ?? path.join(c.storePathRootDir, 'commitlog'));
+      const cut = store.truncated;
+      if (cut !== undefined) {
+        await epochs.truncate(cut.to);
+        log.warn('commit log truncated: the unreplicated tail a former master wrote after the last point it shares with the current master', {
+          from: cut.from,
+          to: cut.to,
+          bytes: cut.bytes,
+          messages: cut.messages,
+          firstStored: cut.firstStoreTimestamp > 0 ? new Date(cut.firstStoreTimestamp).toISOString() : undefined,
+          lastStored: cut.lastStoreTimestamp > 0 ? new Date(cut.lastStoreTimestamp).toISOString() : undefined,
+          epoch: epochs.current.epoch,
+        });
+      }
       const topics = await TopicConfigManager.load({
         file: path.join(c.storePathRootDir, 'config', 'topics.json'),
         clusterName: c.brokerClusterName,
@@ -263,7 +304,7 @@ export class Broker {
         consumerOffsets: await ConsumerOffsetManager.load({ configDir, flushIntervalMillis: c.flushConsumerOffsetInterval, logger: log.child('offsets') }),
         schedule: await ScheduleMessageService.load({ store, levels, configDir, flushIntervalMillis: c.flushDelayOffsetInterval, logger: log.child('schedule') }),
       };
-      return new Broker(c, store, topics, groups, opts, acl);
+      return new Broker(c, store, topics, groups, opts, acl, epochs);
     } catch (e) {
       acl.close();
       await store.close();
@@ -307,6 +348,72 @@ export class Broker {
     });
     await this.registration.start();
     this.log.info('broker started', { addr: this.brokerAddr, namesrv: c.namesrvAddrs.join(';') || undefined, registeredWith: this.registration.registeredWith.length });
+  }
+
+  /** BROKER_FENCE: stop (or resume) taking puts; answers once everything appended is written. */
+  fence(on: boolean, reason: string): Promise<{ maxOffset: number; epoch: number }> {
+    return this.serially(async () => {
+      if (on) {
+        this.store.fence(reason, { withholdAnswers: false });
+        // delayed delivery writes too: it stops with the puts (and starts again with them)
+        await this.context.schedule.stop();
+      } else {
+        this.store.unfence();
+        if (this.config.brokerRole !== 'SLAVE') this.context.schedule.start();
+      }
+      const end = this.store.maxPhysOffset;
+      await this.store.commitLog.waitWritten(end, this.config.syncFlushTimeout);
+      this.log.info(on ? 'fenced: puts refused' : 'fence lifted: puts taken again', { reason: on ? reason : undefined, maxOffset: end });
+      return { maxOffset: this.store.maxPhysOffset, epoch: this.epochs.current.epoch };
+    });
+  }
+
+  /**
+   * BROKER_CHANGE_ROLE: takes the role in place (config, NameServer registration, replication,
+   * delayed delivery), then registers again at once so the route changes.
+   */
+  changeRole(change: RoleChange): Promise<{ maxOffset: number; epoch: number }> {
+    return this.serially(async () => {
+      const c = this.config;
+      const before = { role: c.brokerRole, id: c.brokerId, epoch: this.epochs.current.epoch };
+      if (change.brokerRole === 'SLAVE') {
+        if (change.brokerId <= 0) throw new InvalidInputError(`a SLAVE's brokerId must be > 0, not ${change.brokerId}`);
+        c.brokerRole = 'SLAVE';
+        c.brokerId = change.brokerId;
+        c.haMasterAddress = change.haMasterAddress ?? null;
+        await this.context.schedule.stop();
+        // a slave takes no puts by its role; its store appends what the master streams
+        this.store.unfence();
+        await this.replication.toSlave({ ...(change.masterAddr ? { masterAddr: change.masterAddr } : {}), ...(change.haMasterAddress ? { haMasterAddr: change.haMasterAddress } : {}) });
+      } else {
+        if (change.brokerId !== 0) throw new InvalidInputError(`a master's brokerId is 0, not ${change.brokerId}`);
+        if (change.expectMaxOffset !== undefined && change.expectMaxOffset !== this.store.maxPhysOffset) {
+          throw new InvalidInputError(`this broker's commit log ends at ${this.store.maxPhysOffset}, not at ${change.expectMaxOffset} where the former master's ends: it does not hold every byte; not taking the master role`);
+        }
+        const epoch = change.epoch ?? this.epochs.current.epoch + 1;
+        if (epoch <= this.epochs.current.epoch && (before.role === 'SLAVE' || epoch < this.epochs.current.epoch)) {
+          throw new InvalidInputError(`epoch ${epoch} is not newer than this log's epoch ${this.epochs.current.epoch}`);
+        }
+        c.brokerRole = change.brokerRole;
+        c.brokerId = 0;
+        c.haMasterAddress = null;
+        if (change.haAllowedAddresses !== undefined) c.haAllowedAddresses = change.haAllowedAddresses;
+        await this.replication.toMaster({ epoch, ...(change.haAllowedAddresses !== undefined ? { allowFrom: change.haAllowedAddresses } : {}) });
+        await this.topics.setStateVersion(epoch);
+        this.store.unfence();
+        this.context.schedule.start();
+      }
+      this.registration.setBrokerId(c.brokerId);
+      this.log.info('broker role changed', { from: `${before.role}/${before.id}`, to: `${c.brokerRole}/${c.brokerId}`, epoch: this.epochs.current.epoch, maxOffset: this.store.maxPhysOffset, master: change.masterAddr });
+      await this.registration.registerAll();
+      return { maxOffset: this.store.maxPhysOffset, epoch: this.epochs.current.epoch };
+    });
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.roleChanges.then(work, work);
+    this.roleChanges = run.catch(() => undefined);
+    return run;
   }
 
   /** NameServers this broker is registered with right now. */

@@ -49,6 +49,7 @@ export const BROKER_KEYS = {
   brokerId: key(B, long(0), 0, '0 = master, > 0 = slave', { managedBy: 'the node’s position in brokers[].slaves' }),
   brokerRole: key(S, { kind: 'enum' as const, values: BROKER_ROLES }, 'ASYNC_MASTER', 'ASYNC_MASTER, SYNC_MASTER (acks wait for a slave) or SLAVE', { managedBy: 'mode' }),
   namesrvAddr: key(B, { kind: 'hostPortList' as const }, null, 'NameServers to register with, host:port;host:port', { managedBy: 'nameservers' }),
+  nodeName: key(OURS, NAME, null, 'this node’s name (the topology’s node id): recorded in the commit log’s epoch history and the failover lease; unset = brokerIP1:listenPort', { managedBy: 'the node’s id' }),
   // ── network ────────────────────────────────────────────────────────────────────────────────
   brokerIP1: key(B, { kind: 'ipv4' as const }, null, 'address advertised to clients (RocketMQ guesses a local address when unset)', { managedBy: 'brokerIP1 of the node' }),
   brokerIP2: key(B, { kind: 'ipv4' as const }, null, 'address slaves replicate from (HA); defaults to brokerIP1', { managedBy: 'brokerIP1 of the node' }),

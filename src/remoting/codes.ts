@@ -263,4 +263,8 @@ export function responseCodeLabel(code: number): string {
 export const RmqExtensionCode = {
   /** NameServer: every live broker with registration ages measured on the NameServer (bodies.ts BrokerLiveInfo). */
   GET_BROKER_LIVE_INFO: 1_000_001,
+  /** Broker: stop (or resume) taking puts — the first step of a planned switchover (protocol/headers/failover.ts). */
+  BROKER_FENCE: 1_000_002,
+  /** Broker: become master of a new epoch, or slave of another master, without a restart. */
+  BROKER_CHANGE_ROLE: 1_000_003,
 } as const;
