@@ -398,7 +398,7 @@ export class Broker implements RoleControl {
         c.brokerId = 0;
         c.haMasterAddress = null;
         if (change.haAllowedAddresses !== undefined) c.haAllowedAddresses = change.haAllowedAddresses;
-        await this.replication.toMaster({ epoch, ...(change.haAllowedAddresses !== undefined ? { allowFrom: change.haAllowedAddresses } : {}) });
+        await this.replication.toMaster({ epoch, ...(change.haAllowedAddresses !== undefined ? { allowFrom: change.haAllowedAddresses } : {}), ...(change.nodeName ? { nodeName: change.nodeName } : {}) });
         await this.topics.setStateVersion(epoch);
         this.store.unfence();
         this.context.schedule.start();

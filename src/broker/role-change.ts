@@ -29,6 +29,8 @@ export interface RoleChange {
   haMasterAddress?: string;
   /** A master: refuse unless the log ends exactly here. */
   expectMaxOffset?: number;
+  /** A master: its name in the epoch history. */
+  nodeName?: string;
 }
 
 /** What the broker offers the handlers (Broker implements it). */
@@ -57,6 +59,7 @@ export function registerRoleHandlers(table: HandlerTable, control: RoleControl):
         ...(h.masterAddr ? { masterAddr: h.masterAddr } : {}),
         ...(h.haMasterAddress ? { haMasterAddress: h.haMasterAddress } : {}),
         ...(h.expectMaxOffset !== undefined ? { expectMaxOffset: h.expectMaxOffset } : {}),
+        ...(h.nodeName ? { nodeName: h.nodeName } : {}),
       });
       return createResponse(req, ResponseCode.SUCCESS, { extFields: encodeHeader(BrokerChangeRoleResponseHeader, r) });
     } catch (e) {

@@ -8,6 +8,7 @@ import BenchConsume from './bench/consume.js';
 import BenchProduce from './bench/produce.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
+import Failover from './failover.js';
 import GroupDescribe from './group/describe.js';
 import GroupList from './group/list.js';
 import GroupResetOffset from './group/reset-offset.js';
@@ -37,6 +38,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'bench:produce': BenchProduce,
   deploy: Deploy,
   destroy: Destroy,
+  failover: Failover,
   'group:describe': GroupDescribe,
   'group:list': GroupList,
   'group:reset-offset': GroupResetOffset,

@@ -13,6 +13,7 @@ import { RUNTIME_NODE_FLAGS } from '../node-config/node-flags.js';
 import type { FieldPath } from '../util/problems.js';
 import { formatPath } from '../util/problems.js';
 import type { AclSection, BrokerNodeSpec, HostSpec, TlsSection, Topology } from './schema.js';
+import { InvalidInputError } from '../errors.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
 export type NodeId = string;
@@ -113,15 +114,20 @@ export interface BrokerNode extends NodeBase {
   brokerIP1: string;
   /** For slaves: the master's node id. */
   masterId: NodeId | null;
+  /** The brokerId this node has whenever it is a slave: its place among the slaves, the topology's master the one after the last. */
+  slaveId: number;
 }
 
 export type ClusterNode = NameServerNode | BrokerNode;
 
 export interface BrokerGroupModel {
   name: string;
+  /** The current master: the topology's, or the one a switchover made (ModelOptions.masters). */
   masterId: NodeId;
   slaveIds: NodeId[];
   masterRole: BrokerRole;
+  /** Every node of the group in topology order (the topology's master first). */
+  nodeIds: NodeId[];
 }
 
 export interface ClusterModel {
@@ -148,6 +154,8 @@ export interface ClusterModel {
 export interface ModelOptions {
   /** Absolute state directory of the local target for this cluster. */
   stateDir: string;
+  /** Group name → node id of its master, where a switchover made another node master (topology/masters.ts). */
+  masters?: Readonly<Record<string, NodeId>>;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -174,13 +182,27 @@ function nodeAt(t: Topology, p: FieldPath): BrokerNodeSpec | undefined {
   return p[2] === 'master' ? g.master : g.slaves[p[3] as number];
 }
 
-/** Broker nodes of a topology with their ids and field paths, in deploy order (masters, then slaves). */
-export function brokerNodeSpecs(t: Topology): { id: NodeId; groupIndex: number; brokerId: number; path: FieldPath; spec: BrokerNodeSpec }[] {
-  const masters = t.brokers.map((g, gi) => ({ id: `${g.name}-0`, groupIndex: gi, brokerId: 0, path: ['brokers', gi, 'master'] as FieldPath, spec: g.master }));
-  const slaves = t.brokers.flatMap((g, gi) =>
-    g.slaves.map((s, si) => ({ id: `${g.name}-${si + 1}`, groupIndex: gi, brokerId: si + 1, path: ['brokers', gi, 'slaves', si] as FieldPath, spec: s })),
-  );
-  return [...masters, ...slaves];
+/**
+ * Broker nodes of a topology with their ids and field paths, in deploy order (masters, then
+ * slaves). A node's id is its place in the topology (`<group>-0` the topology's master); its
+ * brokerId is 0 while it is master, else its slave id. `masters` names the groups' current masters
+ * where a switchover moved them (unknown names: InvalidInputError).
+ */
+export function brokerNodeSpecs(
+  t: Topology,
+  masters: Readonly<Record<string, NodeId>> = {},
+): { id: NodeId; groupIndex: number; brokerId: number; slaveId: number; path: FieldPath; spec: BrokerNodeSpec }[] {
+  const all = t.brokers.flatMap((g, gi) => {
+    const nodes = [{ path: ['brokers', gi, 'master'] as FieldPath, spec: g.master }, ...g.slaves.map((s, si) => ({ path: ['brokers', gi, 'slaves', si] as FieldPath, spec: s }))];
+    const ids = nodes.map((_, i) => `${g.name}-${i}`);
+    const current = masters[g.name] ?? ids[0]!;
+    if (!ids.includes(current)) throw new InvalidInputError(`the master of ${g.name} is recorded as ${current}, which is not a node of that group (its nodes: ${ids.join(', ')}); run \`rmqctl failover\` to record the current master`);
+    return nodes.map((n, i) => {
+      const slaveId = i === 0 ? nodes.length : i;
+      return { id: ids[i]!, groupIndex: gi, brokerId: ids[i] === current ? 0 : slaveId, slaveId, path: n.path, spec: n.spec };
+    });
+  });
+  return [...all.filter((n) => n.brokerId === 0), ...all.filter((n) => n.brokerId !== 0)];
 }
 
 /** Canonical text of an override value (already validated). */
@@ -292,14 +314,17 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
   });
   const namesrvAddr = nameservers.map((n) => `${n.address}:${n.listenPort}`).join(';');
 
-  const specs = brokerNodeSpecs(t);
+  const specs = brokerNodeSpecs(t, opts.masters);
+  const masterOf = new Map(specs.filter((n) => n.brokerId === 0).map((n) => [n.groupIndex, n]));
   const brokerIP = (s: BrokerNodeSpec) => s.brokerIP1 ?? hostAddress(hostOf(s.host).spec);
   // A slave connects from its host's address; a host known by a DNS name has its brokerIP1 instead.
   const haPeers = (slaves: readonly BrokerNodeSpec[]) =>
     [...new Set(slaves.map((s) => hostAddress(hostOf(s.host).spec)).map((a, i) => (isIPv4(a) ? a : brokerIP(slaves[i]!))))].join(',');
-  const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, path: nodePath, spec }) => {
+  const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, slaveId, path: nodePath, spec }) => {
     const group = t.brokers[groupIndex];
-    if (!group) throw new Error('unreachable: group index');
+    const master = masterOf.get(groupIndex);
+    if (!group || !master) throw new Error('unreachable: group index');
+    const others = specs.filter((n) => n.groupIndex === groupIndex && n.brokerId !== 0).map((n) => n.spec);
     const c = common(id, spec.host, 'broker');
     const isMaster = brokerId === 0;
     const role: BrokerRole = isMaster ? shape.masterRole : 'SLAVE';
@@ -316,7 +341,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     set('brokerIP2', ip, 'topology');
     set('listenPort', String(spec.port), 'topology');
     set('haListenPort', String(haPort), 'topology');
-    if (!isMaster) set('haMasterAddress', `${brokerIP(group.master)}:${group.master.haPort ?? group.master.port + 1}`, 'topology');
+    if (!isMaster) set('haMasterAddress', `${brokerIP(master.spec)}:${master.spec.haPort ?? master.spec.port + 1}`, 'topology');
     set('storePathRootDir', c.storeDir, 'topology');
     set('storePathCommitLog', path.posix.join(c.storeDir, 'commitlog'), 'topology');
     set('flushDiskType', t.flush === 'sync' ? 'SYNC_FLUSH' : 'ASYNC_FLUSH', 'flush');
@@ -329,7 +354,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       set('aclAccessKey', t.acl.admin.accessKey, 'acl');
     }
     // The HA wire carries no credentials: only the group's slaves may connect to a master's HA port.
-    if (isMaster && group.slaves.length > 0) set('haAllowedAddresses', haPeers(group.slaves), 'topology');
+    if (isMaster && others.length > 0) set('haAllowedAddresses', haPeers(others), 'topology');
     setTls(set, spec.host, true);
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
     const commitLog = props.get('storePathCommitLog')?.value ?? '';
@@ -346,7 +371,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       fastPort: fastListenPort(spec.port),
       haPort,
       brokerIP1: ip,
-      masterId: isMaster ? null : `${group.name}-0`,
+      masterId: isMaster ? null : master.id,
+      slaveId,
       ports: [
         { port: fastListenPort(spec.port), purpose: 'fast channel' },
         { port: spec.port, purpose: 'listen' },
@@ -380,7 +406,11 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     stateDir: opts.stateDir,
     namesrvAddr,
     hosts,
-    groups: t.brokers.map((g) => ({ name: g.name, masterId: `${g.name}-0`, slaveIds: g.slaves.map((_, i) => `${g.name}-${i + 1}`), masterRole: shape.masterRole })),
+    groups: t.brokers.map((g, gi) => {
+      const ids = specs.filter((n) => n.groupIndex === gi).map((n) => n.id).sort((a, b) => Number(a.slice(g.name.length + 1)) - Number(b.slice(g.name.length + 1)));
+      const masterId = masterOf.get(gi)!.id;
+      return { name: g.name, masterId, slaveIds: ids.filter((id) => id !== masterId), masterRole: shape.masterRole, nodeIds: ids };
+    }),
     nodes,
     acl: t.acl ?? null,
     tls: t.tls ?? null,

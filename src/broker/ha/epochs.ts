@@ -84,10 +84,8 @@ export class EpochHistory {
     const cur = this.current;
     if (!Number.isSafeInteger(epoch) || epoch <= cur.epoch) throw new RangeError(`epoch ${epoch} is not newer than this log's epoch ${cur.epoch}`);
     if (startOffset < cur.startOffset) throw new RangeError(`epoch ${epoch} cannot start at ${startOffset}, before epoch ${cur.epoch} began (${cur.startOffset})`);
-    // an epoch that wrote nothing is replaced, not kept as an empty range
-    const list = cur.startOffset === startOffset && this.list.length > 1 ? this.list.slice(0, -1) : [...this.list];
-    list.push({ epoch, startOffset, ...meta });
-    await this.replace(list);
+    // an epoch that wrote nothing stays (an empty range): the history shows every change of master
+    await this.replace([...this.list, { epoch, startOffset, ...meta }]);
   }
 
   /** Takes the master's history (a slave, after any truncation, so its log is a prefix of the master's). */

@@ -148,14 +148,14 @@ export class Replication implements ReplicationView {
    * following, serves slaves (from `allowFrom`, a haAllowedAddresses pattern, when given) and
    * begins the epoch at the log's end.
    */
-  async toMaster(p: { epoch: number; allowFrom?: string | null }): Promise<void> {
+  async toMaster(p: { epoch: number; allowFrom?: string | null; nodeName?: string }): Promise<void> {
     await this.unfollow();
     this.learnedHaAddr = undefined;
     this.learnedMasterAddr = undefined;
     if (p.allowFrom !== undefined) this.master.allowFrom = p.allowFrom === null ? undefined : compileAddressPattern(p.allowFrom);
     // slaves that were connected to us before are of another epoch: they reconnect and compare
     this.master.closeLinks('this broker begins a new epoch as master');
-    if (p.epoch !== this.opts.epochs.current.epoch) await this.opts.epochs.begin(p.epoch, this.opts.store.maxPhysOffset, { node: this.opts.nodeName, at: Date.now() });
+    if (p.epoch !== this.opts.epochs.current.epoch) await this.opts.epochs.begin(p.epoch, this.opts.store.maxPhysOffset, { node: p.nodeName ?? this.opts.nodeName, at: Date.now() });
     this.master.acceptSlaves = true;
   }
 

@@ -36,6 +36,8 @@ export const BrokerChangeRoleRequestHeader = defineHeader('BrokerChangeRoleReque
   /** A slave: its master's remoting and HA addresses. */
   masterAddr: optional.string,
   haMasterAddress: optional.string,
+  /** A master: how the epoch history names it (the topology's node id; default the node's nodeName, else its address). */
+  nodeName: optional.string,
   /** A master: the log must end exactly here (the offset the switchover waited for), else the change is refused. */
   expectMaxOffset: optional.long,
 });
