@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { etcdProtoPlugin } from './etcd-descriptor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // ESM bundles that contain CommonJS code need a real `require` for Node built-ins.
@@ -22,6 +23,7 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   banner: { js: requireShim },
+  plugins: [etcdProtoPlugin],
 };
 
 await Promise.all([

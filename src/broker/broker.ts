@@ -25,7 +25,7 @@ import { decodeConsumerOffsetTable, decodeDelayOffsetTable, decodeSubscriptionGr
 import { hostAddress } from '../protocol/message/host.js';
 import { isReadable, isWriteable } from '../protocol/perm.js';
 import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
-import { createResponse, type RemotingCommand } from '../remoting/command.js';
+import { createRequest, createResponse, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
@@ -48,6 +48,10 @@ import type { ResolvedBrokerConfig } from './broker-properties.js';
 import { Replication, type TruncateRequest } from './ha/replication.js';
 import { EpochHistory } from './ha/epochs.js';
 import { registerRoleHandlers, type RoleChange, type RoleControl } from './role-change.js';
+import { FailoverMember, type Peer } from './failover/member.js';
+import { FailoverPromiseRequestHeader } from '../protocol/headers/failover.js';
+import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
+import { RmqExtensionCode } from '../remoting/codes.js';
 import { PullHoldService } from './pull-hold.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
@@ -79,6 +83,8 @@ export interface BrokerOptions {
   onTruncate?: (t: TruncateRequest) => void;
   /** A slave: follow this master from the start (reopened after a truncation). */
   initialMaster?: { masterAddr: string; haMasterAddr: string };
+  /** failover: auto — this node stands first at the group's very first election (its config names it master). Set by open(). */
+  preferredMaster?: boolean;
 }
 
 /** The store's options from broker.properties (same key names: MessageStoreConfig). */
@@ -155,6 +161,8 @@ export class Broker implements RoleControl {
   private stopping: Promise<void> | undefined;
   /** Role changes and fences run one at a time. */
   private roleChanges: Promise<unknown> = Promise.resolve();
+  /** failover: auto — the member of the group's election (failover/member.ts). */
+  private member: FailoverMember | undefined;
 
   private constructor(
     readonly config: ResolvedBrokerConfig,
@@ -227,7 +235,26 @@ export class Broker implements RoleControl {
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
-    registerRoleHandlers(this.handlers, this);
+    registerRoleHandlers(this.handlers, this, config.failoverMode === 'auto');
+    if (config.failoverMode === 'auto') {
+      const peers: Peer[] = (config.failoverPeers ?? '').split(',').filter((x) => x !== '').map((x) => ({ node: x.slice(0, x.indexOf('@')), addr: x.slice(x.indexOf('@') + 1) }));
+      this.member = new FailoverMember({
+        broker: this,
+        preferred: opts.preferredMaster === true,
+        peers,
+        askPromise: async (peer, epoch) => {
+          const res = await this.remoting.request(peer.addr, createRequest(RmqExtensionCode.FAILOVER_PROMISE, { extFields: encodeHeader(FailoverPromiseRequestHeader, { node: config.nodeName ?? this.brokerAddr, epoch }) }), 500);
+          return res.code === ResponseCode.SUCCESS;
+        },
+        logger: this.log.child('failover'),
+      });
+      const member = this.member;
+      this.handlers.on(RmqExtensionCode.FAILOVER_PROMISE, (req) => {
+        const h = decodeHeader(FailoverPromiseRequestHeader, req.extFields);
+        const r = member.promise(h.node, h.epoch);
+        return createResponse(req, r.ok ? ResponseCode.SUCCESS : ResponseCode.SYSTEM_ERROR, r.why !== undefined ? { remark: r.why } : {});
+      });
+    }
     this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
@@ -261,6 +288,14 @@ export class Broker implements RoleControl {
       levels = parseDelayLevels(c.messageDelayLevel);
     } catch (e) {
       throw new InvalidInputError(`invalid broker configuration: messageDelayLevel: ${(e as Error).message}`);
+    }
+    if (c.failoverMode === 'auto') {
+      // the role is the election's: every member starts as a slave and takes no writes until it holds the lease
+      if (c.failoverEtcdEndpoints === null) throw new InvalidInputError(`invalid broker configuration: failoverMode=auto needs failoverEtcdEndpoints`);
+      opts = { ...opts, preferredMaster: opts.preferredMaster ?? (c.brokerRole !== 'SLAVE' && opts.initialMaster === undefined) };
+      c.brokerRole = 'SLAVE';
+      c.brokerId = c.failoverSlaveId;
+      c.haMasterAddress = null;
     }
     const acl = NodeAcl.open(c, opts.configFile ?? 'broker.properties', log.child('acl'));
     // a SCHEDULE_TOPIC_XXXX entry's tags code is its delivery time
@@ -347,6 +382,7 @@ export class Broker implements RoleControl {
       topics: this.topics.size,
     });
     await this.registration.start();
+    this.member?.start();
     this.log.info('broker started', { addr: this.brokerAddr, namesrv: c.namesrvAddrs.join(';') || undefined, registeredWith: this.registration.registeredWith.length });
   }
 
@@ -430,6 +466,11 @@ export class Broker implements RoleControl {
   private async doStop(): Promise<void> {
     this.registration.stop();
     this.dispatcher.stopping = true;
+    // a master stops writing, then hands its lease back (the group elects at once, not after it expires)
+    if (this.member !== undefined) {
+      this.store.setWriteLease(0, 'the broker is stopping');
+      await this.member.stop();
+    }
     this.context.pullHold.stop();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all(this.servers.map((s) => s.close()));

@@ -39,7 +39,14 @@ export interface RoleControl {
   changeRole(change: RoleChange): Promise<{ maxOffset: number; epoch: number }>;
 }
 
-export function registerRoleHandlers(table: HandlerTable, control: RoleControl): void {
+export function registerRoleHandlers(table: HandlerTable, control: RoleControl, autoFailover = false): void {
+  if (autoFailover) {
+    // the group's etcd election decides who is master: a switchover from outside would race it
+    const refuse = (req: Parameters<Parameters<HandlerTable['on']>[1]>[0]) =>
+      createResponse(req, ResponseCode.NO_PERMISSION, { remark: 'this broker group elects its master through etcd (failoverMode=auto): the role is not changed from outside; stop the master to hand over (it returns its lease)' });
+    table.on(RmqExtensionCode.BROKER_FENCE, refuse).on(RmqExtensionCode.BROKER_CHANGE_ROLE, refuse);
+    return;
+  }
   table.on(RmqExtensionCode.BROKER_FENCE, async (req) => {
     const h = decodeHeader(BrokerFenceRequestHeader, req.extFields);
     const r = await control.fence(h.fence, h.reason ?? 'a planned switchover (rmqctl failover) moves the master role: sends go to the other broker groups meanwhile');

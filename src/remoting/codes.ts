@@ -267,4 +267,6 @@ export const RmqExtensionCode = {
   BROKER_FENCE: 1_000_002,
   /** Broker: become master of a new epoch, or slave of another master, without a restart. */
   BROKER_CHANGE_ROLE: 1_000_003,
+  /** Broker (failover: auto): promise a master that cannot reach etcd not to stand for master for one lease. */
+  FAILOVER_PROMISE: 1_000_004,
 } as const;

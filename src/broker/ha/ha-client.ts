@@ -226,9 +226,15 @@ export class HaClient {
         clearTimeout(timer);
         reject(new Error(`cannot connect to ${addr}: ${t === undefined ? ((e as NodeJS.ErrnoException).code ?? e.message) : describeTlsError(e)}`, { cause: e }));
       });
+      // stop() destroys a socket still connecting: that ends the attempt now, not at the timeout
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(new Error(`connecting to ${addr} was abandoned`));
+      });
       socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
         resolve(socket);
       });
     });
@@ -350,7 +356,7 @@ export class HaClient {
       let resumedAt = 0;
       const storeTakesWrites = async (): Promise<void> => {
         const refusing = () => {
-          const w = store.writeState();
+          const w = store.appendState();
           return w !== undefined && (w.code === 'disk-full' || w.code === 'disk-ratio') ? w : undefined;
         };
         const first = refusing();

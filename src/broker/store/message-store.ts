@@ -223,9 +223,14 @@ export class MessageStore {
     return { ...this.commitLog.stats };
   }
 
-  /** Why the store refuses writes now (undefined: it takes them). */
+  /** Why the store refuses puts now (undefined: it takes them). */
   writeState(): StoreWriteState | undefined {
     return this.gate.state();
+  }
+
+  /** Why the store cannot append now — its own state (disk, failure, shutdown), not a fence: what a slave's replication meets. */
+  appendState(): StoreWriteState | undefined {
+    return this.gate.appendState();
   }
 
   /** Stops puts (see write-gate.ts Fence): a planned switchover, or a failover lease lost. */

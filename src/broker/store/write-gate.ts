@@ -99,6 +99,7 @@ export class WriteGate {
   currentFence(now = Date.now()): Fence | undefined {
     if (this.fenced !== undefined) return this.fenced;
     if (now < this.leaseUntil) return undefined;
+    if (this.leaseUntil <= 0) return { reason: this.leaseWhat, since: now, withholdAnswers: true };
     return { reason: `${this.leaseWhat}: not renewed in time (its writes stopped at ${new Date(this.leaseUntil).toISOString()}, before the lease can expire)`, since: this.leaseUntil, withholdAnswers: true };
   }
 
@@ -108,12 +109,18 @@ export class WriteGate {
     return f?.withholdAnswers ? f.reason : undefined;
   }
 
-  /** Why writes are refused now, if they are. */
+  /** Why puts are refused now, if they are (the store's own state, or a fence). */
   state(): StoreWriteState | undefined {
-    const since = this.logged?.since ?? Date.now();
-    if (this.shuttingDown) return { code: 'shutting-down', reason: 'the store is shutting down', since };
+    if (this.shuttingDown) return this.appendState();
     const fence = this.currentFence();
     if (fence !== undefined) return { code: 'fenced', reason: fence.reason, since: fence.since };
+    return this.appendState();
+  }
+
+  /** Why the store cannot append now (disk, failure, shutdown) — a fence stops puts, not a slave's replicated appends. */
+  appendState(): StoreWriteState | undefined {
+    const since = this.logged?.since ?? Date.now();
+    if (this.shuttingDown) return { code: 'shutting-down', reason: 'the store is shutting down', since };
     const failed = this.commitLog.writeError;
     if (failed !== undefined) {
       return { code: 'write-failed', since, reason: `a commit-log write failed (${failed.message}); restart the broker: recovery verifies the log and cuts what was not written` };

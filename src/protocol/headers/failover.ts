@@ -48,3 +48,11 @@ export const BrokerChangeRoleResponseHeader = defineHeader('BrokerChangeRoleResp
   epoch: required.long,
 });
 export type BrokerChangeRoleResponse = HeaderValues<typeof BrokerChangeRoleResponseHeader>;
+
+/** FAILOVER_PROMISE: a master that cannot reach etcd asks each member not to stand for one lease (failover: auto). */
+export const FailoverPromiseRequestHeader = defineHeader('FailoverPromiseRequestHeader', {
+  /** The master's node name and epoch. */
+  node: required.string,
+  epoch: required.long,
+});
+export type FailoverPromiseRequest = HeaderValues<typeof FailoverPromiseRequestHeader>;
