@@ -180,3 +180,80 @@ describe.skipIf(skip)('automatic failover on etcd (failover: auto)', () => {
     expect(lost).toEqual([]);
   }, 240_000);
 });
+
+describe.skipIf(skip)('automatic failover when etcd loses members', () => {
+  it('one member down: writes go on and a failover still happens; two down: no failover, masters keep writing; back: the group elects again', async () => {
+    const remoting = new RemotingClient();
+    const brokers = new BrokerApi(remoting, 5_000);
+    const acks: Ack[] = [];
+    const stop = { done: false };
+    const producer = new Producer({ namesrvAddrs: cluster.namesrvAddrs, producerGroup: 'PG_etcd_loss', autoCreateTopic: false, routeRefreshMillis: 1_000, sendTimeoutMillis: 5_000 });
+    const loop = async (g: string) => {
+      for (let n = 0; !stop.done; n++) {
+        try {
+          const r = await producer.send({ topic: `Auto-${g}`, body: `loss-${g}-${n}`, keys: [`loss-${g}-${n}`] });
+          const host = parseOffsetMsgId(r.offsetMsgId).storeHost;
+          acks.push({ key: `loss-${g}-${n}`, at: Date.now(), group: g, status: r.sendStatus, storeAddr: `${[...host.ip].join('.')}:${host.port}` });
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    const okSince = (g: string, t: number) => acks.filter((a) => a.group === g && a.status === 'SEND_OK' && a.at > t).length;
+    const maxOkGap = (g: string, from: number, to: number) => {
+      const ts = [from, ...acks.filter((a) => a.group === g && a.status === 'SEND_OK' && a.at > from && a.at < to).map((a) => a.at), to];
+      return Math.max(...ts.slice(1).map((t, i) => t - ts[i]!));
+    };
+    const loops = ['broker-a', 'broker-b'].map((g) => loop(g));
+    const report: Record<string, unknown> = {};
+    try {
+      await waitFor(() => (okSince('broker-a', 0) > 100 && okSince('broker-b', 0) > 100 ? true : undefined), { what: 'both groups acknowledging', timeout: 30_000 });
+      // one etcd member down: the cluster keeps quorum
+      await etcd.members[0]!.kill();
+      const oneDown = Date.now();
+      const masterA = (await leaderOf('broker-a'))!.node;
+      const [oldA, nextA] = masterA === 'broker-a-0' ? nodes('broker-a') as [ClusterNode, ClusterNode] : [nodes('broker-a')[1]!, nodes('broker-a')[0]!];
+      await waitFor(() => (okSince('broker-b', oneDown + 2 * LEASE_SECONDS * 1000) > 50 ? true : undefined), { what: 'writes with one etcd member down', timeout: 30_000 });
+      const killedAt = Date.now();
+      await oldA.kill9();
+      const first = await waitFor(() => acks.find((a) => a.group === 'broker-a' && a.storeAddr === nextA.addr && a.at > killedAt), { what: `${nextA.id} taking writes with one etcd member down`, timeout: 30_000 });
+      report.oneMemberDown = { killToNewMasterStoresMs: first.at - killedAt, maxSendOkGapBrokerBMs: maxOkGap('broker-b', oneDown, Date.now()) };
+      await oldA.start().catch(() => {});
+      await waitFor(() => (okSince('broker-a', Date.now()) > 0 || acks.some((a) => a.group === 'broker-a' && a.status === 'SEND_OK' && a.storeAddr === nextA.addr && a.at > first.at) ? true : undefined), { what: 'broker-a acknowledging again', timeout: 30_000 });
+
+      // two members down: no quorum — masters keep writing on their peers' promises, and a dead master is not replaced
+      await etcd.members[1]!.kill();
+      const twoDown = Date.now();
+      await waitFor(() => (Date.now() - twoDown > 3 * LEASE_SECONDS * 1000 ? true : undefined), { what: 'three leases without etcd', timeout: 60_000, interval: 200 });
+      const gapB = maxOkGap('broker-b', twoDown, Date.now());
+      const okB = okSince('broker-b', twoDown);
+      const masterB = (nodes('broker-b').find((n) => n.lines.some((l) => l.includes('every member promised not to stand'))) ?? nodes('broker-b')[1]!);
+      expect(okB, 'broker-b acknowledges without etcd').toBeGreaterThan(100);
+      expect(gapB, 'no pause longer than a lease').toBeLessThan(LEASE_SECONDS * 1000);
+      const victim = nodes('broker-b').find((n) => acks.some((a) => a.group === 'broker-b' && a.storeAddr === n.addr && a.at > twoDown))!;
+      const survivor = nodes('broker-b').find((n) => n !== victim)!;
+      await victim.kill9();
+      const deadAt = Date.now();
+      await waitFor(() => (Date.now() - deadAt > 3 * LEASE_SECONDS * 1000 ? true : undefined), { what: 'three leases', timeout: 60_000, interval: 200 });
+      expect(acks.filter((a) => a.group === 'broker-b' && a.storeAddr === survivor.addr && a.at > deadAt), 'no failover without etcd').toEqual([]);
+      report.twoMembersDown = { sendOkBrokerB: okB, maxSendOkGapBrokerBMs: gapB, failsafeLogged: masterB.lines.some((l) => l.includes('every member promised not to stand')), failoverWithoutEtcd: false };
+      // etcd back: the survivor is elected
+      await etcd.members[0]!.start();
+      await etcd.members[1]!.start();
+      const back = Date.now();
+      const elected = await waitFor(() => acks.find((a) => a.group === 'broker-b' && a.storeAddr === survivor.addr && a.at > back), { what: `${survivor.id} elected once etcd is back`, timeout: 60_000 });
+      report.etcdBack = { backToNewMasterStoresMs: elected.at - back };
+      await victim.start().catch(() => {});
+      await waitFor(async () => ((await brokers.haStatus(victim.addr)).haClientRuntimeInfo.state === 'replicating' ? true : undefined), { what: `${victim.id} rejoined`, timeout: 30_000 });
+    } catch (e) {
+      for (const n of [...cluster.brokers]) console.log(`--- ${n.id}\n${n.lines.filter((l) => /failover|elect|etcd|master|promise/i.test(l)).slice(-15).join('\n')}`);
+      throw e;
+    } finally {
+      stop.done = true;
+      await Promise.all(loops);
+      producer.shutdown();
+      remoting.shutdown();
+    }
+    console.log(`etcd member loss report: ${JSON.stringify(report, null, 2)}`);
+  }, 300_000);
+});
