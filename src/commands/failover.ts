@@ -42,6 +42,9 @@ export default class Failover extends ClusterCommand {
   async run(): Promise<SwitchoverResult & { kind: 'result'; files: string[]; stateFile?: string }> {
     const { args, flags } = await this.parse(Failover);
     const { loaded, model, stateDir } = await this.loadModel(args.topology, flags['state-dir']);
+    if (model.failover.mode === 'auto') {
+      throw new InvalidInputError(`cluster ${model.cluster} has failover: auto — its groups elect their masters through etcd (\`rmqctl status ${args.topology}\` shows who holds each lease); to move a master, stop it (\`rmqctl stop ${args.topology} --node <its node>\`: it hands its lease back and an in-sync slave takes over) and start it again`);
+    }
     const inputs = this.renderInputs(model);
     const access = this.nodeAccess(model, flags, inputs);
     const json = this.jsonEnabled();

@@ -9,6 +9,9 @@ import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
 import { connectOptions } from './support/credentials.js';
 import { untilInterrupted } from './support/interrupt.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { electedMasters, readFailoverState, type EtcdView } from '../ops/failover/etcd-state.js';
+import { etcdHealth, type EtcdMemberHealth } from '../ops/failover/etcd-health.js';
+import { formatFailover } from './support/failover-format.js';
 
 export default class Status extends ClusterCommand {
   static override summary = 'Is the cluster healthy? Every NameServer and broker judged: running, answering, registered, writable, replicas in sync — and what to run when not.';
@@ -37,15 +40,18 @@ export default class Status extends ClusterCommand {
     interval: Flags.integer({ description: 'seconds between reports with --watch', default: 2, min: 1, helpValue: 'S' }),
   };
 
-  async run(): Promise<HealthReport | undefined> {
+  async run(): Promise<(HealthReport & { failover?: { etcd: EtcdMemberHealth[]; groups: EtcdView['groups']; error?: string } }) | undefined> {
     const { args, flags } = await this.parse(Status);
     let expected: Expectation = { nameservers: [], brokers: [] };
     let topologyNamesrv: string | undefined;
     let options = connectOptions(flags);
     let processes: ProcessProbe | undefined;
+    let failover: { etcd: EtcdMemberHealth[]; view: EtcdView } | undefined;
     if (args.topology !== undefined) {
       const { model } = await this.loadModel(args.topology, flags['state-dir']);
-      expected = expectationFromModel(model, args.topology);
+      // failover: auto — who is master is etcd's to say
+      if (model.failover.mode === 'auto') failover = { etcd: await etcdHealth(model.failover.etcd), view: await readFailoverState(model) };
+      expected = expectationFromModel(model, args.topology, failover ? electedMasters(failover.view) : {});
       topologyNamesrv = model.namesrvAddr;
       // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
       if (options.tls === undefined && model.tls) options = { ...options, tls: this.topologyTls(model, flags) };
@@ -58,9 +64,10 @@ export default class Status extends ClusterCommand {
     try {
       if (!flags.watch) {
         const r = await report();
-        if (!this.jsonEnabled()) this.log(formatStatus(r, { withTopology: args.topology !== undefined }));
-        if (!r.healthy) process.exitCode = EXIT_FAILURE;
-        return r;
+        if (!this.jsonEnabled()) this.log(formatStatus(r, { withTopology: args.topology !== undefined }) + (failover ? formatFailover(failover.view, failover.etcd) : ''));
+        const noQuorum = failover !== undefined && failover.etcd.filter((m) => m.healthy).length * 2 <= failover.etcd.length;
+        if (!r.healthy || noQuorum) process.exitCode = EXIT_FAILURE;
+        return failover ? { ...r, failover: { etcd: failover.etcd, groups: failover.view.groups, ...(failover.view.error ? { error: failover.view.error } : {}) } } : r;
       }
       await this.watch(report, flags.interval * 1000, args.topology !== undefined);
       return undefined;

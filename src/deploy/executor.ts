@@ -80,6 +80,8 @@ export interface DeployOptions {
   topology?: string;
   /** Rolling restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
   settleMs?: number;
+  /** failover: auto — group → the node etcd names master now, for the health gates. */
+  masters?: Readonly<Record<string, string>>;
   /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
   plan?: Plan;
   onEvent?: (e: DeployEvent) => void;
@@ -140,6 +142,7 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
     ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),
     ...(opts.access ? { access: opts.access } : {}),
     ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
+    ...(opts.masters ? { masters: opts.masters } : {}),
   });
   try {
     const prepared = await prepareHosts(model, targets, plan, sets, opts, emit);

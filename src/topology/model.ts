@@ -130,6 +130,31 @@ export interface BrokerGroupModel {
   nodeIds: NodeId[];
 }
 
+/** One etcd member of an automatic-failover cluster. */
+export interface EtcdMemberModel {
+  /** `etcd-<n>` (1-based). */
+  name: string;
+  host: string;
+  address: string;
+  clientPort: number;
+  peerPort: number;
+  /** `http://address:clientPort`. */
+  clientUrl: string;
+  peerUrl: string;
+  /** Where its data lives: under the state directory on the local host; /var/lib/etcd/rmqctl-<cluster> over SSH (Debian's etcd-server runs as user etcd). */
+  dataDir: string;
+}
+
+/** How masters change (topology `failover`). */
+export interface FailoverModel {
+  mode: 'manual' | 'auto';
+  /** auto: the etcd members (empty in manual mode). */
+  etcd: EtcdMemberModel[];
+  prefix: string;
+  leaseSeconds: number;
+  maxLagBytes: number;
+}
+
 export interface ClusterModel {
   cluster: string;
   mode: ModeShape;
@@ -149,6 +174,7 @@ export interface ClusterModel {
   tls: TlsSection | null;
   /** The runtime release the topology pins (sha256 or its prefix), when it pins one. */
   runtimePin?: string;
+  failover: FailoverModel;
 }
 
 export interface ModelOptions {
@@ -314,7 +340,9 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
   });
   const namesrvAddr = nameservers.map((n) => `${n.address}:${n.listenPort}`).join(';');
 
-  const specs = brokerNodeSpecs(t, opts.masters);
+  const failover = failoverModel(t, hostOf, opts.stateDir);
+  // auto: the election decides the master; the files keep the topology's roles as the initial ones
+  const specs = brokerNodeSpecs(t, failover.mode === 'auto' ? {} : opts.masters);
   const masterOf = new Map(specs.filter((n) => n.brokerId === 0).map((n) => [n.groupIndex, n]));
   const brokerIP = (s: BrokerNodeSpec) => s.brokerIP1 ?? hostAddress(hostOf(s.host).spec);
   // A slave connects from its host's address; a host known by a DNS name has its brokerIP1 instead.
@@ -356,6 +384,20 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     // The HA wire carries no credentials: only the group's slaves may connect to a master's HA port.
     if (isMaster && others.length > 0) set('haAllowedAddresses', haPeers(others), 'topology');
     setTls(set, spec.host, true);
+    if (failover.mode === 'auto') {
+      const peers = specs.filter((n) => n.groupIndex === groupIndex && n.id !== id);
+      set('nodeName', id, 'failover');
+      set('failoverMode', 'auto', 'failover');
+      set('failoverEtcdEndpoints', failover.etcd.map((m) => m.clientUrl).join(','), 'failover');
+      if (failover.prefix !== String(BROKER_KEYS.failoverEtcdPrefix.default)) set('failoverEtcdPrefix', failover.prefix, 'failover');
+      set('failoverLeaseSeconds', String(failover.leaseSeconds), 'failover');
+      if (shape.replication === 'async') set('failoverMaxLagBytes', String(failover.maxLagBytes), 'failover');
+      set('failoverMasterRole', shape.masterRole, 'failover');
+      set('failoverSlaveId', String(slaveId), 'failover');
+      if (peers.length > 0) set('failoverPeers', peers.map((n) => `${n.id}@${brokerIP(n.spec)}:${n.spec.port}`).join(','), 'failover');
+      // any member may become master: every other member may replicate from it
+      if (peers.length > 0) set('haAllowedAddresses', haPeers(peers.map((n) => n.spec)), 'topology');
+    }
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
     const commitLog = props.get('storePathCommitLog')?.value ?? '';
     return {
@@ -415,7 +457,37 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     acl: t.acl ?? null,
     tls: t.tls ?? null,
     ...(t.runtime ? { runtimePin: t.runtime.sha256 } : {}),
+    failover,
   };
+}
+
+/** The failover section with its etcd members placed: as listed, else one per NameServer host, else three on the first NameServer's host. */
+function failoverModel(t: Topology, hostOf: (name: string) => { spec: HostSpec; layout: HostLayout }, stateDir: string): FailoverModel {
+  const f = t.failover;
+  const base = { mode: f.mode, prefix: f.etcd.prefix, leaseSeconds: f.leaseSeconds, maxLagBytes: f.maxLagBytes };
+  if (f.mode !== 'auto') return { ...base, etcd: [] };
+  let placed: { host: string; clientPort: number; peerPort: number }[];
+  if (f.etcd.members !== undefined) placed = f.etcd.members;
+  else {
+    const nsHosts = [...new Set(t.nameservers.map((n) => n.host))];
+    placed = nsHosts.length >= 3 ? nsHosts.map((h) => ({ host: h, clientPort: 2379, peerPort: 2380 })) : [0, 1, 2].map((i) => ({ host: nsHosts[0] ?? t.hosts[0]!.name, clientPort: 2379 + 10 * i, peerPort: 2380 + 10 * i }));
+  }
+  const etcd = placed.map((m, i): EtcdMemberModel => {
+    const { spec } = hostOf(m.host);
+    const address = hostAddress(spec);
+    const name = `etcd-${i + 1}`;
+    return {
+      name,
+      host: m.host,
+      address,
+      clientPort: m.clientPort,
+      peerPort: m.peerPort,
+      clientUrl: `http://${address}:${m.clientPort}`,
+      peerUrl: `http://${address}:${m.peerPort}`,
+      dataDir: spec.transport === 'local' ? path.join(stateDir, 'etcd', name) : `/var/lib/etcd/rmqctl-${t.cluster}`,
+    };
+  });
+  return { ...base, etcd };
 }
 
 function pick<T extends object, K extends keyof T>(o: T | undefined, keys: K[]): Partial<Pick<T, K>> {
