@@ -32,6 +32,8 @@ export interface BrokerRun {
   clientCpu: number;
   /** CPU time of both per message, in µs. */
   cpuUsPerMsg: number;
+  /** What `during` reported. */
+  note?: string;
 }
 
 export interface BrokerRunOptions {
@@ -44,6 +46,10 @@ export interface BrokerRunOptions {
   queues?: number;
   cpuProfDir?: string;
   tls?: BenchCert;
+  /** More broker.properties lines (e.g. metricsPort). */
+  properties?: Record<string, string | number>;
+  /** Started with the measured window, stopped at its end (e.g. a scraper); resolves with what it wants reported. */
+  during?: () => { stop(): Promise<string> };
 }
 
 export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> {
@@ -51,7 +57,7 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
   let cluster: BenchCluster | undefined;
   let producer: Producer | undefined;
   try {
-    cluster = await startBenchCluster(o.rmqd, [{ brokerName: 'bench-a', properties: { flushDiskType: o.flush }, nodeArgs: profArgs }], undefined, o.tls ? { tls: o.tls } : {});
+    cluster = await startBenchCluster(o.rmqd, [{ brokerName: 'bench-a', properties: { flushDiskType: o.flush, ...o.properties }, nodeArgs: profArgs }], undefined, o.tls ? { tls: o.tls } : {});
     const broker = cluster.brokers[0]!;
     const brokerAddr = broker.addr;
     const api = new BrokerApi(cluster.remoting);
@@ -74,9 +80,11 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    const side = o.during?.();
     const t0 = performance.now();
     const r = await benchProduce(producer, { ...common, durationSeconds: o.seconds });
     const wall = (performance.now() - t0) / 1000;
+    const note = await side?.stop();
     if (session) {
       const { profile } = await session.post('Profiler.stop');
       writeFileSync(path.join(o.cpuProfDir!, `client-${o.flush}.cpuprofile`), JSON.stringify(profile));
@@ -99,6 +107,7 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
       brokerCpu: brokerCpu / wall,
       clientCpu: (clientCpu.user + clientCpu.system) / 1e6 / wall,
       cpuUsPerMsg: (brokerCpu * 1e6 + clientCpu.user + clientCpu.system) / r.sendTotal,
+      ...(note === undefined ? {} : { note }),
     };
   } finally {
     producer?.shutdown();

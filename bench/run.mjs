@@ -11,9 +11,12 @@
 // 6. TLS: the loopback echo in plain text and over TLS (part of `remoting`), and the broker's
 //    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls`
-// runs one part (`tls`: just the plain-vs-TLS comparisons). `--only restart` (not in the default run: it
-// fills a 1 GiB segment) times a store's recovery after a clean close and after a crash.
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls|metrics|pop|grpc`
+// runs one part (`tls`: just the plain-vs-TLS comparisons; `metrics`: the broker row with metrics off and
+// on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
+// consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
+// ours, same broker). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
+// store's recovery after a clean close and after a crash.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -27,9 +30,16 @@ const seconds = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 5;
 const argOnly = process.argv.indexOf('--only');
 const only = argOnly > 0 ? process.argv[argOnly + 1] : undefined;
 
-async function load(entry) {
-  const out = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), 'rmq-bench-')), 'bundle.mjs');
-  await build({ entryPoints: [path.join(here, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning' });
+async function load(entry, external = []) {
+  // a bundle in the repo's tree, so packages left external resolve from its node_modules
+  const out = path.join(here, '..', 'node_modules', '.cache', 'rmq-bench', `${path.basename(entry, '.ts')}-${process.pid}.mjs`);
+  const { v2DescriptorModule } = await import('../bin/v2-descriptor.mjs');
+  const descriptor = { name: 'rmq-v2-descriptor', setup(b) {
+    b.onResolve({ filter: /^rmq:v2-descriptor$/ }, (a) => ({ path: a.path, namespace: 'rmq-v2-descriptor' }));
+    b.onLoad({ filter: /.*/, namespace: 'rmq-v2-descriptor' }, () => ({ contents: v2DescriptorModule(), loader: 'js' }));
+  } };
+  await build({ entryPoints: [path.join(here, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning', external, plugins: [descriptor],
+    banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" } });
   return import(pathToFileURL(out).href);
 }
 
@@ -192,6 +202,53 @@ if (only === 'tls') {
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
+if (only === undefined || only === 'pop') {
+  // POP consumption (v5 SimpleConsumer / PushConsumer path) against plain pull, same broker, same run
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# POP vs pull: read a backlog of 1 KB messages (8 queues) to the end from one rmqd broker, each mode its own group');
+  const { popThroughput } = await load('pop-throughput.ts');
+  const messages = Math.max(5_000, Math.round(seconds * 4_000));
+  for (const flush of ['ASYNC_FLUSH', 'SYNC_FLUSH']) {
+    const runs = await popThroughput({ rmqd, flush, messages });
+    const pull = runs[0];
+    for (const r of runs) {
+      console.log(`  ${flush.padEnd(11)} ${r.mode.padEnd(16)} ${fmt(r.msgPerSec).padStart(8)} msg/s  broker CPU ${fmt(r.brokerCpuUs, 1).padStart(6)} µs/msg  journal ${fmt(r.journalBytesPerMsg, 0).padStart(4)} B/msg` +
+        (r === pull ? '' : `   ratio to pull: throughput ${fmt(r.msgPerSec / pull.msgPerSec, 2)}, CPU/msg ${fmt(r.brokerCpuUs / pull.brokerCpuUs, 2)}`));
+    }
+  }
+  const { popPollers } = await load('pop-throughput.ts');
+  const pl = await popPollers({ rmqd, receives: 5_000, limit: 4_000 });
+  console.log(`  long polls: 5,000 concurrent receives, maxPopPollingSize 4,000: ${fmt(pl.parked)} parked, ${fmt(pl.refused)} refused POLLING_FULL; ` +
+    `broker RSS ${fmt(pl.rssMB, 0)} MB, +${fmt(pl.bytesPerPoller, 0)} B per parked receive; one message answered one of them in ${fmt(pl.wakeMs, 1)} ms`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === undefined || only === 'grpc') {
+  // the v5 gRPC path against remoting, same broker, same run
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# v5 gRPC vs remoting, one rmqd broker (ASYNC_FLUSH), 1 KB bodies: produce with 64 sends in flight (official v5 Producer vs our Producer),');
+  console.log('#   consume a 20,000-message backlog (v5 SimpleConsumer receive(32) + ack each, 8 loops, vs our pull 32 at a time, 8 queues)');
+  const { grpcThroughput } = await load('grpc-throughput.ts', ['rocketmq-client-nodejs']);
+  const runs = await grpcThroughput({ rmqd, seconds });
+  // each v5 row against remoting at the same offered load (paced to its rate) and at full speed; consume against pull
+  const sameLoad = { 'v5 gRPC': 'remoting @v5 rate', 'v5 raw': 'remoting @raw rate', 'v5 raw x32': 'remoting @x32 rate' };
+  for (const r of runs) {
+    console.log(`  ${r.op.padEnd(8)} ${r.path.padEnd(18)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  broker CPU ${fmt(r.brokerCpuUs, 1).padStart(6)} µs/msg  client CPU ${fmt(r.clientCpuUs, 1).padStart(6)} µs/msg`);
+    if (!r.path.startsWith('v5')) continue;
+    const full = runs.find((b) => b.op === r.op && b.path === 'remoting');
+    const same = r.op === 'produce' ? runs.find((b) => b.op === r.op && b.path === sameLoad[r.path]) : undefined;
+    const parts = [];
+    if (same) parts.push(`broker CPU/msg ${fmt(r.brokerCpuUs / same.brokerCpuUs, 2)}x remoting at the same rate`);
+    if (full) parts.push(`${fmt(r.brokerCpuUs / full.brokerCpuUs, 2)}x remoting at full speed; throughput ${fmt(r.msgPerSec / full.msgPerSec, 3)}x, p99 ${fmt(r.p99ms / full.p99ms, 1)}x of remoting at full speed`);
+    console.log(`      ${parts.join('; ')}`);
+  }
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
 if (only === undefined || only === 'ha') {
   const { execFileSync } = await import('node:child_process');
   execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
@@ -223,6 +280,29 @@ if (only === undefined || only === 'ha') {
   const s = rate(runs.SYNC_MASTER);
   console.log(`    ratio SYNC/ASYNC replication: ${fmt(s)} / ${fmt(a)} msg/s = ${fmt(s / a, 2)}  (RocketMQ documents ~0.9; aim: no worse)`);
   console.log(`    ratio ASYNC replication / master alone: ${fmt(a)} / ${fmt(base.msgPerSec)} msg/s = ${fmt(a / base.msgPerSec, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === undefined || only === 'metrics') {
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# metrics cost: our producer -> rmqd broker, 1 KB, 64 in flight, ASYNC_FLUSH; metricsPort off vs on and scraped every second');
+  const { metricsRun, hotPathCost } = await load('metrics-overhead.ts');
+  const runs = { off: [], on: [] };
+  // off-on-on-off: drift from the shared machine's load falls on both sides alike
+  for (const which of ['off', 'on', 'on', 'off']) {
+    const r = await metricsRun(rmqd, which === 'on', seconds);
+    runs[which].push(r);
+    console.log(`  metrics ${which.padEnd(4)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  broker CPU ${fmt(r.brokerCpu, 2)} cores  ${fmt(r.cpuUsPerMsg, 1)} µs CPU/msg${r.note ? `  (${r.note})` : ''}`);
+  }
+  const off = pooled(runs.off, (r) => r.cpuUsPerMsg);
+  const on = pooled(runs.on, (r) => r.cpuUsPerMsg);
+  console.log(`    ratio metrics on/off: ${fmt(on.msgPerSec)} / ${fmt(off.msgPerSec)} msg/s = ${fmt(on.msgPerSec / off.msgPerSec, 3)}  (goal: cost < 2%, ratio > 0.98); CPU/msg ${fmt(on.cpuUs, 1)} / ${fmt(off.cpuUs, 1)} µs = ${fmt(on.cpuUs / off.cpuUs, 3)}`);
+  const hot = await hotPathCost();
+  const perMsgNs = hot.timedNs - hot.bareNs + hot.statsNs;
+  const brokerUs = pooled(runs.off, (r) => (r.brokerCpu * 1e6) / r.msgPerSec).cpuUs;
+  console.log(`    always on (both rows): request timing ${fmt(hot.timedNs - hot.bareNs)} ns + counters and message type ${fmt(hot.statsNs)} ns per send = ${fmt((perMsgNs / 1000 / brokerUs) * 100, 2)} % of the broker's ${fmt(brokerUs, 1)} µs CPU per message (off rows)`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -9,8 +9,19 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { etcdProtoPlugin } from './etcd-descriptor.mjs';
+import { v2DescriptorModule } from './v2-descriptor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The v5 gRPC protocol (apache.rocketmq.v2) read from the pinned package's .proto files now, at
+// build time, and embedded as the module `rmq:v2-descriptor` (src/grpc/descriptor.ts loads it).
+const v2DescriptorPlugin = {
+  name: 'rmq-v2-descriptor',
+  setup(b) {
+    b.onResolve({ filter: /^rmq:v2-descriptor$/ }, (args) => ({ path: args.path, namespace: 'rmq-v2-descriptor' }));
+    b.onLoad({ filter: /.*/, namespace: 'rmq-v2-descriptor' }, () => ({ contents: v2DescriptorModule(), loader: 'js' }));
+  },
+};
+
 // ESM bundles that contain CommonJS code need a real `require` for Node built-ins.
 const requireShim = "import { createRequire as __rmqCreateRequire } from 'node:module'; const require = __rmqCreateRequire(import.meta.url);";
 
@@ -23,7 +34,7 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   banner: { js: requireShim },
-  plugins: [etcdProtoPlugin],
+  plugins: [v2DescriptorPlugin, etcdProtoPlugin],
 };
 
 await Promise.all([

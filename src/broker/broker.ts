@@ -29,6 +29,10 @@ import { createRequest, createResponse, type RemotingCommand } from '../remoting
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
+import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
+import { performance } from 'node:perf_hooks';
+import { MetricsServer } from '../util/metrics-server.js';
+import { brokerMetricsRegistry } from './metrics/broker-metrics.js';
 import type { NodeTls } from '../remoting/tls-config.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fastListenPort } from '../node-config/broker-keys.js';
@@ -41,9 +45,11 @@ import { registerConsumerOffsetHandlers } from './handlers/consumer-offsets.js';
 import { registerGroupAdminHandlers } from './handlers/groups.js';
 import { registerSendBackHandler } from './handlers/send-back.js';
 import { registerMessageHandlers } from './handlers/messages.js';
+import { registerMonitoringHandlers } from './handlers/monitoring.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
+import { GrpcEndpoint } from './grpc/endpoint.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
 import { Replication, type TruncateRequest } from './ha/replication.js';
 import { EpochHistory } from './ha/epochs.js';
@@ -53,6 +59,8 @@ import { FailoverPromiseRequestHeader } from '../protocol/headers/failover.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import { RmqExtensionCode } from '../remoting/codes.js';
 import { PullHoldService } from './pull-hold.js';
+import { PopEngine } from './pop/engine.js';
+import { registerPopHandlers } from './pop/remoting-handlers.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
@@ -112,24 +120,40 @@ export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & {
   return sc;
 }
 
-/** Counts requests being handled and refuses new ones once stopping. */
+/** Counts requests being handled and refuses new ones once stopping; times each (the same wait: no second promise per request). */
 class GatedDispatcher implements RequestDispatcher {
   inFlight = 0;
   stopping = false;
   private idle: (() => void) | undefined;
 
-  constructor(private readonly table: RequestDispatcher) {}
+  constructor(private readonly timing: TimedDispatcher) {}
 
   dispatch(req: RemotingCommand, conn: Connection): HandlerResult | Promise<HandlerResult> {
     if (this.stopping) return createResponse(req, ResponseCode.SERVICE_NOT_AVAILABLE, { remark: 'the broker is shutting down' });
-    const r = this.table.dispatch(req, conn);
+    const started = performance.now();
+    let r: HandlerResult | Promise<HandlerResult>;
+    try {
+      r = this.timing.handlers.dispatch(req, conn);
+    } catch (e) {
+      this.timing.failed(req, started);
+      throw e;
+    }
     if (r instanceof Promise) {
       this.inFlight++;
       const done = () => {
         if (--this.inFlight === 0) this.idle?.();
       };
-      r.then(done, done);
-    }
+      r.then(
+        (res) => {
+          this.timing.answered(req, res, started);
+          done();
+        },
+        () => {
+          this.timing.failed(req, started);
+          done();
+        },
+      );
+    } else this.timing.answered(req, r, started);
     return r;
   }
 
@@ -152,6 +176,9 @@ export class Broker implements RoleControl {
   readonly context: BrokerContext;
   readonly brokerAddr: string;
   private readonly dispatcher: GatedDispatcher;
+  /** Request latencies (rocketmq_rpc_latency; send latencies feed runtime info's putLatency99 too). */
+  private readonly rpc: TimedDispatcher;
+  private metricsServer: MetricsServer | undefined;
   private readonly servers: RemotingServer[] = [];
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
@@ -163,6 +190,8 @@ export class Broker implements RoleControl {
   private roleChanges: Promise<unknown> = Promise.resolve();
   /** failover: auto — the member of the group's election (failover/member.ts). */
   private member: FailoverMember | undefined;
+  /** The v5 gRPC MessagingService (grpcServerPort > 0). */
+  readonly grpc: GrpcEndpoint | undefined;
 
   private constructor(
     readonly config: ResolvedBrokerConfig,
@@ -175,7 +204,7 @@ export class Broker implements RoleControl {
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
-    const stats = new BrokerStats();
+    const stats = new BrokerStats({ clusterName: config.brokerClusterName });
     const credentials = acl.credentials;
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
@@ -192,7 +221,7 @@ export class Broker implements RoleControl {
       onTruncate: (t) => opts.onTruncate?.(t),
       ...(opts.initialMaster ? { initialMaster: opts.initialMaster } : {}),
     });
-    this.context = {
+    const parts: Omit<BrokerContext, 'pop'> = {
       config,
       store,
       topics,
@@ -212,7 +241,11 @@ export class Broker implements RoleControl {
       hooks: this.hooks,
       replication: this.replication,
     };
-    this.hooks.topicDeleted = (topic) => this.context.consumerOffsets.removeTopic(topic);
+    this.context = { ...parts, pop: new PopEngine(parts) };
+    this.hooks.topicDeleted = (topic) => {
+      this.context.consumerOffsets.removeTopic(topic);
+      this.context.pop.forget({ topic });
+    };
     // a slave copies its master's consumer-group tables (Java SlaveSynchronize)
     this.hooks.slaveSync = [
       { name: 'consumer offsets', requestCode: RequestCode.GET_ALL_CONSUMER_OFFSET, apply: (body) => {
@@ -234,6 +267,8 @@ export class Broker implements RoleControl {
     registerConsumerOffsetHandlers(this.handlers, this.context);
     registerSendBackHandler(this.handlers, this.context);
     registerGroupAdminHandlers(this.handlers, this.context);
+    registerMonitoringHandlers(this.handlers, this.context);
+    registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
     this.replication.registerHandlers(this.handlers);
     registerRoleHandlers(this.handlers, this, config.failoverMode === 'auto');
     if (config.failoverMode === 'auto') {
@@ -255,7 +290,11 @@ export class Broker implements RoleControl {
         return createResponse(req, r.ok ? ResponseCode.SUCCESS : ResponseCode.SYSTEM_ERROR, r.why !== undefined ? { remark: r.why } : {});
       });
     }
-    this.dispatcher = new GatedDispatcher(acl.guard(this.handlers, this.log.child('acl')));
+    const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
+    this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
+      if (sendCodes.has(code)) stats.recordPutLatency(millis);
+    });
+    this.dispatcher = new GatedDispatcher(this.rpc);
     this.registration = new NameServerRegistration({
       namesrvAddrs: config.namesrvAddrs,
       remoting: this.remoting,
@@ -277,6 +316,17 @@ export class Broker implements RoleControl {
       },
     });
     topics.onChange(() => void this.registration.registerAll());
+    this.grpc =
+      config.grpcServerPort > 0
+        ? new GrpcEndpoint({
+            ctx: this.context,
+            acl: () => (acl.enforce ? acl.source?.policy : undefined),
+            remoting: this.remoting,
+            pop: () => this.context.pop,
+            ...(opts.tls?.server ? { tls: opts.tls.server } : {}),
+            logger: this.log.child('grpc'),
+          })
+        : undefined;
   }
 
   /** Opens the store (crash recovery, lock) and the topic table; nothing listens yet. */
@@ -350,7 +400,9 @@ export class Broker implements RoleControl {
   /** Listens on listenPort and the fast channel, then registers with every NameServer. */
   async start(): Promise<void> {
     const c = this.config;
+    await this.context.pop.recover();
     this.unsubscribeDispatch = this.store.onDispatch((e) => this.context.pullHold.onDispatch(e));
+    this.context.pop.start();
     this.context.stats.start();
     this.context.clients.start();
     this.context.consumerOffsets.start();
@@ -368,6 +420,8 @@ export class Broker implements RoleControl {
       this.servers.push(server);
     }
     await this.replication.start();
+    if (c.metricsPort > 0) await this.startMetrics(c.metricsPort);
+    await this.grpc?.start();
     this.log.info('broker listening', {
       cluster: c.brokerClusterName,
       broker: c.brokerName,
@@ -377,6 +431,8 @@ export class Broker implements RoleControl {
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
+      metricsPort: c.metricsPort || undefined,
+      grpcPort: this.grpc?.port,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
       store: c.storePathRootDir,
       topics: this.topics.size,
@@ -418,6 +474,7 @@ export class Broker implements RoleControl {
         c.brokerId = change.brokerId;
         c.haMasterAddress = change.haMasterAddress ?? null;
         await this.context.schedule.stop();
+        this.context.pop.becameSlave();
         // a slave takes no puts by its role; its store appends what the master streams
         this.store.unfence();
         await this.replication.toSlave({ ...(change.masterAddr ? { masterAddr: change.masterAddr } : {}), ...(change.haMasterAddress ? { haMasterAddr: change.haMasterAddress } : {}) });
@@ -438,6 +495,7 @@ export class Broker implements RoleControl {
         await this.topics.setStateVersion(epoch);
         this.store.unfence();
         this.context.schedule.start();
+        await this.context.pop.becameMaster();
       }
       this.registration.setBrokerId(c.brokerId);
       this.log.info('broker role changed', { from: `${before.role}/${before.id}`, to: `${c.brokerRole}/${c.brokerId}`, epoch: this.epochs.current.epoch, maxOffset: this.store.maxPhysOffset, master: change.masterAddr });
@@ -450,6 +508,14 @@ export class Broker implements RoleControl {
     const run = this.roleChanges.then(work, work);
     this.roleChanges = run.catch(() => undefined);
     return run;
+  }
+
+  /** Serves /metrics and /healthz on metricsPort (metrics/broker-metrics.ts). */
+  private async startMetrics(port: number): Promise<void> {
+    const registry = brokerMetricsRegistry({ ctx: this.context, rpc: this.rpc, ha: () => this.replication.runtimeInfo(), metricsPort: port });
+    const server = new MetricsServer({ registry, logger: this.log.child('metrics'), unhealthy: () => (this.dispatcher.stopping ? 'stopping' : undefined) });
+    await server.listen(port, this.config.bindAddress);
+    this.metricsServer = server;
   }
 
   /** NameServers this broker is registered with right now. */
@@ -472,8 +538,11 @@ export class Broker implements RoleControl {
       await this.member.stop();
     }
     this.context.pullHold.stop();
+    this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
+    await this.context.pop.stop();
+    await this.metricsServer?.close();
     await this.replication.stop();
     this.unsubscribeDispatch?.();
     this.context.stats.stop();

@@ -21,9 +21,15 @@ import type { Connection } from '../remoting/connection.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { SubscriptionParseError, tagCodesOf } from './subscription.js';
 
+/**
+ * What the client tables need of a client's link: a remoting Connection, or a v5 (gRPC) client's
+ * session (broker/grpc), which answers remoting requests forwarded to it with an error.
+ */
+export type ClientLink = Pick<Connection, 'remoteAddress' | 'isClosed' | 'onClose' | 'close' | 'oneway' | 'request'>;
+
 /** A client connection as a group knows it (Java `ClientChannelInfo`). */
 export interface ClientChannel {
-  conn: Connection;
+  conn: ClientLink;
   clientId: string;
   language: LanguageCode | string;
   version: number;
@@ -37,7 +43,7 @@ export interface Subscription extends SubscriptionData {
 }
 
 export class ConsumerGroupInfo {
-  readonly channels = new Map<Connection, ClientChannel>();
+  readonly channels = new Map<ClientLink, ClientChannel>();
   readonly subscriptions = new Map<string, Subscription>();
   lastUpdateTimestamp = Date.now();
 
@@ -79,16 +85,16 @@ function toSubscription(s: SubscriptionData): Subscription {
 
 export class ClientManager {
   private readonly consumers = new Map<string, ConsumerGroupInfo>();
-  private readonly producers = new Map<string, Map<Connection, ClientChannel>>();
-  /** Connections we watch for close. */
-  private readonly watched = new WeakSet<Connection>();
+  private readonly producers = new Map<string, Map<ClientLink, ClientChannel>>();
+  /** Links we watch for close. */
+  private readonly watched = new WeakSet<ClientLink>();
   private readonly log: Logger;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   /** The last arrival ticket handed out (see `arrival()`). */
   private arrivals = 0;
   /** Per connection, per group ('C:'/'P:' + name): the ticket of its last UNREGISTER_CLIENT. */
-  private readonly unregisteredAt = new WeakMap<Connection, Map<string, number>>();
+  private readonly unregisteredAt = new WeakMap<ClientLink, Map<string, number>>();
 
   constructor(private readonly opts: ClientManagerOptions) {
     this.log = opts.logger ?? silentLogger;
@@ -113,11 +119,11 @@ export class ClientManager {
   }
 
   /** Whether the connection unregistered from `key` after a request with ticket `arrival` came in. */
-  private unregisteredSince(conn: Connection, key: string, arrival: number | undefined): boolean {
+  private unregisteredSince(conn: ClientLink, key: string, arrival: number | undefined): boolean {
     return arrival !== undefined && (this.unregisteredAt.get(conn)?.get(key) ?? 0) > arrival;
   }
 
-  private markUnregistered(conn: Connection, key: string): void {
+  private markUnregistered(conn: ClientLink, key: string): void {
     let m = this.unregisteredAt.get(conn);
     if (m === undefined) this.unregisteredAt.set(conn, (m = new Map()));
     m.set(key, this.arrival());
@@ -160,7 +166,7 @@ export class ClientManager {
     return joined || subsChanged;
   }
 
-  unregisterConsumer(group: string, conn: Connection): boolean {
+  unregisterConsumer(group: string, conn: ClientLink): boolean {
     this.markUnregistered(conn, `C:${group}`);
     const info = this.consumers.get(group);
     if (info === undefined) return false;
@@ -182,7 +188,7 @@ export class ClientManager {
     else had.lastUpdateTimestamp = this.now();
   }
 
-  unregisterProducer(group: string, conn: Connection): void {
+  unregisterProducer(group: string, conn: ClientLink): void {
     this.markUnregistered(conn, `P:${group}`);
     const m = this.producers.get(group);
     if (m?.delete(conn) && m.size === 0) this.producers.delete(group);
@@ -200,6 +206,11 @@ export class ClientManager {
 
   consumerGroups(): ConsumerGroupInfo[] {
     return [...this.consumers.values()];
+  }
+
+  /** Producer groups with a connection now. */
+  producerGroups(): string[] {
+    return [...this.producers.keys()];
   }
 
   producerGroup(group: string): ClientChannel[] {
@@ -220,7 +231,7 @@ export class ClientManager {
   scanNotActiveChannels(): void {
     const now = this.now();
     const limit = this.opts.channelExpiredTimeoutMillis;
-    const expired = new Set<Connection>();
+    const expired = new Set<ClientLink>();
     for (const info of [...this.consumers.values()]) {
       let left = false;
       for (const [conn, ch] of [...info.channels]) {
@@ -243,14 +254,14 @@ export class ClientManager {
     for (const conn of expired) conn.close(`client silent for more than ${limit} ms`);
   }
 
-  private watch(conn: Connection): void {
+  private watch(conn: ClientLink): void {
     if (this.watched.has(conn)) return;
     this.watched.add(conn);
     conn.onClose((reason) => this.onConnectionClosed(conn, reason));
   }
 
   /** Java doChannelCloseEvent: the connection leaves every group at once. */
-  private onConnectionClosed(conn: Connection, reason: string): void {
+  private onConnectionClosed(conn: ClientLink, reason: string): void {
     for (const info of [...this.consumers.values()]) {
       const had = info.channels.get(conn);
       if (had === undefined) continue;

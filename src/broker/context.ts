@@ -14,6 +14,7 @@ import type { ScheduleMessageService } from './schedule.js';
 import type { SubscriptionGroupManager } from './subscription-groups.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
 import type { PullHoldService } from './pull-hold.js';
+import type { PopEngine } from './pop/engine.js';
 import type { BrokerStats } from './stats.js';
 import type { SlaveSyncSource } from './ha/slave-sync.js';
 import type { MessageStore, PutMessageResult } from './store/index.js';
@@ -63,4 +64,6 @@ export interface BrokerContext {
   readonly rebalanceLocks: RebalanceLockManager;
   readonly hooks: BrokerHooks;
   readonly replication: ReplicationView;
+  /** POP consumption (v5 SimpleConsumer/PushConsumer, remoting POP codes): pop/types.ts PopService. */
+  readonly pop: PopEngine;
 }

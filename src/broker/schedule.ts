@@ -122,6 +122,20 @@ export class ScheduleMessageService {
     return this.opts.levels.size;
   }
 
+  /**
+   * The delay level for a message due in `remainingMillis` (a v5 delivery_timestamp, which this
+   * broker carries out with the delay levels until #16's timer store replaces them): the longest
+   * level not past the due time, or level 1 when even that is longer (so never early). A message
+   * with TIMER_DELIVER_MS that comes due at its level before that time is parked again (see
+   * deliverDue), so it is delivered no earlier than due and at most about level 1 later.
+   */
+  levelFor(remainingMillis: number): number {
+    let best = 1;
+    let bestDelay = -1;
+    for (const [level, delay] of this.opts.levels) if (delay <= remainingMillis && delay > bestDelay) [best, bestDelay] = [level, delay];
+    return best;
+  }
+
   get dataVersion(): DataVersion {
     return this.version;
   }
@@ -273,7 +287,7 @@ export class ScheduleMessageService {
           this.setOffset(s.level, rec.queueOffset);
           return due - now;
         }
-        const real = this.realMessage(rec);
+        const real = this.stillTimed(rec, now) ?? this.realMessage(rec);
         if (real === undefined) {
           this.setOffset(s.level, rec.queueOffset + 1);
           continue;
@@ -290,7 +304,23 @@ export class ScheduleMessageService {
     }
   }
 
-  /** Java messageTimeUp: the message for its real topic and queue, DELAY and timer properties removed. */
+  /**
+   * A timed message (TIMER_DELIVER_MS, from a v5 delivery_timestamp) whose level came due before its
+   * time: parked again at the level for what is left. Undefined when it is due (or not timed).
+   */
+  private stillTimed(rec: ReturnType<typeof decodeRecord>, now: number): PutMessage | undefined {
+    const at = Number(findProperty(rec.properties, PropertyKey.TIMER_DELIVER_MS));
+    if (!Number.isSafeInteger(at) || at <= now) return undefined;
+    const props = decodeProperties(rec.properties);
+    const level = this.levelFor(at - now);
+    props.set(PropertyKey.DELAY_TIME_LEVEL, String(level));
+    return { topic: SCHEDULE_TOPIC, queueId: level - 1, flag: rec.flag, body: Buffer.from(rec.body), properties: encodeProperties(props), sysFlag: rec.sysFlag, bornTimestamp: rec.bornTimestamp, bornHost: rec.bornHost, storeHost: rec.storeHost, reconsumeTimes: rec.reconsumeTimes, preparedTransactionOffset: 0 };
+  }
+
+  /**
+   * Java messageTimeUp: the message for its real topic and queue, DELAY and TIMER_DELAY_SEC
+   * removed. TIMER_DELIVER_MS stays: v5 consumers read the delivery time from it.
+   */
   private realMessage(rec: ReturnType<typeof decodeRecord>): PutMessage | undefined {
     const props = decodeProperties(rec.properties);
     const topic = props.get(PropertyKey.REAL_TOPIC);
@@ -300,7 +330,6 @@ export class ScheduleMessageService {
       return undefined;
     }
     props.delete(PropertyKey.DELAY_TIME_LEVEL);
-    props.delete(PropertyKey.TIMER_DELIVER_MS);
     props.delete(PropertyKey.TIMER_DELAY_SEC);
     return {
       topic,

@@ -12,6 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { electedMasters, readFailoverState, type EtcdView } from '../ops/failover/etcd-state.js';
 import { etcdHealth, type EtcdMemberHealth } from '../ops/failover/etcd-health.js';
 import { formatFailover } from './support/failover-format.js';
+import { RateSource, targetsFromModel, type MetricsTarget, type RateReport } from '../ops/rates/rates.js';
+import { formatRates } from './support/rates-format.js';
 
 export default class Status extends ClusterCommand {
   static override summary = 'Is the cluster healthy? Every NameServer and broker judged: running, answering, registered, writable, replicas in sync — and what to run when not.';
@@ -44,6 +46,7 @@ export default class Status extends ClusterCommand {
     const { args, flags } = await this.parse(Status);
     let expected: Expectation = { nameservers: [], brokers: [] };
     let topologyNamesrv: string | undefined;
+    let metricsTargets: MetricsTarget[] | undefined;
     let options = connectOptions(flags);
     let processes: ProcessProbe | undefined;
     let failover: { etcd: EtcdMemberHealth[]; view: EtcdView } | undefined;
@@ -53,6 +56,7 @@ export default class Status extends ClusterCommand {
       if (model.failover.mode === 'auto') failover = { etcd: await etcdHealth(model.failover.etcd), view: await readFailoverState(model) };
       expected = expectationFromModel(model, args.topology, failover ? electedMasters(failover.view) : {});
       topologyNamesrv = model.namesrvAddr;
+      metricsTargets = targetsFromModel(model);
       // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
       if (options.tls === undefined && model.tls) options = { ...options, tls: this.topologyTls(model, flags) };
       if (flags.processes) processes = processProbe(model, this.openTargets(model, flags));
@@ -69,7 +73,13 @@ export default class Status extends ClusterCommand {
         if (!r.healthy || noQuorum) process.exitCode = EXIT_FAILURE;
         return failover ? { ...r, failover: { etcd: failover.etcd, groups: failover.view.groups, ...(failover.view.error ? { error: failover.view.error } : {}) } } : r;
       }
-      await this.watch(report, flags.interval * 1000, args.topology !== undefined);
+      // --watch adds message rates from the brokers' metrics (ops/rates)
+      const rates = new RateSource({ ...(metricsTargets ? { targets: metricsTargets } : {}), namesrvAddrs, access: options, timeoutMillis: flags.timeout });
+      try {
+        await this.watch(report, flags.interval * 1000, args.topology !== undefined, () => rates.sample());
+      } finally {
+        rates.close();
+      }
       return undefined;
     } finally {
       health.close();
@@ -77,16 +87,17 @@ export default class Status extends ClusterCommand {
   }
 
   /** Reports every `intervalMillis` until SIGINT/SIGTERM: the screen redrawn on a terminal, appended otherwise. */
-  private async watch(report: () => Promise<HealthReport>, intervalMillis: number, withTopology: boolean): Promise<void> {
+  private async watch(report: () => Promise<HealthReport>, intervalMillis: number, withTopology: boolean, rates: () => Promise<RateReport | undefined>): Promise<void> {
     const redraw = process.stdout.isTTY && !this.jsonEnabled();
     await untilInterrupted(async (signal) => {
       while (!signal.aborted) {
         const started = Date.now();
-        const r = await report();
-        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r })}\n`);
+        const [r, rr] = await Promise.all([report(), rates().catch((e: unknown) => ({ error: (e as Error).message }))]);
+        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...r, rates: rr ?? null })}\n`);
         else {
           if (redraw) process.stdout.write('\x1b[2J\x1b[H');
-          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r, { withTopology })}\n`);
+          const ratesText = rr !== undefined && 'error' in rr ? `rates: unavailable (${rr.error})` : formatRates(rr);
+          this.log(`${new Date().toISOString()}  (every ${intervalMillis / 1000} s, Ctrl-C to stop)\n${formatStatus(r, { withTopology })}\n${ratesText}\n`);
         }
         await sleep(Math.max(0, intervalMillis - (Date.now() - started)), undefined, { signal }).catch(() => {});
       }

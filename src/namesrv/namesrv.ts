@@ -7,6 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { NodeAcl } from '../acl/node-acl.js';
 import type { Connection } from '../remoting/connection.js';
 import { RemotingServer } from '../remoting/server.js';
+import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
+import { MetricsServer } from '../util/metrics-server.js';
+import { namesrvMetricsRegistry } from './metrics.js';
 import type { ServerTls } from '../remoting/tls-config.js';
 import type { Logger } from '../util/log.js';
 import { namesrvConfigText, type NamesrvRuntimeConfig } from './config.js';
@@ -55,6 +58,8 @@ export class NameServer {
   private readonly now: () => number;
   private readonly acl: NodeAcl;
   private scanTimer: NodeJS.Timeout | undefined;
+  private readonly rpc: TimedDispatcher;
+  private metricsServer: MetricsServer | undefined;
 
   constructor(private readonly opts: NameServerOptions) {
     const { config } = opts;
@@ -72,7 +77,8 @@ export class NameServer {
       log: this.log,
     });
     this.acl = NodeAcl.open(config, opts.configFile ?? 'namesrv.properties', this.log.child('acl'));
-    this.server = new RemotingServer({ dispatcher: this.acl.guard(handlers, this.log.child('acl')), logger: this.log.child('remoting'), ...(opts.tls ? { tls: opts.tls } : {}) });
+    this.rpc = new TimedDispatcher(this.acl.guard(handlers, this.log.child('acl')));
+    this.server = new RemotingServer({ dispatcher: this.rpc, logger: this.log.child('remoting'), ...(opts.tls ? { tls: opts.tls } : {}) });
     this.server.onDisconnect((conn) => {
       const events: RouteEvent[] = [];
       this.routes.channelClosed(conn, events);
@@ -86,8 +92,20 @@ export class NameServer {
     const port = await this.server.listen(config.listenPort, this.opts.host);
     this.scanTimer = setInterval(() => this.scan(), config.scanNotActiveBrokerInterval);
     this.scanTimer.unref();
+    if (config.metricsPort > 0) {
+      const registry = namesrvMetricsRegistry({ routes: this.routes, rpc: this.rpc, now: this.now, nodeId: `${this.opts.host ?? '0.0.0.0'}:${port}` });
+      const server = new MetricsServer({ registry, logger: this.log.child('metrics') });
+      try {
+        await server.listen(config.metricsPort, this.opts.host);
+      } catch (e) {
+        await this.stop();
+        throw e;
+      }
+      this.metricsServer = server;
+    }
     this.log.info('NameServer listening', {
       port,
+      metricsPort: config.metricsPort || undefined,
       brokerExpiryMs: config.brokerExpiryMillis,
       scanIntervalMs: config.scanNotActiveBrokerInterval,
       kvConfig: config.kvConfigPath,
@@ -101,6 +119,7 @@ export class NameServer {
     if (this.scanTimer !== undefined) clearInterval(this.scanTimer);
     this.scanTimer = undefined;
     await this.server.close();
+    await this.metricsServer?.close();
     this.acl.close();
   }
 

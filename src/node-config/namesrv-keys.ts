@@ -9,6 +9,7 @@ import { parseConfig, type ConfigOf, type KeySpec, type ParsedConfig } from '../
 
 export const NAMESRV_KEYS = {
   listenPort: { spec: { kind: 'int', min: 1, max: 65535 }, default: 9876, origin: 'NettyServerConfig', description: 'remoting port', managedBy: 'port of the NameServer' },
+  metricsPort: { spec: { kind: 'int', min: 0, max: 65535 }, default: 0, origin: 'rmqd', description: 'Prometheus endpoint (/metrics, /healthz); 0 = off', managedBy: 'metricsPort of the NameServer' },
   kvConfigPath: { spec: { kind: 'path' }, default: null, origin: 'NamesrvConfig', description: 'KV config file; default <store dir>/kvConfig.json', managedBy: 'storeRoot' },
   scanNotActiveBrokerInterval: { spec: { kind: 'int', min: 100, max: 600000 }, default: 5000, origin: 'NamesrvConfig', description: 'how often silent brokers are looked for, ms' },
   brokerExpiryMillis: { spec: { kind: 'int', min: 1000, max: 600000 }, default: 120000, origin: 'rmqd', description: 'drop a broker silent for this long, ms' },

@@ -131,6 +131,8 @@ export interface QueueProgress {
   lag: number | null;
   /** Store time of the last consumed message (ms); null when unknown. */
   lastConsumeTimestamp: number | null;
+  /** POP consumption (v5 clients): messages delivered and not acked yet; absent when the broker reports none (no POP state for the queue, or not rmqd). */
+  inflight?: number;
   /**
    * The clients holding the queue by their own account (GET_CONSUMER_RUNNING_INFO; several in
    * BROADCASTING); [] when every connected client answered and none holds it; null when unknown
@@ -246,6 +248,7 @@ async function progressOn(d: GroupAdminDeps, group: string, on: readonly Master[
             consumerOffset: committed,
             lag,
             lastConsumeTimestamp: q.lastTimestamp > 0 ? q.lastTimestamp : null,
+            ...(q.inflight === undefined ? {} : { inflight: q.inflight }),
           });
         }
         if (conn !== undefined) {

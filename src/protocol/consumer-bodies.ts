@@ -37,6 +37,8 @@ export interface QueueConsumeStats extends MessageQueue {
   pullOffset: number;
   /** Store time of the last consumed message (consumerOffset − 1); 0 when unknown. */
   lastTimestamp: number;
+  /** rmqd: POP messages delivered and not acked yet (absent from other brokers; Java's decoder ignores it). */
+  inflight?: number;
 }
 
 export interface ConsumeStats {
@@ -44,21 +46,33 @@ export interface ConsumeStats {
   consumeTps: number;
 }
 
+/** ConsumeStats as the value fastjson writes (also nested in ConsumeStatsList). */
+export function consumeStatsJson(s: ConsumeStats): object {
+  const entries = s.queues.map((q) => [mqObject(q), { brokerOffset: q.brokerOffset, consumerOffset: q.consumerOffset, ...(q.inflight === undefined ? {} : { inflight: q.inflight }), lastTimestamp: q.lastTimestamp, pullOffset: q.pullOffset }] as const);
+  return { consumeTps: new JavaDouble(s.consumeTps), offsetTable: new JavaMap(entries) };
+}
+
 export function encodeConsumeStats(s: ConsumeStats): Buffer {
-  const entries = s.queues.map((q) => [mqObject(q), { brokerOffset: q.brokerOffset, consumerOffset: q.consumerOffset, lastTimestamp: q.lastTimestamp, pullOffset: q.pullOffset }] as const);
-  return Buffer.from(toFastJson({ consumeTps: new JavaDouble(s.consumeTps), offsetTable: new JavaMap(entries) }), 'utf8');
+  return Buffer.from(toFastJson(consumeStatsJson(s)), 'utf8');
 }
 
 export function decodeConsumeStats(body: Buffer | undefined): ConsumeStats {
   const check = new JsonCheck('ConsumeStats');
-  const o = check.body(body);
-  const queues = mqMapEntries(o.offsetTable, 'offsetTable', check, (v, p) => {
+  return consumeStatsOf(check.body(body), check, '');
+}
+
+/** A parsed ConsumeStats object (`path`: where it sits, for errors). */
+export function consumeStatsOf(value: unknown, check: JsonCheck, path: string): ConsumeStats {
+  const o = check.object(value, path || 'ConsumeStats');
+  const at = (f: string) => (path === '' ? f : `${path}.${f}`);
+  const queues = mqMapEntries(o.offsetTable, at('offsetTable'), check, (v, p) => {
     const w = check.object(v, p);
     return {
       brokerOffset: check.integerOr(w.brokerOffset, `${p}.brokerOffset`, 0),
       consumerOffset: check.integerOr(w.consumerOffset, `${p}.consumerOffset`, 0),
       pullOffset: check.integerOr(w.pullOffset, `${p}.pullOffset`, 0),
       lastTimestamp: check.integerOr(w.lastTimestamp, `${p}.lastTimestamp`, 0),
+      ...(w.inflight === undefined ? {} : { inflight: check.integer(w.inflight, `${p}.inflight`) }),
     };
   }).map(([mq, w]) => ({ ...mq, ...w }));
   return { queues, consumeTps: typeof o.consumeTps === 'number' ? o.consumeTps : 0 };
@@ -104,6 +118,20 @@ export function encodeConsumerConnection(c: ConsumerConnection): Buffer {
   return Buffer.from(toFastJson(c), 'utf8');
 }
 
+/** A `connectionSet` (Java `HashSet<Connection>`) of a consumer or producer connection body. */
+export function decodeConnectionSet(v: unknown, check: JsonCheck): ClientConnection[] {
+  return check.array(v ?? [], 'connectionSet').map((c, i) => {
+    const p = `connectionSet[${i}]`;
+    const x = check.object(c, p);
+    return {
+      clientId: check.string(x.clientId, `${p}.clientId`),
+      clientAddr: check.optionalString(x.clientAddr, `${p}.clientAddr`) ?? '',
+      language: check.optionalString(x.language, `${p}.language`) ?? 'OTHER',
+      version: check.integerOr(x.version, `${p}.version`, 0),
+    };
+  });
+}
+
 export function decodeConsumerConnection(body: Buffer | undefined): ConsumerConnection {
   const check = new JsonCheck('ConsumerConnection');
   const o = check.body(body);
@@ -113,16 +141,7 @@ export function decodeConsumerConnection(body: Buffer | undefined): ConsumerConn
     return (values as readonly string[]).includes(s) ? (s as T) : check.fail(p, `one of ${values.join(', ')}`, s);
   };
   return {
-    connectionSet: check.array(o.connectionSet ?? [], 'connectionSet').map((c, i) => {
-      const p = `connectionSet[${i}]`;
-      const x = check.object(c, p);
-      return {
-        clientId: check.string(x.clientId, `${p}.clientId`),
-        clientAddr: check.optionalString(x.clientAddr, `${p}.clientAddr`) ?? '',
-        language: check.optionalString(x.language, `${p}.language`) ?? 'OTHER',
-        version: check.integerOr(x.version, `${p}.version`, 0),
-      };
-    }),
+    connectionSet: decodeConnectionSet(o.connectionSet, check),
     subscriptionTable: check.record(o.subscriptionTable ?? {}, 'subscriptionTable', (v, p) => decodeSubscriptionData(v, p, check)),
     consumeType: enumOf(o.consumeType, 'consumeType', CONSUME_TYPES, 'CONSUME_PASSIVELY'),
     messageModel: enumOf(o.messageModel, 'messageModel', MESSAGE_MODELS, 'CLUSTERING'),

@@ -9,6 +9,7 @@ import { Connection, type ConnectionOptions } from './connection.js';
 import type { RequestDispatcher } from './dispatcher.js';
 import { secureAcceptor, type SecureAcceptor } from './tls-accept.js';
 import type { ServerTls } from './tls-config.js';
+import { listenOn } from './listen.js';
 
 export interface RemotingServerOptions extends Omit<ConnectionOptions, 'dispatcher'> {
   dispatcher: RequestDispatcher;
@@ -44,14 +45,7 @@ export class RemotingServer {
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ port, host, exclusive: true }, () => {
-        this.server.off('error', onError);
-        resolve((this.server.address() as net.AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   get port(): number | undefined {

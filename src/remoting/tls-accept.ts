@@ -21,14 +21,15 @@ export interface SecureAcceptor {
   accept(socket: net.Socket, ready: AcceptReady, refused: AcceptRefused): void;
 }
 
-function peerOf(socket: net.Socket): string {
+export function peerOf(socket: net.Socket): string {
   return `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? '?'}`;
 }
 
 /** Identifies one live TCP connection; a TLS socket reports its underlying socket's addresses. */
 const connKey = (s: net.Socket) => `${s.remoteAddress}|${s.remotePort}|${s.localPort}`;
 
-export function secureAcceptor(opts: ServerTls): SecureAcceptor {
+/** `alpnProtocols`: what TLS clients may negotiate (the gRPC port offers `h2`, which gRPC clients require). */
+export function secureAcceptor(opts: ServerTls, extra: { alpnProtocols?: string[] } = {}): SecureAcceptor {
   // Never listens: accepted sockets are handed to it, so it does the handshake, its timeout and
   // client-certificate verification (which a bare server-side TLSSocket does not report).
   const server = tls.createServer({
@@ -37,6 +38,7 @@ export function secureAcceptor(opts: ServerTls): SecureAcceptor {
     requestCert: opts.clientAuth !== 'none',
     rejectUnauthorized: opts.clientAuth === 'require',
     handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MILLIS,
+    ...(extra.alpnProtocols ? { ALPNProtocols: extra.alpnProtocols } : {}),
   });
   const pending = new Map<string, { ready: AcceptReady; refused: AcceptRefused; peer: string }>();
   server.on('secureConnection', (s: tls.TLSSocket) => {
@@ -80,7 +82,7 @@ export function secureAcceptor(opts: ServerTls): SecureAcceptor {
 }
 
 /** Waits for the peer's first bytes (put back for the reader, socket paused), at most the handshake timeout. */
-function onFirstBytes(socket: net.Socket, refused: AcceptRefused, then: (transport: Transport) => void): void {
+export function onFirstBytes(socket: net.Socket, refused: AcceptRefused, then: (transport: Transport) => void): void {
   const timer = setTimeout(() => {
     refused(peerOf(socket), 'sent nothing');
     socket.destroy();

@@ -15,6 +15,8 @@ export type EntryRole =
   | 'tls' // a host's CA bundle or certificate
   | 'tls-key' // a host's private key (a secret)
   | 'unit' // a node's systemd unit
+  | 'monitoring' // Prometheus scrape config, targets, alert rules, Grafana dashboard (no node restarts)
+  | 'monitoring-dir'
   | 'config-dir'
   | 'store-dir'
   | 'log-dir'

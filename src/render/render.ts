@@ -9,6 +9,7 @@ import { sha256, textFile, type DesiredEntry, type FileSet } from './fileset.js'
 import { RELEASE_PACKAGE_JSON, type RuntimeRelease } from './release.js';
 import { renderTemplate } from './templates.js';
 import { renderAclFile } from './acl-file.js';
+import { monitoringEntries } from './monitoring/index.js';
 import type { ResolvedSecrets } from '../topology/secrets.js';
 import type { ResolvedTls } from '../topology/tls-files.js';
 import { TLS_KEYS } from '../remoting/tls-config.js';
@@ -24,7 +25,7 @@ export interface RenderInputs {
 /** Where broker keys go in broker.properties; keys not listed land under "Overrides", sorted. */
 const BROKER_SECTIONS: readonly { title: string; keys: readonly string[] }[] = [
   { title: 'Identity', keys: ['brokerClusterName', 'brokerName', 'brokerId', 'brokerRole'] },
-  { title: 'Network', keys: ['namesrvAddr', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'haMasterAddress', 'haAllowedAddresses'] },
+  { title: 'Network', keys: ['namesrvAddr', 'brokerIP1', 'brokerIP2', 'listenPort', 'haListenPort', 'grpcServerPort', 'haMasterAddress', 'haAllowedAddresses'] },
   { title: 'Store', keys: ['storePathRootDir', 'storePathCommitLog', 'flushDiskType'] },
   { title: 'Retention', keys: ['deleteWhen', 'fileReservedTime'] },
   { title: 'Replication', keys: ['totalReplicas', 'inSyncReplicas'] },
@@ -162,6 +163,7 @@ export function renderHost(model: ClusterModel, host: HostModel, release: Runtim
     for (const dir of node.writablePaths) entries.push({ kind: 'dir', path: dir, role: 'store-dir', nodeIds: [], mode: PRIVATE_DIR_MODE, owner: user, group: user });
     if (host.supervisor === 'systemd') entries.push(textFile(node.unitPath, 'unit', [node.id], renderUnit(model, host, node), UNIT_MODE, root, root));
   }
+  entries.push(...monitoringEntries(model, host));
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { host: host.name, root: host.layout.root, entries };
 }

@@ -12,7 +12,7 @@ import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
 import { RUNTIME_NODE_FLAGS } from '../node-config/node-flags.js';
 import type { FieldPath } from '../util/problems.js';
 import { formatPath } from '../util/problems.js';
-import type { AclSection, BrokerNodeSpec, HostSpec, TlsSection, Topology } from './schema.js';
+import type { AclSection, BrokerNodeSpec, HostSpec, MonitoringSection, TlsSection, Topology } from './schema.js';
 import { InvalidInputError } from '../errors.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
@@ -63,7 +63,7 @@ export interface HostModel {
 
 export interface BoundPort {
   port: number;
-  purpose: 'listen' | 'fast channel' | 'HA';
+  purpose: 'listen' | 'fast channel' | 'HA' | 'gRPC' | 'metrics';
 }
 
 interface NodeBase {
@@ -77,6 +77,8 @@ interface NodeBase {
   address: string;
   /** Every port the process binds. */
   ports: BoundPort[];
+  /** Prometheus endpoint (/metrics, /healthz); null when off. */
+  metricsPort: number | null;
   configPath: string;
   /** The node's ACL file (mode 0600, owned by the service user) when the topology has `acl`. */
   aclPath: string | null;
@@ -111,6 +113,8 @@ export interface BrokerNode extends NodeBase {
   listenPort: number;
   fastPort: number;
   haPort: number;
+  /** The v5 gRPC MessagingService port (grpcServerPort); 0 = none. */
+  grpcPort: number;
   brokerIP1: string;
   /** For slaves: the master's node id. */
   masterId: NodeId | null;
@@ -175,7 +179,25 @@ export interface ClusterModel {
   /** The runtime release the topology pins (sha256 or its prefix), when it pins one. */
   runtimePin?: string;
   failover: FailoverModel;
+  /** Where the Prometheus/Grafana files go, when the topology has `monitoring`. */
+  monitoring: MonitoringModel | null;
 }
+
+export interface MonitoringModel extends Omit<MonitoringSection, 'host' | 'dir'> {
+  /** Host that receives the files. */
+  host: string;
+  /** Absolute directory on that host. */
+  dir: string;
+}
+
+/** A node's metrics port: explicit, else port+10000 when the topology has `monitoring`, else off. */
+export function metricsPortOf(t: Pick<Topology, 'monitoring'>, node: { port: number; metricsPort?: number | undefined }): number | null {
+  if (node.metricsPort !== undefined) return node.metricsPort;
+  return t.monitoring ? node.port + METRICS_PORT_OFFSET : null;
+}
+
+/** Default metrics port = the node's port + this. */
+export const METRICS_PORT_OFFSET = 10_000;
 
 export interface ModelOptions {
   /** Absolute state directory of the local target for this cluster. */
@@ -192,6 +214,11 @@ export function hostAddress(h: HostSpec): string {
 }
 
 /** The overrides that apply to one broker node, lowest precedence first, each with its field path. */
+/** A broker's gRPC port: its `grpcPort`, else port+2 (next to the HA port); 0 = no gRPC endpoint. */
+export function grpcPortOf(spec: Pick<BrokerNodeSpec, 'port' | 'grpcPort'>): number {
+  return spec.grpcPort ?? spec.port + 2;
+}
+
 export function brokerOverrideLayers(t: Topology, groupIndex: number, nodePath: FieldPath): { source: FieldPath; values: Record<string, unknown> }[] {
   const group = t.brokers[groupIndex];
   const node = nodeAt(t, nodePath);
@@ -321,6 +348,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       set('aclFile', c.aclPath, 'acl');
     }
     setTls(set, ns.host, false);
+    const metricsPort = metricsPortOf(t, ns);
+    if (metricsPort !== null) set('metricsPort', String(metricsPort), 'topology');
     const layers: { source: FieldPath; values: Record<string, unknown> }[] = [];
     if (t.overrides?.namesrv) layers.push({ source: ['overrides', 'namesrv'], values: t.overrides.namesrv });
     if (ns.overrides) layers.push({ source: ['nameservers', i, 'overrides'], values: ns.overrides });
@@ -333,7 +362,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       index: i + 1,
       address: hostAddress(hostOf(ns.host).spec),
       listenPort: ns.port,
-      ports: [{ port: ns.port, purpose: 'listen' }],
+      ports: [{ port: ns.port, purpose: 'listen' }, ...(metricsPort === null ? [] : [{ port: metricsPort, purpose: 'metrics' as const }])],
+      metricsPort,
       writablePaths: [c.storeDir],
       properties: [...props.values()],
     };
@@ -357,6 +387,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     const isMaster = brokerId === 0;
     const role: BrokerRole = isMaster ? shape.masterRole : 'SLAVE';
     const haPort = spec.haPort ?? spec.port + 1;
+    const grpcPort = grpcPortOf(spec);
     const ip = brokerIP(spec);
     const props = new Map<string, EffectiveProperty>();
     const set = (key: string, value: string, source: string) => props.set(key, { key, value, source });
@@ -369,6 +400,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     set('brokerIP2', ip, 'topology');
     set('listenPort', String(spec.port), 'topology');
     set('haListenPort', String(haPort), 'topology');
+    set('grpcServerPort', String(grpcPort), 'topology');
     if (!isMaster) set('haMasterAddress', `${brokerIP(master.spec)}:${master.spec.haPort ?? master.spec.port + 1}`, 'topology');
     set('storePathRootDir', c.storeDir, 'topology');
     set('storePathCommitLog', path.posix.join(c.storeDir, 'commitlog'), 'topology');
@@ -398,6 +430,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       // any member may become master: every other member may replicate from it
       if (peers.length > 0) set('haAllowedAddresses', haPeers(peers.map((n) => n.spec)), 'topology');
     }
+    const metricsPort = metricsPortOf(t, spec);
+    if (metricsPort !== null) set('metricsPort', String(metricsPort), 'topology');
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
     const commitLog = props.get('storePathCommitLog')?.value ?? '';
     return {
@@ -412,6 +446,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       listenPort: spec.port,
       fastPort: fastListenPort(spec.port),
       haPort,
+      grpcPort,
       brokerIP1: ip,
       masterId: isMaster ? null : master.id,
       slaveId,
@@ -419,7 +454,10 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
         { port: fastListenPort(spec.port), purpose: 'fast channel' },
         { port: spec.port, purpose: 'listen' },
         { port: haPort, purpose: 'HA' },
+        ...(grpcPort > 0 ? [{ port: grpcPort, purpose: 'gRPC' as const }] : []),
+        ...(metricsPort === null ? [] : [{ port: metricsPort, purpose: 'metrics' as const }]),
       ],
+      metricsPort,
       writablePaths: commitLog.startsWith(`${c.storeDir}/`) ? [c.storeDir] : [c.storeDir, commitLog],
       properties: [...props.values()],
     };
@@ -458,6 +496,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     tls: t.tls ?? null,
     ...(t.runtime ? { runtimePin: t.runtime.sha256 } : {}),
     failover,
+    monitoring: monitoringModel(t, hosts),
   };
 }
 
@@ -488,6 +527,14 @@ function failoverModel(t: Topology, hostOf: (name: string) => { spec: HostSpec; 
     };
   });
   return { ...base, etcd };
+}
+
+function monitoringModel(t: Topology, hosts: readonly HostModel[]): MonitoringModel | null {
+  if (!t.monitoring) return null;
+  const { host: hostName, dir, ...rest } = t.monitoring;
+  const host = hosts.find((h) => h.name === (hostName ?? t.hosts[0]?.name));
+  if (!host) throw new Error(`unvalidated topology: unknown monitoring host ${hostName}`);
+  return { ...rest, host: host.name, dir: dir ?? path.posix.join(host.layout.configDir, 'monitoring') };
 }
 
 function pick<T extends object, K extends keyof T>(o: T | undefined, keys: K[]): Partial<Pick<T, K>> {

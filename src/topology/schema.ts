@@ -78,15 +78,28 @@ const nodeFields = {
 export const NameServerSchema = z.object({
   ...nodeFields,
   port: port.default(9876),
+  /** Prometheus endpoint (/metrics); default port+10000 when the topology has `monitoring`, else off. */
+  metricsPort: port.optional(),
   overrides: overrides.optional(),
 });
 
+const GRPC_PORT_ERROR = 'expected a port number 1-65535, or 0 for no gRPC endpoint';
+
 export const BrokerNodeSchema = z.object({
   ...nodeFields,
-  /** listenPort. The broker also takes port-2 (fast channel) and haPort. */
+  /** listenPort. The broker also takes port-2 (fast channel), haPort and grpcPort. */
   port: port.default(10911),
   /** HA replication port; default port+1 (as RocketMQ derives it). */
   haPort: port.optional(),
+  /** The v5 gRPC port (RocketMQ 5 clients; broker.properties grpcServerPort); default port+2; 0 = no gRPC endpoint. */
+  grpcPort: z
+    .number({ error: GRPC_PORT_ERROR })
+    .int({ error: GRPC_PORT_ERROR })
+    .min(0, { error: GRPC_PORT_ERROR })
+    .max(65535, { error: GRPC_PORT_ERROR })
+    .optional(),
+  /** Prometheus endpoint (/metrics); default port+10000 when the topology has `monitoring`, else off. */
+  metricsPort: port.optional(),
   /** Address advertised to clients; default: the host's address (must then be an IPv4 address). */
   brokerIP1: z
     .string({ error: 'expected an IPv4 address' })
@@ -207,6 +220,36 @@ export const FailoverSchema = z.strictObject({
 });
 export type FailoverSpec = z.output<typeof FailoverSchema>;
 
+const positiveInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/**
+ * Monitoring: every node serves Prometheus metrics on its metricsPort, and render/deploy write a
+ * Prometheus scrape config (file_sd targets of every node), alert rules and a Grafana dashboard
+ * onto one host, for the operator's Prometheus and Grafana to load.
+ */
+export const MonitoringSectionSchema = z.strictObject({
+  /** Host (of `hosts`) that receives the files; default: the first host. */
+  host: z.string({ error: 'expected the name of a host' }).optional(),
+  /** Directory for the files on that host; default <config dir>/monitoring. */
+  dir: absolutePath.optional(),
+  /** Prometheus scrape_interval. */
+  scrapeInterval: z.string({ error: 'expected a duration like 15s or 1m' }).regex(/^[1-9]\d*(ms|s|m|h)$/, { error: 'expected a duration like 15s or 1m' }).default('15s'),
+  /** Thresholds of the rendered alert rules. */
+  alerts: z
+    .strictObject({
+      /** Store filesystem used above this share (0..1). */
+      diskUsedRatio: z.number({ error: 'expected a ratio between 0 and 1' }).gt(0, { error: 'expected a ratio between 0 and 1' }).lt(1, { error: 'expected a ratio between 0 and 1' }).default(0.85),
+      /** A group's lag above this many messages that kept growing for 10 minutes. */
+      lagMessages: positiveInt('a number of messages (integer >= 1)').default(1000),
+      /** A slave missing messages stored more than this many seconds ago. */
+      slaveBehindSeconds: positiveInt('a number of seconds (integer >= 1)').default(30),
+      /** A node unreachable for this long. */
+      nodeDownFor: z.string({ error: 'expected a duration like 1m' }).regex(/^[1-9]\d*(s|m|h)$/, { error: 'expected a duration like 1m' }).default('1m'),
+    })
+    .prefault({}),
+});
+export type MonitoringSection = z.output<typeof MonitoringSectionSchema>;
+
 export const TopologySchema = z.object({
   /** brokerClusterName; also part of unit names and paths. */
   cluster: identifier('a cluster name'),
@@ -246,6 +289,8 @@ export const TopologySchema = z.object({
   acl: AclSectionSchema.optional(),
   /** TLS on every client and inter-node connection; certificates by file, keys by reference. */
   tls: TlsSectionSchema.optional(),
+  /** Prometheus metrics on every node, and the scrape config, alert rules and Grafana dashboard for them. */
+  monitoring: MonitoringSectionSchema.optional(),
   /** Keys applied to every broker (`broker`) or every NameServer (`namesrv`); groups and nodes override them. */
   overrides: z
     .strictObject({

@@ -7,7 +7,7 @@ import { compileAddressPattern } from '../acl/remote-address.js';
 import path from 'node:path';
 import { BROKER_KEYS } from '../node-config/broker-keys.js';
 import { coerceValue, didYouMean, isIPv4, type KeySpec } from '../util/config-registry.js';
-import { brokerNodeSpecs, brokerOverrideLayers, hostAddress } from './model.js';
+import { brokerNodeSpecs, brokerOverrideLayers, grpcPortOf, hostAddress, METRICS_PORT_OFFSET, metricsPortOf } from './model.js';
 import { modeShape } from './modes.js';
 import { NAMESRV_KEYS } from '../node-config/namesrv-keys.js';
 import { formatPath, type FieldPath } from '../util/problems.js';
@@ -177,6 +177,9 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     }
   }
 
+  // ── monitoring ─────────────────────────────────────────────────────────────────────────────
+  if (t.monitoring?.host !== undefined && !hosts.has(t.monitoring.host)) add(['monitoring', 'host'], unknownHost(t.monitoring.host, hostNames));
+
   // ── access control ──────────────────────────────────────────────────────────────────────────
   if (t.acl) {
     const keys = new Map<string, FieldPath>([[t.acl.admin.accessKey, ['acl', 'admin', 'accessKey']]]);
@@ -229,6 +232,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     const p: FieldPath = (raw.nameservers as Record<string, unknown>[] | undefined)?.[i]?.port === undefined ? ['nameservers', i] : ['nameservers', i, 'port'];
     if (ns.port < 1024) add(p, `port ${ns.port} needs root to bind; the service runs unprivileged (expected 1024-65535)`);
     claims.push({ machine: machineOf(ns.host), port: ns.port, purpose: 'listen', owner: `namesrv-${i + 1}`, path: p });
+    metricsClaim(machineOf(ns.host), ns, `namesrv-${i + 1}`, ['nameservers', i], p);
   });
   for (const b of brokers) {
     const rawNode = rawAt(raw, b.path);
@@ -249,6 +253,30 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
     claims.push({ machine, port: port - 2, purpose: 'fast channel (port-2)', owner: b.id, path: portPath });
     claims.push({ machine, port, purpose: 'listen', owner: b.id, path: portPath });
     claims.push({ machine, port: ha, purpose: b.spec.haPort === undefined ? 'HA (port+1)' : 'HA', owner: b.id, path: haPath });
+    const grpcPath: FieldPath = rawNode?.grpcPort === undefined ? portPath : [...b.path, 'grpcPort'];
+    const grpc = grpcPortOf(b.spec);
+    if (grpc > 65535) add(grpcPath, `the gRPC port defaults to port+2 = ${grpc}, out of range (expected port <= 65533, or an explicit grpcPort, or grpcPort: 0 for none)`);
+    else if (grpc > 0) {
+      if (grpc < 1024) add(grpcPath, `gRPC port ${grpc} needs root to bind (expected 1024-65535)`);
+      claims.push({ machine, port: grpc, purpose: b.spec.grpcPort === undefined ? 'gRPC (port+2)' : 'gRPC', owner: b.id, path: grpcPath });
+    }
+    metricsClaim(machine, b.spec, b.id, b.path, portPath);
+  }
+  /** A node's metrics port: explicit (its own path), or derived from its port (the port's path). */
+  function metricsClaim(machine: string, node: { port: number; metricsPort?: number | undefined }, owner: string, nodePath: FieldPath, portPath: FieldPath): void {
+    const m = metricsPortOf(t, node);
+    if (m === null) return;
+    const explicit = node.metricsPort !== undefined;
+    const at: FieldPath = explicit ? [...nodePath, 'metricsPort'] : portPath;
+    if (m > 65535) {
+      add(at, `the metrics port defaults to port+${METRICS_PORT_OFFSET} = ${m}, out of range (expected port <= ${65535 - METRICS_PORT_OFFSET}, or an explicit metricsPort)`);
+      return;
+    }
+    if (m < 1024) {
+      add(at, `metrics port ${m} needs root to bind (expected 1024-65535)`);
+      return;
+    }
+    claims.push({ machine, port: m, purpose: explicit ? 'metrics' : `metrics (port+${METRICS_PORT_OFFSET})`, owner, path: at });
   }
   // one problem per pair of processes that clash, however many ports they share, naming both
   const taken = new Map<string, Claim>();
@@ -268,7 +296,8 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
   for (const { first, second, pairs } of clashes.values()) {
     const where = second.machine === 'this machine' ? 'on this machine' : `on ${second.machine}`;
     const whose = first.owner === second.owner ? 'its own' : `${first.owner}'s`;
-    const tail = '(expected distinct ports; a broker takes port-2, port and port+1)';
+    const metrics = pairs.some(([x, y]) => x.purpose.startsWith('metrics') || y.purpose.startsWith('metrics'));
+    const tail = `(expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set${metrics ? ', and every node its metrics port' : ''})`;
     const list = (xs: string[]) => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
     const [c, prev] = pairs[0]!;
     const message =

@@ -62,8 +62,8 @@ const ByteBuffer = aliRequire('byte') as { wrap(b: Buffer): unknown };
 const silent = { info() {}, debug() {}, warn() {}, error() {} };
 
 /** `nameSrv`: NameServer addresses, `;`-separated as in NAMESRV_ADDR (ali-ons takes them as a list). */
-export function aliProducer(nameSrv: string, producerGroup: string): AliProducer {
-  return new ons.Producer({ nameSrv: nameSrv.split(';'), httpclient: {}, producerGroup, logger: silent });
+export function aliProducer(nameSrv: string, producerGroup: string, opts: Record<string, unknown> = {}): AliProducer {
+  return new ons.Producer({ nameSrv: nameSrv.split(';'), httpclient: {}, producerGroup, logger: silent, ...opts });
 }
 
 /**

@@ -68,7 +68,7 @@ const cases: [string, string, string[]][] = [
     'bad.yaml:6:5  hosts[0].adress  unknown key (did you mean address?)',
   ]],
   ['unknown key without a close match lists the expected keys', edit(BASE, '      port: 10911', '      port: 10911\n      colour: blue'), [
-    'bad.yaml:14:7  brokers[0].master.colour  unknown key (expected one of: host, port, haPort, brokerIP1, overrides)',
+    'bad.yaml:14:7  brokers[0].master.colour  unknown key (expected one of: host, port, haPort, grpcPort, metricsPort, brokerIP1, overrides)',
   ]],
   ['missing cluster', edit(BASE, 'cluster: demo\n', ''), [
     'bad.yaml:1:1  cluster  missing (expected a cluster name: a string)',
@@ -153,19 +153,28 @@ const cases: [string, string, string[]][] = [
     'bad.yaml:13:13  brokers[0].master.port  the HA port defaults to port+1 = 65536, out of range (expected port <= 65534, or an explicit haPort)',
   ]],
   ['slave listen port on its master\'s HA port', edit(TWO_TWO, 'port: 10921', 'port: 10912'), [
-    "bad.yaml:12:29  brokers[0].slaves[0].port  broker-a-1's listen port 10912 is already broker-a-0's HA (port+1) port on this machine (expected distinct ports; a broker takes port-2, port and port+1)",
+    "bad.yaml:12:29  brokers[0].slaves[0].port  broker-a-1's listen port 10912 and HA (port+1) port 10913 are already broker-a-0's HA (port+1) and gRPC (port+2) ports on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)",
   ]],
   ['broker fast channel on the NameServer port', edit(BASE, 'port: 10911', 'port: 9878'), [
-    "bad.yaml:13:13  brokers[0].master.port  broker-a-0's fast channel (port-2) port 9876 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port and port+1)",
+    "bad.yaml:13:13  brokers[0].master.port  broker-a-0's fast channel (port-2) port 9876 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)",
+  ]],
+  ['broker at the top of the port range has no room for its default gRPC port', edit(BASE, '      port: 10911', '      port: 65534\n      haPort: 20000'), [
+    'bad.yaml:13:13  brokers[0].master.port  the gRPC port defaults to port+2 = 65536, out of range (expected port <= 65533, or an explicit grpcPort, or grpcPort: 0 for none)',
+  ]],
+  ['explicit gRPC port equal to a NameServer port', edit(BASE, '      port: 10911', '      port: 10911\n      grpcPort: 9876'), [
+    "bad.yaml:14:17  brokers[0].master.grpcPort  broker-a-0's gRPC port 9876 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)",
+  ]],
+  ['gRPC port not a port', edit(BASE, '      port: 10911', '      port: 10911\n      grpcPort: -1'), [
+    'bad.yaml:14:17  brokers[0].master.grpcPort  invalid value -1 (expected a port number 1-65535, or 0 for no gRPC endpoint)',
   ]],
   ['explicit HA port equal to its own listen port', edit(BASE, '      port: 10911', '      port: 10911\n      haPort: 10911'), [
-    "bad.yaml:14:15  brokers[0].master.haPort  broker-a-0's HA port 10911 is already its own listen port on this machine (expected distinct ports; a broker takes port-2, port and port+1)",
+    "bad.yaml:14:15  brokers[0].master.haPort  broker-a-0's HA port 10911 is already its own listen port on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)",
   ]],
   ['two NameServers on one port (NameServer default port)', edit(BASE, '  - host: local\n    port: 9876', '  - host: local\n  - host: local'), [
-    "bad.yaml:8:5  nameservers[1]  namesrv-2's listen port 9876 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port and port+1)",
+    "bad.yaml:8:5  nameservers[1]  namesrv-2's listen port 9876 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)",
   ]],
   ['same ports on an SSH host at a loopback address clash with the local host', edit(edit(BASE, '    transport: local\n', '    transport: local\n  - name: self\n    address: 127.0.0.1\n'), '  - host: local\n    port: 9876', '  - host: self\n    port: 10912'), [
-    "bad.yaml:15:13  brokers[0].master.port  broker-a-0's HA (port+1) port 10912 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port and port+1)",
+    "bad.yaml:15:13  brokers[0].master.port  broker-a-0's HA (port+1) port 10912 is already namesrv-1's listen port on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)",
   ]],
   ['broker on a host with a DNS name and no brokerIP1', edit(edit(BASE, '    transport: local\n', '    transport: local\n  - name: mq1\n    address: mq1.example.com\n'), '      host: local', '      host: mq1').replace('  - host: local', '  - host: mq1'), [
     'bad.yaml:14:13  brokers[0].master.host  host "mq1" has the DNS name "mq1.example.com"; clients need the broker\'s IP (expected brokerIP1: <IPv4 address> on this node)',

@@ -2,10 +2,8 @@
  * Topic administration and broker facts (Java AdminBrokerProcessor, docs/design/protocol.md#broker-administration):
  * UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215), GET_ALL_TOPIC_CONFIG (21),
  * GET_TOPIC_STATS_INFO (202, the object-keyed fastjson form Java admin tools decode),
- * GET_BROKER_RUNTIME_INFO (28).
+ * GET_BROKER_RUNTIME_INFO (28, metrics/runtime-info.ts).
  */
-import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { encodeKVTable } from '../../protocol/bodies.js';
 import { RequestCode, ResponseCode } from '../../remoting/codes.js';
 import { toFastJson } from '../../protocol/fastjson.js';
@@ -14,15 +12,13 @@ import { CreateTopicRequestHeader, DeleteTopicRequestHeader, GetTopicStatsInfoRe
 import { isValidPerm } from '../../protocol/perm.js';
 import { encodeTopicStatsTable, type QueueStats } from '../../protocol/topic-stats.js';
 import { TOPIC_FILTER_TYPES, topicConfig, type TopicFilterType } from '../../protocol/topic-config.js';
-import { MQVersion } from '../../remoting/version.js';
 import { createResponse } from '../../remoting/command.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
 import { ResponseError } from '../../remoting/errors.js';
 import type { BrokerContext } from '../context.js';
-import { humanBytes } from '../../util/human-bytes.js';
-import { brokerWriteState, writeStateInfo } from '../write-state.js';
 import { applyAttributeModification, TopicAttributeError } from '../topic-attributes.js';
 import { topicNameProblem } from '../../protocol/topic-names.js';
+import { brokerRuntimeInfo } from '../metrics/runtime-info.js';
 
 /** Most queues a topic may have on one broker (each queue is a directory of the store). */
 export const MAX_QUEUE_NUMS = 16_384;
@@ -94,48 +90,6 @@ export function registerAdminHandlers(table: HandlerTable, ctx: BrokerContext): 
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeTopicStatsTable({ queues, topicPutTps: stats.topicPutTps(topic) }) });
   });
 
-  const commitLogDir = config.storePathCommitLog ?? path.join(config.storePathRootDir, 'commitlog');
-  table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => {
-    const info: Record<string, string> = {
-      brokerVersionDesc: 'V4_9_8',
-      brokerVersion: String(MQVersion.V4_9_8),
-      brokerActive: 'true',
-      ...stats.runtimeInfo(),
-      commitLogMinOffset: String(store.minPhysOffset),
-      commitLogMaxOffset: String(store.maxPhysOffset),
-      remainHowManyDataToFlush: humanBytes(Math.max(0, store.maxPhysOffset - store.flushedPhysOffset)),
-      earliestMessageTimeStamp: String(await store.getEarliestMessageTime()),
-      startAcceptSendRequestTimeStamp: '0',
-      dispatchBehindBytes: '0',
-      pageCacheLockTimeMills: '0',
-      sendThreadPoolQueueSize: '0',
-      sendThreadPoolQueueCapacity: '10000',
-      pullThreadPoolQueueSize: '0',
-      pullThreadPoolQueueCapacity: '100000',
-      queryThreadPoolQueueSize: '0',
-      queryThreadPoolQueueCapacity: '20000',
-      // rmqd's own: long-polling pulls held now; commit-log writev calls and fdatasyncs since start
-      pullHoldRequests: String(ctx.pullHold.size),
-      commitLogWrites: String(store.stats.writes),
-      commitLogFsyncs: String(store.stats.fsyncs),
-      // rmqd's own: whether a send is stored now, and if not why (write-state.ts)
-      brokerRole: config.brokerRole,
-      ...writeStateInfo(brokerWriteState(config, store), store),
-      diskSpaceWarningLevelRatio: String(config.diskSpaceWarningLevelRatio),
-      storePathCommitLog: commitLogDir,
-      commitLogUnwrittenBytes: String(store.commitLog.unwrittenBytes),
-    };
-    try {
-      const s = await fsp.statfs(commitLogDir);
-      const total = s.blocks * s.bsize;
-      const free = s.bavail * s.bsize;
-      info.commitLogDirCapacity = `Total : ${humanBytes(total)}, Free : ${humanBytes(free)}.`;
-      info.commitLogDiskRatio = total > 0 ? ((total - free) / total).toFixed(4) : '0';
-      info.commitLogDiskTotalBytes = String(total);
-      info.commitLogDiskFreeBytes = String(free);
-    } catch {
-      // a vanished store directory shows up elsewhere; leave the capacity out
-    }
-    return createResponse(req, ResponseCode.SUCCESS, { body: encodeKVTable(info) });
-  });
+  table.on(RequestCode.GET_BROKER_RUNTIME_INFO, async (req) => createResponse(req, ResponseCode.SUCCESS, { body: encodeKVTable(await brokerRuntimeInfo(ctx, { metricsPort: config.metricsPort })) }));
 }
+

@@ -49,7 +49,10 @@ export function registerGroupAdminHandlers(table: HandlerTable, ctx: BrokerConte
   table.on(RequestCode.DELETE_SUBSCRIPTIONGROUP, async (req, conn) => {
     const h = decodeHeader(DeleteSubscriptionGroupRequestHeader, req.extFields);
     const existed = await subscriptionGroups.delete(h.groupName);
-    if (h.cleanOffset || h.removeOffset) consumerOffsets.removeGroup(h.groupName);
+    if (h.cleanOffset || h.removeOffset) {
+      consumerOffsets.removeGroup(h.groupName);
+      ctx.pop.forget({ group: h.groupName });
+    }
     log.info('subscription group delete requested', { group: h.groupName, existed, cleanOffset: h.cleanOffset || h.removeOffset, caller: conn.remoteAddress });
     return createResponse(req, ResponseCode.SUCCESS);
   });
@@ -83,6 +86,8 @@ export function registerGroupAdminHandlers(table: HandlerTable, ctx: BrokerConte
       if (online !== undefined && online.subscriptions.size > 0) topicNames = topicNames.filter((t) => online.subscriptions.has(t));
     }
     const queues: QueueConsumeStats[] = [];
+    // POP groups: messages delivered and not acked, per queue
+    const inflight = new Map(ctx.pop.inflight({ group }).map((c) => [`${c.topic}\u0000${c.queueId}`, c.invisible + c.expired]));
     for (const topic of topicNames) {
       const tc = topics.get(topic);
       if (tc === undefined) continue;
@@ -91,7 +96,8 @@ export function registerGroupAdminHandlers(table: HandlerTable, ctx: BrokerConte
         const consumerOffset = Math.max(0, consumerOffsets.queryOffset(group, topic, queueId));
         const pullOffset = Math.max(consumerOffset, consumerOffsets.queryPullOffset(group, topic, queueId));
         const lastTimestamp = consumerOffset > 0 ? Math.max(0, await store.getMessageStoreTimestamp(topic, queueId, consumerOffset - 1)) : 0;
-        queues.push({ topic, brokerName: config.brokerName, queueId, brokerOffset, consumerOffset, pullOffset, lastTimestamp });
+        const popInflight = inflight.get(`${topic}\u0000${queueId}`);
+        queues.push({ topic, brokerName: config.brokerName, queueId, brokerOffset, consumerOffset, pullOffset, lastTimestamp, ...(popInflight === undefined ? {} : { inflight: popInflight }) });
       }
     }
     return createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumeStats({ queues, consumeTps: ctx.stats.groupGetTps(group, topicNames) }) });

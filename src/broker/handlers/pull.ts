@@ -181,7 +181,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       }
       stats.recordGet(r.records.length);
       if (r.records.length > 0) {
-        stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length);
+        stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length, r.bufferTotalSize);
         consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
       }
       const body = r.records.length === 0 ? undefined : r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);

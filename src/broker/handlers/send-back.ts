@@ -125,6 +125,7 @@ export function registerSendBackHandler(table: HandlerTable, ctx: BrokerContext)
       return fail(ResponseCode.SYSTEM_ERROR, put.remark ?? put.status);
     }
     stats.recordPut(tc.topicName, 1, put.appended.wroteBytes);
+    stats.recordSendBack(h.group, props.get(PropertyKey.RETRY_TOPIC) ?? orig.topic, toDlq);
     if (toDlq) {
       log.info('message moved to the dead-letter queue', {
         group: h.group,

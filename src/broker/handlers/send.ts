@@ -27,6 +27,8 @@ import { topicConfig } from '../../protocol/topic-config.js';
 import { PERM_RW } from '../../protocol/perm.js';
 import { deadLetterTarget, withoutDelay } from './send-back.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
+import { messageTypeOf } from '../metrics/message-type.js';
+import type { MessageTypeIndex } from '../stats.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
 export const REJECT_REQUEST_REMARK = '[REJECTREQUEST]system busy, start flow control for a while';
@@ -187,7 +189,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
   const replicated = (stored: Promise<PutMessageResult>, properties: string): Promise<PutMessageResult> =>
     config.brokerRole === 'SYNC_MASTER' ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
 
-  const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult): RemotingCommand => {
+  const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult, type: MessageTypeIndex = 0): RemotingCommand => {
     const code = STATUS_CODES[r.status];
     const a = r.appended;
     if (a === undefined || !APPENDED.has(r.status)) {
@@ -195,7 +197,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       if (r.status !== 'MESSAGE_ILLEGAL' && r.status !== 'PROPERTIES_SIZE_EXCEEDED') refusals.warn(`send refused by the store: ${r.status}`, { topic, remark: r.remark });
       return reply(req, code, r.remark ?? r.status);
     }
-    stats.recordPut(topic, a.count, a.wroteBytes);
+    stats.recordPut(topic, a.count, a.wroteBytes, type);
     return reply(req, code, code === ResponseCode.SUCCESS ? undefined : (r.remark ?? r.status), {
       msgId: a.msgIds.length === 1 ? (a.msgIds[0] as string) : a.msgIds.join(','),
       queueId: String(queueId),
@@ -256,7 +258,8 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       const m = message(h.flag, body, h.properties);
       if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
       // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
-      return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r));
+      const type = messageTypeOf(h.properties);
+      return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r, type));
     }
     if (isRetryTopic(topic)) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `batch request does not support retry group ${topic}`);
     if (topic.length > 127) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, `message topic length too long ${topic.length}`);
@@ -270,7 +273,8 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     }
     if (items.length === 0) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'empty batch');
     const msgs = items.map((it) => message(it.flag, it.body, it.properties));
-    return replicated(store.putBatch(msgs), msgs[0]?.properties ?? '').then((r) => answerStore(req, topic, queueId, r));
+    const type = messageTypeOf(h.properties);
+    return replicated(store.putBatch(msgs), msgs[0]?.properties ?? '').then((r) => answerStore(req, topic, queueId, r, type));
   };
 
   /**

@@ -43,11 +43,11 @@ export default class GroupDescribe extends RmqCommand {
   private print(g: GroupProgress): void {
     const mode = g.messageModel === undefined ? 'no consumer online' : `${g.messageModel}, ${g.consumeType ?? '?'}, ${g.consumeFromWhere ?? '?'}`;
     this.log(`Group ${g.group}  (${mode})`);
-    const rows = [['TOPIC', 'BROKER', 'QUEUE', 'BROKER OFFSET', 'CONSUMER OFFSET', 'LAG', 'LAST CONSUME TIME', 'CLIENT']];
+    const rows = [['TOPIC', 'BROKER', 'QUEUE', 'BROKER OFFSET', 'CONSUMER OFFSET', 'LAG', 'INFLIGHT', 'LAST CONSUME TIME', 'CLIENT']];
     for (const q of g.queues) {
-      rows.push([q.topic, q.brokerName, String(q.queueId), String(q.brokerOffset), q.consumerOffset === null ? '-' : String(q.consumerOffset), q.lag === null ? 'unknown' : String(q.lag), time(q.lastConsumeTimestamp), holders(q.clients)]);
+      rows.push([q.topic, q.brokerName, String(q.queueId), String(q.brokerOffset), q.consumerOffset === null ? '-' : String(q.consumerOffset), q.lag === null ? 'unknown' : String(q.lag), q.inflight === undefined ? '-' : String(q.inflight), time(q.lastConsumeTimestamp), holders(q.clients)]);
     }
-    for (const p of g.problems) rows.push(['?', p.brokerName, '-', '-', '-', 'unknown', `ERROR: ${p.error}`, '-']);
+    for (const p of g.problems) rows.push(['?', p.brokerName, '-', '-', '-', 'unknown', '-', `ERROR: ${p.error}`, '-']);
     this.log(table(rows).join('\n'));
     const known = g.queues.filter((q) => q.lag !== null);
     const unknown = g.queues.length - known.length + g.problems.length;

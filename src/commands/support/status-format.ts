@@ -37,13 +37,14 @@ function replicationCell(r: NodeReplication | undefined): string {
 
 function nodeRow(n: BrokerNodeStatus, namesrvCount: number): string[] {
   const pid = n.pid === undefined ? '-' : `pid ${n.pid}`;
-  if (n.missing && n.state !== 'DOWN') return [n.id, n.role, n.expectedAddr ?? '-', n.state, pid, n.process && !n.process.running ? `process ${n.process.state}` : 'no NameServer knows it', ''];
-  if (n.state === 'DOWN') return [n.id, n.role, n.addr ?? n.expectedAddr ?? '-', 'DOWN', pid, n.process && !n.process.running ? `process ${n.process.state}` : 'does not answer', ''];
+  if (n.missing && n.state !== 'DOWN') return [n.id, n.role, n.expectedAddr ?? '-', n.state, pid, n.process && !n.process.running ? `process ${n.process.state}` : 'no NameServer knows it', '', ''];
+  if (n.state === 'DOWN') return [n.id, n.role, n.addr ?? n.expectedAddr ?? '-', 'DOWN', pid, n.process && !n.process.running ? `process ${n.process.state}` : 'does not answer', '', ''];
   const seen = `registered ${age(n.lastRegistrationAgeMillis)} ago, heartbeat ${age(n.lastHeartbeatAgeMillis)} ago`;
   const notes = [`${n.knownBy.length}/${namesrvCount} NameServers`];
   if (n.expectedAddr !== undefined) notes.push(`topology says ${n.expectedAddr}`);
   if (n.writable === false) notes.push('NOT writable');
-  return [n.id, n.role, n.addr ?? '-', n.state, pid, `${seen} (${notes.join(', ')})`, replicationCell(n.replication)];
+  const grpc = n.grpc === undefined ? '' : `gRPC ${n.grpc.endpoint} ${n.grpc.answers ? 'up' : 'DOWN'}`;
+  return [n.id, n.role, n.addr ?? '-', n.state, pid, `${seen} (${notes.join(', ')})`, replicationCell(n.replication), grpc];
 }
 
 export function formatStatus(r: HealthReport, opts: { withTopology?: boolean } = {}): string {

@@ -40,6 +40,10 @@ export default class TopicCreate extends RmqCommand {
     perm: Flags.string({ char: 'p', description: 'permission: 6 / rw (read-write), 4 / r (read-only), 2 / w (write-only)', default: '6' }),
     order: Flags.boolean({ char: 'o', description: 'an order (FIFO) topic: also record its queue layout on the NameServers', default: false }),
     'multi-tag': Flags.boolean({ description: 'MULTI_TAG filter type (default SINGLE_TAG)', default: false }),
+    'message-type': Flags.string({
+      description: 'what RocketMQ 5 (v5 gRPC) producers may send to it: the topic attribute message.type (RocketMQ default NORMAL)',
+      options: ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'],
+    }),
   };
 
   async run(): Promise<{ topic: string; perm: number; readQueueNums: number; writeQueueNums: number; brokers: BrokerOutcome[]; orderConf?: string; namesrvs?: BrokerOutcome[] }> {
@@ -58,6 +62,7 @@ export default class TopicCreate extends RmqCommand {
         perm,
         order: flags.order,
         topicFilterType: flags['multi-tag'] ? 'MULTI_TAG' : 'SINGLE_TAG',
+        ...(flags['message-type'] !== undefined ? { attributes: `+message.type=${flags['message-type']}` } : {}),
       });
       if (!this.jsonEnabled()) {
         for (const b of result.brokers) {

@@ -12,7 +12,8 @@ import { createRequest } from '../../remoting/command.js';
 import { RequestCode } from '../../remoting/codes.js';
 import type { Credentials } from '../../remoting/acl-signature.js';
 import type { ClientTls } from '../../remoting/tls-config.js';
-import type { BrokerFacts, ClusterFacts, Expectation, ProcessProbe, ProcessState } from './report.js';
+import { probeMessagingService } from '../../grpc/probe.js';
+import type { BrokerFacts, ClusterFacts, Expectation, GrpcEndpointFacts, ProcessProbe, ProcessState } from './report.js';
 
 /** How the operator's machine talks to a cluster's nodes. */
 export interface NodeAccess {
@@ -108,12 +109,23 @@ export class FactsCollector {
     } catch (e) {
       return { error: (e as Error).message };
     }
+    const grpc = await this.grpcFacts(addr, runtime);
     try {
-      return { runtime, ha: await this.brokers.haStatus(addr) };
+      return { runtime, ha: await this.brokers.haStatus(addr), ...(grpc ? { grpc } : {}) };
     } catch (e) {
       // a broker without replication (a Java 4.x broker: code 907 unknown) still shows its offsets
-      return { runtime, haError: (e as Error).message };
+      return { runtime, haError: (e as Error).message, ...(grpc ? { grpc } : {}) };
     }
+  }
+
+  /** The broker's v5 gRPC endpoint, probed where this machine reaches the broker (undefined: it serves none). */
+  private async grpcFacts(addr: string, runtime: Record<string, string>): Promise<GrpcEndpointFacts | undefined> {
+    const port = Number(runtime.grpcServerPort ?? 0);
+    if (!Number.isInteger(port) || port <= 0) return undefined;
+    const endpoint = `${addr.slice(0, addr.lastIndexOf(':'))}:${port}`;
+    const tls = this.opts.access?.tls;
+    const r = await probeMessagingService(endpoint, { timeoutMillis: this.opts.timeoutMs ?? 3_000, ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), ...(tls.verify === false ? { verify: false } : {}) } } : {}) });
+    return r.answers ? { endpoint, answers: true, latencyMillis: r.latencyMillis } : { endpoint, answers: false, error: r.error };
   }
 
   private async processes(ids: string[]): Promise<Map<string, ProcessState | { error: string }>> {

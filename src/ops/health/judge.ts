@@ -339,6 +339,15 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
   }
   n.replication = r;
 
+  // RocketMQ 5 clients are routed to the broker's gRPC endpoint: it answers the v5 protocol from here
+  const grpc = 'grpc' in f ? f.grpc : undefined;
+  if (grpc !== undefined) {
+    n.grpc = grpc;
+    if (!grpc.answers) {
+      add({ check: 'grpc', message: `its gRPC endpoint ${grpc.endpoint} (grpcServerPort, where RocketMQ 5 clients are routed) does not answer the v5 protocol from this machine: ${grpc.error ?? 'no answer'}`, fix: `read its log (${c.cmd.logs(n.id)}); a firewall must let clients reach that port` });
+    }
+  }
+
   // 5. a master accepts writes
   if (n.role === 'master' && runtime !== undefined) {
     n.writable = true;

@@ -53,7 +53,16 @@ export interface ProcessState {
 /** The supervisor's view of a node; rejects when the node's host cannot be asked. */
 export type ProcessProbe = (nodeId: string) => Promise<ProcessState>;
 
-export type BrokerFacts = { runtime: Record<string, string>; ha?: HaRuntimeInfo; haError?: string } | { error: string };
+/** A broker's v5 gRPC endpoint (runtime info `grpcServerPort`) and whether it answered the v5 protocol from here. */
+export interface GrpcEndpointFacts {
+  /** `host:grpcServerPort`, the host being the address the broker was asked at. */
+  endpoint: string;
+  answers: boolean;
+  latencyMillis?: number;
+  error?: string;
+}
+
+export type BrokerFacts = { runtime: Record<string, string>; ha?: HaRuntimeInfo; haError?: string; grpc?: GrpcEndpointFacts } | { error: string };
 
 /** Everything the judge looks at, gathered at one moment. */
 export interface ClusterFacts {
@@ -67,7 +76,7 @@ export interface ClusterFacts {
   processes: ReadonlyMap<string, ProcessState | { error: string }>;
 }
 
-export type HealthCheckName = 'process' | 'protocol' | 'registered' | 'advertised' | 'writable' | 'replication' | 'in-sync';
+export type HealthCheckName = 'process' | 'protocol' | 'registered' | 'advertised' | 'writable' | 'replication' | 'in-sync' | 'grpc';
 
 export interface NodeProblem {
   check: HealthCheckName;
@@ -151,6 +160,8 @@ export interface BrokerNodeStatus {
   writable?: boolean;
   /** What the broker itself says about its log and replication. */
   replication?: NodeReplication;
+  /** Its v5 gRPC endpoint, when it serves one. */
+  grpc?: GrpcEndpointFacts;
   healthy: boolean;
   problems: NodeProblem[];
 }

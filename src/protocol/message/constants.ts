@@ -105,6 +105,10 @@ export const PropertyKey = {
   BORN_TIMESTAMP: 'BORN_TIMESTAMP',
   TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
   TIMER_DELAY_SEC: 'TIMER_DELAY_SEC',
+  /** POP: a delivered message's receipt handle (extraInfo) as a remoting client gets it. */
+  POP_CK: 'POP_CK',
+  /** POP: when the message was first delivered. */
+  FIRST_POP_TIME: '1ST_POP_TIME',
 } as const;
 
 /** `MessageConst.KEY_SEPARATOR`: KEYS holds several keys separated by one space. */
