@@ -378,7 +378,7 @@ function failoverProblems(t: Topology, hosts: Map<string, { spec: HostSpec; inde
       ports.set(key, [...p, what]);
     }
   });
-  if (members.length !== 1 && members.length % 2 === 0) out.push({ path: ['failover', 'etcd', 'members'], message: `${members.length} etcd members survive no more losses than ${members.length - 1} (expected an odd number: 3 or 5)` });
+  if (members.length !== 1 && members.length % 2 === 0) out.push({ path: ['failover', 'etcd', 'members'], message: `${members.length} etcd members survive no more losses (${(members.length - 2) / 2}) than ${members.length - 1} do (expected an odd number: 3 or 5)` });
   return out;
 }
 
