@@ -98,7 +98,9 @@ async function ensureService(model: ClusterModel, m: EtcdMemberModel, target: Ta
   if (had === want && active) return installed ? 'installed' : 'unchanged';
   await target.writeFileAtomic(file, want, { mode: 0o644, owner: 'root', group: 'root' });
   await target.run(['systemctl', 'enable', 'etcd']);
-  await target.run(['systemctl', 'restart', 'etcd'], { timeoutMs: 120_000 });
+  // Debian's unit is Type=notify: a member reports ready only once the cluster has a quorum, so a
+  // blocking restart of the first member would wait for the others — start them all, then gate
+  await target.run(['systemctl', 'restart', '--no-block', 'etcd'], { timeoutMs: 120_000 });
   return installed ? 'installed' : 'restarted';
 }
 

@@ -85,11 +85,23 @@ export class EtcdGroup {
     return this.call(() => lease.grant());
   }
 
-  /** Renews the lease once: its remaining TTL in seconds (≤ 0: gone). */
-  async renew(lease: Lease): Promise<number> {
+  /**
+   * Renews the lease once: its remaining TTL in seconds (≤ 0: gone; EtcdLeaseInvalidError when etcd
+   * no longer knows it). A keep-alive is a stream without a deadline: one that does not answer
+   * within `timeoutMs` (a partition drops packets, it does not refuse them) counts as failed.
+   */
+  async renew(lease: Lease, timeoutMs: number): Promise<number> {
     return this.call(async () => {
-      const r = await lease.keepaliveOnce();
-      return Number(r.TTL);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no keep-alive answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        const r = await Promise.race([lease.keepaliveOnce(), timeout]);
+        return Number(r.TTL);
+      } finally {
+        clearTimeout(timer);
+      }
     });
   }
 

@@ -23,7 +23,7 @@
  *    cut back to the last common point (ha/replication.ts, runtime/broker.ts); the cut is recorded
  *    in truncations/<epoch>/<node>.
  */
-import type { Lease } from 'etcd3';
+import { EtcdLeaseInvalidError, type Lease } from 'etcd3';
 import type { FailoverRecord, LeaderRecord, MemberRecord } from '../../protocol/failover/records.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { acksNeeded } from '../ha/replication.js';
@@ -75,6 +75,7 @@ export class FailoverMember {
   private etcdUntil = 0;
   private failsafeUntil = 0;
   private noLeaderSince: number | undefined;
+  private renewing = false;
   private lastRefusal: string | undefined;
 
   constructor(private readonly opts: MemberOptions) {
@@ -237,16 +238,25 @@ export class FailoverMember {
   /** The master's renewal: the write lease moves on with each one etcd (or, without etcd, every peer) grants. */
   private async renew(): Promise<void> {
     const lease = this.leaderLease;
-    if (this.state !== 'leader' || lease === undefined) return;
+    if (this.state !== 'leader' || lease === undefined || this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewOnce(lease);
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewOnce(lease: Lease): Promise<void> {
     const b = this.opts.broker;
     const sentAt = Date.now();
     try {
-      const left = await this.etcd.renew(lease);
+      const left = await this.etcd.renew(lease, Math.max(200, Math.min(1_000, (this.ttl * 1000) / 5)));
       if (left <= 0) return void (await this.stepDown('its lease is gone from etcd'));
       this.etcdUntil = sentAt + this.ttl * 1000 - this.margin;
       await this.etcd.putProgress(this.record('master')).catch(() => {});
     } catch (e) {
-      if ((e as Error).name === 'EtcdLeaseInvalidError') return void (await this.stepDown('its lease is gone from etcd'));
+      if (e instanceof EtcdLeaseInvalidError) return void (await this.stepDown('its lease is gone from etcd'));
       // etcd unreachable: keep writing only while every other member promises not to stand
       const answers = await Promise.all(this.opts.peers.map((p) => this.opts.askPromise(p, b.epochs.current.epoch).catch(() => false)));
       if (answers.length > 0 && answers.every(Boolean)) {
