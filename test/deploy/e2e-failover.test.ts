@@ -109,6 +109,15 @@ async function rejoined(id: string, masterId: string): Promise<void> {
     return ha.haClientRuntimeInfo.state === 'replicating' && ha.haClientRuntimeInfo.masterAddr === `${master.brokerIP1}:${master.haPort}` ? true : undefined;
   }, { what: `${id} replicating from ${masterId}`, timeout: 60_000, interval: 250 });
 }
+/** On a failure: what the group's brokers logged about the election, and etcd's records. */
+async function diagnose(g: string): Promise<void> {
+  for (const b of brokerNodes().filter((x) => x.brokerName === g)) {
+    const out = await hostOf(b.id).exec(`journalctl -u ${unit(b.id)} --no-pager -o cat -n 400 | grep -E 'failover|elect|master|etcd|role|promis|trunc|HA' | tail -25`);
+    console.log(`--- ${b.id}\n${out.stdout}`);
+  }
+  console.log(JSON.stringify(await readFailoverState(model), null, 1).slice(0, 4000));
+}
+
 async function truncationOf(id: string, since: number): Promise<string | undefined> {
   const out = await hostOf(id).exec(`journalctl -u ${unit(id)} --since @${Math.floor(since / 1000)} --no-pager -o cat | grep 'commit log truncated' | tail -1`);
   return out.stdout.trim() || undefined;
@@ -172,7 +181,10 @@ describe.skipIf(!SUITE || lab.skipReason)('failover: auto on five nspawn hosts',
         await waitFor(() => (log.acked(g, Date.now() - 2_000).filter((a) => a.store === addrOf(old)).length > 20 ? true : undefined), { what: `${g} acknowledging from ${old}`, timeout: 60_000 });
         const killedAt = Date.now();
         await kill9(old);
-        const first = await waitFor(() => log.answers.find((a) => a.group === g && a.store === addrOf(next) && a.at > killedAt), { what: `${next} taking writes`, timeout: 60_000, interval: 10 });
+        const first = await waitFor(() => log.answers.find((a) => a.group === g && a.store === addrOf(next) && a.at > killedAt), { what: `${next} taking writes`, timeout: 60_000, interval: 10 }).catch(async (e: unknown) => {
+          await diagnose(g);
+          throw e;
+        });
         expect(await leaderOf(g)).toBe(next);
         const late = log.acked(g, first.at).filter((a) => a.store === addrOf(old));
         expect(late, 'no SEND_OK from the old master after the new one answered').toEqual([]);
@@ -263,7 +275,9 @@ describe.skipIf(!SUITE || lab.skipReason)('failover: auto on five nspawn hosts',
       const okWithout = { 'broker-a': log.acked('broker-a', twoDown).length, 'broker-b': log.acked('broker-b', twoDown).length };
       expect(okWithout['broker-a']).toBeGreaterThan(50);
       expect(okWithout['broker-b']).toBeGreaterThan(50);
-      const victim = (await leaderOf('broker-a').catch(() => undefined)) ?? brokerNodes().find((b) => b.brokerName === 'broker-a' && log.acked('broker-a', twoDown).some((a) => a.store === `${b.brokerIP1}:${b.listenPort}`))!.id;
+      // the master now: the node answering broker-a's sends (etcd cannot say without its quorum)
+      const recent = log.acked('broker-a', Date.now() - 1_000);
+      const victim = brokerNodes().find((b) => b.brokerName === 'broker-a' && recent.some((a) => a.store === `${b.brokerIP1}:${b.listenPort}`))!.id;
       const survivor = brokerNodes().find((b) => b.brokerName === 'broker-a' && b.id !== victim)!.id;
       await kill9(victim);
       const deadAt = Date.now();

@@ -65,6 +65,11 @@ export class EtcdGroup {
     });
   }
 
+  /** The record of how epoch `epoch`'s master got it. */
+  async failover(epoch: number): Promise<FailoverRecord | undefined> {
+    return this.call(async () => decodeRecord<FailoverRecord>(await this.client.get(keys.failover(this.base, epoch)).string()));
+  }
+
   /** The master's last published progress (not leased: it outlives the master). */
   async progress(): Promise<MemberRecord | undefined> {
     return this.call(async () => decodeRecord<MemberRecord>(await this.client.get(`${this.base}progress`).string()));

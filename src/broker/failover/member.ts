@@ -171,13 +171,19 @@ export class FailoverMember {
     };
     if (Date.now() < this.promisedUntil) return refuse(`promised the master not to stand until ${new Date(this.promisedUntil).toISOString()}`);
     const myEpoch = b.epochs.current.epoch;
-    if (myEpoch !== epoch) return refuse(`this log is at epoch ${myEpoch}, the group at ${epoch}: it must follow the current master first`);
+    if (myEpoch !== epoch) {
+      // one epoch behind: the master of `epoch` died before this slave learned of it (it learns at its
+      // next HA session). It holds everything up to that epoch's start, and a SYNC master acknowledges
+      // nothing its slaves lack; an ASYNC one is bounded by the lag check below
+      const began = myEpoch === epoch - 1 ? await this.etcd.failover(epoch) : undefined;
+      if (began === undefined || b.store.maxPhysOffset < began.startOffset) return refuse(`this log is at epoch ${myEpoch}, the group at ${epoch}: it must follow the current master first`);
+    }
     if (epoch === 0 && !this.opts.preferred && Date.now() - (this.noLeaderSince ?? Date.now()) < 2 * this.ttl * 1000) return refuse('the first election: the topology’s master stands first');
     this.campaigning = true;
     try {
       await this.publish('candidate');
       await new Promise((r) => setTimeout(r, SETTLE_MILLIS));
-      const members = (await this.etcd.members()).filter((m) => m.epoch === epoch);
+      const members = (await this.etcd.members()).filter((m) => m.epoch === epoch || m.epoch === epoch - 1);
       const mine = b.store.maxPhysOffset;
       // the last master does not count: alive and well it would have kept its lease (a tie goes to the smaller name)
       const progress = await this.etcd.progress();
@@ -229,9 +235,10 @@ export class FailoverMember {
     this.following = undefined;
     this.lastRefusal = undefined;
     this.log.warn('elected master of the group', { epoch: next, startOffset: offset, previousMaster: record.from, lossBytesAtMost: record.lossBytesAtMost, reason: record.reason });
-    await b.changeRole({ brokerRole: b.config.failoverMasterRole, brokerId: 0, epoch: next, nodeName: this.node, haAllowedAddresses: b.config.haAllowedAddresses });
+    // renewals start now: taking the role (registration, POP state) may take longer than the lease
     this.renewTimer = setInterval(() => void this.renew(), Math.max(200, (this.ttl * 1000) / 5));
     this.renewTimer.unref();
+    await b.changeRole({ brokerRole: b.config.failoverMasterRole, brokerId: 0, epoch: next, nodeName: this.node, haAllowedAddresses: b.config.haAllowedAddresses });
     await this.publish().catch(() => {});
   }
 

@@ -162,6 +162,8 @@ export class WriteGate {
     if (was?.code === s.code) return;
     this.logged = { code: s.code, since: was?.since ?? s.since };
     if (s.code === 'shutting-down') return;
-    this.logger.error('store refuses writes', { why: s.code, reason: s.reason });
+    // a fence is the broker's own decision (switchover, failover lease), not a fault
+    if (s.code === 'fenced') this.logger.info('store refuses puts', { why: s.code, reason: s.reason });
+    else this.logger.error('store refuses writes', { why: s.code, reason: s.reason });
   }
 }
