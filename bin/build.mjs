@@ -4,8 +4,11 @@
 //                  needed, so deploy can push it to a host as is.
 //  dist/rmqctl.js  the CLI: commands bundled, npm dependencies left external (resolved from
 //                  node_modules at run time; oclif loads this file through its explicit strategy).
+//  dist/console/   the web page `rmqctl console` serves (Vite: Preact + uPlot from console/,
+//                  everything bundled, nothing fetched at run time).
 // Type checking is separate (`npm run typecheck`); esbuild only strips types.
 import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { etcdProtoPlugin } from './etcd-descriptor.mjs';
@@ -37,7 +40,12 @@ const common = {
   plugins: [v2DescriptorPlugin, etcdProtoPlugin],
 };
 
+// The page is always a production build, whatever NODE_ENV the caller has (vitest's global setup
+// runs this with NODE_ENV=test, which would otherwise bundle development builds of the UI libraries).
+process.env.NODE_ENV = 'production';
+
 await Promise.all([
   build({ ...common, entryPoints: ['src/runtime/main.ts'], outfile: 'dist/rmqd.js' }),
   build({ ...common, entryPoints: ['src/commands/index.ts'], outfile: 'dist/rmqctl.js', packages: 'external' }),
+  viteBuild({ configFile: path.join(root, 'console', 'vite.config.mjs') }),
 ]);

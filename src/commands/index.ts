@@ -6,6 +6,7 @@
 import type { Command } from '@oclif/core';
 import BenchConsume from './bench/consume.js';
 import BenchProduce from './bench/produce.js';
+import Console from './console.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
 import Failover from './failover.js';
@@ -36,6 +37,7 @@ export { default as commandNotFound } from './support/not-found.js';
 export const COMMANDS: Record<string, Command.Class> = {
   'bench:consume': BenchConsume,
   'bench:produce': BenchProduce,
+  console: Console,
   deploy: Deploy,
   destroy: Destroy,
   failover: Failover,

@@ -1,21 +1,17 @@
-import { Args, Flags } from '@oclif/core';
-import { ClusterHealth, expectationFromModel, type Expectation, type HealthReport, type ProcessProbe } from '../ops/health/index.js';
-import { processProbe } from '../deploy/health-gate.js';
+import { Flags } from '@oclif/core';
+import { ClusterHealth, type HealthReport } from '../ops/health/index.js';
 import { EXIT_FAILURE } from '../errors.js';
-import { namesrvFlags, resolveNamesrvAddrs } from './support/namesrv.js';
 import { formatStatus } from './support/status-format.js';
-import { stateDirFlag } from './support/topology-command.js';
-import { ClusterCommand, connectionFlags } from './support/cluster-command.js';
-import { connectOptions } from './support/credentials.js';
+import { ObservingCommand, observedClusterArgs, observedClusterFlags } from './support/observing-command.js';
 import { untilInterrupted } from './support/interrupt.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { electedMasters, readFailoverState, type EtcdView } from '../ops/failover/etcd-state.js';
-import { etcdHealth, type EtcdMemberHealth } from '../ops/failover/etcd-health.js';
+import { type EtcdView } from '../ops/failover/etcd-state.js';
+import { type EtcdMemberHealth } from '../ops/failover/etcd-health.js';
 import { formatFailover } from './support/failover-format.js';
-import { RateSource, targetsFromModel, type MetricsTarget, type RateReport } from '../ops/rates/rates.js';
+import { RateSource, type RateReport } from '../ops/rates/rates.js';
 import { formatRates } from './support/rates-format.js';
 
-export default class Status extends ClusterCommand {
+export default class Status extends ObservingCommand {
   static override summary = 'Is the cluster healthy? Every NameServer and broker judged: running, answering, registered, writable, replicas in sync — and what to run when not.';
   static override description =
     'Asks every NameServer on its own, then every broker. A node is healthy only if it runs, answers, is registered on every NameServer (at its advertised address), ' +
@@ -32,37 +28,16 @@ export default class Status extends ClusterCommand {
     '<%= config.bin %> status 2m-2s-sync --watch --interval 1',
   ];
   static override enableJsonFlag = true;
-  static override args = { topology: Args.string({ description: 'topology file or preset name (its NameServers are asked, its nodes expected)', required: false }) };
+  static override args = observedClusterArgs;
   static override flags = {
-    ...namesrvFlags,
-    ...connectionFlags,
-    'state-dir': stateDirFlag,
-    processes: Flags.boolean({ description: 'with a topology: ask each node’s supervisor whether its process runs (SSH for SSH hosts)', default: true, allowNo: true }),
+    ...observedClusterFlags,
     watch: Flags.boolean({ char: 'w', description: 'repeat until interrupted', default: false }),
     interval: Flags.integer({ description: 'seconds between reports with --watch', default: 2, min: 1, helpValue: 'S' }),
   };
 
   async run(): Promise<(HealthReport & { failover?: { etcd: EtcdMemberHealth[]; groups: EtcdView['groups']; error?: string } }) | undefined> {
     const { args, flags } = await this.parse(Status);
-    let expected: Expectation = { nameservers: [], brokers: [] };
-    let topologyNamesrv: string | undefined;
-    let metricsTargets: MetricsTarget[] | undefined;
-    let options = connectOptions(flags);
-    let processes: ProcessProbe | undefined;
-    let failover: { etcd: EtcdMemberHealth[]; view: EtcdView } | undefined;
-    if (args.topology !== undefined) {
-      const { model } = await this.loadModel(args.topology, flags['state-dir']);
-      // failover: auto — who is master is etcd's to say
-      if (model.failover.mode === 'auto') failover = { etcd: await etcdHealth(model.failover.etcd), view: await readFailoverState(model) };
-      expected = expectationFromModel(model, args.topology, failover ? electedMasters(failover.view) : {});
-      topologyNamesrv = model.namesrvAddr;
-      metricsTargets = targetsFromModel(model);
-      // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
-      if (options.tls === undefined && model.tls) options = { ...options, tls: this.topologyTls(model, flags) };
-      if (flags.processes) processes = processProbe(model, this.openTargets(model, flags));
-    }
-    // --namesrv first, then the topology's NameServers, then NAMESRV_ADDR.
-    const namesrvAddrs = resolveNamesrvAddrs(flags.namesrv ?? topologyNamesrv);
+    const { namesrvAddrs, expectation: expected, access: options, metricsTargets, processes, failover } = await this.observedCluster(args.topology, flags);
     const health = new ClusterHealth(expected, { namesrvAddrs, access: options, timeoutMs: flags.timeout, ...(processes ? { processes } : {}) });
     const report = () => health.report();
     try {

@@ -51,8 +51,34 @@ export function recordMsgId(r: MessageRecord): string {
   return offsetMsgId(r.storeHost, r.physicalOffset);
 }
 
+/** A stored record's fields as people read them. */
+export interface RecordDescription {
+  /** The producer's msgId (UNIQ_KEY), else the offset msgId. */
+  msgId: string;
+  offsetMsgId: string;
+  topic: string;
+  tags: string | undefined;
+  keys: string | undefined;
+  queueId: number;
+  queueOffset: number;
+  commitLogOffset: number;
+  storeSize: number;
+  flag: number;
+  sysFlag: number;
+  reconsumeTimes: number;
+  bornTimestamp: number;
+  bornHost: string;
+  storeTimestamp: number;
+  storeHost: string;
+  bodyCrc: number;
+  properties: Record<string, string>;
+  /** Decompressed when the record is compressed (else as stored; bodyNote says why). */
+  body: Buffer;
+  bodyNote?: string;
+}
+
 /** A readable view of a stored record (body decompressed when possible). */
-export function describeRecord(r: MessageRecord): Record<string, unknown> {
+export function describeRecord(r: MessageRecord): RecordDescription {
   const props = decodeProperties(r.properties);
   let body: Buffer = r.body;
   let bodyNote: string | undefined;

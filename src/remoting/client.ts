@@ -8,10 +8,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { RmqError } from '../errors.js';
 import { parseHostPort } from './address.js';
-import type { RemotingCommand } from './command.js';
+import { createRequest, type RemotingCommand } from './command.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from './errors.js';
-import { ResponseCode } from './codes.js';
+import { ResponseCode, RmqExtensionCode } from './codes.js';
 import { signRequest, type Credentials } from './acl-signature.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import type { ClientTls } from './tls-config.js';
@@ -27,7 +27,15 @@ export interface RemotingClientOptions extends ConnectionOptions {
   credentials?: Credentials | (() => Credentials | undefined);
   /** Connect with TLS (see ClientTls.policy for falling back to plain). */
   tls?: ClientTls;
+  /**
+   * A peer that answers nothing for this long while requests wait gets a liveness probe
+   * (connection.ts); unanswered for as long again, the connection is closed and its requests
+   * fail at once, as with a dead peer (default 1500 ms; 0 = never probe).
+   */
+  probeSilentPeerAfterMillis?: number;
 }
+
+export const DEFAULT_PROBE_SILENT_PEER_AFTER_MILLIS = 1_500;
 
 export const DEFAULT_REQUEST_TIMEOUT_MILLIS = 3_000;
 
@@ -112,6 +120,12 @@ export class RemotingClient {
     this.connections.get(addr)?.close(reason);
   }
 
+  private probeRequest(): RemotingCommand {
+    const cmd = createRequest(RmqExtensionCode.PING);
+    if (this.opts.credentials !== undefined) this.sign(cmd);
+    return cmd;
+  }
+
   private sign(cmd: RemotingCommand): void {
     const c = this.opts.credentials;
     const creds = typeof c === 'function' ? c() : c;
@@ -167,7 +181,9 @@ export class RemotingClient {
           return;
         }
         // Client side: answers to our requests are small; never pause reading.
-        const conn = new Connection(socket, { pauseReadingWhenBlocked: false, ...this.opts, logger: this.log });
+        const probeAfter = this.opts.probeSilentPeerAfterMillis ?? DEFAULT_PROBE_SILENT_PEER_AFTER_MILLIS;
+        const livenessProbe = probeAfter > 0 ? { afterMillis: probeAfter, timeoutMillis: probeAfter, request: () => this.probeRequest() } : undefined;
+        const conn = new Connection(socket, { pauseReadingWhenBlocked: false, ...this.opts, logger: this.log, ...(livenessProbe ? { livenessProbe } : {}) });
         this.connections.set(addr, conn);
         conn.onClose((reason) => {
           if (this.connections.get(addr) === conn) this.connections.delete(addr);

@@ -263,10 +263,15 @@ export function responseCodeLabel(code: number): string {
 export const RmqExtensionCode = {
   /** NameServer: every live broker with registration ages measured on the NameServer (bodies.ts BrokerLiveInfo). */
   GET_BROKER_LIVE_INFO: 1_000_001,
+  /**
+   * Liveness probe of a silent peer (connection.ts livenessProbe). No handler needed: any answer,
+   * REQUEST_CODE_NOT_SUPPORTED included, shows the peer's process is running.
+   */
+  PING: 1_000_002,
   /** Broker: stop (or resume) taking puts — the first step of a planned switchover (protocol/headers/failover.ts). */
-  BROKER_FENCE: 1_000_002,
+  BROKER_FENCE: 1_000_003,
   /** Broker: become master of a new epoch, or slave of another master, without a restart. */
-  BROKER_CHANGE_ROLE: 1_000_003,
+  BROKER_CHANGE_ROLE: 1_000_004,
   /** Broker (failover: auto): promise a master that cannot reach etcd not to stand for master for one lease. */
-  FAILOVER_PROMISE: 1_000_004,
+  FAILOVER_PROMISE: 1_000_005,
 } as const;

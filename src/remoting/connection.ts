@@ -6,6 +6,15 @@
  * Backpressure: when the socket stops draining, a connection that answers requests (server side)
  * stops reading from its peer until the socket drains, so a peer that sends without reading
  * cannot make us buffer answers without bound; past `maxQueuedWriteBytes` the connection closes.
+ *
+ * Liveness (client side, `livenessProbe`): a peer whose process is stopped (SIGSTOP, a hung
+ * machine) keeps its TCP connections open and answers nothing, so requests would wait out their
+ * whole timeout. While requests wait and nothing has come from the peer for `afterMillis`, one
+ * probe request goes out; any answer to it (even REQUEST_CODE_NOT_SUPPORTED) proves the process
+ * runs, no answer within `timeoutMillis` closes the connection and fails the waiting requests
+ * with ConnectionClosedError — a stopped peer is treated like a dead one within about
+ * afterMillis + timeoutMillis (#20). Deadlines use the monotonic clock: a wall-clock step does not
+ * stretch or cut them.
  */
 import type net from 'node:net';
 import { ResponseCode } from './codes.js';
@@ -34,7 +43,21 @@ export interface ConnectionOptions {
    * bytes are pending (default 16 KiB).
    */
   flushAtBytes?: number;
+  /** Probe a silent peer while requests wait for it (see above); absent = never. */
+  livenessProbe?: LivenessProbe;
 }
+
+export interface LivenessProbe {
+  /** Silence (nothing read from the peer) with requests waiting, before a probe goes out. */
+  afterMillis: number;
+  /** How long the probe may go unanswered before the connection is closed. */
+  timeoutMillis: number;
+  /** The probe request (a fresh command each time). */
+  request: () => RemotingCommand;
+}
+
+/** Milliseconds on the monotonic clock (request deadlines must not follow wall-clock steps). */
+const monotonicNow = (): number => performance.now();
 
 interface PendingRequest {
   resolve: (response: RemotingCommand) => void;
@@ -78,6 +101,10 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private closedReason: string | undefined;
+  private readonly probe: LivenessProbe | undefined;
+  private lastReadAt = monotonicNow();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -93,6 +120,7 @@ export class Connection {
     this.pauseReadingWhenBlocked = opts.pauseReadingWhenBlocked ?? true;
     this.maxConcurrentRequests = opts.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
     this.flushAtBytes = opts.flushAtBytes ?? DEFAULT_FLUSH_AT_BYTES;
+    this.probe = opts.livenessProbe;
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -141,15 +169,17 @@ export class Connection {
     cmd.flag &= ~(FLAG_RESPONSE | FLAG_ONEWAY);
     if (this.pending.has(cmd.opaque)) cmd.opaque = nextOpaque();
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const deadline = Date.now() + timeoutMillis;
+      const deadline = monotonicNow() + timeoutMillis;
       try {
         this.enqueue(cmd);
       } catch (e) {
         reject(e as Error);
         return;
       }
+      if (this.pending.size === 0) this.lastReadAt = monotonicNow(); // silence counts from the first waiting request
       this.pending.set(cmd.opaque, { resolve, reject, deadline, code: cmd.code, timeoutMillis });
       if (deadline < this.timerAt) this.armTimer(deadline);
+      if (this.probe !== undefined && this.probeTimer === undefined) this.armProbe(this.probe);
     });
   }
 
@@ -183,6 +213,8 @@ export class Connection {
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     const err = new ConnectionClosedError(this.remoteAddress, reason);
     const pending = [...this.pending.values()];
     this.pending.clear();
@@ -267,6 +299,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closedReason !== undefined) return;
+    this.lastReadAt = monotonicNow();
     this.decoder.push(chunk);
     this.decodeBuffered();
   }
@@ -362,15 +395,43 @@ export class Connection {
   private armTimer(deadline: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = deadline;
-    this.timer = setTimeout(this.sweepTimeouts, Math.max(0, deadline - Date.now()));
+    this.timer = setTimeout(this.sweepTimeouts, Math.max(0, deadline - monotonicNow()));
     this.timer.unref();
+  }
+
+  /** Checks for a silent peer every afterMillis / 2 while requests wait. */
+  private armProbe(probe: LivenessProbe): void {
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.closedReason !== undefined || this.pending.size === 0) return;
+      const silentFor = monotonicNow() - this.lastReadAt;
+      if (!this.probing && silentFor >= probe.afterMillis) {
+        this.probing = true;
+        const waiting = this.pending.size;
+        this.request(probe.request(), probe.timeoutMillis).then(
+          () => {
+            this.probing = false;
+          },
+          (e: unknown) => {
+            this.probing = false;
+            if (e instanceof RemotingTimeoutError) {
+              const why = `peer answered nothing for ${Math.round(monotonicNow() - this.lastReadAt)} ms, not even a liveness probe, while ${waiting} requests waited (process stopped or network cut?)`;
+              this.log.warn('closing connection: peer not responding', { peer: this.remoteAddress, why });
+              this.close(why);
+            }
+          },
+        );
+      }
+      if (this.pending.size > 0) this.armProbe(probe);
+    }, Math.max(10, probe.afterMillis / 2));
+    this.probeTimer.unref();
   }
 
   /** Fails every request past its deadline, then re-arms for the earliest one left. */
   private readonly sweepTimeouts = (): void => {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
-    const now = Date.now();
+    const now = monotonicNow();
     let next = Number.POSITIVE_INFINITY;
     for (const [opaque, p] of this.pending) {
       if (p.deadline <= now) {

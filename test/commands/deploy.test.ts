@@ -45,7 +45,7 @@ describe('rmqctl deploy', () => {
     // the NameServer is healthy (it answers the protocol) before the broker starts; the broker is
     // healthy once it answers and every NameServer has it registered at its advertised address
     expect(first.stdout.indexOf('local  namesrv-1  healthy: answers at 127.0.0.1:')).toBeLessThan(first.stdout.indexOf('local  broker-a-0  start…'));
-    expect(first.stdout).toMatch(/local {2}broker-a-0 {2}healthy: registered as 127\.0\.0\.1:\d+ on 1\/1 NameServers, writable, group broker-a healthy \(after [\d.]+ s\)\n/);
+    expect(first.stdout).toMatch(/local {2}broker-a-0 {2}healthy: registered as 127\.0\.0\.1:\d+ on 1\/1 NameServers, gRPC at 127\.0\.0\.1:\d+, writable, group broker-a healthy \(after [\d.]+ s\)\n/);
     expect(first.stdout).toMatch(/deployed cluster dep: 2 started, 0 restarted, 0 unchanged; every node healthy\n$/);
 
     const second = await cli(['deploy', topologyFile, '--min-free-disk', '1', '--json']);

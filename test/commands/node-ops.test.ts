@@ -63,7 +63,7 @@ describe('rmqctl start | stop | restart | logs | rollback | destroy', () => {
       { host: 'local', node: 'namesrv-1', action: 'start' },
       { host: 'local', node: 'namesrv-1', action: 'healthy', detail: expect.stringMatching(/^answers at 127\.0\.0\.1:\d+ \(after [\d.]+ s\)$/) },
       { host: 'local', node: 'broker-a-0', action: 'start' },
-      { host: 'local', node: 'broker-a-0', action: 'healthy', detail: expect.stringMatching(/^registered as 127\.0\.0\.1:\d+ on 1\/1 NameServers, writable, group broker-a healthy \(after [\d.]+ s\)$/) },
+      { host: 'local', node: 'broker-a-0', action: 'healthy', detail: expect.stringMatching(/^registered as 127\.0\.0\.1:\d+ on 1\/1 NameServers, gRPC at 127\.0\.0\.1:\d+, writable, group broker-a healthy \(after [\d.]+ s\)$/) },
     ]);
     expect(await active()).toEqual({ 'namesrv-1': true, 'broker-a-0': true });
   });

@@ -55,7 +55,7 @@ describe('rmqctl validate', () => {
     expect(r.stderr.split('\n').filter((l) => l.startsWith(file))).toEqual([
       expect.stringMatching(new RegExp(`^${file}:2:7  mode  invalid value "2m-2s-snyc"`)),
       expect.stringMatching(new RegExp(`^${file}:3:8  flush  invalid value "sometimes"`)),
-      `${file}:12:33  brokers[1].master.port  broker-b-0's fast channel (port-2) port 10909, listen port 10911 and HA (port+1) port 10912 are already broker-a-0's fast channel (port-2), listen and HA (port+1) ports on this machine (expected distinct ports; a broker takes port-2, port and port+1)`,
+      `${file}:12:33  brokers[1].master.port  broker-b-0's fast channel (port-2) port 10909, listen port 10911, HA (port+1) port 10912 and gRPC (port+2) port 10913 are already broker-a-0's fast channel (port-2), listen, HA (port+1) and gRPC (port+2) ports on this machine (expected distinct ports; a broker takes port-2, port, port+1 and its gRPC port, port+2 unless set)`,
     ]);
     expect(r.stderr).toMatch(/3 problems; nothing was written/);
   });

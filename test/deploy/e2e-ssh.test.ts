@@ -100,7 +100,7 @@ describe.skipIf(lab.skipReason)('rmqctl deploy onto real systemd hosts over SSH 
     for (const ns of ['namesrv-1', 'namesrv-2']) for (const m of ['broker-a-0', 'broker-b-0']) expect(healthy(ns)).toBeLessThan(started(m));
     for (const m of ['broker-a-0', 'broker-b-0']) for (const s of ['broker-a-1', 'broker-b-1']) expect(healthy(m)).toBeLessThan(started(s));
     // registered on both NameServers at the advertised address, which answers from here
-    expect(r.stdout).toContain(`${h2.name}  broker-a-1  healthy: registered as ${h2.address}:10911 on 2/2 NameServers, replicating`);
+    expect(r.stdout).toContain(`${h2.name}  broker-a-1  healthy: registered as ${h2.address}:10911 on 2/2 NameServers, gRPC at ${h2.address}:10913, replicating`);
     expect(r.stdout).toMatch(/deployed cluster e2e: 6 started, 0 restarted, 0 unchanged; every node healthy\n$/);
 
     expect((await h1.run('stat -c "%a %U:%G" /etc/rmqctl/e2e /etc/rmqctl/e2e/broker-a-0.properties /var/lib/rmqctl/e2e/broker-a-0')).trim().split('\n')).toEqual(['750 root:rmq', '640 root:rmq', '750 rmq:rmq']);

@@ -71,7 +71,7 @@ describe('deploy executor on the local target', () => {
     expect(readFileSync(path.join(model.hosts[0]!.layout.currentLink, 'rmqd.js'), 'utf8')).toContain('// release v1');
     // health is the protocol's: a slave is registered on both NameServers at its advertised address
     const slave = events.find((e) => e.kind === 'node' && e.node === 'broker-a-1' && e.action === 'healthy') as { detail: string };
-    expect(slave.detail).toMatch(/^registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers, replicating, 0 bytes behind, in sync, group broker-a healthy \(after [\d.]+ s\)$/);
+    expect(slave.detail).toMatch(/^registered as 127\.0\.0\.1:\d+ on 2\/2 NameServers, gRPC at 127\.0\.0\.1:\d+, replicating, 0 bytes behind, in sync, group broker-a healthy \(after [\d.]+ s\)$/);
   });
 
   it('a redeploy without changes writes nothing and restarts nothing', async () => {
@@ -124,7 +124,7 @@ describe('deploy executor on the local target', () => {
     await controlNodes(model, targets, model.nodes, 'stop');
     extra = { 'broker-b-0': 'flushDiskType=SOMETIMES\n' };
     const events: DeployEvent[] = [];
-    const err = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 1_500, preflight: { minFreeBytes: 1 }, settleMs: 0 }).catch((e: unknown) => e);
+    const err = await deployCluster(model, targets, { release: runtimeRelease('v1'), files: renderedWith(() => model, runtimeRelease('v1'), () => extra), onEvent: (e) => events.push(e), healthTimeoutMs: 15_000, preflight: { minFreeBytes: 1 }, settleMs: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeployError);
     const msg = (err as Error).message;
     // the process exits at once (a bad value refuses the start): no waiting for the timeout

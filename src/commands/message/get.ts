@@ -1,30 +1,12 @@
 import { Flags } from '@oclif/core';
 import { describeRecord, findById, findByKey, type FoundMessage } from '../../ops/message-lookup.js';
+import { messageView, type MessageView } from '../../ops/message-view.js';
 import { InvalidInputError } from '../../errors.js';
 import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 
-/** Text when the bytes are valid UTF-8 without control characters (besides tab/newline), else undefined. */
-export function printableText(b: Buffer): string | undefined {
-  const s = b.toString('utf8');
-  if (!Buffer.from(s, 'utf8').equals(b) || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)) return undefined;
-  return s;
-}
-
-export interface MessageView extends Record<string, unknown> {
-  brokerAddr: string;
-  body: { text?: string; base64: string; bytes: number };
-  /** The stored record exactly as the broker holds it, base64. */
-  storedRecord: string;
-}
-
-export function messageView(m: FoundMessage): MessageView {
-  const d = describeRecord(m.record);
-  const body = d.body as Buffer;
-  const text = printableText(body);
-  return { ...d, brokerAddr: m.addr, body: { ...(text !== undefined ? { text } : {}), base64: body.toString('base64'), bytes: body.length }, storedRecord: m.raw.toString('base64') };
-}
+export { messageView, printableText, type MessageView } from '../../ops/message-view.js';
 
 export default class MessageGet extends RmqCommand {
   static override summary = 'Look up stored messages by id or by key.';

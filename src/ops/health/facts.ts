@@ -124,7 +124,13 @@ export class FactsCollector {
     if (!Number.isInteger(port) || port <= 0) return undefined;
     const endpoint = `${addr.slice(0, addr.lastIndexOf(':'))}:${port}`;
     const tls = this.opts.access?.tls;
-    const r = await probeMessagingService(endpoint, { timeoutMillis: this.opts.timeoutMs ?? 3_000, ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), ...(tls.verify === false ? { verify: false } : {}) } } : {}) });
+    const timeoutMillis = this.opts.timeoutMs ?? 3_000;
+    let r = await probeMessagingService(endpoint, { timeoutMillis, ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}), ...(tls.verify === false ? { verify: false } : {}) } } : {}) });
+    // TLS preferred, not required (a cluster turning TLS on): a node not yet on TLS answers in plain text
+    if (!r.answers && tls?.policy === 'prefer') {
+      const plain = await probeMessagingService(endpoint, { timeoutMillis });
+      if (plain.answers) r = plain;
+    }
     return r.answers ? { endpoint, answers: true, latencyMillis: r.latencyMillis } : { endpoint, answers: false, error: r.error };
   }
 

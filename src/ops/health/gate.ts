@@ -71,6 +71,7 @@ export function gateSummary(report: HealthReport, g: GateSpec): string {
   const me = brokers.find((b) => b.id === g.node);
   if (me === undefined) return 'healthy';
   const parts = [`registered as ${me.addr ?? '?'} on ${me.knownBy.length}/${up} NameServers`];
+  if (me.grpc?.answers) parts.push(`gRPC at ${me.grpc.endpoint}`);
   if (me.role === 'master' && me.writable !== undefined) parts.push(me.writable ? 'writable' : 'NOT writable');
   const r = me.replication;
   if (me.role === 'slave' && r?.haState !== undefined) parts.push(`${r.haState}${r.lagBytes !== undefined ? `, ${r.lagBytes} bytes behind` : ''}${r.inSync !== undefined ? (r.inSync ? ', in sync' : ', not in sync') : ''}`);

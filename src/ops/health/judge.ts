@@ -277,7 +277,7 @@ function judgeBroker(n: WorkNode, c: BrokerContext): void {
   if (proc?.startedAt !== undefined && Number.isFinite(boot) && boot > 0 && boot < proc.startedAt - BOOT_SLACK_MS) {
     add({
       check: 'protocol',
-      message: `is not what answers at ${n.askAt}: a process that booted that booted at ${new Date(boot).toISOString()}, before ${n.id} was started (${new Date(proc.startedAt).toISOString()}) holds the port`,
+      message: `is not what answers at ${n.askAt}: a process that booted at ${new Date(boot).toISOString()}, before ${n.id} was started (${new Date(proc.startedAt).toISOString()}) holds the port`,
       fix: `stop that process, then ${c.cmd.restart(n.id)}`,
       fatal: true,
     });

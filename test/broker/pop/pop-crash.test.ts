@@ -105,7 +105,10 @@ async function crashRun(props: Record<string, PropertyValue>): Promise<void> {
       expect(again, `message ${d.seq} in flight at the kill was not delivered again`).toBeDefined();
       // still invisible until its time ran out: the restart kept the delivery
       expect(again!.popTime, `message ${d.seq} came back before its invisible time ran out`).toBeGreaterThanOrEqual(d.popTime + INVISIBLE);
-      expect(again!.attempt).toBe(d.attempt + 1);
+      // attempt d+1 — or d+2 when a receive in flight at the kill had already taken it again (its
+      // delivery was journaled, its answer never reached us: an unseen delivery still counts)
+      expect(again!.attempt, `message ${d.seq}: attempt after the restart`).toBeGreaterThanOrEqual(d.attempt + 1);
+      expect(again!.attempt, `message ${d.seq}: attempt after the restart`).toBeLessThanOrEqual(d.attempt + 2);
     }
   }
 
