@@ -187,6 +187,12 @@ export class FailoverMember {
       const mine = b.store.maxPhysOffset;
       // the last master does not count: alive and well it would have kept its lease (a tie goes to the smaller name)
       const progress = await this.etcd.progress();
+      // a master that died and came back (systemd restarts it within seconds) stands only after its
+      // slaves had one lease to: they hold what it acknowledged, and a crashed master is the suspect
+      const others = members.filter((m) => m.node !== this.node);
+      if (epoch > 0 && progress?.node === this.node && others.length > 0 && Date.now() - (this.noLeaderSince ?? Date.now()) < this.ttl * 1000) {
+        return refuse(`the former master lets ${others.map((m) => m.node).join(', ')} stand first (for one lease)`);
+      }
       const better = members.find((m) => m.node !== this.node && m.node !== progress?.node && (m.offset > mine || (m.offset === mine && m.node < this.node)));
       if (better !== undefined) return refuse(`${better.node} holds more (${better.offset} ≥ ${mine})`);
       // enough live members that one of them holds every acknowledged byte: all slaves but acksNeeded − 1
