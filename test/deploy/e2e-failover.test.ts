@@ -119,6 +119,21 @@ async function diagnose(g: string): Promise<void> {
   console.log(JSON.stringify(await readFailoverState(model), null, 1).slice(0, 4000));
 }
 
+/** The keys of every message the group's master (as etcd names it) holds in its topic. */
+async function heldKeys(g: string): Promise<Set<string>> {
+  const master = (await leaderOf(g))!;
+  const held = new Set<string>();
+  for (let q = 0; q < 4; q++) {
+    for (let offset = 0; ; ) {
+      const r = await brokers.pull(addrOf(master), { consumerGroup: TOOLS_CONSUMER_GROUP, topic: `Fo-${g}`, queueId: q, queueOffset: offset, maxMsgNums: 32 });
+      if (r.status !== 'FOUND') break;
+      for (const m of recordsOf(r.body)) held.add(findProperty(m.properties, PropertyKey.KEYS) ?? '');
+      offset = r.nextBeginOffset;
+    }
+  }
+  return held;
+}
+
 async function truncationOf(id: string, since: number): Promise<string | undefined> {
   const out = await hostOf(id).exec(`journalctl -u ${unit(id)} --since @${Math.floor(since / 1000)} --no-pager -o cat | grep 'commit log truncated' | tail -1`);
   return out.stdout.trim() || undefined;
@@ -204,16 +219,7 @@ describe.skipIf(!SUITE || lab.skipReason)('failover: auto on five nspawn hosts',
     }
     const lost: string[] = [];
     for (const g of ['broker-a', 'broker-b']) {
-      const master = (await leaderOf(g))!;
-      const held = new Set<string>();
-      for (let q = 0; q < 4; q++) {
-        for (let offset = 0; ; ) {
-          const r = await brokers.pull(addrOf(master), { consumerGroup: TOOLS_CONSUMER_GROUP, topic: `Fo-${g}`, queueId: q, queueOffset: offset, maxMsgNums: 32 });
-          if (r.status !== 'FOUND') break;
-          for (const m of recordsOf(r.body)) held.add(findProperty(m.properties, PropertyKey.KEYS) ?? '');
-          offset = r.nextBeginOffset;
-        }
-      }
+      const held = await heldKeys(g);
       lost.push(...log.acked(g).filter((a) => !held.has(a.key)).map((a) => a.key));
     }
     report.killRounds = { rounds, sendOk: log.answers.filter((a) => a.status === 'SEND_OK').length, storedNotReplicated: log.answers.filter((a) => a.status !== 'SEND_OK').length, lost: lost.length };
@@ -254,6 +260,14 @@ describe.skipIf(!SUITE || lab.skipReason)('failover: auto on five nspawn hosts',
         truncation: (await truncationOf(old, healAt)) ?? 'nothing cut',
       };
       expect(lastOld, 'the isolated master stopped answering before the new master answered').toBeLessThan(first.at);
+      // every SEND_OK, from either side of the cut, is on the group's master after the heal
+      const checkAt = Date.now();
+      const held = await heldKeys(g);
+      const acked = [...readInside().filter((a) => a.status === 'SEND_OK'), ...log.acked(g)].filter((a) => a.at <= checkAt);
+      const lost = acked.filter((a) => !held.has(a.key)).map((a) => a.key);
+      (report.partition as Record<string, unknown>).sendOk = acked.length;
+      (report.partition as Record<string, unknown>).lost = lost.length;
+      expect(lost).toEqual([]);
     } finally {
       child.kill('SIGKILL');
       execIp(['link', 'set', `rmqv${isolated.index}`, 'up']);
