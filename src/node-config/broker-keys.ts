@@ -49,6 +49,7 @@ export const BROKER_KEYS = {
   brokerId: key(B, long(0), 0, '0 = master, > 0 = slave', { managedBy: 'the node’s position in brokers[].slaves' }),
   brokerRole: key(S, { kind: 'enum' as const, values: BROKER_ROLES }, 'ASYNC_MASTER', 'ASYNC_MASTER, SYNC_MASTER (acks wait for a slave) or SLAVE', { managedBy: 'mode' }),
   namesrvAddr: key(B, { kind: 'hostPortList' as const }, null, 'NameServers to register with, host:port;host:port', { managedBy: 'nameservers' }),
+  nodeName: key(OURS, NAME, null, 'this node’s name (the topology’s node id): recorded in the commit log’s epoch history and the failover lease; unset = brokerIP1:listenPort', { managedBy: 'the node’s id' }),
   // ── network ────────────────────────────────────────────────────────────────────────────────
   brokerIP1: key(B, { kind: 'ipv4' as const }, null, 'address advertised to clients (RocketMQ guesses a local address when unset)', { managedBy: 'brokerIP1 of the node' }),
   brokerIP2: key(B, { kind: 'ipv4' as const }, null, 'address slaves replicate from (HA); defaults to brokerIP1', { managedBy: 'brokerIP1 of the node' }),
@@ -115,6 +116,16 @@ export const BROKER_KEYS = {
   minInSyncReplicas: key(S, int(1), 1, 'floor for inSyncReplicas when enableAutoInSyncReplicas'),
   enableAutoInSyncReplicas: key(S, bool, false, 'lower inSyncReplicas while slaves are missing (weakens SYNC_MASTER)'),
   slaveReadEnable: key(B, bool, false, 'let consumers read from slaves when the master is busy'),
+  // ── automatic failover (failover: auto; docs/design/ha.md#automatic-failover) ───────────
+  failoverMode: key(OURS, { kind: 'enum' as const, values: ['manual', 'auto'] as const }, 'manual', 'auto: the group elects its master through an etcd lease (brokerRole/brokerId above are then the initial roles); manual: the roles are as configured', { managedBy: 'failover.mode' }),
+  failoverEtcdEndpoints: key(OURS, { kind: 'string' as const, pattern: /^https?:\/\/[A-Za-z0-9.-]+:\d{1,5}(,https?:\/\/[A-Za-z0-9.-]+:\d{1,5})*$/, expected: 'etcd client URLs, comma-separated (http://10.0.0.11:2379,http://10.0.0.12:2379)' }, null, 'the etcd cluster holding the group’s lease and epoch', { managedBy: 'failover.etcd' }),
+  failoverEtcdPrefix: key(OURS, { kind: 'string' as const, pattern: /^\/[A-Za-z0-9_/-]*$/, expected: 'an etcd key prefix like /rmqctl' }, '/rmqctl', 'etcd keys of this cluster live under <prefix>/<cluster>/<group>/', { managedBy: 'failover.etcd.prefix' }),
+  failoverLeaseSeconds: key(OURS, int(2, 60), 5, 'the master’s etcd lease: it renews it every fifth of this; a master that cannot stops taking writes before it can expire, and an in-sync slave takes over once it has'),
+  failoverFenceMarginMillis: key(OURS, int(100, 10000), 1000, `a master that could not renew its lease stops acknowledging writes this long before the lease can expire at the earliest, ${MS}`),
+  failoverMaxLagBytes: key(OURS, long(0), 16777216, 'ASYNC_MASTER groups: a slave may take over when it lacks at most this many bytes of what the master last published (the loss is reported); SYNC groups lose nothing acknowledged'),
+  failoverMasterRole: key(OURS, { kind: 'enum' as const, values: ['ASYNC_MASTER', 'SYNC_MASTER'] as const }, 'ASYNC_MASTER', 'the role this node takes when elected master (the group’s replication mode)', { managedBy: 'mode' }),
+  failoverSlaveId: key(OURS, long(1), 1, 'the brokerId this node registers with while it is a slave', { managedBy: 'the node’s place in the group' }),
+  failoverPeers: key(OURS, { kind: 'string' as const, pattern: /^[A-Za-z0-9_-]+@[0-9.]+:\d{1,5}(,[A-Za-z0-9_-]+@[0-9.]+:\d{1,5})*$/, expected: 'node@ip:port, comma-separated' }, null, 'the other members of the group: a master that cannot reach etcd keeps writing while every one of them promises not to take over', { managedBy: 'brokers[]' }),
   // ── broker behaviour ───────────────────────────────────────────────────────────────────────
   brokerPermission: key(B, { kind: 'int' as const, oneOf: [2, 4, 6] }, 6, '6 read+write, 4 read-only, 2 write-only'),
   defaultTopicQueueNums: key(B, int(1, 1024), 8, 'queues of an auto-created topic (at most)'),

@@ -81,7 +81,6 @@ export function overallStatus(entries: readonly { status?: { code?: unknown; mes
 
 export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
   const { config, topics, store, stats, log } = ctx;
-  const syncMaster = config.brokerRole === 'SYNC_MASTER';
   let roundRobin = 0;
   const bornHosts = new Map<string, HostAddress>();
   const bornHostOf = (peer: string): HostAddress => {
@@ -165,7 +164,8 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
       const put = putOf(m, tc, bornHost);
       // a transactional message is a half message of the producer group named after its topic
       const stored = m.messageType === 'TRANSACTION' ? ctx.transactions.prepare(put, tc.topicName) : store.put(ctx.schedule.transform(put));
-      return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, true)) : stored).then((r) => entryOf(m, r));
+      // the role is read per send: it can change while the broker runs (failover)
+      return (config.brokerRole === 'SYNC_MASTER' ? stored.then((r) => ctx.replication.afterPut(r, true)) : stored).then((r) => entryOf(m, r));
     });
     const entries = await Promise.all(results);
     return { status: overallStatus(entries), entries };

@@ -186,10 +186,9 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     return `${p}${sep}${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}${uniqKeys.next()}${PROPERTY_SEPARATOR}`;
   };
 
-  /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts). */
-  const syncMaster = config.brokerRole === 'SYNC_MASTER';
+  /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts); the role is read per send (it can change: failover). */
   const replicated = (stored: Promise<PutMessageResult>, properties: string): Promise<PutMessageResult> =>
-    syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
+    config.brokerRole === 'SYNC_MASTER' ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
 
   const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult, type: MessageTypeIndex = 0): RemotingCommand => {
     const code = STATUS_CODES[r.status];
