@@ -414,8 +414,12 @@ export class HaClient {
       socket.on('error', (e) => fail(new Error(`HA connection error: ${e.message}`)));
       socket.on('close', () => {
         clearInterval(timer);
-        // the next session starts from the log's end: let appends in flight finish first
+        // the next session starts from the log's end: let appends in flight finish first (said
+        // aloud when that takes long: a session stuck here would otherwise be silent)
+        const slow = setTimeout(() => this.log.warn('HA session closed; waiting for replicated bytes still being appended before reconnecting', { master: addr, expected, rawAppendOffset: store.rawAppendOffset }), 5_000);
+        slow.unref();
         void inFlight.then(() => {
+          clearTimeout(slow);
           store.discardRawCarry();
           resolve();
         });
