@@ -4,3 +4,4 @@ export { StoreCorruptionError, StoreLockedError } from './errors.js';
 export type { DispatchEvent, GetMessageResult, GetMessageStatus, PutMessage, PutMessageResult, PutMessageStatus } from './types.js';
 export type { StoreRefusalCode, StoreWriteState, DiskMeasurement } from './write-gate.js';
 export { SharedFd } from './shared-fd.js';
+export type { Truncation } from './open.js';
