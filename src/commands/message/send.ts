@@ -112,8 +112,9 @@ export default class MessageSend extends RmqCommand {
       helpValue: 'commit|rollback|check',
       exclusive: ['delay', 'deliver-at'],
     }),
-    'check-answer': Flags.string({ description: 'with --transactional check: what this producer answers the broker’s check (unknown: leave it to the next check)', options: ['commit', 'rollback', 'unknown'], default: 'commit', dependsOn: ['transactional'] }),
-    'check-timeout': Flags.integer({ description: 'with --transactional check: give up waiting for the broker’s check after this many ms (the transaction stays open)', default: 120_000, min: 1, helpValue: 'MS', dependsOn: ['transactional'] }),
+    // no oclif `default` on these two: a default counts as given, and dependsOn would then refuse every send without --transactional
+    'check-answer': Flags.string({ description: 'with --transactional check: what this producer answers the broker’s check (unknown: leave it to the next check); default commit', options: ['commit', 'rollback', 'unknown'], dependsOn: ['transactional'] }),
+    'check-timeout': Flags.integer({ description: 'with --transactional check: give up waiting for the broker’s check after this many ms (the transaction stays open); default 120000', min: 1, helpValue: 'MS', dependsOn: ['transactional'] }),
     timeout: Flags.integer({
       description: 'send timeout in ms, every attempt included; the default is longer than a broker waits for its disk (syncFlushTimeout 5 s) and its slave (slaveTimeout 3 s), so a stored message is not reported as a timeout',
       default: DEFAULT_SEND_TIMEOUT_MILLIS,
@@ -179,7 +180,7 @@ export default class MessageSend extends RmqCommand {
   }
 
   /** --transactional: ops/transactional-send.ts, its steps printed as they happen. */
-  private async sendTransactional(message: Message, namesrvAddrs: string[], flags: { transactional: TransactionalMode; group: string; timeout: number; create: boolean; 'check-answer': string; 'check-timeout': number } & TlsFlagValues): Promise<TransactionalSendOutput> {
+  private async sendTransactional(message: Message, namesrvAddrs: string[], flags: { transactional: TransactionalMode; group: string; timeout: number; create: boolean; 'check-answer'?: string | undefined; 'check-timeout'?: number | undefined } & TlsFlagValues): Promise<TransactionalSendOutput> {
     const answers: Record<string, LocalTransactionState> = { commit: 'COMMIT_MESSAGE', rollback: 'ROLLBACK_MESSAGE', unknown: 'UNKNOW' };
     const say = (line: string) => {
       if (!this.jsonEnabled()) this.log(line);
@@ -192,8 +193,8 @@ export default class MessageSend extends RmqCommand {
         sendTimeoutMillis: flags.timeout,
         autoCreateTopic: flags.create,
         mode: flags.transactional,
-        checkAnswer: answers[flags['check-answer']] ?? 'COMMIT_MESSAGE',
-        checkTimeoutMillis: flags['check-timeout'],
+        checkAnswer: answers[flags['check-answer'] ?? 'commit'] ?? 'COMMIT_MESSAGE',
+        checkTimeoutMillis: flags['check-timeout'] ?? 120_000,
         ...connectOptions(flags),
       },
       (e) => {
