@@ -15,7 +15,7 @@
 // runs one part (`tls`: just the plain-vs-TLS comparisons; `metrics`: the broker row with metrics off and
 // on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
-// ours, same broker). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
+// ours, same broker; `headers`: the broker row with JSON and with binary ROCKETMQ headers, interleaved). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
 // store's recovery after a clean close and after a crash.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
@@ -157,7 +157,10 @@ if (only === undefined || only === 'broker') {
 
   const appendNow = await appendMBps(tmp, 2);
   const loopNow = await loopbackMBps(1024, 2);
-  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir });
+  // `--headers ROCKETMQ`: the producer (and so the broker's answers) in binary headers
+  const headersArg = process.argv.indexOf('--headers');
+  const serializeType = headersArg > 0 ? process.argv[headersArg + 1] : 'JSON';
+  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType });
   console.log(line(a));
   console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
   console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);
@@ -310,6 +313,33 @@ if (only === undefined || only === 'metrics') {
   const perMsgNs = hot.timedNs - hot.bareNs + hot.statsNs;
   const brokerUs = pooled(runs.off, (r) => (r.brokerCpu * 1e6) / r.msgPerSec).cpuUs;
   console.log(`    always on (both rows): request timing ${fmt(hot.timedNs - hot.bareNs)} ns + counters and message type ${fmt(hot.statsNs)} ns per send = ${fmt((perMsgNs / 1000 / brokerUs) * 100, 2)} % of the broker's ${fmt(brokerUs, 1)} µs CPU per message (off rows)`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'headers') {
+  // JSON vs binary (ROCKETMQ) remoting headers end to end: the producer picks the form, the broker answers in it
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# header forms: our producer -> rmqd broker, ASYNC_FLUSH, 1 KB, 64 in flight; JSON vs binary (ROCKETMQ) headers, runs interleaved J-B-B-J');
+  const { brokerThroughput } = await load('broker-throughput.ts');
+  const runs = { JSON: [], ROCKETMQ: [] };
+  const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
+  for (let i = 0; i < rounds; i++) {
+    for (const kind of ['JSON', 'ROCKETMQ', 'ROCKETMQ', 'JSON']) {
+      const r = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, serializeType: kind });
+      runs[kind].push(r);
+      console.log(`  ${kind.padEnd(8)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
+    }
+  }
+  const j = pooled(runs.JSON, (r) => r.cpuUsPerMsg);
+  const b = pooled(runs.ROCKETMQ, (r) => r.cpuUsPerMsg);
+  const jb = pooled(runs.JSON, (r) => r.brokerCpuUsPerMsg).cpuUs;
+  const bb = pooled(runs.ROCKETMQ, (r) => r.brokerCpuUsPerMsg).cpuUs;
+  const jc = pooled(runs.JSON, (r) => r.clientCpuUsPerMsg).cpuUs;
+  const bc = pooled(runs.ROCKETMQ, (r) => r.clientCpuUsPerMsg).cpuUs;
+  console.log(`    ratio binary/JSON throughput: ${fmt(b.msgPerSec)} / ${fmt(j.msgPerSec)} msg/s = ${fmt(b.msgPerSec / j.msgPerSec, 2)}`);
+  console.log(`    ratio binary/JSON CPU per message: broker ${fmt(bb, 1)} / ${fmt(jb, 1)} µs = ${fmt(bb / jb, 2)}; client ${fmt(bc, 1)} / ${fmt(jc, 1)} µs = ${fmt(bc / jc, 2)}; both ${fmt(b.cpuUs, 1)} / ${fmt(j.cpuUs, 1)} µs = ${fmt(b.cpuUs / j.cpuUs, 2)}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
