@@ -24,7 +24,8 @@ export type RawLimits = (o: { seconds: number; log: (l: string) => void }) => Pr
 
 const USAGE = `usage: bench/compare [options]
   --systems LIST        rmqd,rmqd-binary,rmqd-sync-pair,rmqd-sync-pair-binary,nats,redis,rabbitmq (default: all;
-                        -binary: our clients use binary ROCKETMQ headers, the A/B against JSON in the same run)
+                        -binary: our clients use binary ROCKETMQ headers, the A/B against JSON in the same run;
+                        rmqd-binary-batch, rmqd-sync-pair-binary-batch: binary headers and the producer's autoBatch)
   --rows LIST           1,2,3,4 or produce-async,produce-sync,latency,backlog (default: all)
   --messages N          publishes per produce row (default 200000)
   --backlog N           messages in the consume backlog (default 1000000)
@@ -104,6 +105,8 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
   const allSystems: System[] = [
     new RmqdSystem(deps.rmqd, false),
     new RmqdSystem(deps.rmqd, false, true),
+    new RmqdSystem(deps.rmqd, false, true, true),
+    new RmqdSystem(deps.rmqd, true, true, true),
     new RmqdSystem(deps.rmqd, true),
     new RmqdSystem(deps.rmqd, true, true),
     new NatsSystem(),
