@@ -53,6 +53,8 @@ export interface BrokerRunOptions {
   properties?: Record<string, string | number>;
   /** Header form of the producer's requests (and so of the broker's answers): JSON (default) or binary ROCKETMQ. */
   serializeType?: 'JSON' | 'ROCKETMQ';
+  /** The producer's autoBatch (SEND_BATCH_MESSAGE while many sends wait). */
+  autoBatch?: boolean;
   /** Started with the measured window, stopped at its end (e.g. a scraper); resolves with what it wants reported. */
   during?: () => { stop(): Promise<string> };
 }
@@ -76,6 +78,7 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
       producerGroup: 'bench',
       ...(o.tls ? { tls: { ca: o.tls.certPem, policy: 'require' as const } } : {}),
       ...(o.serializeType === 'ROCKETMQ' ? { serializeType: 'ROCKETMQ' as const } : {}),
+      ...(o.autoBatch ? { autoBatch: true } : {}),
     });
     const common = { topic, threads: o.inFlight ?? 64, messageSize: o.bodyBytes ?? 1024 };
     await benchProduce(producer, { ...common, durationSeconds: o.warmupSeconds ?? 2 });

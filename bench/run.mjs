@@ -160,7 +160,9 @@ if (only === undefined || only === 'broker') {
   // `--headers ROCKETMQ`: the producer (and so the broker's answers) in binary headers
   const headersArg = process.argv.indexOf('--headers');
   const serializeType = headersArg > 0 ? process.argv[headersArg + 1] : 'JSON';
-  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType });
+  // `--auto-batch`: the producer's autoBatch
+  const autoBatch = process.argv.includes('--auto-batch');
+  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch });
   console.log(line(a));
   console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
   console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);

@@ -109,6 +109,7 @@ export class RmqdSystem implements System {
         );
       },
       serverCpuSeconds: () => pids.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+      serverPids: pids,
       close: async () => {
         p.shutdown();
         consumerRemoting.shutdown();
