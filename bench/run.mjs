@@ -90,7 +90,7 @@ await fsp.rm(tmp, { recursive: true, force: true });
 
 
 if (only === undefined || only === 'remoting') {
-  console.log('\n# remoting: frame codec (ours vs the obvious baseline, same run; SEND_MESSAGE_V2 request / response, 1 KiB body)');
+  console.log('\n# remoting: frame codec (ours vs the obvious baseline, same run; SEND_MESSAGE_V2 request / response, 1 KiB body; per CPU second of this process)');
   const { codecBench, echoBench } = await load('remoting.ts');
   const c = codecBench(1);
   console.log(`  encode frame    ${fmt(c.encodeOurs).padStart(10)}/s   stringify+concat ${fmt(c.encodeNaive).padStart(10)}/s   ratio ${fmt(c.encodeOurs / c.encodeNaive, 2)}`);
