@@ -11,11 +11,12 @@
 // 6. TLS: the loopback echo in plain text and over TLS (part of `remoting`), and the broker's
 //    ASYNC_FLUSH row over TLS (part of `broker`), each with its plain twin in the same run,
 // each printed as a ratio of the matching raw limit measured in the same run (absolute figures drift
-// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls|metrics|pop|grpc`
+// with the machine's load; ratios are what to compare between runs). `--only store|remoting|broker|ha|tls|metrics|pop|grpc|tx`
 // runs one part (`tls`: just the plain-vs-TLS comparisons; `metrics`: the broker row with metrics off and
 // on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
-// ours, same broker; `headers`: the broker row with JSON and with binary ROCKETMQ headers, interleaved). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
+// ours, same broker; `tx`: transactional sends, half + commit, against plain sends; `headers`: the broker row with JSON and with binary
+// ROCKETMQ headers, interleaved). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
 // store's recovery after a clean close and after a crash.
 import { build } from 'esbuild';
 import fsp from 'node:fs/promises';
@@ -234,6 +235,29 @@ if (only === undefined || only === 'pop') {
   const pl = await popPollers({ rmqd, receives: 5_000, limit: 4_000 });
   console.log(`  long polls: 5,000 concurrent receives, maxPopPollingSize 4,000: ${fmt(pl.parked)} parked, ${fmt(pl.refused)} refused POLLING_FULL; ` +
     `broker RSS ${fmt(pl.rssMB, 0)} MB, +${fmt(pl.bytesPerPoller, 0)} B per parked receive; one message answered one of them in ${fmt(pl.wakeMs, 1)} ms`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === undefined || only === 'tx') {
+  // transactional sends (half + commit) against plain sends, same broker, same run
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# transactional vs plain sends: 1 KB bodies, 64 in flight, one rmqd broker; runs interleaved plain-tx-tx-plain (a transactional message = half message + END_TRANSACTION commit)');
+  const { transactionThroughput } = await load('transaction-throughput.ts');
+  for (const flush of ['ASYNC_FLUSH', 'SYNC_FLUSH']) {
+    const runs = await transactionThroughput({ rmqd, flush, seconds });
+    for (const r of runs) {
+      console.log(`  ${flush.padEnd(11)} ${r.mode.padEnd(5)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  broker CPU ${fmt(r.brokerCpuUs, 1).padStart(6)} µs/msg  commit log ${fmt(r.logBytesPerMsg, 0).padStart(5)} B/msg`);
+    }
+    const pool = (mode) => {
+      const rs = runs.filter((r) => r.mode === mode);
+      return { msgPerSec: rs.reduce((x, r) => x + r.msgs, 0) / rs.reduce((x, r) => x + r.seconds, 0), cpuUs: rs.reduce((x, r) => x + r.brokerCpuUs * r.msgs, 0) / rs.reduce((x, r) => x + r.msgs, 0) };
+    };
+    const p = pool('plain');
+    const t = pool('tx');
+    console.log(`    ratio tx/plain (${flush}): throughput ${fmt(t.msgPerSec)} / ${fmt(p.msgPerSec)} msg/s = ${fmt(t.msgPerSec / p.msgPerSec, 2)}; broker CPU per message ${fmt(t.cpuUs, 1)} / ${fmt(p.cpuUs, 1)} µs = ${fmt(t.cpuUs / p.cpuUs, 2)}`);
+  }
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

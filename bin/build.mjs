@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { etcdProtoPlugin } from './etcd-descriptor.mjs';
 import { v2DescriptorModule } from './v2-descriptor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,7 +37,7 @@ const common = {
   sourcemap: 'linked',
   logLevel: 'warning',
   banner: { js: requireShim },
-  plugins: [v2DescriptorPlugin],
+  plugins: [v2DescriptorPlugin, etcdProtoPlugin],
 };
 
 // The page is always a production build, whatever NODE_ENV the caller has (vitest's global setup

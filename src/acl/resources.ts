@@ -9,7 +9,7 @@
  * account — RocketMQ 4.x lists only five admin codes and leaves the rest open to any valid
  * signature; offset and time-index lookups need SUB on the topic.
  */
-import { RequestCode } from '../remoting/codes.js';
+import { RequestCode, RmqExtensionCode } from '../remoting/codes.js';
 import { parseFastJson } from '../protocol/fastjson.js';
 import { isRetryTopic, RETRY_GROUP_TOPIC_PREFIX } from '../protocol/topic-names.js';
 import type { ExtFields, RemotingCommand } from '../remoting/command.js';
@@ -46,6 +46,8 @@ export const ADMIN_CODES: ReadonlySet<number> = new Set<number>([
   R.NOTIFY_MIN_BROKER_ID_CHANGE, R.EXCHANGE_BROKER_HA_INFO, R.GET_BROKER_EPOCH_CACHE, R.NOTIFY_BROKER_ROLE_CHANGED, R.CLEAN_BROKER_DATA,
   R.CONTROLLER_ALTER_SYNC_STATE_SET, R.CONTROLLER_ELECT_MASTER, R.CONTROLLER_REGISTER_BROKER, R.CONTROLLER_GET_REPLICA_INFO,
   R.CONTROLLER_GET_METADATA_INFO, R.CONTROLLER_GET_SYNC_STATE_DATA, R.CONTROLLER_GET_NEXT_BROKER_ID, R.CONTROLLER_APPLY_BROKER_ID,
+  // rmqd's failover (switchover) requests
+  RmqExtensionCode.BROKER_FENCE, RmqExtensionCode.BROKER_CHANGE_ROLE, RmqExtensionCode.FAILOVER_PROMISE,
   // client control through the broker
   R.SUSPEND_CONSUMER, R.RESUME_CONSUMER, R.ADJUST_CONSUMER_THREAD_POOL, R.CONSUME_MESSAGE_DIRECTLY,
 ]);
@@ -82,6 +84,8 @@ const EXTRACT = new Map<number, Extract>([
   [R.PULL_MESSAGE, groupAndTopic('consumerGroup', 'topic')],
   [R.LITE_PULL_MESSAGE, groupAndTopic('consumerGroup', 'topic')],
   [R.QUERY_MESSAGE, (e, _b, o) => topicNeeds(o, e.topic, Perm.SUB)],
+  // ours: ending a transaction is a send to its topic (when the header names it; Java 4.x clients leave it out)
+  [R.END_TRANSACTION, (e, _b, o) => topicNeeds(o, e.topic, Perm.PUB)],
   [R.HEART_BEAT, (_e, body, o) => heartbeatNeeds(body, o)],
   [R.UNREGISTER_CLIENT, (e, _b, o) => {
     if (e.consumerGroup !== undefined) o.push([retryOf(e.consumerGroup), Perm.SUB]);

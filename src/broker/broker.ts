@@ -25,7 +25,7 @@ import { decodeConsumerOffsetTable, decodeDelayOffsetTable, decodeSubscriptionGr
 import { hostAddress } from '../protocol/message/host.js';
 import { isReadable, isWriteable } from '../protocol/perm.js';
 import type { TopicConfigSerializeWrapper } from '../protocol/register-broker-body.js';
-import { createResponse, type RemotingCommand } from '../remoting/command.js';
+import { createRequest, createResponse, type RemotingCommand } from '../remoting/command.js';
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
@@ -51,10 +51,18 @@ import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
 import { GrpcEndpoint } from './grpc/endpoint.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
-import { Replication } from './ha/replication.js';
+import { Replication, type TruncateRequest } from './ha/replication.js';
+import { EpochHistory } from './ha/epochs.js';
+import { registerRoleHandlers, type RoleChange, type RoleControl } from './role-change.js';
+import { FailoverMember, type Peer } from './failover/member.js';
+import { FailoverPromiseRequestHeader } from '../protocol/headers/failover.js';
+import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
+import { RmqExtensionCode } from '../remoting/codes.js';
 import { PullHoldService } from './pull-hold.js';
 import { PopEngine } from './pop/engine.js';
 import { registerPopHandlers } from './pop/remoting-handlers.js';
+import { registerTransactionHandlers } from './transaction/remoting-handlers.js';
+import { TransactionService } from './transaction/service.js';
 import { RebalanceLockManager } from './rebalance-locks.js';
 import { NameServerRegistration, type RegistrationResult } from './registration.js';
 import { parseDelayLevels, ScheduleMessageService, storeTagsCode } from './schedule.js';
@@ -76,6 +84,17 @@ export interface BrokerOptions {
   configFile?: string;
   /** TLS for the remoting and HA ports and the broker's own connections (read by the runtime). */
   tls?: NodeTls;
+  /** Open the store cut back to this commit-log offset (a former master's unreplicated tail; see onTruncate). */
+  truncateTo?: number;
+  /**
+   * As a slave, the log holds what a former master wrote after the last point it shares with the
+   * current master: whoever runs the broker reopens it with `truncateTo` (runtime/broker.ts).
+   */
+  onTruncate?: (t: TruncateRequest) => void;
+  /** A slave: follow this master from the start (reopened after a truncation). */
+  initialMaster?: { masterAddr: string; haMasterAddr: string };
+  /** failover: auto — this node stands first at the group's very first election (its config names it master). Set by open(). */
+  preferredMaster?: boolean;
 }
 
 /** The store's options from broker.properties (same key names: MessageStoreConfig). */
@@ -153,7 +172,7 @@ class GatedDispatcher implements RequestDispatcher {
   }
 }
 
-export class Broker {
+export class Broker implements RoleControl {
   readonly handlers = new HandlerTable();
   readonly hooks: BrokerHooks = {};
   readonly context: BrokerContext;
@@ -169,6 +188,10 @@ export class Broker {
   private readonly log: Logger;
   private unsubscribeDispatch: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** Role changes and fences run one at a time. */
+  private roleChanges: Promise<unknown> = Promise.resolve();
+  /** failover: auto — the member of the group's election (failover/member.ts). */
+  private member: FailoverMember | undefined;
   /** The v5 gRPC MessagingService (grpcServerPort > 0). */
   readonly grpc: GrpcEndpoint | undefined;
 
@@ -179,6 +202,7 @@ export class Broker {
     groups: ConsumerGroupParts,
     private readonly opts: BrokerOptions,
     private readonly acl: NodeAcl,
+    readonly epochs: EpochHistory,
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
@@ -186,8 +210,20 @@ export class Broker {
     const credentials = acl.credentials;
     const tls = opts.tls ?? {};
     this.remoting = new RemotingClient({ logger: this.log.child('remoting'), ...(credentials ? { credentials } : {}), ...(tls.client ? { tls: tls.client } : {}) });
-    this.replication = new Replication({ config, store, topics, remoting: this.remoting, hooks: this.hooks, logger: this.log.child('ha'), tls });
-    const parts: Omit<BrokerContext, 'pop'> = {
+    this.replication = new Replication({
+      config,
+      store,
+      topics,
+      remoting: this.remoting,
+      hooks: this.hooks,
+      logger: this.log.child('ha'),
+      tls,
+      epochs,
+      nodeName: config.nodeName ?? this.brokerAddr,
+      onTruncate: (t) => opts.onTruncate?.(t),
+      ...(opts.initialMaster ? { initialMaster: opts.initialMaster } : {}),
+    });
+    const parts: Omit<BrokerContext, 'pop' | 'transactions'> = {
       config,
       store,
       topics,
@@ -207,7 +243,7 @@ export class Broker {
       hooks: this.hooks,
       replication: this.replication,
     };
-    this.context = { ...parts, pop: new PopEngine(parts) };
+    this.context = { ...parts, pop: new PopEngine(parts), transactions: new TransactionService(parts) };
     this.hooks.topicDeleted = (topic) => {
       this.context.consumerOffsets.removeTopic(topic);
       this.context.pop.forget({ topic });
@@ -235,7 +271,28 @@ export class Broker {
     registerGroupAdminHandlers(this.handlers, this.context);
     registerMonitoringHandlers(this.handlers, this.context);
     registerPopHandlers(this.handlers, this.context.pop, this.log.child('pop'));
+    registerTransactionHandlers(this.handlers, this.context);
     this.replication.registerHandlers(this.handlers);
+    registerRoleHandlers(this.handlers, this, config.failoverMode === 'auto');
+    if (config.failoverMode === 'auto') {
+      const peers: Peer[] = (config.failoverPeers ?? '').split(',').filter((x) => x !== '').map((x) => ({ node: x.slice(0, x.indexOf('@')), addr: x.slice(x.indexOf('@') + 1) }));
+      this.member = new FailoverMember({
+        broker: this,
+        preferred: opts.preferredMaster === true,
+        peers,
+        askPromise: async (peer, epoch) => {
+          const res = await this.remoting.request(peer.addr, createRequest(RmqExtensionCode.FAILOVER_PROMISE, { extFields: encodeHeader(FailoverPromiseRequestHeader, { node: config.nodeName ?? this.brokerAddr, epoch }) }), 500);
+          return res.code === ResponseCode.SUCCESS;
+        },
+        logger: this.log.child('failover'),
+      });
+      const member = this.member;
+      this.handlers.on(RmqExtensionCode.FAILOVER_PROMISE, (req) => {
+        const h = decodeHeader(FailoverPromiseRequestHeader, req.extFields);
+        const r = member.promise(h.node, h.epoch);
+        return createResponse(req, r.ok ? ResponseCode.SUCCESS : ResponseCode.SYSTEM_ERROR, r.why !== undefined ? { remark: r.why } : {});
+      });
+    }
     const sendCodes = new Set<number>([RequestCode.SEND_MESSAGE, RequestCode.SEND_MESSAGE_V2, RequestCode.SEND_BATCH_MESSAGE]);
     this.rpc = new TimedDispatcher(acl.guard(this.handlers, this.log.child('acl')), (code, millis) => {
       if (sendCodes.has(code)) stats.recordPutLatency(millis);
@@ -285,16 +342,38 @@ export class Broker {
     } catch (e) {
       throw new InvalidInputError(`invalid broker configuration: messageDelayLevel: ${(e as Error).message}`);
     }
+    if (c.failoverMode === 'auto') {
+      // the role is the election's: every member starts as a slave and takes no writes until it holds the lease
+      if (c.failoverEtcdEndpoints === null) throw new InvalidInputError(`invalid broker configuration: failoverMode=auto needs failoverEtcdEndpoints`);
+      opts = { ...opts, preferredMaster: opts.preferredMaster ?? (c.brokerRole !== 'SLAVE' && opts.initialMaster === undefined) };
+      c.brokerRole = 'SLAVE';
+      c.brokerId = c.failoverSlaveId;
+      c.haMasterAddress = null;
+    }
     const acl = NodeAcl.open(c, opts.configFile ?? 'broker.properties', log.child('acl'));
     // a SCHEDULE_TOPIC_XXXX entry's tags code is its delivery time
     let store: MessageStore;
     try {
-      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode: storeTagsCode(levels) });
+      store = await MessageStore.open(storeConfigOf(c), { logger: log.child('store'), tagsCode: storeTagsCode(levels), ...(opts.truncateTo !== undefined ? { truncateTo: opts.truncateTo } : {}) });
     } catch (e) {
       acl.close();
       throw e;
     }
     try {
+      const epochs = await EpochHistory.load(c.storePathCommitLog ?? path.join(c.storePathRootDir, 'commitlog'));
+      const cut = store.truncated;
+      if (cut !== undefined) {
+        await epochs.truncate(cut.to);
+        log.warn('commit log truncated: the unreplicated tail a former master wrote after the last point it shares with the current master', {
+          from: cut.from,
+          to: cut.to,
+          bytes: cut.bytes,
+          messages: cut.messages,
+          firstStored: cut.firstStoreTimestamp > 0 ? new Date(cut.firstStoreTimestamp).toISOString() : undefined,
+          lastStored: cut.lastStoreTimestamp > 0 ? new Date(cut.lastStoreTimestamp).toISOString() : undefined,
+          epoch: epochs.current.epoch,
+        });
+      }
       const topics = await TopicConfigManager.load({
         file: path.join(c.storePathRootDir, 'config', 'topics.json'),
         clusterName: c.brokerClusterName,
@@ -313,7 +392,7 @@ export class Broker {
         consumerOffsets: await ConsumerOffsetManager.load({ configDir, flushIntervalMillis: c.flushConsumerOffsetInterval, logger: log.child('offsets') }),
         schedule: await ScheduleMessageService.load({ store, levels, configDir, flushIntervalMillis: c.flushDelayOffsetInterval, logger: log.child('schedule') }),
       };
-      return new Broker(c, store, topics, groups, opts, acl);
+      return new Broker(c, store, topics, groups, opts, acl, epochs);
     } catch (e) {
       acl.close();
       await store.close();
@@ -331,6 +410,7 @@ export class Broker {
     this.context.clients.start();
     this.context.consumerOffsets.start();
     if (c.brokerRole !== 'SLAVE') this.context.schedule.start();
+    await this.context.transactions.start();
     const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
     for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
       const server = new RemotingServer({
@@ -362,7 +442,90 @@ export class Broker {
       topics: this.topics.size,
     });
     await this.registration.start();
+    this.member?.start();
     this.log.info('broker started', { addr: this.brokerAddr, namesrv: c.namesrvAddrs.join(';') || undefined, registeredWith: this.registration.registeredWith.length });
+  }
+
+  /** BROKER_FENCE: stop (or resume) taking puts; answers once everything appended is written. */
+  fence(on: boolean, reason: string): Promise<{ maxOffset: number; epoch: number }> {
+    return this.serially(async () => {
+      if (on) {
+        this.store.fence(reason, { withholdAnswers: false });
+        // delayed delivery writes too: it stops with the puts (and starts again with them)
+        await this.context.schedule.stop();
+      } else {
+        this.store.unfence();
+        if (this.config.brokerRole !== 'SLAVE') this.context.schedule.start();
+      }
+      const end = this.store.maxPhysOffset;
+      await this.store.commitLog.waitWritten(end, this.config.syncFlushTimeout);
+      this.log.info(on ? 'fenced: puts refused' : 'fence lifted: puts taken again', { reason: on ? reason : undefined, maxOffset: end });
+      return { maxOffset: this.store.maxPhysOffset, epoch: this.epochs.current.epoch };
+    });
+  }
+
+  /**
+   * BROKER_CHANGE_ROLE: takes the role in place (config, NameServer registration, replication,
+   * delayed delivery), then registers again at once so the route changes.
+   */
+  changeRole(change: RoleChange): Promise<{ maxOffset: number; epoch: number }> {
+    return this.serially(async () => {
+      const c = this.config;
+      const before = { role: c.brokerRole, id: c.brokerId, epoch: this.epochs.current.epoch };
+      // the transaction service restarts in the new role (a master checks back and repairs lost
+      // op records, a follower follows the log): stopped here, started in whatever role results
+      await this.context.transactions.stop();
+      try {
+        await this.takeRole(change);
+      } finally {
+        await this.context.transactions.start();
+      }
+      this.registration.setBrokerId(c.brokerId);
+      this.log.info('broker role changed', { from: `${before.role}/${before.id}`, to: `${c.brokerRole}/${c.brokerId}`, epoch: this.epochs.current.epoch, maxOffset: this.store.maxPhysOffset, master: change.masterAddr });
+      await this.registration.registerAll();
+      return { maxOffset: this.store.maxPhysOffset, epoch: this.epochs.current.epoch };
+    });
+  }
+
+  /** The role change itself: config, replication, delayed delivery, POP. */
+  private async takeRole(change: RoleChange): Promise<void> {
+    const c = this.config;
+    const wasSlave = c.brokerRole === 'SLAVE';
+    if (change.brokerRole === 'SLAVE') {
+      if (change.brokerId <= 0) throw new InvalidInputError(`a SLAVE's brokerId must be > 0, not ${change.brokerId}`);
+      c.brokerRole = 'SLAVE';
+      c.brokerId = change.brokerId;
+      c.haMasterAddress = change.haMasterAddress ?? null;
+      await this.context.schedule.stop();
+      this.context.pop.becameSlave();
+      // a slave takes no puts by its role; its store appends what the master streams
+      this.store.unfence();
+      await this.replication.toSlave({ ...(change.masterAddr ? { masterAddr: change.masterAddr } : {}), ...(change.haMasterAddress ? { haMasterAddr: change.haMasterAddress } : {}) });
+    } else {
+      if (change.brokerId !== 0) throw new InvalidInputError(`a master's brokerId is 0, not ${change.brokerId}`);
+      if (change.expectMaxOffset !== undefined && change.expectMaxOffset !== this.store.maxPhysOffset) {
+        throw new InvalidInputError(`this broker's commit log ends at ${this.store.maxPhysOffset}, not at ${change.expectMaxOffset} where the former master's ends: it does not hold every byte; not taking the master role`);
+      }
+      const epoch = change.epoch ?? this.epochs.current.epoch + 1;
+      if (epoch <= this.epochs.current.epoch && (wasSlave || epoch < this.epochs.current.epoch)) {
+        throw new InvalidInputError(`epoch ${epoch} is not newer than this log's epoch ${this.epochs.current.epoch}`);
+      }
+      c.brokerRole = change.brokerRole;
+      c.brokerId = 0;
+      c.haMasterAddress = null;
+      if (change.haAllowedAddresses !== undefined) c.haAllowedAddresses = change.haAllowedAddresses;
+      await this.replication.toMaster({ epoch, ...(change.haAllowedAddresses !== undefined ? { allowFrom: change.haAllowedAddresses } : {}), ...(change.nodeName ? { nodeName: change.nodeName } : {}) });
+      await this.topics.setStateVersion(epoch);
+      this.store.unfence();
+      this.context.schedule.start();
+      await this.context.pop.becameMaster();
+    }
+  }
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.roleChanges.then(work, work);
+    this.roleChanges = run.catch(() => undefined);
+    return run;
   }
 
   /** Serves /metrics and /healthz on metricsPort (metrics/broker-metrics.ts). */
@@ -387,6 +550,11 @@ export class Broker {
   private async doStop(): Promise<void> {
     this.registration.stop();
     this.dispatcher.stopping = true;
+    // a master stops writing, then hands its lease back (the group elects at once, not after it expires)
+    if (this.member !== undefined) {
+      this.store.setWriteLease(0, 'the broker is stopping');
+      await this.member.stop();
+    }
     this.context.pullHold.stop();
     this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
@@ -409,6 +577,7 @@ export class Broker {
       }
     };
     await step('stopping delayed delivery (writing its offsets)', () => this.context.schedule.stop());
+    await step('stopping transaction checks (writing their snapshot)', () => this.context.transactions.stop());
     await step('writing consumer offsets', () => this.context.consumerOffsets.stop());
     await step('writing subscription groups', () => this.context.subscriptionGroups.flush());
     await step('writing the topic table', () => this.topics.flush());

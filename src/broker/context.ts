@@ -19,6 +19,7 @@ import type { BrokerStats } from './stats.js';
 import type { SlaveSyncSource } from './ha/slave-sync.js';
 import type { MessageStore, PutMessageResult } from './store/index.js';
 import type { TopicConfigManager } from './topic-config-manager.js';
+import type { TransactionService } from './transaction/service.js';
 
 export interface BrokerHooks {
   /** Called after a topic is deleted from this broker (offsets, subscriptions of it go too). */
@@ -66,4 +67,6 @@ export interface BrokerContext {
   readonly replication: ReplicationView;
   /** POP consumption (v5 SimpleConsumer/PushConsumer, remoting POP codes): pop/types.ts PopService. */
   readonly pop: PopEngine;
+  /** Transactional messages: half messages, their commit/rollback and checks (transaction/service.ts). */
+  readonly transactions: TransactionService;
 }

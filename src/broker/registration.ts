@@ -83,6 +83,11 @@ export class NameServerRegistration {
     this.heartbeatTimer.unref();
   }
 
+  /** A role change: registrations and heartbeats carry this id from now on (0 = master). */
+  setBrokerId(brokerId: number): void {
+    this.opts.identity.brokerId = brokerId;
+  }
+
   /** NameServers that accepted our last registration and have not failed since. */
   get registeredWith(): string[] {
     return this.states.filter((s) => s.registered).map((s) => s.addr);

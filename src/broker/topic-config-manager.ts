@@ -252,6 +252,15 @@ export class TopicConfigManager {
     return changes;
   }
 
+  /**
+   * A new master epoch: the data version's stateVersion becomes it (RocketMQ 5 does the same), so
+   * a NameServer keeps the id-0 entry of the newest master when a former one registers again.
+   */
+  async setStateVersion(stateVersion: number): Promise<void> {
+    this.version = nextDataVersion(this.version, Date.now(), stateVersion);
+    await this.persist();
+  }
+
   /** Resolves when every change so far is on disk. */
   async flush(): Promise<void> {
     await this.file.flush();
@@ -259,7 +268,8 @@ export class TopicConfigManager {
 
   private async commit(topic: string, apply: () => void, change: Exclude<TopicChange, 'unchanged'> | 'deleted'): Promise<void> {
     apply();
-    this.version = nextDataVersion(this.version);
+    // the master epoch (stateVersion) stays across table changes
+    this.version = nextDataVersion(this.version, Date.now(), this.version.stateVersion);
     const done = this.persist();
     this.pendingTopics.set(topic, done);
     try {

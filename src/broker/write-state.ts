@@ -27,7 +27,7 @@ export function brokerWriteState(config: Pick<ResolvedBrokerConfig, 'brokerRole'
  * `storeWriteRefusal`, `storeWriteRefusalReason`) — on a slave, whether replication can append.
  */
 export function writeStateInfo(w: BrokerWriteState, store: MessageStore): Record<string, string> {
-  const s = store.writeState();
+  const s = store.appendState();
   return {
     ...(w.writable
       ? { writable: 'true', writeRefusal: '', writeRefusalReason: '', writeRefusedSince: '0' }

@@ -5,7 +5,8 @@
  * tests build on it.
  */
 import { decodeKVTable } from '../protocol/bodies.js';
-import { RequestCode, ResponseCode } from '../remoting/codes.js';
+import { RequestCode, ResponseCode, RmqExtensionCode } from '../remoting/codes.js';
+import { decodeTransactionState, GetTransactionStateRequestHeader, type GetTransactionStateRequest, type TransactionState } from '../protocol/transaction-state.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import {
   CreateTopicRequestHeader,
@@ -198,6 +199,12 @@ export class BrokerApi {
   async runtimeInfo(addr: string): Promise<Record<string, string>> {
     const res = await this.call(addr, RequestCode.GET_BROKER_RUNTIME_INFO);
     return decodeKVTable(res.body);
+  }
+
+  /** GET_TRANSACTION_STATE (rmqd): the broker's pending half messages (narrowed to a topic / producer group) and its transaction counters. */
+  async transactionState(addr: string, filter: GetTransactionStateRequest = {}): Promise<TransactionState> {
+    const res = await this.call(addr, RmqExtensionCode.GET_TRANSACTION_STATE, encodeHeader(GetTransactionStateRequestHeader, filter));
+    return decodeTransactionState(res.body);
   }
 }
 

@@ -107,6 +107,8 @@ export interface SendResult {
   messageQueue: MessageQueue;
   /** Queue offset of the (first) message. */
   queueOffset: number;
+  /** A half (transactional) message: its transaction id, as the broker answered it (the UNIQ_KEY). */
+  transactionId?: string;
 }
 
 /** A send that did not succeed: every attempt's broker and error. */
@@ -142,8 +144,8 @@ const RETRY_CODES: ReadonlySet<number> = new Set([
 
 const isTransportError = (e: unknown) => e instanceof RemotingConnectError || e instanceof RemotingTimeoutError || e instanceof ConnectionClosedError;
 
-/** One encoded send, ready to go to whichever queue an attempt picks. */
-interface Prepared {
+/** One encoded send, ready to go to whichever queue an attempt picks (TransactionProducer adds to it). */
+export interface Prepared {
   topic: string;
   body: Buffer;
   properties: string;
@@ -155,7 +157,7 @@ interface Prepared {
 
 export class Producer {
   readonly producerGroup: string;
-  private readonly remoting: RemotingClient;
+  protected readonly remoting: RemotingClient;
   private readonly ownsRemoting: boolean;
   private readonly admin: AdminClient;
   private readonly routes = new Map<string, TopicPublishInfo>();
@@ -315,7 +317,7 @@ export class Producer {
     if (this.ownsRemoting) this.remoting.shutdown();
   }
 
-  private prepare(m: Message): Prepared {
+  protected prepare(m: Message): Prepared {
     if (this.closed) throw new RmqError('the producer is shut down');
     let body = bodyBytes(m.body);
     checkMessage(m, body, this.maxMessageSize, this.validTopics.has(m.topic));
@@ -365,7 +367,7 @@ export class Producer {
     });
   }
 
-  private sendPrepared(p: Prepared, timeoutMillis: number): Promise<SendResult> {
+  protected sendPrepared(p: Prepared, timeoutMillis: number): Promise<SendResult> {
     const deadline = Date.now() + timeoutMillis;
     const info = this.routes.get(p.topic);
     if (info !== undefined && info.ok) return this.attempt(info, p, deadline, timeoutMillis);
@@ -400,7 +402,7 @@ export class Producer {
       if (status !== undefined) {
         this.faults.latency(q.brokerName, Date.now() - started);
         const ext = res.extFields ?? {};
-        return { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1) };
+        return { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1), ...(ext.transactionId !== undefined ? { transactionId: ext.transactionId } : {}) };
       }
       lastCode = res.code;
       attempts.push({ broker: `${q.brokerName}(${addr})`, error: `code ${res.code}${res.remark ? `: ${res.remark}` : ''}` });

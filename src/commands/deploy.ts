@@ -6,6 +6,8 @@ import { DEFAULT_MAX_SLAVE_LAG_BYTES } from '../ops/health/index.js';
 import { parseSavedPlan, type Plan } from '../deploy/plan/index.js';
 import { DEFAULT_MIN_FREE_BYTES } from '../deploy/preflight.js';
 import { loadRuntimeRelease, renderHost } from '../render/index.js';
+import { ensureEtcd } from '../deploy/etcd.js';
+import { electedMasters, readFailoverState } from '../ops/failover/etcd-state.js';
 import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
 import { ClusterCommand, connectionFlags, lockFlags, settleFlags } from './support/cluster-command.js';
 import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
@@ -63,7 +65,15 @@ export default class Deploy extends ClusterCommand {
     const access = this.nodeAccess(model, flags, inputs);
     let result: DeployResult;
     try {
-      result = await this.withLock(model, targets, flags, () => deployCluster(model, targets, {
+      result = await this.withLock(model, targets, flags, async () => {
+        // failover: auto — etcd first: brokers elect their masters through it
+        let masters: Record<string, string> | undefined;
+        if (model.failover.mode === 'auto') {
+          await ensureEtcd(model, targets, { timeoutMs: flags['health-timeout'] * 1000, onLine: (l) => (json ? process.stdout.write(`${JSON.stringify({ kind: 'etcd', line: l, time: new Date().toISOString() })}\n`) : process.stderr.write(`${l}\n`)) });
+        }
+        if (model.failover.mode === 'auto') masters = electedMasters(await readFailoverState(model));
+        return deployCluster(model, targets, {
+          ...(masters ? { masters } : {}),
         release,
         files: (host) => renderHost(model, host, release, inputs),
         parallel: flags.parallel,
@@ -76,7 +86,8 @@ export default class Deploy extends ClusterCommand {
         settleMs: flags.settle * 1000,
         ...(saved ? { plan: saved } : {}),
         onEvent: (e) => this.progress?.onEvent(e),
-      }));
+        });
+      });
     } catch (e) {
       await this.progress.end(e as Error);
       this.progress = undefined;

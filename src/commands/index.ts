@@ -9,6 +9,7 @@ import BenchProduce from './bench/produce.js';
 import Console from './console.js';
 import Deploy from './deploy.js';
 import Destroy from './destroy.js';
+import Failover from './failover.js';
 import GroupDescribe from './group/describe.js';
 import GroupList from './group/list.js';
 import GroupResetOffset from './group/reset-offset.js';
@@ -39,6 +40,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   console: Console,
   deploy: Deploy,
   destroy: Destroy,
+  failover: Failover,
   'group:describe': GroupDescribe,
   'group:list': GroupList,
   'group:reset-offset': GroupResetOffset,

@@ -5,6 +5,7 @@ import { observeHost } from '../deploy/observe.js';
 import { portProblems } from '../deploy/preflight.js';
 import { processProbe } from '../deploy/health-gate.js';
 import { ClusterHealth, expectationFromModel, type HealthReport } from '../ops/health/index.js';
+import { electedMasters, readFailoverState } from '../ops/failover/etcd-state.js';
 import { mapSettled } from '../util/concurrency.js';
 import { EMPTY_HOST, formatPlan, planCluster, type HostObservation, type Plan } from '../deploy/plan/index.js';
 import { loadRuntimeRelease, renderCluster } from '../render/index.js';
@@ -92,7 +93,8 @@ export default class PlanCommand extends ClusterCommand {
 
   /** The one judge on the running cluster (finding: plan said nothing while a master refused every write). */
   private async health(model: ClusterModel, targets: ClusterTargets, ref: string, flags: ClientCertFlagValues): Promise<HealthReport> {
-    const health = new ClusterHealth(expectationFromModel(model, ref), { access: this.nodeAccess(model, flags), processes: processProbe(model, targets) });
+    const masters = model.failover.mode === 'auto' ? electedMasters(await readFailoverState(model)) : {};
+    const health = new ClusterHealth(expectationFromModel(model, ref, masters), { access: this.nodeAccess(model, flags), processes: processProbe(model, targets) });
     try {
       return await health.report();
     } finally {

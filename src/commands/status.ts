@@ -5,6 +5,9 @@ import { formatStatus } from './support/status-format.js';
 import { ObservingCommand, observedClusterArgs, observedClusterFlags } from './support/observing-command.js';
 import { untilInterrupted } from './support/interrupt.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type EtcdView } from '../ops/failover/etcd-state.js';
+import { type EtcdMemberHealth } from '../ops/failover/etcd-health.js';
+import { formatFailover } from './support/failover-format.js';
 import { RateSource, type RateReport } from '../ops/rates/rates.js';
 import { formatRates } from './support/rates-format.js';
 
@@ -32,17 +35,18 @@ export default class Status extends ObservingCommand {
     interval: Flags.integer({ description: 'seconds between reports with --watch', default: 2, min: 1, helpValue: 'S' }),
   };
 
-  async run(): Promise<HealthReport | undefined> {
+  async run(): Promise<(HealthReport & { failover?: { etcd: EtcdMemberHealth[]; groups: EtcdView['groups']; error?: string } }) | undefined> {
     const { args, flags } = await this.parse(Status);
-    const { namesrvAddrs, expectation: expected, access: options, metricsTargets, processes } = await this.observedCluster(args.topology, flags);
+    const { namesrvAddrs, expectation: expected, access: options, metricsTargets, processes, failover } = await this.observedCluster(args.topology, flags);
     const health = new ClusterHealth(expected, { namesrvAddrs, access: options, timeoutMs: flags.timeout, ...(processes ? { processes } : {}) });
     const report = () => health.report();
     try {
       if (!flags.watch) {
         const r = await report();
-        if (!this.jsonEnabled()) this.log(formatStatus(r, { withTopology: args.topology !== undefined }));
-        if (!r.healthy) process.exitCode = EXIT_FAILURE;
-        return r;
+        if (!this.jsonEnabled()) this.log(formatStatus(r, { withTopology: args.topology !== undefined }) + (failover ? formatFailover(failover.view, failover.etcd) : ''));
+        const noQuorum = failover !== undefined && failover.etcd.filter((m) => m.healthy).length * 2 <= failover.etcd.length;
+        if (!r.healthy || noQuorum) process.exitCode = EXIT_FAILURE;
+        return failover ? { ...r, failover: { etcd: failover.etcd, groups: failover.view.groups, ...(failover.view.error ? { error: failover.view.error } : {}) } } : r;
       }
       // --watch adds message rates from the brokers' metrics (ops/rates)
       const rates = new RateSource({ ...(metricsTargets ? { targets: metricsTargets } : {}), namesrvAddrs, access: options, timeoutMillis: flags.timeout });

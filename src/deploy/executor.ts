@@ -33,6 +33,20 @@ import { mapSettled } from '../util/concurrency.js';
 export { DeployError } from './errors.js';
 export { rollingOrder } from './plan/index.js';
 
+/** Broker configs on the hosts whose role (master ↔ slave) the plan would change: `node: SLAVE → SYNC_MASTER`. */
+export function masterRoleChanges(plan: Plan): string[] {
+  const out: string[] = [];
+  for (const h of plan.hosts) {
+    for (const e of h.entries) {
+      if (e.role !== 'config' || e.change !== 'update' || e.diff === undefined) continue;
+      const was = /^-brokerRole=(\w+)$/m.exec(e.diff)?.[1];
+      const will = /^\+brokerRole=(\w+)$/m.exec(e.diff)?.[1];
+      if (was !== undefined && will !== undefined && (was === 'SLAVE') !== (will === 'SLAVE')) out.push(`${e.nodeIds[0] ?? e.path} on ${h.host}: ${was} → ${will}`);
+    }
+  }
+  return out;
+}
+
 /** The rendered FileSet of a host (render/renderHost, or a test's own). */
 export type FileSetOf = (host: HostModel) => FileSet | Promise<FileSet>;
 
@@ -66,6 +80,8 @@ export interface DeployOptions {
   topology?: string;
   /** Rolling restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
   settleMs?: number;
+  /** failover: auto — group → the node etcd names master now, for the health gates. */
+  masters?: Readonly<Record<string, string>>;
   /** A saved plan (`rmqctl plan --out`): applied only if a plan made now is the same (else PlanDriftError). */
   plan?: Plan;
   onEvent?: (e: DeployEvent) => void;
@@ -113,12 +129,20 @@ export async function deployCluster(model: ClusterModel, targets: ClusterTargets
     const drift = planDrift(opts.plan, plan);
     if (drift.length) throw new PlanDriftError(drift);
   }
+  const moved = masterRoleChanges(plan);
+  if (moved.length > 0) {
+    throw new InvalidInputError(
+      `this deploy would change which node is master (${moved.join('; ')}): restarting brokers with swapped roles can lose messages. ` +
+        'A master moves with `rmqctl failover <topology> <group> --to <node>`; if it moved already (another machine ran it), record it here the same way, or use that machine’s state directory (--state-dir; its masters.yaml)',
+    );
+  }
   emit({ kind: 'plan', summary: plan.summary, changed: plan.changed, actions: plan.actions });
 
   const health = new DeployHealth(model, targets, {
     ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),
     ...(opts.access ? { access: opts.access } : {}),
     ...(opts.topology !== undefined ? { topology: opts.topology } : {}),
+    ...(opts.masters ? { masters: opts.masters } : {}),
   });
   try {
     const prepared = await prepareHosts(model, targets, plan, sets, opts, emit);

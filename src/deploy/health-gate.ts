@@ -31,6 +31,8 @@ export interface DeployHealthOptions {
   maxSlaveLagBytes?: number;
   /** How the operator named the topology, for the commands problems suggest. */
   topology?: string;
+  /** failover: auto — group → the node etcd names master (the files only say who was master first). */
+  masters?: Readonly<Record<string, string>>;
 }
 
 export class DeployHealth {
@@ -41,7 +43,7 @@ export class DeployHealth {
     private readonly targets: ClusterTargets,
     opts: DeployHealthOptions = {},
   ) {
-    this.health = new ClusterHealth(expectationFromModel(model, opts.topology), {
+    this.health = new ClusterHealth(expectationFromModel(model, opts.topology, opts.masters), {
       processes: processProbe(model, targets),
       ...(opts.access ? { access: opts.access } : {}),
       ...(opts.maxSlaveLagBytes !== undefined ? { maxSlaveLagBytes: opts.maxSlaveLagBytes } : {}),

@@ -3,6 +3,7 @@
  * read a node's log, roll hosts back to their previous release, destroy the cluster.
  */
 import path from 'node:path';
+import { removeEtcd } from './etcd.js';
 import { RmqError } from '../errors.js';
 import { envFilePath } from '../render/index.js';
 import type { ClusterModel, ClusterNode, NodeId } from '../topology/index.js';
@@ -33,6 +34,8 @@ export interface OperationOptions {
   topology?: string;
   /** restart: after a group's master is back healthy, wait this long before the next group (clients' route refresh; default 30 s). */
   settleMs?: number;
+  /** failover: auto — group → the node etcd names master now, for the health gates. */
+  masters?: Readonly<Record<string, string>>;
   onEvent?: (e: OperationEvent) => void;
 }
 
@@ -63,7 +66,7 @@ async function supervised(model: ClusterModel, targets: ClusterTargets, node: Cl
  */
 export async function controlNodes(model: ClusterModel, targets: ClusterTargets, nodes: readonly ClusterNode[], action: NodeAction, opts: OperationOptions = {}): Promise<void> {
   const emit = opts.onEvent ?? (() => {});
-  const health = action === 'stop' ? undefined : new DeployHealth(model, targets, { ...(opts.access ? { access: opts.access } : {}), ...(opts.topology !== undefined ? { topology: opts.topology } : {}) });
+  const health = action === 'stop' ? undefined : new DeployHealth(model, targets, { ...(opts.access ? { access: opts.access } : {}), ...(opts.topology !== undefined ? { topology: opts.topology } : {}), ...(opts.masters ? { masters: opts.masters } : {}) });
   const order = actionOrder(model, nodes, action);
   const gateOf = (node: ClusterNode, i: number): Omit<GateSpec, 'node'> => {
     if (action === 'restart') return { scope: 'group' };
@@ -166,6 +169,8 @@ export async function destroyCluster(model: ClusterModel, targets: ClusterTarget
       await target.remove(node.logPath);
     }
   }
+  // etcd (failover: auto) after the brokers: a master stopping hands its lease back through it
+  await removeEtcd(model, targets, opts.purge === true);
   for (const host of model.hosts.filter((h) => h.nodeIds.length > 0)) {
     const t = await targets.get(host.name);
     const l = host.layout;
@@ -175,7 +180,8 @@ export async function destroyCluster(model: ClusterModel, targets: ClusterTarget
       for (const link of [l.currentLink, previousLink(l), l.nodeBinary]) await t.remove(link);
     }
     // then the directories, deepest first, each only if empty: never delete files we did not put there
-    const dirs = [l.configDir, l.runDir, ...(opts.purge ? [l.logDir, l.storeRoot] : [])];
+    if (opts.purge) for (const m of model.failover.etcd.filter((x) => x.host === host.name && host.transport === 'local')) await t.remove(path.posix.join(l.logDir, `${m.name}.log`));
+    const dirs = [l.configDir, l.runDir, ...(opts.purge ? [l.logDir, l.storeRoot, ...model.failover.etcd.filter((m) => m.host === host.name && host.transport === 'local').map((m) => path.posix.dirname(m.dataDir))] : [])];
     if (host.transport === 'local') dirs.push(path.posix.dirname(l.nodeBinary), path.posix.dirname(l.currentLink));
     for (const dir of dirs) await removeEmptyUpTo(t, dir, l.root);
   }

@@ -188,6 +188,12 @@ export function fromV2Message(m: Message__Output, limits: MessageLimits = DEFAUL
   if (messageType === 'NORMAL' && ((group !== undefined && group !== '') || deliverAt !== undefined)) {
     throw new V2Error('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', 'a NORMAL message may not have a message group or a delivery_timestamp');
   }
+  if (messageType === 'TRANSACTION') {
+    props.set(PropertyKey.TRANSACTION_PREPARED, 'true');
+    // the Proxy's orphaned_transaction_recovery_duration: the first check waits this long (at most maxTransactionRecoverySecond, 1 h)
+    const recover = durationMillis(sp.orphanedTransactionRecoveryDuration);
+    if (recover !== undefined) props.set(PropertyKey.CHECK_IMMUNITY_TIME_IN_SECONDS, String(Math.min(3600, Math.max(0, Math.floor(recover / 1000)))));
+  }
   if (sp.bornHost) {
     if (CONTROL.test(sp.bornHost)) throw new V2Error('BAD_REQUEST', 'born_host has a control character');
     props.set(PropertyKey.BORN_HOST, sp.bornHost);

@@ -11,12 +11,16 @@ import type { SubscriptionData } from '../protocol/heartbeat.js';
 import { masterAddr, type ClusterInfo } from '../protocol/route.js';
 import { RETRY_GROUP_TOPIC_PREFIX, SYSTEM_GROUP_NAMES } from '../protocol/topic-names.js';
 import type { AdminClient } from '../client/admin.js';
+import type { BrokerApi } from '../client/broker-api.js';
 import type { GroupApi } from '../client/group-api.js';
+import { transactionsOn, type BrokerTransactions } from './transaction-state.js';
 import { RmqError } from '../errors.js';
 
 export interface GroupAdminDeps {
   admin: AdminClient;
   groups: GroupApi;
+  /** For describe's transaction section (the group as a producer group); left out without it. */
+  brokers?: BrokerApi;
 }
 
 export class GroupAdminError extends RmqError {
@@ -159,6 +163,8 @@ export interface GroupProgress {
   consumeFromWhere?: string;
   consumeTps: number;
   problems: BrokerProblem[];
+  /** The group as a producer group: its transactional (half) messages pending on each master, and the checks made (describe only). */
+  transactions?: BrokerTransactions[];
 }
 
 export interface DescribeOptions {
@@ -182,11 +188,16 @@ export async function describeGroup(d: GroupAdminDeps, group: string, opts: Desc
       }
     }),
   );
-  if (known.length === 0 && problems.length === 0) throw new GroupAdminError(`consumer group ${group} is not known to any broker (rmqctl group list shows the groups)`);
+  // the same name as a producer group: its half messages still waiting for a commit or rollback
+  const transactions = d.brokers === undefined ? [] : (await transactionsOn(d.brokers, ms, { producerGroup: group, ...(opts.topic !== undefined ? { topic: opts.topic } : {}) })).filter((t) => t.pending > 0 || t.error !== undefined);
+  if (known.length === 0 && problems.length === 0) {
+    if (transactions.length > 0) return { group, queues: [], clients: [], consumeTps: 0, problems: [], transactions };
+    throw new GroupAdminError(`consumer group ${group} is not known to any broker (rmqctl group list shows the groups)`);
+  }
   known.sort((a, b) => a.brokerName.localeCompare(b.brokerName));
   const p = await progressOn(d, group, known, opts.topic);
   const clients = await askHolders(d, group, p.queues, p.clients, new Map(known.map((m) => [m.brokerName, m.addr])), opts.clientTimeoutMillis ?? 3_000);
-  return { ...p, clients, group, problems: [...problems, ...p.problems] };
+  return { ...p, clients, group, problems: [...problems, ...p.problems], ...(transactions.length > 0 ? { transactions } : {}) };
 }
 
 /**

@@ -5,7 +5,8 @@
  *   NameServer;
  * - delete: DELETE_TOPIC_IN_BROKER on every master serving it, then DELETE_TOPIC_IN_NAMESRV (and
  *   the order config) on every NameServer;
- * - describe: the route plus every master's per-queue offsets.
+ * - describe: the route plus every master's per-queue offsets, and its half (transactional)
+ *   messages for the topic still pending.
  * Each broker's outcome is reported separately: one unreachable broker does not hide the others.
  */
 import { RmqError } from '../errors.js';
@@ -18,6 +19,7 @@ import { createRequest } from '../remoting/command.js';
 import type { AdminClient } from '../client/admin.js';
 import type { BrokerApi, CreateTopicRequest } from '../client/broker-api.js';
 import type { RemotingClient } from '../remoting/client.js';
+import { transactionsOn, type BrokerTransactions } from './transaction-state.js';
 
 export const ORDER_TOPIC_CONFIG = 'ORDER_TOPIC_CONFIG';
 
@@ -138,6 +140,8 @@ export interface TopicDescription {
   route: TopicRouteData;
   /** Per master broker group: its queues' offsets, or why they could not be read. */
   brokers: { brokerName: string; addr: string | undefined; perm: number; readQueueNums: number; writeQueueNums: number; queues: QueueStats[]; topicPutTps: number; error?: string }[];
+  /** Per master: transactional (half) messages for the topic still waiting for their commit or rollback, and the checks made. */
+  transactions: BrokerTransactions[];
 }
 
 export async function describeTopic(d: TopicAdminDeps, topic: string): Promise<TopicDescription | undefined> {
@@ -158,5 +162,6 @@ export async function describeTopic(d: TopicAdminDeps, topic: string): Promise<T
       }
     }),
   );
-  return { topic, route, brokers };
+  const masters = brokers.flatMap((b) => (b.addr === undefined ? [] : [{ brokerName: b.brokerName, addr: b.addr }]));
+  return { topic, route, brokers, transactions: await transactionsOn(d.brokers, masters, { topic }) };
 }

@@ -9,6 +9,10 @@ export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 export const SYSTEM_TOPIC_PREFIX = 'rmq_sys_';
+/** Transactional messages: half (prepared) messages, their op records, and those given up after transactionCheckMax checks. */
+export const TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+export const TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';
 
 const TOPIC_MAX_LENGTH = 127;
 const RETRY_OR_DLQ_TOPIC_MAX_LENGTH = 255;

@@ -268,4 +268,12 @@ export const RmqExtensionCode = {
    * REQUEST_CODE_NOT_SUPPORTED included, shows the peer's process is running.
    */
   PING: 1_000_002,
+  /** Broker: stop (or resume) taking puts — the first step of a planned switchover (protocol/headers/failover.ts). */
+  BROKER_FENCE: 1_000_003,
+  /** Broker: become master of a new epoch, or slave of another master, without a restart. */
+  BROKER_CHANGE_ROLE: 1_000_004,
+  /** Broker (failover: auto): promise a master that cannot reach etcd not to stand for master for one lease. */
+  FAILOVER_PROMISE: 1_000_005,
+  /** Broker: its transactional (half) messages pending, by topic and producer group, and the checks made (protocol/transaction-state.ts). */
+  GET_TRANSACTION_STATE: 1_000_016,
 } as const;

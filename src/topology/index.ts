@@ -8,6 +8,8 @@ export type {
   ClusterModel,
   ClusterNode,
   EffectiveProperty,
+  EtcdMemberModel,
+  FailoverModel,
   HostModel,
   ModelOptions,
   NameServerNode,

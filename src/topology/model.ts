@@ -13,6 +13,7 @@ import { RUNTIME_NODE_FLAGS } from '../node-config/node-flags.js';
 import type { FieldPath } from '../util/problems.js';
 import { formatPath } from '../util/problems.js';
 import type { AclSection, BrokerNodeSpec, HostSpec, MonitoringSection, TlsSection, Topology } from './schema.js';
+import { InvalidInputError } from '../errors.js';
 
 /** `namesrv-<n>` (1-based) or `<brokerName>-<brokerId>`. */
 export type NodeId = string;
@@ -117,15 +118,45 @@ export interface BrokerNode extends NodeBase {
   brokerIP1: string;
   /** For slaves: the master's node id. */
   masterId: NodeId | null;
+  /** The brokerId this node has whenever it is a slave: its place among the slaves, the topology's master the one after the last. */
+  slaveId: number;
 }
 
 export type ClusterNode = NameServerNode | BrokerNode;
 
 export interface BrokerGroupModel {
   name: string;
+  /** The current master: the topology's, or the one a switchover made (ModelOptions.masters). */
   masterId: NodeId;
   slaveIds: NodeId[];
   masterRole: BrokerRole;
+  /** Every node of the group in topology order (the topology's master first). */
+  nodeIds: NodeId[];
+}
+
+/** One etcd member of an automatic-failover cluster. */
+export interface EtcdMemberModel {
+  /** `etcd-<n>` (1-based). */
+  name: string;
+  host: string;
+  address: string;
+  clientPort: number;
+  peerPort: number;
+  /** `http://address:clientPort`. */
+  clientUrl: string;
+  peerUrl: string;
+  /** Where its data lives: under the state directory on the local host; /var/lib/etcd/rmqctl-<cluster> over SSH (Debian's etcd-server runs as user etcd). */
+  dataDir: string;
+}
+
+/** How masters change (topology `failover`). */
+export interface FailoverModel {
+  mode: 'manual' | 'auto';
+  /** auto: the etcd members (empty in manual mode). */
+  etcd: EtcdMemberModel[];
+  prefix: string;
+  leaseSeconds: number;
+  maxLagBytes: number;
 }
 
 export interface ClusterModel {
@@ -147,6 +178,7 @@ export interface ClusterModel {
   tls: TlsSection | null;
   /** The runtime release the topology pins (sha256 or its prefix), when it pins one. */
   runtimePin?: string;
+  failover: FailoverModel;
   /** Where the Prometheus/Grafana files go, when the topology has `monitoring`. */
   monitoring: MonitoringModel | null;
 }
@@ -170,6 +202,8 @@ export const METRICS_PORT_OFFSET = 10_000;
 export interface ModelOptions {
   /** Absolute state directory of the local target for this cluster. */
   stateDir: string;
+  /** Group name → node id of its master, where a switchover made another node master (topology/masters.ts). */
+  masters?: Readonly<Record<string, NodeId>>;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -201,13 +235,27 @@ function nodeAt(t: Topology, p: FieldPath): BrokerNodeSpec | undefined {
   return p[2] === 'master' ? g.master : g.slaves[p[3] as number];
 }
 
-/** Broker nodes of a topology with their ids and field paths, in deploy order (masters, then slaves). */
-export function brokerNodeSpecs(t: Topology): { id: NodeId; groupIndex: number; brokerId: number; path: FieldPath; spec: BrokerNodeSpec }[] {
-  const masters = t.brokers.map((g, gi) => ({ id: `${g.name}-0`, groupIndex: gi, brokerId: 0, path: ['brokers', gi, 'master'] as FieldPath, spec: g.master }));
-  const slaves = t.brokers.flatMap((g, gi) =>
-    g.slaves.map((s, si) => ({ id: `${g.name}-${si + 1}`, groupIndex: gi, brokerId: si + 1, path: ['brokers', gi, 'slaves', si] as FieldPath, spec: s })),
-  );
-  return [...masters, ...slaves];
+/**
+ * Broker nodes of a topology with their ids and field paths, in deploy order (masters, then
+ * slaves). A node's id is its place in the topology (`<group>-0` the topology's master); its
+ * brokerId is 0 while it is master, else its slave id. `masters` names the groups' current masters
+ * where a switchover moved them (unknown names: InvalidInputError).
+ */
+export function brokerNodeSpecs(
+  t: Topology,
+  masters: Readonly<Record<string, NodeId>> = {},
+): { id: NodeId; groupIndex: number; brokerId: number; slaveId: number; path: FieldPath; spec: BrokerNodeSpec }[] {
+  const all = t.brokers.flatMap((g, gi) => {
+    const nodes = [{ path: ['brokers', gi, 'master'] as FieldPath, spec: g.master }, ...g.slaves.map((s, si) => ({ path: ['brokers', gi, 'slaves', si] as FieldPath, spec: s }))];
+    const ids = nodes.map((_, i) => `${g.name}-${i}`);
+    const current = masters[g.name] ?? ids[0]!;
+    if (!ids.includes(current)) throw new InvalidInputError(`the master of ${g.name} is recorded as ${current}, which is not a node of that group (its nodes: ${ids.join(', ')}); run \`rmqctl failover\` to record the current master`);
+    return nodes.map((n, i) => {
+      const slaveId = i === 0 ? nodes.length : i;
+      return { id: ids[i]!, groupIndex: gi, brokerId: ids[i] === current ? 0 : slaveId, slaveId, path: n.path, spec: n.spec };
+    });
+  });
+  return [...all.filter((n) => n.brokerId === 0), ...all.filter((n) => n.brokerId !== 0)];
 }
 
 /** Canonical text of an override value (already validated). */
@@ -322,14 +370,19 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
   });
   const namesrvAddr = nameservers.map((n) => `${n.address}:${n.listenPort}`).join(';');
 
-  const specs = brokerNodeSpecs(t);
+  const failover = failoverModel(t, hostOf, opts.stateDir);
+  // auto: the election decides the master; the files keep the topology's roles as the initial ones
+  const specs = brokerNodeSpecs(t, failover.mode === 'auto' ? {} : opts.masters);
+  const masterOf = new Map(specs.filter((n) => n.brokerId === 0).map((n) => [n.groupIndex, n]));
   const brokerIP = (s: BrokerNodeSpec) => s.brokerIP1 ?? hostAddress(hostOf(s.host).spec);
   // A slave connects from its host's address; a host known by a DNS name has its brokerIP1 instead.
   const haPeers = (slaves: readonly BrokerNodeSpec[]) =>
     [...new Set(slaves.map((s) => hostAddress(hostOf(s.host).spec)).map((a, i) => (isIPv4(a) ? a : brokerIP(slaves[i]!))))].join(',');
-  const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, path: nodePath, spec }) => {
+  const brokers: BrokerNode[] = specs.map(({ id, groupIndex, brokerId, slaveId, path: nodePath, spec }) => {
     const group = t.brokers[groupIndex];
-    if (!group) throw new Error('unreachable: group index');
+    const master = masterOf.get(groupIndex);
+    if (!group || !master) throw new Error('unreachable: group index');
+    const others = specs.filter((n) => n.groupIndex === groupIndex && n.brokerId !== 0).map((n) => n.spec);
     const c = common(id, spec.host, 'broker');
     const isMaster = brokerId === 0;
     const role: BrokerRole = isMaster ? shape.masterRole : 'SLAVE';
@@ -348,7 +401,7 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     set('listenPort', String(spec.port), 'topology');
     set('haListenPort', String(haPort), 'topology');
     set('grpcServerPort', String(grpcPort), 'topology');
-    if (!isMaster) set('haMasterAddress', `${brokerIP(group.master)}:${group.master.haPort ?? group.master.port + 1}`, 'topology');
+    if (!isMaster) set('haMasterAddress', `${brokerIP(master.spec)}:${master.spec.haPort ?? master.spec.port + 1}`, 'topology');
     set('storePathRootDir', c.storeDir, 'topology');
     set('storePathCommitLog', path.posix.join(c.storeDir, 'commitlog'), 'topology');
     set('flushDiskType', t.flush === 'sync' ? 'SYNC_FLUSH' : 'ASYNC_FLUSH', 'flush');
@@ -361,8 +414,22 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       set('aclAccessKey', t.acl.admin.accessKey, 'acl');
     }
     // The HA wire carries no credentials: only the group's slaves may connect to a master's HA port.
-    if (isMaster && group.slaves.length > 0) set('haAllowedAddresses', haPeers(group.slaves), 'topology');
+    if (isMaster && others.length > 0) set('haAllowedAddresses', haPeers(others), 'topology');
     setTls(set, spec.host, true);
+    if (failover.mode === 'auto') {
+      const peers = specs.filter((n) => n.groupIndex === groupIndex && n.id !== id);
+      set('nodeName', id, 'failover');
+      set('failoverMode', 'auto', 'failover');
+      set('failoverEtcdEndpoints', failover.etcd.map((m) => m.clientUrl).join(','), 'failover');
+      if (failover.prefix !== String(BROKER_KEYS.failoverEtcdPrefix.default)) set('failoverEtcdPrefix', failover.prefix, 'failover');
+      set('failoverLeaseSeconds', String(failover.leaseSeconds), 'failover');
+      if (shape.replication === 'async') set('failoverMaxLagBytes', String(failover.maxLagBytes), 'failover');
+      set('failoverMasterRole', shape.masterRole, 'failover');
+      set('failoverSlaveId', String(slaveId), 'failover');
+      if (peers.length > 0) set('failoverPeers', peers.map((n) => `${n.id}@${brokerIP(n.spec)}:${n.spec.port}`).join(','), 'failover');
+      // any member may become master: every other member may replicate from it
+      if (peers.length > 0) set('haAllowedAddresses', haPeers(peers.map((n) => n.spec)), 'topology');
+    }
     const metricsPort = metricsPortOf(t, spec);
     if (metricsPort !== null) set('metricsPort', String(metricsPort), 'topology');
     applyLayers(props, BROKER_KEYS, brokerOverrideLayers(t, groupIndex, nodePath));
@@ -381,7 +448,8 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
       haPort,
       grpcPort,
       brokerIP1: ip,
-      masterId: isMaster ? null : `${group.name}-0`,
+      masterId: isMaster ? null : master.id,
+      slaveId,
       ports: [
         { port: fastListenPort(spec.port), purpose: 'fast channel' },
         { port: spec.port, purpose: 'listen' },
@@ -418,13 +486,47 @@ export function buildClusterModel(t: Topology, opts: ModelOptions): ClusterModel
     stateDir: opts.stateDir,
     namesrvAddr,
     hosts,
-    groups: t.brokers.map((g) => ({ name: g.name, masterId: `${g.name}-0`, slaveIds: g.slaves.map((_, i) => `${g.name}-${i + 1}`), masterRole: shape.masterRole })),
+    groups: t.brokers.map((g, gi) => {
+      const ids = specs.filter((n) => n.groupIndex === gi).map((n) => n.id).sort((a, b) => Number(a.slice(g.name.length + 1)) - Number(b.slice(g.name.length + 1)));
+      const masterId = masterOf.get(gi)!.id;
+      return { name: g.name, masterId, slaveIds: ids.filter((id) => id !== masterId), masterRole: shape.masterRole, nodeIds: ids };
+    }),
     nodes,
     acl: t.acl ?? null,
     tls: t.tls ?? null,
     ...(t.runtime ? { runtimePin: t.runtime.sha256 } : {}),
+    failover,
     monitoring: monitoringModel(t, hosts),
   };
+}
+
+/** The failover section with its etcd members placed: as listed, else one per NameServer host, else three on the first NameServer's host. */
+function failoverModel(t: Topology, hostOf: (name: string) => { spec: HostSpec; layout: HostLayout }, stateDir: string): FailoverModel {
+  const f = t.failover;
+  const base = { mode: f.mode, prefix: f.etcd.prefix, leaseSeconds: f.leaseSeconds, maxLagBytes: f.maxLagBytes };
+  if (f.mode !== 'auto') return { ...base, etcd: [] };
+  let placed: { host: string; clientPort: number; peerPort: number }[];
+  if (f.etcd.members !== undefined) placed = f.etcd.members;
+  else {
+    const nsHosts = [...new Set(t.nameservers.map((n) => n.host))];
+    placed = nsHosts.length >= 3 ? nsHosts.map((h) => ({ host: h, clientPort: 2379, peerPort: 2380 })) : [0, 1, 2].map((i) => ({ host: nsHosts[0] ?? t.hosts[0]!.name, clientPort: 2379 + 10 * i, peerPort: 2380 + 10 * i }));
+  }
+  const etcd = placed.map((m, i): EtcdMemberModel => {
+    const { spec } = hostOf(m.host);
+    const address = hostAddress(spec);
+    const name = `etcd-${i + 1}`;
+    return {
+      name,
+      host: m.host,
+      address,
+      clientPort: m.clientPort,
+      peerPort: m.peerPort,
+      clientUrl: `http://${address}:${m.clientPort}`,
+      peerUrl: `http://${address}:${m.peerPort}`,
+      dataDir: spec.transport === 'local' ? path.join(stateDir, 'etcd', name) : `/var/lib/etcd/rmqctl-${t.cluster}`,
+    };
+  });
+  return { ...base, etcd };
 }
 
 function monitoringModel(t: Topology, hosts: readonly HostModel[]): MonitoringModel | null {

@@ -191,6 +191,35 @@ export const TlsSectionSchema = z.strictObject({
 });
 export type TlsSection = z.output<typeof TlsSectionSchema>;
 
+/** One etcd member: on a host of `hosts`, its client and peer ports. */
+export const EtcdMemberSchema = z.strictObject({
+  host: z.string({ error: 'expected the name of a host' }),
+  clientPort: port.default(2379),
+  peerPort: port.default(2380),
+});
+
+/**
+ * How a broker group's master changes: `manual` (default) — `rmqctl failover` moves it, a dead
+ * master stays dead until repaired; `auto` — the group elects its master through an etcd lease
+ * (docs/design/ha.md#automatic-failover), etcd provisioned by rmqctl.
+ */
+export const FailoverSchema = z.strictObject({
+  mode: z.enum(['manual', 'auto'], { error: 'expected manual or auto' }).default('manual'),
+  etcd: z
+    .strictObject({
+      /** The members (3 for a quorum that survives one loss); default: one on each NameServer host, else three on the first. */
+      members: z.array(EtcdMemberSchema, { error: 'expected a list of {host, clientPort, peerPort}' }).optional(),
+      /** Key prefix of this cluster's records. */
+      prefix: z.string().regex(/^\/[A-Za-z0-9_/-]*$/, { error: 'expected an etcd key prefix like /rmqctl' }).default('/rmqctl'),
+    })
+    .prefault({}),
+  /** The master's lease: a master that cannot renew it stops writing before it can expire; a slave takes over once it has. */
+  leaseSeconds: z.number({ error: 'expected seconds (2 to 60)' }).int({ error: 'expected seconds (2 to 60)' }).min(2, { error: 'expected seconds (2 to 60)' }).max(60, { error: 'expected seconds (2 to 60)' }).default(5),
+  /** ASYNC groups: the most a new master may lack of what the old one last published (bytes; reported as the loss bound). */
+  maxLagBytes: z.number({ error: 'expected bytes (an integer >= 0)' }).int({ error: 'expected bytes (an integer >= 0)' }).min(0, { error: 'expected bytes (an integer >= 0)' }).default(16 * 1024 * 1024),
+});
+export type FailoverSpec = z.output<typeof FailoverSchema>;
+
 const positiveInt = (what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
 
 /**
@@ -254,6 +283,8 @@ export const TopologySchema = z.object({
   hosts: z.array(HostSchema, { error: 'expected a list of hosts' }).min(1, { error: 'expected at least one host' }),
   nameservers: z.array(NameServerSchema, { error: 'expected a list of NameServers' }).min(1, { error: 'expected at least one NameServer' }),
   brokers: z.array(BrokerGroupSchema, { error: 'expected a list of broker groups' }).min(1, { error: 'expected at least one broker group' }),
+  /** manual (default) or auto: who moves a broker group's master (see FailoverSchema). */
+  failover: FailoverSchema.prefault({}),
   /** Access control (RocketMQ ACL 1.0) on every node: accounts and their permissions, secrets by reference. */
   acl: AclSectionSchema.optional(),
   /** TLS on every client and inter-node connection; certificates by file, keys by reference. */

@@ -326,6 +326,7 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       }
     }
   }
+  out.push(...failoverProblems(t, hosts));
   const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
   for (let i = 0; i < dirs.length; i++) {
     for (let j = 0; j < i; j++) {
@@ -336,6 +337,48 @@ export function validateTopology(t: Topology, raw: Record<string, unknown>): Sem
       break; // one clash per directory is enough to act on
     }
   }
+  return out;
+}
+
+/** failover: auto — etcd members on known hosts, one per SSH host (Debian's etcd-server is one service), ports clear of the nodes' on that machine. */
+function failoverProblems(t: Topology, hosts: Map<string, { spec: HostSpec; index: number }>): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  const f = t.failover;
+  if (f.mode !== 'auto') return out;
+  const members = f.etcd.members;
+  if (members === undefined) {
+    const nsHosts = [...new Set(t.nameservers.map((n) => n.host))];
+    const ssh = nsHosts.filter((h) => hosts.get(h)?.spec.transport === 'ssh');
+    if (nsHosts.length < 3 && ssh.length > 0) {
+      out.push({ path: ['failover', 'etcd'], message: `failover: auto places etcd on the NameServer hosts, but there are ${nsHosts.length} (${nsHosts.join(', ')}): etcd needs 3 members to survive the loss of one (expected failover.etcd.members with 3 hosts)` });
+    }
+    return out;
+  }
+  const seen = new Map<string, number>();
+  const ports = new Map<string, FieldPath>();
+  const taken = new Map<string, FieldPath>();
+  for (const [i, n] of t.nameservers.entries()) taken.set(`${n.host}:${n.port}`, ['nameservers', i, 'port']);
+  for (const b of brokerNodeSpecs(t)) for (const p of [b.spec.port - 2, b.spec.port, b.spec.haPort ?? b.spec.port + 1]) taken.set(`${b.spec.host}:${p}`, [...b.path, 'port']);
+  members.forEach((m, i) => {
+    const p: FieldPath = ['failover', 'etcd', 'members', i];
+    const h = hosts.get(m.host);
+    if (!h) {
+      out.push({ path: [...p, 'host'], message: unknownHost(m.host, [...hosts.keys()]) });
+      return;
+    }
+    if (h.spec.transport === 'ssh') {
+      const other = seen.get(m.host);
+      if (other !== undefined) out.push({ path: [...p, 'host'], message: `host ${m.host} runs etcd member ${other + 1} already (one etcd per SSH host: Debian's etcd-server is one service)`, related: [['failover', 'etcd', 'members', other, 'host']] });
+      seen.set(m.host, i);
+    }
+    for (const [what, port] of [['clientPort', m.clientPort], ['peerPort', m.peerPort]] as const) {
+      const key = `${m.host}:${port}`;
+      const clash = taken.get(key) ?? ports.get(key);
+      if (clash !== undefined) out.push({ path: [...p, what], message: `port ${port} on ${m.host} is taken by ${formatPath(clash)} (expected a free port)`, related: [clash] });
+      ports.set(key, [...p, what]);
+    }
+  });
+  if (members.length !== 1 && members.length % 2 === 0) out.push({ path: ['failover', 'etcd', 'members'], message: `${members.length} etcd members survive no more losses (${(members.length - 2) / 2}) than ${members.length - 1} do (expected an odd number: 3 or 5)` });
   return out;
 }
 

@@ -22,6 +22,7 @@ import { repoRoot, rmqctl } from '../support/cli.js';
 import { freeBrokerPort, freePort } from '../support/ports.js';
 import { scrape, type Scrape } from '../support/prometheus-text.js';
 import { waitFor } from '../support/wait.js';
+import { toolSkipReason } from '../support/system-packages.js';
 
 const LONG = 180_000;
 let dir: string;
@@ -67,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('metrics of a deployed cluster', () => {
-  it('every node serves /metrics and /healthz; counters move by exactly what was sent and consumed; lag matches group describe', { timeout: LONG }, async () => {
+  it.skipIf(toolSkipReason('prometheus', 'prometheus'))('every node serves /metrics and /healthz; counters move by exactly what was sent and consumed; lag matches group describe', { timeout: LONG }, async () => {
     const deployed = await cli(['deploy', topologyFile, '--min-free-disk', '1']);
     expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
     const ns = `127.0.0.1:${ports.ns}`;

@@ -20,6 +20,7 @@ import type { DesiredFile } from '../../src/render/fileset.js';
 import { parseTopology } from '../../src/topology/load.js';
 import { buildClusterModel } from '../../src/topology/model.js';
 import { goldenStateDir, loadPreset, sshVariant, STUB_RELEASE, topologyProblems } from '../support/topologies.js';
+import { toolSkipReason } from '../support/system-packages.js';
 
 function withMonitoring(monitoring: Record<string, unknown> = {}, ssh = false) {
   const t = loadPreset('2m-2s-sync');
@@ -38,7 +39,7 @@ function promtool(...args: string[]): string {
 }
 
 describe('rendered monitoring', () => {
-  it('turns on every node’s metrics port (port+10000 unless set) and renders Prometheus and Grafana files that promtool accepts', () => {
+  it.skipIf(toolSkipReason('promtool', 'prometheus'))('turns on every node’s metrics port (port+10000 unless set) and renders Prometheus and Grafana files that promtool accepts', () => {
     const t = withMonitoring({ host: 'mq2', alerts: { lagMessages: 500 } }, true);
     const model = buildClusterModel(t, { stateDir: goldenStateDir('2m-2s-sync') });
     expect(model.nodes.map((n) => [n.id, n.metricsPort])).toEqual([

@@ -13,7 +13,7 @@
  * afterAll). A process exit hook kills what is left if the test runner dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -265,7 +265,10 @@ export class TestCluster {
       return;
     }
     await waitFor(() => ok(RequestCode.GET_BROKER_RUNTIME_INFO), { timeout: this.readyTimeout, interval: 50, what: `${n.id} to answer` });
-    const [name, brokerId] = [n.id.slice(0, n.id.lastIndexOf('-')), n.id.slice(n.id.lastIndexOf('-') + 1)];
+    const name = n.id.slice(0, n.id.lastIndexOf('-'));
+    // the id its properties give it now (a slave rewritten to take over as master registers as 0)
+    const props = readFileSync(n.configFile, 'utf8');
+    const brokerId = /^brokerRole=(ASYNC_MASTER|SYNC_MASTER)$/m.test(props) ? '0' : (/^brokerId=(\d+)$/m.exec(props)?.[1] ?? n.id.slice(n.id.lastIndexOf('-') + 1));
     for (const ns of this.namesrvs.filter((x) => x.running)) {
       await waitFor(
         async () => {

@@ -43,10 +43,11 @@ const STATE = '/tmp/rmqctl-testhosts';
 const CACHE = '/var/cache/rmqctl-testhosts';
 const ROOTFS = path.join(CACHE, 'rootfs');
 /** Bumped whenever the rootfs recipe changes, so a stale cache is rebuilt. */
-const ROOTFS_VERSION = '1';
+const ROOTFS_VERSION = '2';
 const LOCK_FILE = '/tmp/rmqctl-testhosts.lock';
 const HOST_PACKAGES = ['openssh-server', 'openssh-client', 'systemd-container', 'debootstrap', 'iproute2', 'procps'];
-const ROOTFS_PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'openssh-sftp-server', 'iproute2', 'procps', 'libstdc++6'];
+// etcd-server: automatic failover's etcd (rmqctl deploy installs it with apt-get where it is missing; the hosts have no mirror)
+const ROOTFS_PACKAGES = ['systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'openssh-sftp-server', 'iproute2', 'procps', 'libstdc++6', 'etcd-server'];
 /** The machine's node, bound read-only into nspawn hosts at /usr/local/bin/node (on the default PATH). */
 const NODE_IN_HOST = '/usr/local/bin/node';
 

@@ -34,3 +34,17 @@ export async function freeBrokerPort(): Promise<number> {
   }
   throw new Error('no free broker port block found');
 }
+
+/**
+ * A port for a server a test configures before starting it (a broker's grpcServerPort, ...): free
+ * on every address now, and outside the kernel's ephemeral range (32768-60999) and
+ * freeBrokerPort's blocks, so an outgoing connection made meanwhile cannot take it, as it can a
+ * freePort() one.
+ */
+export async function freeListenPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const p = 10_000 + Math.floor(Math.random() * 10_000);
+    if ((await canBind(p, '0.0.0.0')) && (await canBind(p))) return p;
+  }
+  throw new Error('no free listen port found');
+}

@@ -11,7 +11,7 @@ import type { MessagingServiceClient } from '../../src/grpc/generated/apache/roc
 import { authorizationHeader, requestDateTime } from '../../src/grpc/signature.js';
 import type { Credentials } from '../../src/remoting/acl-signature.js';
 import type { BrokerSpec, PropertyValue } from './cluster.js';
-import { freePort } from './ports.js';
+import { freeListenPort } from './ports.js';
 
 type ProducerOptions = ConstructorParameters<typeof Producer>[0];
 type SimpleConsumerOptions = ConstructorParameters<typeof SimpleConsumer>[0];
@@ -26,7 +26,7 @@ export function v5Logger(): ILogger & { lines: string[] } {
 
 /** A broker spec with a free gRPC port (`grpcServerPort`). */
 export async function grpcBroker(name: string, properties: Record<string, PropertyValue> = {}, id = 0): Promise<BrokerSpec & { grpcPort: number }> {
-  const grpcPort = await freePort();
+  const grpcPort = await freeListenPort();
   return { name, id, grpcPort, properties: { grpcServerPort: grpcPort, ...properties } };
 }
 

@@ -11,7 +11,9 @@
  *   QueryAssignment, ReceiveMessage, AckMessage, ChangeInvisibleDuration,
  *   ForwardMessageToDeadLetterQueue   consume.ts, over the POP engine
  *   NotifyClientTermination   the client leaves the tables; its renewed deliveries come back
- *   EndTransaction, RecallMessage, PullMessage, UpdateOffset, GetOffset, QueryOffset,
+ *   EndTransaction            commit / rollback of a half message (transaction.ts); the broker's
+ *                             checks reach v5 producers on their Telemetry stream
+ *   RecallMessage, PullMessage, UpdateOffset, GetOffset, QueryOffset,
  *   SyncLiteSubscription      answered NOT_IMPLEMENTED (50100) in their response status
  * Any other method of the service, or another service, is answered UNIMPLEMENTED by grpc-js.
  */
@@ -40,6 +42,7 @@ import { GrpcListener } from './listener.js';
 import { acceptedMessageTypes, messageQueuesOf, RouteService } from './route.js';
 import { createSendHandler } from './send.js';
 import { GrpcSessions, type TelemetryStream } from './sessions.js';
+import { createEndTransactionHandler, pushToV5Client } from './transaction.js';
 import { serverSettings } from './settings.js';
 
 export interface GrpcEndpointOptions {
@@ -64,7 +67,7 @@ export interface GrpcEndpointOptions {
 const SETTINGS_REPEAT_MILLIS = [500, 2_000, 6_000, 15_000];
 
 /** RPCs of the service this broker does not implement: their v2 answer. */
-const NOT_BUILT = ['EndTransaction', 'RecallMessage', 'UpdateOffset', 'GetOffset', 'QueryOffset', 'SyncLiteSubscription'] as const;
+const NOT_BUILT = ['RecallMessage', 'UpdateOffset', 'GetOffset', 'QueryOffset', 'SyncLiteSubscription'] as const;
 
 export class GrpcEndpoint {
   private readonly listener: GrpcListener;
@@ -88,7 +91,8 @@ export class GrpcEndpoint {
       localTopic: (t) => ctx.topics.get(t),
       log: opts.logger.child('route'),
     });
-    this.sessions = new GrpcSessions(ctx.clients, opts.logger.child('clients'), (s) => this.consume.releaseClient(s));
+    const clientsLog = opts.logger.child('clients');
+    this.sessions = new GrpcSessions(ctx.clients, clientsLog, (s) => this.consume.releaseClient(s), (s, cmd) => pushToV5Client(s, cmd, clientsLog));
     this.consume = new ConsumeHandlers({ ctx, pop: opts.pop, sessions: this.sessions, routes: this.routes, log: opts.logger.child('consume') });
     this.listener = new GrpcListener({
       service: messagingServiceDefinition(),
@@ -134,6 +138,7 @@ export class GrpcEndpoint {
         return { status: status('OK') };
       }),
       SendMessage: unary(env, 'SendMessage', send),
+      EndTransaction: unary(env, 'EndTransaction', createEndTransactionHandler(ctx)),
       QueryAssignment: unary(env, 'QueryAssignment', this.consume.queryAssignment),
       ReceiveMessage: serverStream(env, 'ReceiveMessage', this.consume.receive),
       AckMessage: unary(env, 'AckMessage', this.consume.ack),

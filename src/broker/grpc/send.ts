@@ -14,7 +14,9 @@
  *   - a DELAY message (delivery_timestamp) is parked with the delay levels (schedule.ts): at the
  *     longest level not past its time and parked again until due, so never delivered early;
  *     TIMER_DELIVER_MS stays on it. #16's timer store replaces this;
- *   - TRANSACTION messages answer NOT_IMPLEMENTED (no half-message store yet).
+ *   - a TRANSACTION message is stored as a half message (transaction/service.ts) of the producer
+ *     group named after its topic (the group v5 producers are registered in), answered with its
+ *     transaction id (= its message id); EndTransaction (transaction.ts) ends it.
  * The answer waits for what a remoting send waits for (flush for SYNC_FLUSH, the slave for a
  * SYNC_MASTER).
  */
@@ -79,7 +81,6 @@ export function overallStatus(entries: readonly { status?: { code?: unknown; mes
 
 export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
   const { config, topics, store, stats, log } = ctx;
-  const syncMaster = config.brokerRole === 'SYNC_MASTER';
   let roundRobin = 0;
   const bornHosts = new Map<string, HostAddress>();
   const bornHostOf = (peer: string): HostAddress => {
@@ -101,7 +102,6 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
     const tc = topics.get(m.topic);
     if (tc === undefined) throw new V2Error('TOPIC_NOT_FOUND', `topic ${m.topic} does not exist on broker ${config.brokerName}`);
     if (!isWriteable(tc.perm) || tc.writeQueueNums <= 0) throw new V2Error('FORBIDDEN', `the topic[${m.topic}] sending message is forbidden`);
-    if (m.messageType === 'TRANSACTION') throw new V2Error('NOT_IMPLEMENTED', 'transactional messages are not supported by this broker yet');
     const accepted = acceptedMessageTypes(tc);
     if (!(accepted as string[]).includes(m.messageType)) {
       throw new V2Error('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE', `topic ${m.topic} accepts ${accepted.join(', ')} messages (message.type), not ${m.messageType}`);
@@ -135,14 +135,15 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
 
   const entryOf = (m: InboundMessage, r: PutMessageResult): SendResultEntry => {
     const a = r.appended;
+    const transactionId = m.messageType === 'TRANSACTION' ? m.messageId : '';
     if (r.status === 'PUT_OK' && a !== undefined) {
       stats.recordPut(m.topic, a.count, a.wroteBytes);
-      return { status: status('OK'), messageId: m.messageId, transactionId: '', offset: a.queueOffset, recallHandle: '' };
+      return { status: status('OK'), messageId: m.messageId, transactionId, offset: a.queueOffset, recallHandle: '' };
     }
     stats.recordPutFailure();
     if (r.status !== 'MESSAGE_ILLEGAL' && r.status !== 'PROPERTIES_SIZE_EXCEEDED') log.warn('v5 send failed in the store', { topic: m.topic, status: r.status, remark: r.remark });
     const code = STORE_CODES[r.status] ?? 'INTERNAL_ERROR';
-    return { status: status(code, r.remark ?? r.status), messageId: m.messageId, transactionId: '', ...(a !== undefined ? { offset: a.queueOffset } : {}), recallHandle: '' };
+    return { status: status(code, r.remark ?? r.status), messageId: m.messageId, transactionId, ...(a !== undefined ? { offset: a.queueOffset } : {}), recallHandle: '' };
   };
 
   return async (req: SendMessageRequest__Output, c: CallContext): Promise<SendMessageResponse> => {
@@ -160,9 +161,11 @@ export function createSendHandler(ctx: BrokerContext, limits: MessageLimits) {
     const bornHost = bornHostOf(c.peer);
     // appended in request order (the store appends synchronously); answered once durable
     const results = inbound.map((m) => {
-      const put = ctx.schedule.transform(putOf(m, tc, bornHost));
-      const stored = store.put(put);
-      return (syncMaster ? stored.then((r) => ctx.replication.afterPut(r, true)) : stored).then((r) => entryOf(m, r));
+      const put = putOf(m, tc, bornHost);
+      // a transactional message is a half message of the producer group named after its topic
+      const stored = m.messageType === 'TRANSACTION' ? ctx.transactions.prepare(put, tc.topicName) : store.put(ctx.schedule.transform(put));
+      // the role is read per send: it can change while the broker runs (failover)
+      return (config.brokerRole === 'SYNC_MASTER' ? stored.then((r) => ctx.replication.afterPut(r, true)) : stored).then((r) => entryOf(m, r));
     });
     const entries = await Promise.all(results);
     return { status: overallStatus(entries), entries };

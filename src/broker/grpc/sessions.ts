@@ -25,7 +25,11 @@ import type { CallContext } from './call.js';
 
 export type TelemetryStream = grpc.ServerDuplexStream<TelemetryCommand__Output, TelemetryCommand>;
 
-/** A v5 client in the broker's client tables: it has no remoting connection to forward requests to. */
+/**
+ * A v5 client in the broker's client tables: it has no remoting connection to forward requests
+ * to; a oneway request the broker pushes (CHECK_TRANSACTION_STATE) goes to `push`, which writes
+ * its v5 form on the Telemetry stream (the Proxy's GrpcClientChannel).
+ */
 class GrpcClientLink implements ClientLink {
   private closed = false;
   private readonly listeners: ((reason: string) => void)[] = [];
@@ -33,6 +37,7 @@ class GrpcClientLink implements ClientLink {
   constructor(
     readonly remoteAddress: string,
     private readonly onClosed: (reason: string) => void,
+    private readonly push: (cmd: RemotingCommand) => void = () => undefined,
   ) {}
 
   get isClosed(): boolean {
@@ -51,8 +56,10 @@ class GrpcClientLink implements ClientLink {
     for (const l of this.listeners.splice(0)) l(reason);
   }
 
-  /** NOTIFY_CONSUMER_IDS_CHANGED and the like: v5 consumers ask for their assignment every few seconds instead. */
-  oneway(_cmd: RemotingCommand): void {}
+  /** NOTIFY_CONSUMER_IDS_CHANGED and the like are dropped (v5 consumers ask for their assignment every few seconds instead). */
+  oneway(cmd: RemotingCommand): void {
+    if (!this.closed) this.push(cmd);
+  }
 
   request(_cmd: RemotingCommand, _timeoutMillis: number): Promise<RemotingCommand> {
     return Promise.reject(new Error('a v5 (gRPC) client does not answer remoting requests'));
@@ -89,8 +96,9 @@ export class GrpcSession {
     public peer: string,
     public language: string,
     onClosed: (s: GrpcSession, reason: string) => void,
+    push: (s: GrpcSession, cmd: RemotingCommand) => void = () => undefined,
   ) {
-    this.link = new GrpcClientLink(peer, (reason) => onClosed(this, reason));
+    this.link = new GrpcClientLink(peer, (reason) => onClosed(this, reason), (cmd) => push(this, cmd));
   }
 
   get kind(): ClientKind {
@@ -113,6 +121,8 @@ export class GrpcSessions {
     private readonly log: Logger,
     /** Called when a client ends (terminated or expired), to release what it held (auto-renewed deliveries). */
     private readonly onEnded: (s: GrpcSession) => void = () => undefined,
+    /** A oneway remoting request the broker sends the client (CHECK_TRANSACTION_STATE): written on its Telemetry stream. */
+    private readonly push: (s: GrpcSession, cmd: RemotingCommand) => void = () => undefined,
   ) {}
 
   get size(): number {
@@ -127,7 +137,7 @@ export class GrpcSessions {
   of(c: CallContext): GrpcSession {
     let s = this.sessions.get(c.clientId);
     if (s === undefined || s.link.isClosed) {
-      s = new GrpcSession(c.clientId, c.peer, c.language, (ended, reason) => this.ended(ended, reason));
+      s = new GrpcSession(c.clientId, c.peer, c.language, (ended, reason) => this.ended(ended, reason), this.push);
       this.sessions.set(c.clientId, s);
     }
     s.peer = c.peer;

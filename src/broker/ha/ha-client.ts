@@ -28,7 +28,7 @@ import { encodeOffsetReport, HaProtocolError, TransferReader, type TransferFrame
 /** Bytes a reconnecting slave asks for again to compare with its own (the divergence check). */
 export const OVERLAP_BYTES = 4096;
 
-export type HaClientState = 'idle' | 'connecting' | 'verifying' | 'replicating' | 'diverged' | 'halted' | 'stopped';
+export type HaClientState = 'idle' | 'connecting' | 'verifying' | 'replicating' | 'diverged' | 'halted' | 'truncating' | 'stopped';
 
 export interface HaClientOptions {
   store: MessageStore;
@@ -46,6 +46,22 @@ export interface HaClientOptions {
   logger?: Logger;
   /** Called when the state changes (the broker logs and reacts: e.g. pulls go to the slave while the master is away). */
   onStateChange?: (state: HaClientState, reason?: string) => void;
+  /**
+   * Before each session with the master at this HA address (the epoch comparison): throwing
+   * StopReplication ends replication in that state; any other error is retried like a failed connect.
+   */
+  beforeSession?: (haAddr: string) => Promise<void>;
+}
+
+/** Replication must stop (not retry): the logs diverged, or the broker cuts its log back first. */
+export class StopReplication extends Error {
+  override readonly name = 'StopReplication';
+  constructor(
+    readonly state: 'diverged' | 'truncating' | 'halted',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Logs that must not be merged: the session ends and the client stops. */
@@ -149,8 +165,16 @@ export class HaClient {
         continue;
       }
       try {
+        await this.opts.beforeSession?.(addr);
+        if (this.stopped) break;
         await this.session(addr);
       } catch (e) {
+        if (e instanceof StopReplication) {
+          this.reason = e.message;
+          if (e.state !== 'truncating') this.log.error('replication stopped', { master: addr, why: e.message });
+          this.setState(e.state, e.message);
+          return;
+        }
         if (e instanceof DivergedError) {
           this.reason = e.message;
           this.log.error('replication stopped: this slave’s commit log has diverged from its master’s; it will not be merged. Rebuild this slave from an empty store (stop it, move its store directory away, start it) once you know which copy to keep', { master: addr, at: e.at, why: e.message });
@@ -202,9 +226,15 @@ export class HaClient {
         clearTimeout(timer);
         reject(new Error(`cannot connect to ${addr}: ${t === undefined ? ((e as NodeJS.ErrnoException).code ?? e.message) : describeTlsError(e)}`, { cause: e }));
       });
+      // stop() destroys a socket still connecting: that ends the attempt now, not at the timeout
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(new Error(`connecting to ${addr} was abandoned`));
+      });
       socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
+        socket.removeAllListeners('close');
         resolve(socket);
       });
     });
@@ -326,7 +356,7 @@ export class HaClient {
       let resumedAt = 0;
       const storeTakesWrites = async (): Promise<void> => {
         const refusing = () => {
-          const w = store.writeState();
+          const w = store.appendState();
           return w !== undefined && (w.code === 'disk-full' || w.code === 'disk-ratio') ? w : undefined;
         };
         const first = refusing();
@@ -384,8 +414,12 @@ export class HaClient {
       socket.on('error', (e) => fail(new Error(`HA connection error: ${e.message}`)));
       socket.on('close', () => {
         clearInterval(timer);
-        // the next session starts from the log's end: let appends in flight finish first
+        // the next session starts from the log's end: let appends in flight finish first (said
+        // aloud when that takes long: a session stuck here would otherwise be silent)
+        const slow = setTimeout(() => this.log.warn('HA session closed; waiting for replicated bytes still being appended before reconnecting', { master: addr, expected, rawAppendOffset: store.rawAppendOffset }), 5_000);
+        slow.unref();
         void inFlight.then(() => {
+          clearTimeout(slow);
           store.discardRawCarry();
           resolve();
         });

@@ -49,7 +49,7 @@ export interface HaMasterOptions {
   outOfSyncMillis: number;
   /** Slave acknowledgements a SYNC_MASTER send needs (≥ 1). */
   acksNeeded: number;
-  /** False on a SLAVE: its HA port refuses connections (a slave pointed at a slave is a configuration error). */
+  /** False on a SLAVE: its HA port refuses connections (a slave pointed at a slave is a configuration error). Changes with the role. */
   acceptSlaves: boolean;
   logger?: Logger;
 }
@@ -87,9 +87,15 @@ export class HaMaster {
   private closed = false;
   /** When the commit log reached which offset: how long a slave has been missing data. */
   private readonly timeline = new WriteTimeline();
+  /** Whether slaves may connect now (the role: a master does, a slave refuses). */
+  acceptSlaves: boolean;
+  /** haAllowedAddresses now (it changes when a switchover makes another node master). */
+  allowFrom: ((ip: string) => boolean) | undefined;
 
   constructor(private readonly opts: HaMasterOptions) {
     this.log = opts.logger ?? silentLogger;
+    this.acceptSlaves = opts.acceptSlaves;
+    this.allowFrom = opts.allowFrom;
     const refusals = rateLimitedLogger(this.log);
     // a plain HA port still closes a TLS hello at once: a slave turning TLS on then falls back
     const acceptor = opts.tls === undefined ? plainOnlyAcceptor() : secureAcceptor(opts.tls);
@@ -108,13 +114,13 @@ export class HaMaster {
 
   /** Whether this peer may replicate from us (master role, haAllowedAddresses); closes it if not. */
   private admit(socket: net.Socket, refusals: Logger): boolean {
-    if (!this.opts.acceptSlaves) {
+    if (!this.acceptSlaves) {
       refusals.warn('HA connection refused: this broker is a SLAVE (point slaves at their master’s haListenPort)', { from: `${socket.remoteAddress}:${socket.remotePort}` });
       socket.destroy();
       return false;
     }
     const ip = normaliseRemoteIp(socket.remoteAddress ?? '');
-    if (this.opts.allowFrom !== undefined && !this.opts.allowFrom(ip)) {
+    if (this.allowFrom !== undefined && !this.allowFrom(ip)) {
       refusals.warn('HA connection refused: address not in haAllowedAddresses', { from: `${socket.remoteAddress}:${socket.remotePort}` });
       socket.destroy();
       return false;
@@ -155,6 +161,13 @@ export class HaMaster {
         resolve();
       });
     });
+  }
+
+  /** Drops every slave connection (the role changes); waiting SYNC sends are answered SLAVE_NOT_AVAILABLE. */
+  closeLinks(reason: string): void {
+    for (const l of [...this.links]) l.close(reason);
+    this.lostEpoch++;
+    this.waiters.failAll();
   }
 
   async close(): Promise<void> {

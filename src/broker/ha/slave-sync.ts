@@ -56,10 +56,12 @@ export class SlaveSync {
     this.syncSoon();
   }
 
-  stop(): void {
+  /** Stops syncing; resolves once a round in flight is over (it applies nothing more). */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     if (this.soonTimer !== undefined) clearTimeout(this.soonTimer);
+    await this.running;
   }
 
   /** A round shortly (coalescing bursts of requests). */
@@ -97,6 +99,8 @@ export class SlaveSync {
       try {
         const res = await this.opts.remoting.request(addr, createRequest(src.requestCode), this.opts.timeoutMillis ?? 3_000);
         if (res.code !== ResponseCode.SUCCESS) throw new Error(`the master answered ${res.code}${res.remark ? `: ${res.remark}` : ''}`);
+        // stopped while asking (this broker became master): the answer must not overwrite its own state
+        if (this.stopped) return;
         await src.apply(res.body);
         this.lastSynced.set(src.name, Date.now());
         if (this.failures.delete(src.name)) this.log.info('slave sync works again', { what: src.name, master: addr });

@@ -79,7 +79,8 @@ export function slavePullOutcome(status: GetMessageStatus, requestOffset: number
 
 export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
   const { config, topics, store, stats, pullHold, replication, clients, consumerOffsets, subscriptionGroups, log } = ctx;
-  const isSlave = config.brokerRole === 'SLAVE';
+  // the role can change while the broker runs (failover): read it per pull
+  const slave = () => config.brokerRole === 'SLAVE';
   /** Data further behind the log's end than this is "not in memory any more" (DefaultMessageStore: accessMessageInMemoryMaxRatio of RAM). */
   const inMemoryBytes = Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100);
 
@@ -96,7 +97,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
    * it back to the master while the master is alive, and keeps it while the master is away.
    */
   const suggestion = (records: readonly Buffer[]): number => {
-    if (isSlave) return replication.masterAlive() ? MASTER_ID : config.brokerId;
+    if (slave()) return replication.masterAlive() ? MASTER_ID : config.brokerId;
     if (!config.slaveReadEnable || records.length === 0) return MASTER_ID;
     const last = records[records.length - 1] as Buffer;
     const phys = readInt64(last, RECORD_PHYSICAL_OFFSET_AT);
@@ -138,6 +139,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
 
   const pull = async (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean): Promise<RemotingCommand | null> => {
     try {
+      const isSlave = slave();
       const masterAlive = isSlave && replication.masterAlive();
       if (masterAlive && !config.slaveReadEnable) {
         // reads go to the master while it is alive; a slave serves them only when it is away

@@ -29,6 +29,7 @@ import { PERM_RW } from '../../protocol/perm.js';
 import { deadLetterTarget, withoutDelay } from './send-back.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import { messageTypeOf } from '../metrics/message-type.js';
+import { isHalfSend } from '../transaction/records.js';
 import type { MessageTypeIndex } from '../stats.js';
 
 /** What Java's broker answers while it refuses requests (a SLAVE refusing sends). */
@@ -189,10 +190,9 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     return `${p}${sep}${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}${uniqKeys.next()}${PROPERTY_SEPARATOR}`;
   };
 
-  /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts). */
-  const syncMaster = config.brokerRole === 'SYNC_MASTER';
+  /** A SYNC_MASTER answers a stored message once its slaves hold it (ha/replication.ts); the role is read per send (it can change: failover). */
   const replicated = (stored: Promise<PutMessageResult>, properties: string): Promise<PutMessageResult> =>
-    syncMaster ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
+    config.brokerRole === 'SYNC_MASTER' ? stored.then((r) => ctx.replication.afterPut(r, waitStoreMsgOK(properties))) : stored;
 
   const answerStore = (req: RemotingCommand, topic: string, queueId: number, r: PutMessageResult, type: MessageTypeIndex = 0): RemotingCommand => {
     const code = STATUS_CODES[r.status];
@@ -209,6 +209,13 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       queueOffset: String(a.queueOffset),
     });
     res.jsonTemplate = STORED_REPLY_HEADER;
+    return res;
+  };
+
+  /** A half message's answer names its transaction: the UNIQ_KEY, as Java's broker does. */
+  const withTransactionId = (res: RemotingCommand, properties: string): RemotingCommand => {
+    const id = findProperty(properties, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
+    if (id !== undefined && res.extFields !== undefined && res.extFields.msgId !== undefined) res.extFields.transactionId = id;
     return res;
   };
 
@@ -240,8 +247,14 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
       queueId = Math.floor(Math.random() * tc.writeQueueNums);
     }
     const tx = transactionType(h.sysFlag);
-    if (tx === SysFlag.TRANSACTION_PREPARED_TYPE || tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
-      throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden: transactional messages are not supported`);
+    if (tx === SysFlag.TRANSACTION_COMMIT_TYPE || tx === SysFlag.TRANSACTION_ROLLBACK_TYPE) {
+      throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'a send cannot carry a commit or rollback (sysFlag): end a transaction with END_TRANSACTION');
+    }
+    // the first phase of a transaction (transaction/service.ts); a consumer's retry keeps TRAN_MSG and is no half message
+    const half = !isRetryTopic(tc.topicName) && isHalfSend(h.properties ?? '', h.sysFlag);
+    if (half) {
+      if (batch) throw new SendRefusal(ResponseCode.MESSAGE_ILLEGAL, 'a batch cannot be transactional: send each half message on its own');
+      if (config.rejectTransactionMessage) throw new SendRefusal(ResponseCode.NO_PERMISSION, `the broker[${config.brokerIP1}] sending transaction message is forbidden`);
     }
     const sysFlag = tc.topicFilterType === 'MULTI_TAG' ? h.sysFlag | SysFlag.MULTI_TAGS : h.sysFlag;
     const body = req.body ?? Buffer.alloc(0);
@@ -264,6 +277,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     if (!batch) {
       const m = message(h.flag, body, h.properties);
       if (isRetryTopic(topic)) return sendToRetryTopic(req, m, h.maxReconsumeTimes).catch((e: unknown) => refused(req, e));
+      if (half) return replicated(ctx.transactions.prepare(m, h.producerGroup), m.properties).then((r) => withTransactionId(answerStore(req, topic, queueId, r, messageTypeOf(h.properties)), m.properties));
       // a delayed message is parked in SCHEDULE_TOPIC_XXXX (the answer names the queue it was sent to)
       const type = messageTypeOf(h.properties);
       return replicated(store.put(ctx.schedule.transform(m)), m.properties).then((r) => answerStore(req, topic, queueId, r, type));

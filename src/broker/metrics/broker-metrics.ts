@@ -206,6 +206,16 @@ export function brokerMetricsRegistry(src: BrokerMetricsSources): Registry {
   counter('rocketmq_send_to_dlq_messages_total', 'Messages a consumer sent back that went to the dead-letter queue.', [...B, 'consumer_group', 'topic', 'is_system'], (emit) => {
     for (const g of stats.groupGets.values()) if (g.dlq > 0) emit({ ...base, consumer_group: g.group, topic: g.topic, is_system: isSystem(g.topic, g.group) }, g.dlq);
   });
+  // transactions (RocketMQ 5 transaction metrics): half messages waiting, commits and rollbacks by topic
+  gauge('rocketmq_half_messages', 'Transactional half messages neither committed nor rolled back yet, by topic.', [...B, 'topic'], (emit) => {
+    for (const [topic, n] of ctx.transactions.pendingByTopic()) emit({ ...base, topic }, n);
+  });
+  counter('rocketmq_commit_messages_total', 'Transactional messages committed, by topic.', [...B, 'topic'], (emit) => {
+    for (const [topic, n] of ctx.transactions.endedByTopic.commit) emit({ ...base, topic }, n);
+  });
+  counter('rocketmq_rollback_messages_total', 'Transactional messages rolled back, by topic.', [...B, 'topic'], (emit) => {
+    for (const [topic, n] of ctx.transactions.endedByTopic.rollback) emit({ ...base, topic }, n);
+  });
   gauge('rocketmq_topic_number', 'Topics on this broker.', B, (emit) => emit(base, topics.size));
   gauge('rocketmq_consumer_group_number', 'Subscription groups on this broker.', B, (emit) => emit(base, Object.keys(subscriptionGroups.snapshot().subscriptionGroupTable).length));
   gauge('rocketmq_broker_permission', 'brokerPermission (6 read+write, 4 read-only, 2 write-only).', B, (emit) => emit(base, config.brokerPermission));

@@ -83,10 +83,12 @@ export class PopEngine implements PopService, StateTable {
   private snapshotting: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
-  private readonly isSlave: boolean;
+  /** The role can change while the broker runs (failover): read it each time. */
+  private get isSlave(): boolean {
+    return this.ctx.config.brokerRole === 'SLAVE';
+  }
 
   constructor(private readonly ctx: PopContext) {
-    this.isSlave = ctx.config.brokerRole === 'SLAVE';
     this.pollers = new PollerRegistry(ctx.config.maxPopPollingSize);
     this.journal = new PopJournal({
       store: ctx.store,
@@ -124,6 +126,26 @@ export class PopEngine implements PopService, StateTable {
     this.changedSinceSnapshot = true;
     this.snapshotTimer = setInterval(() => void this.snapshotIfChanged(), this.ctx.config.popJournalSnapshotInterval);
     this.snapshotTimer.unref();
+  }
+
+  /**
+   * The broker became master (a switchover or failover): POP state is rebuilt from the journal it
+   * replicated as a slave, and the periodic snapshot starts.
+   */
+  async becameMaster(): Promise<void> {
+    this.states.clear();
+    await this.recover();
+    if (this.snapshotTimer === undefined && !this.stopped) {
+      this.changedSinceSnapshot = true;
+      this.snapshotTimer = setInterval(() => void this.snapshotIfChanged(), this.ctx.config.popJournalSnapshotInterval);
+      this.snapshotTimer.unref();
+    }
+  }
+
+  /** The broker became a slave: no snapshots (its master writes the journal). */
+  becameSlave(): void {
+    if (this.snapshotTimer !== undefined) clearInterval(this.snapshotTimer);
+    this.snapshotTimer = undefined;
   }
 
   /** Waiting receives answer now (empty); later ones do not wait. */

@@ -3,3 +3,4 @@ export { STORE_DEFAULTS, resolveStoreConfig, type FlushDiskType, type StoreConfi
 export { StoreCorruptionError, StoreLockedError } from './errors.js';
 export type { DispatchEvent, GetMessageResult, GetMessageStatus, PutMessage, PutMessageResult, PutMessageStatus } from './types.js';
 export type { StoreRefusalCode, StoreWriteState, DiskMeasurement } from './write-gate.js';
+export type { Truncation } from './open.js';

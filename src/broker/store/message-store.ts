@@ -21,7 +21,7 @@ import { resolveStoreConfig, type StoreConfig } from './store-config.js';
 import type { Dispatcher, TagsCodeOf } from './dispatch.js';
 import { StoreLock } from './lock.js';
 import { StoreMaintenance } from './maintenance.js';
-import { closeRecovered, recoverStore } from './open.js';
+import { closeRecovered, recoverStore, type Truncation } from './open.js';
 import { StoreReader } from './reader.js';
 import { ReplicaAppender } from './replica-append.js';
 import type { DispatchEvent, GetMessageResult, PutMessage, PutMessageResult } from './types.js';
@@ -42,6 +42,8 @@ export interface StoreOptions {
   now?: () => number;
   /** Replaces the commit log's fdatasync — only for tests that need a slow or failing disk. */
   fdatasync?: (fd: number) => Promise<void>;
+  /** Cut the commit log back to this record boundary while opening (a demoted master's unreplicated tail; see open.ts). */
+  truncateTo?: number;
 }
 
 export class MessageStore {
@@ -53,6 +55,8 @@ export class MessageStore {
   private readonly replica: ReplicaAppender;
   private readonly maintenance: StoreMaintenance;
   private timers: NodeJS.Timeout[] = [];
+  /** What opening with `truncateTo` cut (undefined: nothing). */
+  truncated: Truncation | undefined;
 
   private constructor(
     config: StoreConfig,
@@ -84,6 +88,7 @@ export class MessageStore {
     try {
       const recovered = await recoverStore(config, opts, logger);
       const store = new MessageStore(config, opts, lock, recovered.commitLog, recovered.dispatcher);
+      store.truncated = recovered.truncated;
       try {
         await store.maintenance.flushLogics();
         await store.maintenance.measureDisk();
@@ -163,6 +168,14 @@ export class MessageStore {
     return this.reader.getMaxOffsetInQueue(topic, queueId);
   }
 
+  /**
+   * Next queue offset counting entries appended but not yet visible (their record not yet in the
+   * kernel): known synchronously right after a put, which getMaxOffsetInQueue is not.
+   */
+  getAppendedOffsetInQueue(topic: string, queueId: number): number {
+    return this.dispatcher.findQueue(topic, queueId)?.maxOffset ?? 0;
+  }
+
   getMinOffsetInQueue(topic: string, queueId: number): number {
     return this.reader.getMinOffsetInQueue(topic, queueId);
   }
@@ -218,9 +231,38 @@ export class MessageStore {
     return { ...this.commitLog.stats };
   }
 
-  /** Why the store refuses writes now (undefined: it takes them). */
+  /** Why the store refuses puts now (undefined: it takes them). */
   writeState(): StoreWriteState | undefined {
     return this.gate.state();
+  }
+
+  /** Why the store cannot append now — its own state (disk, failure, shutdown), not a fence: what a slave's replication meets. */
+  appendState(): StoreWriteState | undefined {
+    return this.gate.appendState();
+  }
+
+  /** Stops puts (see write-gate.ts Fence): a planned switchover, or a failover lease lost. */
+  fence(reason: string, opts: { withholdAnswers: boolean }): void {
+    this.gate.fence(reason, opts);
+  }
+
+  unfence(): void {
+    this.gate.unfence();
+  }
+
+  /** Puts stop at `until` (ms since epoch) unless moved on: a master's failover lease (Infinity: none). */
+  setWriteLease(until: number, what: string): void {
+    this.gate.setLease(until, what);
+  }
+
+  /** A fence that withholds answers is up: its reason (an appended put must not be acknowledged). */
+  withheldAnswer(): string | undefined {
+    return this.gate.withheldAnswer();
+  }
+
+  /** Logs a change of the write state (a lease that ran out is noticed by the next put, or by this). */
+  checkWriteState(): void {
+    this.gate.check();
   }
 
   /** The commit log's file system as last measured (retention check; every second while refusing for disk use). */

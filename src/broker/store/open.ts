@@ -24,12 +24,33 @@ import { listOffsetFiles } from './segment-files.js';
 export interface RecoveryOptions {
   tagsCode?: TagsCodeOf;
   fdatasync?: (fd: number) => Promise<void>;
+  /**
+   * Cut the commit log back to this offset (a record boundary) while opening: what a master that
+   * lost its role wrote after the last point it shares with the new master (ha/epochs.ts). The
+   * records cut are counted and reported (RecoveredStore.truncated); queues and index follow.
+   */
+  truncateTo?: number;
+}
+
+/** What an explicit truncation cut (RecoveryOptions.truncateTo). */
+export interface Truncation {
+  /** The log ended here before. */
+  from: number;
+  /** …and ends here now. */
+  to: number;
+  bytes: number;
+  /** Records (messages) cut. */
+  messages: number;
+  /** Store times of the first and last message cut (ms; 0 when none). */
+  firstStoreTimestamp: number;
+  lastStoreTimestamp: number;
 }
 
 /** What recovery hands the store: the commit log, and the queues and index in step with it. */
 export interface RecoveredStore {
   commitLog: CommitLog;
   dispatcher: Dispatcher;
+  truncated?: Truncation;
 }
 
 export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, logger: Logger): Promise<RecoveredStore> {
@@ -60,14 +81,22 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
   // after it is verified record by record — nothing after a clean stop, the unflushed tail after a
   // crash. Both offsets are record boundaries by construction; if the bytes there do not look like
   // one, fall back to verifying the whole segment holding it.
-  const verifyPoint = Math.max(minStored, Math.min(dispatchFrom, Math.max(durableEnd, minStored)));
+  const cutAt = opts.truncateTo;
+  if (cutAt !== undefined && (!Number.isSafeInteger(cutAt) || cutAt < 0)) throw new RangeError(`truncateTo ${cutAt} is not a commit-log offset`);
+  // an explicit cut verifies from before it at the latest, so the cut point is checked to be a record boundary
+  const verifyPoint = Math.max(minStored, Math.min(dispatchFrom, Math.max(durableEnd, minStored), cutAt ?? Number.MAX_SAFE_INTEGER));
   const verifyFrom = (await startsOnRecordBoundary(segments, segSize, verifyPoint)) ? verifyPoint : Math.max(minStored, verifyPoint - (verifyPoint % segSize));
   if (verifyFrom !== verifyPoint) logger.warn('store recovery: the checkpoint does not point at a record boundary; verifying its whole segment', { checkpoint: verifyPoint, verifyFrom });
   const started = Date.now();
   logger.info('store recovery', { root, crashed, checkpoint: checkpoint ? `${checkpoint.commitLogFlushed}/${checkpoint.logicsDurable}` : 'none', verifyFrom });
 
   // pass 1: verify the commit log and find where it ends
-  const scan = await scanCommitLog(segments, segSize, verifyFrom, durableEnd, logger);
+  let scan = await scanCommitLog(segments, segSize, verifyFrom, durableEnd, logger);
+  let truncated: Truncation | undefined;
+  if (cutAt !== undefined && cutAt < scan.end) {
+    truncated = await countTail(segments, segSize, cutAt, scan.end, verifyFrom, durableEnd, logger);
+    scan = { end: cutAt, torn: true };
+  }
   const verifiedBytes = scan.end - verifyFrom;
   const commitLog = await CommitLog.open(
     { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
@@ -94,12 +123,28 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
     for (const q of dispatcher.allQueues()) q.visibleMax = q.maxOffset;
     await fsp.writeFile(abortFile, `${process.pid}\n`);
     await fsyncDir(root);
-    logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: dispatcher.queueCount(), verifiedBytes, tornTailTruncated: scan.torn, recoveryMs: Date.now() - started });
-    return { commitLog, dispatcher };
+    logger.info('store open', { minOffset: commitLog.minOffset, maxOffset: commitLog.maxOffset, queues: dispatcher.queueCount(), verifiedBytes, tornTailTruncated: scan.torn && truncated === undefined, recoveryMs: Date.now() - started });
+    return { commitLog, dispatcher, ...(truncated ? { truncated } : {}) };
   } catch (e) {
     await closeRecovered({ commitLog, dispatcher });
     throw e;
   }
+}
+
+/**
+ * The records of [cutAt, end) an explicit truncation removes, counted. Refuses a cut that is not a
+ * record boundary (a scan from before it must land exactly on it).
+ */
+async function countTail(segments: readonly SegmentFile[], segSize: number, cutAt: number, end: number, verifyFrom: number, durableEnd: number, logger: Logger): Promise<Truncation> {
+  const upTo = await scanCommitLog(segments, segSize, verifyFrom, Math.min(durableEnd, cutAt), logger, undefined, cutAt);
+  if (upTo.end !== cutAt) throw new RangeError(`cannot truncate the commit log at ${cutAt}: not a record boundary (a record spans it; the nearest boundary after it is ${upTo.end})`);
+  const t: Truncation = { from: end, to: cutAt, bytes: end - cutAt, messages: 0, firstStoreTimestamp: 0, lastStoreTimestamp: 0 };
+  await scanCommitLog(segments, segSize, cutAt, 0, logger, (r) => {
+    t.messages++;
+    if (t.firstStoreTimestamp === 0) t.firstStoreTimestamp = r.storeTimestamp;
+    t.lastStoreTimestamp = r.storeTimestamp;
+  }, end);
+  return t;
 }
 
 /**

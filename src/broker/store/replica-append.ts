@@ -54,7 +54,7 @@ export class ReplicaAppender {
    * rawAppendOffset once the complete records are in the kernel.
    */
   async appendRaw(offset: number, data: Buffer): Promise<number> {
-    const refused = this.gate.state();
+    const refused = this.gate.appendState();
     // the reason is in the store's log; the code keeps this message the same while it lasts
     if (refused) throw new Error(`cannot append: the store refuses writes (${refused.code})`);
     if (offset !== this.rawAppendOffset) throw new RangeError(`raw append at ${offset}, but the commit log continues at ${this.rawAppendOffset}`);

@@ -15,9 +15,22 @@ import type { PutMessageResult } from './types.js';
  * - `shutting-down`: the store is closing;
  * - `write-failed`: a commit-log write or fsync failed for good — restart the broker;
  * - `disk-full`: a commit-log write found no space (ENOSPC/EDQUOT) — retried, clears once space is freed;
- * - `disk-ratio`: disk use above diskSpaceWarningLevelRatio — clears once it is below again.
+ * - `disk-ratio`: disk use above diskSpaceWarningLevelRatio — clears once it is below again;
+ * - `fenced`: the broker's owner stopped its writes — a planned switchover in progress, or a master
+ *   whose failover lease could not be renewed in time (docs/design/ha.md#failover).
  */
-export type StoreRefusalCode = 'shutting-down' | 'write-failed' | 'disk-full' | 'disk-ratio';
+export type StoreRefusalCode = 'shutting-down' | 'write-failed' | 'disk-full' | 'disk-ratio' | 'fenced';
+
+/** Why puts are fenced off (WriteGate.fence). */
+export interface Fence {
+  reason: string;
+  since: number;
+  /**
+   * Puts already appended are not acknowledged either once fenced (a master that lost its lease:
+   * another may be acknowledging by now). false for a planned switchover: they complete.
+   */
+  withholdAnswers: boolean;
+}
 
 export interface StoreWriteState {
   code: StoreRefusalCode;
@@ -43,6 +56,13 @@ export class WriteGate {
   lastDisk: DiskMeasurement | undefined;
   /** The refusal logged last (undefined: writes were being taken). */
   private logged: { code: StoreRefusalCode; since: number } | undefined;
+  private fenced: Fence | undefined;
+  /**
+   * Puts are taken only before this time (ms since epoch): a master's failover lease, moved on by
+   * each renewal. Checked on every put and every answer, so a late timer cannot stretch it.
+   */
+  private leaseUntil = Infinity;
+  private leaseWhat = '';
 
   constructor(
     private readonly commitLog: CommitLog,
@@ -58,8 +78,47 @@ export class WriteGate {
     return `on ${this.dir} (free ${humanBytes(d.freeBytes)} of ${humanBytes(d.totalBytes)})`;
   }
 
-  /** Why writes are refused now, if they are. */
+  /** Stops puts (replicated appends too) until unfence(); see Fence. */
+  fence(reason: string, opts: { withholdAnswers: boolean }): void {
+    this.fenced = { reason, since: Date.now(), withholdAnswers: opts.withholdAnswers };
+    this.check();
+  }
+
+  unfence(): void {
+    this.fenced = undefined;
+    this.check();
+  }
+
+  /** Puts stop at `until` unless moved on again (Infinity: no lease). `what` describes the lease for the refusal. */
+  setLease(until: number, what: string): void {
+    this.leaseUntil = until;
+    this.leaseWhat = what;
+  }
+
+  /** The fence now, explicit or because the lease ran out. */
+  currentFence(now = Date.now()): Fence | undefined {
+    if (this.fenced !== undefined) return this.fenced;
+    if (now < this.leaseUntil) return undefined;
+    if (this.leaseUntil <= 0) return { reason: this.leaseWhat, since: now, withholdAnswers: true };
+    return { reason: `${this.leaseWhat}: not renewed in time (its writes stopped at ${new Date(this.leaseUntil).toISOString()}, before the lease can expire)`, since: this.leaseUntil, withholdAnswers: true };
+  }
+
+  /** A put appended before a fence that withholds answers is not acknowledged: the fence's reason. */
+  withheldAnswer(): string | undefined {
+    const f = this.currentFence();
+    return f?.withholdAnswers ? f.reason : undefined;
+  }
+
+  /** Why puts are refused now, if they are (the store's own state, or a fence). */
   state(): StoreWriteState | undefined {
+    if (this.shuttingDown) return this.appendState();
+    const fence = this.currentFence();
+    if (fence !== undefined) return { code: 'fenced', reason: fence.reason, since: fence.since };
+    return this.appendState();
+  }
+
+  /** Why the store cannot append now (disk, failure, shutdown) — a fence stops puts, not a slave's replicated appends. */
+  appendState(): StoreWriteState | undefined {
     const since = this.logged?.since ?? Date.now();
     if (this.shuttingDown) return { code: 'shutting-down', reason: 'the store is shutting down', since };
     const failed = this.commitLog.writeError;
@@ -103,6 +162,8 @@ export class WriteGate {
     if (was?.code === s.code) return;
     this.logged = { code: s.code, since: was?.since ?? s.since };
     if (s.code === 'shutting-down') return;
-    this.logger.error('store refuses writes', { why: s.code, reason: s.reason });
+    // a fence is the broker's own decision (switchover, failover lease), not a fault
+    if (s.code === 'fenced') this.logger.info('store refuses puts', { why: s.code, reason: s.reason });
+    else this.logger.error('store refuses writes', { why: s.code, reason: s.reason });
   }
 }

@@ -141,6 +141,9 @@ export class StoreWriter {
         remark = `FLUSH_DISK_TIMEOUT: not written yet, the disk is full (${stall.error.code}); the broker holds the message and writes it once space is freed, but loses it if it stops before`;
       }
     }
+    // appended before this broker lost its right to write: another master may acknowledge by now
+    const withheld = this.gate.withheldAnswer();
+    if (withheld !== undefined) return { status: 'SERVICE_NOT_AVAILABLE', remark: `not acknowledged: ${withheld}` };
     return {
       status,
       ...(remark !== undefined ? { remark } : {}),

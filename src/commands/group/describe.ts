@@ -5,6 +5,7 @@ import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 import { table } from '../support/table.js';
+import { transactionTable } from '../support/transaction-format.js';
 
 const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 /** A queue's holders: client ids, '-' for nobody, 'unknown' when a client did not say. */
@@ -17,6 +18,7 @@ export default class GroupDescribe extends RmqCommand {
     'offset, the lag between them and the store time of the last consumed message (GET_CONSUME_STATS), and the consumers connected ' +
     '(GET_CONSUMER_CONNECTION_LIST), and per queue the client that holds it, as each client says (GET_CONSUMER_RUNNING_INFO, forwarded by ' +
     'the broker; a client that does not answer — ali-ons does not — leaves the queues nobody else claims "unknown"). A lag that cannot be known (no committed offset, broker unreachable) shows as "unknown", never 0. ' +
+    'The same name as a producer group: its transactional (half) messages still waiting for a commit or rollback on each master, with the checks the broker made (shown also when no consumer group has the name). ' +
     'Exit code 1 when a broker could not be asked or the group is unknown.';
   static override examples = ['<%= config.bin %> group describe OrderConsumers', '<%= config.bin %> group describe OrderConsumers --topic Orders --json'];
   static override enableJsonFlag = true;
@@ -56,6 +58,10 @@ export default class GroupDescribe extends RmqCommand {
     if (g.clients.length > 0) {
       this.log(table([['CLIENT ID', 'ADDRESS', 'LANGUAGE', 'VERSION', 'BROKERS', 'QUEUES HELD'], ...g.clients.map((c) => [c.clientId, c.clientAddr, String(c.language), String(c.version), c.brokers.join(','), c.queuesHeld === null || c.queuesHeld === undefined ? 'unknown' : String(c.queuesHeld)])]).join('\n'));
       for (const c of g.clients) if (c.runningInfoError !== undefined) this.log(`  ${c.clientId}: could not say which queues it holds: ${c.runningInfoError}`);
+    }
+    if (g.transactions !== undefined && g.transactions.length > 0) {
+      this.log(`\nTransactions of producer group ${g.group}: half messages waiting for their commit or rollback`);
+      this.log(transactionTable(g.transactions).join('\n'));
     }
     const subs = Object.values(g.subscriptions ?? {});
     if (subs.length > 0) {

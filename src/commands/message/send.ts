@@ -5,6 +5,9 @@ import { EXIT_FAILURE, InvalidInputError, RmqError } from '../../errors.js';
 import { RmqCommand } from '../support/base.js';
 import { adminClient, namesrvFlags, resolveNamesrvAddrs } from '../support/namesrv.js';
 import { connectOptions, type TlsFlagValues } from '../support/credentials.js';
+import type { Message } from '../../client/message.js';
+import type { LocalTransactionState } from '../../client/transaction-producer.js';
+import { sendTransactional, type TransactionalMode, type TransactionalSendOutput } from '../../ops/transactional-send.js';
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -58,6 +61,8 @@ export default class MessageSend extends RmqCommand {
   static override examples = [
     "<%= config.bin %> message send Orders 'hello' --tag TagA --keys order-1 --property source=cli",
     '<%= config.bin %> message send Orders --file payload.bin',
+    "<%= config.bin %> message send Orders 'order 42' --keys order-42 --transactional commit",
+    "<%= config.bin %> message send Orders 'order 43' --transactional check --check-answer commit",
     'echo hi | <%= config.bin %> message send Orders --json',
   ];
   static override enableJsonFlag = true;
@@ -75,6 +80,15 @@ export default class MessageSend extends RmqCommand {
     'no-wait': Flags.boolean({ description: 'WAIT=false: with SYNC_FLUSH, do not wait for the fsync', default: false }),
     group: Flags.string({ description: 'producer group', default: 'rmqctl_producer' }),
     create: Flags.boolean({ description: 'a topic that does not exist is created by the broker from its defaults (autoCreateTopicEnable); without it such a send is refused', default: false }),
+    transactional: Flags.string({
+      description:
+        'send it as a transactional message, both phases: a half message (stored, not visible), then `commit` or `rollback` as the local transaction says; ' +
+        '`check` leaves the transaction open and waits for the broker to check back (after transactionTimeOut, every transactionCheckInterval), answering with --check-answer',
+      options: ['commit', 'rollback', 'check'],
+      helpValue: 'commit|rollback|check',
+    }),
+    'check-answer': Flags.string({ description: 'with --transactional check: what this producer answers the broker’s check (unknown: leave it to the next check)', options: ['commit', 'rollback', 'unknown'], default: 'commit', dependsOn: ['transactional'] }),
+    'check-timeout': Flags.integer({ description: 'with --transactional check: give up waiting for the broker’s check after this many ms (the transaction stays open)', default: 120_000, min: 1, helpValue: 'MS', dependsOn: ['transactional'] }),
     timeout: Flags.integer({
       description: 'send timeout in ms, every attempt included; the default is longer than a broker waits for its disk (syncFlushTimeout 5 s) and its slave (slaveTimeout 3 s), so a stored message is not reported as a timeout',
       default: DEFAULT_SEND_TIMEOUT_MILLIS,
@@ -83,7 +97,7 @@ export default class MessageSend extends RmqCommand {
     }),
   };
 
-  async run(): Promise<MessageSendOutput> {
+  async run(): Promise<MessageSendOutput | TransactionalSendOutput> {
     const { args, flags } = await this.parse(MessageSend);
     let body: Buffer;
     if (args.body !== undefined) body = Buffer.from(args.body, 'utf8');
@@ -101,17 +115,19 @@ export default class MessageSend extends RmqCommand {
     if (!flags.create && (await topicMissing(namesrvAddrs, args.topic, flags))) {
       throw new RmqError(`topic ${args.topic} does not exist; create it with \`rmqctl topic create ${args.topic}\` (or send with --create to let the broker create it from its defaults)`);
     }
+    const message: Message = {
+      topic: args.topic,
+      body,
+      ...(flags.tag !== undefined ? { tags: flags.tag } : {}),
+      ...(keys.length > 0 ? { keys } : {}),
+      properties: parseProperties(flags.property ?? []),
+      flag: flags.flag,
+      waitStoreMsgOK: !flags['no-wait'],
+    };
+    if (flags.transactional !== undefined) return this.sendTransactional(message, namesrvAddrs, flags as typeof flags & { transactional: TransactionalMode });
     const producer = new Producer({ namesrvAddrs, producerGroup: flags.group, sendTimeoutMillis: flags.timeout, autoCreateTopic: flags.create, ...connectOptions(flags) });
     try {
-      const r = await producer.send({
-        topic: args.topic,
-        body,
-        ...(flags.tag !== undefined ? { tags: flags.tag } : {}),
-        ...(keys.length > 0 ? { keys } : {}),
-        properties: parseProperties(flags.property ?? []),
-        flag: flags.flag,
-        waitStoreMsgOK: !flags['no-wait'],
-      });
+      const r = await producer.send(message);
       const ok = r.sendStatus === 'SEND_OK';
       const out: MessageSendOutput = { topic: args.topic, ...r, ok, ...(ok ? {} : { meaning: SEND_STATUS_MEANING[r.sendStatus as Exclude<SendStatus, 'SEND_OK'>] }) };
       if (!this.jsonEnabled()) {
@@ -127,5 +143,37 @@ export default class MessageSend extends RmqCommand {
     } finally {
       producer.shutdown();
     }
+  }
+
+  /** --transactional: ops/transactional-send.ts, its steps printed as they happen. */
+  private async sendTransactional(message: Message, namesrvAddrs: string[], flags: { transactional: TransactionalMode; group: string; timeout: number; create: boolean; 'check-answer': string; 'check-timeout': number } & TlsFlagValues): Promise<TransactionalSendOutput> {
+    const answers: Record<string, LocalTransactionState> = { commit: 'COMMIT_MESSAGE', rollback: 'ROLLBACK_MESSAGE', unknown: 'UNKNOW' };
+    const say = (line: string) => {
+      if (!this.jsonEnabled()) this.log(line);
+    };
+    const out = await sendTransactional(
+      message,
+      {
+        namesrvAddrs,
+        producerGroup: flags.group,
+        sendTimeoutMillis: flags.timeout,
+        autoCreateTopic: flags.create,
+        mode: flags.transactional,
+        checkAnswer: answers[flags['check-answer']] ?? 'COMMIT_MESSAGE',
+        checkTimeoutMillis: flags['check-timeout'],
+        ...connectOptions(flags),
+      },
+      (e) => {
+        if (e.kind === 'half') say(`half message ${e.result.sendStatus}  msgId ${e.result.msgId}  transactionId ${e.result.transactionId}  (${message.topic} ${e.result.messageQueue.brokerName} queue ${e.result.messageQueue.queueId}; not visible to consumers yet)`);
+        else if (e.kind === 'waiting') say(`local transaction: UNKNOW; waiting up to ${e.timeoutMillis} ms for the broker to check back (producer group ${flags.group})`);
+        else say(`check ${e.n} from the broker: answered ${e.answer}${e.error !== undefined ? ` (ending failed: ${e.error})` : ''}`);
+      },
+    );
+    say(out.error === undefined ? `transaction ${out.outcome}${out.checks > 0 ? ` after ${out.checks} check(s)` : ''}` : `transaction ${out.outcome}: ${out.error}`);
+    if (out.error !== undefined) {
+      if (this.jsonEnabled()) this.logJson(out);
+      this.exit(EXIT_FAILURE);
+    }
+    return out;
   }
 }

@@ -1,4 +1,6 @@
 /** start / stop / restart: the same command with a different action. */
+import { ensureEtcd } from '../../deploy/etcd.js';
+import { electedMasters, readFailoverState } from '../../ops/failover/etcd-state.js';
 import { Args } from '@oclif/core';
 import { controlNodes, type NodeAction, type OperationEvent } from '../../deploy/operations.js';
 import { clientCertFlags, stateDirFlag } from './topology-command.js';
@@ -22,7 +24,11 @@ export function nodeControlCommand(action: NodeAction, summary: string) {
       const nodes = this.select(model, flags);
       const targets = this.openTargets(model, flags);
       const events: OperationEvent[] = [];
+      // failover: auto — etcd runs before the brokers, and names who is master now
+      if (model.failover.mode === 'auto' && action !== 'stop') await ensureEtcd(model, targets, { onLine: (l) => process.stderr.write(`${l}\n`) });
+      const masters = model.failover.mode === 'auto' && action !== 'stop' ? electedMasters(await readFailoverState(model)) : undefined;
       await this.withLock(model, targets, flags, () => controlNodes(model, targets, nodes, action, {
+        ...(masters ? { masters } : {}),
         ...(action === 'stop' ? {} : { access: this.nodeAccess(model, flags) }),
         topology: args.topology,
         ...('settle' in flags ? { settleMs: (flags.settle as number) * 1000 } : {}),

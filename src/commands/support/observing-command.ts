@@ -12,6 +12,8 @@ import { namesrvFlags, resolveNamesrvAddrs } from './namesrv.js';
 import { stateDirFlag } from './topology-command.js';
 import { ClusterCommand, connectionFlags } from './cluster-command.js';
 import { connectOptions, type TlsFlagValues } from './credentials.js';
+import { electedMasters, readFailoverState, type EtcdView } from '../../ops/failover/etcd-state.js';
+import { etcdHealth, type EtcdMemberHealth } from '../../ops/failover/etcd-health.js';
 
 export const observedClusterArgs = { topology: Args.string({ description: 'topology file or preset name (its NameServers are asked, its nodes expected)', required: false }) };
 
@@ -30,6 +32,8 @@ export interface ObservedCluster {
   /** The topology's metrics endpoints (undefined without a topology). */
   metricsTargets?: MetricsTarget[];
   processes?: ProcessProbe;
+  /** failover: auto — etcd's members and per group its records (who is master is etcd's to say). */
+  failover?: { etcd: EtcdMemberHealth[]; view: EtcdView };
 }
 
 type ObservedFlags = TlsFlagValues & { namesrv?: string | undefined; 'state-dir'?: string | undefined; processes: boolean; 'accept-new-host-keys': boolean; 'ask-pass': boolean; 'tls-cert'?: string; 'tls-key'?: string };
@@ -41,13 +45,15 @@ export abstract class ObservingCommand extends ClusterCommand {
     const { model } = await this.loadModel(topology, flags['state-dir']);
     // a topology with tls: verify its nodes against its CA unless TLS was chosen explicitly
     if (access.tls === undefined && model.tls) access = { ...access, tls: this.topologyTls(model, flags) };
+    const failover = model.failover.mode === 'auto' ? { etcd: await etcdHealth(model.failover.etcd), view: await readFailoverState(model) } : undefined;
     return {
       // --namesrv first, then the topology's NameServers, then NAMESRV_ADDR.
       namesrvAddrs: resolveNamesrvAddrs(flags.namesrv ?? model.namesrvAddr),
-      expectation: expectationFromModel(model, topology),
+      expectation: expectationFromModel(model, topology, failover ? electedMasters(failover.view) : {}),
       access,
       metricsTargets: targetsFromModel(model),
       ...(flags.processes ? { processes: processProbe(model, this.openTargets(model, flags)) } : {}),
+      ...(failover ? { failover } : {}),
     };
   }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { InvalidInputError } from '../../errors.js';
 import { buildClusterModel, defaultStateDir, loadTopology, type ClusterModel, type LoadedTopology } from '../../topology/index.js';
+import { mastersOf, readMasters } from '../../topology/masters.js';
 import { formatProblem } from '../../util/problems.js';
 import { pathProblem } from '../../util/config-registry.js';
 import { RmqCommand } from './base.js';
@@ -36,14 +37,18 @@ export const clientCertFlags = {
 export type ClientCertFlagValues = { 'tls-cert'?: string; 'tls-key'?: string };
 
 export abstract class TopologyCommand extends RmqCommand {
-  /** Loads a topology (path or preset name) and builds its model. */
-  protected async loadModel(ref: string, stateDir: string | undefined): Promise<{ loaded: LoadedTopology; model: ClusterModel }> {
+  /**
+   * Loads a topology (path or preset name) and builds its model, with the masters a switchover
+   * recorded in the state directory (topology/masters.ts).
+   */
+  protected async loadModel(ref: string, stateDir: string | undefined): Promise<{ loaded: LoadedTopology; model: ClusterModel; stateDir: string }> {
     const loaded = await loadTopology(ref);
     for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     const dir = path.resolve(stateDir ?? defaultStateDir(loaded.topology.cluster));
     const why = pathProblem(dir);
     if (why) throw new InvalidInputError(`state directory ${JSON.stringify(dir)} ${why} (expected a plain absolute path; choose one with --state-dir)`);
-    return { loaded, model: buildClusterModel(loaded.topology, { stateDir: dir }) };
+    const masters = mastersOf(await readMasters(dir, loaded.topology.cluster));
+    return { loaded, model: buildClusterModel(loaded.topology, { stateDir: dir, masters }), stateDir: dir };
   }
 
   /** What rendering `model` needs from this machine (ACL secrets, TLS files); exit 2 when one cannot be resolved or used. */

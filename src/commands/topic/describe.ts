@@ -6,13 +6,15 @@ import { RmqCommand } from '../support/base.js';
 import { openClients } from '../support/clients.js';
 import { namesrvFlags } from '../support/namesrv.js';
 import { table } from '../support/table.js';
+import { transactionTable } from '../support/transaction-format.js';
 import { TopicNotFoundError } from './route.js';
 
 export default class TopicDescribe extends RmqCommand {
   static override summary = 'Show a topic: its broker groups, and per queue the min/max offset and when it last got a message.';
   static override description =
     'Gets the route from a NameServer, then GET_TOPIC_STATS_INFO from the master of every broker group serving the topic. ' +
-    'Messages in a queue = max − min. Exit code 1 when the topic has no route or a broker could not be asked.';
+    'Messages in a queue = max − min. Transactional messages whose producer has neither committed nor rolled them back yet (half messages) are listed per broker and producer group, with the checks the broker made. ' +
+    'Exit code 1 when the topic has no route or a broker could not be asked.';
   static override examples = ['<%= config.bin %> topic describe Orders', "<%= config.bin %> topic describe Orders --namesrv '10.0.0.1:9876' --json"];
   static override enableJsonFlag = true;
   static override args = { topic: Args.string({ description: 'topic name', required: true }) };
@@ -44,5 +46,10 @@ export default class TopicDescribe extends RmqCommand {
     this.log(table(rows).join('\n'));
     const total = d.brokers.reduce((n, b) => n + b.queues.reduce((m, q) => m + q.maxOffset - q.minOffset, 0), 0);
     this.log(`\n  ${total} message(s) stored`);
+    const tx = d.transactions.filter((b) => b.pending > 0 || b.error !== undefined);
+    if (tx.length > 0) {
+      this.log('\nTransactions: half messages waiting for their commit or rollback');
+      this.log(transactionTable(tx).join('\n'));
+    }
   }
 }

@@ -135,6 +135,8 @@ export function judge(facts: ClusterFacts, expected: Expectation = { nameservers
     }
     n.expected = true;
     n.expectation = e;
+    // the topology's node id (after a switchover it is not <brokerName>-<brokerId>)
+    n.id = e.id;
     if (n.addr !== undefined && n.addr !== e.addr) n.expectedAddr = e.addr;
   }
   for (const n of nodes.values()) n.askAt = n.expectation?.directAddr ?? n.expectation?.addr ?? n.addr;

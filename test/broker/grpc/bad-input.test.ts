@@ -59,12 +59,14 @@ describe('bad input on the gRPC port', () => {
     expect((await send(Buffer.from('x'), {}, { k: 'a\u0001b' })).status.code).toBe('ILLEGAL_MESSAGE_PROPERTY_KEY');
     expect((await send(Buffer.from('x'), { messageId: '' })).status.code).toBe('ILLEGAL_MESSAGE_ID');
     expect((await send(Buffer.from('x'), { messageType: 'FIFO', messageGroup: 'g'.repeat(65) })).status.code).toBe('ILLEGAL_MESSAGE_GROUP');
-    expect((await send(Buffer.from('x'), { messageType: 'TRANSACTION' })).status.code).toBe('NOT_IMPLEMENTED');
+    // a transactional message to a topic that takes NORMAL ones only (message.type)
+    expect((await send(Buffer.from('x'), { messageType: 'TRANSACTION' })).status.code).toBe('MESSAGE_PROPERTY_CONFLICT_WITH_TYPE');
     const noTopic = await unaryCall<unknown, StatusOnly>(raw, 'SendMessage', { messages: [{ topic: { name: 'NoSuchTopic' }, body: Buffer.from('x'), systemProperties: { messageId: 'X' } }] }, v5Metadata());
     expect(noTopic.status.code).toBe('TOPIC_NOT_FOUND');
     const noClient = await unaryCall<unknown, StatusOnly>(raw, 'QueryRoute', { topic: { name: 'Fuzz' } }, new grpc.Metadata());
     expect(noClient.status.code).toBe('CLIENT_ID_REQUIRED');
-    expect((await unaryCall<unknown, StatusOnly>(raw, 'EndTransaction', {}, v5Metadata())).status.code).toBe('NOT_IMPLEMENTED');
+    expect((await unaryCall<unknown, StatusOnly>(raw, 'EndTransaction', {}, v5Metadata())).status.code).toBe('ILLEGAL_TOPIC');
+    expect((await unaryCall<unknown, StatusOnly>(raw, 'EndTransaction', { topic: { name: 'Fuzz' }, transactionId: 'NO-SUCH', resolution: 'COMMIT' }, v5Metadata())).status.code).toBe('INVALID_TRANSACTION_ID');
     expect((await unaryCall<unknown, StatusOnly>(raw, 'GetOffset', {}, v5Metadata())).status.code).toBe('NOT_IMPLEMENTED');
     expect(await cl.brokers.maxOffset(addr, 'Fuzz', 0)).toBe(0);
 
