@@ -30,6 +30,9 @@ export interface BrokerRun {
   /** CPU seconds per wall second (1 = one core) of the broker process and of this (client) process. */
   brokerCpu: number;
   clientCpu: number;
+  /** CPU time per message of the broker and of this (client) process, in µs. */
+  brokerCpuUsPerMsg: number;
+  clientCpuUsPerMsg: number;
   /** CPU time of both per message, in µs. */
   cpuUsPerMsg: number;
   /** What `during` reported. */
@@ -48,6 +51,10 @@ export interface BrokerRunOptions {
   tls?: BenchCert;
   /** More broker.properties lines (e.g. metricsPort). */
   properties?: Record<string, string | number>;
+  /** Header form of the producer's requests (and so of the broker's answers): JSON (default) or binary ROCKETMQ. */
+  serializeType?: 'JSON' | 'ROCKETMQ';
+  /** The producer's autoBatch (SEND_BATCH_MESSAGE while many sends wait). */
+  autoBatch?: boolean;
   /** Started with the measured window, stopped at its end (e.g. a scraper); resolves with what it wants reported. */
   during?: () => { stop(): Promise<string> };
 }
@@ -66,7 +73,13 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
     const admin = cluster.admin;
     await until(() => admin.topicRoute(topic), 'the topic route');
 
-    producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench', ...(o.tls ? { tls: { ca: o.tls.certPem, policy: 'require' as const } } : {}) });
+    producer = new Producer({
+      namesrvAddrs: [cluster.namesrvAddr],
+      producerGroup: 'bench',
+      ...(o.tls ? { tls: { ca: o.tls.certPem, policy: 'require' as const } } : {}),
+      ...(o.serializeType === 'ROCKETMQ' ? { serializeType: 'ROCKETMQ' as const } : {}),
+      ...(o.autoBatch ? { autoBatch: true } : {}),
+    });
     const common = { topic, threads: o.inFlight ?? 64, messageSize: o.bodyBytes ?? 1024 };
     await benchProduce(producer, { ...common, durationSeconds: o.warmupSeconds ?? 2 });
 
@@ -105,6 +118,8 @@ export async function brokerThroughput(o: BrokerRunOptions): Promise<BrokerRun> 
       fsyncs: Number(after.commitLogFsyncs) - Number(before.commitLogFsyncs),
       writes: Number(after.commitLogWrites) - Number(before.commitLogWrites),
       brokerCpu: brokerCpu / wall,
+      brokerCpuUsPerMsg: (brokerCpu * 1e6) / r.sendTotal,
+      clientCpuUsPerMsg: (clientCpu.user + clientCpu.system) / r.sendTotal,
       clientCpu: (clientCpu.user + clientCpu.system) / 1e6 / wall,
       cpuUsPerMsg: (brokerCpu * 1e6 + clientCpu.user + clientCpu.system) / r.sendTotal,
       ...(note === undefined ? {} : { note }),

@@ -15,7 +15,8 @@
 // runs one part (`tls`: just the plain-vs-TLS comparisons; `metrics`: the broker row with metrics off and
 // on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
-// ours, same broker; `tx`: transactional sends, half + commit, against plain sends). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
+// ours, same broker; `tx`: transactional sends, half + commit, against plain sends; `headers`: the broker row with JSON and with binary
+// ROCKETMQ headers, interleaved). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
 // store's recovery after a clean close and after a crash. `--only timer [--count N]` (not in the default
 // run: 2 × 1,000,000 messages) compares a broker's memory with a million timer messages pending against
 // a million ordinary ones, then kills both (kill -9) and times the timer broker's index reload.
@@ -92,12 +93,19 @@ await fsp.rm(tmp, { recursive: true, force: true });
 
 
 if (only === undefined || only === 'remoting') {
-  console.log('\n# remoting: frame codec (ours vs the obvious baseline, same run; SEND_MESSAGE_V2 request / response, 1 KiB body)');
+  console.log('\n# remoting: frame codec (ours vs the obvious baseline, same run; SEND_MESSAGE_V2 request / response, 1 KiB body; per CPU second of this process)');
   const { codecBench, echoBench } = await load('remoting.ts');
   const c = codecBench(1);
   console.log(`  encode frame    ${fmt(c.encodeOurs).padStart(10)}/s   stringify+concat ${fmt(c.encodeNaive).padStart(10)}/s   ratio ${fmt(c.encodeOurs / c.encodeNaive, 2)}`);
   console.log(`  decode header   ${fmt(c.decodeOurs).padStart(10)}/s   JSON.parse       ${fmt(c.decodeParse).padStart(10)}/s   ratio ${fmt(c.decodeOurs / c.decodeParse, 2)}  (ours also checks and normalises)`);
   console.log(`  decode frames   ${fmt(c.framesPerSec).padStart(10)}/s   (pipelined stream in 64 KiB chunks, 1 KiB bodies)`);
+  console.log('  binary (ROCKETMQ) headers against JSON, same commands, same run:');
+  console.log(`  encode frame    ${fmt(c.encodeBinary).padStart(10)}/s   JSON ${fmt(c.encodeOurs).padStart(10)}/s   ratio ${fmt(c.encodeBinary / c.encodeOurs, 2)}`);
+  console.log(`  decode header   ${fmt(c.decodeBinary).padStart(10)}/s   JSON ${fmt(c.decodeOurs).padStart(10)}/s   ratio ${fmt(c.decodeBinary / c.decodeOurs, 2)}`);
+  console.log(`  decode frames   ${fmt(c.framesPerSecBinary).padStart(10)}/s   JSON ${fmt(c.framesPerSec).padStart(10)}/s   ratio ${fmt(c.framesPerSecBinary / c.framesPerSec, 2)}`);
+  console.log('  the broker\'s SEND_OK reply frame alone (FrameWriter.write):');
+  console.log(`  JSON template   ${fmt(c.replyTemplate).padStart(10)}/s   generic JSON ${fmt(c.replyGeneric).padStart(10)}/s   ratio ${fmt(c.replyTemplate / c.replyGeneric, 2)}`);
+  console.log(`  binary          ${fmt(c.replyBinary).padStart(10)}/s   generic JSON ${fmt(c.replyGeneric).padStart(10)}/s   ratio ${fmt(c.replyBinary / c.replyGeneric, 2)}`);
 
   console.log('\n# remoting: request/response over loopback, two processes, 1 KiB bodies, 64 in flight');
   const { serverDir, serverBundle } = await buildEchoServer();
@@ -152,7 +160,12 @@ if (only === undefined || only === 'broker') {
 
   const appendNow = await appendMBps(tmp, 2);
   const loopNow = await loopbackMBps(1024, 2);
-  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir });
+  // `--headers ROCKETMQ`: the producer (and so the broker's answers) in binary headers
+  const headersArg = process.argv.indexOf('--headers');
+  const serializeType = headersArg > 0 ? process.argv[headersArg + 1] : 'JSON';
+  // `--auto-batch`: the producer's autoBatch
+  const autoBatch = process.argv.includes('--auto-batch');
+  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch });
   console.log(line(a));
   console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
   console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);
@@ -347,6 +360,33 @@ if (only === 'timer') {
   console.log(`  broker RSS during the sends (MB, plain / timer): ${r.rssSamples.map(([n, p, t]) => `${fmt(n)}: ${fmt(p)} / ${fmt(t)}`).join('; ')}`);
   console.log(`  ${fmt(r.near.count)} near timers (due 2-10 s ahead) with the rest pending: lateness at the broker (TIMER_DEQUEUE_MS - due) p50 ${fmt(r.near.broker.p50)} ms, p99 ${fmt(r.near.broker.p99)} ms, max ${fmt(r.near.broker.max)} ms, at the consumer p50 ${fmt(r.near.p50)} ms, p99 ${fmt(r.near.p99)} ms, max ${fmt(r.near.max)} ms; delivered early: ${r.near.early}`);
   console.log(`  kill -9 and restart of both brokers: the timer broker has its index back in ${fmt(r.crash.timerLoadSeconds, 1)} s, ${fmt(r.crash.pendingAfter)} pending (before: ${fmt(r.pending)}); RSS then: plain ${fmt(r.crash.rssMB.plain)} MB, timer ${fmt(r.crash.rssMB.timer)} MB; ratio timer/plain ${fmt(r.crash.rssMB.timer / r.crash.rssMB.plain, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'headers') {
+  // JSON vs binary (ROCKETMQ) remoting headers end to end: the producer picks the form, the broker answers in it
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log('\n# header forms: our producer -> rmqd broker, ASYNC_FLUSH, 1 KB, 64 in flight; JSON vs binary (ROCKETMQ) headers, runs interleaved J-B-B-J');
+  const { brokerThroughput } = await load('broker-throughput.ts');
+  const runs = { JSON: [], ROCKETMQ: [] };
+  const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
+  for (let i = 0; i < rounds; i++) {
+    for (const kind of ['JSON', 'ROCKETMQ', 'ROCKETMQ', 'JSON']) {
+      const r = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, serializeType: kind });
+      runs[kind].push(r);
+      console.log(`  ${kind.padEnd(8)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
+    }
+  }
+  const j = pooled(runs.JSON, (r) => r.cpuUsPerMsg);
+  const b = pooled(runs.ROCKETMQ, (r) => r.cpuUsPerMsg);
+  const jb = pooled(runs.JSON, (r) => r.brokerCpuUsPerMsg).cpuUs;
+  const bb = pooled(runs.ROCKETMQ, (r) => r.brokerCpuUsPerMsg).cpuUs;
+  const jc = pooled(runs.JSON, (r) => r.clientCpuUsPerMsg).cpuUs;
+  const bc = pooled(runs.ROCKETMQ, (r) => r.clientCpuUsPerMsg).cpuUs;
+  console.log(`    ratio binary/JSON throughput: ${fmt(b.msgPerSec)} / ${fmt(j.msgPerSec)} msg/s = ${fmt(b.msgPerSec / j.msgPerSec, 2)}`);
+  console.log(`    ratio binary/JSON CPU per message: broker ${fmt(bb, 1)} / ${fmt(jb, 1)} µs = ${fmt(bb / jb, 2)}; client ${fmt(bc, 1)} / ${fmt(jc, 1)} µs = ${fmt(bc / jc, 2)}; both ${fmt(b.cpuUs, 1)} / ${fmt(j.cpuUs, 1)} µs = ${fmt(b.cpuUs / j.cpuUs, 2)}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

@@ -23,7 +23,9 @@ import { backlogRun, latencyRun, produceRun, type Measured } from './workload.js
 export type RawLimits = (o: { seconds: number; log: (l: string) => void }) => Promise<Record<string, number>>;
 
 const USAGE = `usage: bench/compare [options]
-  --systems LIST        rmqd,rmqd-sync-pair,nats,redis,rabbitmq (default: all)
+  --systems LIST        rmqd,rmqd-binary,rmqd-sync-pair,rmqd-sync-pair-binary,nats,redis,rabbitmq (default: all;
+                        -binary: our clients use binary ROCKETMQ headers, the A/B against JSON in the same run;
+                        rmqd-binary-batch, rmqd-sync-pair-binary-batch: binary headers and the producer's autoBatch)
   --rows LIST           1,2,3,4 or produce-async,produce-sync,latency,backlog (default: all)
   --messages N          publishes per produce row (default 200000)
   --backlog N           messages in the consume backlog (default 1000000)
@@ -100,7 +102,17 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
   // with --json the JSON alone goes to standard output; the table still goes to standard error
   const out = (l: string) => (a.json ? process.stderr : process.stdout).write(`${l}\n`);
 
-  const allSystems: System[] = [new RmqdSystem(deps.rmqd, false), new RmqdSystem(deps.rmqd, true), new NatsSystem(), new RedisSystem(), new RabbitMqSystem()];
+  const allSystems: System[] = [
+    new RmqdSystem(deps.rmqd, false),
+    new RmqdSystem(deps.rmqd, false, true),
+    new RmqdSystem(deps.rmqd, false, true, true),
+    new RmqdSystem(deps.rmqd, true, true, true),
+    new RmqdSystem(deps.rmqd, true),
+    new RmqdSystem(deps.rmqd, true, true),
+    new NatsSystem(),
+    new RedisSystem(),
+    new RabbitMqSystem(),
+  ];
   const allRows = rowSpecs({ rate: o.rate, backlog: o.backlog, size: o.size, window: o.window });
   const pick = <T>(list: string | undefined, all: T[], key: (t: T) => string[], what: string): T[] => {
     if (list === undefined) return all;
@@ -242,7 +254,15 @@ async function runCell(row: RowSpec, s: System, unavailable: string | undefined,
   const progress = (what: string) => (done: number, total: number) => log(`    ${s.label}: ${what} ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`);
   try {
     log(`  ${s.label}: starting${durability !== row.durability ? ` (${durability}: its only durable level)` : ''}…`);
-    ep = await s.start({ durability, window: o.window, cpuProfDir: s.ours ? cpuProfDir : undefined, label, log: (l) => log(`    ${l}`) });
+    const startOpts = { durability, window: o.window, cpuProfDir: s.ours ? cpuProfDir : undefined, label, log: (l: string) => log(`    ${l}`) };
+    try {
+      ep = await s.start(startOpts);
+    } catch (e) {
+      // a free port picked for a server can be taken by another process before the server binds it (a shared machine): try once more
+      if (!/EADDRINUSE/.test((e as Error).message)) throw e;
+      log(`    ${s.label}: a port was taken meanwhile (EADDRINUSE); starting again on new ports`);
+      ep = await s.start(startOpts);
+    }
     if (s.ours && cpuProfDir) {
       session = new Session();
       session.connect();

@@ -133,6 +133,26 @@ export function formatTable(rows: RowSpec[], cells: Cell[], rs: Ratio[]): string
       if (r.p999) parts.push(`p999 ${num(r.p999.ratio, 2)}x of ${r.p999.best}'s`);
       lines.push(`  => ${r.system} vs best peer: ${parts.length ? parts.join(', ') : 'no peer result to compare with'}`);
     }
+    for (const [suffix, what] of [['-binary', 'binary / JSON headers'], ['-batch', 'autoBatch / single sends']] as const) {
+      for (const ab of twinRatios(cells.filter((x) => x.row === row.id), suffix)) {
+        lines.push(`  => ${what}, ${ab.label}: msg/s ${num(ab.throughput, 2)}x, server CPU per message ${num(ab.serverCpuPerMsg, 2)}x, client CPU per message ${num(ab.clientCpuPerMsg, 2)}x${ab.p99 === undefined ? '' : `, p99 ${num(ab.p99, 2)}x`}`);
+      }
+    }
   }
   return lines.join('\n');
+}
+
+/** Each `X<suffix>` cell against its twin `X` of the same row (an A/B in the same run: header forms, autoBatch). */
+export function twinRatios(cells: Cell[], suffix: string): { label: string; throughput: number; serverCpuPerMsg: number; clientCpuPerMsg: number; p99?: number }[] {
+  const out = [];
+  for (const b of cells) {
+    if (!b.system.endsWith(suffix) || b.status !== 'ok') continue;
+    const j = cells.find((c) => c.system === b.system.slice(0, -suffix.length) && c.status === 'ok');
+    if (j === undefined) continue;
+    const mb = b.result!;
+    const mj = j.result!;
+    const r = { label: j.label, throughput: mb.msgPerSec / mj.msgPerSec, serverCpuPerMsg: mb.serverCpu / mb.msgPerSec / (mj.serverCpu / mj.msgPerSec), clientCpuPerMsg: mb.clientCpu / mb.msgPerSec / (mj.clientCpu / mj.msgPerSec) };
+    out.push(mb.p99ms !== undefined && mj.p99ms !== undefined ? { ...r, p99: mb.p99ms / mj.p99ms } : r);
+  }
+  return out;
 }

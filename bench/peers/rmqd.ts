@@ -24,12 +24,18 @@ export class RmqdSystem implements System {
   readonly id: string;
   readonly label: string;
 
+  /**
+   * `binary`: the producer and the consumer's pulls use binary ROCKETMQ headers (and get them back);
+   * `autoBatch`: the producer gathers waiting sends into SEND_BATCH_MESSAGE requests (ProducerOptions.autoBatch).
+   */
   constructor(
     private readonly rmqd: string,
     private readonly pair: boolean,
+    private readonly binary = false,
+    private readonly autoBatch = false,
   ) {
-    this.id = pair ? 'rmqd-sync-pair' : 'rmqd';
-    this.label = pair ? 'rmqd 1 master + 1 slave, SYNC_MASTER' : 'rmqd single master';
+    this.id = (pair ? 'rmqd-sync-pair' : 'rmqd') + (binary ? '-binary' : '') + (autoBatch ? '-batch' : '');
+    this.label = (pair ? 'rmqd 1 master + 1 slave, SYNC_MASTER' : 'rmqd single master') + (binary ? ', binary' : '') + (autoBatch ? ' + autoBatch' : '');
   }
 
   async probe(): Promise<string | undefined> {
@@ -72,13 +78,14 @@ export class RmqdSystem implements System {
     const topic = 'BenchCompare';
     const api = new BrokerApi(cluster.remoting);
     let producer: Producer | undefined;
-    const consumerRemoting = new RemotingClient();
+    const serializeType = this.binary ? ({ serializeType: 'ROCKETMQ' } as const) : {};
+    const consumerRemoting = new RemotingClient(serializeType);
     try {
       // a SYNC_MASTER answers SLAVE_NOT_AVAILABLE until its slave is connected
       if (this.pair) await until(async () => ((await api.haStatus(master.addr)).haConnectionInfo.length === 1 ? true : undefined), 'the slave to connect');
       await api.createTopic(master.addr, { topicName: topic, readQueueNums: queues, writeQueueNums: queues, perm: 6 });
       await until(async () => ((await cluster.admin.topicRoute(topic))?.queueDatas.length ? true : undefined), 'the topic route');
-      producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench_compare' });
+      producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench_compare', ...serializeType, ...(this.autoBatch ? { autoBatch: true } : {}) });
       await producer.route(topic);
     } catch (e) {
       producer?.shutdown();
@@ -89,7 +96,7 @@ export class RmqdSystem implements System {
     const p = producer;
     const pids = cluster.brokers.map((b) => b.proc.pid!);
     return {
-      settings: `flushDiskType=${flush}${this.pair ? ', brokerRole=SYNC_MASTER + SLAVE' : ''}; topic of ${queues} queues; producer window ${o.window}; consumer: one pull of ${PULL_BATCH} per queue`,
+      settings: `flushDiskType=${flush}${this.pair ? ', brokerRole=SYNC_MASTER + SLAVE' : ''}${this.binary ? '; binary ROCKETMQ headers' : ''}${this.autoBatch ? '; producer autoBatch (whenInFlight 8, up to 32 per SEND_BATCH_MESSAGE)' : ''}; topic of ${queues} queues; producer window ${o.window}; consumer: one pull of ${PULL_BATCH} per queue`,
       publish: async (body) => {
         const r = await p.send({ topic, body });
         if (r.sendStatus !== 'SEND_OK') throw new Error(`send status ${r.sendStatus}`);
@@ -102,6 +109,7 @@ export class RmqdSystem implements System {
         );
       },
       serverCpuSeconds: () => pids.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+      serverPids: pids,
       close: async () => {
         p.shutdown();
         consumerRemoting.shutdown();

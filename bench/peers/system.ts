@@ -20,6 +20,8 @@ export interface Endpoint {
   consume(onMessage: (body: Uint8Array) => void, signal: AbortSignal): Promise<void>;
   /** CPU seconds the server processes used so far. */
   serverCpuSeconds(): number;
+  /** The server processes (bench/soak reads their memory). */
+  readonly serverPids?: readonly number[];
   /** Server and client settings this endpoint runs with, for the report. */
   readonly settings: string;
   /** Stops the client and the server, removes its files. */

@@ -138,11 +138,29 @@ function stamped(size: number, seq: number, scheduledMs: number): Buffer {
   return b;
 }
 
-export async function latencyRun(ep: Endpoint, o: { rate: number; seconds: number; warmupSeconds: number; window: number; size: number; onProgress?: Progress }): Promise<Measured> {
+/** What a latency run reports every `interval.millis` (bench/soak): that interval alone. */
+export interface IntervalStats {
+  /** Intervals reported so far, this one included. */
+  n: number;
+  received: number;
+  p50ms: number;
+  p99ms: number;
+  p999ms: number;
+  /** Cores busy in the server processes and in this process during the interval. */
+  serverCpu: number;
+  clientCpu: number;
+}
+
+export async function latencyRun(
+  ep: Endpoint,
+  o: { rate: number; seconds: number; warmupSeconds: number; window: number; size: number; onProgress?: Progress; interval?: { millis: number; report: (s: IntervalStats) => void } },
+): Promise<Measured> {
   const warm = Math.round(o.rate * o.warmupSeconds);
   const total = warm + Math.round(o.rate * o.seconds);
   const seen = new Uint8Array(total);
   const hist = new LatencyHistogram();
+  let interval: { hist: LatencyHistogram; received: number; n: number; cpu: CpuMeter | undefined } | undefined;
+  let intervalTimer: NodeJS.Timeout | undefined;
   let received = 0;
   let measuredReceived = 0;
   let duplicates = 0;
@@ -162,6 +180,10 @@ export async function latencyRun(ep: Endpoint, o: { rate: number; seconds: numbe
     if (seq >= warm) {
       measuredReceived++;
       hist.record((now - scheduled) * 1000);
+      if (interval !== undefined) {
+        interval.hist.record((now - scheduled) * 1000);
+        interval.received++;
+      }
     }
   }, ac.signal);
   consuming.catch(() => {});
@@ -192,6 +214,18 @@ export async function latencyRun(ep: Endpoint, o: { rate: number; seconds: numbe
             if (seq === warm) {
               cpu = new CpuMeter(ep);
               tMeasure = now;
+              const every = o.interval;
+              if (every !== undefined) {
+                interval = { hist: new LatencyHistogram(), received: 0, n: 0, cpu: new CpuMeter(ep) };
+                intervalTimer = setInterval(() => {
+                  const i = interval!;
+                  i.n++;
+                  every.report({ n: i.n, received: i.received, ...(percentiles(i.hist) as { p50ms: number; p99ms: number; p999ms: number }), ...i.cpu!.read() });
+                  i.hist = new LatencyHistogram();
+                  i.received = 0;
+                  i.cpu = new CpuMeter(ep);
+                }, every.millis);
+              }
             }
             const scheduled = t0 + seq * period;
             if (seq >= warm && now - scheduled > LATE_MILLIS) behind++;
@@ -232,6 +266,7 @@ export async function latencyRun(ep: Endpoint, o: { rate: number; seconds: numbe
   } finally {
     wd.stop();
     clearInterval(progress);
+    clearInterval(intervalTimer);
     ac.abort();
     await consuming.catch(() => {});
   }

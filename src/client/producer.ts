@@ -12,6 +12,13 @@
  *   await p.recallMessage('T', t.recallHandle!);                    // it is never delivered
  *   p.shutdown();
  *
+ * `autoBatch` (RocketMQ 5's producer autoBatch): while `whenInFlight` sends of a topic wait for
+ * their answer, further sends of it are gathered for one event-loop turn and go out as one
+ * SEND_BATCH_MESSAGE (one request, one store append, one answer for up to `maxMessages`); each
+ * send still resolves with its own result (its msgId, offset msgId and queue offset). A batch
+ * lands in one queue and stands or fails as a whole. Messages a batch cannot carry (delayed,
+ * compressed, waitStoreMsgOK false, retry topics) and the first sends of a topic go alone.
+ *
  * A send's timeout (sendTimeoutMillis) covers every attempt. Retried: transport failures and the
  * codes RocketMQ retries (TOPIC_NOT_EXIST, SERVICE_NOT_AVAILABLE, SYSTEM_ERROR, SYSTEM_BUSY,
  * NO_PERMISSION, NO_BUYER_ID, NOT_IN_CURRENT_UNIT); other codes (e.g. MESSAGE_ILLEGAL) fail at once.
@@ -65,7 +72,26 @@ export interface ProducerOptions extends ClientConnectOptions {
   compressMsgBodyOverHowmuch?: number;
   /** How long a broker that failed a send is avoided (default 10 s). */
   faultIsolationMillis?: number;
+  /** Gather sends into SEND_BATCH_MESSAGE requests while many wait (see the class comment); default off. */
+  autoBatch?: boolean | AutoBatchOptions;
   logger?: Logger;
+}
+
+export interface AutoBatchOptions {
+  /** Sends of a topic waiting for their answer before further ones are gathered (default 8). */
+  whenInFlight?: number;
+  /** Most messages in one batch (default 32). */
+  maxMessages?: number;
+  /** Most bytes of bodies and properties in one batch (default 256 KiB). */
+  maxBytes?: number;
+}
+
+/** A send waiting in a batch being gathered. */
+interface Gathered {
+  p: Prepared;
+  resolve: (r: SendResult) => void;
+  reject: (e: unknown) => void;
+  deadline: number;
 }
 
 /**
@@ -171,6 +197,11 @@ export class Producer {
   /** Topic names already checked (the check is a regex; a producer repeats few names). */
   private readonly validTopics = new Set<string>();
   private readonly avoided = (brokerName: string) => this.faults.isAvoided(brokerName);
+  private readonly batching: Required<AutoBatchOptions> | undefined;
+  /** autoBatch: sends of each topic waiting for their answer, and the batch being gathered per topic. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly gathering = new Map<string, { items: Gathered[]; bytes: number }>();
+  private gatherFlushScheduled = false;
 
   constructor(opts: ProducerOptions) {
     if (opts.namesrvAddrs.length === 0) throw new RmqError('Producer needs at least one NameServer address');
@@ -188,13 +219,84 @@ export class Producer {
     this.maxMessageSize = opts.maxMessageSize ?? 4 * 1024 * 1024;
     this.compressOver = opts.compressMsgBodyOverHowmuch ?? 4096;
     this.defaultQueueNums = String(opts.defaultTopicQueueNums ?? 4);
+    const ab = opts.autoBatch === true ? {} : opts.autoBatch === false ? undefined : opts.autoBatch;
+    if (ab !== undefined) {
+      this.batching = { whenInFlight: ab.whenInFlight ?? 8, maxMessages: ab.maxMessages ?? 32, maxBytes: ab.maxBytes ?? 256 * 1024 };
+      for (const [k, v] of Object.entries(this.batching)) if (!Number.isSafeInteger(v) || v < (k === 'whenInFlight' ? 0 : 1)) throw new RmqError(`Producer autoBatch.${k} must be an integer >= ${k === 'whenInFlight' ? 0 : 1}, got ${v}`);
+    }
     this.refreshTimer = setInterval(() => void this.refreshAll(), opts.routeRefreshMillis ?? 30_000);
     this.refreshTimer.unref();
   }
 
   /** Sends one message and resolves with the broker's answer (retrying on another broker per the class comment). */
   send(m: Message, timeoutMillis = this.timeout): Promise<SendResult> {
-    return this.prepared(() => this.prepare(m), timeoutMillis);
+    if (this.batching === undefined) return this.prepared(() => this.prepare(m), timeoutMillis);
+    let p: Prepared;
+    try {
+      p = this.prepare(m);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const topic = p.topic;
+    const waiting = this.inFlight.get(topic) ?? 0;
+    this.inFlight.set(topic, waiting + 1);
+    // a timer message (a delivery time, from our fields or set as a property) is never batched: a broker does not time batches
+    const timed = m.deliverTimeMs !== undefined || m.delayMillis !== undefined || p.properties.includes('TIMER_') || p.properties.includes('__STARTDELIVERTIME');
+    const batchable = waiting >= this.batching.whenInFlight && p.sysFlag === 0 && (m.delayTimeLevel ?? 0) <= 0 && !timed && m.waitStoreMsgOK !== false && !isRetryTopic(topic) && this.routes.get(topic)?.ok === true;
+    const sent = batchable ? this.gather(p, timeoutMillis) : this.sendPrepared(p, timeoutMillis);
+    const done = () => {
+      const n = (this.inFlight.get(topic) ?? 1) - 1;
+      if (n > 0) this.inFlight.set(topic, n);
+      else this.inFlight.delete(topic);
+    };
+    sent.then(done, done);
+    return sent;
+  }
+
+  /** Adds a send to its topic's batch; the batch goes out at the end of this event-loop turn, or at once when full. */
+  private gather(p: Prepared, timeoutMillis: number): Promise<SendResult> {
+    const b = this.batching as Required<AutoBatchOptions>;
+    return new Promise<SendResult>((resolve, reject) => {
+      let g = this.gathering.get(p.topic);
+      if (g === undefined) this.gathering.set(p.topic, (g = { items: [], bytes: 0 }));
+      g.items.push({ p, resolve, reject, deadline: Date.now() + timeoutMillis });
+      g.bytes += p.body.length + p.properties.length;
+      if (g.items.length >= b.maxMessages || g.bytes >= b.maxBytes) this.flushGathered(p.topic);
+      else if (!this.gatherFlushScheduled) {
+        this.gatherFlushScheduled = true;
+        setImmediate(this.flushAllGathered);
+      }
+    });
+  }
+
+  private readonly flushAllGathered = (): void => {
+    this.gatherFlushScheduled = false;
+    for (const topic of [...this.gathering.keys()]) this.flushGathered(topic);
+  };
+
+  /** Sends a topic's gathered messages as one SEND_BATCH_MESSAGE and hands each its own result. */
+  private flushGathered(topic: string): void {
+    const g = this.gathering.get(topic);
+    if (g === undefined) return;
+    this.gathering.delete(topic);
+    const items = g.items;
+    const deadline = Math.min(...items.map((i) => i.deadline));
+    const left = Math.max(1, deadline - Date.now());
+    const body = items.length > 1 ? encodeBatchBody(items.map((i) => ({ flag: i.p.flag, body: i.p.body, properties: i.p.properties }))) : undefined;
+    if (body === undefined || body.length > this.maxMessageSize) {
+      for (const i of items) this.sendPrepared(i.p, Math.max(1, i.deadline - Date.now())).then(i.resolve, i.reject);
+      return;
+    }
+    const batch: Prepared = { topic, body, properties: '', sysFlag: 0, flag: 0, batch: true, msgId: items.map((i) => i.p.msgId).join(',') };
+    this.sendPrepared(batch, left).then(
+      (r) => {
+        const offsetIds = r.offsetMsgId.split(',');
+        items.forEach((i, n) => i.resolve({ sendStatus: r.sendStatus, msgId: i.p.msgId, offsetMsgId: offsetIds[n] ?? '', messageQueue: r.messageQueue, queueOffset: r.queueOffset + n }));
+      },
+      (e: unknown) => {
+        for (const i of items) i.reject(e);
+      },
+    );
   }
 
   /** Sends without waiting for an answer (no result, no retry); resolves once the request is written out. */
@@ -253,6 +355,8 @@ export class Producer {
   }
 
   shutdown(): void {
+    // gathered sends go out (and are answered, or fail as the connections close) like any sent before
+    this.flushAllGathered();
     this.closed = true;
     if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;

@@ -2,52 +2,127 @@
  * The ROCKETMQ binary header (serialize type 1), Java's `RocketMQSerializable` (docs/design/protocol.md#binary-header):
  * code i16, language u8, version i16, opaque i32, flag i32, remark (i32 length + UTF-8),
  * extFields (i32 block length, then entries of i16 key length + key, i32 value length + value).
- * A zero length reads as null. We decode it (Java and Go clients may send it) and can encode it
- * for tests and tools; replies always go out as JSON (ali-ons cannot read this form).
+ * A zero length reads as null. Java and Go clients send it when configured to; a connection
+ * answers a request in the form the request came in (connection.ts), so a client that chose this
+ * form reads no JSON at all. Sans-IO: bytes in, values out; every length is checked against the
+ * header's end, and a bad one is a FrameError naming it (the connection closes, nothing else).
  */
 import { LANGUAGE_CODES, type ExtFields, type RemotingCommand } from './command.js';
 import { FrameError } from './errors.js';
 
-const FIXED_PART = 2 + 1 + 2 + 4 + 4 + 4 + 4;
+/** code 2 + language 1 + version 2 + opaque 4 + flag 4 + remark length 4 + extFields length 4. */
+export const BINARY_HEADER_FIXED_LENGTH = 2 + 1 + 2 + 4 + 4 + 4 + 4;
+const MAX_KEY_BYTES = 0x7fff;
+const OTHER = LANGUAGE_CODES.indexOf('OTHER');
+const LANGUAGE_INDEX: ReadonlyMap<string, number> = new Map(LANGUAGE_CODES.map((l, i) => [l, i]));
 
-export function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
-  const remark = cmd.remark ? Buffer.from(cmd.remark, 'utf8') : undefined;
-  const entries: [Buffer, Buffer][] = [];
-  let extLen = 0;
-  if (cmd.extFields) {
-    for (const k of Object.keys(cmd.extFields).sort()) {
-      const kb = Buffer.from(k, 'utf8');
-      const vb = Buffer.from(cmd.extFields[k] as string, 'utf8');
-      entries.push([kb, vb]);
-      extLen += 2 + kb.length + 4 + vb.length;
+/** The values of extFields as they go out: strings as they are, null and undefined left out (as JSON.stringify does). */
+function extValue(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : v === undefined || v === null ? undefined : String(v);
+}
+
+/**
+ * An upper bound of the header's byte length (UTF-8 takes at most 3 bytes per UTF-16 unit), so
+ * a writer can reserve room and encode in one pass.
+ */
+export function binaryHeaderMaxLength(cmd: RemotingCommand): number {
+  let n = BINARY_HEADER_FIXED_LENGTH + (cmd.remark ? cmd.remark.length * 3 : 0);
+  const ext = cmd.extFields;
+  if (ext !== undefined) {
+    for (const k in ext) {
+      const v = extValue(ext[k]);
+      if (v !== undefined) n += 6 + (k.length + v.length) * 3;
     }
   }
-  const out = Buffer.alloc(FIXED_PART + (remark?.length ?? 0) + extLen);
-  let o = 0;
-  o = out.writeInt16BE((cmd.code << 16) >> 16, o);
-  const lang = LANGUAGE_CODES.indexOf(cmd.language as (typeof LANGUAGE_CODES)[number]);
-  o = out.writeUInt8(lang < 0 ? LANGUAGE_CODES.indexOf('OTHER') : lang, o);
-  o = out.writeInt16BE((cmd.version << 16) >> 16, o);
-  o = out.writeInt32BE(cmd.opaque | 0, o);
-  o = out.writeInt32BE(cmd.flag | 0, o);
-  o = out.writeInt32BE(remark?.length ?? 0, o);
-  if (remark) o += remark.copy(out, o);
-  o = out.writeInt32BE(extLen, o);
-  for (const [kb, vb] of entries) {
-    o = out.writeInt16BE(kb.length, o);
-    o += kb.copy(out, o);
-    o = out.writeInt32BE(vb.length, o);
-    o += vb.copy(out, o);
+  return n;
+}
+
+/** Writes `s` as UTF-8 at out[pos]; returns the byte count. ASCII (nearly every header string) is copied byte by byte. */
+function putString(out: Buffer, pos: number, s: string): number {
+  const n = s.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[pos + i] = c;
+    }
+    if (i === n) return n;
   }
-  return out;
+  return out.write(s, pos, 'utf8');
+}
+
+/**
+ * Writes the binary header of `cmd` at out[at]; returns its byte length. `out` must have
+ * binaryHeaderMaxLength(cmd) bytes from `at`. Throws FrameError for a key longer than the
+ * 2-byte length allows (bytes may have been written past `at`; the caller does not count them).
+ * extFields go out in insertion order (Java writes its HashMap's order; readers build a map).
+ */
+export function writeBinaryHeader(cmd: RemotingCommand, out: Buffer, at: number): number {
+  let o = at;
+  out.writeInt16BE((cmd.code << 16) >> 16, o);
+  out[o + 2] = LANGUAGE_INDEX.get(cmd.language) ?? OTHER;
+  out.writeInt16BE((cmd.version << 16) >> 16, o + 3);
+  out.writeInt32BE(cmd.opaque | 0, o + 5);
+  out.writeInt32BE(cmd.flag | 0, o + 9);
+  o += 13;
+  const remarkLen = cmd.remark ? putString(out, o + 4, cmd.remark) : 0;
+  out.writeInt32BE(remarkLen, o);
+  o += 4 + remarkLen;
+  const blockAt = o;
+  o += 4;
+  const ext = cmd.extFields;
+  if (ext !== undefined) {
+    for (const k in ext) {
+      const v = extValue(ext[k]);
+      if (v === undefined) continue;
+      const kLen = putString(out, o + 2, k);
+      if (kLen > MAX_KEY_BYTES) throw new FrameError(`ROCKETMQ header: extFields key of ${kLen} bytes, at most ${MAX_KEY_BYTES} fit its 2-byte length`);
+      out.writeInt16BE(kLen, o);
+      o += 2 + kLen;
+      const vLen = putString(out, o + 4, v);
+      out.writeInt32BE(vLen, o);
+      o += 4 + vLen;
+    }
+  }
+  out.writeInt32BE(o - blockAt - 4, blockAt);
+  return o - at;
+}
+
+/** The binary header of `cmd` as a buffer of its own (tests, tools; FrameWriter writes in place). */
+export function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
+  const out = Buffer.allocUnsafe(binaryHeaderMaxLength(cmd));
+  const n = writeBinaryHeader(cmd, out, 0);
+  return out.subarray(0, n);
+}
+
+/** Single-byte ASCII strings, so one-letter keys (SEND_MESSAGE_V2's a…m) cost a table lookup. */
+const ASCII_CHARS: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+/** buf[start, end) as UTF-8; short ASCII runs are assembled in JS, cheaper than a call into C++ for a few bytes. */
+function readString(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 1) {
+    const c = buf[start] as number;
+    if (c < 0x80) return ASCII_CHARS[c] as string;
+  } else if (n <= 16) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80) return buf.toString('utf8', start, end);
+      s += ASCII_CHARS[c] as string;
+    }
+    return s;
+  }
+  return buf.toString('utf8', start, end);
 }
 
 /** Decodes the binary header in buf[start, end). Every length is checked against the header's end. */
 export function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCommand {
-  if (end - start < FIXED_PART) throw new FrameError(`ROCKETMQ header too short: ${end - start} bytes, at least ${FIXED_PART} expected`);
+  if (end - start < BINARY_HEADER_FIXED_LENGTH) throw new FrameError(`ROCKETMQ header too short: ${end - start} bytes, at least ${BINARY_HEADER_FIXED_LENGTH} expected`);
   let o = start;
   const code = buf.readInt16BE(o);
-  const langByte = buf.readUInt8(o + 2);
+  const langByte = buf[o + 2] as number;
   const version = buf.readInt16BE(o + 3);
   const opaque = buf.readInt32BE(o + 5);
   const flag = buf.readInt32BE(o + 9);
@@ -65,17 +140,17 @@ export function decodeBinaryHeader(buf: Buffer, start: number, end: number): Rem
   if (extLen > 0) {
     extFields = Object.create(null) as ExtFields;
     while (o < extEnd) {
-      if (extEnd - o < 2) throw new FrameError('ROCKETMQ header: truncated extFields key length');
+      if (extEnd - o < 6) throw new FrameError(`ROCKETMQ header: truncated extFields entry (${extEnd - o} bytes left in the block)`);
       const kLen = buf.readInt16BE(o);
       o += 2;
       if (kLen < 0 || kLen > extEnd - o - 4) throw new FrameError(`ROCKETMQ header: extFields key length ${kLen} exceeds the block`);
-      const key = buf.toString('utf8', o, o + kLen);
+      const key = readString(buf, o, o + kLen);
       o += kLen;
       const vLen = buf.readInt32BE(o);
       o += 4;
       if (vLen < 0 || vLen > extEnd - o) throw new FrameError(`ROCKETMQ header: extFields value length ${vLen} exceeds the block`);
       // Java reads a zero-length string as null; a null key or value carries nothing.
-      if (kLen > 0 && vLen > 0) extFields[key] = buf.toString('utf8', o, o + vLen);
+      if (kLen > 0 && vLen > 0) extFields[key] = readString(buf, o, o + vLen);
       o += vLen;
     }
   }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { RmqError } from '../errors.js';
 import { parseHostPort } from './address.js';
-import { createRequest, type RemotingCommand } from './command.js';
+import { createRequest, type RemotingCommand, type SerializeTypeName } from './command.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { RemoteResponseError, RemotingConnectError, RemotingTimeoutError } from './errors.js';
 import { ResponseCode, RmqExtensionCode } from './codes.js';
@@ -45,19 +45,22 @@ export interface ClientConnectOptions {
   credentials?: Credentials;
   /** Connect with TLS. */
   tls?: ClientTls;
-  /** A shared RemotingClient: it brings its own credentials and TLS. */
+  /** Header form of its requests: 'ROCKETMQ' (binary, cheaper both ways) or JSON (default). */
+  serializeType?: SerializeTypeName;
+  /** A shared RemotingClient: it brings its own credentials, TLS and header form. */
   remoting?: RemotingClient;
 }
 
 /**
- * The credentials and TLS a client class passes to the RemotingClient it makes itself. With a
- * shared `remoting` they would be silently dropped (its requests go out unsigned), so that is refused.
+ * The credentials, TLS and header form a client class passes to the RemotingClient it makes
+ * itself. With a shared `remoting` they would be silently dropped (its requests go out unsigned),
+ * so that is refused.
  */
-export function ownConnectionOptions(o: ClientConnectOptions, who: string): Pick<RemotingClientOptions, 'credentials' | 'tls'> {
-  if (o.remoting !== undefined && (o.credentials !== undefined || o.tls !== undefined)) {
-    throw new RmqError(`${who}: credentials and tls belong on the shared RemotingClient given as remoting (here they would be ignored)`);
+export function ownConnectionOptions(o: ClientConnectOptions, who: string): Pick<RemotingClientOptions, 'credentials' | 'tls' | 'serializeType'> {
+  if (o.remoting !== undefined && (o.credentials !== undefined || o.tls !== undefined || o.serializeType !== undefined)) {
+    throw new RmqError(`${who}: credentials and tls belong on the shared RemotingClient given as remoting, as does serializeType (here they would be ignored)`);
   }
-  return { ...(o.credentials ? { credentials: o.credentials } : {}), ...(o.tls ? { tls: o.tls } : {}) };
+  return { ...(o.credentials ? { credentials: o.credentials } : {}), ...(o.tls ? { tls: o.tls } : {}), ...(o.serializeType ? { serializeType: o.serializeType } : {}) };
 }
 
 export class RemotingClient {

@@ -2,6 +2,7 @@
  * RemotingCommand: one request or response of the RocketMQ remoting protocol (docs/design/protocol.md#json-header),
  * as plain data. Encoding lives in json-header.ts / binary-header.ts / frame-codec.ts.
  */
+import type { JsonHeaderTemplate } from './header-template.js';
 import { RMQ_PROTOCOL_VERSION } from './version.js';
 
 /** `LanguageCode` enum of Java, in byte-code order (the ROCKETMQ binary header carries the index). */
@@ -37,8 +38,13 @@ export interface RemotingCommand {
   extFields?: ExtFields;
   /** Absent when the frame has no body. May be a view into a larger receive buffer: copy to keep. */
   body?: Buffer;
-  /** How the header was encoded when decoded; ignored when encoding (we always write JSON). */
+  /**
+   * How the header was encoded (decoded commands), or how to encode it (outgoing; absent = JSON).
+   * A response goes out in its request's form (Connection), as 4.x Java servers answer.
+   */
   serializeType?: SerializeTypeName;
+  /** Outgoing: writes the JSON header of this fixed shape faster (header-template.ts); ignored when it does not fit. */
+  jsonTemplate?: JsonHeaderTemplate;
 }
 
 export const isResponse = (cmd: RemotingCommand): boolean => (cmd.flag & FLAG_RESPONSE) !== 0;

@@ -19,7 +19,7 @@
 import type net from 'node:net';
 import { ResponseCode } from './codes.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, nextOpaque, type RemotingCommand } from './command.js';
+import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, nextOpaque, type RemotingCommand, type SerializeTypeName } from './command.js';
 import type { HandlerResult, RequestDispatcher } from './dispatcher.js';
 import { ConnectionClosedError, FrameError, RemotingTimeoutError, ResponseError } from './errors.js';
 import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameWriter } from './frame-codec.js';
@@ -45,6 +45,14 @@ export interface ConnectionOptions {
   flushAtBytes?: number;
   /** Probe a silent peer while requests wait for it (see above); absent = never. */
   livenessProbe?: LivenessProbe;
+  /**
+   * Header form of the requests this side sends when the command names none (default JSON):
+   * 'ROCKETMQ' is the binary header, cheaper to write and read; a peer answers in the form the
+   * request came in (rmqd and 4.x Java servers do; Java's `rocketmq.serialize.type` is the same
+   * choice). ali-ons reads only JSON, so a server never picks this for its peer: answers follow
+   * the request.
+   */
+  serializeType?: SerializeTypeName;
 }
 
 export interface LivenessProbe {
@@ -105,6 +113,7 @@ export class Connection {
   private lastReadAt = monotonicNow();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  private readonly serializeType: SerializeTypeName | undefined;
 
   constructor(
     private readonly socket: net.Socket,
@@ -121,6 +130,7 @@ export class Connection {
     this.maxConcurrentRequests = opts.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS;
     this.flushAtBytes = opts.flushAtBytes ?? DEFAULT_FLUSH_AT_BYTES;
     this.probe = opts.livenessProbe;
+    this.serializeType = opts.serializeType === 'ROCKETMQ' ? 'ROCKETMQ' : undefined;
 
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -168,6 +178,7 @@ export class Connection {
     if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closedReason));
     cmd.flag &= ~(FLAG_RESPONSE | FLAG_ONEWAY);
     if (this.pending.has(cmd.opaque)) cmd.opaque = nextOpaque();
+    if (cmd.serializeType === undefined && this.serializeType !== undefined) cmd.serializeType = this.serializeType;
     return new Promise<RemotingCommand>((resolve, reject) => {
       const deadline = monotonicNow() + timeoutMillis;
       try {
@@ -187,6 +198,7 @@ export class Connection {
   oneway(cmd: RemotingCommand): void {
     if (this.closedReason !== undefined) throw new ConnectionClosedError(this.remoteAddress, this.closedReason);
     cmd.flag = (cmd.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY;
+    if (cmd.serializeType === undefined && this.serializeType !== undefined) cmd.serializeType = this.serializeType;
     this.enqueue(cmd);
   }
 
@@ -371,12 +383,14 @@ export class Connection {
     if (response === null || response === undefined || isOneway(req) || this.closedReason !== undefined) return;
     response.opaque = req.opaque;
     response.flag |= FLAG_RESPONSE;
+    // in the request's header form: a peer reads what it writes (ali-ons reads only JSON)
+    response.serializeType = req.serializeType;
     try {
       this.enqueue(response);
     } catch (e) {
       if (e instanceof FrameError) {
         this.log.warn('response could not be encoded', { peer: this.remoteAddress, code: req.code, reason: e.message });
-        this.enqueue(createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: e.message }));
+        this.enqueue({ ...createResponse(req, ResponseCode.SYSTEM_ERROR, { remark: e.message }), serializeType: req.serializeType });
       }
       // ConnectionClosedError: the connection is gone, nothing to answer.
     }

@@ -8,7 +8,7 @@
  * commands into as few buffers as possible for one socket write. Neither touches a socket.
  */
 import { type RemotingCommand, SerializeType } from './command.js';
-import { decodeBinaryHeader } from './binary-header.js';
+import { binaryHeaderMaxLength, decodeBinaryHeader, writeBinaryHeader } from './binary-header.js';
 import { FrameError } from './errors.js';
 import { decodeJsonHeader, encodeJsonHeader } from './json-header.js';
 
@@ -142,7 +142,7 @@ export function decodeCommand(frame: Buffer, maxFrameLength = DEFAULT_MAX_FRAME_
   return cmd;
 }
 
-/** Encodes one command (JSON header) into a single new buffer; FrameWriter is the batched form. */
+/** Encodes one command (header as FrameWriter.write picks it) into a single new buffer; FrameWriter is the batched form. */
 export function encodeCommand(cmd: RemotingCommand, maxFrameLength = DEFAULT_MAX_FRAME_LENGTH): Buffer {
   const w = new FrameWriter(maxFrameLength);
   w.write(cmd);
@@ -174,24 +174,28 @@ export class FrameWriter {
     return this.pending;
   }
 
-  /** Appends `cmd` as a JSON-header frame. Throws (writing nothing) when the frame would exceed the limit. */
+  /**
+   * Appends `cmd` as one frame: a binary (ROCKETMQ) header when `cmd.serializeType` says so, JSON
+   * otherwise. Throws (writing nothing) when the frame would exceed the limit.
+   */
   write(cmd: RemotingCommand): void {
-    const header = encodeJsonHeader(cmd);
+    const binary = cmd.serializeType === 'ROCKETMQ';
     const body = cmd.body;
     const bodyLength = body === undefined ? 0 : body.length;
     const copyBody = bodyLength < ZERO_COPY_BODY;
-    // Worst case of UTF-8 is 3 bytes per UTF-16 unit; reserving that lets us write the header
-    // straight into the arena and learn its byte length from the write itself.
-    const reserve = 8 + header.length * 3 + (copyBody ? bodyLength : 0);
+    // Room for the header's worst case (UTF-8: 3 bytes per UTF-16 unit), so it is encoded straight
+    // into the arena and its byte length learnt from the write itself.
+    const json = binary ? '' : (cmd.jsonTemplate?.json(cmd) ?? encodeJsonHeader(cmd));
+    const reserve = 8 + (binary ? binaryHeaderMaxLength(cmd) : json.length * 3) + (copyBody ? bodyLength : 0);
     if (this.arena.length - this.used < reserve) this.newArena(reserve);
     const at = this.used;
-    const headerLength = this.arena.write(header, at + 8, 'utf8');
+    const headerLength = binary ? writeBinaryHeader(cmd, this.arena, at + 8) : this.arena.write(json, at + 8, 'utf8');
     const frameLength = 4 + headerLength + bodyLength;
     if (frameLength > this.maxFrameLength || headerLength > 0xffffff) {
       throw new FrameError(`refusing to send a ${frameLength}-byte frame: the limit is ${this.maxFrameLength} bytes`);
     }
     this.arena.writeUInt32BE(frameLength, at);
-    this.arena.writeUInt32BE(markProtocolType(headerLength, SerializeType.JSON), at + 4);
+    this.arena.writeUInt32BE(markProtocolType(headerLength, binary ? SerializeType.ROCKETMQ : SerializeType.JSON), at + 4);
     this.used = at + 8 + headerLength;
     if (body !== undefined && bodyLength > 0) {
       if (copyBody) {

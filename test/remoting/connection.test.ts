@@ -108,14 +108,38 @@ describe('request / response', () => {
     // The echo answer is written after the oneway ones were handled; nothing else came first.
     expect(peer.received.map((r) => r.opaque)).toEqual([102]);
   });
-  it('answers a request with a ROCKETMQ binary header, in JSON', async () => {
+  it('answers each request in the header form it came in (binary ROCKETMQ or JSON), on one connection', async () => {
     const { port } = await startServer({ dispatcher: echoTable() });
     const peer = await RawPeer.connect(port);
     const header = encodeBinaryHeader({ ...createRequest(ECHO, { extFields: { topic: 'T' } }), opaque: 77 });
     const frame = Buffer.concat([u32(4 + header.length), u32(markProtocolType(header.length, 1)), header]);
     peer.write(frame);
-    const [res] = await peer.waitFor(1);
-    expect(res).toMatchObject({ opaque: 77, code: 0, serializeType: 'JSON', extFields: { topic: 'T' } });
+    peer.write(encodeCommand({ ...createRequest(ECHO, { extFields: { topic: 'J' } }), opaque: 78 }));
+    peer.write(frame);
+    const got = await peer.waitFor(3);
+    expect(got.map((r) => [r.opaque, r.code, r.serializeType, r.extFields?.topic])).toEqual([
+      [77, 0, 'ROCKETMQ', 'T'],
+      [78, 0, 'JSON', 'J'],
+      [77, 0, 'ROCKETMQ', 'T'],
+    ]);
+  });
+
+  it('a client set to ROCKETMQ sends binary headers and reads the binary answers, errors included', async () => {
+    const seen: (string | undefined)[] = [];
+    const table = echoTable().on(ECHO + 1, (req) => {
+      seen.push(req.serializeType);
+      throw new ResponseError(ResponseCode.NO_PERMISSION, 'no 中文 for you');
+    });
+    const { addr } = await startServer({ dispatcher: table });
+    const client = newClient({ serializeType: 'ROCKETMQ' });
+    const r = await client.request(addr, createRequest(ECHO, { extFields: { topic: 'T', k: 'v' }, body: Buffer.from('b') }));
+    expect(r).toMatchObject({ code: 0, serializeType: 'ROCKETMQ', extFields: { topic: 'T', k: 'v' } });
+    expect(r.body?.toString()).toBe('b');
+    const e = await client.request(addr, createRequest(ECHO + 1));
+    expect(e).toMatchObject({ code: ResponseCode.NO_PERMISSION, remark: 'no 中文 for you', serializeType: 'ROCKETMQ' });
+    const u = await client.request(addr, createRequest(4242));
+    expect(u).toMatchObject({ code: ResponseCode.REQUEST_CODE_NOT_SUPPORTED, serializeType: 'ROCKETMQ' });
+    expect(seen).toEqual(['ROCKETMQ']);
   });
 });
 

@@ -20,6 +20,7 @@ import type { TopicConfig } from '../../protocol/topic-config.js';
 import { createResponse, type ExtFields, type RemotingCommand } from '../../remoting/command.js';
 import type { Connection } from '../../remoting/connection.js';
 import type { HandlerTable } from '../../remoting/dispatcher.js';
+import { JsonHeaderTemplate } from '../../remoting/header-template.js';
 import type { BrokerContext } from '../context.js';
 import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/index.js';
 import { isNotAllowedSendTopic, isRetryTopic, topicNameProblem } from '../../protocol/topic-names.js';
@@ -53,6 +54,9 @@ const STATUS_CODES: Record<PutMessageStatus, number> = {
   CREATE_MAPPED_FILE_FAILED: ResponseCode.SYSTEM_ERROR,
   UNKNOWN_ERROR: ResponseCode.SYSTEM_ERROR,
 };
+
+/** The reply to every stored message has this shape (reply() below): its JSON header is written from a template. */
+const STORED_REPLY_HEADER = new JsonHeaderTemplate(['msgId', 'queueId', 'queueOffset', 'MSG_REGION', 'TRACE_ON']);
 
 /** Store statuses whose message was appended (the reply carries msgId, queueId, queueOffset). */
 const APPENDED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
@@ -217,7 +221,10 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
     };
     // a timer message: the handle that recalls it (RocketMQ 5.3 SendMessageResponseHeader.recallHandle)
     if (recallHandle !== undefined) ext.recallHandle = recallHandle;
-    return reply(req, code, code === ResponseCode.SUCCESS ? undefined : (r.remark ?? r.status), ext);
+    const res = reply(req, code, code === ResponseCode.SUCCESS ? undefined : (r.remark ?? r.status), ext);
+    // the template declines (falls back to the general encoder) when extFields differ from its keys
+    res.jsonTemplate = STORED_REPLY_HEADER;
+    return res;
   };
 
   /** A half message's answer names its transaction: the UNIQ_KEY, as Java's broker does. */

@@ -62,7 +62,7 @@ export interface PushConsumerOptions extends Omit<ClientConnectOptions, 'remotin
   logger?: Logger;
 }
 
-type OptionalKeys = 'localOffsetStoreDir' | 'logger' | 'instanceName' | 'clientIP' | 'credentials' | 'tls';
+type OptionalKeys = 'localOffsetStoreDir' | 'logger' | 'instanceName' | 'clientIP' | 'credentials' | 'tls' | 'serializeType';
 export type ResolvedPushConsumerOptions = Required<Omit<PushConsumerOptions, OptionalKeys>> & Pick<PushConsumerOptions, OptionalKeys>;
 
 export function resolvePushConsumerOptions(o: PushConsumerOptions): ResolvedPushConsumerOptions {

@@ -169,6 +169,21 @@ describe('timer messages', () => {
     expect(ok.recallHandle).toBeDefined();
   });
 
+  it('with autoBatch on, timer messages are never batched: each is timed (a recall handle) and none arrives early', { timeout: 60_000 }, async () => {
+    const { c, cl } = await cluster();
+    const rec = recorder();
+    await startConsumer(c, 'G_TIMER_AB', TOPIC, {}, rec.handler);
+    const p = cl.producer({ autoBatch: { whenInFlight: 0, maxMessages: 16 } });
+    await p.send({ topic: TOPIC, body: 'route' }); // the route known: autoBatch gathers from here on
+    const due = Date.now() + 2_000;
+    const msgs = Array.from({ length: 64 }, (_, i) => ({ body: `ab${i}`, deliverTimeMs: due + (i % 8) * 50 }));
+    const sent = await sendAll(p, msgs, 64);
+    expect(sent.filter((r) => r.recallHandle === undefined)).toEqual([]);
+    await waitFor(() => new Set(rec.arrivals.map((a) => a.body)).size >= msgs.length, { timeout: 30_000, what: 'the 64 timer messages' });
+    const dueOf = new Map(msgs.map((m) => [m.body, m.deliverTimeMs]));
+    expect(rec.arrivals.filter((a) => a.storeTimestamp < dueOf.get(a.body)!)).toEqual([]);
+  });
+
   it("ali-ons' setStartDeliverTime is a timer message: its consumer gets it no earlier than due", { timeout: 60_000 }, async () => {
     const { c } = await cluster();
     const producer = aliProducer(c.namesrvAddr, 'PID_ALI_TIMER');
