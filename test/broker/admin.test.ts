@@ -87,7 +87,18 @@ describe('broker administration and refusals', () => {
     // like Java, a NameServer keeps a deleted topic's queue data until told (mqadmin and `rmqctl topic delete` send DELETE_TOPIC_IN_NAMESRV)
   });
 
-  it('refuses sends as RocketMQ does: system topics, bad names, bad queues, oversized bodies, transactions; creates unknown topics through TBW102', async () => {
+  it('rejectTransactionMessage=true refuses prepared messages (NO_PERMISSION), plain ones still go', async () => {
+    const c = await startCluster({ brokerProperties: { rejectTransactionMessage: true } });
+    const cl = clientsFor(c);
+    const addr = c.broker('broker-a').addr;
+    await createTopic(cl, c, addr, 'T', 2);
+    const half = await rawSend(cl, addr, { f: 4 });
+    expect([half.code, half.remark]).toEqual([ResponseCode.NO_PERMISSION, expect.stringContaining('sending transaction message is forbidden')]);
+    expect((await rawSend(cl, addr, {})).code).toBe(ResponseCode.SUCCESS);
+    expect((await cl.brokers.transactionState(addr)).pendingTotal).toBe(0);
+  });
+
+  it('refuses sends as RocketMQ does: system topics, bad names, bad queues, oversized bodies; takes a prepared message as a half; creates unknown topics through TBW102', async () => {
     const c = await startCluster({ brokerProperties: { maxMessageSize: 4096 } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
@@ -103,7 +114,9 @@ describe('broker administration and refusals', () => {
     const [bigCode, bigRemark] = await code({}, Buffer.alloc(5000));
     expect(bigCode).toBe(ResponseCode.MESSAGE_ILLEGAL);
     expect(bigRemark).toMatch(/5000 bytes exceeds maxMessageSize 4096/);
-    expect((await code({ f: 4 }))[0]).toBe(ResponseCode.NO_PERMISSION); // a prepared (transactional) message
+    // a prepared (transactional) message is taken as a half message, invisible in T until committed
+    expect((await code({ f: 4 }))[0]).toBe(ResponseCode.SUCCESS);
+    expect((await cl.brokers.transactionState(addr)).pendingTotal).toBe(1);
     const ok = await rawSend(cl, addr, { e: -1 });
     expect(Number(ok.extFields!.queueId)).toBeLessThan(2); // a negative queue id: the broker picks one
     expect(ok.extFields).toMatchObject({ MSG_REGION: 'DefaultRegion', TRACE_ON: 'true' });
