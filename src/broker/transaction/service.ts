@@ -25,18 +25,19 @@ import { findProperty } from '../../protocol/message/properties.js';
 import { decodeRecord, type MessageRecord } from '../../protocol/message/record.js';
 import { PERM_RW } from '../../protocol/perm.js';
 import { topicConfig } from '../../protocol/topic-config.js';
-import { TRANS_CHECK_MAX_TIME_TOPIC, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } from '../../protocol/topic-names.js';
+import { TIMER_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } from '../../protocol/topic-names.js';
 import type { TransactionState, TransactionTotals } from '../../protocol/transaction-state.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
 import type { Logger } from '../../util/log.js';
 import type { ClientChannel } from '../client-manager.js';
 import type { BrokerContext } from '../context.js';
 import type { PutMessage, PutMessageResult, PutMessageStatus } from '../store/index.js';
+import { TimerRefusal } from '../timer/timer-service.js';
 import { PendingHalves, type Outcome, type PendingHalf } from './pending.js';
 import { checkRequestOf, CHECKED_TAG, commitOf, discardOf, HALF_QUEUE, halfInfoOf, halfOf, OP_QUEUE, opOf, OUTCOME_PROPERTY, parseOp, recordSize, REMOVE_TAG, type HalfInfo } from './records.js';
 import { readSnapshot, snapshotFile, SNAPSHOT_VERSION, writeSnapshot, type Cursor, type TransactionSnapshot } from './snapshot.js';
 
-export type TransactionParts = Pick<BrokerContext, 'config' | 'store' | 'topics' | 'clients' | 'schedule' | 'replication' | 'storeHost' | 'log'>;
+export type TransactionParts = Pick<BrokerContext, 'config' | 'store' | 'topics' | 'clients' | 'schedule' | 'timer' | 'replication' | 'storeHost' | 'log'>;
 
 /** How a transaction is to end. */
 export type Resolution = 'commit' | 'rollback';
@@ -274,13 +275,30 @@ export class TransactionService {
     return this.pending.withUniq(p.uniqKey).filter((x) => x !== p && x.topic === p.topic && x.producerGroup === p.producerGroup && !this.resolving.has(x.phys));
   }
 
+  /**
+   * A committed message as it is stored: a delay level's schedule topic, or the timer topic while
+   * its delivery time is ahead (as for a plain send). A delivery time the timer refuses now (turned
+   * off, too far ahead) is delivered at once: the half was taken, and refusing its commit would
+   * leave the transaction unable to end.
+   */
+  private delivered(m: PutMessage): PutMessage {
+    const leveled = this.ctx.schedule.transform(m);
+    try {
+      return this.ctx.timer.transform(leveled);
+    } catch (e) {
+      if (!(e instanceof TimerRefusal)) throw e;
+      this.limited.warn('a committed message\'s delivery time is refused by the timer; delivered now', { topic: m.topic, why: e.message });
+      return leveled;
+    }
+  }
+
   private async commit(p: PendingHalf, req: EndRequest): Promise<EndOutcome> {
     const { store } = this.ctx;
     const raw = await store.lookMessageByOffset(p.phys);
     if (raw === undefined) return this.lost(p);
     if (this.pending.atOffset(p.halfOffset) !== p) return { ok: false, why: 'not-pending', remark: `the half message ${p.uniqKey} is no longer pending` };
     const half = decodeRecord(raw);
-    const commit = this.ctx.schedule.transform(commitOf(half));
+    const commit = this.delivered(commitOf(half));
     const done = [p, ...this.copiesOf(p)];
     // synchronous from here: the commit and its op record are appended back to back
     const before = store.maxPhysOffset;
@@ -560,9 +578,17 @@ export class TransactionService {
       if (p.uniqKey === '') continue;
       const raw = await store.lookMessageByOffset(p.phys);
       if (raw === undefined) continue;
-      const target = this.ctx.schedule.transform(commitOf(decodeRecord(raw)));
-      const found = await store.queryMessage(target.topic, p.uniqKey, 32);
-      if (found.some((b) => decodeRecord(b).preparedTransactionOffset === p.phys)) repaired.push(p);
+      // the commit went where its delivery then was: the topic (or a delay level's), or the timer
+      // topic while its delivery time was ahead — look in both
+      const plain = commitOf(decodeRecord(raw));
+      const where = new Set([this.ctx.schedule.transform(plain).topic, TIMER_TOPIC]);
+      for (const topic of where) {
+        const found = await store.queryMessage(topic, p.uniqKey, 32);
+        if (found.some((b) => decodeRecord(b).preparedTransactionOffset === p.phys)) {
+          repaired.push(p);
+          break;
+        }
+      }
     }
     if (repaired.length > 0) {
       await this.ensureTopics();
