@@ -59,8 +59,15 @@ describe('the cluster lock', () => {
       const holder = await waitFor(() => (existsSync(lockFile()) ? (JSON.parse(readFileSync(lockFile(), 'utf8')) as { pid: number; command: string }) : undefined), { what: 'the first deploy to take the lock', timeout: 20_000 });
       expect(holder.pid).toBe(first.pid);
 
-      const second = await cli(['deploy', topologyFile, '--min-free-disk', '0']);
-      expect(first.exitCode, 'the first deploy is still running while the second is refused').toBeNull();
+      // the first deploy is held (SIGSTOP) while the second runs: it cannot finish first on a slow machine
+      process.kill(first.pid!, 'SIGSTOP');
+      let second: Awaited<ReturnType<typeof cli>>;
+      try {
+        second = await cli(['deploy', topologyFile, '--min-free-disk', '0']);
+        expect(first.exitCode, 'the first deploy is still running while the second is refused').toBeNull();
+      } finally {
+        process.kill(first.pid!, 'SIGCONT');
+      }
       expect(second.code).toBe(1);
       const msg = second.stderr.replace(/\s*\n ›\s+/g, ' ');
       expect(msg).toMatch(new RegExp(`cluster locktest is locked by \\S+@\\S+ \\(pid ${first.pid}, \`rmqctl deploy ${topologyFile.replace(/[.]/g, '\\.')} --state-dir \\S+ --min-free-disk 0\`\\) since \\d{4}-\\d\\d-\\d\\dT`));
