@@ -105,7 +105,8 @@ async function crashRun(props: Record<string, PropertyValue>): Promise<void> {
       expect(again, `message ${d.seq} in flight at the kill was not delivered again`).toBeDefined();
       // still invisible until its time ran out: the restart kept the delivery
       expect(again!.popTime, `message ${d.seq} came back before its invisible time ran out`).toBeGreaterThanOrEqual(d.popTime + INVISIBLE);
-      expect(again!.attempt).toBe(d.attempt + 1);
+      // attempt counted; one more when a pop the kill cut off had delivered it again without the client hearing
+      expect(again!.attempt).toBeGreaterThanOrEqual(d.attempt + 1);
     }
   }
 
