@@ -4,7 +4,7 @@
  * `PlainAccessResource.parse` (4.x) builds it: topics by name, groups as their retry topic
  * `%RETRY%group` (a request on a retry topic therefore counts as one on its group).
  *
- * Beyond RocketMQ (deviations, listed in the README): every code that changes cluster state,
+ * Beyond RocketMQ (deviations, listed in docs/guide/security.md): every code that changes cluster state,
  * reads configuration, or is cluster-internal (broker registration, slave sync) needs an admin
  * account — RocketMQ 4.x lists only five admin codes and leaves the rest open to any valid
  * signature; offset and time-index lookups need SUB on the topic.

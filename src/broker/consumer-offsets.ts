@@ -4,7 +4,7 @@
  * commit piggy-backed on PULL_MESSAGE; persisted as `<storePathRootDir>/config/consumerOffset.json`
  * (RocketMQ's layout) every `flushConsumerOffsetInterval` while something changed, and on stop.
  *
- * - A negative commit is ignored: ali-ons sends -1 for a queue it has no offset for (protocol.md §6.6).
+ * - A negative commit is ignored: ali-ons sends -1 for a queue it has no offset for (docs/design/protocol.md#ali-ons-quirks).
  * - Reset by admin (RocketMQ 5's server-side reset): the new offset is stored at once and kept as a
  *   pending reset; commits for that queue are ignored until the group's next pull of it, which is
  *   answered PULL_OFFSET_MOVED with the reset offset (so consumers holding older positions jump).

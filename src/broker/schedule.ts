@@ -1,6 +1,7 @@
 /**
- * Delayed messages (Java `ScheduleMessageService`, protocol.md §2.3.5). A message with the DELAY
- * property (level 1..N of `messageDelayLevel`, default `1s 5s 10s 30s 1m 2m … 2h`) — a producer's
+ * Delayed messages (Java `ScheduleMessageService`;
+ * docs/design/protocol.md#retry-dead-letters-and-delays). A message with the DELAY property
+ * (level 1..N of `messageDelayLevel`, default `1s 5s 10s 30s 1m 2m … 2h`) — a producer's
  * delayed message or a consumer's failed message sent back for retry — is stored in
  * `SCHEDULE_TOPIC_XXXX` queue level−1, its real topic and queue kept in REAL_TOPIC / REAL_QID. The
  * consume-queue tags code of such an entry is its delivery time (store time + the level's delay),

@@ -1,6 +1,6 @@
 /**
  * A message as a producer builds it, checked as Java's client `Validators.checkMessage` does,
- * and its property string (`key 0x01 value 0x02`, protocol.md §3.3): TAGS, KEYS, WAIT, UNIQ_KEY,
+ * and its property string (`key 0x01 value 0x02`, docs/design/protocol.md#properties): TAGS, KEYS, WAIT, UNIQ_KEY,
  * then the user's properties. Names RocketMQ reserves for itself cannot be user properties.
  */
 import { InvalidInputError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * The SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request a producer writes (protocol.md §2.3.1): the
+ * The SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE request a producer writes (docs/design/protocol.md#send): the
  * one-letter `SendMessageRequestHeaderV2` fields in the order Java's client puts them
  * (a producerGroup, b topic, c defaultTopic, d defaultTopicQueueNums, e queueId, f sysFlag,
  * g bornTimestamp, h flag, i properties, j reconsumeTimes, k unitMode, m batch) and the body.

@@ -4,7 +4,7 @@
  * generation so tightly to that that it ran 4–5 mark-compact collections a second (2–10 ms each,
  * "GC in old space requested") — the broker's latency tail. A 256 MB initial old generation lets
  * scavenges take the churn: one mark-compact in 20 s, end-to-end p99 about halved
- * (README "Benchmarks against peers", row 3). The NameServer allocates little and needs none.
+ * (docs/guide/benchmarks.md, "Against peers", row 3). The NameServer allocates little and needs none.
  */
 export const RUNTIME_NODE_FLAGS = {
   broker: ['--initial-old-space-size=256'],

@@ -2,8 +2,9 @@
  * JSON bodies of the consumer-group API (field names from apache/rocketmq HEAD
  * `remoting/protocol/{admin,body}/*.java`), written the way fastjson writes them:
  * - ConsumeStats (GET_CONSUME_STATS) and ResetOffsetBody (INVOKE_BROKER_TO_RESET_OFFSET) are maps
- *   keyed by a MessageQueue object, `{{"brokerName":"b","queueId":0,"topic":"t"}:{…}}` (protocol.md
- *   §2.4.4), which Java admin tools (mqadmin consumerProgress / resetOffsetByTime) decode;
+ *   keyed by a MessageQueue object, `{{"brokerName":"b","queueId":0,"topic":"t"}:{…}}`
+ *   (docs/design/protocol.md#maps-keyed-by-objects), which Java admin tools (mqadmin
+ *   consumerProgress / resetOffsetByTime) decode;
  * - ConsumerConnection (GET_CONSUMER_CONNECTION_LIST), the consumer id list (GET_CONSUMER_LIST_BY_GROUP),
  *   GroupList (QUERY_TOPIC_CONSUME_BY_WHO), the LOCK/UNLOCK_BATCH_MQ bodies.
  * Readers accept the object-keyed form and an empty `{}`.

@@ -1,6 +1,6 @@
 /**
  * DataVersion: how a broker tells a NameServer (and a slave its master) whether its tables
- * changed. JSON `{"counter":N,"stateVersion":0,"timestamp":ms}` (protocol.md §2.4.3).
+ * changed. JSON `{"counter":N,"stateVersion":0,"timestamp":ms}` (docs/design/protocol.md#register-body).
  */
 import type { JsonCheck } from './json-check.js';
 

@@ -1,5 +1,5 @@
 /**
- * JSON as RocketMQ's Java side writes and reads it (fastjson 1.x, protocol.md §2.4):
+ * JSON as RocketMQ's Java side writes and reads it (fastjson 1.x, docs/design/protocol.md#json-bodies):
  * - object fields in alphabetical order, null/undefined fields left out;
  * - maps whose keys are not strings written the non-standard way: `Map<Long,…>` as `{0:"a"}`,
  *   maps keyed by an object (MessageQueue) as `{{"brokerName":"b","queueId":0,"topic":"t"}:{…}}`.

@@ -1,6 +1,6 @@
 /**
  * Consumer-group tables as RocketMQ serialises them — the broker's `config/*.json` files and the
- * bodies a slave syncs from its master (protocol.md §4.3):
+ * bodies a slave syncs from its master (docs/design/protocol.md#ha-replication-stream):
  * - `SubscriptionGroupConfig` and `SubscriptionGroupWrapper` (subscriptionGroup.json,
  *   UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, GET_ALL_SUBSCRIPTIONGROUP_CONFIG);
  * - `ConsumerOffsetSerializeWrapper` (consumerOffset.json, GET_ALL_CONSUMER_OFFSET):

@@ -1,6 +1,6 @@
 /**
  * HEART_BEAT (34) body: `HeartbeatData` with its producer and consumer data and the consumers'
- * subscriptions (protocol.md §2.3.3; field names from apache/rocketmq HEAD
+ * subscriptions (docs/design/protocol.md#clients-and-heartbeats; field names from apache/rocketmq HEAD
  * `remoting/protocol/heartbeat/*.java`). Decoding is lenient where clients differ (ali-ons leaves
  * out expressionType and sends codeSet as numbers; Java sends sets), strict about types.
  */

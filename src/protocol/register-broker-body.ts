@@ -1,5 +1,5 @@
 /**
- * The REGISTER_BROKER body (protocol.md §2.3.6), Java `RegisterBrokerBody`:
+ * The REGISTER_BROKER body (docs/design/protocol.md#register-body), Java `RegisterBrokerBody`:
  * - JSON: `{"filterServerList":[],"topicConfigSerializeWrapper":{"dataVersion":{…},
  *   "topicConfigTable":{…}, 5.x: "topicQueueMappingInfoMap", "topicQueueMappingDetailMap",
  *   "mappingDataVersion"}}`; brokers below V3_0_11 send the bare wrapper.

@@ -1,5 +1,5 @@
 /**
- * Route data the NameServer hands out (protocol.md §2.4.1–2.4.2): TopicRouteData (reply to
+ * Route data the NameServer hands out (docs/design/protocol.md#route-data): TopicRouteData (reply to
  * GET_ROUTEINFO_BY_TOPIC), ClusterInfo (GET_BROKER_CLUSTER_INFO), and their parts.
  * brokerAddrs is a Java `Map<Long, String>` (broker id → address); here it is a record keyed by
  * the decimal id, written with quoted keys in standard mode and bare keys in legacy mode.

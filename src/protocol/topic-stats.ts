@@ -1,5 +1,5 @@
 /**
- * TopicStatsTable, the GET_TOPIC_STATS_INFO body (protocol.md §2.4.4): per message queue its min
+ * TopicStatsTable, the GET_TOPIC_STATS_INFO body (docs/design/protocol.md#maps-keyed-by-objects): per message queue its min
  * and max offset and the store time of its last message, keyed by the MessageQueue object the way
  * fastjson writes a `Map<MessageQueue, TopicOffset>` —
  * `{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"t"}:{"lastUpdateTimestamp":…,"maxOffset":…,"minOffset":…}},"topicPutTps":0.0}`

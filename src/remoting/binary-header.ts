@@ -1,5 +1,5 @@
 /**
- * The ROCKETMQ binary header (serialize type 1), Java's `RocketMQSerializable` (protocol.md §1.4):
+ * The ROCKETMQ binary header (serialize type 1), Java's `RocketMQSerializable` (docs/design/protocol.md#binary-header):
  * code i16, language u8, version i16, opaque i32, flag i32, remark (i32 length + UTF-8),
  * extFields (i32 block length, then entries of i16 key length + key, i32 value length + value).
  * A zero length reads as null. We decode it (Java and Go clients may send it) and can encode it

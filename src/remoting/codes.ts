@@ -4,7 +4,7 @@
  * RequestCode: every entry of the schema fixture `common.protocol.RequestCode.schema`
  * (/work/shared/fixtures/rocketmq-protocol-schema, apache/rocketmq test resources), plus the codes
  * that apache/rocketmq HEAD (8fc57f1468) `RequestCode.java` added since; entries not in the
- * fixture are marked. test/protocol/codes.test.ts checks this table against the fixture.
+ * fixture are marked. test/protocol/headers.test.ts checks this table against the fixture.
  * ResponseCode: `RemotingSysResponseCode` + `ResponseCode` at HEAD.
  */
 export const RequestCode = {

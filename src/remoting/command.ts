@@ -1,5 +1,5 @@
 /**
- * RemotingCommand: one request or response of the RocketMQ remoting protocol (protocol.md §1.2),
+ * RemotingCommand: one request or response of the RocketMQ remoting protocol (docs/design/protocol.md#json-header),
  * as plain data. Encoding lives in json-header.ts / binary-header.ts / frame-codec.ts.
  */
 import { RMQ_PROTOCOL_VERSION } from './version.js';
@@ -72,7 +72,7 @@ export interface ResponseInit {
   body?: Buffer;
 }
 
-/** The response to `request`: response flag set, the request's opaque copied (protocol.md §1.3). */
+/** The response to `request`: response flag set, the request's opaque copied (docs/design/protocol.md#responses). */
 export function createResponse(request: RemotingCommand, code: number, init: ResponseInit = {}): RemotingCommand {
   const cmd: RemotingCommand = { code, language: 'JAVA', version: RMQ_PROTOCOL_VERSION, opaque: request.opaque, flag: FLAG_RESPONSE };
   if (init.remark !== undefined) cmd.remark = init.remark;

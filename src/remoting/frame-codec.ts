@@ -1,5 +1,5 @@
 /**
- * Frames on the TCP stream, sans-IO (protocol.md §1.1):
+ * Frames on the TCP stream, sans-IO (docs/design/protocol.md#frames):
  *
  *   length: u32 BE (bytes after this field) | headerLengthAndType: u32 BE (type << 24 | headerLength)
  *   | header | body

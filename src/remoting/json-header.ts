@@ -1,6 +1,6 @@
 /**
  * The JSON header (serialize type 0): Java's RemotingCommand as fastjson writes it — keys in
- * alphabetical order, null fields left out (protocol.md §1.2).
+ * alphabetical order, null fields left out (docs/design/protocol.md#json-header).
  */
 import type { ExtFields, RemotingCommand } from './command.js';
 import { FrameError } from './errors.js';

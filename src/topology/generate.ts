@@ -76,7 +76,7 @@ export function generateTopology(a: InitAnswers): string {
   doc.commentBefore =
     ` Topology of cluster ${a.cluster}, written by rmqctl init (mode ${shape.label}).\n` +
     ' Check it: rmqctl validate <file>; see what a deploy would do: rmqctl plan <file>.\n' +
-    ' Every key is described in the README (Topologies).';
+    ' Every key is described in docs/guide/topologies.md of the rmqctl repository.';
   const comment = (key: string, text: string) => {
     const root = doc.contents as YAMLMap;
     const pair = root.items.find((p) => (p.key as { value?: unknown }).value === key);

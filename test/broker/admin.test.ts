@@ -1,7 +1,7 @@
 /**
  * Topic administration, queries and refusals of a real broker process, checked over the wire:
  * UPDATE_AND_CREATE_TOPIC / DELETE_TOPIC_IN_BROKER / GET_ALL_TOPIC_CONFIG, GET_TOPIC_STATS_INFO in
- * fastjson's object-keyed form, offset queries, the send refusals of protocol.md §2.3.1, a SLAVE's
+ * fastjson's object-keyed form, offset queries, the send refusals of docs/design/protocol.md#send, a SLAVE's
  * and a read-only broker's answers, and topics surviving a restart.
  */
 import { readFileSync } from 'node:fs';
@@ -52,7 +52,7 @@ describe('broker administration and refusals', () => {
     await create('Managed', { readQueueNums: 4, writeQueueNums: 4 });
     await waitFor(async () => (await cl.admin.topicRoute('Managed'))?.queueDatas[0]?.writeQueueNums === 4, { timeout: 3_000, what: 'the updated route' });
 
-    // topic stats: the object-keyed form Java's admin decodes (protocol.md §2.4.4, apache/rocketmq issue #3389)
+    // topic stats: the object-keyed form Java's admin decodes (docs/design/protocol.md#maps-keyed-by-objects, apache/rocketmq issue #3389)
     const p = cl.producer();
     await createTopic(cl, c, addr, 'Stats', 2);
     const first = await p.send({ topic: 'Stats', body: 'a' });

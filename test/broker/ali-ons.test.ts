@@ -82,9 +82,10 @@ describe('ali-ons against rmqd broker', () => {
       // the msgId ali-ons got is the offset msgId of exactly this record
       expect(offsetMsgId(rec.storeHost, rec.physicalOffset)).toBe(r.msgId);
       const props = decodeProperties(rec.properties);
-      expect(props.get(PropertyKey.TAGS)).toBe(input.tags ?? 'null'); // ali-ons sends the string "null" for no tag (protocol.md §6.6)
-      if (input.keys) expect(props.get(PropertyKey.KEYS)).toBe(input.keys.join(' '));
-      if (input.props) expect(props.get('custom')).toBe('value');
+      expect(props.get(PropertyKey.TAGS)).toBe(input.tags ?? 'null'); // ali-ons sends the string "null" for no tag (docs/design/protocol.md#ali-ons-quirks)
+      // a message sent without keys or user properties carries none
+      expect(props.get(PropertyKey.KEYS)).toBe(input.keys?.join(' '));
+      expect(props.get('custom')).toBe(input.props ? 'value' : undefined);
       expect(props.get(PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX)).toMatch(/^[0-9A-F]{32}$/); // added by the broker: ali-ons sends none
       if (input.body === big) {
         expect(rec.sysFlag & 1).toBe(1); // ali-ons compressed it; stored as sent

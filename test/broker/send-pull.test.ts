@@ -1,7 +1,7 @@
 /**
  * Our producer and pull against a real `rmqd broker` process registered with a real `rmqd namesrv`:
  * what is sent comes back through PULL_MESSAGE with the same body, tags, keys and properties;
- * the pull statuses and offsets follow protocol.md §2.3.2; long polling holds and wakes.
+ * the pull statuses and offsets follow docs/design/protocol.md#pull; long polling holds and wakes.
  */
 import { describe, expect, it } from 'vitest';
 import { PropertyKey } from '../../src/protocol/message/constants.js';
@@ -26,7 +26,7 @@ describe('send and pull through a real broker', () => {
       const r = await p.send({ topic: 'SendPull', body: `body-${i}`, tags: i % 2 ? 'TagB' : 'TagA', keys: [`k${i}`, 'common'], properties: { seq: String(i) } });
       expect(r.sendStatus).toBe('SEND_OK');
       expect(r.messageQueue.brokerName).toBe('broker-a');
-      // offset msgId = the broker's store address + commit-log offset (protocol.md §3.4)
+      // offset msgId = the broker's store address + commit-log offset (docs/design/protocol.md#message-ids)
       expect(formatHostAddress(parseOffsetMsgId(r.offsetMsgId).storeHost)).toBe(broker.addr);
       sent.push({ i, r });
     }
@@ -51,7 +51,7 @@ describe('send and pull through a real broker', () => {
     }
   });
 
-  it('filters by tag on the broker, answers the statuses of §2.3.2 with all four header fields', async () => {
+  it('filters by tag on the broker, answers the pull statuses (docs/design/protocol.md#pull) with all four header fields', async () => {
     const c = await startCluster();
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;

@@ -1,9 +1,10 @@
 /**
  * Golden bytes of the producer's SEND_MESSAGE_V2 request. The extFields are the real Java 4.x wire
- * sample quoted in protocol.md §2.3.1 (`{"a":"yyzGroup2","b":"yyztest2","c":"TBW102","d":"4",
+ * sample quoted in docs/design/protocol.md#send (`{"a":"yyzGroup2","b":"yyztest2","c":"TBW102","d":"4",
  * "e":"0","f":"0","g":"1491978653614","h":"0","i":"TAGS\u0001TAG\u0002WAIT\u0001true\u0002KEYS\u0001ffff\u0002",
- * "j":"0","k":"false"}`); the rest of the header is RemotingCommand as fastjson writes it (§1.2:
- * fields alphabetical, code 310, flag 0, our version 409 = V4_9_8); the frame is §1.1's
+ * "j":"0","k":"false"}`); the rest of the header is RemotingCommand as fastjson writes it
+ * (docs/design/protocol.md#json-header: fields alphabetical, code 310, flag 0, our version 409 =
+ * V4_9_8); the frame is docs/design/protocol.md#frames:
  * length | JSON type + header length | header | body.
  */
 import { describe, expect, it } from 'vitest';

@@ -24,6 +24,13 @@ interface ConsumedLine {
   body: { text?: string };
 }
 
+/** What the test sent as `audit-<i>`: its topic, tag and keys. */
+function sent(text: string | undefined): Pick<ConsumedLine, 'topic' | 'tags' | 'keys'> {
+  const i = Number(/^audit-(\d+)$/.exec(text ?? '')?.[1] ?? Number.NaN);
+  expect(Number.isInteger(i), `a body we sent: ${text}`).toBe(true);
+  return { topic: 'Audit', tags: i % 2 === 0 ? 'TagA' : 'TagB', keys: [`k-${i}`] };
+}
+
 const lines = (stdout: string): ConsumedLine[] =>
   stdout
     .split('\n')
@@ -58,8 +65,9 @@ describe('rmqctl message consume and group commands', { timeout: 180_000 }, () =
     const got1 = lines(first.stdout);
     expect(got1).toHaveLength(6);
     expect(first.stderr).toContain('6 message(s) consumed by group G_CLI');
-    const m0 = got1.find((m) => m.body.text === 'audit-0');
-    if (m0 !== undefined) expect(m0).toMatchObject({ topic: 'Audit', tags: 'TagA', keys: ['k-0'] });
+    // every printed message is one we sent, with its tag and keys (which six come first depends on
+    // the queues' order, so each is checked against what was sent rather than looking for one)
+    for (const m of got1) expect(m).toMatchObject(sent(m.body.text));
 
     const progress1 = await rmqctl(['group', 'describe', 'G_CLI', '--topic', 'Audit', ...ns, '--json']);
     expect(progress1.code, progress1.stderr).toBe(0);
@@ -75,6 +83,7 @@ describe('rmqctl message consume and group commands', { timeout: 180_000 }, () =
     const second = await rmqctl(['message', 'consume', 'Audit', '--group', 'G_CLI', '--from', 'first', '--count', '14', ...ns, '--json']);
     expect(second.code, second.stderr).toBe(0);
     const got2 = lines(second.stdout);
+    for (const m of got2) expect(m).toMatchObject(sent(m.body.text));
     const bodies = [...got1, ...got2].map((m) => m.body.text).sort();
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `audit-${i}`).sort());
 

@@ -1,5 +1,5 @@
 /**
- * JSON bodies and the register body, against the layouts in protocol.md §2.3.6 and §2.4 (taken
+ * JSON bodies and the register body, against the layouts in docs/design/protocol.md#register-body and #json-bodies (taken
  * there from apache/rocketmq sources and the public issues #1506, #3369, #3389).
  */
 import zlib from 'node:zlib';
@@ -21,7 +21,7 @@ describe('fastjson writer', () => {
     expect(toFastJson({ b: 1, a: null, c: undefined, d: 'x', arr: [null, 1] })).toBe('{"arr":[null,1],"b":1,"d":"x"}');
   });
 
-  it('writes ClusterInfo the way a Java NameServer does: bare Long keys (protocol.md §2.4.2, issue #3369)', () => {
+  it('writes ClusterInfo the way a Java NameServer does: bare Long keys (docs/design/protocol.md#route-data, issue #3369)', () => {
     expect(encodeClusterInfo(clusterInfo, { standard: false }).toString()).toBe(
       '{"brokerAddrTable":{"broker-a":{"brokerAddrs":{0:"ip:10911"},"brokerName":"broker-a","cluster":"DefaultCluster","enableActingMaster":false}},"clusterAddrTable":{"DefaultCluster":["broker-a"]}}',
     );
@@ -31,7 +31,7 @@ describe('fastjson writer', () => {
     expect(encodeClusterInfo(clusterInfo).toString()).toContain('"brokerAddrs":{"0":"ip:10911"}');
   });
 
-  it('writes object-keyed maps as fastjson does (TopicStatsTable, protocol.md §2.4.4, issue #3389)', () => {
+  it('writes object-keyed maps as fastjson does (TopicStatsTable, docs/design/protocol.md#maps-keyed-by-objects, issue #3389)', () => {
     const table = {
       offsetTable: new JavaMap([[{ topic: 't', brokerName: 'b', queueId: 0 }, { minOffset: 0, maxOffset: 0, lastUpdateTimestamp: 0 }]]),
       topicPutTps: new JavaDouble(0),
@@ -66,7 +66,7 @@ describe('TopicRouteData', () => {
     filterServerTable: {},
   };
 
-  it('encodes as in protocol.md §2.4.1 and decodes back', () => {
+  it('encodes as in docs/design/protocol.md#route-data and decodes back', () => {
     expect(encodeTopicRouteData(route).toString()).toBe(
       '{"brokerDatas":[{"brokerAddrs":{"0":"10.0.0.1:10911","1":"10.0.0.2:10911"},"brokerName":"broker-a","cluster":"c","enableActingMaster":false}],' +
         '"filterServerTable":{},"queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}]}',
@@ -108,7 +108,7 @@ describe('RegisterBrokerBody', () => {
   });
 
   it('compressed form: the inflated bytes follow RegisterBrokerBody.encode(true) field by field', () => {
-    // Hand-built from the layout in protocol.md §2.3.6 / Java RegisterBrokerBody.encode(true).
+    // Hand-built from the layout in docs/design/protocol.md#register-body / Java RegisterBrokerBody.encode(true).
     const int = (n: number) => {
       const b = Buffer.alloc(4);
       b.writeInt32BE(n);

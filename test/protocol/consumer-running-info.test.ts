@@ -2,7 +2,7 @@
  * ConsumerRunningInfo (GET_CONSUMER_RUNNING_INFO reply body). The expected text is written from
  * apache/rocketmq HEAD's ConsumerRunningInfo / ProcessQueueInfo / ConsumeStatus / SubscriptionData
  * fields as fastjson serialises a RemotingSerializable: fields in alphabetical order, the
- * TreeMap<MessageQueue, ProcessQueueInfo> with MessageQueue objects as keys (protocol.md §2.4.4),
+ * TreeMap<MessageQueue, ProcessQueueInfo> with MessageQueue objects as keys (docs/design/protocol.md#maps-keyed-by-objects),
  * doubles with a decimal point, empty maps as {}.
  */
 import { describe, expect, it } from 'vitest';

@@ -100,7 +100,7 @@ export async function startNamesrvFromFile(file: string, port: number): Promise<
   return ns;
 }
 
-/** Topics a stock broker registers besides user topics (protocol.md §2.4.3). */
+/** Topics a stock broker registers besides user topics (docs/design/protocol.md#register-body). */
 export function systemTopics(cluster: string, brokerName: string): TopicConfig[] {
   return [
     topicConfig('TBW102', { readQueueNums: 8, writeQueueNums: 8, perm: Perm.READ | Perm.WRITE | Perm.INHERIT }),

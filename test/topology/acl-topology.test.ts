@@ -124,7 +124,9 @@ describe('rendering and planning with acl', () => {
     expect(props('broker-a-0')).toMatch(/^aclAccessKey=rmq-admin$/m);
     expect(props('broker-a-0')).toMatch(/^aclEnable=true$/m);
     expect(props('namesrv-1')).toMatch(/^aclFile=\/etc\/rmqctl\/sec\/namesrv-1\.acl\.yml$/m);
-    for (const e of set!.entries) if (e.kind === 'file' && e.role !== 'acl') expect(e.content.toString('latin1')).not.toContain(ADMIN_SECRET);
+    const notAcl = set!.entries.filter((e): e is DesiredFile => e.kind === 'file' && e.role !== 'acl');
+    expect(notAcl.map((e) => e.role)).toEqual(expect.arrayContaining(['config', 'unit']));
+    for (const e of notAcl) expect(e.content.toString('latin1')).not.toContain(ADMIN_SECRET);
     expect(() => renderCluster(model, STUB_RELEASE)).toThrow(/needs its resolved secrets/);
   });
 

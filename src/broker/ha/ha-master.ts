@@ -49,7 +49,7 @@ export interface HaMasterOptions {
 
 export type ReplicaOutcome = 'PUT_OK' | 'FLUSH_SLAVE_TIMEOUT' | 'SLAVE_NOT_AVAILABLE';
 
-/** SYSFLAG field of a stored record (protocol.md §3.1): it decides where STORETIMESTAMP is. */
+/** SYSFLAG field of a stored record (docs/design/protocol.md#stored-message-record): it decides where STORETIMESTAMP is. */
 const RECORD_SYSFLAG_AT = 36;
 
 export class HaMaster {

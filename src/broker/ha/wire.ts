@@ -1,5 +1,5 @@
 /**
- * The HA replication wire format (protocol.md §4.3; Java 4.x `HAConnection`/`HAService.HAClient`,
+ * The HA replication wire format (docs/design/protocol.md#ha-replication-stream; Java 4.x `HAConnection`/`HAService.HAClient`,
  * 5.x `DefaultHAConnection`/`DefaultHAClient`): raw TCP, no remoting frames. Sans-IO: bytes in,
  * values out.
  *

@@ -1,5 +1,5 @@
 /**
- * Topic administration and broker facts (Java AdminBrokerProcessor, protocol.md §2.3.7):
+ * Topic administration and broker facts (Java AdminBrokerProcessor, docs/design/protocol.md#broker-administration):
  * UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215), GET_ALL_TOPIC_CONFIG (21),
  * GET_TOPIC_STATS_INFO (202, the object-keyed fastjson form Java admin tools decode),
  * GET_BROKER_RUNTIME_INFO (28).

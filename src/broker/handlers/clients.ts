@@ -1,6 +1,6 @@
 /**
  * Client management (Java ClientManageProcessor, ConsumerManageProcessor, RebalanceLockManager;
- * protocol.md §2.3.3): HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
+ * docs/design/protocol.md#clients-and-heartbeats): HEART_BEAT (34), UNREGISTER_CLIENT (35), GET_CONSUMER_LIST_BY_GROUP (38),
  * CHECK_CLIENT_CONFIG (46), LOCK_BATCH_MQ (41) / UNLOCK_BATCH_MQ (42), and GET_CONSUMER_RUNNING_INFO
  * (307), forwarded to the consumer it names.
  *

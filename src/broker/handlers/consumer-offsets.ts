@@ -1,5 +1,5 @@
 /**
- * QUERY_CONSUMER_OFFSET (14) and UPDATE_CONSUMER_OFFSET (15), protocol.md §2.3.4 (Java
+ * QUERY_CONSUMER_OFFSET (14) and UPDATE_CONSUMER_OFFSET (15), docs/design/protocol.md#offsets (Java
  * ConsumerManageProcessor at apache/rocketmq HEAD).
  *
  * A group without a stored offset gets QUERY_NOT_FOUND — except, as in Java, when the client did not

@@ -1,5 +1,5 @@
 /**
- * Consumer-group administration (Java AdminBrokerProcessor, protocol.md §2.3.7):
+ * Consumer-group administration (Java AdminBrokerProcessor, docs/design/protocol.md#broker-administration):
  * UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200), GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201),
  * DELETE_SUBSCRIPTIONGROUP (207), GET_CONSUMER_CONNECTION_LIST (203), GET_CONSUME_STATS (208, the
  * object-keyed fastjson form mqadmin decodes), INVOKE_BROKER_TO_RESET_OFFSET (222),

@@ -1,5 +1,5 @@
 /**
- * Queue offset queries (protocol.md §2.3.4): GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
+ * Queue offset queries (docs/design/protocol.md#offsets): GET_MAX_OFFSET (30), GET_MIN_OFFSET (31),
  * SEARCH_OFFSET_BY_TIMESTAMP (29), GET_EARLIEST_MSG_STORETIME (32). Like Java they answer for any
  * topic and queue (0 for one the store has never seen).
  */

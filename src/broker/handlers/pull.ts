@@ -1,6 +1,6 @@
 /**
  * PULL_MESSAGE (11): Java's PullMessageProcessor + DefaultPullMessageResultHandler (apache/rocketmq
- * HEAD), protocol.md §2.3.2. Every answer carries all four response header fields
+ * HEAD), docs/design/protocol.md#pull. Every answer carries all four response header fields
  * (suggestWhichBrokerId, nextBeginOffset, minOffset, maxOffset: ali-ons reads them on every
  * outcome), the store status as remark, and on FOUND the stored records as they are.
  * A PULL_NOT_FOUND with the suspend flag is parked in the hold service (long polling) and runs
@@ -62,7 +62,7 @@ const RECORD_PHYSICAL_OFFSET_AT = 28;
 
 /**
  * A slave's answer, given the store's (PullMessageProcessor on a SLAVE, apache/rocketmq HEAD, and
- * protocol.md §2.3.2). While its master is alive a slave that has nothing sends the consumer back
+ * docs/design/protocol.md#pull). While its master is alive a slave that has nothing sends the consumer back
  * to the master (PULL_RETRY_IMMEDIATELY, suggest 0). Either way it never moves a consumer's offset
  * back or to its own end (offsetCheckInSlave=false): an offset past what the slave has may be data
  * the master holds and will send, so the consumer keeps it and waits (PULL_NOT_FOUND).

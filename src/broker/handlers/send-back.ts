@@ -1,6 +1,6 @@
 /**
  * CONSUMER_SEND_MSG_BACK (36): a consumer failed to consume a message; the broker stores a copy for
- * a later retry (Java AbstractSendMessageProcessor.consumerSendMsgBack, protocol.md §2.3.5):
+ * a later retry (Java AbstractSendMessageProcessor.consumerSendMsgBack, docs/design/protocol.md#retry-dead-letters-and-delays):
  *
  * - into `%RETRY%<group>` (a random one of the group's retryQueueNums queues) with delay level
  *   `delayLevel`, or 3 + reconsumeTimes when the consumer leaves it to the broker (0) — so the

@@ -1,6 +1,6 @@
 /**
  * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320): Java's SendMessageProcessor
- * and AbstractSendMessageProcessor.msgCheck (apache/rocketmq HEAD), protocol.md §2.3.1.
+ * and AbstractSendMessageProcessor.msgCheck (apache/rocketmq HEAD), docs/design/protocol.md#send.
  *
  * Order of checks: role (a SLAVE answers 2 [REJECTREQUEST]), broker write permission, topic name,
  * topics no client may write, the topic (created from TBW102 when allowed), topic write

@@ -1,6 +1,6 @@
 import type { MessageRecord } from '../../protocol/message/record.js';
 
-/** `PutMessageStatus`: the broker maps these to response codes (protocol.md §2.3.1). */
+/** `PutMessageStatus`: the broker maps these to response codes (docs/design/protocol.md#send). */
 export type PutMessageStatus =
   | 'PUT_OK'
   | 'FLUSH_DISK_TIMEOUT'
@@ -41,7 +41,7 @@ export interface PutMessageResult {
   };
 }
 
-/** `GetMessageStatus` (protocol.md §2.3.2 maps them to pull response codes). */
+/** `GetMessageStatus` (docs/design/protocol.md#pull maps them to pull response codes). */
 export type GetMessageStatus =
   | 'FOUND'
   | 'NO_MATCHED_MESSAGE'

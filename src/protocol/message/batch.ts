@@ -1,7 +1,7 @@
 import { MAX_PROPERTIES_BYTES } from './constants.js';
 
 /**
- * One message inside a SEND_BATCH_MESSAGE body (protocol.md §3.5, `MessageDecoder.encodeMessage`):
+ * One message inside a SEND_BATCH_MESSAGE body (docs/design/protocol.md#batch-bodies, `MessageDecoder.encodeMessage`):
  * TOTALSIZE 4 · MAGICCODE 4 (0) · BODYCRC 4 (0) · FLAG 4 · BODY 4+n · PROPERTIES 2+p.
  * Topic, queue, sysFlag and born timestamp come from the request header.
  */

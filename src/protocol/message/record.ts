@@ -5,7 +5,7 @@ import { readInt64, writeInt64 } from './int64.js';
 
 /**
  * A stored message record — RocketMQ's commit-log layout, which is also what a pull reply carries
- * (protocol.md §3.1). All integers big-endian:
+ * (docs/design/protocol.md#stored-message-record). All integers big-endian:
  *
  *   TOTALSIZE 4 · MAGICCODE 4 · BODYCRC 4 · QUEUEID 4 · FLAG 4 · QUEUEOFFSET 8 · PHYSICALOFFSET 8 ·
  *   SYSFLAG 4 · BORNTIMESTAMP 8 · BORNHOST 8|20 · STORETIMESTAMP 8 · STOREHOST 8|20 ·
