@@ -31,8 +31,9 @@ import type { QueueState } from './queue-state.js';
 
 export const JOURNAL_TOPIC = 'rmq_sys_POP_JOURNAL';
 const JOURNAL_QUEUE = 0;
-/** Records per journal message at most (keeps a message well under maxMessageSize). */
+/** Records and bytes per journal message at most (well under any sane maxMessageSize; a record alone may exceed the byte cap). */
 const MAX_RECORDS_PER_MESSAGE = 512;
+const MAX_BYTES_PER_MESSAGE = 256 * 1024;
 const SNAPSHOT_VERSION = 1;
 
 const STORED: ReadonlySet<PutMessageStatus> = new Set(['PUT_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
@@ -42,7 +43,8 @@ export class JournalWriteError extends Error {
 }
 
 interface Pending {
-  records: JournalRecord[];
+  /** The records, JSON each. */
+  records: string[];
   bytes: number;
   done: Promise<void>;
   resolve: () => void;
@@ -96,7 +98,8 @@ export class PopJournal {
   /** Queues `r`; resolves once the journal message holding it is stored (rejects with JournalWriteError). */
   append(r: JournalRecord): Promise<void> {
     let p = this.pending;
-    if (p === undefined || p.records.length >= MAX_RECORDS_PER_MESSAGE) {
+    const json = JSON.stringify(r);
+    if (p === undefined || p.records.length >= MAX_RECORDS_PER_MESSAGE || (p.bytes > 0 && p.bytes + json.length > MAX_BYTES_PER_MESSAGE)) {
       let resolve!: () => void;
       let reject!: (e: Error) => void;
       const done = new Promise<void>((res, rej) => {
@@ -113,7 +116,8 @@ export class PopJournal {
         if (this.pending === batch) this.flush(batch);
       });
     }
-    p.records.push(r);
+    p.records.push(json);
+    p.bytes += json.length + 1;
     this.counters.records++;
     return p.done;
   }
@@ -126,7 +130,7 @@ export class PopJournal {
       topic: JOURNAL_TOPIC,
       queueId: JOURNAL_QUEUE,
       flag: 0,
-      body: Buffer.from(JSON.stringify(batch.records), 'utf8'),
+      body: Buffer.from(`[${batch.records.join(',')}]`, 'utf8'),
       properties: '',
       sysFlag: 0,
       bornTimestamp: Date.now(),

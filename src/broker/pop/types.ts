@@ -4,7 +4,7 @@
  * BATCH_ACK_MESSAGE 200151) call. The engine lives in the broker (`ctx.pop`, a PopService);
  * master only — on a slave every call throws PopError('NOT_MASTER').
  *
- * Design (details in engine.ts / journal.ts):
+ * Design (docs/design/pop.md; details in engine.ts / journal.ts):
  * - No copies: a popped message stays where it is. Per (group, topic, queue) the engine keeps the
  *   group's pop offset (everything below it was handed out or filtered away) and the in-flight
  *   entries below it: offset -> (delivery nonce, popTime, invisible time, attempts so far). An
