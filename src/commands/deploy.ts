@@ -9,10 +9,11 @@ import { loadRuntimeRelease, renderHost } from '../render/index.js';
 import { ensureEtcd } from '../deploy/etcd.js';
 import { electedMasters, readFailoverState } from '../ops/failover/etcd-state.js';
 import { jsonProgress, listrProgress, plainProgress, type Progress } from './support/deploy-progress.js';
-import { ClusterCommand, connectionFlags, lockFlags, settleFlags } from './support/cluster-command.js';
+import { connectionFlags, lockFlags, settleFlags } from './support/cluster-command.js';
+import { ProgressCommand } from './support/progress-command.js';
 import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
-export default class Deploy extends ClusterCommand {
+export default class Deploy extends ProgressCommand<Progress> {
   static override summary = 'Deploy a cluster: pre-flight, plan, push runtime + configs + units, start NameServers → masters → slaves, each health-gated.';
   static override description =
     'Every host is checked first (reachable, authenticated, Node >= 20, disk, ports, clock) and every problem is reported at once before anything changes. ' +
@@ -43,8 +44,6 @@ export default class Deploy extends ClusterCommand {
     'state-dir': stateDirFlag,
     ...clientCertFlags,
   };
-
-  private progress: Progress | undefined;
 
   async run(): Promise<DeployResult & { kind: 'result' }> {
     const { args, flags } = await this.parse(Deploy);
@@ -99,18 +98,5 @@ export default class Deploy extends ClusterCommand {
     const count = (a: string) => result.nodes.filter((n) => n.action === a).length;
     this.log(`deployed cluster ${model.cluster}: ${count('start')} started, ${count('restart')} restarted, ${count('unchanged')} unchanged; every node healthy`);
     return { kind: 'result', ...result };
-  }
-
-  // --json: every line of standard output is one JSON object (events, then the result or the error)
-  override logJson(json: unknown): void {
-    const line = json && typeof json === 'object' && 'error' in json && !('kind' in json) ? { kind: 'error', ...json } : json;
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-  }
-
-  // the base class reports the error (with --json as one JSON line, through logJson above)
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number | false } }): Promise<unknown> {
-    await this.progress?.end(err);
-    this.progress = undefined;
-    return super.catch(err);
   }
 }

@@ -3,11 +3,12 @@ import { Args, Flags } from '@oclif/core';
 import { InvalidInputError } from '../errors.js';
 import { RenderedRoleRecorder } from '../deploy/failover.js';
 import { Switchover, SWITCHOVER_STEPS, type SwitchoverResult } from '../ops/failover/switchover.js';
-import { ClusterCommand, connectionFlags, lockFlags } from './support/cluster-command.js';
+import { connectionFlags, lockFlags } from './support/cluster-command.js';
+import { ProgressCommand } from './support/progress-command.js';
 import { jsonSteps, listrSteps, plainSteps, type StepProgress } from './support/step-progress.js';
 import { clientCertFlags, stateDirFlag } from './support/topology-command.js';
 
-export default class Failover extends ClusterCommand {
+export default class Failover extends ProgressCommand<StepProgress> {
   static override summary = 'Move the master role of a broker group to one of its slaves (a planned switchover), with no acknowledged message lost.';
   static override description =
     "RocketMQ's maintenance procedure as one command, without a restart: the group's write permission is wiped on every NameServer and its master stops taking " +
@@ -36,8 +37,6 @@ export default class Failover extends ClusterCommand {
     'state-dir': stateDirFlag,
     ...clientCertFlags,
   };
-
-  private progress: StepProgress | undefined;
 
   async run(): Promise<SwitchoverResult & { kind: 'result'; files: string[]; stateFile?: string }> {
     const { args, flags } = await this.parse(Failover);
@@ -73,16 +72,5 @@ export default class Failover extends ClusterCommand {
     } finally {
       sw.close();
     }
-  }
-
-  override logJson(json: unknown): void {
-    const line = json && typeof json === 'object' && 'error' in json && !('kind' in json) ? { kind: 'error', ...json } : json;
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-  }
-
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number | false } }): Promise<unknown> {
-    await this.progress?.end(err);
-    this.progress = undefined;
-    return super.catch(err);
   }
 }

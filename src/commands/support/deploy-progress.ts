@@ -5,10 +5,11 @@
  *  - no terminal: one plain line per step (logs, CI);
  *  - --json: each event as one JSON object per line, written as it happens.
  */
-import { Listr, type DefaultRenderer, type ListrTask, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
+import { Listr, type DefaultRenderer, type ListrTask, type SimpleRenderer } from 'listr2';
 import type { DeployEvent, DeployStage } from '../../deploy/executor.js';
 import { describeAction } from '../../deploy/plan/index.js';
 import type { ClusterModel } from '../../topology/index.js';
+import { finish, type Outcome, type Task } from './listr-task.js';
 
 export interface Progress {
   onEvent(e: DeployEvent): void;
@@ -58,10 +59,7 @@ export function plainProgress(log: (line: string) => void): Progress {
   };
 }
 
-type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
 type TaskSpec = ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
-
-type Outcome = { ok: true; title?: string } | { ok: false; skip?: string; error?: string };
 
 /** A promise settled from outside, created by whichever side asks first. */
 class Gates {
@@ -89,16 +87,6 @@ class Gates {
   settleAll(o: Outcome): void {
     for (const key of this.map.keys()) this.settle(key, o);
   }
-}
-
-async function finish(task: Task, wait: Promise<Outcome>): Promise<void> {
-  const o = await wait;
-  if (o.ok) {
-    if (o.title) task.title = o.title;
-    return;
-  }
-  if (o.error !== undefined) throw new Error(o.error.split('\n')[0]);
-  task.skip(o.skip ?? 'not reached');
 }
 
 /** A terminal: a listr2 tree of stages → hosts / nodes, built as the deploy learns what it will do. */

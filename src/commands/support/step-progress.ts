@@ -3,7 +3,8 @@
  * task list on a terminal, one plain line per finished step otherwise, one JSON object per event
  * with --json.
  */
-import { Listr, type DefaultRenderer, type ListrTaskWrapper, type SimpleRenderer } from 'listr2';
+import { Listr } from 'listr2';
+import { finish, type Outcome, type Task } from './listr-task.js';
 
 export interface StepEvent {
   step: string;
@@ -30,9 +31,6 @@ export function plainSteps(log: (line: string) => void): StepProgress {
   };
 }
 
-type Task = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
-type Outcome = { ok: true; title?: string } | { ok: false; error?: string };
-
 /** A terminal: the steps as a list; a step that is never reached shows as skipped. `extra` steps (undo) are appended as they come. */
 export function listrSteps(steps: readonly string[]): StepProgress {
   const waiting = new Map<string, { promise: Promise<Outcome>; resolve: (o: Outcome) => void }>();
@@ -48,15 +46,7 @@ export function listrSteps(steps: readonly string[]): StepProgress {
   const tree = new Listr<unknown, 'default', 'simple'>(
     steps.map((s) => ({
       title: s,
-      task: async (_: unknown, task: Task) => {
-        const o = await gate(s).promise;
-        if (o.ok) {
-          if (o.title) task.title = o.title;
-          return;
-        }
-        if (o.error !== undefined) throw new Error(o.error.split('\n')[0]);
-        task.skip('not reached');
-      },
+      task: (_: unknown, task: Task) => finish(task, gate(s).promise),
     })),
     { concurrent: false, exitOnError: false, rendererOptions: { showErrorMessage: true } },
   );
