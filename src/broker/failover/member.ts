@@ -314,13 +314,18 @@ export class FailoverMember {
     await this.etcd.putMember(this.session, this.record(role ?? (this.state === 'leader' ? 'master' : 'slave')));
   }
 
-  /** A log cut back when this broker rejoined as a slave: recorded under the epoch it follows. */
+  /**
+   * A log cut back when this broker rejoined as a slave: recorded under the epoch it follows — the
+   * group's epoch in etcd (this broker's own history was cut back to the last common point and
+   * learns the new epoch only once it replicates from the new master).
+   */
   private async reportTruncation(): Promise<void> {
     const cut = this.opts.broker.store.truncated;
     if (cut === undefined) return;
     for (let i = 0; i < 30 && this.state !== 'stopped'; i++) {
       try {
-        await this.etcd.putTruncation(this.opts.broker.epochs.current.epoch, { node: this.node, from: cut.from, to: cut.to, bytes: cut.bytes, messages: cut.messages, at: Date.now() });
+        const { epoch } = await this.etcd.state();
+        await this.etcd.putTruncation(Math.max(epoch, this.opts.broker.epochs.current.epoch), { node: this.node, from: cut.from, to: cut.to, bytes: cut.bytes, messages: cut.messages, at: Date.now() });
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 1_000));
