@@ -6,8 +6,9 @@ import { onTestFinished } from 'vitest';
 import { recordsOf } from '../../src/client/broker-api.js';
 import { TransactionProducer, type LocalTransactionState, type TransactionProducerOptions } from '../../src/client/transaction-producer.js';
 import type { MessageRecord } from '../../src/protocol/message/record.js';
-import type { TestCluster } from './cluster.js';
-import type { Clients } from './clients.js';
+import { startCluster, type ClusterNode, type PropertyValue, type TestCluster } from './cluster.js';
+import { clientsFor, createTopic, type Clients } from './clients.js';
+import { waitFor } from './wait.js';
 
 export function txProducer(c: TestCluster, group: string, checker: (msgId: string, body: string) => LocalTransactionState, opts: Partial<TransactionProducerOptions> = {}): TransactionProducer {
   const p = new TransactionProducer({
@@ -48,3 +49,17 @@ export async function readAll(cl: Clients, addr: string, topic: string, queues: 
   return out;
 }
 
+
+/** SYNC_MASTER waiting 30 s for its slave: a loaded machine must not turn a slow acknowledgement into FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE. */
+const PATIENT_SYNC_MASTER = { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2, slaveTimeout: 30_000, haSlaveOutOfSyncMillis: 30_000 };
+
+/** A 1m-1s SYNC pair (broker-a) with `topic` created on the master and known to the slave. */
+export async function syncPairWithTopic(topic: string, brokerProperties: Record<string, PropertyValue>): Promise<{ c: TestCluster; cl: Clients; master: ClusterNode; slave: ClusterNode }> {
+  const c = await startCluster({ brokerProperties, brokers: [{ name: 'broker-a', properties: PATIENT_SYNC_MASTER }, { name: 'broker-a', id: 1 }] });
+  const cl = clientsFor(c);
+  const master = c.broker('broker-a');
+  const slave = c.broker('broker-a', 1);
+  await createTopic(cl, c, master.addr, topic, 2);
+  await waitFor(async () => (await cl.brokers.allTopicConfig(slave.addr)).topicConfigTable[topic] !== undefined, { timeout: 20_000, what: 'the slave to have the topic' });
+  return { c, cl, master, slave };
+}

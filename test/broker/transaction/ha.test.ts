@@ -9,31 +9,15 @@
  */
 import { writeFileSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startCluster } from '../../support/cluster.js';
-import { clientsFor, createTopic } from '../../support/clients.js';
-import { readAll, txProducer } from '../../support/transactions.js';
+import { readAll, syncPairWithTopic, txProducer } from '../../support/transactions.js';
 import { waitFor } from '../../support/wait.js';
 import type { LocalTransactionState } from '../../../src/client/transaction-producer.js';
 import { TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } from '../../../src/protocol/topic-names.js';
 
-const PATIENT_MASTER = { slaveTimeout: 30_000, haSlaveOutOfSyncMillis: 30_000 };
-
 describe('transactions on a SYNC master/slave pair', () => {
   it('the slave serves each commit once after kill -9 of the master; taking over, it checks the pending half and commits it once', { timeout: 150_000 }, async () => {
-    const c = await startCluster({
-      brokerProperties: { mappedFileSizeCommitLog: 1024 * 1024, transactionCheckInterval: 500, transactionTimeOut: 1_000 },
-      brokers: [
-        // a loaded machine must not turn a slow acknowledgement into FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE:
-        // every send and end below is on the slave when answered
-        { name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2, ...PATIENT_MASTER } },
-        { name: 'broker-a', id: 1 },
-      ],
-    });
-    const cl = clientsFor(c);
-    const master = c.broker('broker-a');
-    const slave = c.broker('broker-a', 1);
-    await createTopic(cl, c, master.addr, 'TxHa', 2);
-    await waitFor(async () => (await cl.brokers.allTopicConfig(slave.addr)).topicConfigTable.TxHa !== undefined, { timeout: 20_000, what: 'the slave to have the topic' });
+    // every send and end below is on the slave when answered
+    const { c, cl, master, slave } = await syncPairWithTopic('TxHa', { mappedFileSizeCommitLog: 1024 * 1024, transactionCheckInterval: 500, transactionTimeOut: 1_000 });
 
     const checked: string[] = [];
     let pendingAnswer: LocalTransactionState = 'UNKNOW';

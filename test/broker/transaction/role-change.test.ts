@@ -5,9 +5,7 @@
  * follows the new master's log.
  */
 import { describe, expect, it } from 'vitest';
-import { startCluster } from '../../support/cluster.js';
-import { clientsFor, createTopic } from '../../support/clients.js';
-import { readAll, txProducer } from '../../support/transactions.js';
+import { readAll, syncPairWithTopic, txProducer } from '../../support/transactions.js';
 import { waitFor } from '../../support/wait.js';
 import type { LocalTransactionState } from '../../../src/client/transaction-producer.js';
 import { encodeHeader, decodeHeader } from '../../../src/protocol/header-spec.js';
@@ -15,22 +13,10 @@ import { BrokerChangeRoleRequestHeader, BrokerFenceRequestHeader, BrokerFenceRes
 import { RmqExtensionCode } from '../../../src/remoting/codes.js';
 import { createRequest } from '../../../src/remoting/command.js';
 
-const PATIENT_MASTER = { slaveTimeout: 30_000, haSlaveOutOfSyncMillis: 30_000 };
-
 describe('transactions across a switchover without restart', () => {
   it('the new master checks the pending half and commits it once; the old one follows', { timeout: 120_000 }, async () => {
-    const c = await startCluster({
-      brokerProperties: { transactionCheckInterval: 500, transactionTimeOut: 1_000 },
-      brokers: [
-        { name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2, ...PATIENT_MASTER } },
-        { name: 'broker-a', id: 1 },
-      ],
-    });
-    const cl = clientsFor(c);
-    const master = c.broker('broker-a');
-    const slave = c.broker('broker-a', 1);
-    await createTopic(cl, c, master.addr, 'TxRole', 2);
-    await waitFor(async () => (await cl.brokers.allTopicConfig(slave.addr)).topicConfigTable.TxRole !== undefined, { timeout: 20_000, what: 'the slave to have the topic' });
+    // every send and end below is on the slave when answered
+    const { c, cl, master, slave } = await syncPairWithTopic('TxRole', { transactionCheckInterval: 500, transactionTimeOut: 1_000 });
 
     const checked: string[] = [];
     let pendingAnswer: LocalTransactionState = 'UNKNOW';
