@@ -120,6 +120,7 @@ export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & {
     diskSpaceCleanForciblyRatio: c.diskSpaceCleanForciblyRatio,
     diskSpaceWarningLevelRatio: c.diskSpaceWarningLevelRatio,
     cleanResourceInterval: c.cleanResourceInterval,
+    accessMessageInMemoryMaxRatio: c.accessMessageInMemoryMaxRatio,
   };
   if (c.storePathCommitLog !== null) sc.storePathCommitLog = c.storePathCommitLog;
   return sc;

@@ -96,7 +96,7 @@ export const BROKER_KEYS = {
   maxTransferCountOnMessageInMemory: key(S, int(1), 32, 'pull reply message cap, data in page cache'),
   maxTransferBytesOnMessageInDisk: key(S, int(1), 65536, 'pull reply byte cap, data on disk'),
   maxTransferCountOnMessageInDisk: key(S, int(1), 8, 'pull reply message cap, data on disk'),
-  accessMessageInMemoryMaxRatio: key(S, int(0, 100), 40, 'percent of memory above which reads count as from disk'),
+  accessMessageInMemoryMaxRatio: key(S, int(0, 100), 40, 'percent of RAM behind the commit log end that counts as in memory: read there with synchronous preads (page cache), further back through the thread pool; also the slave-read threshold'),
   // ── retention ──────────────────────────────────────────────────────────────────────────────
   deleteWhen: key(S, { kind: 'hours' as const }, '04', 'hours of day when expired files are deleted'),
   fileReservedTime: key(S, int(1), 72, 'keep commit log files this many hours'),

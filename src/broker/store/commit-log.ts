@@ -4,7 +4,7 @@ import path from 'node:path';
 import { END_OF_SEGMENT_MIN_BLANK } from '../../protocol/message/constants.js';
 import { writeBlankRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
-import { close, fdatasync, fsyncDir, ftruncate, open, readAt, writev } from '../../util/durable-file.js';
+import { close, fdatasync, fsyncDir, ftruncate, open, readAt, readAtSync, writev } from '../../util/durable-file.js';
 import { offsetFileName } from './segment-files.js';
 import { OffsetWaiters } from './offset-waiters.js';
 import { SharedFd } from './shared-fd.js';
@@ -34,6 +34,13 @@ export interface CommitLogOptions {
   dsync?: boolean;
   /** While a write waits for disk space (ENOSPC/EDQUOT): how often it is tried again (default 1000 ms). */
   stallRetryMillis?: number;
+  /**
+   * Reads of bytes at most this far behind the log's end use a synchronous pread (default 0: none):
+   * data RocketMQ counts as in memory (accessMessageInMemoryMaxRatio of RAM), which its mmap reads
+   * copy without a thread hand-off. Older bytes go through the thread pool, so a read from disk
+   * never stalls the event loop.
+   */
+  syncReadBytes?: number;
 }
 
 /**
@@ -492,9 +499,22 @@ export class CommitLog {
     if (b && offset + size <= b.start + b.used) return Buffer.from(b.buf.subarray(offset - b.start, offset - b.start + size));
     const seg = this.segmentAt(offset);
     if (!seg || offset + size > seg.start + this.segmentSize) return undefined;
-    const buf = await seg.file.use((fd) => readAt(fd, size, offset - seg.start)).catch(() => undefined);
+    const buf = this.inMemory(offset) ? this.readSync(seg, offset, size) : await seg.file.use((fd) => readAt(fd, size, offset - seg.start)).catch(() => undefined);
     if (!buf) return undefined; // the segment was deleted meanwhile
     return buf.length === size ? buf : undefined;
+  }
+
+  /** Whether `offset` lies in the in-memory window (syncReadBytes behind the end): read synchronously. */
+  inMemory(offset: number): boolean {
+    return this.maxOffset - offset <= (this.opts.syncReadBytes ?? 0);
+  }
+
+  private readSync(seg: Segment, offset: number, size: number): Buffer | undefined {
+    try {
+      return seg.file.useSync((fd) => readAtSync(fd, size, offset - seg.start));
+    } catch {
+      return undefined; // the segment was deleted meanwhile
+    }
   }
 
   /**

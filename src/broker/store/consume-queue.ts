@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
 import { StoreCorruptionError } from './errors.js';
-import { fdatasync, fsyncDir, ftruncate, open, readAt, writeFully } from '../../util/durable-file.js';
+import { fdatasync, fsyncDir, ftruncate, open, readAt, readAtSync, writeFully } from '../../util/durable-file.js';
 import { listOffsetFiles, offsetFileName } from './segment-files.js';
 import { SharedFd } from './shared-fd.js';
 
@@ -182,10 +182,20 @@ export class ConsumeQueue {
   }
 
   /**
-   * Raw units from `offset`, at most `max`, all from one file (the caller loops). Only dispatched
-   * entries (below maxOffset) — callers limit to visibleMax themselves.
+   * Where the last read of this queue was: whether its records lay in the commit log's in-memory
+   * window (set by the store's reader). A sequential consumer's next units sit in the same page
+   * cache neighbourhood, so they are read with a synchronous pread then (see `units`).
    */
-  async units(offset: number, max: number): Promise<Buffer> {
+  lastReadInMemory = false;
+
+  /**
+   * Raw units from `offset`, at most `max`, all from one file (the caller loops). Only dispatched
+   * entries (below maxOffset) — callers limit to visibleMax themselves. Units older than the
+   * in-memory mirror come from the file: with `sync`, by a pread on this thread (units of records
+   * in the page cache: 20 bytes each, written when their records were, so at least as recently
+   * cached), else through the thread pool.
+   */
+  async units(offset: number, max: number, sync = false): Promise<Buffer> {
     const f = this.fileOf(offset);
     if (!f || offset >= this.maxOffset) return Buffer.alloc(0);
     const inFile = offset - f.start;
@@ -199,7 +209,7 @@ export class ConsumeQueue {
     const fromFile = Math.min(count, f.units - inFile);
     if (fromFile <= 0) return Buffer.alloc(0);
     const file = await this.fileFd(f);
-    const buf = await file.use((fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
+    const buf = sync ? readUnitsSync(file, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE) : await file.use((fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
     return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
   }
 
@@ -328,4 +338,12 @@ export function unitAt(buf: Buffer, index: number): CqEntry {
 
 export function isFiller(e: CqEntry): boolean {
   return e.size === FILLER_SIZE;
+}
+
+function readUnitsSync(file: SharedFd, length: number, position: number): Buffer {
+  try {
+    return file.useSync((fd) => readAtSync(fd, length, position));
+  } catch {
+    return Buffer.alloc(0); // the file was deleted meanwhile
+  }
 }

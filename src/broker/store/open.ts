@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 import { checkRecordAt, type MessageRecord } from '../../protocol/message/record.js';
 import { close, fsyncDir, open, readAt } from '../../util/durable-file.js';
 import type { Logger } from '../../util/log.js';
@@ -99,7 +100,7 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
   }
   const verifiedBytes = scan.end - verifyFrom;
   const commitLog = await CommitLog.open(
-    { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
+    { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, syncReadBytes: Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100), logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
     segments.map((s) => s.start),
     scan.end,
     scan.torn,

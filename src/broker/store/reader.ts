@@ -56,7 +56,7 @@ export class StoreReader {
     let filtered = 0;
     const scanEnd = Math.min(max, offset + Math.max(MAX_FILTER_SCAN, maxMsgs));
     scan: while (next < scanEnd) {
-      const units = await cq.units(next, Math.min(scanEnd - next, 1024));
+      const units = await cq.units(next, Math.min(scanEnd - next, 1024), cq.lastReadInMemory);
       if (units.length === 0) break;
       for (let i = 0; i < units.length / CQ_UNIT_SIZE; i++) {
         const e = unitAt(units, i);
@@ -75,6 +75,7 @@ export class StoreReader {
         bytes += e.size;
       }
     }
+    if (picked.length > 0) cq.lastReadInMemory = this.commitLog.inMemory(picked[picked.length - 1]!.phys);
     const records: Buffer[] = [];
     for (const r of await this.readRecords(picked)) {
       if (!r) break;

@@ -22,6 +22,12 @@ export class SharedFd {
     }
   }
 
+  /** `use` for a synchronous operation (nothing else runs meanwhile, so no close can overtake it). */
+  useSync<T>(op: (fd: number) => T): T {
+    if (this.closed) throw new Error('file already closed');
+    return op(this.fd);
+  }
+
   close(): Promise<void> {
     this.closed ??= (async () => {
       if (this.users > 0) await new Promise<void>((r) => (this.closing = r));
