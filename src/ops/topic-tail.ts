@@ -28,7 +28,8 @@ export interface TailOptions {
   signal: AbortSignal;
   /**
    * `source`: the broker that served the record (its id: 0 the master, > 0 a slave). A returned
-   * promise holds the queue's next pull until it settles (a busy consumer).
+   * promise holds the queue's delivery until it settles (a busy consumer); the queue's next pull
+   * is already out then (sent when the answer came), the one after it waits.
    */
   onMessage: (record: MessageRecord, queue: MessageQueue, source: PullTarget) => void | Promise<void>;
   /** Transient failures (a broker down…), reported and retried. */
@@ -105,32 +106,35 @@ export async function tailTopic(deps: { admin: AdminClient; brokers: BrokerApi }
     let offset: number | undefined;
     let suggested = 0;
     let failures = 0;
+    /**
+     * The next pull, sent before the previous answer's records are delivered (as Java's push
+     * consumer pulls again before its consume threads are done): the broker reads the next batch
+     * while this one is decoded and handed out. One pull in flight per queue still.
+     */
+    let ahead: { target: PullTarget; offset: number; result: Promise<PullResult> } | undefined;
+    const pullAt = (target: PullTarget, from: number): Promise<PullResult> =>
+      deps.brokers.pull(target.addr, {
+        consumerGroup: opts.consumerGroup ?? TOOLS_CONSUMER_GROUP,
+        topic: q.topic,
+        queueId: q.queueId,
+        queueOffset: from,
+        subscription: opts.subscription ?? '*',
+        suspendTimeoutMillis: opts.suspendMillis ?? 15_000,
+        maxMsgNums: opts.maxMsgNums ?? 32,
+      });
     while (!opts.signal.aborted) {
-      const target = routes.route === undefined ? undefined : pullTarget(routes.route, q.brokerName, suggested);
+      const target = ahead?.target ?? (routes.route === undefined ? undefined : pullTarget(routes.route, q.brokerName, suggested));
       try {
         if (target === undefined) throw new Error(`no broker of ${q.brokerName} is in the route`);
         if (offset === undefined) {
           offset = opts.from === 'beginning' ? await deps.brokers.minOffset(target.addr, q.topic, q.queueId) : await deps.brokers.maxOffset(target.addr, q.topic, q.queueId);
         }
-        const r = await deps.brokers.pull(target.addr, {
-          consumerGroup: opts.consumerGroup ?? TOOLS_CONSUMER_GROUP,
-          topic: q.topic,
-          queueId: q.queueId,
-          queueOffset: offset,
-          subscription: opts.subscription ?? '*',
-          suspendTimeoutMillis: opts.suspendMillis ?? 15_000,
-          maxMsgNums: opts.maxMsgNums ?? 32,
-        });
+        const pending = ahead !== undefined && ahead.offset === offset ? ahead.result : pullAt(target, offset);
+        ahead = undefined;
+        const r = await pending;
         if (opts.signal.aborted) return;
         failures = 0;
         opts.onPull?.(q, target, r);
-        if (r.status === 'FOUND') {
-          for (const rec of recordsOf(r.body)) {
-            const busy = opts.onMessage(rec, q, target);
-            if (busy !== undefined) await busy;
-          }
-        }
-        offset = r.nextBeginOffset;
         const next = r.suggestWhichBrokerId;
         // sent elsewhere: follow, and re-read the route when it does not have that broker (the master is back)
         if (next !== target.brokerId) {
@@ -138,7 +142,22 @@ export async function tailTopic(deps: { admin: AdminClient; brokers: BrokerApi }
           const to = routes.route === undefined ? undefined : pullTarget(routes.route, q.brokerName, next);
           if (to === undefined || to.brokerId !== next) await routes.refresh().catch(() => undefined);
         }
+        if (r.status === 'FOUND') {
+          const to = routes.route === undefined ? undefined : pullTarget(routes.route, q.brokerName, suggested);
+          if (to !== undefined) {
+            ahead = { target: to, offset: r.nextBeginOffset, result: pullAt(to, r.nextBeginOffset) };
+            // settled by the next turn of the loop, or dropped (a failed delivery, an abort)
+            ahead.result.catch(() => {});
+          }
+          for (const rec of recordsOf(r.body)) {
+            const busy = opts.onMessage(rec, q, target);
+            if (busy !== undefined) await busy;
+          }
+        }
+        // only past the records once they are delivered: a delivery that throws gets them again
+        offset = r.nextBeginOffset;
       } catch (e) {
+        ahead = undefined;
         if (opts.signal.aborted) return;
         opts.onError?.(q, e as Error);
         // the broker may be gone: the route says where to read now
