@@ -148,6 +148,9 @@ export async function tailTopic(deps: { admin: AdminClient; brokers: BrokerApi }
             ahead = { target: to, offset: r.nextBeginOffset, result: pullAt(to, r.nextBeginOffset) };
             // settled by the next turn of the loop, or dropped (a failed delivery, an abort)
             ahead.result.catch(() => {});
+            // the connection writes what this turn queued in a setImmediate: let it go out before
+            // the records are decoded and delivered, so broker and consumer work at the same time
+            await new Promise<void>((resolve) => setImmediate(resolve));
           }
           for (const rec of recordsOf(r.body)) {
             const busy = opts.onMessage(rec, q, target);
