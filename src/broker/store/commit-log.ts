@@ -41,12 +41,7 @@ export interface CommitLogOptions {
    * never stalls the event loop.
    */
   syncReadBytes?: number;
-  /** Writes of at most this many bytes are synchronous writev calls (default SYNC_WRITE_MAX_BYTES; 0: none). Not with dsync. */
-  syncWriteMaxBytes?: number;
 }
-
-/** Largest write made on the event loop's thread (see writeOnce). */
-export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 /**
  * A write the file system had no room for (ENOSPC, EDQUOT). Nothing is lost or torn for good: the
@@ -365,13 +360,8 @@ export class CommitLog {
     let total = iov.reduce((n, b) => n + b.length, 0);
     let at = position;
     let parts = iov;
-    // a small write (a few puts of a turn: the latency-bound case) goes to the kernel on this thread —
-    // a page-cache copy of microseconds, as RocketMQ's puts copy into the mapped file, and no
-    // thread-pool round trip before the ack and the long-polling wake-up; a large one (a busy
-    // producer's turn) goes through the thread pool, where the copy runs beside this thread
-    const sync = !this.opts.dsync && total <= (this.opts.syncWriteMaxBytes ?? SYNC_WRITE_MAX_BYTES);
     while (total > 0) {
-      const n = sync ? seg.file.useSync((fd) => fs.writevSync(fd, parts, at)) : await seg.file.use((fd) => writev(fd, parts, at));
+      const n = await seg.file.use((fd) => writev(fd, parts, at));
       total -= n;
       at += n;
       if (total > 0) parts = skipBytes(parts, n);
