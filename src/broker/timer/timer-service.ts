@@ -253,7 +253,11 @@ export class TimerMessageService {
     // where relinking starts: the snapshot's offset, else the oldest unit on disk
     let from = this.timerLog.firstIndex ?? cqMin;
     let usable = samePrecision;
-    if (snap !== undefined && samePrecision && snap.slots.every((s) => s.slot < D + this.wheel.size - 1)) {
+    // the timer topic's queue ends below what the snapshot indexed: the commit log was cut back (a
+    // former master rejoining as slave), and the snapshot's slots link units of cut messages
+    const cutBelowSnapshot = snap !== undefined && snap.enqueueOffset > cqMax;
+    if (cutBelowSnapshot) this.log.warn('timer topic cut back below the wheel snapshot (the commit log was truncated): relinking the timer log below the cut', { snapshotOffset: snap.enqueueOffset, queueEnd: cqMax });
+    if (snap !== undefined && samePrecision && !cutBelowSnapshot && snap.slots.every((s) => s.slot < D + this.wheel.size - 1)) {
       from = snap.enqueueOffset;
       for (const s of snap.slots) if (s.slot >= D) this.wheel.restore(s.slot, s.head, s.count);
       for (const g of snap.segments) this.segMax.set(g.start, g.maxSlot);
