@@ -31,10 +31,10 @@ interface Delivered {
 }
 
 /** A store + timer service in `dir`, recording what reaches topic T; closed when the test finishes. */
-async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true, truncateTo?: number) {
+async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true, truncateTo?: number, now?: () => number) {
   const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }, { tagsCode: (topic, props) => (topic === TIMER_TOPIC ? timerTagsCode(props) : 0), ...(truncateTo !== undefined ? { truncateTo } : {}) });
   let master = deliver;
-  const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256, isMaster: () => master });
+  const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256, isMaster: () => master, ...(now ? { now } : {}) });
   const delivered: Delivered[] = [];
   store.onDispatch((e: DispatchEvent) => {
     if (e.topic !== 'T') return;
@@ -148,6 +148,42 @@ describe('timer index', () => {
     expect(lost).toEqual([]);
     expect(b.delivered.filter((d) => due.has(d.body) && d.storeTimestamp < due.get(d.body)!)).toEqual([]);
     console.log(`timer index crash copy: ${before.size} delivered before the copy, ${[...after].filter((k) => before.has(k)).length} of them again after the reopen`);
+  });
+
+  it('a crash after the first slot not delivered went back (units for a slot already taken, after a wheel snapshot put it later): those units are delivered after the reopen', { timeout: 30_000 }, async () => {
+    const dir = tmpDir();
+    // the timer's clock stands still: nothing comes due while the files are taken
+    const p = CONFIG.precisionMs;
+    const t0 = (Math.floor(Date.now() / p) + 1) * p + 50;
+    const a = await open(dir, { flushIntervalMs: 3_600_000 }, true, undefined, () => t0);
+    // an empty wheel: delivery has taken the slots up to now + the lead already (a broker just started)
+    await waitFor(() => a.timer.checkpointInfo().dequeueSlot * p > t0 + 100, { what: 'the slots ahead taken' });
+    const ahead = a.timer.checkpointInfo().dequeueSlot;
+    // the first round writes the wheel too (a broker's first checkpoint): no unit yet, first slot not delivered = `ahead`
+    await a.timer.checkpoint(true);
+    // messages due in a slot already taken go straight to delivery: the first slot not delivered goes back
+    const due = new Map<string, number>();
+    for (let i = 0; i < 10; i++) {
+      const at = t0 + 60 + i * 5;
+      due.set(`g${i}`, at);
+      await a.send(`g${i}`, at);
+    }
+    await waitFor(() => (a.timer.pending === 10 ? true : undefined), { what: '10 pending' });
+    expect(a.timer.checkpointInfo().dequeueSlot).toBeLessThan(ahead);
+    // the next round (no wheel snapshot: the last is younger than 30 s) records that
+    await a.timer.checkpoint();
+    // a kill -9 now: the files as they are
+    const crashed = path.join(tmpDir(), 'timer');
+    cpSync(path.join(dir, 'timer'), crashed, { recursive: true });
+    await a.close();
+    expect(a.delivered).toEqual([]);
+    rmSync(path.join(dir, 'timer'), { recursive: true });
+    cpSync(crashed, path.join(dir, 'timer'), { recursive: true });
+    const b = await open(dir);
+    await waitFor(() => (b.timer.pending === 0 ? true : undefined), { timeout: 10_000, what: 'nothing pending' });
+    await b.send('sentinel', Date.now() + 200);
+    await waitFor(() => b.delivered.some((d) => d.body === 'sentinel'), { timeout: 10_000, what: 'the sentinel' });
+    expect(b.delivered.map((d) => d.body).filter((x) => x !== 'sentinel').sort()).toEqual([...due.keys()].sort());
   });
 
   it('rebuilds a damaged wheel snapshot from the timer log; refuses a damaged checkpoint; rebuilds on a new precision', { timeout: 30_000 }, async () => {
