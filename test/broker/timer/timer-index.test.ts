@@ -3,11 +3,12 @@
  * messages are delivered at their millisecond, never early, also after rolling through a small
  * window many times; recall markers cancel their message, also a rolled one; a clean stop and a
  * reopen deliver what was pending exactly once; a reopen from the files as a crash left them
- * (copied mid-run) loses nothing; a damaged wheel snapshot is rebuilt, a damaged checkpoint
+ * (copied mid-run) loses nothing — also when the first slot not delivered went back after the
+ * last wheel snapshot, or the kill came between the wheel and the checkpoint; a damaged wheel snapshot is rebuilt, a damaged checkpoint
  * refuses the open; a changed timerPrecisionMs rebuilds the index; a commit log cut back below
  * indexed messages (failover truncation) relinks only what remains. Plus the handle codec.
  */
-import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MessageStore, type DispatchEvent } from '../../../src/broker/store/index.js';
@@ -184,6 +185,27 @@ describe('timer index', () => {
     await b.send('sentinel', Date.now() + 200);
     await waitFor(() => b.delivered.some((d) => d.body === 'sentinel'), { timeout: 10_000, what: 'the sentinel' });
     expect(b.delivered.map((d) => d.body).filter((x) => x !== 'sentinel').sort()).toEqual([...due.keys()].sort());
+  });
+
+  it('a crash between writing the wheel and the checkpoint (the wheel newer): every pending message is delivered once', { timeout: 30_000 }, async () => {
+    const dir = tmpDir();
+    const a = await open(dir, { flushIntervalMs: 3_600_000 }, false);
+    const at = Date.now() + 1_500;
+    for (let i = 0; i < 10; i++) await a.send(`w${i}`, at + i * 10);
+    await waitFor(() => (a.timer.pending === 10 ? true : undefined), { what: '10 pending' });
+    await a.timer.checkpoint(true);
+    const older = readFileSync(path.join(dir, 'timer', 'checkpoint'));
+    for (let i = 10; i < 20; i++) await a.send(`w${i}`, at + i * 10);
+    await waitFor(() => (a.timer.pending === 20 ? true : undefined), { what: '20 pending' });
+    await a.timer.checkpoint(true);
+    await a.close();
+    // the kill came after the wheel (20 units) was written, before the checkpoint (10 units)
+    writeFileSync(path.join(dir, 'timer', 'checkpoint'), older);
+    const b = await open(dir);
+    expect(b.timer.pending).toBe(20);
+    await b.send('sentinel', at + 500);
+    await waitFor(() => b.delivered.some((d) => d.body === 'sentinel'), { timeout: 10_000, what: 'the sentinel' });
+    expect(b.delivered.map((d) => d.body).sort()).toEqual([...Array.from({ length: 20 }, (_, i) => `w${i}`), 'sentinel'].sort());
   });
 
   it('rebuilds a damaged wheel snapshot from the timer log; refuses a damaged checkpoint; rebuilds on a new precision', { timeout: 30_000 }, async () => {
