@@ -216,6 +216,14 @@ export function brokerMetricsRegistry(src: BrokerMetricsSources): Registry {
   counter('rocketmq_rollback_messages_total', 'Transactional messages rolled back, by topic.', [...B, 'topic'], (emit) => {
     for (const [topic, n] of ctx.transactions.endedByTopic.rollback) emit({ ...base, topic }, n);
   });
+  // timers (RocketMQ 5 DefaultStoreMetricsConstant; our counts, no per-topic split)
+  counter('rocketmq_timer_enqueue_total', 'Timer messages and recall markers indexed into the wheel.', B, (emit) => emit(base, ctx.timer.counts.enqueued));
+  counter('rocketmq_timer_dequeue_total', 'Timer messages delivered to their topic (masters).', B, (emit) => emit(base, ctx.timer.counts.delivered));
+  counter('rmq_timer_recalled_total', 'Timer messages cancelled by a recall before their time.', B, (emit) => emit(base, ctx.timer.counts.recalled));
+  counter('rmq_timer_missing_total', 'Timer messages whose record was gone at delivery (retention, a cut log): not delivered.', B, (emit) => emit(base, ctx.timer.counts.missing));
+  gauge('rocketmq_timing_messages', 'Timer units waiting: messages and recall markers in the wheel and the delivery heap.', B, (emit) => emit(base, ctx.timer.pending));
+  gauge('rocketmq_timer_enqueue_lag', 'Entries of the timer topic not indexed yet.', B, (emit) => emit(base, ctx.timer.progress().enqueueLag));
+  gauge('rocketmq_timer_dequeue_lag', 'ms the first slot not yet taken for delivery is behind now (0 on a slave).', B, (emit) => emit(base, ctx.timer.progress().dequeueLagMillis));
   gauge('rocketmq_topic_number', 'Topics on this broker.', B, (emit) => emit(base, topics.size));
   gauge('rocketmq_consumer_group_number', 'Subscription groups on this broker.', B, (emit) => emit(base, Object.keys(subscriptionGroups.snapshot().subscriptionGroupTable).length));
   gauge('rocketmq_broker_permission', 'brokerPermission (6 read+write, 4 read-only, 2 write-only).', B, (emit) => emit(base, config.brokerPermission));
