@@ -19,6 +19,7 @@ import { registerRpcLatency } from '../../remoting/rpc-latency-metric.js';
 import type { TimedDispatcher } from '../../remoting/timed-dispatcher.js';
 import { perScrape, scrapedCounter, scrapedGauge, type Emit, type Labels } from '../../util/prom-metrics.js';
 import type { BrokerContext } from '../context.js';
+import { rpcLabel, type GrpcCallLatency } from '../grpc/call-latency.js';
 import { MESSAGE_TYPES } from '../stats.js';
 import { brokerRuntimeInfo, storeDisk } from './runtime-info.js';
 
@@ -26,6 +27,8 @@ export interface BrokerMetricsSources {
   ctx: BrokerContext;
   /** Request latencies (the broker's dispatcher). */
   rpc: TimedDispatcher;
+  /** v5 call latencies, when the broker serves gRPC. */
+  grpc?: GrpcCallLatency;
   /** Replication state (GET_BROKER_HA_STATUS's body). */
   ha: () => Promise<HaRuntimeInfo>;
   metricsPort: number;
@@ -263,7 +266,12 @@ export function brokerMetricsRegistry(src: BrokerMetricsSources): Registry {
   gauge('rocketmq_consumer_inflight_messages', 'Messages pulled by the group and not committed yet.', lagLabels, eachProgress((p) => p.inflight));
   gauge('rocketmq_consumer_ready_messages', 'Messages stored and not pulled by the group yet.', lagLabels, eachProgress((p) => p.ready));
   gauge('rocketmq_consumer_queueing_latency', 'ms since the oldest message the group has not pulled was stored.', lagLabels, eachProgress((p) => p.queueingLatencyMillis));
-  registerRpcLatency(registry, rpc, base);
+  registerRpcLatency(registry, rpc, base, function* () {
+    if (src.grpc === undefined) return;
+    for (const g of src.grpc.series()) {
+      yield { labels: { protocol_type: 'grpc', request_code: rpcLabel(g.rpc), response_code: g.code, is_long_polling: String(g.isLongPolling), result: g.result }, counts: g.counts, sum: g.sumMillis, count: g.count };
+    }
+  });
 
   // ── RocketMQ 5 store (DefaultStoreMetricsConstant) ──────────────────────────────────────────
   const storeLabels = [...B, 'storage_type', 'storage_medium'];
