@@ -4,9 +4,9 @@
  * arrays on the call path, read at scrape time.
  */
 import { performance } from 'node:perf_hooks';
-import { RPC_LATENCY_BUCKETS_MS, type RpcResult } from '../../remoting/timed-dispatcher.js';
+import { addLatency, newLatencyCounts, type LatencyHistogram, type RpcResult } from '../../remoting/timed-dispatcher.js';
 
-export interface GrpcLatencySeries {
+export interface GrpcLatencySeries extends LatencyHistogram {
   /** The RPC's name as the service defines it (`SendMessage`). */
   rpc: string;
   /** The v2 status code name answered (`OK`, `FORBIDDEN`, …). */
@@ -14,9 +14,6 @@ export interface GrpcLatencySeries {
   /** ReceiveMessage holds until messages arrive or its long-polling time passes. */
   isLongPolling: boolean;
   result: Exclude<RpcResult, 'oneway'>;
-  readonly counts: Float64Array;
-  sumMillis: number;
-  count: number;
 }
 
 const LONG_POLLING_RPCS = new Set(['ReceiveMessage']);
@@ -34,14 +31,10 @@ export class GrpcCallLatency {
     const key = `${rpc}\u0000${code}\u0000${result}`;
     let s = this.table.get(key);
     if (s === undefined) {
-      s = { rpc, code, isLongPolling: LONG_POLLING_RPCS.has(rpc), result, counts: new Float64Array(RPC_LATENCY_BUCKETS_MS.length + 1), sumMillis: 0, count: 0 };
+      s = { rpc, code, isLongPolling: LONG_POLLING_RPCS.has(rpc), result, counts: newLatencyCounts(), sumMillis: 0, count: 0 };
       this.table.set(key, s);
     }
-    let i = 0;
-    while (i < RPC_LATENCY_BUCKETS_MS.length && millis > (RPC_LATENCY_BUCKETS_MS[i] as number)) i++;
-    s.counts[i] = (s.counts[i] as number) + 1;
-    s.sumMillis += millis;
-    s.count++;
+    addLatency(s, millis);
   }
 
   series(): IterableIterator<GrpcLatencySeries> {
