@@ -562,6 +562,19 @@ export class TimerMessageService {
     await this.pumping;
   }
 
+  /**
+   * Where the index stands, for metrics: entries of the timer topic not indexed yet, and how far
+   * behind now the first slot not yet taken for delivery is (0 while not delivering: a slave).
+   */
+  progress(now = this.now()): { enqueueLag: number; dequeueLagMillis: number } {
+    const end = this.opts.store.getMaxOffsetInQueue(TIMER_TOPIC, 0);
+    const nextSlotStart = (this.takenUpTo + 1) * this.p;
+    return {
+      enqueueLag: Math.max(0, end - this.enqueued),
+      dequeueLagMillis: this.delivering ? Math.max(0, now - nextSlotStart) : 0,
+    };
+  }
+
   get isDelivering(): boolean {
     return this.delivering;
   }
