@@ -122,11 +122,17 @@ const SNAPSHOT_INTERVAL_MILLIS = 30_000;
 /** With nothing pending and nothing new, the checkpoint is still rewritten this often (its slot moves on with the clock). */
 const IDLE_CHECKPOINT_MILLIS = 60_000;
 /**
- * A slave becoming master delivers again from this long before the last progress its master
- * recorded: a message stored just after that record may have been due (and delivered) a little
- * before it — never by more than the take lead plus a slot or two.
+ * A slave becoming master delivers again from at least this long before the last progress its
+ * master recorded: a message stored just after that record may have been due (and delivered) a
+ * little before it — never by more than the take lead plus a slot or two (so with a coarse
+ * timerPrecisionMs the margin is two slots plus the lead: `failoverMarginMillis`).
  */
 const FAILOVER_MARGIN_MILLIS = 3_000;
+
+/** How far before its master's recorded progress a slave keeps timers (see FAILOVER_MARGIN_MILLIS). */
+export function failoverMarginMillis(precisionMs: number): number {
+  return Math.max(FAILOVER_MARGIN_MILLIS, 2 * precisionMs + LEAD_MILLIS);
+}
 /** The timer topic's queue of progress records (queue 0 holds the timer messages). */
 const PROGRESS_QUEUE = 1;
 
@@ -828,7 +834,7 @@ export class TimerMessageService {
 
   /** Slave side: the master has delivered everything due before `dequeueTimeMs`; keep only what is due from a margin before it. */
   private forgetBefore(dequeueTimeMs: number): void {
-    const bound = this.slotOf(dequeueTimeMs - FAILOVER_MARGIN_MILLIS);
+    const bound = this.slotOf(dequeueTimeMs - failoverMarginMillis(this.p));
     if (bound - 1 <= this.takenUpTo) return;
     if (bound - 1 - this.takenUpTo < this.wheel.size) for (let s = this.takenUpTo + 1; s < bound; s++) this.wheel.take(s);
     else this.wheel.dropBefore(bound);

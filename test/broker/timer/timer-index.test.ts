@@ -12,7 +12,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MessageStore, type DispatchEvent } from '../../../src/broker/store/index.js';
-import { TimerMessageService, timerTagsCode, type TimerConfig } from '../../../src/broker/timer/timer-service.js';
+import { failoverMarginMillis, TimerMessageService, timerTagsCode, type TimerConfig } from '../../../src/broker/timer/timer-service.js';
 import { InvalidInputError } from '../../../src/errors.js';
 import { hostAddress } from '../../../src/protocol/message/host.js';
 import { decodeRecallHandle, encodeRecallHandle, RecallHandleError } from '../../../src/protocol/message/recall-handle.js';
@@ -302,5 +302,13 @@ describe('recall handle', () => {
     expect(bad(Buffer.from('v2 a b 1 d').toString('base64url'))).toMatch(/version 1/);
     expect(bad(Buffer.from('v1 a b 1').toString('base64url'))).toMatch(/topic, broker name, timestamp and message id/);
     expect(bad(Buffer.from('v1 a b soon d').toString('base64url'))).toMatch(/timestamp "soon"/);
+  });
+});
+
+describe('failoverMarginMillis', () => {
+  it('is 3 s, or two slots plus the take lead when the precision is coarse', () => {
+    expect(failoverMarginMillis(100)).toBe(3_000);
+    expect(failoverMarginMillis(1_000)).toBe(3_000);
+    expect(failoverMarginMillis(5_000)).toBe(10_200);
   });
 });
