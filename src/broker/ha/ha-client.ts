@@ -11,9 +11,11 @@
  * complete), the logs have diverged — e.g. the master lost data the slave still holds — and the
  * slave stops replicating and says so (log and status), rather than merging two histories.
  *
- * Acknowledgements: what the slave's commit log has in the kernel (ASYNC_FLUSH) or on disk
- * (SYNC_FLUSH: the slave fsyncs before acknowledging), so a SYNC_MASTER's "replicated" holds the
- * slave's own flush mode. Reported after every burst of frames and at least every
+ * Acknowledgements: what the slave's commit log has in the kernel — its process may die, the
+ * bytes stay — as RocketMQ's slave reports what it has written. Its flush is its own: a
+ * SYNC_FLUSH slave fsyncs right behind the stream (one fsync at a time, covering everything
+ * written when it starts), not in front of each acknowledgement, which would put a disk round trip
+ * on every SYNC_MASTER send's path. Reported after every burst of frames and at least every
  * haSendHeartbeatInterval.
  */
 import net from 'node:net';
@@ -36,7 +38,7 @@ export interface HaClientOptions {
   masterAddress: () => string | undefined;
   heartbeatIntervalMillis: number;
   housekeepingIntervalMillis: number;
-  /** Acknowledge only what is fsync'ed (the slave's flushDiskType is SYNC_FLUSH). */
+  /** The slave's flushDiskType is SYNC_FLUSH: fsync right behind every append (acknowledgements do not wait for it). */
   syncFlush: boolean;
   /** Pause between connection attempts (default 1 s). */
   reconnectDelayMillis?: number;
@@ -279,7 +281,32 @@ export class HaClient {
         this.reportedOffset = offset;
         this.lastWriteAt = Date.now();
       };
-      const ackable = () => (this.opts.syncFlush ? Math.min(store.flushedPhysOffset, store.rawAppendOffset) : store.rawAppendOffset);
+      /**
+       * SYNC_FLUSH: one fsync at a time right behind the appends; appends meanwhile are covered by
+       * the next one. The stream does not wait for it (see the header); a failed fsync ends the
+       * session (the store refuses appends after a failed flush).
+       */
+      let flushing = false;
+      let flushAgain = false;
+      const flushBehind = () => {
+        if (flushing) {
+          flushAgain = true;
+          return;
+        }
+        flushing = true;
+        void (async () => {
+          try {
+            do {
+              flushAgain = false;
+              await store.flushCommitLog();
+            } while (flushAgain && !socket.destroyed);
+          } catch (e) {
+            fail(new Error(`flushing replicated bytes failed: ${(e as Error).message}`));
+          } finally {
+            flushing = false;
+          }
+        })();
+      };
 
       /**
        * Applies frames in order. Appends are started one after another without waiting (each
@@ -343,8 +370,8 @@ export class HaClient {
             throw new Error(`appending replicated bytes failed: ${(e as Error).message}`);
           }
         }
-        if (appends.length > 0 && this.opts.syncFlush) await store.flushCommitLog();
-        if (verified === overlap) report(ackable());
+        if (appends.length > 0 && this.opts.syncFlush) flushBehind();
+        if (verified === overlap) report(store.rawAppendOffset);
       };
 
       /**
