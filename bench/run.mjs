@@ -330,6 +330,8 @@ if (only === 'pair') {
   const arg = (name) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined);
   const builds = [{ name: 'this', rmqd: path.join(here, '..', 'dist', 'rmqd.js') }];
   if (arg('--baseline')) builds.unshift({ name: 'base', rmqd: path.resolve(arg('--baseline')) });
+  // `--also NAME=PATH,...`: further builds (variants) in the same interleaving
+  for (const spec of (arg('--also') ?? '').split(',').filter(Boolean)) builds.push({ name: spec.split('=')[0], rmqd: path.resolve(spec.split('=')[1]) });
   const rounds = Number(arg('--rounds') ?? 2);
   const rows = (arg('--rows') ?? '1,2').split(',').map((r) => (r.trim() === '2' ? 'SYNC_FLUSH' : 'ASYNC_FLUSH'));
   const modes = (arg('--modes') ?? 'single,ASYNC pair,SYNC pair').split(',');
@@ -370,12 +372,14 @@ if (only === 'pair') {
       }
     }
   }
-  if (builds.length === 2) {
-    console.log('\nthis / base, same run:');
-    for (const flush of rows) for (const mode of modes) {
-      const a = summary[`base ${flush} ${mode}`];
-      const t = summary[`this ${flush} ${mode}`];
-      console.log(`  ${flush.padEnd(11)} ${mode.padEnd(10)} msg/s ${fmt(t.msgPerSec / a.msgPerSec, 2)}×  p99 ${fmt(t.p99ms / a.p99ms, 2)}×  master µs ${fmt(t.masterUs / a.masterUs, 2)}×  slave µs ${a.slaveUs > 0 ? fmt(t.slaveUs / a.slaveUs, 2) + '×' : '-'}`);
+  if (builds[0].name === 'base') {
+    for (const b of builds.slice(1)) {
+      console.log(`\n${b.name} / base, same run:`);
+      for (const flush of rows) for (const mode of modes) {
+        const a = summary[`base ${flush} ${mode}`];
+        const t = summary[`${b.name} ${flush} ${mode}`];
+        console.log(`  ${flush.padEnd(11)} ${mode.padEnd(10)} msg/s ${fmt(t.msgPerSec / a.msgPerSec, 2)}×  p99 ${fmt(t.p99ms / a.p99ms, 2)}×  master µs ${fmt(t.masterUs / a.masterUs, 2)}×  slave µs ${a.slaveUs > 0 ? fmt(t.slaveUs / a.slaveUs, 2) + '×' : '-'}`);
+      }
     }
   }
   if (arg('--json')) await fsp.writeFile(arg('--json'), JSON.stringify(all, null, 1));
