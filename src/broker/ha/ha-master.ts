@@ -133,6 +133,7 @@ export class HaMaster {
       store: this.opts.store,
       transferBatchSize: this.opts.transferBatchSize,
       logger: this.log,
+      urgent: () => this.waiters.size > 0,
       onAck: () => this.waiters.advance(this.ackLevel()),
       onClose: (l) => this.onLinkClosed(l),
     });

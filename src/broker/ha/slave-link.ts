@@ -25,6 +25,11 @@ export interface SlaveLinkOptions {
   store: MessageStore;
   transferBatchSize: number;
   logger: Logger;
+  /**
+   * Sends wait for acknowledgements (SYNC_MASTER): then new bytes go out at once instead of waiting
+   * for the slave's report on the last transfer — each waiting send's own round trip, not one more.
+   */
+  urgent?: () => boolean;
   /** The slave acknowledged more (or its first report arrived). */
   onAck: (link: SlaveLink) => void;
   onClose: (link: SlaveLink, reason: string) => void;
@@ -150,7 +155,7 @@ export class SlaveLink {
     if (this.pumping || this.closed || this.state !== 'transferring') return;
     const ready = this.opts.store.writtenPhysOffset - this.nextTransfer;
     if (ready <= 0) return;
-    if (this.reportedOffset < this.nextTransfer && ready < READ_MAX) {
+    if (this.reportedOffset < this.nextTransfer && ready < READ_MAX && this.opts.urgent?.() !== true) {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = undefined;
         this.send();
