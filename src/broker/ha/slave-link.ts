@@ -24,6 +24,8 @@ const ACK_LINGER_MILLIS = 5;
 export interface SlaveLinkOptions {
   store: MessageStore;
   transferBatchSize: number;
+  /** How long new bytes wait for the slave's report at most (default ACK_LINGER_MILLIS). */
+  lingerMillis?: number;
   logger: Logger;
   /**
    * Sends wait for acknowledgements (SYNC_MASTER): then new bytes go out at once instead of waiting
@@ -159,7 +161,7 @@ export class SlaveLink {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = undefined;
         this.send();
-      }, ACK_LINGER_MILLIS);
+      }, this.opts.lingerMillis ?? ACK_LINGER_MILLIS);
       return;
     }
     this.send();
