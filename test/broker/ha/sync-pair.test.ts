@@ -5,13 +5,13 @@
  * one fault a real disk will not produce on demand).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { HaClient } from '../../../src/broker/ha/ha-client.js';
 import { HaMaster } from '../../../src/broker/ha/ha-master.js';
 import { encodeOffsetReport, TransferReader } from '../../../src/broker/ha/wire.js';
 import type { MessageStore } from '../../../src/broker/store/index.js';
+import { gatedDisk } from '../../support/gated-disk.js';
 import { freePort } from '../../support/ports.js';
 import { message, openStore } from '../../support/store.js';
 import { tmpDir } from '../../support/tmp.js';
@@ -42,22 +42,6 @@ function startClient(store: MessageStore, master: HaMaster, syncFlush: boolean):
   c.start();
   onTestFinished(() => c.stop());
   return c;
-}
-
-/** A disk whose fdatasync can be held back. */
-function gatedDisk() {
-  let release: () => void = () => {};
-  let gate = Promise.resolve();
-  return {
-    fdatasync: async (fd: number) => {
-      await gate;
-      fs.fdatasyncSync(fd);
-    },
-    hold() {
-      gate = new Promise<void>((r) => (release = r));
-    },
-    release: () => release(),
-  };
 }
 
 async function digest(store: MessageStore, to: number): Promise<string> {
