@@ -30,13 +30,14 @@ import path from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
 import type { HostAddress } from '../../protocol/message/host.js';
-import { decodeProperties, encodeProperties, findProperty } from '../../protocol/message/properties.js';
+import { decodeProperties, findProperty } from '../../protocol/message/properties.js';
 import { decodeRecallHandle, encodeRecallHandle, RecallHandleError } from '../../protocol/message/recall-handle.js';
 import { decodeRecord, type MessageRecord } from '../../protocol/message/record.js';
 import { requestedDeliverTime, TimerPropertyError, timerOutMs } from '../../protocol/message/timer.js';
 import { isRetryTopic, SCHEDULE_TOPIC, TIMER_TOPIC } from '../../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
+import { realDestinationOf, repost } from '../parked-message.js';
 import type { DispatchEvent, MessageStore, PutMessage, PutMessageResult } from '../store/index.js';
 import { DueHeap, type DueEntry } from './due-heap.js';
 import { decodeCheckpoint, decodeSnapshot, encodeCheckpoint, encodeSnapshot, readIfExists, TimerFileError, writeFileAtomic, type TimerCheckpoint, type WheelSnapshot } from './timer-files.js';
@@ -121,15 +122,26 @@ const SNAPSHOT_INTERVAL_MILLIS = 30_000;
 /** With nothing pending and nothing new, the checkpoint is still rewritten this often (its slot moves on with the clock). */
 const IDLE_CHECKPOINT_MILLIS = 60_000;
 /**
- * A slave becoming master delivers again from this long before the last progress its master
- * recorded: a message stored just after that record may have been due (and delivered) a little
- * before it — never by more than the take lead plus a slot or two.
+ * A slave becoming master delivers again from at least this long before the last progress its
+ * master recorded: a message stored just after that record may have been due (and delivered) a
+ * little before it — never by more than the take lead plus a slot or two (so with a coarse
+ * timerPrecisionMs the margin is two slots plus the lead: `failoverMarginMillis`).
  */
 const FAILOVER_MARGIN_MILLIS = 3_000;
+
+/** How far before its master's recorded progress a slave keeps timers (see FAILOVER_MARGIN_MILLIS). */
+export function failoverMarginMillis(precisionMs: number): number {
+  return Math.max(FAILOVER_MARGIN_MILLIS, 2 * precisionMs + LEAD_MILLIS);
+}
 /** The timer topic's queue of progress records (queue 0 holds the timer messages). */
 const PROGRESS_QUEUE = 1;
 
 const key = (topic: string, uniq: string) => `${topic}\u0001${uniq}`;
+
+/** What a wheel snapshot says as a checkpoint (both are written with the same figures in one round). */
+function progressOf(snap: WheelSnapshot): TimerCheckpoint {
+  return { dequeueSlot: snap.dequeueSlot, dequeueTimeMs: snap.dequeueSlot * snap.precisionMs, enqueueOffset: snap.enqueueOffset, precisionMs: snap.precisionMs };
+}
 
 export class TimerMessageService {
   private readonly log: Logger;
@@ -228,17 +240,27 @@ export class TimerMessageService {
     const { store } = opts;
     const cqMin = store.getMinOffsetInQueue(TIMER_TOPIC, 0);
     const cqMax = store.getMaxOffsetInQueue(TIMER_TOPIC, 0);
-    // the first slot not delivered: checkpoint, else snapshot, else (a new store) none before now
+    // Where delivery stands is the NEWER of the two records, never the larger of their slots: a
+    // checkpoint round writes the wheel (every 30 s) and then the checkpoint with the same figures,
+    // so only a kill between the two leaves the wheel newer (more units enqueued). The first slot not
+    // delivered is no clock: it goes back when units come for a slot already taken (straight to
+    // delivery), e.g. a broker's first round, with an empty wheel taken up to now + the lead, records
+    // the next slot, and the messages then sent for it lower it again. Taking the wheel's larger slot
+    // with the later checkpoint's units skipped those as delivered: lost.
+    const progress = snap !== undefined && (ckpt === undefined || snap.enqueueOffset > ckpt.enqueueOffset) ? progressOf(snap) : ckpt;
+    // the first slot not delivered: checkpoint (or a newer snapshot), else (a new store) none before now
     let dequeueSlot: number;
-    if (ckpt !== undefined) dequeueSlot = Math.floor(ckpt.dequeueTimeMs / p);
-    else if (snap !== undefined) dequeueSlot = Math.floor((snap.dequeueSlot * snap.precisionMs) / p);
+    if (progress !== undefined) dequeueSlot = Math.floor(progress.dequeueTimeMs / p);
     else {
       dequeueSlot = 0;
       if (cqMax > cqMin) log.warn('no timer checkpoint: timer messages already due are delivered now, some perhaps again', { file: ckptFile });
     }
-    if (snap !== undefined && snap.dequeueSlot * snap.precisionMs > dequeueSlot * p) dequeueSlot = Math.floor((snap.dequeueSlot * snap.precisionMs) / p);
     const svc = new TimerMessageService(opts, timerLog, dequeueSlot, cqMin);
-    await svc.rebuild(ckpt, snap, cqMin, cqMax);
+    await svc.rebuild(progress, snap, cqMin, cqMax, {
+      // what each record said (first slot not delivered @ units enqueued)
+      checkpoint: ckpt ? `${new Date(ckpt.dequeueTimeMs).toISOString()}@${ckpt.enqueueOffset}` : 'none',
+      wheelSnapshot: snap ? `${new Date(snap.dequeueSlot * snap.precisionMs).toISOString()}@${snap.enqueueOffset}` : 'none',
+    });
     // the last progress its master recorded (a slave's own checkpoint may be older)
     const progressEnd = store.getMaxOffsetInQueue(TIMER_TOPIC, PROGRESS_QUEUE);
     const last = progressEnd > 0 ? (await store.queueEntries(TIMER_TOPIC, PROGRESS_QUEUE, progressEnd - 1, 1))[0] : undefined;
@@ -246,13 +268,17 @@ export class TimerMessageService {
     return svc;
   }
 
-  private async rebuild(ckpt: TimerCheckpoint | undefined, snap: WheelSnapshot | undefined, cqMin: number, cqMax: number): Promise<void> {
+  private async rebuild(ckpt: TimerCheckpoint | undefined, snap: WheelSnapshot | undefined, cqMin: number, cqMax: number, read: Record<string, string>): Promise<void> {
     const D = this.takenUpTo + 1;
     const samePrecision = (ckpt === undefined || ckpt.precisionMs === this.p) && (snap === undefined || snap.precisionMs === this.p);
     // where relinking starts: the snapshot's offset, else the oldest unit on disk
     let from = this.timerLog.firstIndex ?? cqMin;
     let usable = samePrecision;
-    if (snap !== undefined && samePrecision && snap.slots.every((s) => s.slot < D + this.wheel.size - 1)) {
+    // the timer topic's queue ends below what the snapshot indexed: the commit log was cut back (a
+    // former master rejoining as slave), and the snapshot's slots link units of cut messages
+    const cutBelowSnapshot = snap !== undefined && snap.enqueueOffset > cqMax;
+    if (cutBelowSnapshot) this.log.warn('timer topic cut back below the wheel snapshot (the commit log was truncated): relinking the timer log below the cut', { snapshotOffset: snap.enqueueOffset, queueEnd: cqMax });
+    if (snap !== undefined && samePrecision && !cutBelowSnapshot && snap.slots.every((s) => s.slot < D + this.wheel.size - 1)) {
       from = snap.enqueueOffset;
       for (const s of snap.slots) if (s.slot >= D) this.wheel.restore(s.slot, s.head, s.count);
       for (const g of snap.segments) this.segMax.set(g.start, g.maxSlot);
@@ -285,6 +311,7 @@ export class TimerMessageService {
     await this.catchUp();
     this.log.info('timer index loaded', {
       dequeueAt: new Date(D * this.p).toISOString(),
+      ...read,
       relinked,
       rebuilt: this.counts.enqueued - before,
       pending: this.pending,
@@ -541,6 +568,19 @@ export class TimerMessageService {
     await this.pumping;
   }
 
+  /**
+   * Where the index stands, for metrics: entries of the timer topic not indexed yet, and how far
+   * behind now the first slot not yet taken for delivery is (0 while not delivering: a slave).
+   */
+  progress(now = this.now()): { enqueueLag: number; dequeueLagMillis: number } {
+    const end = this.opts.store.getMaxOffsetInQueue(TIMER_TOPIC, 0);
+    const nextSlotStart = (this.takenUpTo + 1) * this.p;
+    return {
+      enqueueLag: Math.max(0, end - this.enqueued),
+      dequeueLagMillis: this.delivering ? Math.max(0, now - nextSlotStart) : 0,
+    };
+  }
+
   get isDelivering(): boolean {
     return this.delivering;
   }
@@ -660,7 +700,7 @@ export class TimerMessageService {
         if (rec === undefined) continue;
         const props = decodeProperties(rec.properties);
         props.set(PropertyKey.TIMER_ROLL_TIMES, String(Number(props.get(PropertyKey.TIMER_ROLL_TIMES) ?? 0) + 1));
-        puts.push(this.opts.store.put({ ...this.baseOf(rec), topic: TIMER_TOPIC, queueId: 0, properties: encodeProperties(props) }));
+        puts.push(this.opts.store.put(repost(rec, { topic: TIMER_TOPIC, queueId: 0 }, props)));
       }
       for (const r of await Promise.all(puts)) {
         if (r.appended === undefined) throw new Error(`rolling a timer message failed: ${r.status} ${r.remark ?? ''}`);
@@ -744,33 +784,20 @@ export class TimerMessageService {
     return undefined;
   }
 
-  private baseOf(rec: MessageRecord): Omit<PutMessage, 'topic' | 'queueId' | 'properties'> {
-    return {
-      flag: rec.flag,
-      body: Buffer.from(rec.body),
-      sysFlag: rec.sysFlag,
-      bornTimestamp: rec.bornTimestamp,
-      bornHost: rec.bornHost,
-      storeHost: rec.storeHost,
-      reconsumeTimes: rec.reconsumeTimes,
-      preparedTransactionOffset: 0,
-    };
-  }
-
   /** The message for its real topic and queue (RocketMQ convertMessage): REAL_TOPIC/REAL_QID removed, TIMER_DEQUEUE_MS added. */
   private realMessage(rec: MessageRecord, now: number): PutMessage | undefined {
     const props = decodeProperties(rec.properties);
-    const topic = props.get(PropertyKey.REAL_TOPIC);
-    const queueId = Number(props.get(PropertyKey.REAL_QUEUE_ID));
-    if (topic === undefined || !Number.isInteger(queueId) || queueId < 0) {
+    const to = realDestinationOf(props);
+    if (to === undefined) {
       this.log.error('timer message without a valid REAL_TOPIC/REAL_QID dropped', { offset: rec.queueOffset, physicalOffset: rec.physicalOffset });
       return undefined;
     }
     props.delete(PropertyKey.REAL_TOPIC);
     props.delete(PropertyKey.REAL_QUEUE_ID);
     props.set(PropertyKey.TIMER_DEQUEUE_MS, String(now));
-    return { ...this.baseOf(rec), topic, queueId, properties: encodeProperties(props) };
+    return repost(rec, to, props);
   }
+
 
   // ------------------------------------------------------------------ checkpoint
 
@@ -807,7 +834,7 @@ export class TimerMessageService {
 
   /** Slave side: the master has delivered everything due before `dequeueTimeMs`; keep only what is due from a margin before it. */
   private forgetBefore(dequeueTimeMs: number): void {
-    const bound = this.slotOf(dequeueTimeMs - FAILOVER_MARGIN_MILLIS);
+    const bound = this.slotOf(dequeueTimeMs - failoverMarginMillis(this.p));
     if (bound - 1 <= this.takenUpTo) return;
     if (bound - 1 - this.takenUpTo < this.wheel.size) for (let s = this.takenUpTo + 1; s < bound; s++) this.wheel.take(s);
     else this.wheel.dropBefore(bound);
