@@ -29,6 +29,7 @@ import { createRequest, createResponse, type RemotingCommand } from '../remoting
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
+import { IoThread } from '../remoting/io-thread/io-thread.js';
 import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
 import { performance } from 'node:perf_hooks';
 import { MetricsServer } from '../util/metrics-server.js';
@@ -185,6 +186,8 @@ export class Broker implements RoleControl {
   private readonly rpc: TimedDispatcher;
   private metricsServer: MetricsServer | undefined;
   private readonly servers: RemotingServer[] = [];
+  /** Client sockets of both remoting ports, when ioThreads = 1 (docs/design/io-thread.md). */
+  private ioThread: IoThread | undefined;
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
   readonly replication: Replication;
@@ -439,8 +442,17 @@ export class Broker implements RoleControl {
     if (c.brokerRole !== 'SLAVE') this.context.timer.startDelivery();
     await this.context.transactions.start();
     const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
+    if (c.ioThreads > 0) {
+      const io = (this.ioThread = new IoThread());
+      io.onFailure((err) => {
+        // no client can reach the broker any more: exit, so the supervisor restarts it
+        this.log.error('the network thread failed; exiting', { err });
+        process.exit(1);
+      });
+    }
     for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
       const server = new RemotingServer({
+        ...(this.ioThread ? { ioThread: this.ioThread } : {}),
         dispatcher: this.dispatcher,
         logger: this.log.child('remoting'),
         idleTimeoutMillis: c.serverChannelMaxIdleTimeSeconds * 1000,
@@ -462,6 +474,7 @@ export class Broker implements RoleControl {
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
+      ioThreads: c.ioThreads,
       metricsPort: c.metricsPort || undefined,
       grpcPort: this.grpc?.port,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
@@ -589,6 +602,7 @@ export class Broker implements RoleControl {
     this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
+    await this.ioThread?.stop();
     await this.context.pop.stop();
     await this.metricsServer?.close();
     await this.replication.stop();
