@@ -105,7 +105,8 @@ describe('permissive', () => {
     const cl = clientsFor(c, { tls: clientTls() });
     await createTopic(cl, c, c.broker('broker-a').addr, 'Mixed', 2);
     expect((await cl.producer().send({ topic: 'Mixed', body: 'over tls' })).sendStatus).toBe('SEND_OK');
-    const ali = aliProducer(c.namesrvAddr, 'PID_ALI_MIXED');
+    // its own ali-ons client instance (ali-ons shares one per instanceName in a process, and the other variant's may still be closing)
+    const ali = aliProducer(c.namesrvAddr, 'PID_ALI_MIXED', { instanceName: `mixed-${ioThreads}` });
     onTestFinished(() => void ali.close().catch(() => {}));
     await ali.ready();
     expect((await ali.send(aliMessage('Mixed', null, 'plain text'))).sendStatus).toBe('SEND_OK');
