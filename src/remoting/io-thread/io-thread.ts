@@ -51,11 +51,16 @@ export class IoThread implements SocketChannel {
   private out = new BatchBuilder<StoreOp>();
   private flushScheduled = false;
   private nextListener = 0;
+  /** data bytes taken off the port, not yet reported (with the next batch, or once a quarter of the limit) */
+  private consumed = 0;
+  private readonly consumedReportBytes: number;
   private failure: Error | undefined;
   private stopping = false;
 
   constructor(opts: IoThreadOptions = {}) {
     const workerData: IoThreadData = { role: IO_THREAD_ROLE, maxUnconsumedBytes: opts.maxUnconsumedBytes ?? DEFAULT_MAX_UNCONSUMED_BYTES };
+    // reported by then at the latest, the network thread's count falls below its resume mark (half) once all is taken
+    this.consumedReportBytes = workerData.maxUnconsumedBytes / 4;
     this.worker = new Worker(opts.entry ?? new URL(import.meta.url), { workerData });
     this.worker.on('message', (batch: Batch<NetEvent>) => this.onBatch(batch));
     this.worker.on('error', (err) => this.fail(err));
@@ -118,8 +123,12 @@ export class IoThread implements SocketChannel {
   // ── the batches ────────────────────────────────────────────────────────────────────────────
 
   private send(op: StoreOp): void {
-    if (this.failure) return;
     this.out.add(op);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.failure) return;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(this.flush);
@@ -128,7 +137,12 @@ export class IoThread implements SocketChannel {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.out.isEmpty || this.failure) return;
+    if (this.failure) return;
+    if (this.consumed > 0) {
+      this.out.add(['consumed', this.consumed]);
+      this.consumed = 0;
+    }
+    if (this.out.isEmpty) return;
     const batch = this.out.take();
     this.worker.postMessage(batch, batch.bytes ? [batch.bytes] : []);
   };
@@ -199,7 +213,8 @@ export class IoThread implements SocketChannel {
           break;
       }
     }
-    if (consumed > 0) this.send(['consumed', consumed]);
+    this.consumed += consumed;
+    if (this.consumed >= this.consumedReportBytes) this.scheduleFlush();
   }
 
   private fail(err: Error): void {

@@ -20,6 +20,14 @@ export function isIoThreadData(d: unknown): d is IoThreadData {
   return typeof d === 'object' && d !== null && (d as { role?: unknown }).role === IO_THREAD_ROLE;
 }
 
+/**
+ * Written bytes are reported to the store thread with the next batch that goes anyway, and on
+ * their own only once this many have gathered: a report per write would double the messages of
+ * a request/response exchange. The store thread's count of unwritten bytes is so at most this
+ * stale, which its 'drain' allows for (thread-socket.ts).
+ */
+export const WRITTEN_REPORT_BYTES = 256 * 1024;
+
 export interface ListenSpec {
   listener: number;
   port: number;

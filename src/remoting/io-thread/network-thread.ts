@@ -11,14 +11,17 @@
 import net from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { secureAcceptor, type SecureAcceptor } from '../tls-accept.js';
-import { BatchBuilder, type Batch, type IoThreadData, type ListenSpec, type NetEvent, type StoreOp } from './messages.js';
+import { BatchBuilder, WRITTEN_REPORT_BYTES, type Batch, type IoThreadData, type ListenSpec, type NetEvent, type StoreOp } from './messages.js';
 
 interface Client {
   socket: net.Socket;
   listener: number;
   /** the store thread asked for a pause */
   pausedByStore: boolean;
+  /** bytes handed to the kernel and not yet reported to the store thread */
+  unreported: number;
 }
+
 
 interface Listener {
   server: net.Server;
@@ -36,15 +39,25 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
   let unconsumed = 0;
   let stalled = false;
 
-  const emit = (e: NetEvent): void => {
-    out.add(e);
+  const scheduleFlush = (): void => {
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
     }
   };
+  const emit = (e: NetEvent): void => {
+    out.add(e);
+    scheduleFlush();
+  };
+  /** sockets with written bytes not yet reported */
+  const unreported = new Map<number, Client>();
   const flush = (): void => {
     flushScheduled = false;
+    for (const [id, c] of unreported) {
+      out.add(['written', id, c.unreported]);
+      c.unreported = 0;
+    }
+    unreported.clear();
     if (out.isEmpty) return;
     const batch = out.take();
     port.postMessage(batch, batch.bytes ? [batch.bytes] : []);
@@ -62,7 +75,7 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
 
   const open = (socket: net.Socket, listener: number): void => {
     const id = ++nextId;
-    const client: Client = { socket, listener, pausedByStore: false };
+    const client: Client = { socket, listener, pausedByStore: false, unreported: 0 };
     clients.set(id, client);
     socket.setNoDelay(true);
     emit(['open', id, listener, socket.remoteAddress, socket.remotePort]);
@@ -75,6 +88,7 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
     socket.on('timeout', () => emit(['timeout', id]));
     socket.on('error', (err: NodeJS.ErrnoException) => emit(['error', id, err.message, err.code]));
     socket.on('close', () => {
+      unreported.delete(id);
       if (clients.delete(id)) emit(['close', id]);
     });
     if (stalled) socket.pause();
@@ -133,7 +147,11 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
     switch (op[0]) {
       case 'write': {
         const [, id, at, length] = op;
-        c.socket.write(bytes!.subarray(at, at + length), () => emit(['written', id, length]));
+        c.socket.write(bytes!.subarray(at, at + length), () => {
+          c.unreported += length;
+          unreported.set(id, c);
+          if (c.unreported >= WRITTEN_REPORT_BYTES) scheduleFlush();
+        });
         return;
       }
       case 'pause':
@@ -149,6 +167,7 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
         return;
       case 'destroy':
         clients.delete(op[1]);
+        unreported.delete(op[1]);
         c.socket.destroy();
         return;
       case 'timeout':

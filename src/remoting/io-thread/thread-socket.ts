@@ -3,14 +3,16 @@
  * Connection runs over unchanged. Writes go to the network thread in the turn's batch; 'data',
  * 'end', 'error', 'timeout' and 'close' come back from it.
  *
- * `writableLength` counts the bytes written here that the network thread has not yet handed to
- * the kernel (in transit or in its socket's buffer), so a peer that does not read makes it grow
- * as with a local socket: `write` returns false past HIGH_WATER_BYTES and 'drain' follows once
- * all of it is written. pause() stops 'data' here at once and the socket's reads there as soon
+ * `writableLength` counts the bytes written here that the network thread has not yet reported
+ * handed to the kernel (in transit, in its socket's buffer, or written and not reported yet: it
+ * reports with its next batch, or once WRITTEN_REPORT_BYTES gathered), so a peer that does not
+ * read makes it grow as with a local socket: `write` returns false past HIGH_WATER_BYTES and
+ * 'drain' follows once everything is written (seen here as less than WRITTEN_REPORT_BYTES left). pause() stops 'data' here at once and the socket's reads there as soon
  * as the batch arrives.
  */
 import { EventEmitter } from 'node:events';
 import type { FrameTransport } from '../connection.js';
+import { WRITTEN_REPORT_BYTES } from './messages.js';
 
 /**
  * Unwritten bytes at which `write` says "full". Larger than a local socket's 16 KiB: here the
@@ -125,7 +127,7 @@ export class ThreadSocket extends EventEmitter implements FrameTransport {
   /** @internal */
   written(bytes: number): void {
     this.unwritten -= bytes;
-    if (this.needDrain && this.unwritten === 0 && !this.gone) {
+    if (this.needDrain && this.unwritten < WRITTEN_REPORT_BYTES && !this.gone) {
       this.needDrain = false;
       this.emit('drain');
     }

@@ -131,11 +131,11 @@ describe('backpressure', () => {
     let handled = 0;
     const table = new HandlerTable().on(ECHO, (req) => {
       handled++;
-      return createResponse(req, 0, { body: Buffer.alloc(64 * 1024) });
+      return createResponse(req, 0, { body: Buffer.alloc(16 * 1024) });
     });
     const { port, server } = await startServer({ dispatcher: table });
     const peer = await RawPeer.connect(port, { paused: true });
-    // 40,000 requests asking for 2.5 GB of answers; the peer reads none of them
+    // 40,000 requests asking for 640 MiB of answers; the peer reads none of them
     const total = 40_000;
     const requests = Buffer.concat(Array.from({ length: total }, (_, i) => encodeCommand({ ...createRequest(ECHO), opaque: i + 1, body: Buffer.alloc(200) })));
     peer.write(requests);
