@@ -166,7 +166,10 @@ if (only === undefined || only === 'broker') {
   const serializeType = headersArg > 0 ? process.argv[headersArg + 1] : 'JSON';
   // `--auto-batch`: the producer's autoBatch
   const autoBatch = process.argv.includes('--auto-batch');
-  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch });
+  // `--io-threads N`: the broker's ioThreads (with --cpu-prof, the network thread writes a profile of its own)
+  const ioArg = process.argv.indexOf('--io-threads');
+  const properties = ioArg > 0 ? { ioThreads: Number(process.argv[ioArg + 1]) } : {};
+  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch, properties });
   console.log(line(a));
   console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
   console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);

@@ -103,13 +103,14 @@ export class BatchBuilder<T> {
   take(): Batch<T> {
     let bytes: ArrayBuffer | null = null;
     if (this.size > 0) {
-      const out = new Uint8Array(this.size);
+      // its own ArrayBuffer (not the pool's), not zero-filled: every byte is written below
+      const out = Buffer.allocUnsafeSlow(this.size);
       let at = 0;
       for (const c of this.chunks) {
         out.set(c, at);
         at += c.length;
       }
-      bytes = out.buffer;
+      bytes = out.buffer as ArrayBuffer;
     }
     const batch = { events: this.events, bytes };
     this.events = [];
