@@ -8,7 +8,7 @@
  * (runtime/main.ts); tests from source point `entry` at the built bundle.
  */
 import { Worker } from 'node:worker_threads';
-import { BatchBuilder, IO_THREAD_ROLE, type Batch, type IoThreadData, type ListenSpec, type NetEvent, type StoreOp } from './messages.js';
+import { BatchBuilder, IO_THREAD_ROLE, readBatch, type WireBatch, type IoThreadData, type ListenSpec, type NetEvent, type StoreOp } from './messages.js';
 import { ThreadSocket, type SocketChannel } from './thread-socket.js';
 
 export interface IoThreadOptions {
@@ -62,7 +62,7 @@ export class IoThread implements SocketChannel {
     // reported by then at the latest, the network thread's count falls below its resume mark (half) once all is taken
     this.consumedReportBytes = workerData.maxUnconsumedBytes / 4;
     this.worker = new Worker(opts.entry ?? new URL(import.meta.url), { workerData });
-    this.worker.on('message', (batch: Batch<NetEvent>) => this.onBatch(batch));
+    this.worker.on('message', (wire: WireBatch) => this.onBatch(wire));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
       if (!this.stopping) this.fail(new Error(`network thread exited (code ${code})`));
@@ -144,10 +144,11 @@ export class IoThread implements SocketChannel {
     }
     if (this.out.isEmpty) return;
     const batch = this.out.take();
-    this.worker.postMessage(batch, batch.bytes ? [batch.bytes] : []);
+    this.worker.postMessage(batch, [batch.buf]);
   };
 
-  private onBatch(batch: Batch<NetEvent>): void {
+  private onBatch(wire: WireBatch): void {
+    const batch = readBatch<NetEvent>(wire);
     let consumed = 0;
     for (const e of batch.events) {
       switch (e[0]) {

@@ -11,7 +11,7 @@
 import net from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { secureAcceptor, type SecureAcceptor } from '../tls-accept.js';
-import { BatchBuilder, WRITTEN_REPORT_BYTES, type Batch, type IoThreadData, type ListenSpec, type NetEvent, type StoreOp } from './messages.js';
+import { BatchBuilder, readBatch, WRITTEN_REPORT_BYTES, type WireBatch, type IoThreadData, type ListenSpec, type NetEvent, type StoreOp } from './messages.js';
 
 interface Client {
   socket: net.Socket;
@@ -60,7 +60,7 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
     unreported.clear();
     if (out.isEmpty) return;
     const batch = out.take();
-    port.postMessage(batch, batch.bytes ? [batch.bytes] : []);
+    port.postMessage(batch, [batch.buf]);
   };
 
   /** Reading stops while the store thread has too much unconsumed, and for sockets it paused. */
@@ -176,7 +176,8 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
     }
   };
 
-  port.on('message', (batch: Batch<StoreOp>) => {
+  port.on('message', (wire: WireBatch) => {
+    const batch = readBatch<StoreOp>(wire);
     const bytes = batch.bytes ? new Uint8Array(batch.bytes) : null;
     for (const op of batch.events) apply(op, bytes);
   });
