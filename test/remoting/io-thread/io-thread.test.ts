@@ -206,3 +206,15 @@ describe('backpressure', () => {
     }
   }, 90_000);
 });
+
+describe('a network thread that dies', () => {
+  it('fails what waits on it and tells its owner (the broker exits on it)', async () => {
+    const dead = new IoThread({ entry: new URL('data:text/javascript,process.exit(3)') });
+    const failures: Error[] = [];
+    dead.onFailure((e) => failures.push(e));
+    await expect(dead.listen({ port: 0, host: '127.0.0.1', maxConnections: 10 }, { onSocket() {}, onRefused() {}, onServerError() {} })).rejects.toThrow(/network thread exited \(code 3\)/);
+    expect(failures.map((e) => e.message)).toEqual(['network thread exited (code 3)']);
+    await expect(dead.listen({ port: 0, maxConnections: 10 }, { onSocket() {}, onRefused() {}, onServerError() {} })).rejects.toThrow(/exited/);
+    await dead.stop();
+  });
+});
