@@ -46,7 +46,8 @@ describe.each(IO_THREAD_VARIANTS)('ali-ons against rmqd broker (ioThreads=%i)', 
     const created = await rmqctl(['topic', 'create', 'AliTopic', '--cluster', 'DefaultCluster', '--read-queues', '2', '--write-queues', '2', '--namesrv', c.namesrvAddr]);
     expect(created.code, created.stderr).toBe(0);
 
-    const producer = new ons.Producer({ nameSrv: c.namesrvAddr, httpclient: {}, producerGroup: 'PID_ALI_TEST', logger: silent });
+    // its own ali-ons client instance per variant (ali-ons shares one per instanceName in a process, and the other may still be closing)
+    const producer = new ons.Producer({ nameSrv: c.namesrvAddr, httpclient: {}, producerGroup: 'PID_ALI_TEST', logger: silent, instanceName: `ali-test-${ioThreads}` });
     onTestFinished(() => void producer.close().catch(() => {}));
     await producer.ready();
 
