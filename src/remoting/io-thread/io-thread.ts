@@ -48,7 +48,7 @@ export class IoThread implements SocketChannel {
   private readonly starting = new Map<number, PendingListen>();
   private readonly closing = new Map<number, () => void>();
   private readonly failureListeners: ((err: Error) => void)[] = [];
-  private out = new BatchBuilder<StoreOp>();
+  private readonly out = new BatchBuilder<StoreOp>();
   private flushScheduled = false;
   private nextListener = 0;
   /** data bytes taken off the port, not yet reported (with the next batch, or once a quarter of the limit) */

@@ -15,13 +15,11 @@ import { BatchBuilder, readBatch, WRITTEN_REPORT_BYTES, type WireBatch, type IoT
 
 interface Client {
   socket: net.Socket;
-  listener: number;
   /** the store thread asked for a pause */
   pausedByStore: boolean;
   /** bytes handed to the kernel and not yet reported to the store thread */
   unreported: number;
 }
-
 
 interface Listener {
   server: net.Server;
@@ -34,7 +32,7 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
   const clients = new Map<number, Client>();
   const listeners = new Map<number, Listener>();
   let nextId = 0;
-  let out = new BatchBuilder<NetEvent>();
+  const out = new BatchBuilder<NetEvent>();
   let flushScheduled = false;
   let unconsumed = 0;
   let stalled = false;
@@ -75,7 +73,7 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
 
   const open = (socket: net.Socket, listener: number): void => {
     const id = ++nextId;
-    const client: Client = { socket, listener, pausedByStore: false, unreported: 0 };
+    const client: Client = { socket, pausedByStore: false, unreported: 0 };
     clients.set(id, client);
     socket.setNoDelay(true);
     emit(['open', id, listener, socket.remoteAddress, socket.remotePort]);
@@ -108,6 +106,9 @@ export function runNetworkThread(port: MessagePort, data: IoThreadData): void {
         (s) => {
           l.handshaking.delete(socket);
           open(s, spec.listener);
+          // a plain connection on a permissive port is resumed by the acceptor right after this
+          // callback; a stall must still hold it (this tick runs before the resume takes effect)
+          if (stalled) process.nextTick(() => stalled && s.pause());
         },
         (peer, reason) => emit(['refused', spec.listener, peer, reason]),
       );
