@@ -166,7 +166,7 @@ if (only === undefined || only === 'broker') {
   const serializeType = headersArg > 0 ? process.argv[headersArg + 1] : 'JSON';
   // `--auto-batch`: the producer's autoBatch
   const autoBatch = process.argv.includes('--auto-batch');
-  // `--io-threads N`: the broker's ioThreads (with --cpu-prof, the network thread writes a profile of its own)
+  // `--io-threads N`: the broker's ioThreads (with --cpu-prof the file holds the store thread's profile)
   const ioArg = process.argv.indexOf('--io-threads');
   const properties = ioArg > 0 ? { ioThreads: Number(process.argv[ioArg + 1]) } : {};
   const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch, properties });
