@@ -85,3 +85,28 @@ describe('ASYNC_FLUSH', () => {
     await waitFor(() => store.flushedPhysOffset >= end, { what: 'periodic flush' });
   });
 });
+
+describe('consume-queue flush with many queues', () => {
+  it('writes every dirty queue (several at once); one that cannot be written fails the flush, stays dirty with those not reached, and a later flush writes them', async () => {
+    const dir = tmpDir();
+    // no periodic flush: the test's flushes are the only ones
+    const over = { flushIntervalConsumeQueue: 3_600_000 };
+    const store = await openStore(dir, over);
+    // the blocked queue's directory is taken by a file: its first flush cannot create it
+    fs.mkdirSync(`${dir}/consumequeue/Blocked`, { recursive: true });
+    fs.writeFileSync(`${dir}/consumequeue/Blocked/0`, 'not a directory');
+    await store.put(message('Blocked', 0, 'blocked'));
+    const topics = Array.from({ length: 50 }, (_, i) => `Many${i}`);
+    for (const t of topics) for (let q = 0; q < 4; q++) await store.put(message(t, q, `${t}/${q}`));
+    await expect(store.flushLogics()).rejects.toThrow();
+    fs.rmSync(`${dir}/consumequeue/Blocked/0`);
+    await store.flushLogics();
+    for (const t of topics) for (let q = 0; q < 4; q++) expect(fs.statSync(`${dir}/consumequeue/${t}/${q}/00000000000000000000`).size).toBe(20);
+    expect(fs.statSync(`${dir}/consumequeue/Blocked/0/00000000000000000000`).size).toBe(20);
+    await store.close();
+    const again = await openStore(dir, over);
+    const body = async (t: string, q: number) => decodeRecord((await again.getMessage(t, q, 0, 1, 1 << 20)).records[0]!).body.toString();
+    expect(await body('Blocked', 0)).toBe('blocked');
+    for (const t of topics) for (let q = 0; q < 4; q++) expect(await body(t, q)).toBe(`${t}/${q}`);
+  });
+});
