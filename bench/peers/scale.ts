@@ -241,6 +241,8 @@ interface TopicsRow {
   brokerRssAfterSend: number;
   stopSeconds?: number;
   startSeconds?: number;
+  /** Why the restart did not finish (the broker's last words). */
+  restartProblem?: string;
 }
 
 const topicName = (i: number) => `ScaleTopic-${String(i).padStart(6, '0')}`;
@@ -318,8 +320,13 @@ async function topicsStep(rmqd: string, n: number, o: Options, log: Log): Promis
       await restarted;
       track(broker.proc);
       const s1 = performance.now();
-      await until(async () => ((await c.admin.topicRoute(last))?.queueDatas.length ? true : undefined), 'the broker back with its topics', 120_000);
-      row.startSeconds = (performance.now() - s1) / 1000;
+      try {
+        await until(async () => ((await c.admin.topicRoute(last))?.queueDatas.length ? true : undefined), 'the broker back with its topics', 180_000);
+        row.startSeconds = (performance.now() - s1) / 1000;
+      } catch (e) {
+        row.restartProblem = `${(e as Error).message}; broker said: ${broker.output().trim().split('\n').slice(-3).join(' | ').slice(0, 600)}`;
+        log(`  topics ${n}: ${row.restartProblem}`);
+      }
     }
     return row;
   } finally {

@@ -11,6 +11,13 @@ import { findProperty } from '../../protocol/message/properties.js';
 import { tagsCode as tagsCodeOfTags } from '../../protocol/message/tags.js';
 import type { Logger } from '../../util/log.js';
 import { ConsumeQueue } from './consume-queue.js';
+import { FdBudget } from './fd-budget.js';
+
+/**
+ * Consume-queue files a store keeps open at most (FdBudget): well inside the deployed unit's
+ * LimitNOFILE of 20,000, leaving room for connections, commit-log and index files.
+ */
+export const CONSUME_QUEUE_OPEN_FILES = 4_096;
 import { indexKey, type KeyIndex } from './key-index.js';
 import type { DispatchEvent } from './types.js';
 
@@ -46,6 +53,8 @@ export class Dispatcher {
   readonly queues = new Map<string, Map<number, ConsumeQueue>>();
   /** Queues with entries not yet written to their files (flushLogics writes them). */
   readonly dirtyQueues = new Set<ConsumeQueue>();
+  /** Open consume-queue files of every queue together. */
+  readonly fds: FdBudget;
   private readonly pendingVisible: PendingVisible[] = [];
   private pendingHead = 0;
   private readonly listeners = new Set<(e: DispatchEvent) => void>();
@@ -57,7 +66,10 @@ export class Dispatcher {
     readonly index: KeyIndex | undefined,
     private readonly customTagsCode: TagsCodeOf | undefined,
     private readonly logger: Logger,
-  ) {}
+    openFiles = CONSUME_QUEUE_OPEN_FILES,
+  ) {
+    this.fds = new FdBudget(openFiles);
+  }
 
   /** Loads the consume queues on disk, cut back to `truncateFrom` and forward to `minPhysical`. */
   async loadQueues(truncateFrom: number, minPhysical: number): Promise<void> {
@@ -68,7 +80,7 @@ export class Dispatcher {
       for (const qd of qdirs) {
         if (!/^\d+$/.test(qd)) continue;
         const queueId = Number(qd);
-        const cq = await ConsumeQueue.load(topic, queueId, path.join(this.cqRoot, topic, qd), this.unitsPerFile);
+        const cq = await ConsumeQueue.load(topic, queueId, path.join(this.cqRoot, topic, qd), this.unitsPerFile, this.fds);
         await cq.truncateFromPhysical(truncateFrom);
         await cq.deleteBelowPhysical(minPhysical);
         this.queueMap(topic).set(queueId, cq);
@@ -87,7 +99,7 @@ export class Dispatcher {
     const m = this.queueMap(topic);
     let q = m.get(queueId);
     if (!q) {
-      q = ConsumeQueue.create(topic, queueId, path.join(this.cqRoot, topic, String(queueId)), this.unitsPerFile);
+      q = ConsumeQueue.create(topic, queueId, path.join(this.cqRoot, topic, String(queueId)), this.unitsPerFile, this.fds);
       m.set(queueId, q);
     }
     return q;

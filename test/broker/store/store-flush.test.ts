@@ -110,3 +110,43 @@ describe('consume-queue flush with many queues', () => {
     for (const t of topics) for (let q = 0; q < 4; q++) expect(await body(t, q)).toBe(`${t}/${q}`);
   });
 });
+
+describe('consume-queue open files', () => {
+  /** Files of the store's consume queues this process holds open now (/proc/self/fd). */
+  const openQueueFiles = (dir: string) =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/consumequeue/`);
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+
+  it('keeps at most the cap of queue files open — writing, flushing, reading and reopening 100 queues with a cap of 16 — and every entry stays readable', async () => {
+    const dir = tmpDir();
+    const cap = { consumeQueueOpenFiles: 16 };
+    const over = { flushIntervalConsumeQueue: 3_600_000 };
+    const store = await openStore(dir, over, cap);
+    const topics = Array.from({ length: 25 }, (_, i) => `Fd${i}`);
+    for (let round = 0; round < 2; round++) {
+      for (const t of topics) for (let q = 0; q < 4; q++) await store.put(message(t, q, `${t}/${q}/${round}`));
+      await store.flushLogics();
+      expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
+    }
+    await store.close();
+    expect(openQueueFiles(dir)).toBe(0);
+    const again = await openStore(dir, over, cap);
+    expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
+    for (const t of topics) {
+      for (let q = 0; q < 4; q++) {
+        const got = await again.getMessage(t, q, 0, 2, 1 << 20);
+        expect(got.records.map((r) => decodeRecord(r).body.toString())).toEqual([`${t}/${q}/0`, `${t}/${q}/1`]);
+      }
+    }
+    // a third write to every queue after the reopen: files closed by the cap are opened again to be written
+    for (const t of topics) for (let q = 0; q < 4; q++) await again.put(message(t, q, `${t}/${q}/2`));
+    await again.flushLogics();
+    expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
+    for (const t of topics) for (let q = 0; q < 4; q++) expect(fs.statSync(`${dir}/consumequeue/${t}/${q}/00000000000000000000`).size).toBe(60);
+  });
+});
