@@ -17,9 +17,10 @@ export interface Column<R> {
   digits?: number;
   /**
    * 'linear': the value should grow at most in proportion to the step's size (memory, bytes, time);
-   * 'flat': a rate that should not fall as the size grows. Checked between consecutive steps.
+   * 'flat': a rate that should not fall as the size grows; 'constant': a cost per operation that
+   * should not rise. Checked between consecutive steps (linear) or against the first step.
    */
-  growth?: 'linear' | 'flat';
+  growth?: 'linear' | 'flat' | 'constant';
 }
 
 export interface Finding {
@@ -54,6 +55,11 @@ export function checkGrowth<R>(rows: readonly R[], size: (r: R) => number, colum
         const per = (v: number, r: R) => v / Math.max(1, size(r));
         const factor = per(va, a) > 0 ? per(vb, b) / per(va, a) : 0;
         if (factor > SUPERLINEAR) out.push({ column: c.title, from: size(a), to: size(b), factor, text: `${c.title}: cost per unit grew ${factor.toFixed(1)}× from ${fmt(size(a))} to ${fmt(size(b))} (faster than linear)` });
+      } else if (c.growth === 'constant') {
+        const first = c.value(rows[0]!);
+        if (typeof first !== 'number' || !(first > 0) || i !== rows.length - 1) continue;
+        const factor = vb / first;
+        if (factor > SUPERLINEAR) out.push({ column: c.title, from: size(rows[0]!), to: size(b), factor, text: `${c.title}: ${factor.toFixed(1)}× its value at ${fmt(size(rows[0]!))} when at ${fmt(size(b))}` });
       } else {
         const first = c.value(rows[0]!);
         if (typeof first !== 'number' || !(first > 0)) continue;

@@ -144,6 +144,16 @@ async function allOf<I>(what: string, items: readonly I[], limit: number, fn: (i
   if (failed !== undefined) throw new Error(`${what} failed: ${(failed.error as Error)?.message ?? String(failed.error)}`);
 }
 
+/** CPU cores this process (the bench's clients) used since the call. */
+function clientCpuMeter(): () => number {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6 / ((performance.now() - t0) / 1000);
+  };
+}
+
 /** CPU cores a process used between two readings. */
 function cpuMeter(pid: number | undefined): () => number {
   const c0 = pid === undefined ? 0 : processCpuSeconds(pid);
@@ -238,6 +248,7 @@ interface TopicsRow {
   routeWarmSeconds: number;
   sendPerSec: number;
   sendBrokerCpu: number;
+  sendClientCpu: number;
   brokerRssAfterSend: number;
   stopSeconds?: number;
   startSeconds?: number;
@@ -292,6 +303,7 @@ async function topicsStep(rmqd: string, n: number, o: Options, log: Log): Promis
     const producer = new Producer({ namesrvAddrs: [c.namesrvAddr], producerGroup: 'scale_topics', serializeType: 'ROCKETMQ', autoCreateTopic: false });
     let sendPerSec: number;
     let sendBrokerCpu: number;
+    let sendClientCpu: number;
     let routeWarmSeconds: number;
     try {
       const w0 = performance.now();
@@ -299,17 +311,19 @@ async function topicsStep(rmqd: string, n: number, o: Options, log: Log): Promis
       routeWarmSeconds = (performance.now() - w0) / 1000;
       const body = Buffer.alloc(o.size, 0x61);
       const cpu = cpuMeter(broker.proc.pid);
+      const client = clientCpuMeter();
       const r = await closedLoop(o.seconds, o.window, async (i) => {
         const res = await producer.send({ topic: names[i % n]!, body });
         if (res.sendStatus !== 'SEND_OK') throw new Error(`send status ${res.sendStatus}`);
       });
       sendBrokerCpu = cpu();
+      sendClientCpu = client();
       sendPerSec = r.perSec;
     } finally {
       producer.shutdown();
     }
     const brokerRssAfterSend = rssMiB(broker.proc.pid);
-    const row: TopicsRow = { topics: n, createSeconds, createPerSec: n / createSeconds, reg, namesrvRss, brokerRss, lookupsPerSec, routeWarmSeconds, sendPerSec, sendBrokerCpu, brokerRssAfterSend };
+    const row: TopicsRow = { topics: n, createSeconds, createPerSec: n / createSeconds, reg, namesrvRss, brokerRss, lookupsPerSec, routeWarmSeconds, sendPerSec, sendBrokerCpu, sendClientCpu, brokerRssAfterSend };
     if (o.restart) {
       log(`  topics ${n}: broker restart (SIGTERM, start, registered with every topic)`);
       const s0 = performance.now();
@@ -346,9 +360,11 @@ const topicColumns: Column<TopicsRow>[] = [
   { title: 'broker MiB', value: (r) => r.brokerRss, digits: 1 },
   { title: 'lookups/s', value: (r) => r.lookupsPerSec, growth: 'flat' },
   { title: 'send msg/s', value: (r) => r.sendPerSec, growth: 'flat' },
+  { title: 'broker µs/msg', value: (r) => (r.sendBrokerCpu / r.sendPerSec) * 1e6, digits: 1, growth: 'constant' },
+  { title: 'client cores', value: (r) => r.sendClientCpu, digits: 2 },
   { title: 'broker MiB after', value: (r) => r.brokerRssAfterSend, digits: 1 },
-  { title: 'stop s', value: (r) => r.stopSeconds, digits: 2 },
-  { title: 'start s', value: (r) => r.startSeconds, digits: 2 },
+  { title: 'stop s', value: (r) => r.stopSeconds, digits: 2, growth: 'linear' },
+  { title: 'start s', value: (r) => r.startSeconds, digits: 2, growth: 'linear' },
 ];
 
 // ---------------------------------------------------------------- connections
@@ -363,6 +379,7 @@ interface ConnectionsRow {
   lightRate: number;
   perSec: number;
   brokerCpu: number;
+  clientCpu: number;
   rssLoaded: number;
 }
 
@@ -405,8 +422,10 @@ async function connectionsStep(rmqd: string, n: number, o: Options, log: Log): P
     const rssLight = rssMiB(pid);
     log(`  connections ${n}: closed loop, one send in flight per connection, ${o.seconds} s`);
     const cpu = cpuMeter(pid);
+    const client = clientCpuMeter();
     const loop = await closedLoop(o.seconds, n, async (i) => send(i % n));
     const brokerCpu = cpu();
+    const clientCpu = client();
     const rssLoaded = rssMiB(pid);
     return {
       connections: n,
@@ -418,6 +437,7 @@ async function connectionsStep(rmqd: string, n: number, o: Options, log: Log): P
       lightRate,
       perSec: loop.perSec,
       brokerCpu,
+      clientCpu,
       rssLoaded,
     };
   } finally {
@@ -426,17 +446,28 @@ async function connectionsStep(rmqd: string, n: number, o: Options, log: Log): P
   }
 }
 
-const connectionColumns: Column<ConnectionsRow>[] = [
-  { title: 'connections', value: (r) => r.connections },
-  { title: 'RSS before', value: (r) => r.rssBefore, digits: 1 },
-  { title: 'RSS idle', value: (r) => r.rssIdle, digits: 1 },
-  { title: 'RSS light', value: (r) => r.rssLight, digits: 1 },
-  { title: 'idle MiB/1000 conn', value: (r) => r.idlePer1000, digits: 1 },
-  { title: 'light MiB/1000 conn', value: (r) => r.lightPer1000, digits: 1 },
-  { title: 'msg/s (closed loop)', value: (r) => r.perSec, growth: 'flat' },
-  { title: 'broker cores', value: (r) => r.brokerCpu, digits: 2 },
-  { title: 'RSS loaded', value: (r) => r.rssLoaded, digits: 1 },
-];
+/** MiB per 1,000 connections between the first step and `r` (the first step: against the broker before any connection). */
+function per1000(rows: readonly ConnectionsRow[], r: ConnectionsRow, rss: (x: ConnectionsRow) => number): number {
+  const first = rows[0]!;
+  if (r === first) return ((rss(r) - r.rssBefore) / r.connections) * 1000;
+  return ((rss(r) - rss(first)) / (r.connections - first.connections)) * 1000;
+}
+
+function connectionColumns(rows: readonly ConnectionsRow[]): Column<ConnectionsRow>[] {
+  return [
+    { title: 'connections', value: (r) => r.connections },
+    { title: 'RSS before', value: (r) => r.rssBefore, digits: 1 },
+    { title: 'RSS idle', value: (r) => r.rssIdle, digits: 1 },
+    { title: 'idle MiB/1000 conn', value: (r) => per1000(rows, r, (x) => x.rssIdle), digits: 1 },
+    { title: 'RSS light load', value: (r) => r.rssLight, digits: 1 },
+    { title: 'light MiB/1000 conn', value: (r) => per1000(rows, r, (x) => x.rssLight), digits: 1 },
+    { title: 'msg/s (closed loop)', value: (r) => r.perSec },
+    { title: 'broker µs/msg', value: (r) => (r.brokerCpu / r.perSec) * 1e6, digits: 1, growth: 'constant' },
+    { title: 'broker cores', value: (r) => r.brokerCpu, digits: 2 },
+    { title: 'client cores', value: (r) => r.clientCpu, digits: 2 },
+    { title: 'RSS loaded', value: (r) => r.rssLoaded, digits: 1 },
+  ];
+}
 
 // ---------------------------------------------------------------- consumer groups
 
@@ -527,11 +558,11 @@ const groupColumns: Column<GroupsRow>[] = [
   { title: 'delivered', value: (r) => r.delivered },
   { title: 'seconds', value: (r) => r.seconds, digits: 1 },
   { title: 'delivered/s', value: (r) => r.deliveredPerSec },
-  { title: 'broker CPU µs/delivered', value: (r) => r.cpuMicrosPerDelivered, digits: 1 },
+  { title: 'broker CPU µs/delivered', value: (r) => r.cpuMicrosPerDelivered, digits: 1, growth: 'constant' },
   { title: 'pulls/s', value: (r) => r.pullsPerSec, digits: 0, growth: 'linear' },
   { title: 'offset commits/s', value: (r) => r.commitsPerSec, digits: 1, growth: 'linear' },
   { title: 'RSS before', value: (r) => r.brokerRssBefore, digits: 1 },
-  { title: 'RSS after', value: (r) => r.brokerRss, digits: 1, growth: undefined },
+  { title: 'RSS after', value: (r) => r.brokerRss, digits: 1 },
 ];
 
 // ---------------------------------------------------------------- main
@@ -594,8 +625,8 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
         rows.push(await connectionsStep(deps.rmqd, n, o, log));
       }
       out('\n## Producer connections to one broker (RSS in MiB)');
-      for (const l of table(rows, connectionColumns)) out(l);
-      findings.push(...checkGrowth(rows, (r) => r.connections, connectionColumns));
+      for (const l of table(rows, connectionColumns(rows))) out(l);
+      findings.push(...checkGrowth(rows, (r) => r.connections, connectionColumns(rows)));
       result.connections = rows;
     }
     if (o.curves.includes('groups')) {

@@ -12,6 +12,11 @@ import { FdBudget } from './fd-budget.js';
 export const CQ_UNIT_SIZE = 20;
 /** Units of a tail file kept in memory once written (recent reads, long polling); older ones are pread. */
 const MIRROR_KEEP_UNITS = 4096;
+/**
+ * A new mirror's size; it doubles as entries arrive. Small: a broker with 40,000 queues held
+ * 160 MB of 4 KiB mirrors, most for queues with a few entries (docs/guide/benchmarks.md#scale).
+ */
+const MIRROR_MIN_BYTES = 16 * CQ_UNIT_SIZE;
 /** Filler unit padding a queue that starts past 0 (RocketMQ: offset 0, size Integer.MAX_VALUE). */
 const FILLER_SIZE = 0x7fffffff;
 
@@ -107,7 +112,7 @@ export class ConsumeQueue {
   private async loadWindow(f: CqFile, end: number): Promise<void> {
     const base = Math.max(0, end - MIRROR_KEEP_UNITS);
     const data = await this.withFd(f, false, (fd) => readAt(fd, (end - base) * CQ_UNIT_SIZE, base * CQ_UNIT_SIZE));
-    f.mirror = Buffer.alloc(Math.max(4096, data.length * 2));
+    f.mirror = Buffer.alloc(Math.max(MIRROR_MIN_BYTES, data.length * 2));
     data.copy(f.mirror);
     f.mirrorBase = base;
     f.mirrorUnits = base + Math.floor(data.length / CQ_UNIT_SIZE);
@@ -118,7 +123,7 @@ export class ConsumeQueue {
     const base = f.units - MIRROR_KEEP_UNITS;
     const keepFrom = (base - f.mirrorBase) * CQ_UNIT_SIZE;
     const keepTo = (f.mirrorUnits - f.mirrorBase) * CQ_UNIT_SIZE;
-    const m = Buffer.alloc(Math.max(4096, (keepTo - keepFrom) * 2));
+    const m = Buffer.alloc(Math.max(MIRROR_MIN_BYTES, (keepTo - keepFrom) * 2));
     f.mirror!.copy(m, 0, keepFrom, keepTo);
     f.mirror = m;
     f.mirrorBase = base;
@@ -170,7 +175,7 @@ export class ConsumeQueue {
   }
 
   private newTail(start: number): CqFile {
-    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(4096), mirrorBase: 0, mirrorUnits: 0 };
+    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(MIRROR_MIN_BYTES), mirrorBase: 0, mirrorUnits: 0 };
     this.files.push(f);
     return f;
   }
