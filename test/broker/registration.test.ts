@@ -17,22 +17,26 @@ import { HandlerTable } from '../../src/remoting/dispatcher.js';
 import { startCluster } from '../support/cluster.js';
 import { startNamesrvProcess } from '../support/namesrv.js';
 import { newClient, startServer } from '../support/remoting.js';
+import { COMPRESS_FROM_TOPICS } from '../../src/broker/registration.js';
+import { mapSettled } from '../../src/util/concurrency.js';
 import { waitFor } from '../support/wait.js';
 
 /** A NameServer stand-in that accepts every registration and keeps the topics each one carried. */
-async function recordingNamesrv(): Promise<{ addr: string; registrations: string[][] }> {
+async function recordingNamesrv(): Promise<{ addr: string; registrations: string[][]; compressed: boolean[] }> {
   const registrations: string[][] = [];
+  const compressed: boolean[] = [];
   const table = new HandlerTable()
     .on(RequestCode.REGISTER_BROKER, (req) => {
       const h = decodeHeader(RegisterBrokerRequestHeader, req.extFields);
       const body = decodeRegisterBrokerBody(req.body, { compressed: h.compressed, version: req.version });
       registrations.push(Object.keys(body.topicConfigSerializeWrapper.topicConfigTable));
+      compressed.push(h.compressed);
       return createResponse(req, ResponseCode.SUCCESS);
     })
     .on(RequestCode.BROKER_HEARTBEAT, (req) => createResponse(req, ResponseCode.SUCCESS))
     .on(RequestCode.UNREGISTER_BROKER, (req) => createResponse(req, ResponseCode.SUCCESS));
   const { addr } = await startServer({ dispatcher: table });
-  return { addr, registrations };
+  return { addr, registrations, compressed };
 }
 
 describe('broker registration as the topic table grows', () => {
@@ -69,5 +73,37 @@ describe('broker registration as the topic table grows', () => {
     const full = await waitFor(() => recorder.registrations.slice(beforeDelete).find((r) => r.length > 1), { what: 'a full registration after the deletion' });
     expect(full.length).toBe(systemTopics + topics.length - 1);
     expect(full).not.toContain('RegTopic0');
+  });
+
+  it(`registers a table of ${COMPRESS_FROM_TOPICS} topics or more compressed, and the NameServer routes every topic of it`, async () => {
+    const ns = await startNamesrvProcess();
+    const recorder = await recordingNamesrv();
+    const c = await startCluster({ namesrvs: 0, brokers: [{ name: 'broker-zip', properties: { namesrvAddr: `${ns.addr};${recorder.addr}` } }] });
+    const broker = c.broker('broker-zip');
+    const remoting = newClient();
+    const admin = new AdminClient({ namesrvAddrs: [ns.addr], remoting });
+    const api = new BrokerApi(remoting);
+    await waitFor(() => recorder.registrations.length > 0, { what: 'the first registration' });
+    expect(recorder.compressed[0]).toBe(false);
+
+    const topics = Array.from({ length: COMPRESS_FROM_TOPICS }, (_, i) => `Zip${i}`);
+    const created = await mapSettled(topics, 32, (t) => api.createTopic(broker.addr, { topicName: t, readQueueNums: 1, writeQueueNums: 1, perm: 6 }));
+    expect(created.filter((r) => !r.ok)).toEqual([]);
+    // the deletion asks for a full registration: now of 1,000 topics and more
+    const before = recorder.registrations.length;
+    await api.deleteTopic(broker.addr, 'Zip0');
+    const at = await waitFor(
+      () => {
+        const i = recorder.registrations.findIndex((r, k) => k >= before && r.length >= COMPRESS_FROM_TOPICS - 1);
+        return i >= 0 ? i : undefined;
+      },
+      { what: 'a full registration after the deletion' },
+    );
+    expect(recorder.compressed[at]).toBe(true);
+    expect(recorder.registrations[at]).toContain('Zip999');
+    expect(recorder.registrations[at]).not.toContain('Zip0');
+    // incremental registrations of one topic stay JSON
+    expect(recorder.compressed.slice(1, before).every((z) => !z)).toBe(true);
+    for (const t of ['Zip1', 'Zip500', 'Zip999']) await waitFor(async () => (await admin.topicRoute(t))?.queueDatas.length === 1, { what: `the route of ${t}` });
   });
 });
