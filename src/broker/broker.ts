@@ -562,7 +562,7 @@ export class Broker implements RoleControl {
 
   /** Serves /metrics and /healthz on metricsPort (metrics/broker-metrics.ts). */
   private async startMetrics(port: number): Promise<void> {
-    const registry = brokerMetricsRegistry({ ctx: this.context, rpc: this.rpc, ha: () => this.replication.runtimeInfo(), metricsPort: port });
+    const registry = brokerMetricsRegistry({ ctx: this.context, rpc: this.rpc, ...(this.grpc !== undefined ? { grpc: this.grpc.latency } : {}), ha: () => this.replication.runtimeInfo(), metricsPort: port });
     const server = new MetricsServer({ registry, logger: this.log.child('metrics'), unhealthy: () => (this.dispatcher.stopping ? 'stopping' : undefined) });
     await server.listen(port, this.config.bindAddress);
     this.metricsServer = server;

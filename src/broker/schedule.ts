@@ -27,6 +27,7 @@ import { decodeDelayOffsetTable, encodeDelayOffsetTable } from '../protocol/grou
 import { SCHEDULE_TOPIC } from '../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { StateFile } from '../util/state-file.js';
+import { realDestinationOf, repost } from './parked-message.js';
 import type { DispatchEvent, MessageStore, PutMessage } from './store/index.js';
 
 const UNIT_MILLIS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -312,28 +313,16 @@ export class ScheduleMessageService {
    */
   private realMessage(rec: ReturnType<typeof decodeRecord>): PutMessage | undefined {
     const props = decodeProperties(rec.properties);
-    const topic = props.get(PropertyKey.REAL_TOPIC);
-    const queueId = Number(props.get(PropertyKey.REAL_QUEUE_ID));
-    if (topic === undefined || !Number.isInteger(queueId) || queueId < 0) {
+    const to = realDestinationOf(props);
+    if (to === undefined) {
       this.log.error('delayed message without a valid REAL_TOPIC/REAL_QID dropped', { offset: rec.queueOffset, physicalOffset: rec.physicalOffset });
       return undefined;
     }
     props.delete(PropertyKey.DELAY_TIME_LEVEL);
     props.delete(PropertyKey.TIMER_DELAY_SEC);
-    return {
-      topic,
-      queueId,
-      flag: rec.flag,
-      body: Buffer.from(rec.body),
-      properties: encodeProperties(props),
-      sysFlag: rec.sysFlag,
-      bornTimestamp: rec.bornTimestamp,
-      bornHost: rec.bornHost,
-      storeHost: rec.storeHost,
-      reconsumeTimes: rec.reconsumeTimes,
-      preparedTransactionOffset: 0,
-    };
+    return repost(rec, to, props);
   }
+
 
   private setOffset(level: number, offset: number): void {
     if (this.offsets.get(level) === offset) return;

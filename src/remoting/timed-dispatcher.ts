@@ -27,6 +27,25 @@ export interface RpcLatencySeries {
   count: number;
 }
 
+/** A latency histogram in RPC_LATENCY_BUCKETS_MS: counts per bucket (last: above every bound), sum, count. */
+export interface LatencyHistogram {
+  readonly counts: Float64Array;
+  sumMillis: number;
+  count: number;
+}
+
+export function newLatencyCounts(): Float64Array {
+  return new Float64Array(RPC_LATENCY_BUCKETS_MS.length + 1);
+}
+
+export function addLatency(h: LatencyHistogram, millis: number): void {
+  let i = 0;
+  while (i < RPC_LATENCY_BUCKETS_MS.length && millis > (RPC_LATENCY_BUCKETS_MS[i] as number)) i++;
+  h.counts[i] = (h.counts[i] as number) + 1;
+  h.sumMillis += millis;
+  h.count++;
+}
+
 const RESULTS: readonly RpcResult[] = ['success', 'oneway', 'process_request_failed'];
 
 /** PullSysFlag.SUSPEND: the pull may be held (long polling). */
@@ -86,14 +105,10 @@ export class TimedDispatcher implements RequestDispatcher {
     const key = ((req.code * 16_384 + (responseCode + 8_192)) * 2 + (longPolling ? 1 : 0)) * 4 + RESULTS.indexOf(result);
     let s = this.table.get(key);
     if (s === undefined) {
-      s = { requestCode: req.code, responseCode, isLongPolling: longPolling, result, counts: new Float64Array(RPC_LATENCY_BUCKETS_MS.length + 1), sumMillis: 0, count: 0 };
+      s = { requestCode: req.code, responseCode, isLongPolling: longPolling, result, counts: newLatencyCounts(), sumMillis: 0, count: 0 };
       this.table.set(key, s);
     }
-    let i = 0;
-    while (i < RPC_LATENCY_BUCKETS_MS.length && millis > (RPC_LATENCY_BUCKETS_MS[i] as number)) i++;
-    s.counts[i] = (s.counts[i] as number) + 1;
-    s.sumMillis += millis;
-    s.count++;
+    addLatency(s, millis);
     this.observe?.(req.code, millis);
   }
 }

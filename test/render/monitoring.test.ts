@@ -82,11 +82,11 @@ describe('rendered monitoring', () => {
     writeFileSync(path.join(at, PROMETHEUS_FILE), config);
     const checked = promtool('check', 'config', path.join(at, PROMETHEUS_FILE));
     expect(checked).toMatch(/SUCCESS/);
-    expect(checked).toMatch(/5 rules found/);
-    expect(promtool('check', 'rules', path.join(at, RULES_FILE))).toMatch(/SUCCESS: 5 rules found/);
+    expect(checked).toMatch(/6 rules found/);
+    expect(promtool('check', 'rules', path.join(at, RULES_FILE))).toMatch(/SUCCESS: 6 rules found/);
     const rules = parse(text(RULES_FILE)) as { groups: { rules: { alert: string; expr: string; for: string }[] }[] };
     const byName = new Map(rules.groups[0]?.rules.map((r) => [r.alert, r]));
-    expect([...byName.keys()]).toEqual(['RocketMQNodeDown', 'RocketMQConsumerLagGrowing', 'RocketMQDiskAlmostFull', 'RocketMQSlaveBehind', 'RocketMQSlaveNotReplicating']);
+    expect([...byName.keys()]).toEqual(['RocketMQNodeDown', 'RocketMQConsumerLagGrowing', 'RocketMQDiskAlmostFull', 'RocketMQSlaveBehind', 'RocketMQSlaveNotReplicating', 'RocketMQTimersLate']);
     expect(byName.get('RocketMQConsumerLagGrowing')?.expr).toContain('> 500');
     expect(byName.get('RocketMQDiskAlmostFull')?.expr).toContain('> 0.85');
     expect(byName.get('RocketMQNodeDown')?.expr).toBe('up{job="rmq-2m-2s-sync"} == 0');

@@ -13,6 +13,7 @@ import type { Status } from '../../grpc/generated/apache/rocketmq/v2/Status.js';
 import { AUTHORIZATION_HEADER, DATE_TIME_HEADER } from '../../grpc/signature.js';
 import type { Logger } from '../../util/log.js';
 import { authenticate, authorize, type Caller, type Needs } from './auth.js';
+import type { GrpcCallLatency } from './call-latency.js';
 
 export interface CallContext {
   clientId: string;
@@ -31,6 +32,8 @@ export interface CallEnv {
   /** The ACL policy in force, or undefined when the broker does not enforce ACL. */
   acl(): AclPolicy | undefined;
   log: Logger;
+  /** Every call's latency and answer code, for metrics. */
+  latency?: GrpcCallLatency;
 }
 
 const one = (md: grpc.Metadata, key: string): string | undefined => {
@@ -64,6 +67,13 @@ export function statusOfError(e: unknown, log: Logger, rpc: string): Status & { 
   return status('INTERNAL_ERROR', `internal error: ${(e as Error).message ?? String(e)}`);
 }
 
+/** The code name a response's status carries (a status-less response is OK). */
+function codeOf(st: Status | null | undefined): string {
+  const c = st?.code;
+  if (c === undefined || c === null) return 'OK';
+  return String(c); // handlers answer code names; a number would be shown as is
+}
+
 /** Logs refusals that matter to an operator (ACL), rate-limited by the caller's logger. */
 function logRefusal(log: Logger, rpc: string, peer: string, s: Status & { code: CodeName }): void {
   if (s.code === 'UNAUTHORIZED' || s.code === 'FORBIDDEN') log.warn('gRPC call refused by ACL', { rpc, peer, code: s.code, remark: s.message });
@@ -77,17 +87,19 @@ export function unary<Req, Res extends { status?: Status | null }>(
   fn: (req: Req, c: CallContext, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    const started = env.latency?.start() ?? 0;
     const peer = call.getPeer();
     let settled = false;
-    const reply = (res: Res) => {
+    const reply = (res: Res, result: 'success' | 'process_request_failed' = 'success') => {
       if (settled) return;
       settled = true;
+      env.latency?.record(rpc, codeOf(res.status), started, result);
       callback(null, res);
     };
     const fail = (e: unknown) => {
       const s = statusOfError(e, env.log, rpc);
       logRefusal(env.log, rpc, peer, s);
-      reply({ status: s } as Res);
+      reply({ status: s } as Res, e instanceof V2Error ? 'success' : 'process_request_failed');
     };
     try {
       const c = callContext(env, call.metadata, peer);
@@ -107,9 +119,11 @@ export function serverStream<Req, Res extends { status?: Status | null }>(
   fn: (req: Req, c: CallContext, call: grpc.ServerWritableStream<Req, Res>) => Promise<void>,
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
+    const started = env.latency?.start() ?? 0;
     const peer = call.getPeer();
     const fail = (e: unknown) => {
       const s = statusOfError(e, env.log, rpc);
+      env.latency?.record(rpc, s.code, started, e instanceof V2Error ? 'success' : 'process_request_failed');
       logRefusal(env.log, rpc, peer, s);
       if (!call.writableEnded && !call.cancelled) {
         call.write({ status: s } as Res);
@@ -119,6 +133,7 @@ export function serverStream<Req, Res extends { status?: Status | null }>(
     try {
       const c = callContext(env, call.metadata, peer);
       fn(call.request, c, call).then(() => {
+        env.latency?.record(rpc, 'OK', started);
         if (!call.writableEnded) call.end();
       }, fail);
     } catch (e) {

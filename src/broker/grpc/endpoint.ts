@@ -37,6 +37,7 @@ import type { Logger } from '../../util/log.js';
 import type { BrokerContext } from '../context.js';
 import type { PopService } from '../pop/types.js';
 import { Perm } from './auth.js';
+import { GrpcCallLatency } from './call-latency.js';
 import { callContext, serverStream, statusOfError, unary, type CallContext, type CallEnv } from './call.js';
 import { ConsumeHandlers, MAX_BATCH, MAX_POLL_MILLIS } from './consume.js';
 import { GrpcListener } from './listener.js';
@@ -79,12 +80,14 @@ export class GrpcEndpoint {
   private readonly log: Logger;
   private readonly env: CallEnv;
   private readonly limits: MessageLimits;
+  /** Every v5 call's latency and answer code (`rocketmq_rpc_latency{protocol_type="grpc"}`). */
+  readonly latency = new GrpcCallLatency();
 
   constructor(private readonly opts: GrpcEndpointOptions) {
     const { ctx } = opts;
     const c = ctx.config;
     this.log = opts.logger;
-    this.env = { acl: opts.acl, log: rateLimitedLogger(opts.logger) };
+    this.env = { acl: opts.acl, log: rateLimitedLogger(opts.logger), latency: this.latency };
     this.limits = { ...DEFAULT_MESSAGE_LIMITS, maxBodyBytes: c.maxMessageSize };
     this.routes = new RouteService({
       namesrvAddrs: c.namesrvAddrs,

@@ -19,6 +19,7 @@ import { registerRpcLatency } from '../../remoting/rpc-latency-metric.js';
 import type { TimedDispatcher } from '../../remoting/timed-dispatcher.js';
 import { perScrape, scrapedCounter, scrapedGauge, type Emit, type Labels } from '../../util/prom-metrics.js';
 import type { BrokerContext } from '../context.js';
+import { rpcLabel, type GrpcCallLatency } from '../grpc/call-latency.js';
 import { MESSAGE_TYPES } from '../stats.js';
 import { brokerRuntimeInfo, storeDisk } from './runtime-info.js';
 
@@ -26,6 +27,8 @@ export interface BrokerMetricsSources {
   ctx: BrokerContext;
   /** Request latencies (the broker's dispatcher). */
   rpc: TimedDispatcher;
+  /** v5 call latencies, when the broker serves gRPC. */
+  grpc?: GrpcCallLatency;
   /** Replication state (GET_BROKER_HA_STATUS's body). */
   ha: () => Promise<HaRuntimeInfo>;
   metricsPort: number;
@@ -216,6 +219,14 @@ export function brokerMetricsRegistry(src: BrokerMetricsSources): Registry {
   counter('rocketmq_rollback_messages_total', 'Transactional messages rolled back, by topic.', [...B, 'topic'], (emit) => {
     for (const [topic, n] of ctx.transactions.endedByTopic.rollback) emit({ ...base, topic }, n);
   });
+  // timers (RocketMQ 5 DefaultStoreMetricsConstant; our counts, no per-topic split)
+  counter('rocketmq_timer_enqueue_total', 'Timer messages and recall markers indexed into the wheel.', B, (emit) => emit(base, ctx.timer.counts.enqueued));
+  counter('rocketmq_timer_dequeue_total', 'Timer messages delivered to their topic (masters).', B, (emit) => emit(base, ctx.timer.counts.delivered));
+  counter('rmq_timer_recalled_total', 'Timer messages cancelled by a recall before their time.', B, (emit) => emit(base, ctx.timer.counts.recalled));
+  counter('rmq_timer_missing_total', 'Timer messages whose record was gone at delivery (retention, a cut log): not delivered.', B, (emit) => emit(base, ctx.timer.counts.missing));
+  gauge('rocketmq_timing_messages', 'Timer units waiting: messages and recall markers in the wheel and the delivery heap.', B, (emit) => emit(base, ctx.timer.pending));
+  gauge('rocketmq_timer_enqueue_lag', 'Entries of the timer topic not indexed yet.', B, (emit) => emit(base, ctx.timer.progress().enqueueLag));
+  gauge('rocketmq_timer_dequeue_lag', 'ms the first slot not yet taken for delivery is behind now (0 on a slave).', B, (emit) => emit(base, ctx.timer.progress().dequeueLagMillis));
   gauge('rocketmq_topic_number', 'Topics on this broker.', B, (emit) => emit(base, topics.size));
   gauge('rocketmq_consumer_group_number', 'Subscription groups on this broker.', B, (emit) => emit(base, Object.keys(subscriptionGroups.snapshot().subscriptionGroupTable).length));
   gauge('rocketmq_broker_permission', 'brokerPermission (6 read+write, 4 read-only, 2 write-only).', B, (emit) => emit(base, config.brokerPermission));
@@ -255,7 +266,12 @@ export function brokerMetricsRegistry(src: BrokerMetricsSources): Registry {
   gauge('rocketmq_consumer_inflight_messages', 'Messages pulled by the group and not committed yet.', lagLabels, eachProgress((p) => p.inflight));
   gauge('rocketmq_consumer_ready_messages', 'Messages stored and not pulled by the group yet.', lagLabels, eachProgress((p) => p.ready));
   gauge('rocketmq_consumer_queueing_latency', 'ms since the oldest message the group has not pulled was stored.', lagLabels, eachProgress((p) => p.queueingLatencyMillis));
-  registerRpcLatency(registry, rpc, base);
+  registerRpcLatency(registry, rpc, base, function* () {
+    if (src.grpc === undefined) return;
+    for (const g of src.grpc.series()) {
+      yield { labels: { protocol_type: 'grpc', request_code: rpcLabel(g.rpc), response_code: g.code, is_long_polling: String(g.isLongPolling), result: g.result }, counts: g.counts, sum: g.sumMillis, count: g.count };
+    }
+  });
 
   // ── RocketMQ 5 store (DefaultStoreMetricsConstant) ──────────────────────────────────────────
   const storeLabels = [...B, 'storage_type', 'storage_medium'];

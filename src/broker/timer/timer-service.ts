@@ -30,13 +30,14 @@ import path from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
 import type { HostAddress } from '../../protocol/message/host.js';
-import { decodeProperties, encodeProperties, findProperty } from '../../protocol/message/properties.js';
+import { decodeProperties, findProperty } from '../../protocol/message/properties.js';
 import { decodeRecallHandle, encodeRecallHandle, RecallHandleError } from '../../protocol/message/recall-handle.js';
 import { decodeRecord, type MessageRecord } from '../../protocol/message/record.js';
 import { requestedDeliverTime, TimerPropertyError, timerOutMs } from '../../protocol/message/timer.js';
 import { isRetryTopic, SCHEDULE_TOPIC, TIMER_TOPIC } from '../../protocol/topic-names.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { rateLimitedLogger } from '../../util/log-rate-limit.js';
+import { realDestinationOf, repost } from '../parked-message.js';
 import type { DispatchEvent, MessageStore, PutMessage, PutMessageResult } from '../store/index.js';
 import { DueHeap, type DueEntry } from './due-heap.js';
 import { decodeCheckpoint, decodeSnapshot, encodeCheckpoint, encodeSnapshot, readIfExists, TimerFileError, writeFileAtomic, type TimerCheckpoint, type WheelSnapshot } from './timer-files.js';
@@ -252,7 +253,11 @@ export class TimerMessageService {
     // where relinking starts: the snapshot's offset, else the oldest unit on disk
     let from = this.timerLog.firstIndex ?? cqMin;
     let usable = samePrecision;
-    if (snap !== undefined && samePrecision && snap.slots.every((s) => s.slot < D + this.wheel.size - 1)) {
+    // the timer topic's queue ends below what the snapshot indexed: the commit log was cut back (a
+    // former master rejoining as slave), and the snapshot's slots link units of cut messages
+    const cutBelowSnapshot = snap !== undefined && snap.enqueueOffset > cqMax;
+    if (cutBelowSnapshot) this.log.warn('timer topic cut back below the wheel snapshot (the commit log was truncated): relinking the timer log below the cut', { snapshotOffset: snap.enqueueOffset, queueEnd: cqMax });
+    if (snap !== undefined && samePrecision && !cutBelowSnapshot && snap.slots.every((s) => s.slot < D + this.wheel.size - 1)) {
       from = snap.enqueueOffset;
       for (const s of snap.slots) if (s.slot >= D) this.wheel.restore(s.slot, s.head, s.count);
       for (const g of snap.segments) this.segMax.set(g.start, g.maxSlot);
@@ -541,6 +546,19 @@ export class TimerMessageService {
     await this.pumping;
   }
 
+  /**
+   * Where the index stands, for metrics: entries of the timer topic not indexed yet, and how far
+   * behind now the first slot not yet taken for delivery is (0 while not delivering: a slave).
+   */
+  progress(now = this.now()): { enqueueLag: number; dequeueLagMillis: number } {
+    const end = this.opts.store.getMaxOffsetInQueue(TIMER_TOPIC, 0);
+    const nextSlotStart = (this.takenUpTo + 1) * this.p;
+    return {
+      enqueueLag: Math.max(0, end - this.enqueued),
+      dequeueLagMillis: this.delivering ? Math.max(0, now - nextSlotStart) : 0,
+    };
+  }
+
   get isDelivering(): boolean {
     return this.delivering;
   }
@@ -660,7 +678,7 @@ export class TimerMessageService {
         if (rec === undefined) continue;
         const props = decodeProperties(rec.properties);
         props.set(PropertyKey.TIMER_ROLL_TIMES, String(Number(props.get(PropertyKey.TIMER_ROLL_TIMES) ?? 0) + 1));
-        puts.push(this.opts.store.put({ ...this.baseOf(rec), topic: TIMER_TOPIC, queueId: 0, properties: encodeProperties(props) }));
+        puts.push(this.opts.store.put(repost(rec, { topic: TIMER_TOPIC, queueId: 0 }, props)));
       }
       for (const r of await Promise.all(puts)) {
         if (r.appended === undefined) throw new Error(`rolling a timer message failed: ${r.status} ${r.remark ?? ''}`);
@@ -744,33 +762,20 @@ export class TimerMessageService {
     return undefined;
   }
 
-  private baseOf(rec: MessageRecord): Omit<PutMessage, 'topic' | 'queueId' | 'properties'> {
-    return {
-      flag: rec.flag,
-      body: Buffer.from(rec.body),
-      sysFlag: rec.sysFlag,
-      bornTimestamp: rec.bornTimestamp,
-      bornHost: rec.bornHost,
-      storeHost: rec.storeHost,
-      reconsumeTimes: rec.reconsumeTimes,
-      preparedTransactionOffset: 0,
-    };
-  }
-
   /** The message for its real topic and queue (RocketMQ convertMessage): REAL_TOPIC/REAL_QID removed, TIMER_DEQUEUE_MS added. */
   private realMessage(rec: MessageRecord, now: number): PutMessage | undefined {
     const props = decodeProperties(rec.properties);
-    const topic = props.get(PropertyKey.REAL_TOPIC);
-    const queueId = Number(props.get(PropertyKey.REAL_QUEUE_ID));
-    if (topic === undefined || !Number.isInteger(queueId) || queueId < 0) {
+    const to = realDestinationOf(props);
+    if (to === undefined) {
       this.log.error('timer message without a valid REAL_TOPIC/REAL_QID dropped', { offset: rec.queueOffset, physicalOffset: rec.physicalOffset });
       return undefined;
     }
     props.delete(PropertyKey.REAL_TOPIC);
     props.delete(PropertyKey.REAL_QUEUE_ID);
     props.set(PropertyKey.TIMER_DEQUEUE_MS, String(now));
-    return { ...this.baseOf(rec), topic, queueId, properties: encodeProperties(props) };
+    return repost(rec, to, props);
   }
+
 
   // ------------------------------------------------------------------ checkpoint
 

@@ -25,6 +25,7 @@ import { encodeRecord, measureRecord, type MessageRecord } from '../../protocol/
 import { TRANS_CHECK_MAX_TIME_TOPIC, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC } from '../../protocol/topic-names.js';
 import { RequestCode } from '../../remoting/codes.js';
 import { createRequest, type RemotingCommand } from '../../remoting/command.js';
+import { realDestinationOf, repost } from '../parked-message.js';
 import type { PutMessage } from '../store/index.js';
 
 export const HALF_QUEUE = 0;
@@ -74,13 +75,11 @@ export interface HalfInfo {
 /** The fields of a half record's properties; undefined when it is not a valid half message. */
 export function halfInfoOf(properties: string): HalfInfo | undefined {
   const props = decodeProperties(properties);
-  const topic = props.get(PropertyKey.REAL_TOPIC);
-  const queueId = Number(props.get(PropertyKey.REAL_QUEUE_ID));
-  if (topic === undefined || topic === '' || !Number.isInteger(queueId) || queueId < 0) return undefined;
+  const to = realDestinationOf(props);
+  if (to === undefined) return undefined;
   const immunity = Number(props.get(PropertyKey.CHECK_IMMUNITY_TIME_IN_SECONDS));
   return {
-    topic,
-    queueId,
+    ...to,
     producerGroup: props.get(PropertyKey.PRODUCER_GROUP) ?? '',
     uniqKey: props.get(PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) ?? '',
     immunityMillis: Number.isFinite(immunity) && immunity > 0 ? Math.min(immunity, 86_400) * 1000 : 0,
@@ -90,23 +89,15 @@ export function halfInfoOf(properties: string): HalfInfo | undefined {
 /** The committed message: the half's body and properties on its real topic and queue. */
 export function commitOf(half: MessageRecord): PutMessage {
   const props = decodeProperties(half.properties);
-  const topic = props.get(PropertyKey.REAL_TOPIC) as string;
-  const queueId = Number(props.get(PropertyKey.REAL_QUEUE_ID));
+  const to = realDestinationOf(props);
+  // a half without its destination is never pending (halfInfoOf refused it), so never committed
+  if (to === undefined) throw new Error(`half message at ${half.physicalOffset} has no valid REAL_TOPIC/REAL_QID`);
   props.delete(PropertyKey.REAL_TOPIC);
   props.delete(PropertyKey.REAL_QUEUE_ID);
-  return {
-    topic,
-    queueId,
-    flag: half.flag,
-    body: Buffer.from(half.body),
-    properties: encodeProperties(props),
+  return repost(half, to, props, {
     sysFlag: withTxBits(half.sysFlag, SysFlag.TRANSACTION_COMMIT_TYPE),
-    bornTimestamp: half.bornTimestamp,
-    bornHost: half.bornHost,
-    storeHost: half.storeHost,
-    reconsumeTimes: half.reconsumeTimes,
     preparedTransactionOffset: half.physicalOffset,
-  };
+  });
 }
 
 /** A half message given up after transactionCheckMax checks, as kept in TRANS_CHECK_MAX_TIME_TOPIC. */

@@ -97,6 +97,13 @@ export function renderAlertRules(model: ClusterModel): string {
       labels: { severity: 'warning' },
       annotations: { summary: 'Slave {{ $labels.rmq_node }} is not replicating from its master', description: 'Its HA stream has not been live for 2 minutes (master down, unreachable, or the logs diverged).' },
     },
+    {
+      alert: 'RocketMQTimersLate',
+      expr: `max by (rmq_cluster, rmq_node) (rocketmq_timer_dequeue_lag{${sel}}) > 10000`,
+      for: '2m',
+      labels: { severity: 'warning' },
+      annotations: { summary: 'Timer messages on {{ $labels.rmq_node }} are delivered {{ $value }} ms late', description: 'The first timer slot not yet taken for delivery has stood more than 10 s behind now for 2 minutes (the broker cannot keep up with due timers, or its store refuses writes).' },
+    },
   ];
   return `# Alert rules for cluster ${model.cluster} (rendered by rmqctl)\n${stringify({ groups: [{ name: jobName(model), rules }] })}`;
 }

@@ -10,14 +10,16 @@ import { PropertyKey } from '../../../src/protocol/message/constants.js';
 import { decodeProperties } from '../../../src/protocol/message/properties.js';
 import { queueOfMessageGroup } from '../../../src/broker/grpc/send.js';
 import { startCluster } from '../../support/cluster.js';
+import { freePort } from '../../support/ports.js';
 import { clientsFor, createTopic, pullAll } from '../../support/clients.js';
 import { grpcBroker, rawV5Client, unaryCall, v5Metadata, v5Producer } from '../../support/v5.js';
 import type { QueryRouteResponse__Output } from '../../../src/grpc/generated/apache/rocketmq/v2/QueryRouteResponse.js';
 
 describe('v5 Producer against rmqd', () => {
   it('routes every master to its own gRPC endpoint and stores what the Producer sends', async () => {
-    const a = await grpcBroker('broker-a');
-    const b = await grpcBroker('broker-b');
+    const metricsPorts = [await freePort(), await freePort()];
+    const a = await grpcBroker('broker-a', { metricsPort: metricsPorts[0]! });
+    const b = await grpcBroker('broker-b', { metricsPort: metricsPorts[1]! });
     const c = await startCluster({ brokers: [a, b] });
     const cl = clientsFor(c);
     for (const br of ['broker-a', 'broker-b']) await cl.brokers.createTopic(c.broker(br).addr, { topicName: 'V5Send', readQueueNums: 2, writeQueueNums: 2, perm: 6 });
@@ -44,6 +46,14 @@ describe('v5 Producer against rmqd', () => {
       receipts.push(await producer.send({ topic: 'V5Send', tag: `Tag${i % 2}`, keys: [`key-${i}`, 'common'], properties: new Map([['seq', String(i)]]), body: Buffer.from(`v5-body-${i}`) }));
     }
     expect(new Set(receipts.map((r) => r.messageId)).size).toBe(8);
+    // every v5 call is in rocketmq_rpc_latency beside the remoting requests: 8 SendMessage answered OK over both brokers
+    const grpcCount = async (port: number, rpc: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = new RegExp(`^rocketmq_rpc_latency_count\\{(?=[^}]*protocol_type="grpc")(?=[^}]*request_code="${rpc}")(?=[^}]*response_code="OK")[^}]*\\} (\\d+)$`, 'm').exec(text);
+      return line === null ? 0 : Number(line[1]);
+    };
+    expect((await grpcCount(metricsPorts[0]!, 'send_message')) + (await grpcCount(metricsPorts[1]!, 'send_message'))).toBe(8);
+    expect(await grpcCount(metricsPorts[0]!, 'query_route')).toBeGreaterThanOrEqual(1);
 
     // read back over remoting from every queue of both brokers
     const got = [];

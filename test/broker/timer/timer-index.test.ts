@@ -4,7 +4,8 @@
  * window many times; recall markers cancel their message, also a rolled one; a clean stop and a
  * reopen deliver what was pending exactly once; a reopen from the files as a crash left them
  * (copied mid-run) loses nothing; a damaged wheel snapshot is rebuilt, a damaged checkpoint
- * refuses the open; a changed timerPrecisionMs rebuilds the index. Plus the handle codec.
+ * refuses the open; a changed timerPrecisionMs rebuilds the index; a commit log cut back below
+ * indexed messages (failover truncation) relinks only what remains. Plus the handle codec.
  */
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,8 +31,8 @@ interface Delivered {
 }
 
 /** A store + timer service in `dir`, recording what reaches topic T; closed when the test finishes. */
-async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true) {
-  const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }, { tagsCode: (topic, props) => (topic === TIMER_TOPIC ? timerTagsCode(props) : 0) });
+async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true, truncateTo?: number) {
+  const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }, { tagsCode: (topic, props) => (topic === TIMER_TOPIC ? timerTagsCode(props) : 0), ...(truncateTo !== undefined ? { truncateTo } : {}) });
   let master = deliver;
   const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256, isMaster: () => master });
   const delivered: Delivered[] = [];
@@ -176,6 +177,31 @@ describe('timer index', () => {
     await c.timer.checkpoint(true);
     await c.timer.checkpoint(true);
     expect(readdirSync(path.join(dir, 'timer', 'log')).length).toBeLessThanOrEqual(1);
+  });
+
+  it('a commit log cut back below indexed timer messages (a former master rejoining): the cut ones are never delivered, the ones stored after at the same queue offsets are, at their time', { timeout: 30_000 }, async () => {
+    const dir = tmpDir();
+    const a = await open(dir, {}, false);
+    const aAt = Date.now() + 1_500;
+    let cut = 0;
+    for (let i = 0; i < 20; i++) {
+      await a.send(`a${i}`, aAt + i * 10);
+      if (i === 9) cut = a.store.writtenPhysOffset;
+    }
+    await waitFor(() => (a.timer.pending === 20 ? true : undefined), { what: '20 pending' });
+    await a.close(); // its wheel snapshot covers queue offsets 0-19
+    const b = await open(dir, {}, true, cut);
+    expect(b.store.getMaxOffsetInQueue(TIMER_TOPIC, 0)).toBe(10);
+    expect(b.timer.pending).toBe(10);
+    // what the new master replicates after the cut: other messages at queue offsets 10-19, due later
+    const bAt = aAt + 1_500;
+    for (let i = 0; i < 10; i++) await b.send(`b${i}`, bAt + i * 10);
+    await b.send('sentinel', bAt + 500);
+    await waitFor(() => b.delivered.some((d) => d.body === 'sentinel'), { timeout: 15_000, what: 'the sentinel' });
+    const bodies = b.delivered.map((d) => d.body).sort();
+    expect(bodies).toEqual([...Array.from({ length: 10 }, (_, i) => `a${i}`), ...Array.from({ length: 10 }, (_, i) => `b${i}`), 'sentinel'].sort());
+    const dueOf = (body: string) => (body === 'sentinel' ? bAt + 500 : body.startsWith('a') ? aAt + Number(body.slice(1)) * 10 : bAt + Number(body.slice(1)) * 10);
+    expect(b.delivered.filter((d) => d.storeTimestamp < dueOf(d.body))).toEqual([]);
   });
 
   it('a slave indexes but does not deliver; its master\'s checkpoint lets it forget what the master delivered', { timeout: 20_000 }, async () => {

@@ -18,6 +18,7 @@ import { startCluster, type TestCluster } from '../../support/cluster.js';
 import { clientsFor, createTopic, type Clients } from '../../support/clients.js';
 import { startConsumer } from '../../support/consumers.js';
 import { waitFor } from '../../support/wait.js';
+import { freePort } from '../../support/ports.js';
 import { aliConsumer, aliMessage, aliProducer } from '../../support/ali-ons.js';
 
 const TOPIC = 'TimerT';
@@ -94,13 +95,23 @@ describe('timer messages', () => {
     expect(dups).toBe(0);
   });
 
-  it('a recalled message never arrives; a recall too late, of another topic or with a bad handle is refused', { timeout: 60_000 }, async () => {
-    const { c, cl } = await cluster();
+  it('a recalled message never arrives; a recall too late, of another topic or with a bad handle is refused; the timer metrics count it', { timeout: 60_000 }, async () => {
+    const metricsPort = await freePort();
+    const { c, cl } = await cluster({ metricsPort });
+    const metric = async (name: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const m = new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text);
+      if (m === null) throw new Error(`${name} not in /metrics`);
+      return Number(m[1]);
+    };
     const rec = recorder();
     await startConsumer(c, 'G_TIMER_RECALL', TOPIC, {}, rec.handler);
     const p = cl.producer();
     const due = Date.now() + 4_000;
     const sent = await sendAll(p, Array.from({ length: 20 }, (_, i) => ({ body: `r${i}`, deliverTimeMs: due + i * 10 })));
+    await waitFor(async () => (await metric('rocketmq_timing_messages')) === 20, { timeout: 10_000, what: '20 timing messages in /metrics' });
+    expect(await metric('rocketmq_timer_enqueue_lag')).toBe(0);
+    expect(await metric('rocketmq_timer_dequeue_lag')).toBeLessThan(2_000);
     const recalled = sent.filter((_, i) => i % 2 === 0);
     for (const r of recalled) expect(await p.recallMessage(TOPIC, r.recallHandle!)).toBe(r.msgId);
     // recalling twice is harmless
@@ -121,6 +132,11 @@ describe('timer messages', () => {
     await waitFor(() => rec.arrivals.some((a) => a.body === 'sentinel'), { timeout: 20_000, what: 'the sentinel' });
     const bodies = new Set(rec.arrivals.map((a) => a.body));
     for (let i = 0; i < 20; i++) expect([`r${i}`, bodies.has(`r${i}`)]).toEqual([`r${i}`, i % 2 === 1]);
+    // 20 messages, 10 recall markers (the repeated recall found its message already cancelled), the sentinel
+    await waitFor(async () => (await metric('rocketmq_timer_dequeue_total')) === 11, { timeout: 5_000, what: '11 delivered in /metrics' });
+    expect(await metric('rmq_timer_recalled_total')).toBe(10);
+    expect(await metric('rocketmq_timer_enqueue_total')).toBeGreaterThanOrEqual(31);
+    expect(await metric('rocketmq_timing_messages')).toBe(0);
     // too late now
     await expect(p.recallMessage(TOPIC, sent[1]!.recallHandle!)).rejects.toThrow(/delivered/);
   });
