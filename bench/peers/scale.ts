@@ -456,10 +456,13 @@ async function connectionsStep(rmqd: string, n: number, o: Options, log: Log): P
   }
 }
 
-/** MiB per 1,000 connections between the first step and `r` (the first step: against the broker before any connection). */
-function per1000(rows: readonly ConnectionsRow[], r: ConnectionsRow, rss: (x: ConnectionsRow) => number): number {
+/**
+ * MiB per 1,000 connections between the first step and `r`. The first step itself: against the
+ * broker before any connection when idle; under load not at all (the load's own garbage would count).
+ */
+function per1000(rows: readonly ConnectionsRow[], r: ConnectionsRow, rss: (x: ConnectionsRow) => number, idle: boolean): number {
   const first = rows[0]!;
-  if (r === first) return ((rss(r) - r.rssBefore) / r.connections) * 1000;
+  if (r === first) return idle ? ((rss(r) - r.rssBefore) / r.connections) * 1000 : Number.NaN;
   return ((rss(r) - rss(first)) / (r.connections - first.connections)) * 1000;
 }
 
@@ -468,9 +471,9 @@ function connectionColumns(rows: readonly ConnectionsRow[]): Column<ConnectionsR
     { title: 'connections', value: (r) => r.connections },
     { title: 'RSS before', value: (r) => r.rssBefore, digits: 1 },
     { title: 'RSS idle', value: (r) => r.rssIdle, digits: 1 },
-    { title: 'idle MiB/1000 conn', value: (r) => per1000(rows, r, (x) => x.rssIdle), digits: 1 },
+    { title: 'idle MiB/1000 conn', value: (r) => per1000(rows, r, (x) => x.rssIdle, true), digits: 1 },
     { title: 'RSS light load', value: (r) => r.rssLight, digits: 1 },
-    { title: 'light MiB/1000 conn', value: (r) => per1000(rows, r, (x) => x.rssLight), digits: 1 },
+    { title: 'light MiB/1000 conn', value: (r) => per1000(rows, r, (x) => x.rssLight, false), digits: 1 },
     { title: 'msg/s (closed loop)', value: (r) => r.perSec },
     { title: 'broker µs/msg', value: (r) => (r.brokerCpu / r.perSec) * 1e6, digits: 1, growth: 'constant' },
     { title: 'broker cores', value: (r) => r.brokerCpu, digits: 2 },
