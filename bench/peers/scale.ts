@@ -620,39 +620,22 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
       out(`V8 spaces (reserved MiB): ${Object.entries(idle.spaces).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
       result.idle = idle;
     }
-    if (o.curves.includes('topics')) {
-      const rows: TopicsRow[] = [];
-      for (const n of o.topics) {
-        log(`curve: topics, ${n}`);
-        rows.push(await topicsStep(deps.rmqd, n, o, log));
+    /** One curve: every step in turn, its table, its growth findings. */
+    const curve = async <R>(name: Curve, steps: readonly number[], step: (n: number) => Promise<R>, heading: string, columns: (rows: readonly R[]) => Column<R>[], size: (r: R) => number) => {
+      if (!o.curves.includes(name)) return;
+      const rows: R[] = [];
+      for (const n of steps) {
+        log(`curve: ${name}, ${n}`);
+        rows.push(await step(n));
       }
-      out('\n## Topics on one broker');
-      for (const l of table(rows, topicColumns)) out(l);
-      findings.push(...checkGrowth(rows, (r) => r.topics, topicColumns));
-      result.topics = rows;
-    }
-    if (o.curves.includes('connections')) {
-      const rows: ConnectionsRow[] = [];
-      for (const n of o.connections) {
-        log(`curve: connections, ${n}`);
-        rows.push(await connectionsStep(deps.rmqd, n, o, log));
-      }
-      out('\n## Producer connections to one broker (RSS in MiB)');
-      for (const l of table(rows, connectionColumns(rows))) out(l);
-      findings.push(...checkGrowth(rows, (r) => r.connections, connectionColumns(rows)));
-      result.connections = rows;
-    }
-    if (o.curves.includes('groups')) {
-      const rows: GroupsRow[] = [];
-      for (const g of o.groups) {
-        log(`curve: groups, ${g}`);
-        rows.push(await groupsStep(deps.rmqd, g, o, log));
-      }
-      out(`\n## Consumer groups reading one topic (${o.groupMessages} messages at ${o.groupRate} msg/s; RSS in MiB)`);
-      for (const l of table(rows, groupColumns)) out(l);
-      findings.push(...checkGrowth(rows, (r) => r.groups, groupColumns));
-      result.groups = rows;
-    }
+      out(`\n## ${heading}`);
+      for (const l of table(rows, columns(rows))) out(l);
+      findings.push(...checkGrowth(rows, size, columns(rows)));
+      result[name] = rows;
+    };
+    await curve('topics', o.topics, (n) => topicsStep(deps.rmqd, n, o, log), 'Topics on one broker', () => topicColumns, (r) => r.topics);
+    await curve('connections', o.connections, (n) => connectionsStep(deps.rmqd, n, o, log), 'Producer connections to one broker (RSS in MiB)', connectionColumns, (r) => r.connections);
+    await curve('groups', o.groups, (g) => groupsStep(deps.rmqd, g, o, log), `Consumer groups reading one topic (${o.groupMessages} messages at ${o.groupRate} msg/s; RSS in MiB)`, () => groupColumns, (r) => r.groups);
     out('');
     if (findings.length === 0) out('growth: nothing grew faster than linearly');
     for (const f of findings) out(`growth: ${f.text}`);

@@ -39,15 +39,18 @@ async function recordingNamesrv(): Promise<{ addr: string; registrations: string
   return { addr, registrations, compressed };
 }
 
+/** A real NameServer, a recording one, and a broker registering with both; clients for both sides. */
+async function brokerWithRecorder(name: string) {
+  const ns = await startNamesrvProcess();
+  const recorder = await recordingNamesrv();
+  const c = await startCluster({ namesrvs: 0, brokers: [{ name, properties: { namesrvAddr: `${ns.addr};${recorder.addr}` } }] });
+  const remoting = newClient();
+  return { recorder, broker: c.broker(name), admin: new AdminClient({ namesrvAddrs: [ns.addr], remoting }), api: new BrokerApi(remoting) };
+}
+
 describe('broker registration as the topic table grows', () => {
   it('registers a created topic alone, a deleted one with the whole table, and every NameServer learns every route', async () => {
-    const ns = await startNamesrvProcess();
-    const recorder = await recordingNamesrv();
-    const c = await startCluster({ namesrvs: 0, brokers: [{ name: 'broker-reg', properties: { namesrvAddr: `${ns.addr};${recorder.addr}` } }] });
-    const broker = c.broker('broker-reg');
-    const remoting = newClient();
-    const admin = new AdminClient({ namesrvAddrs: [ns.addr], remoting });
-    const api = new BrokerApi(remoting);
+    const { recorder, broker, admin, api } = await brokerWithRecorder('broker-reg');
 
     // the start: one full registration (the system topics)
     const first = await waitFor(() => recorder.registrations[0], { what: 'the first registration' });
@@ -76,13 +79,7 @@ describe('broker registration as the topic table grows', () => {
   });
 
   it(`registers a table of ${COMPRESS_FROM_TOPICS} topics or more compressed, and the NameServer routes every topic of it`, async () => {
-    const ns = await startNamesrvProcess();
-    const recorder = await recordingNamesrv();
-    const c = await startCluster({ namesrvs: 0, brokers: [{ name: 'broker-zip', properties: { namesrvAddr: `${ns.addr};${recorder.addr}` } }] });
-    const broker = c.broker('broker-zip');
-    const remoting = newClient();
-    const admin = new AdminClient({ namesrvAddrs: [ns.addr], remoting });
-    const api = new BrokerApi(remoting);
+    const { recorder, broker, admin, api } = await brokerWithRecorder('broker-zip');
     await waitFor(() => recorder.registrations.length > 0, { what: 'the first registration' });
     expect(recorder.compressed[0]).toBe(false);
 
