@@ -321,6 +321,71 @@ if (only === undefined || only === 'ha') {
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
+if (only === 'pair') {
+  // not in the default run: single master vs ASYNC pair vs SYNC pair, rows 1 (ASYNC_FLUSH) and 2
+  // (SYNC_FLUSH), CPU µs per message of each process; `--baseline OTHER/dist/rmqd.js` runs every cell
+  // on that build too, interleaved (an A/B in one run); `--rounds N` (default 2), `--rows 1,2`.
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const arg = (name) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const builds = [{ name: 'this', rmqd: path.join(here, '..', 'dist', 'rmqd.js') }];
+  if (arg('--baseline')) builds.unshift({ name: 'base', rmqd: path.resolve(arg('--baseline')) });
+  // `--also NAME=PATH,...`: further builds (variants) in the same interleaving
+  for (const spec of (arg('--also') ?? '').split(',').filter(Boolean)) builds.push({ name: spec.split('=')[0], rmqd: path.resolve(spec.split('=')[1]) });
+  const rounds = Number(arg('--rounds') ?? 2);
+  const rows = (arg('--rows') ?? '1,2').split(',').map((r) => (r.trim() === '2' ? 'SYNC_FLUSH' : 'ASYNC_FLUSH'));
+  const modes = (arg('--modes') ?? 'single,ASYNC pair,SYNC pair').split(',');
+  const argProf = process.argv.indexOf('--cpu-prof');
+  const cpuProfDir = argProf > 0 ? path.resolve(process.argv[argProf + 1] ?? 'cpu-profiles') : undefined;
+  const { pairCost } = await load('pair-cost.ts');
+  console.log(`\n# replicated pair: our producer (binary headers) -> single master / ASYNC pair / SYNC pair, 1 KB, 64 in flight, ${seconds} s per cell, ${rounds} rounds; builds: ${builds.map((b) => `${b.name}=${b.rmqd}`).join(', ')}`);
+  const all = [];
+  for (let round = 0; round < rounds; round++) {
+    // alternate the order per round so drift falls on every cell alike
+    const order = round % 2 === 0 ? builds : [...builds].reverse();
+    for (const flush of rows) {
+      for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+        for (const b of order) {
+          const r = await pairCost({ rmqd: b.rmqd, build: b.name, mode, flush, seconds, cpuProfDir });
+          all.push(r);
+          console.log(`  r${round + 1} ${b.name.padEnd(4)} ${flush.padEnd(11)} ${mode.padEnd(10)} ${fmt(r.msgPerSec).padStart(7)} msg/s  p50 ${fmt(r.p50ms, 2)} p99 ${fmt(r.p99ms, 2)} ms  CPU µs/msg master ${fmt(r.masterUs, 1)} slave ${fmt(r.slaveUs, 1)} client ${fmt(r.clientUs, 1)}  not OK ${r.notOk}${r.slaveLagBytes === undefined ? '' : `  lag ${r.slaveLagBytes} B`}  load ${os.loadavg()[0].toFixed(1)}`);
+        }
+      }
+    }
+  }
+  const pool = (rs) => {
+    const n = rs.reduce((x, r) => x + r.msgs, 0);
+    const w = (k) => rs.reduce((x, r) => x + r[k] * r.msgs, 0) / n;
+    const med = (k) => rs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)];
+    return { msgPerSec: n / rs.reduce((x, r) => x + r.seconds, 0), p99ms: med('p99ms'), p50ms: med('p50ms'), masterUs: w('masterUs'), slaveUs: w('slaveUs'), clientUs: w('clientUs') };
+  };
+  console.log('\n| build | row | system | msg/s | vs single | p50 / p99 ms | master µs/msg | slave µs/msg | client µs/msg |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const summary = {};
+  for (const b of builds) {
+    for (const flush of rows) {
+      const single = all.filter((r) => r.build === b.name && r.flush === flush && r.mode === 'single');
+      const s = single.length ? pool(single) : undefined;
+      for (const mode of modes) {
+        const p = pool(all.filter((r) => r.build === b.name && r.flush === flush && r.mode === mode));
+        summary[`${b.name} ${flush} ${mode}`] = p;
+        console.log(`| ${b.name} | ${flush === 'SYNC_FLUSH' ? '2 fsync' : '1 page cache'} | ${mode} | ${fmt(p.msgPerSec)} | ${s ? fmt(p.msgPerSec / s.msgPerSec, 2) + '×' : ''} | ${fmt(p.p50ms, 2)} / ${fmt(p.p99ms, 2)} | ${fmt(p.masterUs, 1)} | ${fmt(p.slaveUs, 1)} | ${fmt(p.clientUs, 1)} |`);
+      }
+    }
+  }
+  if (builds[0].name === 'base') {
+    for (const b of builds.slice(1)) {
+      console.log(`\n${b.name} / base, same run:`);
+      for (const flush of rows) for (const mode of modes) {
+        const a = summary[`base ${flush} ${mode}`];
+        const t = summary[`${b.name} ${flush} ${mode}`];
+        console.log(`  ${flush.padEnd(11)} ${mode.padEnd(10)} msg/s ${fmt(t.msgPerSec / a.msgPerSec, 2)}×  p99 ${fmt(t.p99ms / a.p99ms, 2)}×  master µs ${fmt(t.masterUs / a.masterUs, 2)}×  slave µs ${a.slaveUs > 0 ? fmt(t.slaveUs / a.slaveUs, 2) + '×' : '-'}`);
+      }
+    }
+  }
+  if (arg('--json')) await fsp.writeFile(arg('--json'), JSON.stringify(all, null, 1));
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
 if (only === undefined || only === 'metrics') {
   const { execFileSync } = await import('node:child_process');
   execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });

@@ -11,9 +11,11 @@
  * complete), the logs have diverged — e.g. the master lost data the slave still holds — and the
  * slave stops replicating and says so (log and status), rather than merging two histories.
  *
- * Acknowledgements: what the slave's commit log has in the kernel (ASYNC_FLUSH) or on disk
- * (SYNC_FLUSH: the slave fsyncs before acknowledging), so a SYNC_MASTER's "replicated" holds the
- * slave's own flush mode. Reported after every burst of frames and at least every
+ * Acknowledgements: what the slave's commit log has in the kernel — its process may die, the
+ * bytes stay — as RocketMQ's slave reports what it has written. Its flush is its own: a
+ * SYNC_FLUSH slave fsyncs right behind the stream (one fsync at a time, covering everything
+ * written when it starts), not in front of each acknowledgement, which would put a disk round trip
+ * on every SYNC_MASTER send's path. Reported after every burst of frames and at least every
  * haSendHeartbeatInterval.
  */
 import net from 'node:net';
@@ -24,6 +26,9 @@ import { describeTlsError, mayFallBackToPlain, tlsConnectOptions } from '../../r
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { MessageStore } from '../store/index.js';
 import { encodeOffsetReport, HaProtocolError, TransferReader, type TransferFrame } from './wire.js';
+
+/** Replicated bytes appended but not yet in the kernel at most, before the slave stops reading the stream until its disk catches up. */
+const MAX_UNWRITTEN_BYTES = 4 * 1024 * 1024;
 
 /** Bytes a reconnecting slave asks for again to compare with its own (the divergence check). */
 export const OVERLAP_BYTES = 4096;
@@ -36,7 +41,7 @@ export interface HaClientOptions {
   masterAddress: () => string | undefined;
   heartbeatIntervalMillis: number;
   housekeepingIntervalMillis: number;
-  /** Acknowledge only what is fsync'ed (the slave's flushDiskType is SYNC_FLUSH). */
+  /** The slave's flushDiskType is SYNC_FLUSH: fsync right behind every append (acknowledgements do not wait for it). */
   syncFlush: boolean;
   /** Pause between connection attempts (default 1 s). */
   reconnectDelayMillis?: number;
@@ -274,21 +279,70 @@ export class HaClient {
         socket.destroy();
       };
       const report = (offset: number, force = false) => {
-        if (socket.destroyed || (!force && offset === this.reportedOffset)) return;
+        // only forward (a forced report repeats the last one as a heartbeat, or states the start)
+        if (socket.destroyed || (!force && offset <= this.reportedOffset)) return;
         socket.write(encodeOffsetReport(offset));
         this.reportedOffset = offset;
         this.lastWriteAt = Date.now();
       };
-      const ackable = () => (this.opts.syncFlush ? Math.min(store.flushedPhysOffset, store.rawAppendOffset) : store.rawAppendOffset);
+      /**
+       * SYNC_FLUSH: one fsync at a time right behind the appends; appends meanwhile are covered by
+       * the next one. The stream does not wait for it (see the header); a failed fsync ends the
+       * session (the store refuses appends after a failed flush).
+       */
+      let flushing = false;
+      let flushAgain = false;
+      const flushBehind = () => {
+        if (flushing) {
+          flushAgain = true;
+          return;
+        }
+        flushing = true;
+        void (async () => {
+          try {
+            do {
+              flushAgain = false;
+              await store.flushCommitLog();
+            } while (flushAgain && !socket.destroyed);
+          } catch (e) {
+            fail(new Error(`flushing replicated bytes failed: ${(e as Error).message}`));
+          } finally {
+            flushing = false;
+          }
+        })();
+      };
 
       /**
-       * Applies frames in order. Appends are started one after another without waiting (each
-       * call's checks and its copy into the log happen before it returns a promise) and awaited
-       * together: one write for many frames.
+       * Acknowledging: each append resolves once its complete records are in the kernel; the
+       * offsets it covered are reported then, one report per turn of the event loop however many
+       * appends one commit-log write completed.
        */
-      const apply = async (frames: TransferFrame[]): Promise<void> => {
-        if (frames.some((f) => f.data.length > 0)) await storeTakesWrites();
-        const appends: Promise<number>[] = [];
+      let ackTarget = -1;
+      let reportQueued = false;
+      const acknowledge = (upTo: number) => {
+        if (upTo > ackTarget) ackTarget = upTo;
+        if (reportQueued) return;
+        reportQueued = true;
+        process.nextTick(() => {
+          reportQueued = false;
+          report(ackTarget);
+          if (this.opts.syncFlush) flushBehind();
+        });
+      };
+      /** The last append started: appends are written in order, so this settles after every earlier one. */
+      let lastAppend: Promise<unknown> = Promise.resolve();
+      const appendFailed = (e: Error) =>
+        // bytes that are not records, another segment geometry, broken queue offsets: retrying cannot help
+        fail(e instanceof RangeError ? new HaltError(`replicated bytes refused: ${e.message}`) : new Error(`appending replicated bytes failed: ${e.message}`));
+
+      /**
+       * Applies frames in order, at once: each append's checks and its copy into the log happen
+       * before appendRaw returns, so frames that arrive while the previous ones are still being
+       * written join the commit log's next write — the stream is not paused per write (it is only
+       * when MAX_UNWRITTEN_BYTES wait for the disk, or while the store refuses writes).
+       */
+      const applyNow = (frames: TransferFrame[]): void => {
+        let started = 0;
         for (const f of frames) {
           if (f.masterPhyOffset !== expected) {
             if (emptyStart && expected === 0 && store.maxPhysOffset === 0 && store.rawAppendOffset === 0) {
@@ -327,24 +381,17 @@ export class HaClient {
             }
             if (data.length === 0) continue;
           }
-          // a refused append leaves the log where the bad bytes start: stop there
+          // a refused append leaves the log where the bad bytes start: its rejection ends the session
           if (store.rawAppendOffset !== expected) break;
           const p = store.appendRaw(expected, data);
-          p.catch(() => {});
-          appends.push(p);
+          const upTo = store.rawAppendOffset;
+          p.then(() => acknowledge(upTo), appendFailed);
+          lastAppend = p;
+          started++;
           expected += data.length;
         }
-        for (const p of appends) {
-          try {
-            await p;
-          } catch (e) {
-            // bytes that are not records, another segment geometry, broken queue offsets: retrying cannot help
-            if (e instanceof RangeError) throw new HaltError(`replicated bytes refused: ${e.message}`);
-            throw new Error(`appending replicated bytes failed: ${(e as Error).message}`);
-          }
-        }
-        if (appends.length > 0 && this.opts.syncFlush) await store.flushCommitLog();
-        if (verified === overlap) report(ackable());
+        // nothing (left) to write: report where the log stands now (after the overlap check, or a heartbeat)
+        if (verified === overlap && started === 0 && store.writtenPhysOffset >= store.maxPhysOffset) report(store.rawAppendOffset);
       };
 
       /**
@@ -354,11 +401,11 @@ export class HaClient {
        */
       let pausedForStore = false;
       let resumedAt = 0;
+      const refusing = () => {
+        const w = store.appendState();
+        return w !== undefined && (w.code === 'disk-full' || w.code === 'disk-ratio') ? w : undefined;
+      };
       const storeTakesWrites = async (): Promise<void> => {
-        const refusing = () => {
-          const w = store.appendState();
-          return w !== undefined && (w.code === 'disk-full' || w.code === 'disk-ratio') ? w : undefined;
-        };
         const first = refusing();
         if (first === undefined) return;
         pausedForStore = true;
@@ -368,6 +415,22 @@ export class HaClient {
         pausedForStore = false;
         resumedAt = Date.now();
         if (!socket.destroyed && !this.stopped) this.log.info('replication resumed: the store takes writes again', { pausedMs: Date.now() - since });
+      };
+
+      /** Stops reading until `until` settles, then reads on. */
+      const holdWhile = (until: Promise<unknown>) => {
+        processing = true;
+        socket.pause();
+        inFlight = until
+          .then(() => undefined)
+          .catch((e: Error) => fail(e))
+          .finally(() => {
+            processing = false;
+            if (!socket.destroyed) {
+              socket.resume();
+              drain();
+            }
+          });
       };
 
       const drain = () => {
@@ -380,17 +443,18 @@ export class HaClient {
           return;
         }
         if (frames.length === 0) return;
-        processing = true;
-        socket.pause();
-        inFlight = apply(frames)
-          .catch((e: Error) => fail(e))
-          .finally(() => {
-            processing = false;
-            if (!socket.destroyed) {
-              socket.resume();
-              drain();
-            }
-          });
+        if (refusing() !== undefined && frames.some((f) => f.data.length > 0)) {
+          holdWhile(storeTakesWrites().then(() => applyNow(frames)));
+          return;
+        }
+        try {
+          applyNow(frames);
+        } catch (e) {
+          fail(e as Error);
+          return;
+        }
+        // the disk is behind: let it catch up before reading more
+        if (store.rawAppendOffset - store.writtenPhysOffset > MAX_UNWRITTEN_BYTES) holdWhile(lastAppend.catch(() => {}));
       };
 
       // fine-grained, so reports go out close to every haSendHeartbeatInterval (the master counts a slave silent soon after a missed one)
@@ -418,7 +482,7 @@ export class HaClient {
         // aloud when that takes long: a session stuck here would otherwise be silent)
         const slow = setTimeout(() => this.log.warn('HA session closed; waiting for replicated bytes still being appended before reconnecting', { master: addr, expected, rawAppendOffset: store.rawAppendOffset }), 5_000);
         slow.unref();
-        void inFlight.then(() => {
+        void Promise.allSettled([inFlight, lastAppend]).then(() => {
           clearTimeout(slow);
           store.discardRawCarry();
           resolve();

@@ -35,6 +35,8 @@ export interface HaMasterOptions {
   tls?: ServerTls;
   /** haTransferBatchSize */
   transferBatchSize: number;
+  /** How long an unacknowledged link holds new bytes for the slave's report at most (slave-link.ts; tests lengthen it). */
+  lingerMillis?: number;
   heartbeatIntervalMillis: number;
   housekeepingIntervalMillis: number;
   /** slaveTimeout: a SYNC_MASTER send waits this long for its acknowledgements. */
@@ -87,6 +89,8 @@ export class HaMaster {
   private closed = false;
   /** When the commit log reached which offset: how long a slave has been missing data. */
   private readonly timeline = new WriteTimeline();
+  private availableJudgedAt = -1;
+  private availableJudged = false;
   /** Whether slaves may connect now (the role: a master does, a slave refuses). */
   acceptSlaves: boolean;
   /** haAllowedAddresses now (it changes when a switchover makes another node master). */
@@ -132,8 +136,14 @@ export class HaMaster {
     const link = new SlaveLink(socket, {
       store: this.opts.store,
       transferBatchSize: this.opts.transferBatchSize,
+      ...(this.opts.lingerMillis !== undefined ? { lingerMillis: this.opts.lingerMillis } : {}),
       logger: this.log,
-      onAck: () => this.waiters.advance(this.ackLevel()),
+      urgent: () => this.waiters.size > 0,
+      onAck: (l) => {
+        // the first report makes a link usable
+        if (l.reportedOffset === l.requestOffset) this.availableJudgedAt = -1;
+        this.waiters.advance(this.ackLevel());
+      },
       onClose: (l) => this.onLinkClosed(l),
     });
     this.links.add(link);
@@ -187,7 +197,7 @@ export class HaMaster {
    */
   async waitForReplicas(endOffset: number): Promise<ReplicaOutcome> {
     if (this.ackLevel() >= endOffset) return 'PUT_OK';
-    if (!this.slavesAvailable()) return 'SLAVE_NOT_AVAILABLE';
+    if (!this.slavesAvailableNow()) return 'SLAVE_NOT_AVAILABLE';
     const epoch = this.lostEpoch;
     const ok = await this.waiters.wait(endOffset, this.opts.slaveTimeoutMillis);
     if (ok) return 'PUT_OK';
@@ -196,6 +206,11 @@ export class HaMaster {
 
   /** The offset that `acksNeeded` slaves have all acknowledged (-1 when fewer slaves acknowledged anything). */
   ackLevel(): number {
+    if (this.opts.acksNeeded === 1) {
+      let best = -1;
+      for (const l of this.links) best = Math.max(best, l.ackOffset);
+      return best;
+    }
     const acks: number[] = [];
     for (const l of this.links) {
       const a = l.ackOffset;
@@ -209,6 +224,20 @@ export class HaMaster {
   /** Enough slaves replicating, within haSlaveFallbehindMax of our end (4.x HAService.isSlaveOK) and not silent. */
   slavesAvailable(): boolean {
     return this.availableCount() >= this.opts.acksNeeded;
+  }
+
+  /**
+   * slavesAvailable() judged once per millisecond at most: every SYNC send asks, and judging each
+   * link costs more than the rest of its wait. A link that connects or closes, or a changed
+   * judgement in tick(), forgets the answer at once.
+   */
+  private slavesAvailableNow(): boolean {
+    const now = Date.now();
+    if (now !== this.availableJudgedAt) {
+      this.availableJudgedAt = now;
+      this.availableJudged = this.availableCount(now) >= this.opts.acksNeeded;
+    }
+    return this.availableJudged;
   }
 
   private availableCount(now = Date.now()): number {
@@ -319,6 +348,7 @@ export class HaMaster {
 
   private onLinkClosed(link: SlaveLink): void {
     this.links.delete(link);
+    this.availableJudgedAt = -1;
     let usable = 0;
     for (const l of this.links) if (l.usable) usable++;
     if (usable < this.opts.acksNeeded && this.waiters.size > 0) {
@@ -336,6 +366,7 @@ export class HaMaster {
       const j = this.judge(l, now);
       if (j.available === l.judgedAvailable) continue;
       l.judgedAvailable = j.available;
+      this.availableJudgedAt = -1;
       if (j.available) this.log.info('slave acknowledges again: SYNC sends wait for it', { slave: l.remoteAddress, acked: l.reportedOffset });
       else {
         lost = true;

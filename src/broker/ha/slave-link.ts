@@ -24,7 +24,14 @@ const ACK_LINGER_MILLIS = 5;
 export interface SlaveLinkOptions {
   store: MessageStore;
   transferBatchSize: number;
+  /** How long new bytes wait for the slave's report at most (default ACK_LINGER_MILLIS). */
+  lingerMillis?: number;
   logger: Logger;
+  /**
+   * Sends wait for acknowledgements (SYNC_MASTER): then new bytes go out at once instead of waiting
+   * for the slave's report on the last transfer — each waiting send's own round trip, not one more.
+   */
+  urgent?: () => boolean;
   /** The slave acknowledged more (or its first report arrived). */
   onAck: (link: SlaveLink) => void;
   onClose: (link: SlaveLink, reason: string) => void;
@@ -150,11 +157,11 @@ export class SlaveLink {
     if (this.pumping || this.closed || this.state !== 'transferring') return;
     const ready = this.opts.store.writtenPhysOffset - this.nextTransfer;
     if (ready <= 0) return;
-    if (this.reportedOffset < this.nextTransfer && ready < READ_MAX) {
+    if (this.reportedOffset < this.nextTransfer && ready < READ_MAX && this.opts.urgent?.() !== true) {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = undefined;
         this.send();
-      }, ACK_LINGER_MILLIS);
+      }, this.opts.lingerMillis ?? ACK_LINGER_MILLIS);
       return;
     }
     this.send();

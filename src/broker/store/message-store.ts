@@ -315,7 +315,7 @@ export class MessageStore {
     this.replica.startEmptyAt(offset);
   }
 
-  /** fdatasync of the commit log now (a SYNC_FLUSH slave acks only what is on disk). Returns the flushed offset. */
+  /** fdatasync of the commit log now (a SYNC_FLUSH slave fsyncs right behind what it replicates). Returns the flushed offset. */
   flushCommitLog(): Promise<number> {
     return this.commitLog.flush();
   }

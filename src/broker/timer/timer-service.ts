@@ -122,15 +122,26 @@ const SNAPSHOT_INTERVAL_MILLIS = 30_000;
 /** With nothing pending and nothing new, the checkpoint is still rewritten this often (its slot moves on with the clock). */
 const IDLE_CHECKPOINT_MILLIS = 60_000;
 /**
- * A slave becoming master delivers again from this long before the last progress its master
- * recorded: a message stored just after that record may have been due (and delivered) a little
- * before it — never by more than the take lead plus a slot or two.
+ * A slave becoming master delivers again from at least this long before the last progress its
+ * master recorded: a message stored just after that record may have been due (and delivered) a
+ * little before it — never by more than the take lead plus a slot or two (so with a coarse
+ * timerPrecisionMs the margin is two slots plus the lead: `failoverMarginMillis`).
  */
 const FAILOVER_MARGIN_MILLIS = 3_000;
+
+/** How far before its master's recorded progress a slave keeps timers (see FAILOVER_MARGIN_MILLIS). */
+export function failoverMarginMillis(precisionMs: number): number {
+  return Math.max(FAILOVER_MARGIN_MILLIS, 2 * precisionMs + LEAD_MILLIS);
+}
 /** The timer topic's queue of progress records (queue 0 holds the timer messages). */
 const PROGRESS_QUEUE = 1;
 
 const key = (topic: string, uniq: string) => `${topic}\u0001${uniq}`;
+
+/** What a wheel snapshot says as a checkpoint (both are written with the same figures in one round). */
+function progressOf(snap: WheelSnapshot): TimerCheckpoint {
+  return { dequeueSlot: snap.dequeueSlot, dequeueTimeMs: snap.dequeueSlot * snap.precisionMs, enqueueOffset: snap.enqueueOffset, precisionMs: snap.precisionMs };
+}
 
 export class TimerMessageService {
   private readonly log: Logger;
@@ -229,17 +240,27 @@ export class TimerMessageService {
     const { store } = opts;
     const cqMin = store.getMinOffsetInQueue(TIMER_TOPIC, 0);
     const cqMax = store.getMaxOffsetInQueue(TIMER_TOPIC, 0);
-    // the first slot not delivered: checkpoint, else snapshot, else (a new store) none before now
+    // Where delivery stands is the NEWER of the two records, never the larger of their slots: a
+    // checkpoint round writes the wheel (every 30 s) and then the checkpoint with the same figures,
+    // so only a kill between the two leaves the wheel newer (more units enqueued). The first slot not
+    // delivered is no clock: it goes back when units come for a slot already taken (straight to
+    // delivery), e.g. a broker's first round, with an empty wheel taken up to now + the lead, records
+    // the next slot, and the messages then sent for it lower it again. Taking the wheel's larger slot
+    // with the later checkpoint's units skipped those as delivered: lost.
+    const progress = snap !== undefined && (ckpt === undefined || snap.enqueueOffset > ckpt.enqueueOffset) ? progressOf(snap) : ckpt;
+    // the first slot not delivered: checkpoint (or a newer snapshot), else (a new store) none before now
     let dequeueSlot: number;
-    if (ckpt !== undefined) dequeueSlot = Math.floor(ckpt.dequeueTimeMs / p);
-    else if (snap !== undefined) dequeueSlot = Math.floor((snap.dequeueSlot * snap.precisionMs) / p);
+    if (progress !== undefined) dequeueSlot = Math.floor(progress.dequeueTimeMs / p);
     else {
       dequeueSlot = 0;
       if (cqMax > cqMin) log.warn('no timer checkpoint: timer messages already due are delivered now, some perhaps again', { file: ckptFile });
     }
-    if (snap !== undefined && snap.dequeueSlot * snap.precisionMs > dequeueSlot * p) dequeueSlot = Math.floor((snap.dequeueSlot * snap.precisionMs) / p);
     const svc = new TimerMessageService(opts, timerLog, dequeueSlot, cqMin);
-    await svc.rebuild(ckpt, snap, cqMin, cqMax);
+    await svc.rebuild(progress, snap, cqMin, cqMax, {
+      // what each record said (first slot not delivered @ units enqueued)
+      checkpoint: ckpt ? `${new Date(ckpt.dequeueTimeMs).toISOString()}@${ckpt.enqueueOffset}` : 'none',
+      wheelSnapshot: snap ? `${new Date(snap.dequeueSlot * snap.precisionMs).toISOString()}@${snap.enqueueOffset}` : 'none',
+    });
     // the last progress its master recorded (a slave's own checkpoint may be older)
     const progressEnd = store.getMaxOffsetInQueue(TIMER_TOPIC, PROGRESS_QUEUE);
     const last = progressEnd > 0 ? (await store.queueEntries(TIMER_TOPIC, PROGRESS_QUEUE, progressEnd - 1, 1))[0] : undefined;
@@ -247,7 +268,7 @@ export class TimerMessageService {
     return svc;
   }
 
-  private async rebuild(ckpt: TimerCheckpoint | undefined, snap: WheelSnapshot | undefined, cqMin: number, cqMax: number): Promise<void> {
+  private async rebuild(ckpt: TimerCheckpoint | undefined, snap: WheelSnapshot | undefined, cqMin: number, cqMax: number, read: Record<string, string>): Promise<void> {
     const D = this.takenUpTo + 1;
     const samePrecision = (ckpt === undefined || ckpt.precisionMs === this.p) && (snap === undefined || snap.precisionMs === this.p);
     // where relinking starts: the snapshot's offset, else the oldest unit on disk
@@ -290,6 +311,7 @@ export class TimerMessageService {
     await this.catchUp();
     this.log.info('timer index loaded', {
       dequeueAt: new Date(D * this.p).toISOString(),
+      ...read,
       relinked,
       rebuilt: this.counts.enqueued - before,
       pending: this.pending,
@@ -812,7 +834,7 @@ export class TimerMessageService {
 
   /** Slave side: the master has delivered everything due before `dequeueTimeMs`; keep only what is due from a margin before it. */
   private forgetBefore(dequeueTimeMs: number): void {
-    const bound = this.slotOf(dequeueTimeMs - FAILOVER_MARGIN_MILLIS);
+    const bound = this.slotOf(dequeueTimeMs - failoverMarginMillis(this.p));
     if (bound - 1 <= this.takenUpTo) return;
     if (bound - 1 - this.takenUpTo < this.wheel.size) for (let s = this.takenUpTo + 1; s < bound; s++) this.wheel.take(s);
     else this.wheel.dropBefore(bound);

@@ -1,30 +1,9 @@
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/protocol/message/index.js';
 import { tmpDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
+import { gatedDisk } from '../../support/gated-disk.js';
 import { message, openStore } from '../../support/store.js';
-
-/** A disk whose fdatasync can be held back — the one fault a real disk will not produce on demand. */
-function gatedDisk() {
-  let open = true;
-  let release: () => void = () => {};
-  let gate = Promise.resolve();
-  return {
-    fdatasync: async (fd: number) => {
-      await gate;
-      fs.fdatasyncSync(fd);
-    },
-    hold() {
-      open = false;
-      gate = new Promise<void>((r) => (release = r));
-    },
-    release() {
-      if (!open) release();
-      open = true;
-    },
-  };
-}
 
 describe.each([
   ['write + fdatasync', false],

@@ -3,15 +3,16 @@
  * messages are delivered at their millisecond, never early, also after rolling through a small
  * window many times; recall markers cancel their message, also a rolled one; a clean stop and a
  * reopen deliver what was pending exactly once; a reopen from the files as a crash left them
- * (copied mid-run) loses nothing; a damaged wheel snapshot is rebuilt, a damaged checkpoint
+ * (copied mid-run) loses nothing — also when the first slot not delivered went back after the
+ * last wheel snapshot, or the kill came between the wheel and the checkpoint; a damaged wheel snapshot is rebuilt, a damaged checkpoint
  * refuses the open; a changed timerPrecisionMs rebuilds the index; a commit log cut back below
  * indexed messages (failover truncation) relinks only what remains. Plus the handle codec.
  */
-import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MessageStore, type DispatchEvent } from '../../../src/broker/store/index.js';
-import { TimerMessageService, timerTagsCode, type TimerConfig } from '../../../src/broker/timer/timer-service.js';
+import { failoverMarginMillis, TimerMessageService, timerTagsCode, type TimerConfig } from '../../../src/broker/timer/timer-service.js';
 import { InvalidInputError } from '../../../src/errors.js';
 import { hostAddress } from '../../../src/protocol/message/host.js';
 import { decodeRecallHandle, encodeRecallHandle, RecallHandleError } from '../../../src/protocol/message/recall-handle.js';
@@ -31,10 +32,10 @@ interface Delivered {
 }
 
 /** A store + timer service in `dir`, recording what reaches topic T; closed when the test finishes. */
-async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true, truncateTo?: number) {
+async function open(dir: string, config: Partial<TimerConfig> = {}, deliver = true, truncateTo?: number, now?: () => number) {
   const store = await MessageStore.open({ storePathRootDir: dir, ...SMALL_STORE }, { tagsCode: (topic, props) => (topic === TIMER_TOPIC ? timerTagsCode(props) : 0), ...(truncateTo !== undefined ? { truncateTo } : {}) });
   let master = deliver;
-  const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256, isMaster: () => master });
+  const timer = await TimerMessageService.load({ store, dir: path.join(dir, 'timer'), config: { ...CONFIG, ...config }, brokerName: 'b', storeHost: hostAddress('127.0.0.1', 10911), unitsPerFile: 256, isMaster: () => master, ...(now ? { now } : {}) });
   const delivered: Delivered[] = [];
   store.onDispatch((e: DispatchEvent) => {
     if (e.topic !== 'T') return;
@@ -150,6 +151,63 @@ describe('timer index', () => {
     console.log(`timer index crash copy: ${before.size} delivered before the copy, ${[...after].filter((k) => before.has(k)).length} of them again after the reopen`);
   });
 
+  it('a crash after the first slot not delivered went back (units for a slot already taken, after a wheel snapshot put it later): those units are delivered after the reopen', { timeout: 30_000 }, async () => {
+    const dir = tmpDir();
+    // the timer's clock stands still: nothing comes due while the files are taken
+    const p = CONFIG.precisionMs;
+    const t0 = (Math.floor(Date.now() / p) + 1) * p + 50;
+    const a = await open(dir, { flushIntervalMs: 3_600_000 }, true, undefined, () => t0);
+    // an empty wheel: delivery has taken the slots up to now + the lead already (a broker just started)
+    await waitFor(() => a.timer.checkpointInfo().dequeueSlot * p > t0 + 100, { what: 'the slots ahead taken' });
+    const ahead = a.timer.checkpointInfo().dequeueSlot;
+    // the first round writes the wheel too (a broker's first checkpoint): no unit yet, first slot not delivered = `ahead`
+    await a.timer.checkpoint(true);
+    // messages due in a slot already taken go straight to delivery: the first slot not delivered goes back
+    const due = new Map<string, number>();
+    for (let i = 0; i < 10; i++) {
+      const at = t0 + 60 + i * 5;
+      due.set(`g${i}`, at);
+      await a.send(`g${i}`, at);
+    }
+    await waitFor(() => (a.timer.pending === 10 ? true : undefined), { what: '10 pending' });
+    expect(a.timer.checkpointInfo().dequeueSlot).toBeLessThan(ahead);
+    // the next round (no wheel snapshot: the last is younger than 30 s) records that
+    await a.timer.checkpoint();
+    // a kill -9 now: the files as they are
+    const crashed = path.join(tmpDir(), 'timer');
+    cpSync(path.join(dir, 'timer'), crashed, { recursive: true });
+    await a.close();
+    expect(a.delivered).toEqual([]);
+    rmSync(path.join(dir, 'timer'), { recursive: true });
+    cpSync(crashed, path.join(dir, 'timer'), { recursive: true });
+    const b = await open(dir);
+    await waitFor(() => (b.timer.pending === 0 ? true : undefined), { timeout: 10_000, what: 'nothing pending' });
+    await b.send('sentinel', Date.now() + 200);
+    await waitFor(() => b.delivered.some((d) => d.body === 'sentinel'), { timeout: 10_000, what: 'the sentinel' });
+    expect(b.delivered.map((d) => d.body).filter((x) => x !== 'sentinel').sort()).toEqual([...due.keys()].sort());
+  });
+
+  it('a crash between writing the wheel and the checkpoint (the wheel newer): every pending message is delivered once', { timeout: 30_000 }, async () => {
+    const dir = tmpDir();
+    const a = await open(dir, { flushIntervalMs: 3_600_000 }, false);
+    const at = Date.now() + 1_500;
+    for (let i = 0; i < 10; i++) await a.send(`w${i}`, at + i * 10);
+    await waitFor(() => (a.timer.pending === 10 ? true : undefined), { what: '10 pending' });
+    await a.timer.checkpoint(true);
+    const older = readFileSync(path.join(dir, 'timer', 'checkpoint'));
+    for (let i = 10; i < 20; i++) await a.send(`w${i}`, at + i * 10);
+    await waitFor(() => (a.timer.pending === 20 ? true : undefined), { what: '20 pending' });
+    await a.timer.checkpoint(true);
+    await a.close();
+    // the kill came after the wheel (20 units) was written, before the checkpoint (10 units)
+    writeFileSync(path.join(dir, 'timer', 'checkpoint'), older);
+    const b = await open(dir);
+    expect(b.timer.pending).toBe(20);
+    await b.send('sentinel', at + 500);
+    await waitFor(() => b.delivered.some((d) => d.body === 'sentinel'), { timeout: 10_000, what: 'the sentinel' });
+    expect(b.delivered.map((d) => d.body).sort()).toEqual([...Array.from({ length: 20 }, (_, i) => `w${i}`), 'sentinel'].sort());
+  });
+
   it('rebuilds a damaged wheel snapshot from the timer log; refuses a damaged checkpoint; rebuilds on a new precision', { timeout: 30_000 }, async () => {
     const dir = tmpDir();
     const a = await open(dir, {}, false);
@@ -244,5 +302,13 @@ describe('recall handle', () => {
     expect(bad(Buffer.from('v2 a b 1 d').toString('base64url'))).toMatch(/version 1/);
     expect(bad(Buffer.from('v1 a b 1').toString('base64url'))).toMatch(/topic, broker name, timestamp and message id/);
     expect(bad(Buffer.from('v1 a b soon d').toString('base64url'))).toMatch(/timestamp "soon"/);
+  });
+});
+
+describe('failoverMarginMillis', () => {
+  it('is 3 s, or two slots plus the take lead when the precision is coarse', () => {
+    expect(failoverMarginMillis(100)).toBe(3_000);
+    expect(failoverMarginMillis(1_000)).toBe(3_000);
+    expect(failoverMarginMillis(5_000)).toBe(10_200);
   });
 });
