@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/protocol/message/index.js';
 import { tmpDir } from '../../support/tmp.js';
