@@ -317,6 +317,7 @@ export class Broker implements RoleControl {
         haServerAddr: `${config.brokerIP2}:${config.haListenPort}`,
       },
       topicTable: () => this.registeredTopicTable(),
+      topicSubset: (names) => this.registeredTopicTable(names),
       periodMillis: config.registerNameServerPeriod,
       heartbeatIntervalMillis: config.brokerHeartbeatIntervalMillis,
       timeoutMillis: config.registerBrokerTimeoutMills,
@@ -326,7 +327,8 @@ export class Broker implements RoleControl {
         opts.onRegistered?.(r);
       },
     });
-    topics.onChange(() => void this.registration.registerAll());
+    // a new or changed topic is registered alone; a deletion re-registers the table
+    topics.onChange((topic, change) => void (change === 'deleted' ? this.registration.registerAll() : this.registration.registerTopics([topic])));
     this.grpc =
       config.grpcServerPort > 0
         ? new GrpcEndpoint({
@@ -640,8 +642,9 @@ export class Broker implements RoleControl {
    * The topic table as registered: a broker that may not read or write advertises its topics
    * with those permissions removed, so clients route around it (BrokerController.registerBrokerAll).
    */
-  private registeredTopicTable(): TopicConfigSerializeWrapper {
-    const snap = this.topics.snapshot();
+  /** The topic table the NameServers get (all of it, or only `names`), with the broker's permission applied. */
+  private registeredTopicTable(names?: readonly string[]): TopicConfigSerializeWrapper {
+    const snap = names === undefined ? this.topics.snapshot() : this.topics.subset(names);
     const perm = this.config.brokerPermission;
     if (isReadable(perm) && isWriteable(perm)) return snap;
     const table = Object.fromEntries(Object.entries(snap.topicConfigTable).map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));
