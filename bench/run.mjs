@@ -16,7 +16,8 @@
 // on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
 // ours, same broker; `tx`: transactional sends, half + commit, against plain sends; `headers`: the broker row with JSON and with binary
-// ROCKETMQ headers, interleaved). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
+// ROCKETMQ headers, interleaved; `io-threads`: the broker row with ioThreads 0 and 1 — client sockets on the
+// store thread or on a network thread — interleaved 0-1-1-0, with JSON headers, binary headers and over TLS). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
 // store's recovery after a clean close and after a crash. `--only timer [--count N]` (not in the default
 // run: 2 × 1,000,000 messages) compares a broker's memory with a million timer messages pending against
 // a million ordinary ones, then kills both (kill -9) and times the timer broker's index reload.
@@ -165,7 +166,10 @@ if (only === undefined || only === 'broker') {
   const serializeType = headersArg > 0 ? process.argv[headersArg + 1] : 'JSON';
   // `--auto-batch`: the producer's autoBatch
   const autoBatch = process.argv.includes('--auto-batch');
-  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch });
+  // `--io-threads N`: the broker's ioThreads (with --cpu-prof the file holds the store thread's profile)
+  const ioArg = process.argv.indexOf('--io-threads');
+  const properties = ioArg > 0 ? { ioThreads: Number(process.argv[ioArg + 1]) } : {};
+  const a = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch, properties });
   console.log(line(a));
   console.log(`    ratio: ${fmt(a.mbPerSec, 1)} MB/s / sequential append ${fmt(appendNow)} MB/s = ${fmt(a.mbPerSec / appendNow, 2)}; / loopback TCP with 1 KiB writes ${fmt(loopNow)} MB/s = ${fmt(a.mbPerSec / loopNow, 2)}`);
   console.log(`    target ASYNC_FLUSH >= 50,000 msg/s: ${a.msgPerSec >= 50_000 ? 'met' : 'NOT met'}`);
@@ -452,6 +456,46 @@ if (only === 'headers') {
   const bc = pooled(runs.ROCKETMQ, (r) => r.clientCpuUsPerMsg).cpuUs;
   console.log(`    ratio binary/JSON throughput: ${fmt(b.msgPerSec)} / ${fmt(j.msgPerSec)} msg/s = ${fmt(b.msgPerSec / j.msgPerSec, 2)}`);
   console.log(`    ratio binary/JSON CPU per message: broker ${fmt(bb, 1)} / ${fmt(jb, 1)} µs = ${fmt(bb / jb, 2)}; client ${fmt(bc, 1)} / ${fmt(jc, 1)} µs = ${fmt(bc / jc, 2)}; both ${fmt(b.cpuUs, 1)} / ${fmt(j.cpuUs, 1)} µs = ${fmt(b.cpuUs / j.cpuUs, 2)}`);
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'io-threads') {
+  // ioThreads 0 (sockets on the broker's one thread) vs 1 (a network thread does accept, TLS and socket I/O)
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
+  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
+  console.log(`\n# io-threads: our producer -> rmqd broker, ASYNC_FLUSH, 1 KB, 64 in flight; broker ioThreads 0 vs 1, runs interleaved 0-1-1-0 (${os.availableParallelism()} cores)`);
+  const { brokerThroughput } = await load('broker-throughput.ts');
+  const { makeBenchCert } = await load('tls-cert.ts');
+  const cert = makeBenchCert();
+  const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
+  const autoBatch = process.argv.includes('--auto-batch');
+  const variants = [
+    { name: 'JSON headers', serializeType: 'JSON' },
+    { name: 'binary headers', serializeType: 'ROCKETMQ' },
+    { name: 'TLS, binary', serializeType: 'ROCKETMQ', tls: cert },
+  ];
+  try {
+    for (const v of variants) {
+      console.log(`  ${v.name}${autoBatch ? ', producer autoBatch' : ''}:`);
+      const runs = { 0: [], 1: [] };
+      for (let i = 0; i < rounds; i++) {
+        for (const n of [0, 1, 1, 0]) {
+          const r = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, serializeType: v.serializeType, autoBatch, properties: { ioThreads: n }, ...(v.tls ? { tls: v.tls } : {}) });
+          runs[n].push(r);
+          console.log(`    ioThreads=${n} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
+        }
+      }
+      const [z, o] = [pooled(runs[0], (r) => r.brokerCpuUsPerMsg), pooled(runs[1], (r) => r.brokerCpuUsPerMsg)];
+      const [zc, oc] = [pooled(runs[0], (r) => r.clientCpuUsPerMsg).cpuUs, pooled(runs[1], (r) => r.clientCpuUsPerMsg).cpuUs];
+      const cores = (rs, f) => rs.reduce((x, r) => x + f(r), 0) / rs.length;
+      console.log(`      ratio 1/0 throughput: ${fmt(o.msgPerSec)} / ${fmt(z.msgPerSec)} msg/s = ${fmt(o.msgPerSec / z.msgPerSec, 2)}`);
+      console.log(`      ratio 1/0 broker CPU per message (both threads): ${fmt(o.cpuUs, 1)} / ${fmt(z.cpuUs, 1)} µs = ${fmt(o.cpuUs / z.cpuUs, 2)}; client ${fmt(oc, 1)} / ${fmt(zc, 1)} µs = ${fmt(oc / zc, 2)}`);
+      console.log(`      broker cores busy: ${fmt(cores(runs[1], (r) => r.brokerCpu), 2)} with 1, ${fmt(cores(runs[0], (r) => r.brokerCpu), 2)} with 0`);
+    }
+  } finally {
+    cert.remove();
+  }
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 

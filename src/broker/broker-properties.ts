@@ -14,8 +14,10 @@ import { guessLocalAddress } from '../util/local-address.js';
 import { parseBrokerConfig, type BrokerConfig } from '../node-config/broker-keys.js';
 
 /** The broker's configuration with every value it runs with decided. */
-export interface ResolvedBrokerConfig extends Omit<BrokerConfig, 'brokerName' | 'storePathRootDir' | 'brokerIP1' | 'brokerIP2' | 'namesrvAddr'> {
+export interface ResolvedBrokerConfig extends Omit<BrokerConfig, 'brokerName' | 'storePathRootDir' | 'brokerIP1' | 'brokerIP2' | 'namesrvAddr' | 'ioThreads'> {
   brokerName: string;
+  /** Network threads for client connections (0 or 1; see resolveIoThreads). */
+  ioThreads: number;
   storePathRootDir: string;
   brokerIP1: string;
   brokerIP2: string;
@@ -48,11 +50,13 @@ export function resolveBrokerConfig(parsed: BrokerConfig, file: string, env: Nod
       throw new InvalidInputError(`invalid broker configuration ${file}`, [`${file}  haAllowedAddresses ${(e as Error).message}`]);
     }
   }
-  const { brokerName: _n, storePathRootDir: _s, brokerIP1: _i1, brokerIP2: _i2, namesrvAddr: _a, ...rest } = parsed;
+  const ioThreads = resolveIoThreads(parsed.ioThreads, `${file}  ioThreads`);
+  const { brokerName: _n, storePathRootDir: _s, brokerIP1: _i1, brokerIP2: _i2, namesrvAddr: _a, ioThreads: _t, ...rest } = parsed;
   return {
     config: {
       ...rest,
       brokerName: parsed.brokerName,
+      ioThreads,
       storePathRootDir: parsed.storePathRootDir ?? path.join(os.homedir(), 'store'),
       brokerIP1,
       brokerIP2: parsed.brokerIP2 ?? brokerIP1,
@@ -60,6 +64,23 @@ export function resolveBrokerConfig(parsed: BrokerConfig, file: string, env: Nod
     },
     warnings,
   };
+}
+
+/** Cores from which a broker with ioThreads unset runs a network thread (docs/design/io-thread.md#the-default). */
+export const IO_THREAD_MIN_CORES = 4;
+
+/**
+ * ioThreads as the broker runs it: unset = from the core count; more than 1 refused, saying why
+ * (`where` names the setting: file and key, or the command-line flag).
+ */
+export function resolveIoThreads(wanted: number | null, where: string, cores = os.availableParallelism()): number {
+  if (wanted === null) return cores >= IO_THREAD_MIN_CORES ? 1 : 0;
+  if (wanted > 1) {
+    throw new InvalidInputError(`${where}: ${wanted} network threads asked for, at most 1 is possible`, [
+      `several threads accepting on one port need SO_REUSEPORT (Node >= 22.12) or moving accepted sockets between threads, which Node ${process.version} cannot do; 0 or 1 (one network thread for every client connection)`,
+    ]);
+  }
+  return wanted;
 }
 
 export function loadBrokerConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedBrokerConfig {

@@ -29,6 +29,7 @@ import { createRequest, createResponse, type RemotingCommand } from '../remoting
 import type { Connection } from '../remoting/connection.js';
 import { HandlerTable, type HandlerResult, type RequestDispatcher } from '../remoting/dispatcher.js';
 import { RemotingServer } from '../remoting/server.js';
+import { IoThread } from '../remoting/io-thread/io-thread.js';
 import { TimedDispatcher } from '../remoting/timed-dispatcher.js';
 import { performance } from 'node:perf_hooks';
 import { MetricsServer } from '../util/metrics-server.js';
@@ -186,6 +187,8 @@ export class Broker implements RoleControl {
   private readonly rpc: TimedDispatcher;
   private metricsServer: MetricsServer | undefined;
   private readonly servers: RemotingServer[] = [];
+  /** Client sockets of both remoting ports, when ioThreads = 1 (docs/design/io-thread.md). */
+  private ioThread: IoThread | undefined;
   private readonly remoting: RemotingClient;
   private readonly registration: NameServerRegistration;
   readonly replication: Replication;
@@ -315,6 +318,7 @@ export class Broker implements RoleControl {
         haServerAddr: `${config.brokerIP2}:${config.haListenPort}`,
       },
       topicTable: () => this.registeredTopicTable(),
+      topicSubset: (names) => this.registeredTopicTable(names),
       periodMillis: config.registerNameServerPeriod,
       heartbeatIntervalMillis: config.brokerHeartbeatIntervalMillis,
       timeoutMillis: config.registerBrokerTimeoutMills,
@@ -324,7 +328,8 @@ export class Broker implements RoleControl {
         opts.onRegistered?.(r);
       },
     });
-    topics.onChange(() => void this.registration.registerAll());
+    // a new or changed topic is registered alone; a deletion re-registers the table
+    topics.onChange((topic, change) => void (change === 'deleted' ? this.registration.registerAll() : this.registration.registerTopics([topic])));
     this.grpc =
       config.grpcServerPort > 0
         ? new GrpcEndpoint({
@@ -440,8 +445,17 @@ export class Broker implements RoleControl {
     if (c.brokerRole !== 'SLAVE') this.context.timer.startDelivery();
     await this.context.transactions.start();
     const maxFrameLength = Math.max(16 * 1024 * 1024, c.maxMessageSize + 1024 * 1024);
+    if (c.ioThreads > 0) {
+      const io = (this.ioThread = new IoThread());
+      io.onFailure((err) => {
+        // no client can reach the broker any more: exit, so the supervisor restarts it
+        this.log.error('the network thread failed; exiting', { err });
+        process.exit(1);
+      });
+    }
     for (const port of [c.listenPort, fastListenPort(c.listenPort)]) {
       const server = new RemotingServer({
+        ...(this.ioThread ? { ioThread: this.ioThread } : {}),
         dispatcher: this.dispatcher,
         logger: this.log.child('remoting'),
         idleTimeoutMillis: c.serverChannelMaxIdleTimeSeconds * 1000,
@@ -463,6 +477,7 @@ export class Broker implements RoleControl {
       addr: this.brokerAddr,
       fastPort: fastListenPort(c.listenPort),
       haPort: c.haListenPort,
+      ioThreads: c.ioThreads,
       metricsPort: c.metricsPort || undefined,
       grpcPort: this.grpc?.port,
       haMaster: c.brokerRole === 'SLAVE' ? (c.haMasterAddress ?? 'from NameServer') : undefined,
@@ -590,6 +605,7 @@ export class Broker implements RoleControl {
     this.context.pop.endPolls();
     await this.dispatcher.drained(this.config.syncFlushTimeout + 2_000);
     await Promise.all([...this.servers.map((s) => s.close()), this.grpc?.stop()]);
+    await this.ioThread?.stop();
     await this.context.pop.stop();
     await this.metricsServer?.close();
     await this.replication.stop();
@@ -627,8 +643,9 @@ export class Broker implements RoleControl {
    * The topic table as registered: a broker that may not read or write advertises its topics
    * with those permissions removed, so clients route around it (BrokerController.registerBrokerAll).
    */
-  private registeredTopicTable(): TopicConfigSerializeWrapper {
-    const snap = this.topics.snapshot();
+  /** The topic table the NameServers get (all of it, or only `names`), with the broker's permission applied. */
+  private registeredTopicTable(names?: readonly string[]): TopicConfigSerializeWrapper {
+    const snap = names === undefined ? this.topics.snapshot() : this.topics.subset(names);
     const perm = this.config.brokerPermission;
     if (isReadable(perm) && isWriteable(perm)) return snap;
     const table = Object.fromEntries(Object.entries(snap.topicConfigTable).map(([k, tc]) => [k, { ...tc, perm: tc.perm & perm }]));

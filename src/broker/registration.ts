@@ -1,7 +1,9 @@
 /**
  * The broker's side of the NameServers (Java `BrokerOuterAPI` + the registration schedule of
- * `BrokerController`): a full REGISTER_BROKER to every NameServer at start, every
- * `registerNameServerPeriod` and at once after a topic change; between them a cheap
+ * `BrokerController`): a full REGISTER_BROKER to every NameServer at start and every
+ * `registerNameServerPeriod`; after a topic change at once one carrying only the changed topics
+ * and the new data version (Java `registerIncrementBrokerData`) — a full one per change made
+ * creating n topics cost O(n²) bytes (docs/guide/benchmarks.md#scale); between them a cheap
  * BROKER_HEARTBEAT (904) every `brokerHeartbeatIntervalMillis`, so a NameServer notices a dead
  * broker within seconds; and UNREGISTER_BROKER when stopping. Each NameServer is handled on its
  * own: one that is down does not delay the others, and is registered with again on the next
@@ -17,6 +19,15 @@ import { RMQ_PROTOCOL_VERSION } from '../remoting/version.js';
 import { createRequest } from '../remoting/command.js';
 import type { RemotingClient } from '../remoting/client.js';
 import { silentLogger, type Logger } from '../util/log.js';
+
+/**
+ * A table of this many topics is registered in RocketMQ's compressed form (header `compressed`,
+ * Java's `compressedRegister`: a zlib stream of one line per topic). At 10,000 topics the JSON body
+ * is 1.7 MB and takes the broker ~200 ms to encode and a NameServer ~120 ms to take in, the
+ * compressed one 25 KB, ~45 ms and ~30 ms (docs/guide/benchmarks.md#scale). Smaller tables stay
+ * JSON, readable on the wire.
+ */
+export const COMPRESS_FROM_TOPICS = 1_000;
 
 export interface BrokerIdentity {
   clusterName: string;
@@ -41,6 +52,11 @@ export interface RegistrationOptions {
   identity: BrokerIdentity;
   /** The topic table to register, taken fresh for every registration. */
   topicTable: () => TopicConfigSerializeWrapper;
+  /**
+   * The same for only these topics (those gone are left out), with the table's current data
+   * version: what an incremental registration carries. Without it every registration is full.
+   */
+  topicSubset?: (topics: readonly string[]) => TopicConfigSerializeWrapper;
   periodMillis: number;
   heartbeatIntervalMillis: number;
   timeoutMillis: number;
@@ -56,6 +72,10 @@ interface NamesrvState {
   registering: Promise<boolean> | undefined;
   /** Another registration was asked for while one ran (the table changed). */
   again: boolean;
+  /** The next registration must carry the whole table (start, period, a deletion, after a failure). */
+  full: boolean;
+  /** Topics changed since this NameServer's last registration (registered alone unless `full`). */
+  changed: Set<string>;
   heartbeating: boolean;
   /** Last failure logged, so a NameServer that stays down logs once, not every second. */
   lastError: string | undefined;
@@ -70,7 +90,7 @@ export class NameServerRegistration {
 
   constructor(private readonly opts: RegistrationOptions) {
     this.log = opts.logger ?? silentLogger;
-    this.states = opts.namesrvAddrs.map((addr) => ({ addr, registered: false, registering: undefined, again: false, heartbeating: false, lastError: undefined }));
+    this.states = opts.namesrvAddrs.map((addr) => ({ addr, registered: false, registering: undefined, again: false, full: true, changed: new Set(), heartbeating: false, lastError: undefined }));
   }
 
   /** Registers with every NameServer (waiting for all to answer or fail), then starts the schedule. */
@@ -93,9 +113,28 @@ export class NameServerRegistration {
     return this.states.filter((s) => s.registered).map((s) => s.addr);
   }
 
-  /** A full registration with every NameServer now (after a topic change). Resolves when each answered or failed. */
+  /** A full registration with every NameServer now. Resolves when each answered or failed. */
   async registerAll(): Promise<void> {
-    await Promise.all(this.states.map((s) => this.register(s)));
+    await Promise.all(
+      this.states.map((s) => {
+        s.full = true;
+        return this.register(s);
+      }),
+    );
+  }
+
+  /**
+   * These topics changed (created or updated): registers them alone with every NameServer now —
+   * or the whole table where a full registration is due anyway. Changes made while a registration
+   * runs go together into the next one.
+   */
+  async registerTopics(topics: readonly string[]): Promise<void> {
+    await Promise.all(
+      this.states.map((s) => {
+        for (const t of topics) s.changed.add(t);
+        return this.register(s);
+      }),
+    );
   }
 
   /** Stops the schedule; registrations in flight finish. */
@@ -139,7 +178,13 @@ export class NameServerRegistration {
       let ok = false;
       do {
         s.again = false;
-        ok = await this.registerOnce(s);
+        // a NameServer that has not accepted us since its last failure (or restart) gets everything
+        const full = s.full || !s.registered || this.opts.topicSubset === undefined;
+        const topics = full ? undefined : [...s.changed];
+        s.full = false;
+        s.changed.clear();
+        ok = await this.registerOnce(s, topics);
+        if (!ok) s.full = true;
       } while (s.again && !this.stopped);
       return ok;
     };
@@ -149,9 +194,12 @@ export class NameServerRegistration {
     return s.registering;
   }
 
-  private async registerOnce(s: NamesrvState): Promise<boolean> {
+  /** One REGISTER_BROKER: of the whole table, or of `topics` only. */
+  private async registerOnce(s: NamesrvState, topics?: readonly string[]): Promise<boolean> {
     const id = this.opts.identity;
-    const body = encodeRegisterBrokerBody({ topicConfigSerializeWrapper: this.opts.topicTable(), filterServerList: [] }, { compressed: false, version: RMQ_PROTOCOL_VERSION });
+    const table = topics === undefined ? this.opts.topicTable() : this.opts.topicSubset!(topics);
+    const compressed = Object.keys(table.topicConfigTable).length >= COMPRESS_FROM_TOPICS;
+    const body = encodeRegisterBrokerBody({ topicConfigSerializeWrapper: table, filterServerList: [] }, { compressed, version: RMQ_PROTOCOL_VERSION });
     const req = createRequest(RequestCode.REGISTER_BROKER, {
       extFields: encodeHeader(RegisterBrokerRequestHeader, {
         brokerName: id.brokerName,
@@ -159,7 +207,7 @@ export class NameServerRegistration {
         clusterName: id.clusterName,
         haServerAddr: id.haServerAddr,
         brokerId: id.brokerId,
-        compressed: false,
+        compressed,
         bodyCrc32: bodyCrc(body),
       }),
       body,
@@ -168,7 +216,7 @@ export class NameServerRegistration {
       const res = await this.opts.remoting.request(s.addr, req, this.opts.timeoutMillis);
       if (res.code !== ResponseCode.SUCCESS) throw new Error(`answered ${res.code}${res.remark ? `: ${res.remark}` : ''}`);
       const answer = decodeHeader(RegisterBrokerResponseHeader, res.extFields);
-      if (!s.registered || s.lastError !== undefined) this.log.info('registered with NameServer', { namesrv: s.addr, topics: Object.keys(this.opts.topicTable().topicConfigTable).length });
+      if (!s.registered || s.lastError !== undefined) this.log.info('registered with NameServer', { namesrv: s.addr, topics: Object.keys(table.topicConfigTable).length });
       s.registered = true;
       s.lastError = undefined;
       const result: RegistrationResult = { namesrv: s.addr };

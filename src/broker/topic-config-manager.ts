@@ -159,6 +159,16 @@ export class TopicConfigManager {
     return { dataVersion: { ...this.version }, topicConfigTable: Object.fromEntries(this.table) };
   }
 
+  /** `snapshot()` of only these topics (names without a config are left out), with the current data version. */
+  subset(names: readonly string[]): TopicConfigSerializeWrapper {
+    const topicConfigTable: Record<string, TopicConfig> = {};
+    for (const n of names) {
+      const tc = this.table.get(n);
+      if (tc !== undefined) topicConfigTable[n] = tc;
+    }
+    return { dataVersion: { ...this.version }, topicConfigTable };
+  }
+
   onChange(listener: (topic: string, change: Exclude<TopicChange, 'unchanged'> | 'deleted') => void): void {
     this.listeners.push(listener);
   }

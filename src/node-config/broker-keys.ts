@@ -60,6 +60,7 @@ export const BROKER_KEYS = {
   bindAddress: key(N, { kind: 'ipv4' as const }, '0.0.0.0', 'address the remoting servers bind to'),
   metricsPort: key(OURS, int(0, 65535), 0, 'Prometheus endpoint (/metrics, /healthz) on bindAddress; 0 = off (RocketMQ 5: metricsExporterType=PROM, metricsPromExporterPort)', { managedBy: 'metricsPort of the node' }),
   serverChannelMaxIdleTimeSeconds: key(N, int(0), 120, 'close a client connection idle this long (s)'),
+  ioThreads: key(OURS, int(0), null, 'network threads doing client socket I/O (accept, TLS, reads, writes) besides the thread that runs the store and the handlers: 0 = all on one thread; 1 = one network thread (more need SO_REUSEPORT or socket handoff between threads, which Node 20 lacks); unset = 1 on a machine with at least 4 cores, else 0 (docs/design/io-thread.md); rmqd broker --io-threads N overrides it'),
   serverSocketBacklog: key(N, int(1), 1024, 'TCP accept backlog'),
   serverSocketSndBufSize: key(N, int(0), 0, 'socket send buffer bytes; 0 = OS default'),
   serverSocketRcvBufSize: key(N, int(0), 0, 'socket receive buffer bytes; 0 = OS default'),

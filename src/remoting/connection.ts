@@ -16,7 +16,6 @@
  * afterMillis + timeoutMillis (#20). Deadlines use the monotonic clock: a wall-clock step does not
  * stretch or cut them.
  */
-import type net from 'node:net';
 import { ResponseCode } from './codes.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, nextOpaque, type RemotingCommand, type SerializeTypeName } from './command.js';
@@ -81,8 +80,32 @@ const DEFAULT_FLUSH_AT_BYTES = 16 * 1024;
 /** Unwritten bytes at which a connection stops reading its peer until the socket drains. */
 const PAUSE_READING_AT_BYTES = 1024 * 1024;
 
+/**
+ * What a Connection speaks over: a net.Socket or tls.TLSSocket as they are, or a client socket
+ * owned by the network thread (io-thread/thread-socket.ts). Only what Connection uses.
+ */
+export interface FrameTransport {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  /** Bytes written and not yet handed to the kernel. */
+  readonly writableLength: number;
+  setNoDelay(noDelay: boolean): unknown;
+  setTimeout(millis: number, onTimeout: () => void): unknown;
+  /** false: the buffer is full, 'drain' follows once it has emptied. */
+  write(chunk: Buffer): boolean;
+  cork(): void;
+  uncork(): void;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close' | 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
 /** `ip:port` of a socket's peer, IPv4-mapped IPv6 addresses shown as plain IPv4. */
-export function peerAddress(socket: net.Socket): string {
+export function peerAddress(socket: Pick<FrameTransport, 'remoteAddress' | 'remotePort'>): string {
   const ip = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
   return `${ip.includes(':') ? `[${ip}]` : ip}:${socket.remotePort ?? '?'}`;
 }
@@ -116,7 +139,7 @@ export class Connection {
   private readonly serializeType: SerializeTypeName | undefined;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: FrameTransport,
     opts: ConnectionOptions = {},
   ) {
     this.remoteAddress = peerAddress(socket);

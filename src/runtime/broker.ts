@@ -6,7 +6,7 @@
  * and message count), following the same master, in the same process.
  */
 import { Broker } from '../broker/broker.js';
-import { loadBrokerConfig, type ResolvedBrokerConfig } from '../broker/broker-properties.js';
+import { loadBrokerConfig, resolveIoThreads, type ResolvedBrokerConfig } from '../broker/broker-properties.js';
 import type { TruncateRequest } from '../broker/ha/replication.js';
 import { InvalidInputError } from '../errors.js';
 import { loadNodeTls, type NodeTls } from '../remoting/tls-config.js';
@@ -73,8 +73,9 @@ class BrokerRun implements Service {
 export async function runBroker(argv: readonly string[]): Promise<void> {
   const log = createLogger('broker');
   await runService('broker', log, async () => {
-    const { configFile } = parseRoleArgs('broker', argv);
+    const { configFile, ioThreads } = parseRoleArgs('broker', argv);
     const { config, warnings } = loadBrokerConfig(configFile);
+    if (ioThreads !== undefined) config.ioThreads = resolveIoThreads(ioThreads, '--io-threads');
     for (const w of warnings) log.warn('configuration', { note: w });
     const tls = loadNodeTls(config, configFile, (problems) => {
       throw new InvalidInputError(`invalid TLS configuration in ${configFile}`, problems);

@@ -1,10 +1,14 @@
 /**
  * rmqd: the bundled runtime. One file, one process per role:
  *   rmqd namesrv -c namesrv.properties
- *   rmqd broker  -c broker.properties
+ *   rmqd broker  -c broker.properties [--io-threads N]
  * A role is an entry of ROLES: a function that takes the arguments after the role name and runs
- * until the process is signalled (see lifecycle.ts).
+ * until the process is signalled (see lifecycle.ts). The same file is the entry of a broker's
+ * network thread (a worker marked by its workerData; docs/design/io-thread.md).
  */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isIoThreadData } from '../remoting/io-thread/messages.js';
+import { runNetworkThread } from '../remoting/io-thread/network-thread.js';
 import { runBroker } from './broker.js';
 import { runNamesrv } from './namesrv.js';
 
@@ -15,7 +19,7 @@ const ROLES: Record<string, RoleMain> = {
   broker: runBroker,
 };
 
-const USAGE = 'usage: rmqd namesrv -c <namesrv.properties> | rmqd broker -c <broker.properties>';
+const USAGE = 'usage: rmqd namesrv -c <namesrv.properties> | rmqd broker -c <broker.properties> [--io-threads N]';
 
 function main(argv: string[]): void {
   const role = argv[0];
@@ -33,4 +37,5 @@ function main(argv: string[]): void {
   void run(argv.slice(1));
 }
 
-main(process.argv.slice(2));
+if (!isMainThread && isIoThreadData(workerData) && parentPort !== null) runNetworkThread(parentPort, workerData);
+else main(process.argv.slice(2));

@@ -34,7 +34,9 @@ let c: TestCluster;
 let brokerAddr: string;
 
 beforeAll(async () => {
-  c = await startCluster({ cleanup: 'manual', acl: { yaml: ACL_YAML, nodeAccount: ADMIN } });
+  // client sockets on a network thread: signatures and permissions are checked on the store
+  // thread all the same (test/acl/client-credentials.test.ts and others run with ioThreads=0)
+  c = await startCluster({ cleanup: 'manual', acl: { yaml: ACL_YAML, nodeAccount: ADMIN }, brokerProperties: { ioThreads: 1 } });
   brokerAddr = c.broker('broker-a').addr;
   const admin = new RemotingClient({ credentials: ADMIN });
   try {

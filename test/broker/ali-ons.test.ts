@@ -13,7 +13,7 @@ import { PropertyKey } from '../../src/protocol/message/constants.js';
 import { offsetMsgId } from '../../src/protocol/message/msg-id.js';
 import { decodeProperties } from '../../src/protocol/message/properties.js';
 import { rmqctl } from '../support/cli.js';
-import { startCluster } from '../support/cluster.js';
+import { IO_THREAD_VARIANTS, startCluster } from '../support/cluster.js';
 import { clientsFor, pullAll } from '../support/clients.js';
 
 interface AliMessage {
@@ -38,15 +38,16 @@ const ByteBuffer = aliRequire('byte') as { wrap(b: Buffer): unknown };
 
 const silent = { info() {}, debug() {}, warn() {}, error() {} };
 
-describe('ali-ons against rmqd broker', () => {
+describe.each(IO_THREAD_VARIANTS)('ali-ons against rmqd broker (ioThreads=%i)', (ioThreads) => {
   it('sends through our NameServer and broker; the stored messages come back byte for byte through pull and rmqctl message get', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const broker = c.broker('broker-a');
     const created = await rmqctl(['topic', 'create', 'AliTopic', '--cluster', 'DefaultCluster', '--read-queues', '2', '--write-queues', '2', '--namesrv', c.namesrvAddr]);
     expect(created.code, created.stderr).toBe(0);
 
-    const producer = new ons.Producer({ nameSrv: c.namesrvAddr, httpclient: {}, producerGroup: 'PID_ALI_TEST', logger: silent });
+    // its own ali-ons client instance per variant (ali-ons shares one per instanceName in a process, and the other may still be closing)
+    const producer = new ons.Producer({ nameSrv: c.namesrvAddr, httpclient: {}, producerGroup: 'PID_ALI_TEST', logger: silent, instanceName: `ali-test-${ioThreads}` });
     onTestFinished(() => void producer.close().catch(() => {}));
     await producer.ready();
 

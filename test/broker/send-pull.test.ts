@@ -3,21 +3,24 @@
  * what is sent comes back through PULL_MESSAGE with the same body, tags, keys and properties;
  * the pull statuses and offsets follow docs/design/protocol.md#pull; long polling holds and wakes.
  */
-import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { encodeCommand } from '../../src/remoting/frame-codec.js';
 import { PropertyKey } from '../../src/protocol/message/constants.js';
 import { formatHostAddress } from '../../src/protocol/message/host.js';
 import { parseOffsetMsgId } from '../../src/protocol/message/msg-id.js';
 import { decodeProperties } from '../../src/protocol/message/properties.js';
 import { sendRequest } from '../../src/client/send-request.js';
-import { startCluster } from '../support/cluster.js';
+import { IO_THREAD_VARIANTS, startCluster } from '../support/cluster.js';
 import { clientsFor, createTopic, pullAll } from '../support/clients.js';
 import { waitFor } from '../support/wait.js';
 
-describe('send and pull through a real broker', () => {
+describe.each(IO_THREAD_VARIANTS)('send and pull through a real broker (ioThreads=%i)', (ioThreads) => {
   it('stores what the producer sends and serves it back through pull, queue by queue', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const broker = c.broker('broker-a');
+    expect(c.node('broker-a-0').lines.some((l) => l.includes('broker listening') && l.includes(` ioThreads=${ioThreads} `))).toBe(true);
     await createTopic(cl, c, broker.addr, 'SendPull', 2);
     const p = cl.producer();
 
@@ -52,7 +55,7 @@ describe('send and pull through a real broker', () => {
   });
 
   it('filters by tag on the broker, answers the pull statuses (docs/design/protocol.md#pull) with all four header fields', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
     await createTopic(cl, c, addr, 'Statuses', 1);
@@ -83,7 +86,7 @@ describe('send and pull through a real broker', () => {
   });
 
   it('holds a pull at the end of the queue until a message arrives (long polling), or until its suspend time ends', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
     await createTopic(cl, c, addr, 'LongPoll', 1);
@@ -116,7 +119,7 @@ describe('send and pull through a real broker', () => {
   });
 
   it('batch send: one request, consecutive offsets in one queue, one msgId per message', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
     await createTopic(cl, c, addr, 'Batch', 1);
@@ -133,7 +136,7 @@ describe('send and pull through a real broker', () => {
   });
 
   it('compresses large bodies (zlib, sysFlag 0x301) and the broker stores them as sent', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
     await createTopic(cl, c, addr, 'Big', 1);
@@ -147,7 +150,7 @@ describe('send and pull through a real broker', () => {
   });
 
   it('oneway sends get no answer and are stored all the same', async () => {
-    const c = await startCluster();
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     const addr = c.broker('broker-a').addr;
     await createTopic(cl, c, addr, 'Oneway', 1);
@@ -163,5 +166,29 @@ describe('send and pull through a real broker', () => {
     expect((await Promise.all(sends)).map((r) => r.code)).toEqual(Array(20).fill(0));
     const ordered = await pullAll(cl, addr, { consumerGroup: 'CG', topic: 'AutoOrdered', queueId: 0 }, 20);
     expect(ordered.records.map((r) => r.body.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `a${i}`));
+  });
+
+  it('a client killed mid-stream (kill -9 while it sends and reads nothing): the broker serves the others and stores whole messages only', async () => {
+    const c = await startCluster({ brokerProperties: { ioThreads } });
+    const cl = clientsFor(c);
+    const addr = c.broker('broker-a').addr;
+    await createTopic(cl, c, addr, 'Killed', 1);
+    const frame = encodeCommand(sendRequest({ producerGroup: 'PG', topic: 'Killed', defaultTopicQueueNums: '1', queueId: 0, sysFlag: 0, bornTimestamp: Date.now(), flag: 0, properties: '', batch: false, body: Buffer.alloc(1000, 'k') }));
+    // another process writes the same send over and over, as fast as its socket takes it
+    const script = `const s = require('node:net').connect(${addr.split(':')[1]}, '127.0.0.1');
+      const f = Buffer.from(process.argv[1], 'base64'); const many = Buffer.concat(Array(64).fill(f));
+      const go = () => { while (s.write(many)); }; s.on('connect', go); s.on('drain', go);`;
+    const child = spawn(process.execPath, ['-e', script, frame.toString('base64')], { stdio: 'ignore' });
+    onTestFinished(() => void child.kill('SIGKILL'));
+    const stored = async () => (await cl.brokers.pull(addr, { consumerGroup: 'CG', topic: 'Killed', queueId: 0, queueOffset: 0, maxMsgNums: 1 })).maxOffset;
+    await waitFor(async () => (await stored()) > 200, { what: 'the killed client to store a few hundred messages' });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const p = cl.producer();
+    const after = await p.send({ topic: 'Killed', body: 'after the kill' });
+    expect(after.sendStatus).toBe('SEND_OK');
+    const { records } = await pullAll(cl, addr, { consumerGroup: 'CG', topic: 'Killed', queueId: 0 }, after.queueOffset + 1);
+    expect(records.slice(0, -1).every((r) => r.body.length === 1000 && r.body.every((b) => b === 0x6b))).toBe(true);
+    expect(records.at(-1)!.body.toString()).toBe('after the kill');
   });
 });

@@ -15,7 +15,7 @@ import type { ClientTls } from '../../src/remoting/tls-config.js';
 import { aliMessage, aliProducer } from '../support/ali-ons.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { rmqctl, rmqd } from '../support/cli.js';
-import { startCluster } from '../support/cluster.js';
+import { IO_THREAD_VARIANTS, startCluster } from '../support/cluster.js';
 import { clientsFor, createTopic } from '../support/clients.js';
 import { waitFor } from '../support/wait.js';
 
@@ -41,8 +41,9 @@ describe('a 1m-1s SYNC group with TLS enforced on every port', () => {
       namesrvProperties: serverProps('enforcing'),
       brokerProperties: brokerProps('enforcing'),
       brokers: [
-        { name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2 } },
-        { name: 'broker-a', id: 1 },
+        // the master's client sockets on a network thread (TLS there), the slave's on its one thread
+        { name: 'broker-a', properties: { brokerRole: 'SYNC_MASTER', inSyncReplicas: 2, totalReplicas: 2, ioThreads: 1 } },
+        { name: 'broker-a', id: 1, properties: { ioThreads: 0 } },
       ],
       clientTls: clientTls(),
     });
@@ -99,12 +100,13 @@ describe('a 1m-1s SYNC group with TLS enforced on every port', () => {
 });
 
 describe('permissive', () => {
-  it('serves ali-ons in plain text and our TLS producer on the same ports', async () => {
-    const c = await startCluster({ namesrvProperties: serverProps('permissive'), brokerProperties: brokerProps('permissive') });
+  it.each(IO_THREAD_VARIANTS)('serves ali-ons in plain text and our TLS producer on the same ports (ioThreads=%i)', async (ioThreads) => {
+    const c = await startCluster({ namesrvProperties: serverProps('permissive'), brokerProperties: { ...brokerProps('permissive'), ioThreads } });
     const cl = clientsFor(c, { tls: clientTls() });
     await createTopic(cl, c, c.broker('broker-a').addr, 'Mixed', 2);
     expect((await cl.producer().send({ topic: 'Mixed', body: 'over tls' })).sendStatus).toBe('SEND_OK');
-    const ali = aliProducer(c.namesrvAddr, 'PID_ALI_MIXED');
+    // its own ali-ons client instance (ali-ons shares one per instanceName in a process, and the other variant's may still be closing)
+    const ali = aliProducer(c.namesrvAddr, 'PID_ALI_MIXED', { instanceName: `mixed-${ioThreads}` });
     onTestFinished(() => void ali.close().catch(() => {}));
     await ali.ready();
     expect((await ali.send(aliMessage('Mixed', null, 'plain text'))).sendStatus).toBe('SEND_OK');

@@ -8,7 +8,7 @@
  * The broker runs with 1 s delay levels so retries come back within seconds.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startCluster, type TestCluster } from '../support/cluster.js';
+import { IO_THREAD_VARIANTS, startCluster, type TestCluster } from '../support/cluster.js';
 import { aliConsumer as newAliConsumer, aliMessage, aliProducer as newAliProducer, type AliConsumer, type AliProducer, type AliReceived as AliMessage } from '../support/ali-ons.js';
 import { clientsFor, createTopic } from '../support/clients.js';
 import { countBodies, startConsumer } from '../support/consumers.js';
@@ -103,8 +103,8 @@ describe('ali-ons consumers against rmqd', { timeout: 180_000 }, () => {
     expect(m7.keys).toEqual(['key-7']);
   });
 
-  it('a broadcasting ali-ons consumer gets every message; an ali-ons consumer reads what our producer sent', async () => {
-    const c = await startCluster();
+  it.each(IO_THREAD_VARIANTS)('a broadcasting ali-ons consumer gets every message; an ali-ons consumer reads what our producer sent (ioThreads=%i)', async (ioThreads) => {
+    const c = await startCluster({ brokerProperties: { ioThreads } });
     const cl = clientsFor(c);
     await createTopic(cl, c, c.broker('broker-a').addr, 'AliFanout', 2);
     const b1 = await aliConsumer(c, 'CID_ALI_BCAST', 'bcast-1', 'AliFanout', async () => undefined, { isBroadcast: true });

@@ -29,6 +29,13 @@ import type { ClientTls } from '../../src/remoting/tls-config.js';
 
 export type PropertyValue = string | number | boolean;
 
+/**
+ * Both ways a broker can do client socket I/O (broker key ioThreads): on its one thread (0) and
+ * on a network thread (1). Tests that matter for the transport run once per value, each set
+ * explicitly (the default depends on the machine's cores).
+ */
+export const IO_THREAD_VARIANTS = [0, 1] as const;
+
 export interface BrokerSpec {
   /** brokerName (the group). */
   name: string;

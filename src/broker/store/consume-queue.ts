@@ -3,14 +3,20 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
 import { StoreCorruptionError } from './errors.js';
-import { fdatasync, fsyncDir, ftruncate, open, readAt, readAtSync, writeFully } from '../../util/durable-file.js';
+import { close as closeFd, fdatasync, fsyncDir, ftruncate, open, readAt, readAtSync, writeFully } from '../../util/durable-file.js';
 import { listOffsetFiles, offsetFileName } from './segment-files.js';
 import { SharedFd } from './shared-fd.js';
+import { FdBudget } from './fd-budget.js';
 
 /** One consume-queue unit: commit-log offset (8), record size (4), tags code (8). */
 export const CQ_UNIT_SIZE = 20;
 /** Units of a tail file kept in memory once written (recent reads, long polling); older ones are pread. */
 const MIRROR_KEEP_UNITS = 4096;
+/**
+ * A new mirror's size; it doubles as entries arrive. Small: a broker with 40,000 queues held
+ * 160 MB of 4 KiB mirrors, most for queues with a few entries (docs/guide/benchmarks.md#scale).
+ */
+const MIRROR_MIN_BYTES = 16 * CQ_UNIT_SIZE;
 /** Filler unit padding a queue that starts past 0 (RocketMQ: offset 0, size Integer.MAX_VALUE). */
 const FILLER_SIZE = 0x7fffffff;
 
@@ -57,19 +63,21 @@ export class ConsumeQueue {
     readonly queueId: number,
     readonly dir: string,
     private readonly unitsPerFile: number,
+    /** Open files of all the store's queues (shared): a file may be closed between uses. */
+    private readonly fds: FdBudget,
   ) {}
 
   private get fileBytes(): number {
     return this.unitsPerFile * CQ_UNIT_SIZE;
   }
 
-  static create(topic: string, queueId: number, dir: string, unitsPerFile: number): ConsumeQueue {
-    return new ConsumeQueue(topic, queueId, dir, unitsPerFile);
+  static create(topic: string, queueId: number, dir: string, unitsPerFile: number, fds: FdBudget = UNCAPPED): ConsumeQueue {
+    return new ConsumeQueue(topic, queueId, dir, unitsPerFile, fds);
   }
 
   /** Loads a queue's files; a partial unit at the tail (torn write) is dropped. */
-  static async load(topic: string, queueId: number, dir: string, unitsPerFile: number): Promise<ConsumeQueue> {
-    const q = new ConsumeQueue(topic, queueId, dir, unitsPerFile);
+  static async load(topic: string, queueId: number, dir: string, unitsPerFile: number, fds: FdBudget = UNCAPPED): Promise<ConsumeQueue> {
+    const q = new ConsumeQueue(topic, queueId, dir, unitsPerFile, fds);
     const listed = await listOffsetFiles(dir);
     for (const f of listed) {
       if (f.start % (unitsPerFile * CQ_UNIT_SIZE) !== 0) {
@@ -90,7 +98,6 @@ export class ConsumeQueue {
     }
     const tail = q.files[q.files.length - 1];
     if (tail) {
-      tail.fd = new SharedFd(await open(tail.path, fs.constants.O_RDWR));
       await q.loadWindow(tail, tail.units);
       q.maxOffset = tail.start + tail.units;
     }
@@ -104,8 +111,8 @@ export class ConsumeQueue {
   /** Loads the file's last written units before `end` (at most MIRROR_KEEP_UNITS) as its mirror. */
   private async loadWindow(f: CqFile, end: number): Promise<void> {
     const base = Math.max(0, end - MIRROR_KEEP_UNITS);
-    const data = await (await this.fileFd(f)).use((fd) => readAt(fd, (end - base) * CQ_UNIT_SIZE, base * CQ_UNIT_SIZE));
-    f.mirror = Buffer.alloc(Math.max(4096, data.length * 2));
+    const data = await this.withFd(f, false, (fd) => readAt(fd, (end - base) * CQ_UNIT_SIZE, base * CQ_UNIT_SIZE));
+    f.mirror = Buffer.alloc(Math.max(MIRROR_MIN_BYTES, data.length * 2));
     data.copy(f.mirror);
     f.mirrorBase = base;
     f.mirrorUnits = base + Math.floor(data.length / CQ_UNIT_SIZE);
@@ -116,7 +123,7 @@ export class ConsumeQueue {
     const base = f.units - MIRROR_KEEP_UNITS;
     const keepFrom = (base - f.mirrorBase) * CQ_UNIT_SIZE;
     const keepTo = (f.mirrorUnits - f.mirrorBase) * CQ_UNIT_SIZE;
-    const m = Buffer.alloc(Math.max(4096, (keepTo - keepFrom) * 2));
+    const m = Buffer.alloc(Math.max(MIRROR_MIN_BYTES, (keepTo - keepFrom) * 2));
     f.mirror!.copy(m, 0, keepFrom, keepTo);
     f.mirror = m;
     f.mirrorBase = base;
@@ -168,7 +175,7 @@ export class ConsumeQueue {
   }
 
   private newTail(start: number): CqFile {
-    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(4096), mirrorBase: 0, mirrorUnits: 0 };
+    const f: CqFile = { start, path: path.join(this.dir, offsetFileName(start * CQ_UNIT_SIZE)), fd: undefined, units: 0, mirror: Buffer.alloc(MIRROR_MIN_BYTES), mirrorBase: 0, mirrorUnits: 0 };
     this.files.push(f);
     return f;
   }
@@ -208,14 +215,54 @@ export class ConsumeQueue {
     // older units: written to the file already (the mirror only ever drops written units)
     const fromFile = Math.min(count, f.units - inFile);
     if (fromFile <= 0) return Buffer.alloc(0);
-    const file = await this.fileFd(f);
-    const buf = sync ? readUnitsSync(file, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE) : await file.use((fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
+    // a file the budget closed (or never opened) is opened through the pool; an open one is read at once when `sync`
+    const openFile = sync ? f.fd : undefined;
+    const buf = openFile !== undefined ? this.readUnitsSync(f, openFile, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE) : await this.withFd(f, false, (fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
     return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
   }
 
-  private async fileFd(f: CqFile, create = false): Promise<SharedFd> {
-    f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), 0o640));
-    return f.fd;
+  /**
+   * Runs `op` on `f`'s open file, opening it first when it is closed (never opened, or closed by
+   * the budget). The handle is taken and used in one synchronous step, so the budget cannot close
+   * it in between; a close waits for the operations in flight.
+   */
+  private async withFd<T>(f: CqFile, create: boolean, op: (fd: number) => Promise<T>): Promise<T> {
+    if (f.fd !== undefined) {
+      this.fds.touch(f);
+      return f.fd.use(op);
+    }
+    const fd = await open(f.path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), 0o640);
+    const meanwhile = f.fd as SharedFd | undefined;
+    if (meanwhile !== undefined) {
+      // opened by another caller meanwhile: use that one
+      void closeFd(fd).catch(() => {});
+      this.fds.touch(f);
+      return meanwhile.use(op);
+    }
+    const shared = new SharedFd(fd);
+    f.fd = shared;
+    this.fds.add(f, () => {
+      if (f.fd === shared) f.fd = undefined;
+      void shared.close().catch(() => {});
+    });
+    return shared.use(op);
+  }
+
+  private readUnitsSync(f: CqFile, file: SharedFd, length: number, position: number): Buffer {
+    this.fds.touch(f);
+    try {
+      return file.useSync((fd) => readAtSync(fd, length, position));
+    } catch {
+      return Buffer.alloc(0); // the file was closed or deleted meanwhile
+    }
+  }
+
+  /** Closes `f`'s file (if open) and takes it off the budget. */
+  private async closeFile(f: CqFile): Promise<void> {
+    const h = f.fd;
+    f.fd = undefined;
+    this.fds.remove(f);
+    await h?.close();
   }
 
   async entry(offset: number): Promise<CqEntry | undefined> {
@@ -230,12 +277,11 @@ export class ConsumeQueue {
       if (!f.mirror || f.mirrorUnits === f.units) continue;
       const created = f.fd === undefined && !fs.existsSync(f.path);
       if (created) await fsp.mkdir(this.dir, { recursive: true });
-      const file = await this.fileFd(f, true);
       const upto = f.mirrorUnits;
       const from = f.units;
       const base = f.mirrorBase;
       const mirror = f.mirror;
-      await file.use(async (fd) => {
+      await this.withFd(f, true, async (fd) => {
         await writeFully(fd, mirror.subarray((from - base) * CQ_UNIT_SIZE, (upto - base) * CQ_UNIT_SIZE), from * CQ_UNIT_SIZE);
         await fdatasync(fd);
       });
@@ -268,7 +314,7 @@ export class ConsumeQueue {
     if (offset >= this.maxOffset) return;
     while (this.files.length > 0 && this.files[this.files.length - 1]!.start >= offset && this.files[this.files.length - 1]!.start > (this.files[0]?.start ?? 0)) {
       const f = this.files.pop()!;
-      await f.fd?.close();
+      await this.closeFile(f);
       await fsp.rm(f.path, { force: true });
     }
     const tail = this.files[this.files.length - 1];
@@ -279,7 +325,7 @@ export class ConsumeQueue {
       if (tail.units > keep) {
         tail.units = keep;
         if (tail.fd !== undefined || fs.existsSync(tail.path)) {
-          await (await this.fileFd(tail)).use(async (fd) => {
+          await this.withFd(tail, false, async (fd) => {
             await ftruncate(fd, keep * CQ_UNIT_SIZE);
             await fdatasync(fd);
           });
@@ -302,7 +348,7 @@ export class ConsumeQueue {
       if (!last || last.physicalOffset + last.size > minPhysical) break;
       this.files.shift();
       await fsp.rm(f.path, { force: true });
-      await f.fd?.close();
+      await this.closeFile(f);
     }
     if (this.files[0] && this.minOffset < this.files[0].start) this.minOffset = this.files[0].start;
     let lo = this.minOffset;
@@ -318,18 +364,18 @@ export class ConsumeQueue {
 
   /** Deletes every file of the queue (topic deletion). */
   async destroy(): Promise<void> {
-    for (const f of this.files.splice(0)) await f.fd?.close();
+    for (const f of this.files.splice(0)) await this.closeFile(f);
     await fsp.rm(this.dir, { recursive: true, force: true });
     this.maxOffset = this.minOffset = this.visibleMax = 0;
   }
 
   async close(): Promise<void> {
-    for (const f of this.files) {
-      await f.fd?.close();
-      f.fd = undefined;
-    }
+    for (const f of this.files) await this.closeFile(f);
   }
 }
+
+/** No cap (a queue opened on its own, outside a store). */
+const UNCAPPED = new FdBudget(Number.POSITIVE_INFINITY);
 
 export function unitAt(buf: Buffer, index: number): CqEntry {
   const at = index * CQ_UNIT_SIZE;
@@ -338,12 +384,4 @@ export function unitAt(buf: Buffer, index: number): CqEntry {
 
 export function isFiller(e: CqEntry): boolean {
   return e.size === FILLER_SIZE;
-}
-
-function readUnitsSync(file: SharedFd, length: number, position: number): Buffer {
-  try {
-    return file.useSync((fd) => readAtSync(fd, length, position));
-  } catch {
-    return Buffer.alloc(0); // the file was deleted meanwhile
-  }
 }

@@ -11,6 +11,16 @@ import { findProperty } from '../../protocol/message/properties.js';
 import { tagsCode as tagsCodeOfTags } from '../../protocol/message/tags.js';
 import type { Logger } from '../../util/log.js';
 import { ConsumeQueue } from './consume-queue.js';
+import { FdBudget } from './fd-budget.js';
+
+/**
+ * Consume-queue files a store keeps open at most (FdBudget): well inside the deployed unit's
+ * LimitNOFILE of 20,000, leaving room for connections, commit-log and index files.
+ */
+export const CONSUME_QUEUE_OPEN_FILES = 4_096;
+
+/** Consume queues loaded at the same time when the store opens. */
+const LOAD_QUEUES_AT_ONCE = 8;
 import { indexKey, type KeyIndex } from './key-index.js';
 import type { DispatchEvent } from './types.js';
 
@@ -46,6 +56,8 @@ export class Dispatcher {
   readonly queues = new Map<string, Map<number, ConsumeQueue>>();
   /** Queues with entries not yet written to their files (flushLogics writes them). */
   readonly dirtyQueues = new Set<ConsumeQueue>();
+  /** Open consume-queue files of every queue together. */
+  readonly fds: FdBudget;
   private readonly pendingVisible: PendingVisible[] = [];
   private pendingHead = 0;
   private readonly listeners = new Set<(e: DispatchEvent) => void>();
@@ -57,23 +69,40 @@ export class Dispatcher {
     readonly index: KeyIndex | undefined,
     private readonly customTagsCode: TagsCodeOf | undefined,
     private readonly logger: Logger,
-  ) {}
+    openFiles = CONSUME_QUEUE_OPEN_FILES,
+  ) {
+    this.fds = new FdBudget(openFiles);
+  }
 
   /** Loads the consume queues on disk, cut back to `truncateFrom` and forward to `minPhysical`. */
   async loadQueues(truncateFrom: number, minPhysical: number): Promise<void> {
     const topics = await fsp.readdir(this.cqRoot).catch(() => [] as string[]);
+    const found: { topic: string; queueId: number }[] = [];
     for (const topic of topics) {
       if (!TOPIC_NAME.test(topic)) continue;
       const qdirs = await fsp.readdir(path.join(this.cqRoot, topic)).catch(() => [] as string[]);
-      for (const qd of qdirs) {
-        if (!/^\d+$/.test(qd)) continue;
-        const queueId = Number(qd);
-        const cq = await ConsumeQueue.load(topic, queueId, path.join(this.cqRoot, topic, qd), this.unitsPerFile);
-        await cq.truncateFromPhysical(truncateFrom);
-        await cq.deleteBelowPhysical(minPhysical);
-        this.queueMap(topic).set(queueId, cq);
-      }
+      for (const qd of qdirs) if (/^\d+$/.test(qd)) found.push({ topic, queueId: Number(qd) });
     }
+    // A few queues at once (each is a directory listing, a stat and a read of its tail): 40,000
+    // queues loaded one after another took ~10 s of a broker's start (docs/guide/benchmarks.md#scale).
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (failure === undefined && next < found.length) {
+        const { topic, queueId } = found[next++]!;
+        try {
+          const cq = await ConsumeQueue.load(topic, queueId, path.join(this.cqRoot, topic, String(queueId)), this.unitsPerFile, this.fds);
+          this.queueMap(topic).set(queueId, cq);
+          await cq.truncateFromPhysical(truncateFrom);
+          await cq.deleteBelowPhysical(minPhysical);
+        } catch (e) {
+          failure ??= { error: e };
+        }
+      }
+    };
+    // every worker has stopped before the first failure is thrown (the caller closes what was loaded)
+    await Promise.all(Array.from({ length: Math.min(LOAD_QUEUES_AT_ONCE, found.length) }, worker));
+    if (failure !== undefined) throw failure.error;
   }
 
   private queueMap(topic: string): Map<number, ConsumeQueue> {
@@ -87,7 +116,7 @@ export class Dispatcher {
     const m = this.queueMap(topic);
     let q = m.get(queueId);
     if (!q) {
-      q = ConsumeQueue.create(topic, queueId, path.join(this.cqRoot, topic, String(queueId)), this.unitsPerFile);
+      q = ConsumeQueue.create(topic, queueId, path.join(this.cqRoot, topic, String(queueId)), this.unitsPerFile, this.fds);
       m.set(queueId, q);
     }
     return q;

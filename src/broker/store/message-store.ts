@@ -42,6 +42,8 @@ export interface StoreOptions {
   now?: () => number;
   /** Replaces the commit log's fdatasync — only for tests that need a slow or failing disk. */
   fdatasync?: (fd: number) => Promise<void>;
+  /** Consume-queue files kept open at most (default CONSUME_QUEUE_OPEN_FILES; tests use a small cap). */
+  consumeQueueOpenFiles?: number;
   /** Cut the commit log back to this record boundary while opening (a demoted master's unreplicated tail; see open.ts). */
   truncateTo?: number;
 }

@@ -25,6 +25,8 @@ import { listOffsetFiles } from './segment-files.js';
 export interface RecoveryOptions {
   tagsCode?: TagsCodeOf;
   fdatasync?: (fd: number) => Promise<void>;
+  /** Consume-queue files kept open at most (default CONSUME_QUEUE_OPEN_FILES). */
+  consumeQueueOpenFiles?: number;
   /**
    * Cut the commit log back to this offset (a record boundary) while opening: what a master that
    * lost its role wrote after the last point it shares with the new master (ha/epochs.ts). The
@@ -108,7 +110,7 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
   const cqTruncateFrom = Math.min(logicsFrom, scan.end);
   const indexTruncateFrom = Math.min(indexFrom, scan.end);
   const index = config.messageIndexEnable ? await KeyIndex.load(path.join(root, 'index'), config.maxHashSlotNum, config.maxIndexNum, indexTruncateFrom) : undefined;
-  const dispatcher = new Dispatcher(cqRoot, config.consumeQueueUnitsPerFile, index, opts.tagsCode, logger);
+  const dispatcher = new Dispatcher(cqRoot, config.consumeQueueUnitsPerFile, index, opts.tagsCode, logger, opts.consumeQueueOpenFiles);
   try {
     await dispatcher.loadQueues(cqTruncateFrom, commitLog.minOffset);
     // pass 2: rebuild consume-queue and index entries from the verified records

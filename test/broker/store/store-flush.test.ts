@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/protocol/message/index.js';
 import { tmpDir } from '../../support/tmp.js';
@@ -62,5 +63,70 @@ describe('ASYNC_FLUSH', () => {
     expect(store.flushedPhysOffset).toBeLessThan(end);
     disk.release();
     await waitFor(() => store.flushedPhysOffset >= end, { what: 'periodic flush' });
+  });
+});
+
+describe('consume-queue flush with many queues', () => {
+  it('writes every dirty queue (several at once); one that cannot be written fails the flush, stays dirty with those not reached, and a later flush writes them', async () => {
+    const dir = tmpDir();
+    // no periodic flush: the test's flushes are the only ones
+    const over = { flushIntervalConsumeQueue: 3_600_000 };
+    const store = await openStore(dir, over);
+    // the blocked queue's directory is taken by a file: its first flush cannot create it
+    fs.mkdirSync(`${dir}/consumequeue/Blocked`, { recursive: true });
+    fs.writeFileSync(`${dir}/consumequeue/Blocked/0`, 'not a directory');
+    await store.put(message('Blocked', 0, 'blocked'));
+    const topics = Array.from({ length: 50 }, (_, i) => `Many${i}`);
+    for (const t of topics) for (let q = 0; q < 4; q++) await store.put(message(t, q, `${t}/${q}`));
+    await expect(store.flushLogics()).rejects.toThrow();
+    fs.rmSync(`${dir}/consumequeue/Blocked/0`);
+    await store.flushLogics();
+    for (const t of topics) for (let q = 0; q < 4; q++) expect(fs.statSync(`${dir}/consumequeue/${t}/${q}/00000000000000000000`).size).toBe(20);
+    expect(fs.statSync(`${dir}/consumequeue/Blocked/0/00000000000000000000`).size).toBe(20);
+    await store.close();
+    const again = await openStore(dir, over);
+    const body = async (t: string, q: number) => decodeRecord((await again.getMessage(t, q, 0, 1, 1 << 20)).records[0]!).body.toString();
+    expect(await body('Blocked', 0)).toBe('blocked');
+    for (const t of topics) for (let q = 0; q < 4; q++) expect(await body(t, q)).toBe(`${t}/${q}`);
+  });
+});
+
+describe('consume-queue open files', () => {
+  /** Files of the store's consume queues this process holds open now (/proc/self/fd). */
+  const openQueueFiles = (dir: string) =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/consumequeue/`);
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+
+  it('keeps at most the cap of queue files open — writing, flushing, reading and reopening 100 queues with a cap of 16 — and every entry stays readable', async () => {
+    const dir = tmpDir();
+    const cap = { consumeQueueOpenFiles: 16 };
+    const over = { flushIntervalConsumeQueue: 3_600_000 };
+    const store = await openStore(dir, over, cap);
+    const topics = Array.from({ length: 25 }, (_, i) => `Fd${i}`);
+    for (let round = 0; round < 2; round++) {
+      for (const t of topics) for (let q = 0; q < 4; q++) await store.put(message(t, q, `${t}/${q}/${round}`));
+      await store.flushLogics();
+      expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
+    }
+    await store.close();
+    expect(openQueueFiles(dir)).toBe(0);
+    const again = await openStore(dir, over, cap);
+    expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
+    for (const t of topics) {
+      for (let q = 0; q < 4; q++) {
+        const got = await again.getMessage(t, q, 0, 2, 1 << 20);
+        expect(got.records.map((r) => decodeRecord(r).body.toString())).toEqual([`${t}/${q}/0`, `${t}/${q}/1`]);
+      }
+    }
+    // a third write to every queue after the reopen: files closed by the cap are opened again to be written
+    for (const t of topics) for (let q = 0; q < 4; q++) await again.put(message(t, q, `${t}/${q}/2`));
+    await again.flushLogics();
+    expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
+    for (const t of topics) for (let q = 0; q < 4; q++) expect(fs.statSync(`${dir}/consumequeue/${t}/${q}/00000000000000000000`).size).toBe(60);
   });
 });
