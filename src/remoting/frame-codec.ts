@@ -152,8 +152,6 @@ export function encodeCommand(cmd: RemotingCommand, maxFrameLength = DEFAULT_MAX
 
 /** Bodies at least this big are handed to the socket as they are instead of being copied. */
 const ZERO_COPY_BODY = 16 * 1024;
-/** A connection's first arena; each new one doubles up to ARENA_SIZE (an idle connection, answering heartbeats, keeps a small one). */
-const FIRST_ARENA_SIZE = 4 * 1024;
 const ARENA_SIZE = 64 * 1024;
 
 /**
@@ -162,7 +160,7 @@ const ARENA_SIZE = 64 * 1024;
  * never copied. `take()` returns the pieces in order, ready for one cork/writev.
  */
 export class FrameWriter {
-  private arena: Buffer = Buffer.allocUnsafe(FIRST_ARENA_SIZE);
+  private arena: Buffer = Buffer.allocUnsafe(ARENA_SIZE);
   private used = 0;
   /** Start of the arena bytes not yet cut into `parts`. */
   private cut = 0;
@@ -236,7 +234,7 @@ export class FrameWriter {
 
   private newArena(atLeast: number): void {
     this.cutArena();
-    this.arena = Buffer.allocUnsafe(Math.max(Math.min(ARENA_SIZE, this.arena.length * 2), atLeast));
+    this.arena = Buffer.allocUnsafe(Math.max(ARENA_SIZE, atLeast));
     this.used = 0;
     this.cut = 0;
   }
