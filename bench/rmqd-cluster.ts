@@ -69,6 +69,20 @@ export async function freePortBlock(): Promise<number> {
   }
 }
 
+/**
+ * RMQ_BENCH_BROKER_PROPERTIES="key=value key=value": appended to every bench broker's properties
+ * (last wins), for A/B runs of a broker setting without a flag per bench.
+ */
+function extraBrokerProperties(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (process.env.RMQ_BENCH_BROKER_PROPERTIES ?? '').split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || /[\r\n]/.test(pair)) throw new Error(`RMQ_BENCH_BROKER_PROPERTIES: expected key=value, got ${JSON.stringify(pair)}`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
 /** utime + stime of a process, in seconds (Linux /proc). */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -176,6 +190,7 @@ export async function startBenchCluster(rmqd: string, brokers: BenchBrokerSpec[]
         ...serverTls,
         ...clientTls,
         ...b.properties,
+        ...extraBrokerProperties(),
       };
       writeFileSync(file, lines(props));
       const n = startNode(rmqd, 'broker', `${b.brokerName}-${id}`, port, file, b.nodeArgs);
