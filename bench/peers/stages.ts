@@ -22,23 +22,45 @@ const line = (h: LatencyHistogram, unit = 'ms') => {
   return `n ${h.count}  p50 ${f(h.percentile(0.5))}  p90 ${f(h.percentile(0.9))}  p99 ${f(h.percentile(0.99))}  p999 ${f(h.percentile(0.999))}  max ${f(h.maxMicros)} ${unit}`;
 };
 
+const USAGE = `usage: bench/stages [options]   (rmqd alone: where rows 3 and 4 of bench/compare spend their time)
+  --mode latency|backlog   row 3 (fixed-rate produce while reading) or row 4 (fill, then read) (default latency)
+  --rate N --seconds N     latency mode: msg/s and measured seconds (default 5000, 20)
+  --count N                backlog mode: messages (default 300000)
+  --window N --size N      publishes in flight, body bytes (default 64, 1024)
+  --queues N --batch N     queues of the topic, messages per pull (default 2, 32)
+  --props k=v,k=v          extra broker properties
+  --restart                backlog mode: read from a freshly restarted broker
+  --client-prof FILE       CPU profile of this (client) process, written to FILE`;
+
 export async function main(argv: string[], rmqd: string): Promise<void> {
-  const a = parseArgs({
-    args: argv,
-    options: {
-      mode: { type: 'string', default: 'latency' },
-      rate: { type: 'string', default: '5000' },
-      seconds: { type: 'string', default: '20' },
-      count: { type: 'string', default: '300000' },
-      window: { type: 'string', default: '64' },
-      size: { type: 'string', default: '1024' },
-      queues: { type: 'string', default: '2' },
-      batch: { type: 'string', default: '32' },
-      props: { type: 'string', default: '' },
-      restart: { type: 'boolean', default: false },
-      'client-prof': { type: 'string' },
-    },
-  }).values;
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        mode: { type: 'string', default: 'latency' },
+        rate: { type: 'string', default: '5000' },
+        seconds: { type: 'string', default: '20' },
+        count: { type: 'string', default: '300000' },
+        window: { type: 'string', default: '64' },
+        size: { type: 'string', default: '1024' },
+        queues: { type: 'string', default: '2' },
+        batch: { type: 'string', default: '32' },
+        props: { type: 'string', default: '' },
+        restart: { type: 'boolean', default: false },
+        'client-prof': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    console.error(`bench/stages: ${(e as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const a = parsed.values;
   const window = Number(a.window);
   const size = Number(a.size);
   const queues = Number(a.queues);
