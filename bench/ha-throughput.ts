@@ -42,6 +42,26 @@ export interface HaRunOptions {
   cpuProfDir?: string;
 }
 
+/** Warm-up, then one measured run of `benchProduce`: its result, wall seconds and the CPU seconds of master, slave (0 without one) and this process. */
+export async function measuredProduce(
+  producer: Producer,
+  nodes: { master: BenchCluster['brokers'][number]; slave: BenchCluster['brokers'][number] | undefined },
+  common: { topic: string; threads: number; messageSize: number },
+  warmupSeconds: number,
+  seconds: number,
+) {
+  const { master, slave } = nodes;
+  await benchProduce(producer, { ...common, durationSeconds: warmupSeconds });
+  const cpu0 = { master: cpuSeconds(master.proc.pid!), slave: slave ? cpuSeconds(slave.proc.pid!) : 0, client: process.cpuUsage() };
+  const t0 = performance.now();
+  const r = await benchProduce(producer, { ...common, durationSeconds: seconds });
+  const wall = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage(cpu0.client);
+  const masterCpu = cpuSeconds(master.proc.pid!) - cpu0.master;
+  const slaveCpu = slave ? cpuSeconds(slave.proc.pid!) - cpu0.slave : 0;
+  return { r, wall, clientCpu, masterCpu, slaveCpu };
+}
+
 export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
   const prof = (id: number) => (o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.mode.replace(' ', '-')}-broker-${id}.cpuprofile`] : []);
   const brokers: BenchBrokerSpec[] = [{ brokerName: 'bench-ha', properties: { brokerRole: o.mode === 'SYNC_MASTER' ? 'SYNC_MASTER' : 'ASYNC_MASTER', flushDiskType: 'ASYNC_FLUSH' }, nodeArgs: prof(0) }];
@@ -61,15 +81,7 @@ export async function haThroughput(o: HaRunOptions): Promise<HaRun> {
     await until(() => admin.topicRoute(topic), 'the topic route');
     producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench-ha' });
     const common = { topic, threads: o.inFlight ?? 64, messageSize: o.bodyBytes ?? 1024 };
-    await benchProduce(producer, { ...common, durationSeconds: o.warmupSeconds ?? 2 });
-
-    const cpu0 = { master: cpuSeconds(master.proc.pid!), slave: slave ? cpuSeconds(slave.proc.pid!) : 0, client: process.cpuUsage() };
-    const t0 = performance.now();
-    const r = await benchProduce(producer, { ...common, durationSeconds: o.seconds });
-    const wall = (performance.now() - t0) / 1000;
-    const clientCpu = process.cpuUsage(cpu0.client);
-    const masterCpu = cpuSeconds(master.proc.pid!) - cpu0.master;
-    const slaveCpu = slave ? cpuSeconds(slave.proc.pid!) - cpu0.slave : 0;
+    const { r, wall, clientCpu, masterCpu, slaveCpu } = await measuredProduce(producer, { master, slave }, common, o.warmupSeconds ?? 2, o.seconds);
     const ha = slave ? await api.haStatus(master.addr) : undefined;
     return {
       mode: o.mode,

@@ -7,10 +7,10 @@
  * the slave spend" has a number. Bundled and run by bench/run.mjs (`--only pair`), which
  * interleaves the cells and, with `--baseline PATH/rmqd.js`, the same cells on another build.
  */
-import { benchProduce } from '../src/ops/bench/produce.js';
 import { BrokerApi } from '../src/client/broker-api.js';
 import { Producer } from '../src/client/producer.js';
-import { cpuSeconds, startBenchCluster, until, type BenchBrokerSpec, type BenchCluster } from './rmqd-cluster.js';
+import { measuredProduce } from './ha-throughput.js';
+import { startBenchCluster, until, type BenchBrokerSpec, type BenchCluster } from './rmqd-cluster.js';
 
 export type PairMode = 'single' | 'ASYNC pair' | 'SYNC pair';
 export type PairFlush = 'ASYNC_FLUSH' | 'SYNC_FLUSH';
@@ -65,15 +65,7 @@ export async function pairCost(o: PairRunOptions): Promise<PairRun> {
     await until(() => cluster!.admin.topicRoute(topic), 'the topic route');
     producer = new Producer({ namesrvAddrs: [cluster.namesrvAddr], producerGroup: 'bench-pair', serializeType: 'ROCKETMQ' });
     const common = { topic, threads: o.inFlight ?? 64, messageSize: o.bodyBytes ?? 1024 };
-    await benchProduce(producer, { ...common, durationSeconds: o.warmupSeconds ?? 2 });
-
-    const cpu0 = { master: cpuSeconds(master.proc.pid!), slave: slave ? cpuSeconds(slave.proc.pid!) : 0, client: process.cpuUsage() };
-    const t0 = performance.now();
-    const r = await benchProduce(producer, { ...common, durationSeconds: o.seconds });
-    const wall = (performance.now() - t0) / 1000;
-    const client = process.cpuUsage(cpu0.client);
-    const masterCpu = cpuSeconds(master.proc.pid!) - cpu0.master;
-    const slaveCpu = slave ? cpuSeconds(slave.proc.pid!) - cpu0.slave : 0;
+    const { r, wall, clientCpu: client, masterCpu, slaveCpu } = await measuredProduce(producer, { master, slave }, common, o.warmupSeconds ?? 2, o.seconds);
     const ha = slave ? await api.haStatus(master.addr) : undefined;
     const n = Math.max(1, r.sendTotal);
     return {
