@@ -14,27 +14,10 @@ import { freePort } from '../../support/ports.js';
 import { message, openStore } from '../../support/store.js';
 import { tmpDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
+import { startHaMaster } from '../../support/ha-master.js';
 import { createLogger } from '../../../src/util/log.js';
 
-async function startMaster(store: MessageStore, over: Partial<ConstructorParameters<typeof HaMaster>[0]> = {}): Promise<HaMaster> {
-  const m = new HaMaster({
-    store,
-    port: await freePort(),
-    host: '127.0.0.1',
-    transferBatchSize: 32 * 1024,
-    heartbeatIntervalMillis: 5_000,
-    housekeepingIntervalMillis: 20_000,
-    slaveTimeoutMillis: 3_000,
-    slaveFallbehindMax: 256 * 1024 * 1024,
-    outOfSyncMillis: 2_000,
-    acksNeeded: 1,
-    acceptSlaves: true,
-    ...over,
-  });
-  await m.listen();
-  onTestFinished(() => m.close());
-  return m;
-}
+const startMaster = startHaMaster;
 
 function startClient(store: MessageStore, master: HaMaster, over: Partial<ConstructorParameters<typeof HaClient>[0]> = {}): HaClient & { states: HaClientState[] } {
   const states: HaClientState[] = [];

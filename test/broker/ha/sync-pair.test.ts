@@ -12,30 +12,14 @@ import { HaMaster } from '../../../src/broker/ha/ha-master.js';
 import { encodeOffsetReport, TransferReader } from '../../../src/broker/ha/wire.js';
 import type { MessageStore } from '../../../src/broker/store/index.js';
 import { gatedDisk } from '../../support/gated-disk.js';
-import { freePort } from '../../support/ports.js';
 import { message, openStore } from '../../support/store.js';
 import { tmpDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
+import { startHaMaster, type HaMasterOptions } from '../../support/ha-master.js';
 
-async function startMaster(store: MessageStore, over: Partial<ConstructorParameters<typeof HaMaster>[0]> = {}): Promise<HaMaster> {
-  const m = new HaMaster({
-    store,
-    port: await freePort(),
-    host: '127.0.0.1',
-    transferBatchSize: 32 * 1024,
-    heartbeatIntervalMillis: 5_000,
-    housekeepingIntervalMillis: 20_000,
-    slaveTimeoutMillis: 10_000,
-    slaveFallbehindMax: 256 * 1024 * 1024,
-    outOfSyncMillis: 10_000,
-    acksNeeded: 1,
-    acceptSlaves: true,
-    ...over,
-  });
-  await m.listen();
-  onTestFinished(() => m.close());
-  return m;
-}
+/** Patient: these tests hold a slave's disk back on purpose. */
+const startMaster = (store: MessageStore, over: Partial<HaMasterOptions> = {}): Promise<HaMaster> =>
+  startHaMaster(store, { slaveTimeoutMillis: 10_000, outOfSyncMillis: 10_000, ...over });
 
 function startClient(store: MessageStore, master: HaMaster, syncFlush: boolean): HaClient {
   const c = new HaClient({ store, masterAddress: () => `127.0.0.1:${master.port}`, heartbeatIntervalMillis: 5_000, housekeepingIntervalMillis: 20_000, syncFlush, reconnectDelayMillis: 100 });
