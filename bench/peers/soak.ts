@@ -18,7 +18,10 @@ const USAGE = `usage: bench/soak [options]
   --fraction F       of the row-1 throughput measured first (default 0.5)
   --rate N           msg/s instead of measuring row 1 first
   --messages N       publishes of the row-1 measurement (default 100000)
-  --window N         publishes in flight (default 64)
+  --window N         publishes in flight while measuring row 1 (default 64, as bench/compare)
+  --soak-window N    publishes in flight during the soak (default 256): an open-loop sender at R msg/s
+                     with W in flight stalls once acks take longer than W/R (64 at 27k msg/s = 2.4 ms),
+                     and then never catches up — that measures the window, not the broker
   --size N           body bytes (default 1024)
   --interval-seconds N   one line every N seconds (default 60)
   --binary           our clients use binary ROCKETMQ headers
@@ -60,6 +63,7 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
         rate: { type: 'string' },
         messages: { type: 'string', default: '100000' },
         window: { type: 'string', default: '64' },
+        'soak-window': { type: 'string', default: '256' },
         size: { type: 'string', default: '1024' },
         'interval-seconds': { type: 'string', default: '60' },
         binary: { type: 'boolean', default: false },
@@ -89,6 +93,7 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
       rate: a.rate === undefined ? undefined : num('rate', a.rate, 1),
       messages: num('messages', a.messages, 1000),
       window: num('window', a.window, 1),
+      soakWindow: num('soak-window', a['soak-window'], 1),
       size: num('size', a.size, 16),
       intervalSeconds: num('interval-seconds', a['interval-seconds'], 1),
     };
@@ -104,7 +109,7 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
   const system = new RmqdSystem(deps.rmqd, false, a.binary);
   try {
     const startedAt = new Date();
-    out(`# bench/soak  ${startedAt.toISOString()}  ${system.label}, ASYNC_FLUSH, ${o.size}-byte bodies, ${o.window} in flight`);
+    out(`# bench/soak  ${startedAt.toISOString()}  ${system.label}, ASYNC_FLUSH, ${o.size}-byte bodies, ${o.window} in flight for row 1, ${o.soakWindow} during the soak`);
     out(`machine: ${os.cpus().length} cores, node ${process.version}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     let row1: number | undefined;
     let rate = o.rate;
@@ -119,11 +124,11 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
       rate = Math.max(1, Math.round(row1 * o.fraction));
       out(`row 1 (produce, page cache) now: ${Math.round(row1).toLocaleString('en-US')} msg/s -> soak at ${o.fraction} of it: ${rate.toLocaleString('en-US')} msg/s`);
     }
-    const ep = await system.start({ durability: 'page-cache', window: o.window, label: 'soak', log });
+    const ep = await system.start({ durability: 'page-cache', window: o.soakWindow, label: 'soak', log });
     const pid = ep.serverPids?.[0];
     const idleRss = pid === undefined ? Number.NaN : rssMiB(pid);
     out(`broker RSS before the load: ${idleRss.toFixed(1)} MiB`);
-    out(`${'interval'.padStart(8)} ${'received'.padStart(10)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p999 ms'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'CPU broker'.padStart(10)} ${'CPU client'.padStart(10)}`);
+    out(`${'interval'.padStart(8)} ${'received'.padStart(10)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p999 ms'.padStart(8)} ${'send p50'.padStart(8)} ${'send p99'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'CPU broker'.padStart(10)} ${'CPU client'.padStart(10)}`);
     const rows: (IntervalStats & { rssMiB: number })[] = [];
     let result;
     try {
@@ -131,14 +136,14 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
         rate,
         seconds: Math.round(o.minutes * 60),
         warmupSeconds: 5,
-        window: o.window,
+        window: o.soakWindow,
         size: o.size,
         interval: {
           millis: o.intervalSeconds * 1000,
           report: (s) => {
             const r = { ...s, rssMiB: pid === undefined ? Number.NaN : rssMiB(pid) };
             rows.push(r);
-            out(`${String(r.n).padStart(8)} ${r.received.toLocaleString('en-US').padStart(10)} ${Math.round(r.received / o.intervalSeconds).toLocaleString('en-US').padStart(8)} ${r.p50ms.toFixed(2).padStart(7)} ${r.p99ms.toFixed(2).padStart(7)} ${r.p999ms.toFixed(2).padStart(8)} ${r.rssMiB.toFixed(1).padStart(8)} ${r.serverCpu.toFixed(2).padStart(10)} ${r.clientCpu.toFixed(2).padStart(10)}`);
+            out(`${String(r.n).padStart(8)} ${r.received.toLocaleString('en-US').padStart(10)} ${Math.round(r.received / o.intervalSeconds).toLocaleString('en-US').padStart(8)} ${r.p50ms.toFixed(2).padStart(7)} ${r.p99ms.toFixed(2).padStart(7)} ${r.p999ms.toFixed(2).padStart(8)} ${r.sendP50ms.toFixed(2).padStart(8)} ${r.sendP99ms.toFixed(2).padStart(8)} ${r.rssMiB.toFixed(1).padStart(8)} ${r.serverCpu.toFixed(2).padStart(10)} ${r.clientCpu.toFixed(2).padStart(10)}`);
           },
         },
       });

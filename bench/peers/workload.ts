@@ -146,6 +146,10 @@ export interface IntervalStats {
   p50ms: number;
   p99ms: number;
   p999ms: number;
+  /** Publish → acknowledgement latency of the publishes acknowledged in this interval: a slow
+   * broker shows here, a slow consumer only in the end-to-end figures above. */
+  sendP50ms: number;
+  sendP99ms: number;
   /** Cores busy in the server processes and in this process during the interval. */
   serverCpu: number;
   clientCpu: number;
@@ -159,7 +163,7 @@ export async function latencyRun(
   const total = warm + Math.round(o.rate * o.seconds);
   const seen = new Uint8Array(total);
   const hist = new LatencyHistogram();
-  let interval: { hist: LatencyHistogram; received: number; n: number; cpu: CpuMeter | undefined } | undefined;
+  let interval: { hist: LatencyHistogram; acks: LatencyHistogram; received: number; n: number; cpu: CpuMeter | undefined } | undefined;
   let intervalTimer: NodeJS.Timeout | undefined;
   let received = 0;
   let measuredReceived = 0;
@@ -216,12 +220,14 @@ export async function latencyRun(
               tMeasure = now;
               const every = o.interval;
               if (every !== undefined) {
-                interval = { hist: new LatencyHistogram(), received: 0, n: 0, cpu: new CpuMeter(ep) };
+                interval = { hist: new LatencyHistogram(), acks: new LatencyHistogram(), received: 0, n: 0, cpu: new CpuMeter(ep) };
                 intervalTimer = setInterval(() => {
                   const i = interval!;
                   i.n++;
-                  every.report({ n: i.n, received: i.received, ...(percentiles(i.hist) as { p50ms: number; p99ms: number; p999ms: number }), ...i.cpu!.read() });
+                  const e2e = percentiles(i.hist) as { p50ms: number; p99ms: number; p999ms: number };
+                  every.report({ n: i.n, received: i.received, ...e2e, sendP50ms: ms(i.acks.percentile(0.5)), sendP99ms: ms(i.acks.percentile(0.99)), ...i.cpu!.read() });
                   i.hist = new LatencyHistogram();
+                  i.acks = new LatencyHistogram();
                   i.received = 0;
                   i.cpu = new CpuMeter(ep);
                 }, every.millis);
@@ -230,8 +236,10 @@ export async function latencyRun(
             const scheduled = t0 + seq * period;
             if (seq >= warm && now - scheduled > LATE_MILLIS) behind++;
             outstanding++;
+            const sentAt = now;
             ep.publish(stamped(o.size, seq, scheduled)).then(
               () => {
+                interval?.acks.record((performance.now() - sentAt) * 1000);
                 acked++;
                 outstanding--;
                 if (launched >= total && outstanding === 0) resolve();

@@ -99,23 +99,50 @@ export function encodeBinaryHeader(cmd: RemotingCommand): Buffer {
 /** Single-byte ASCII strings, so one-letter keys (SEND_MESSAGE_V2's a…m) cost a table lookup. */
 const ASCII_CHARS: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 
-/** buf[start, end) as UTF-8; short ASCII runs are assembled in JS, cheaper than a call into C++ for a few bytes. */
+/**
+ * The last string decoded per hash slot, for ASCII strings of at most INTERN_MAX_BYTES: header
+ * values repeat request after request (group, topic, "TBW102", "false", the same millisecond's
+ * timestamp), and a hit costs a byte comparison instead of a new string — the broker decodes a
+ * header per message, and these strings were most of its young-generation garbage. A slot holds
+ * one string (≤ 64 KiB in all); a miss replaces it.
+ */
+const INTERN_SLOTS = 1024;
+const INTERN_MAX_BYTES = 64;
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+
 function readString(buf: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n === 1) {
     const c = buf[start] as number;
     if (c < 0x80) return ASCII_CHARS[c] as string;
-  } else if (n <= 16) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i] as number;
-      if (c >= 0x80) return buf.toString('utf8', start, end);
-      s += ASCII_CHARS[c] as string;
-    }
-    return s;
   }
-  return buf.toString('utf8', start, end);
+  if (n > INTERN_MAX_BYTES) return buf.toString('utf8', start, end);
+  let h = 0x811c9dc5 ^ n; // FNV-1a over the bytes
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number;
+    if (c >= 0x80) return buf.toString('utf8', start, end);
+    h = Math.imul(h ^ c, 16777619);
+  }
+  const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+  const hit = interned[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return hit;
+  }
+  const s = buf.toString('latin1', start, end);
+  interned[slot] = s;
+  return s;
 }
+
+/**
+ * extFields as decoded: no Object.prototype behind the keys (a key named "__proto__" or
+ * "constructor" is just a key), yet a fast-properties object — `Object.create(null)` starts in
+ * dictionary mode, several times larger and slower to fill; objects built by one constructor in
+ * one key order share their hidden class.
+ */
+const DecodedExtFields = function DecodedExtFields(this: ExtFields) {} as unknown as new () => ExtFields;
+DecodedExtFields.prototype = Object.create(null) as object;
 
 /** Decodes the binary header in buf[start, end). Every length is checked against the header's end. */
 export function decodeBinaryHeader(buf: Buffer, start: number, end: number): RemotingCommand {
@@ -138,7 +165,7 @@ export function decodeBinaryHeader(buf: Buffer, start: number, end: number): Rem
   const extEnd = o + extLen;
   let extFields: ExtFields | undefined;
   if (extLen > 0) {
-    extFields = Object.create(null) as ExtFields;
+    extFields = new DecodedExtFields();
     while (o < extEnd) {
       if (extEnd - o < 6) throw new FrameError(`ROCKETMQ header: truncated extFields entry (${extEnd - o} bytes left in the block)`);
       const kLen = buf.readInt16BE(o);

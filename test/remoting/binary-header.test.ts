@@ -77,6 +77,33 @@ describe('golden bytes', () => {
   });
 });
 
+describe('decoded strings and extFields', () => {
+  it('every value decodes to itself while the intern table is reused and overwritten (lengths 1 to 65, ASCII and not)', () => {
+    const values: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const len = 1 + (i % 65);
+      values.push((String(i) + 'x'.repeat(len)).slice(0, len) + (i % 97 === 0 ? 'é' : ''));
+    }
+    for (const round of [0, 1]) {
+      for (let i = 0; i < values.length; i += 2) {
+        const ext = { k: values[i]!, [`key${i % 7}`]: values[i + 1]! };
+        const header = encodeBinaryHeader({ code: 310, language: 'JAVA', version: 1, opaque: i + round, flag: 0, extFields: ext });
+        expect(decodeBinaryHeader(header, 0, header.length).extFields).toEqual(ext);
+      }
+    }
+  });
+
+  it('extFields have no Object.prototype behind them: "__proto__" and "constructor" are plain keys', () => {
+    const header = encodeBinaryHeader({ code: 310, language: 'JAVA', version: 1, opaque: 1, flag: 0, extFields: JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string> });
+    const ext = decodeBinaryHeader(header, 0, header.length).extFields!;
+    expect(Object.keys(ext)).toEqual(['__proto__', 'constructor']);
+    expect(ext['__proto__']).toBe('p');
+    expect(ext['constructor']).toBe('c');
+    expect('toString' in ext).toBe(false);
+    expect('hasOwnProperty' in ext).toBe(false);
+  });
+});
+
 describe('frames with binary headers', () => {
   it('FrameWriter writes serialize type 1 when the command asks for ROCKETMQ, and it decodes back', () => {
     const cmd: RemotingCommand = { code: 310, language: 'JAVA', version: 409, opaque: 99, flag: 0, extFields: { a: 'PG', b: 'Topic' }, body: Buffer.from('hello'), serializeType: 'ROCKETMQ' };
