@@ -225,7 +225,8 @@ export async function latencyRun(
                   const i = interval!;
                   i.n++;
                   const e2e = percentiles(i.hist) as { p50ms: number; p99ms: number; p999ms: number };
-                  every.report({ n: i.n, received: i.received, ...e2e, sendP50ms: ms(i.acks.percentile(0.5)), sendP99ms: ms(i.acks.percentile(0.99)), ...i.cpu!.read() });
+                  const send = percentiles(i.acks) as { p50ms: number; p99ms: number };
+                  every.report({ n: i.n, received: i.received, ...e2e, sendP50ms: send.p50ms, sendP99ms: send.p99ms, ...i.cpu!.read() });
                   i.hist = new LatencyHistogram();
                   i.acks = new LatencyHistogram();
                   i.received = 0;

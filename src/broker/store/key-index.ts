@@ -21,10 +21,10 @@ import { listOffsetFiles, offsetFileName } from './segment-files.js';
  * or a loop. The current file's slots live in memory as the file has them (big-endian bytes), so
  * flush writes new entries, then dirty slot pages straight from that buffer — no copy, no byte
  * swap on the event loop (with unique keys nearly every page of the 20 MB table is dirty each
- * second: it was a 10–20 ms stall every flush) — then the header, then fsyncs. A slot changed while its page is being written is marked dirty
- * again and goes out with the next flush; a slot on disk naming an entry not yet written is the
- * case recovery already handles (heads past the count walk back). Recovery rebuilds entries past
- * the checkpoint from the commit log.
+ * second: it was a 10–20 ms stall every flush) — then the header, then fsyncs. A slot changed
+ * while its page is being written is marked dirty again and goes out with the next flush; a slot
+ * on disk naming an entry not yet written is the case recovery already handles (heads past the
+ * count walk back). Recovery rebuilds entries past the checkpoint from the commit log.
  */
 const HEADER = 40;
 const ENTRY = 20;
@@ -128,13 +128,14 @@ export class KeyIndex {
     cur.header = { ...f.header, count };
     if (count !== f.header.count) {
       for (let s = 0; s < slotNum; s++) {
-        let head = slots.readInt32BE(s * 4);
+        const stored = slots.readInt32BE(s * 4);
+        let head = stored;
         while (head > count) {
           const e = await readAt(fd, ENTRY, entriesAt + (head - 1) * ENTRY);
           const prev = e.length === ENTRY ? e.readInt32BE(16) : 0;
           head = prev < head ? prev : 0;
         }
-        if (head !== slots.readInt32BE(s * 4)) {
+        if (head !== stored) {
           slots.writeInt32BE(head, s * 4);
           cur.dirtyPages.add(Math.floor(s / PAGE_SLOTS));
         }
