@@ -111,6 +111,7 @@ export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & {
     flushIntervalCommitLog: c.flushIntervalCommitLog,
     syncFlushTimeout: c.syncFlushTimeout,
     flushIntervalConsumeQueue: c.flushIntervalConsumeQueue,
+    flushIntervalIndex: c.flushIntervalIndex,
     maxMessageSize: c.maxMessageSize,
     maxHashSlotNum: c.maxHashSlotNum,
     maxIndexNum: c.maxIndexNum,

@@ -76,6 +76,7 @@ export const BROKER_KEYS = {
   flushIntervalConsumeQueue: key(S, int(1), 1000, `consume queue flush period, ${MS}`),
   flushConsumeQueueLeastPages: key(S, int(0), 2, 'consume queue flush writes at least this many pages'),
   flushConsumeQueueThoroughInterval: key(S, int(0), 60000, `consume queue full flush period, ${MS}`),
+  flushIntervalIndex: key(OURS, int(1), 10000, `key index flush period (after a crash the index is rebuilt from the commit log from its last flush), ${MS}`),
   syncFlushTimeout: key(S, int(1), 5000, `SYNC_FLUSH: answer FLUSH_DISK_TIMEOUT after this long, ${MS}`),
   maxMessageSize: key(S, int(1, 16 * 1024 * 1024), 4194304, 'largest message body accepted, bytes'),
   checkCRCOnRecover: key(S, bool, true, 'verify body CRCs when recovering after a crash'),

@@ -21,7 +21,7 @@ export const CONSUME_QUEUE_OPEN_FILES = 4_096;
 
 /** Consume queues loaded at the same time when the store opens. */
 const LOAD_QUEUES_AT_ONCE = 8;
-import { indexKey, type KeyIndex } from './key-index.js';
+import type { KeyIndex } from './key-index.js';
 import type { DispatchEvent } from './types.js';
 
 /** Topic names the store accepts as directory names (RocketMQ's topic charset). */
@@ -165,9 +165,9 @@ export class Dispatcher {
   indexRecord(topic: string, properties: string, phys: number, storeTimestamp: number, sysFlag: number): void {
     if (!this.index || transactionType(sysFlag) === SysFlag.TRANSACTION_ROLLBACK_TYPE) return;
     const keys = findProperty(properties, PropertyKey.KEYS);
-    if (keys) for (const k of keys.split(KEY_SEPARATOR)) if (k) this.index.put(indexKey(topic, k), phys, storeTimestamp);
+    if (keys) for (const k of keys.split(KEY_SEPARATOR)) if (k) this.index.put(topic, k, phys, storeTimestamp);
     const uniq = findProperty(properties, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
-    if (uniq) this.index.put(indexKey(topic, uniq), phys, storeTimestamp);
+    if (uniq) this.index.put(topic, uniq, phys, storeTimestamp);
   }
 
   /** Entries become visible (and listeners hear of them) once their record is in the kernel. */

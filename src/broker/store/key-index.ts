@@ -48,7 +48,8 @@ interface SealedFile {
 interface CurrentFile extends SealedFile {
   /** slotNum big-endian int32 entry numbers: the file's slot table, byte for byte. */
   slots: Buffer;
-  dirtyPages: Set<number>;
+  /** One byte per 4 KiB page of `slots`: 1 = changed since it was last written (a Set cost a hash insert per message). */
+  dirtyPages: Uint8Array;
   /** Entries not yet written to the file (in order, numbered writtenCount+1 …). */
   pending: Buffer;
   pendingCount: number;
@@ -56,8 +57,9 @@ interface CurrentFile extends SealedFile {
   headerDirty: boolean;
 }
 
-export const indexKey = (topic: string, key: string) => `${topic}#${key}`;
-const hashOf = (k: string) => javaStringHashCode(k) & 0x7fffffff;
+/** RocketMQ's index key is `topic#key`; its hash is computed here without building that string (per message, twice). */
+const HASH_SIGN = '#'.charCodeAt(0);
+const hashOf = (topic: string, key: string) => javaStringHashCode(key, (Math.imul(javaStringHashCode(topic), 31) + HASH_SIGN) | 0) & 0x7fffffff;
 
 function encodeHeader(h: IndexHeader): Buffer {
   const b = Buffer.alloc(HEADER);
@@ -72,6 +74,21 @@ function encodeHeader(h: IndexHeader): Buffer {
 
 function decodeHeader(b: Buffer): IndexHeader {
   return { beginTimestamp: readInt64(b, 0), endTimestamp: readInt64(b, 8), beginPhyOffset: readInt64(b, 16), endPhyOffset: readInt64(b, 24), slotNum: b.readInt32BE(32), count: b.readInt32BE(36) };
+}
+
+const pageCount = (slotNum: number) => Math.ceil(slotNum / PAGE_SLOTS);
+
+/** The runs of consecutive dirty pages as [first, last] page numbers, clearing them: pages changed from now on are written by the next flush. */
+function takeDirtyRuns(dirty: Uint8Array): [number, number][] {
+  const runs: [number, number][] = [];
+  for (let p = 0; p < dirty.length; p++) {
+    if (dirty[p] === 0) continue;
+    const first = p;
+    while (p + 1 < dirty.length && dirty[p + 1] === 1) p++;
+    dirty.fill(0, first, p + 1);
+    runs.push([first, p]);
+  }
+  return runs;
 }
 
 export class KeyIndex {
@@ -124,7 +141,7 @@ export class KeyIndex {
       if (e.length === ENTRY && readInt64(e, 4) < truncateFrom) break;
       count--;
     }
-    const cur: CurrentFile = { ...f, slots, dirtyPages: new Set(), pending: Buffer.alloc(0), pendingCount: 0, writtenCount: count, headerDirty: count !== f.header.count };
+    const cur: CurrentFile = { ...f, slots, dirtyPages: new Uint8Array(pageCount(slotNum)), pending: Buffer.alloc(0), pendingCount: 0, writtenCount: count, headerDirty: count !== f.header.count };
     cur.header = { ...f.header, count };
     if (count !== f.header.count) {
       for (let s = 0; s < slotNum; s++) {
@@ -137,7 +154,7 @@ export class KeyIndex {
         }
         if (head !== stored) {
           slots.writeInt32BE(head, s * 4);
-          cur.dirtyPages.add(Math.floor(s / PAGE_SLOTS));
+          cur.dirtyPages[Math.floor(s / PAGE_SLOTS)] = 1;
         }
       }
       await fsp.truncate(f.path, entriesAt + count * ENTRY);
@@ -151,7 +168,7 @@ export class KeyIndex {
       fd: undefined,
       header: { beginTimestamp: timestamp, endTimestamp: timestamp, beginPhyOffset: phy, endPhyOffset: phy, slotNum: this.slotNum, count: 0 },
       slots: Buffer.alloc(this.slotNum * 4),
-      dirtyPages: new Set(),
+      dirtyPages: new Uint8Array(pageCount(this.slotNum)),
       pending: Buffer.alloc(64 * ENTRY),
       pendingCount: 0,
       writtenCount: 0,
@@ -159,8 +176,8 @@ export class KeyIndex {
     };
   }
 
-  /** Adds `key` (already `topic#key`) for the record at `phy` stored at `timestamp`. */
-  put(key: string, phy: number, timestamp: number): void {
+  /** Adds `key` of `topic` for the record at `phy` stored at `timestamp`. */
+  put(topic: string, key: string, phy: number, timestamp: number): void {
     let cur = this.current;
     if (cur && cur.header.count >= this.maxIndexNum) {
       this.sealCurrent();
@@ -168,7 +185,7 @@ export class KeyIndex {
     }
     cur ??= this.current = this.newCurrent(phy, timestamp);
     const h = cur.header;
-    const hash = hashOf(key);
+    const hash = hashOf(topic, key);
     const slot = hash % h.slotNum;
     const n = h.count + 1;
     const at = cur.pendingCount * ENTRY;
@@ -183,7 +200,7 @@ export class KeyIndex {
     cur.pending.writeInt32BE(cur.slots.readInt32BE(slot * 4), at + 16);
     cur.pendingCount++;
     cur.slots.writeInt32BE(n, slot * 4);
-    cur.dirtyPages.add(Math.floor(slot / PAGE_SLOTS));
+    cur.dirtyPages[Math.floor(slot / PAGE_SLOTS)] = 1;
     h.count = n;
     h.endPhyOffset = phy;
     if (timestamp > h.endTimestamp) h.endTimestamp = timestamp;
@@ -201,11 +218,11 @@ export class KeyIndex {
   private readonly retiring: CurrentFile[] = [];
 
   /**
-   * Commit-log offsets of records indexed under `key` (already `topic#key`) stored within
-   * [begin, end] ms, newest first, at most maxNum. Candidates only: check each record's keys.
+   * Commit-log offsets of records indexed under `key` of `topic` stored within [begin, end] ms,
+   * newest first, at most maxNum. Candidates only: check each record's keys.
    */
-  async query(key: string, maxNum: number, begin = 0, end = Number.MAX_SAFE_INTEGER): Promise<number[]> {
-    const hash = hashOf(key);
+  async query(topic: string, key: string, maxNum: number, begin = 0, end = Number.MAX_SAFE_INTEGER): Promise<number[]> {
+    const hash = hashOf(topic, key);
     const out: number[] = [];
     const files: SealedFile[] = [...this.sealed];
     if (this.current) files.push(this.current);
@@ -259,7 +276,8 @@ export class KeyIndex {
   }
 
   private async flushFile(f: CurrentFile): Promise<void> {
-    if (f.pendingCount === 0 && f.dirtyPages.size === 0 && !f.headerDirty) return;
+    const runs = takeDirtyRuns(f.dirtyPages);
+    if (f.pendingCount === 0 && runs.length === 0 && !f.headerDirty) return;
     const created = f.fd === undefined;
     f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640));
     const fd = f.fd.fd; // flush runs alone (serialised by the store) and current files are never deleted
@@ -273,17 +291,12 @@ export class KeyIndex {
       f.pendingCount -= count;
       f.writtenCount += count;
     }
-    const pages = [...f.dirtyPages].sort((a, b) => a - b);
-    f.dirtyPages.clear();
     // one write per run of consecutive dirty pages: unique keys hash all over the slot table, so
     // under load nearly every page is dirty and this is a handful of large writes, not thousands
-    for (let i = 0; i < pages.length; ) {
-      let j = i;
-      while (j + 1 < pages.length && pages[j + 1] === pages[j]! + 1) j++;
-      const from = pages[i]! * PAGE_SLOTS;
-      const to = Math.min(slotNum, (pages[j]! + 1) * PAGE_SLOTS);
+    for (const [first, last] of runs) {
+      const from = first * PAGE_SLOTS;
+      const to = Math.min(slotNum, (last + 1) * PAGE_SLOTS);
       await writeFully(fd, f.slots.subarray(from * 4, to * 4), HEADER + from * 4);
-      i = j + 1;
     }
     f.headerDirty = false;
     await writeFully(fd, encodeHeader({ ...f.header, count: f.writtenCount }), 0);

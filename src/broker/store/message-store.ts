@@ -125,7 +125,7 @@ export class MessageStore {
         if (this.commitLog.writtenOffset > this.commitLog.flushedOffset && this.commitLog.writeError === undefined) await this.commitLog.flush();
       });
     }
-    every('consume-queue and index flush', this.config.flushIntervalConsumeQueue, () => this.maintenance.flushLogics());
+    every('consume-queue and index flush', this.config.flushIntervalConsumeQueue, () => this.maintenance.flushLogics('when-due'));
     every('retention', this.config.cleanResourceInterval, () => this.maintenance.runRetention());
     // while refusing for disk use, look every second: writes resume soon after space is freed (and status shows fresh numbers)
     every('disk check', Math.min(1_000, this.config.cleanResourceInterval), async () => {

@@ -9,7 +9,6 @@ import { checkRecordAt, decodeRecord, storeTimestampPosition } from '../../proto
 import type { CommitLog } from './commit-log.js';
 import { CQ_UNIT_SIZE, isFiller, unitAt, type ConsumeQueue } from './consume-queue.js';
 import type { Dispatcher } from './dispatch.js';
-import { indexKey } from './key-index.js';
 import type { GetMessageResult, GetMessageStatus } from './types.js';
 
 /** Upper bound of consume-queue entries one pull scans for tag matches (RocketMQ: maxFilterMessageCount). */
@@ -239,7 +238,7 @@ export class StoreReader {
   async queryMessage(topic: string, key: string, maxNum: number, begin = 0, end = Number.MAX_SAFE_INTEGER): Promise<Buffer[]> {
     const index = this.dispatcher.index;
     if (!index) return [];
-    const candidates = await index.query(indexKey(topic, key), maxNum * 4 + 16, begin, end);
+    const candidates = await index.query(topic, key, maxNum * 4 + 16, begin, end);
     const out: Buffer[] = [];
     const seen = new Set<number>();
     for (const phys of candidates) {

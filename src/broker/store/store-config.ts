@@ -18,8 +18,13 @@ export interface StoreConfig {
   flushIntervalCommitLog: number;
   /** SYNC_FLUSH: how long a put waits for its fsync before answering FLUSH_DISK_TIMEOUT. */
   syncFlushTimeout: number;
-  /** ms between consume-queue/index flushes (each followed by a checkpoint). */
+  /** ms between consume-queue flushes (each followed by a checkpoint). */
   flushIntervalConsumeQueue: number;
+  /**
+   * ms between key-index flushes (done with a consume-queue flush once this much time has passed).
+   * After a crash the index is rebuilt from the commit log from its last flush on.
+   */
+  flushIntervalIndex: number;
   /** `maxMessageSize`: largest body (and whole record) accepted. */
   maxMessageSize: number;
   /**
@@ -69,6 +74,7 @@ export const STORE_DEFAULTS: Omit<StoreConfig, 'storePathRootDir'> = {
   flushIntervalCommitLog: 500,
   syncFlushTimeout: 5000,
   flushIntervalConsumeQueue: 1000,
+  flushIntervalIndex: 10_000,
   maxMessageSize: 4 * 1024 * 1024,
   preallocateSegments: false,
   syncFlushWithDsync: false,
@@ -94,7 +100,7 @@ export function resolveStoreConfig(partial: Partial<StoreConfig> & { storePathRo
     const v = c[k];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) problems.push(`${k} must be a positive integer, got ${String(v)}`);
   };
-  for (const k of ['mappedFileSizeCommitLog', 'consumeQueueUnitsPerFile', 'flushIntervalCommitLog', 'syncFlushTimeout', 'flushIntervalConsumeQueue', 'maxMessageSize', 'writeBlockBytes', 'maxHashSlotNum', 'maxIndexNum', 'fileReservedTime', 'cleanResourceInterval', 'deleteFileBatchMax'] as const) positiveInt(k);
+  for (const k of ['mappedFileSizeCommitLog', 'consumeQueueUnitsPerFile', 'flushIntervalCommitLog', 'syncFlushTimeout', 'flushIntervalConsumeQueue', 'flushIntervalIndex', 'maxMessageSize', 'writeBlockBytes', 'maxHashSlotNum', 'maxIndexNum', 'fileReservedTime', 'cleanResourceInterval', 'deleteFileBatchMax'] as const) positiveInt(k);
   if (c.mappedFileSizeCommitLog < 4096) problems.push(`mappedFileSizeCommitLog must be at least 4096 bytes, got ${c.mappedFileSizeCommitLog}`);
   if (c.mappedFileSizeCommitLog > 2 ** 31 - 1) problems.push('mappedFileSizeCommitLog must fit an int32 (TOTALSIZE of the end-of-segment blank record)');
   if (c.flushDiskType !== 'ASYNC_FLUSH' && c.flushDiskType !== 'SYNC_FLUSH') problems.push(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, got ${String(c.flushDiskType)}`);

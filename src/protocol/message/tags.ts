@@ -1,6 +1,10 @@
-/** Java's `String.hashCode()` over UTF-16 code units: s[0]*31^(n-1) + … + s[n-1], as an int32. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
+/**
+ * Java's `String.hashCode()` over UTF-16 code units: s[0]*31^(n-1) + … + s[n-1], as an int32.
+ * `from`: the hash of a prefix, so `javaStringHashCode(b, javaStringHashCode(a))` is the hash of
+ * `a + b` without building that string.
+ */
+export function javaStringHashCode(s: string, from = 0): number {
+  let h = from;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h;
 }

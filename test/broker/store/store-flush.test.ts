@@ -1,10 +1,13 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord } from '../../../src/protocol/message/index.js';
 import { tmpDir } from '../../support/tmp.js';
 import { waitFor } from '../../support/wait.js';
 import { gatedDisk } from '../../support/gated-disk.js';
 import { message, openStore } from '../../support/store.js';
+import { readCheckpoint } from '../../../src/broker/store/checkpoint.js';
+import type { MessageStore } from '../../../src/broker/store/index.js';
 
 describe.each([
   ['write + fdatasync', false],
@@ -128,5 +131,47 @@ describe('consume-queue open files', () => {
     await again.flushLogics();
     expect(openQueueFiles(dir)).toBeLessThanOrEqual(16);
     for (const t of topics) for (let q = 0; q < 4; q++) expect(fs.statSync(`${dir}/consumequeue/${t}/${q}/00000000000000000000`).size).toBe(60);
+  });
+});
+
+describe('key index flush period', () => {
+  const checkpointOf = async (dir: string) => {
+    const c = await readCheckpoint(path.join(dir, 'checkpoint'));
+    if (c === undefined) throw new Error(`no checkpoint in ${dir}`);
+    return c;
+  };
+  const bodiesOf = async (store: MessageStore, key: string) => (await store.queryMessage('Keyed', key, 5)).map((b) => decodeRecord(b).body.toString());
+
+  it('writes the index less often than the consume queues; after a crash the entries it had not written are rebuilt from the commit log', async () => {
+    const dir = tmpDir();
+    const store = await openStore(dir, { flushIntervalConsumeQueue: 20, flushIntervalIndex: 3_600_000 });
+    const start = (await checkpointOf(dir)).indexDurable; // opening wrote the index
+    let end = 0;
+    for (let i = 0; i < 20; i++) {
+      const r = await store.put(message('Keyed', 0, `body-${i}`, { KEYS: `k${i}` }));
+      end = r.appended!.physicalOffset + r.appended!.wroteBytes;
+    }
+    // the periodic flushes wrote the consume queue and a checkpoint, but not the index
+    const c = await waitFor(async () => {
+      const now = await checkpointOf(dir);
+      return now.logicsDurable >= end ? now : undefined;
+    }, { what: 'a checkpoint covering the puts' });
+    expect(c.indexDurable).toBe(start);
+    expect(c.indexDurable).toBeLessThan(end);
+
+    // a crash now: the files as the process left them (the copy has no lock and keeps the abort marker)
+    const crashed = tmpDir();
+    fs.cpSync(dir, crashed, { recursive: true });
+    expect(fs.existsSync(path.join(crashed, 'abort'))).toBe(true);
+    const recovered = await openStore(crashed);
+    expect(await bodiesOf(recovered, 'k7')).toEqual(['body-7']);
+    expect(await bodiesOf(recovered, 'k19')).toEqual(['body-19']);
+    expect((await checkpointOf(crashed)).indexDurable).toBe(end); // re-indexed and written on open
+    await recovered.close();
+
+    // an explicit flush (and close) writes the index whatever the period
+    await store.flushLogics();
+    expect((await checkpointOf(dir)).indexDurable).toBe(end);
+    await store.close();
   });
 });
