@@ -5,6 +5,7 @@
  * and rebuild the message for its real queue; this is the one reader and the one builder.
  */
 import { PropertyKey } from '../protocol/message/constants.js';
+import { copyHost } from '../protocol/message/host.js';
 import { encodeProperties, type MessageProperties } from '../protocol/message/properties.js';
 import type { MessageRecord } from '../protocol/message/record.js';
 import type { PutMessage } from './store/index.js';
@@ -41,8 +42,9 @@ export function repost(
     properties: encodeProperties(props),
     sysFlag: overrides.sysFlag ?? rec.sysFlag,
     bornTimestamp: rec.bornTimestamp,
-    bornHost: rec.bornHost,
-    storeHost: rec.storeHost,
+    // owned copies, like the body: the put may be held while the record's read buffer is not
+    bornHost: copyHost(rec.bornHost),
+    storeHost: copyHost(rec.storeHost),
     reconsumeTimes: rec.reconsumeTimes,
     preparedTransactionOffset: overrides.preparedTransactionOffset ?? 0,
   };

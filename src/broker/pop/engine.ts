@@ -8,6 +8,7 @@
  * touch a delivery still in flight and unexpired, which a receive never touches.
  */
 import { PropertyKey } from '../../protocol/message/constants.js';
+import { copyHost } from '../../protocol/message/host.js';
 import { offsetMsgId } from '../../protocol/message/msg-id.js';
 import { decodeProperties, encodeProperties } from '../../protocol/message/properties.js';
 import { decodeRecord, type MessageRecord } from '../../protocol/message/record.js';
@@ -737,7 +738,7 @@ export class PopEngine implements PopService, StateTable {
         properties: encodeProperties(p),
         sysFlag: rec.sysFlag,
         bornTimestamp: rec.bornTimestamp,
-        bornHost: rec.bornHost,
+        bornHost: copyHost(rec.bornHost),
         storeHost,
         reconsumeTimes: rec.reconsumeTimes + attempts,
         preparedTransactionOffset: 0,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { readInt64, writeInt64 } from '../../protocol/message/int64.js';
-import { javaStringHashCode } from '../../protocol/message/tags.js';
+import { javaStringHashCode, javaStringHashCodeFrom } from '../../protocol/message/tags.js';
 import { SharedFd } from './shared-fd.js';
 import { close, fdatasync, fsyncDir, open, readAt, writeFully } from '../../util/durable-file.js';
 import { listOffsetFiles, offsetFileName } from './segment-files.js';
@@ -59,7 +59,7 @@ interface CurrentFile extends SealedFile {
 
 /** RocketMQ's index key is `topic#key`; its hash is computed here without building that string (per message, twice). */
 const HASH_SIGN = '#'.charCodeAt(0);
-const hashOf = (topic: string, key: string) => javaStringHashCode(key, (Math.imul(javaStringHashCode(topic), 31) + HASH_SIGN) | 0) & 0x7fffffff;
+const hashOf = (topic: string, key: string) => javaStringHashCodeFrom((Math.imul(javaStringHashCode(topic), 31) + HASH_SIGN) | 0, key) & 0x7fffffff;
 
 function encodeHeader(h: IndexHeader): Buffer {
   const b = Buffer.alloc(HEADER);

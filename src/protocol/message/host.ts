@@ -55,6 +55,11 @@ export function ipToBytes(address: string): Buffer {
   return mapped ? Buffer.from(v6.subarray(12)) : v6;
 }
 
+/** A host address that owns its bytes (a decoded record's are views into the bytes it was read from). */
+export function copyHost(h: HostAddress): HostAddress {
+  return { ip: Buffer.from(h.ip), port: h.port };
+}
+
 export function hostAddress(address: string, port: number): HostAddress {
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new RangeError(`not a port: ${port}`);
   return { ip: ipToBytes(address), port };

@@ -181,7 +181,7 @@ export interface DecodeOptions {
 
 /**
  * Decodes the record at `at`. Checks structure (sizes add up, magic known, fields inside the
- * record), not the body CRC (see `verifyRecordCrc`). The body is a view into `buf`.
+ * record), not the body CRC (see `verifyRecordCrc`). The body and the host addresses are views into `buf`.
  */
 export function decodeRecord(buf: Buffer, at = 0, opts: DecodeOptions = {}): MessageRecord & { decodedSize: number } {
   const fail = (why: string): never => {
@@ -203,11 +203,12 @@ export function decodeRecord(buf: Buffer, at = 0, opts: DecodeOptions = {}): Mes
   const bornIpLen = (sysFlag & SysFlag.BORNHOST_V6) !== 0 ? 16 : 4;
   const storeIpLen = (sysFlag & SysFlag.STOREHOST_V6) !== 0 ? 16 : 4;
   need(p, bornIpLen + 4 + 8 + storeIpLen + 4 + 4 + 8 + 4);
-  const bornHost = { ip: Buffer.from(buf.subarray(p, p + bornIpLen)), port: buf.readInt32BE(p + bornIpLen) };
+  // views, like the body: a copy per address was two allocations per record on every read path
+  const bornHost = { ip: buf.subarray(p, p + bornIpLen), port: buf.readInt32BE(p + bornIpLen) };
   p += bornIpLen + 4;
   const storeTimestamp = readInt64(buf, p);
   p += 8;
-  const storeHost = { ip: Buffer.from(buf.subarray(p, p + storeIpLen)), port: buf.readInt32BE(p + storeIpLen) };
+  const storeHost = { ip: buf.subarray(p, p + storeIpLen), port: buf.readInt32BE(p + storeIpLen) };
   p += storeIpLen + 4;
   const reconsumeTimes = buf.readInt32BE(p);
   const preparedTransactionOffset = readInt64(buf, p + 4);

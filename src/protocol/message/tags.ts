@@ -1,10 +1,14 @@
+/** Java's `String.hashCode()` over UTF-16 code units: s[0]*31^(n-1) + … + s[n-1], as an int32. */
+export function javaStringHashCode(s: string): number {
+  return javaStringHashCodeFrom(0, s);
+}
+
 /**
- * Java's `String.hashCode()` over UTF-16 code units: s[0]*31^(n-1) + … + s[n-1], as an int32.
- * `from`: the hash of a prefix, so `javaStringHashCode(b, javaStringHashCode(a))` is the hash of
- * `a + b` without building that string.
+ * The Java hash of `prefix + s` from the hash of `prefix`, without building that string. (Its own
+ * function, not an optional argument of javaStringHashCode: that one is passed to `Array.map`.)
  */
-export function javaStringHashCode(s: string, from = 0): number {
-  let h = from;
+export function javaStringHashCodeFrom(prefixHash: number, s: string): number {
+  let h = prefixHash;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h;
 }

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeProperties, encodeProperties, findProperty, javaStringHashCode, tagsCode } from '../../../src/protocol/message/index.js';
+import { decodeProperties, encodeProperties, findProperty, javaStringHashCode, javaStringHashCodeFrom, tagsCode } from '../../../src/protocol/message/index.js';
 
 describe('message properties string', () => {
   it('encodes key 0x01 value 0x02 with a trailing separator, in insertion order', () => {
@@ -39,5 +40,11 @@ describe('tags code', () => {
     expect(javaStringHashCode('\u{1F600}')).toBe(0xd83d * 31 + 0xde00);
     expect(tagsCode(undefined)).toBe(0);
     expect(tagsCode('null')).toBe(javaStringHashCode('null'));
+  });
+
+  it('continues from a prefix\'s hash (the key index hashes topic#key without building it)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => javaStringHashCodeFrom(javaStringHashCode(a), b) === javaStringHashCode(a + b)));
+    // passed to Array.map (subscriptions' tag codes), the index must not change the hash
+    expect(['TagA', 'TagB'].map(javaStringHashCode)).toEqual([javaStringHashCode('TagA'), javaStringHashCode('TagB')]);
   });
 });
