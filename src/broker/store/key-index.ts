@@ -278,6 +278,17 @@ export class KeyIndex {
   private async flushFile(f: CurrentFile): Promise<void> {
     const runs = takeDirtyRuns(f.dirtyPages);
     if (f.pendingCount === 0 && runs.length === 0 && !f.headerDirty) return;
+    try {
+      await this.writeFile(f, runs);
+    } catch (e) {
+      // not written (e.g. no space): the pages and the header go out with the next flush
+      for (const [first, last] of runs) f.dirtyPages.fill(1, first, last + 1);
+      f.headerDirty = true;
+      throw e;
+    }
+  }
+
+  private async writeFile(f: CurrentFile, runs: readonly [number, number][]): Promise<void> {
     const created = f.fd === undefined;
     f.fd ??= new SharedFd(await open(f.path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o640));
     const fd = f.fd.fd; // flush runs alone (serialised by the store) and current files are never deleted
