@@ -58,8 +58,7 @@ interface CurrentFile extends SealedFile {
 }
 
 /** RocketMQ's index key is `topic#key`; its hash is computed here without building that string (per message, twice). */
-const HASH_SIGN = '#'.charCodeAt(0);
-const hashOf = (topic: string, key: string) => javaStringHashCodeFrom((Math.imul(javaStringHashCode(topic), 31) + HASH_SIGN) | 0, key) & 0x7fffffff;
+const hashOf = (topic: string, key: string) => javaStringHashCodeFrom(javaStringHashCodeFrom(javaStringHashCode(topic), '#'), key) & 0x7fffffff;
 
 function encodeHeader(h: IndexHeader): Buffer {
   const b = Buffer.alloc(HEADER);
