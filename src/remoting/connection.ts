@@ -18,6 +18,7 @@
  */
 import { ResponseCode } from './codes.js';
 import { silentLogger, type Logger } from '../util/log.js';
+import { IntKeyTable } from '../util/int-key-table.js';
 import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, nextOpaque, type RemotingCommand, type SerializeTypeName } from './command.js';
 import type { HandlerResult, RequestDispatcher } from './dispatcher.js';
 import { ConnectionClosedError, FrameError, RemotingTimeoutError, ResponseError } from './errors.js';
@@ -118,7 +119,7 @@ export class Connection {
   readonly remoteAddress: string;
   private readonly decoder: FrameDecoder;
   private readonly writer: FrameWriter;
-  private readonly pending = new Map<number, PendingRequest>();
+  private readonly pending = new IntKeyTable<PendingRequest>();
   private readonly closeListeners: ((reason: string) => void)[] = [];
   private readonly log: Logger;
   private readonly dispatcher: RequestDispatcher | undefined;
@@ -200,7 +201,7 @@ export class Connection {
   request(cmd: RemotingCommand, timeoutMillis: number): Promise<RemotingCommand> {
     if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(this.remoteAddress, this.closedReason));
     cmd.flag &= ~(FLAG_RESPONSE | FLAG_ONEWAY);
-    if (this.pending.has(cmd.opaque)) cmd.opaque = nextOpaque();
+    if ((cmd.opaque | 0) !== cmd.opaque || this.pending.has(cmd.opaque)) cmd.opaque = nextOpaque();
     if (cmd.serializeType === undefined && this.serializeType !== undefined) cmd.serializeType = this.serializeType;
     return new Promise<RemotingCommand>((resolve, reject) => {
       const deadline = monotonicNow() + timeoutMillis;
@@ -251,7 +252,7 @@ export class Connection {
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     const err = new ConnectionClosedError(this.remoteAddress, reason);
-    const pending = [...this.pending.values()];
+    const pending = this.pending.values();
     this.pending.clear();
     for (const p of pending) p.reject(err);
     for (const l of this.closeListeners.splice(0)) {
@@ -360,12 +361,11 @@ export class Connection {
   }
 
   private onResponse(cmd: RemotingCommand): void {
-    const p = this.pending.get(cmd.opaque);
+    const p = this.pending.take(cmd.opaque);
     if (p === undefined) {
       this.log.debug('response without a waiting request (late or unknown opaque)', { peer: this.remoteAddress, opaque: cmd.opaque, code: cmd.code });
       return;
     }
-    this.pending.delete(cmd.opaque);
     p.resolve(cmd);
   }
 
@@ -470,13 +470,14 @@ export class Connection {
     this.timerAt = Number.POSITIVE_INFINITY;
     const now = monotonicNow();
     let next = Number.POSITIVE_INFINITY;
-    for (const [opaque, p] of this.pending) {
-      if (p.deadline <= now) {
-        this.pending.delete(opaque);
-        p.reject(new RemotingTimeoutError(this.remoteAddress, p.code, p.timeoutMillis));
-      } else if (p.deadline < next) {
-        next = p.deadline;
-      }
+    const expired: number[] = [];
+    this.pending.forEach((p, opaque) => {
+      if (p.deadline <= now) expired.push(opaque);
+      else if (p.deadline < next) next = p.deadline;
+    });
+    for (const opaque of expired) {
+      const p = this.pending.take(opaque)!;
+      p.reject(new RemotingTimeoutError(this.remoteAddress, p.code, p.timeoutMillis));
     }
     if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
   };
