@@ -244,11 +244,8 @@ export class Producer {
     const timed = m.deliverTimeMs !== undefined || m.delayMillis !== undefined || p.properties.includes('TIMER_') || p.properties.includes('__STARTDELIVERTIME');
     const batchable = waiting >= this.batching.whenInFlight && p.sysFlag === 0 && (m.delayTimeLevel ?? 0) <= 0 && !timed && m.waitStoreMsgOK !== false && !isRetryTopic(topic) && this.routes.get(topic)?.ok === true;
     const sent = batchable ? this.gather(p, timeoutMillis) : this.sendPrepared(p, timeoutMillis);
-    const done = () => {
-      const n = (this.inFlight.get(topic) ?? 1) - 1;
-      if (n > 0) this.inFlight.set(topic, n);
-      else this.inFlight.delete(topic);
-    };
+    // a topic's count stays at 0 rather than being deleted: an insert and a delete per send would churn the Map (see IntKeyTable)
+    const done = () => this.inFlight.set(topic, (this.inFlight.get(topic) ?? 1) - 1);
     sent.then(done, done);
     return sent;
   }
@@ -258,6 +255,7 @@ export class Producer {
     const b = this.batching as Required<AutoBatchOptions>;
     return new Promise<SendResult>((resolve, reject) => {
       let g = this.gathering.get(p.topic);
+      // a topic's entry stays once made (emptied when its batch goes): an insert and a delete per batch would churn the Map (see IntKeyTable)
       if (g === undefined) this.gathering.set(p.topic, (g = { items: [], bytes: 0 }));
       g.items.push({ p, resolve, reject, deadline: Date.now() + timeoutMillis });
       g.bytes += p.body.length + p.properties.length;
@@ -271,15 +269,16 @@ export class Producer {
 
   private readonly flushAllGathered = (): void => {
     this.gatherFlushScheduled = false;
-    for (const topic of [...this.gathering.keys()]) this.flushGathered(topic);
+    for (const topic of this.gathering.keys()) this.flushGathered(topic);
   };
 
   /** Sends a topic's gathered messages as one SEND_BATCH_MESSAGE and hands each its own result. */
   private flushGathered(topic: string): void {
     const g = this.gathering.get(topic);
-    if (g === undefined) return;
-    this.gathering.delete(topic);
+    if (g === undefined || g.items.length === 0) return;
     const items = g.items;
+    g.items = [];
+    g.bytes = 0;
     const deadline = Math.min(...items.map((i) => i.deadline));
     const left = Math.max(1, deadline - Date.now());
     const body = items.length > 1 ? encodeBatchBody(items.map((i) => ({ flag: i.p.flag, body: i.p.body, properties: i.p.properties }))) : undefined;

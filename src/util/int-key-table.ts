@@ -1,6 +1,6 @@
 /**
- * A hash table from int32 keys to values, for tables that see an insert and a delete per message
- * (requests waiting for their responses, keyed by opaque).
+ * A hash table from integer keys (safe integers) to values, for tables that see an insert and a
+ * delete per message (requests waiting for their responses by opaque, pulled messages by queue offset).
  *
  * Why not a Map: with deletes as frequent as inserts, a Map rebuilds its hash table every few
  * inserts (to drop deleted entries), and V8 links each old table to its successor so that live
@@ -12,7 +12,7 @@
  * deletion allocates only when the table grows and keeps no link between generations.
  */
 export class IntKeyTable<V> {
-  private keys: Int32Array;
+  private keys: Float64Array;
   /** `undefined` marks a free slot (values are never undefined). */
   private vals: (V | undefined)[];
   private mask: number;
@@ -21,7 +21,7 @@ export class IntKeyTable<V> {
   constructor(initialCapacity = 16) {
     let cap = 8;
     while (cap < initialCapacity) cap *= 2;
-    this.keys = new Int32Array(cap);
+    this.keys = new Float64Array(cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
   }
@@ -39,13 +39,13 @@ export class IntKeyTable<V> {
     return this.slotOf(key) >= 0;
   }
 
-  /** Adds or replaces the value under `key` (an int32). */
+  /** Adds or replaces the value under `key` (a safe integer). */
   set(key: number, value: V): void {
     if (value === undefined) throw new TypeError('IntKeyTable values must not be undefined');
-    if ((key | 0) !== key) throw new RangeError(`IntKeyTable keys are int32, got ${key}`);
+    if (!Number.isSafeInteger(key)) throw new RangeError(`IntKeyTable keys are safe integers, got ${key}`);
     if ((this.count + 1) * 2 > this.vals.length) this.resize(this.vals.length * 2);
     const { keys, vals, mask } = this;
-    let i = key & mask;
+    let i = homeOf(key, mask);
     while (vals[i] !== undefined) {
       if (keys[i] === key) {
         vals[i] = value;
@@ -68,7 +68,7 @@ export class IntKeyTable<V> {
     this.count--;
     // backward shift: pull later entries of the same probe run into the gap, so lookups need no tombstones
     for (let j = (i + 1) & mask; vals[j] !== undefined; j = (j + 1) & mask) {
-      const home = keys[j]! & mask;
+      const home = homeOf(keys[j]!, mask);
       // the entry at j may move to i only if its home slot is not cyclically inside (i, j]
       const homeInGap = i <= j ? home > i && home <= j : home > i || home <= j;
       if (homeInGap) continue;
@@ -107,13 +107,13 @@ export class IntKeyTable<V> {
 
   private slotOf(key: number): number {
     const { keys, vals, mask } = this;
-    for (let i = key & mask; vals[i] !== undefined; i = (i + 1) & mask) if (keys[i] === key) return i;
+    for (let i = homeOf(key, mask); vals[i] !== undefined; i = (i + 1) & mask) if (keys[i] === key) return i;
     return -1;
   }
 
   private resize(cap: number): void {
     const { keys, vals } = this;
-    this.keys = new Int32Array(cap);
+    this.keys = new Float64Array(cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
     this.count = 0;
@@ -122,4 +122,9 @@ export class IntKeyTable<V> {
       if (v !== undefined) this.set(keys[i]!, v);
     }
   }
+}
+
+/** The low bits of the key (`&` takes the key modulo 2^32 first): consecutive keys get consecutive slots. */
+function homeOf(key: number, mask: number): number {
+  return key & mask;
 }

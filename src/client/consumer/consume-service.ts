@@ -13,8 +13,9 @@ import { sendMessageBack } from './send-back.js';
 
 
 export class ConsumeService {
-  /** Handlers running now (shutdown waits for them). */
-  readonly inFlight = new Set<Promise<void>>();
+  /** Handlers running now (shutdown waits for them); a count, not a Set of their promises: one insert and one delete per message would churn its table (see IntKeyTable). */
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
   private readonly slots: Semaphore;
 
   constructor(
@@ -26,8 +27,23 @@ export class ConsumeService {
   }
 
   track(p: Promise<void>): void {
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.running++;
+    const done = () => {
+      if (--this.running > 0) return;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    };
+    p.then(done, done);
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Resolves once no handler is running. */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Runs the handler; true when it consumed the message. */

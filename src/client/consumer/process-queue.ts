@@ -8,10 +8,12 @@
  * pull loop waits on `whenBelow` instead of polling. A queue taken away by a rebalance, or reset
  * by the broker, is `dropped`: its in-flight messages may finish but no longer move its offset.
  */
+import { IntKeyTable } from '../../util/int-key-table.js';
 import type { ConsumedMessage } from './consumed-message.js';
 
 export class ProcessQueue {
-  private readonly inFlight = new Map<number, ConsumedMessage>();
+  /** By queue offset; not a Map: one insert and one delete per message (see IntKeyTable). */
+  private readonly inFlight = new IntKeyTable<ConsumedMessage>();
   /** Offsets in flight, ascending (messages arrive in offset order, so appends keep it sorted). */
   private offsets: number[] = [];
   private head = 0;

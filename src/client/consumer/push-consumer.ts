@@ -205,8 +205,8 @@ export class PushConsumer {
     for (const t of this.timers) clearInterval(t);
     await rebalancer.stop();
     const deadline = pause(s.o.shutdownTimeoutMillis).then(() => 'timeout' as const);
-    if ((await Promise.race([Promise.all([...consume.inFlight]).then(() => 'done' as const), deadline])) === 'timeout') {
-      s.log.warn('shutdown: handlers still running after the timeout; their messages will be delivered again', { running: consume.inFlight.size });
+    if ((await Promise.race([consume.idle().then(() => 'done' as const), deadline])) === 'timeout') {
+      s.log.warn('shutdown: handlers still running after the timeout; their messages will be delivered again', { running: consume.inFlight });
     }
     const queues = this.assignedQueues();
     await s.offsets.persist(queues);
