@@ -16,6 +16,8 @@ export class IntKeyTable<V> {
   /** `undefined` marks a free slot (values are never undefined). */
   private vals: (V | undefined)[];
   private mask: number;
+  /** 32 - log2(capacity): homeOf keeps the top bits of the hash. */
+  private shift: number;
   private count = 0;
 
   constructor(initialCapacity = 16) {
@@ -24,6 +26,7 @@ export class IntKeyTable<V> {
     this.keys = new Float64Array(cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
   }
 
   get size(): number {
@@ -45,7 +48,7 @@ export class IntKeyTable<V> {
     if (!Number.isSafeInteger(key)) throw new RangeError(`IntKeyTable keys are safe integers, got ${key}`);
     if ((this.count + 1) * 2 > this.vals.length) this.resize(this.vals.length * 2);
     const { keys, vals, mask } = this;
-    let i = homeOf(key, mask);
+    let i = homeOf(key, this.shift);
     while (vals[i] !== undefined) {
       if (keys[i] === key) {
         vals[i] = value;
@@ -68,7 +71,7 @@ export class IntKeyTable<V> {
     this.count--;
     // backward shift: pull later entries of the same probe run into the gap, so lookups need no tombstones
     for (let j = (i + 1) & mask; vals[j] !== undefined; j = (j + 1) & mask) {
-      const home = homeOf(keys[j]!, mask);
+      const home = homeOf(keys[j]!, this.shift);
       // the entry at j may move to i only if its home slot is not cyclically inside (i, j]
       const homeInGap = i <= j ? home > i && home <= j : home > i || home <= j;
       if (homeInGap) continue;
@@ -107,7 +110,7 @@ export class IntKeyTable<V> {
 
   private slotOf(key: number): number {
     const { keys, vals, mask } = this;
-    for (let i = homeOf(key, mask); vals[i] !== undefined; i = (i + 1) & mask) if (keys[i] === key) return i;
+    for (let i = homeOf(key, this.shift); vals[i] !== undefined; i = (i + 1) & mask) if (keys[i] === key) return i;
     return -1;
   }
 
@@ -116,6 +119,7 @@ export class IntKeyTable<V> {
     this.keys = new Float64Array(cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
+    this.shift = 32 - Math.log2(cap);
     this.count = 0;
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i];
@@ -124,7 +128,12 @@ export class IntKeyTable<V> {
   }
 }
 
-/** The low bits of the key (`&` takes the key modulo 2^32 first): consecutive keys get consecutive slots. */
-function homeOf(key: number, mask: number): number {
-  return key & mask;
+/**
+ * Fibonacci hashing of the key's two 32-bit halves: consecutive keys (opaques, queue offsets) land
+ * far apart. With the identity they would form one probe run as long as the table's contents, and
+ * each deletion's backward shift would walk all of it.
+ */
+function homeOf(key: number, shift: number): number {
+  const hi = (key / 4294967296) | 0;
+  return Math.imul((key | 0) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> shift;
 }
