@@ -10,6 +10,7 @@
  * CPU use of the server processes and of this process (the client) is reported per second of wall
  * time (1.0 = one core busy), so a result says which side was the bottleneck.
  */
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { LatencyHistogram } from '../../src/util/histogram.js';
 import type { Endpoint } from './system.js';
 
@@ -45,6 +46,34 @@ class CpuMeter {
     const wall = (performance.now() - this.t0) / 1000;
     const c = process.cpuUsage(this.client0);
     return { serverCpu: (this.ep.serverCpuSeconds() - this.server0) / wall, clientCpu: (c.user + c.system) / 1e6 / wall };
+  }
+}
+
+/**
+ * This (client) process's GC pauses while measuring: scavenges and mark-compacts. A client that
+ * promotes what it allocates per message shows as mark-compacts here, and in row 3's tail.
+ */
+class GcMeter {
+  private readonly counts = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = ((e as unknown as { detail?: { kind?: number } }).detail)?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        this.counts.minor++;
+        this.counts.minorMs += e.duration;
+      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        this.counts.major++;
+        this.counts.majorMs += e.duration;
+      }
+    }
+  });
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+  stop(): string {
+    this.observer.disconnect();
+    const c = this.counts;
+    return `client GC while measured: ${c.minor} scavenges (${c.minorMs.toFixed(0)} ms), ${c.major} mark-compacts (${c.majorMs.toFixed(0)} ms)`;
   }
 }
 
@@ -197,6 +226,7 @@ export async function latencyRun(
   let failed = 0;
   let behind = 0;
   let cpu: CpuMeter | undefined;
+  let gc: GcMeter | undefined;
   let tMeasure = 0;
   const period = 1000 / o.rate;
   const wd = watchdog('latency run', () => acked + failed + received);
@@ -217,6 +247,7 @@ export async function latencyRun(
             const seq = launched++;
             if (seq === warm) {
               cpu = new CpuMeter(ep);
+              gc = new GcMeter();
               tMeasure = now;
               const every = o.interval;
               if (every !== undefined) {
@@ -267,12 +298,15 @@ export async function latencyRun(
     const load = cpu?.read() ?? { serverCpu: 0, clientCpu: 0 };
     const measured = total - warm;
     const notes: string[] = [];
+    if (gc !== undefined) notes.push(gc.stop());
+    gc = undefined;
     if (measuredReceived < measured) notes.push(`${measured - measuredReceived} of ${measured} messages did not arrive within 20 s`);
     if (failed > 0) notes.push(`${failed} publishes failed`);
     if (duplicates > 0) notes.push(`${duplicates} duplicate deliveries`);
     if (behind > measured / 100) notes.push(`${behind} of ${measured} messages went out more than ${LATE_MILLIS} ms after their scheduled time (window full or event loop busy); their latency counts from the schedule`);
     return { msgs: measuredReceived, seconds: sendSeconds, msgPerSec: measured / sendSeconds, mbPerSec: (measured * o.size) / sendSeconds / 1e6, ...percentiles(hist), ...load, notes };
   } finally {
+    gc?.stop();
     wd.stop();
     clearInterval(progress);
     clearInterval(intervalTimer);
