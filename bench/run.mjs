@@ -16,7 +16,7 @@
 // on — scraped every second — interleaved off-on-on-off, printed as the on/off ratio; `pop`: POP
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
 // ours, same broker; `tx`: transactional sends, half + commit, against plain sends; `headers`: the broker row with JSON and with binary
-// ROCKETMQ headers, interleaved; `io-threads`: the broker row with ioThreads 0 and 1 — client sockets on the
+// ROCKETMQ headers, interleaved; `pending-table`: the connection's table of waiting requests, IntKeyTable vs a Map; `io-threads`: the broker row with ioThreads 0 and 1 — client sockets on the
 // store thread or on a network thread — interleaved 0-1-1-0, with JSON headers, binary headers and over TLS). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
 // store's recovery after a clean close and after a crash. `--only timer [--count N]` (not in the default
 // run: 2 × 1,000,000 messages) compares a broker's memory with a million timer messages pending against
@@ -457,6 +457,21 @@ if (only === 'headers') {
   console.log(`    ratio binary/JSON throughput: ${fmt(b.msgPerSec)} / ${fmt(j.msgPerSec)} msg/s = ${fmt(b.msgPerSec / j.msgPerSec, 2)}`);
   console.log(`    ratio binary/JSON CPU per message: broker ${fmt(bb, 1)} / ${fmt(jb, 1)} µs = ${fmt(bb / jb, 2)}; client ${fmt(bc, 1)} / ${fmt(jc, 1)} µs = ${fmt(bc / jc, 2)}; both ${fmt(b.cpuUs, 1)} / ${fmt(j.cpuUs, 1)} µs = ${fmt(b.cpuUs / j.cpuUs, 2)}`);
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'pending-table') {
+  // the connection's table of waiting requests: IntKeyTable against a Map, same churn, same process
+  console.log('\n# requests waiting for responses: insert one, take the oldest, N in flight (IntKeyTable vs Map, alternating)');
+  const { pendingTable } = await load('pending-table.ts');
+  const ops = 3_000_000;
+  for (const rows of await pendingTable({ inFlight: [8, 64, 1024], ops, rounds: 4 })) {
+    const of = (k) => rows.filter((r) => r.kind === k);
+    const avg = (rs, f) => rs.reduce((s, r) => s + f(r), 0) / rs.length;
+    const [m, t] = [of('Map'), of('IntKeyTable')];
+    console.log(`  ${String(rows[0].inFlight).padStart(5)} in flight: Map ${fmt(avg(m, (r) => r.nsPerOp), 1)} ns/op, ${fmt(avg(m, (r) => r.markCompacts), 1)} mark-compacts, GC ${fmt(avg(m, (r) => r.gcMs))} ms;` +
+      ` IntKeyTable ${fmt(avg(t, (r) => r.nsPerOp), 1)} ns/op, ${fmt(avg(t, (r) => r.markCompacts), 1)} mark-compacts, GC ${fmt(avg(t, (r) => r.gcMs))} ms` +
+      ` — time ${fmt(avg(t, (r) => r.nsPerOp) / avg(m, (r) => r.nsPerOp), 2)}× the Map's (per run of ${fmt(ops)} ops)`);
+  }
 }
 
 if (only === 'io-threads') {
