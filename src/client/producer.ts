@@ -201,6 +201,8 @@ export class Producer {
   /** autoBatch: sends of each topic waiting for their answer, and the batch being gathered per topic. */
   private readonly inFlight = new Map<string, number>();
   private readonly gathering = new Map<string, { items: Gathered[]; bytes: number }>();
+  /** Topics whose entry in `gathering` got its first item since the last end-of-turn flush (the entries stay; this is what to visit). */
+  private gatheredTopics: string[] = [];
   private gatherFlushScheduled = false;
 
   constructor(opts: ProducerOptions) {
@@ -257,6 +259,7 @@ export class Producer {
       let g = this.gathering.get(p.topic);
       // a topic's entry stays once made (emptied when its batch goes): an insert and a delete per batch would churn the Map (see IntKeyTable)
       if (g === undefined) this.gathering.set(p.topic, (g = { items: [], bytes: 0 }));
+      if (g.items.length === 0) this.gatheredTopics.push(p.topic);
       g.items.push({ p, resolve, reject, deadline: Date.now() + timeoutMillis });
       g.bytes += p.body.length + p.properties.length;
       if (g.items.length >= b.maxMessages || g.bytes >= b.maxBytes) this.flushGathered(p.topic);
@@ -269,7 +272,9 @@ export class Producer {
 
   private readonly flushAllGathered = (): void => {
     this.gatherFlushScheduled = false;
-    for (const topic of this.gathering.keys()) this.flushGathered(topic);
+    const topics = this.gatheredTopics;
+    this.gatheredTopics = [];
+    for (const topic of topics) this.flushGathered(topic);
   };
 
   /** Sends a topic's gathered messages as one SEND_BATCH_MESSAGE and hands each its own result. */

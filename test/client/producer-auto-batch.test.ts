@@ -68,6 +68,34 @@ describe('Producer autoBatch', () => {
     }
   });
 
+  it('batches two topics gathered in the same turn separately, and again in a later wave', async () => {
+    const c = await startCluster();
+    const cl = clientsFor(c);
+    const broker = c.broker('broker-a');
+    await createTopic(cl, c, broker.addr, 'WaveA', 2);
+    await createTopic(cl, c, broker.addr, 'WaveB', 2);
+    const remoting = new CountingClient();
+    onTestFinished(() => remoting.shutdown());
+    const p = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_WAVES', remoting, autoBatch: { whenInFlight: 0, maxMessages: 64 } });
+    onTestFinished(() => p.shutdown());
+    await p.route('WaveA');
+    await p.route('WaveB');
+
+    for (const wave of [1, 2]) {
+      const before = remoting.sends.get(RequestCode.SEND_BATCH_MESSAGE) ?? 0;
+      const sends = Array.from({ length: 20 }, (_, i) => ({ topic: i % 2 === 0 ? 'WaveA' : 'WaveB', body: `w${wave}-${i}` }));
+      const results = await Promise.all(sends.map((m) => p.send(m)));
+      // one batch per topic and wave: all 20 were gathered in one turn
+      expect((remoting.sends.get(RequestCode.SEND_BATCH_MESSAGE) ?? 0) - before).toBe(2);
+      for (const [i, r] of results.entries()) {
+        expect(r.sendStatus).toBe('SEND_OK');
+        expect(r.messageQueue.topic).toBe(sends[i]!.topic);
+        const { records } = await pullAll(cl, broker.addr, { consumerGroup: 'CG_WAVES', topic: sends[i]!.topic, queueId: r.messageQueue.queueId, from: r.queueOffset, maxMsgNums: 1 }, 1);
+        expect(records[0]!.body.toString()).toBe(`w${wave}-${i}`);
+      }
+    }
+  });
+
   it('a batch the broker refuses fails every send in it with the broker\'s answer', async () => {
     const c = await startCluster({ brokers: [{ name: 'broker-a', properties: { maxMessageSize: 600 } }] });
     const cl = clientsFor(c);
