@@ -5,8 +5,8 @@
  * rebuilt table to the next, so one promoted table keeps every later one, and what its entries
  * reach, alive: old space fills; see src/util/int-key-table.ts).
  */
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { IntKeyTable } from '../src/util/int-key-table.js';
+import { GcMeter } from './gc-meter.js';
 
 export interface PendingTableResult {
   kind: 'Map' | 'IntKeyTable';
@@ -29,15 +29,7 @@ async function runOnce(kind: PendingTableResult['kind'], inFlight: number, ops: 
   const table = new IntKeyTable<Waiting>();
   const order: number[] = [];
   let head = 0;
-  let markCompacts = 0;
-  let gcMs = 0;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      gcMs += e.duration;
-      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) markCompacts++;
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
+  const gc = new GcMeter();
   let opaque = 1;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < ops; i++) {
@@ -60,8 +52,8 @@ async function runOnce(kind: PendingTableResult['kind'], inFlight: number, ops: 
   const ns = Number(process.hrtime.bigint() - t0);
   // GC entries are delivered asynchronously
   await new Promise((r) => setTimeout(r, 20));
-  obs.disconnect();
-  return { kind, inFlight, nsPerOp: ns / ops, markCompacts, gcMs };
+  const c = gc.stop();
+  return { kind, inFlight, nsPerOp: ns / ops, markCompacts: c.major, gcMs: c.allMs };
 }
 
 /** Map and IntKeyTable runs per in-flight count, alternating which goes first; the caller prints ratios. */

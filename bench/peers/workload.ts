@@ -10,8 +10,8 @@
  * CPU use of the server processes and of this process (the client) is reported per second of wall
  * time (1.0 = one core busy), so a result says which side was the bottleneck.
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { LatencyHistogram } from '../../src/util/histogram.js';
+import { GcMeter, type GcCounts } from '../gc-meter.js';
 import type { Endpoint } from './system.js';
 
 export interface Measured {
@@ -49,32 +49,9 @@ class CpuMeter {
   }
 }
 
-/**
- * This (client) process's GC pauses while measuring: scavenges and mark-compacts. A client that
- * promotes what it allocates per message shows as mark-compacts here, and in row 3's tail.
- */
-class GcMeter {
-  private readonly counts = { minor: 0, minorMs: 0, major: 0, majorMs: 0 };
-  private readonly observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const kind = ((e as unknown as { detail?: { kind?: number } }).detail)?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
-        this.counts.minor++;
-        this.counts.minorMs += e.duration;
-      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-        this.counts.major++;
-        this.counts.majorMs += e.duration;
-      }
-    }
-  });
-  constructor() {
-    this.observer.observe({ entryTypes: ['gc'] });
-  }
-  stop(): string {
-    this.observer.disconnect();
-    const c = this.counts;
-    return `client GC while measured: ${c.minor} scavenges (${c.minorMs.toFixed(0)} ms), ${c.major} mark-compacts (${c.majorMs.toFixed(0)} ms)`;
-  }
+/** The latency row's note on this (client) process's GC: a client that promotes what it allocates per message shows as mark-compacts here, and in row 3's tail. */
+function gcNote(c: GcCounts): string {
+  return `client GC while measured: ${c.minor} scavenges (${c.minorMs.toFixed(0)} ms), ${c.major} mark-compacts (${c.majorMs.toFixed(0)} ms)`;
 }
 
 const ms = (us: number) => us / 1000;
@@ -298,7 +275,7 @@ export async function latencyRun(
     const load = cpu?.read() ?? { serverCpu: 0, clientCpu: 0 };
     const measured = total - warm;
     const notes: string[] = [];
-    if (gc !== undefined) notes.push(gc.stop());
+    if (gc !== undefined) notes.push(gcNote(gc.stop()));
     gc = undefined;
     if (measuredReceived < measured) notes.push(`${measured - measuredReceived} of ${measured} messages did not arrive within 20 s`);
     if (failed > 0) notes.push(`${failed} publishes failed`);
