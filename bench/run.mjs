@@ -17,7 +17,8 @@
 // consumption against pull; `grpc`: the v5 gRPC path with the official client against remoting with
 // ours, same broker; `tx`: transactional sends, half + commit, against plain sends; `headers`: the broker row with JSON and with binary
 // ROCKETMQ headers, interleaved; `pending-table`: the connection's table of waiting requests, IntKeyTable vs a Map; `io-threads`: the broker row with ioThreads 0 and 1 — client sockets on the
-// store thread or on a network thread — interleaved 0-1-1-0, with JSON headers, binary headers and over TLS). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
+// store thread or on a network thread — interleaved 0-1-1-0, with JSON headers, binary headers and over TLS; `sync-write`: the broker row with
+// commit-log writes through the thread pool (syncWriteMaxBytes=0) and on the store thread (the default), ASYNC_FLUSH and SYNC_FLUSH). `--only restart` (not in the default run: it fills a 1 GiB segment) times a
 // store's recovery after a clean close and after a crash. `--only timer [--count N]` (not in the default
 // run: 2 × 1,000,000 messages) compares a broker's memory with a million timer messages pending against
 // a million ordinary ones, then kills both (kill -9) and times the timer broker's index reload.
@@ -474,44 +475,71 @@ if (only === 'pending-table') {
   }
 }
 
-if (only === 'io-threads') {
-  // ioThreads 0 (sockets on the broker's one thread) vs 1 (a network thread does accept, TLS and socket I/O)
+/**
+ * The broker row (our producer -> rmqd broker, 1 KB, 64 in flight) under two broker settings, A and
+ * B, runs interleaved A-B-B-A each round so drift of the machine hits both alike; per variant (flush
+ * mode, header form, TLS) the pooled B/A ratios of throughput and of CPU per message.
+ */
+async function interleavedBrokerAB({ title, a, b, variants }) {
   const { execFileSync } = await import('node:child_process');
   execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
   const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
-  console.log(`\n# io-threads: our producer -> rmqd broker, ASYNC_FLUSH, 1 KB, 64 in flight; broker ioThreads 0 vs 1, runs interleaved 0-1-1-0 (${os.availableParallelism()} cores)`);
-  const { brokerThroughput } = await load('broker-throughput.ts');
-  const { makeBenchCert } = await load('tls-cert.ts');
-  const cert = makeBenchCert();
   const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
   const autoBatch = process.argv.includes('--auto-batch');
-  const variants = [
-    { name: 'JSON headers', serializeType: 'JSON' },
-    { name: 'binary headers', serializeType: 'ROCKETMQ' },
-    { name: 'TLS, binary', serializeType: 'ROCKETMQ', tls: cert },
-  ];
-  try {
-    for (const v of variants) {
-      console.log(`  ${v.name}${autoBatch ? ', producer autoBatch' : ''}:`);
-      const runs = { 0: [], 1: [] };
-      for (let i = 0; i < rounds; i++) {
-        for (const n of [0, 1, 1, 0]) {
-          const r = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, serializeType: v.serializeType, autoBatch, properties: { ioThreads: n }, ...(v.tls ? { tls: v.tls } : {}) });
-          runs[n].push(r);
-          console.log(`    ioThreads=${n} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
-        }
+  console.log(`\n# ${title}: our producer -> rmqd broker, 1 KB, 64 in flight; A = ${a.label}, B = ${b.label}, runs interleaved A-B-B-A (${os.availableParallelism()} cores)`);
+  const { brokerThroughput } = await load('broker-throughput.ts');
+  for (const v of variants) {
+    console.log(`  ${v.name}${autoBatch ? ', producer autoBatch' : ''}:`);
+    const runs = { A: [], B: [] };
+    for (let i = 0; i < rounds; i++) {
+      for (const side of ['A', 'B', 'B', 'A']) {
+        const setting = side === 'A' ? a : b;
+        const r = await brokerThroughput({ rmqd, flush: v.flush ?? 'ASYNC_FLUSH', seconds, serializeType: v.serializeType, autoBatch, properties: setting.properties, ...(v.tls ? { tls: v.tls } : {}) });
+        runs[side].push(r);
+        console.log(`    ${side} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
       }
-      const [z, o] = [pooled(runs[0], (r) => r.brokerCpuUsPerMsg), pooled(runs[1], (r) => r.brokerCpuUsPerMsg)];
-      const [zc, oc] = [pooled(runs[0], (r) => r.clientCpuUsPerMsg).cpuUs, pooled(runs[1], (r) => r.clientCpuUsPerMsg).cpuUs];
-      const cores = (rs, f) => rs.reduce((x, r) => x + f(r), 0) / rs.length;
-      console.log(`      ratio 1/0 throughput: ${fmt(o.msgPerSec)} / ${fmt(z.msgPerSec)} msg/s = ${fmt(o.msgPerSec / z.msgPerSec, 2)}`);
-      console.log(`      ratio 1/0 broker CPU per message (both threads): ${fmt(o.cpuUs, 1)} / ${fmt(z.cpuUs, 1)} µs = ${fmt(o.cpuUs / z.cpuUs, 2)}; client ${fmt(oc, 1)} / ${fmt(zc, 1)} µs = ${fmt(oc / zc, 2)}`);
-      console.log(`      broker cores busy: ${fmt(cores(runs[1], (r) => r.brokerCpu), 2)} with 1, ${fmt(cores(runs[0], (r) => r.brokerCpu), 2)} with 0`);
     }
+    const [pa, pb] = [pooled(runs.A, (r) => r.brokerCpuUsPerMsg), pooled(runs.B, (r) => r.brokerCpuUsPerMsg)];
+    const [ca, cb] = [pooled(runs.A, (r) => r.clientCpuUsPerMsg).cpuUs, pooled(runs.B, (r) => r.clientCpuUsPerMsg).cpuUs];
+    const cores = (rs, f) => rs.reduce((x, r) => x + f(r), 0) / rs.length;
+    console.log(`      ratio B/A throughput: ${fmt(pb.msgPerSec)} / ${fmt(pa.msgPerSec)} msg/s = ${fmt(pb.msgPerSec / pa.msgPerSec, 2)}`);
+    console.log(`      ratio B/A broker CPU per message (all its threads): ${fmt(pb.cpuUs, 1)} / ${fmt(pa.cpuUs, 1)} µs = ${fmt(pb.cpuUs / pa.cpuUs, 2)}; client ${fmt(cb, 1)} / ${fmt(ca, 1)} µs = ${fmt(cb / ca, 2)}`);
+    console.log(`      broker cores busy: B ${fmt(cores(runs.B, (r) => r.brokerCpu), 2)}, A ${fmt(cores(runs.A, (r) => r.brokerCpu), 2)}`);
+  }
+  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'io-threads') {
+  // ioThreads 0 (sockets on the broker's one thread) vs 1 (a network thread does accept, TLS and socket I/O)
+  const { makeBenchCert } = await load('tls-cert.ts');
+  const cert = makeBenchCert();
+  try {
+    await interleavedBrokerAB({
+      title: 'io-threads',
+      a: { label: 'ioThreads=0', properties: { ioThreads: 0 } },
+      b: { label: 'ioThreads=1', properties: { ioThreads: 1 } },
+      variants: [
+        { name: 'JSON headers', serializeType: 'JSON' },
+        { name: 'binary headers', serializeType: 'ROCKETMQ' },
+        { name: 'TLS, binary', serializeType: 'ROCKETMQ', tls: cert },
+      ],
+    });
   } finally {
     cert.remove();
   }
-  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+if (only === 'sync-write') {
+  // commit-log writes through the thread pool (syncWriteMaxBytes=0) vs on the store thread (the default)
+  await interleavedBrokerAB({
+    title: 'sync-write',
+    a: { label: 'syncWriteMaxBytes=0 (every write through the thread pool)', properties: { syncWriteMaxBytes: 0 } },
+    b: { label: 'syncWriteMaxBytes=262144 (default: small writes on the store thread)', properties: {} },
+    variants: [
+      { name: 'ASYNC_FLUSH, binary headers', serializeType: 'ROCKETMQ' },
+      { name: 'SYNC_FLUSH, binary headers', serializeType: 'ROCKETMQ', flush: 'SYNC_FLUSH' },
+    ],
+  });
 }
 
 if (only === 'restart') {

@@ -123,6 +123,7 @@ export function storeConfigOf(c: ResolvedBrokerConfig): Partial<StoreConfig> & {
     diskSpaceWarningLevelRatio: c.diskSpaceWarningLevelRatio,
     cleanResourceInterval: c.cleanResourceInterval,
     accessMessageInMemoryMaxRatio: c.accessMessageInMemoryMaxRatio,
+    syncWriteMaxBytes: c.syncWriteMaxBytes,
   };
   if (c.storePathCommitLog !== null) sc.storePathCommitLog = c.storePathCommitLog;
   return sc;

@@ -76,6 +76,7 @@ export const BROKER_KEYS = {
   flushIntervalConsumeQueue: key(S, int(1), 1000, `consume queue flush period, ${MS}`),
   flushConsumeQueueLeastPages: key(S, int(0), 2, 'consume queue flush writes at least this many pages'),
   flushConsumeQueueThoroughInterval: key(S, int(0), 60000, `consume queue full flush period, ${MS}`),
+  syncWriteMaxBytes: key(OURS, int(0), 262144, 'commit-log writes of at most this many bytes (what one turn of the event loop appended) are made on the store thread, a copy into the page cache, instead of through the thread pool, whose round trip costs more than the copy; larger ones use the pool so a burst never holds the thread; 0 = all through the pool (docs/design/store.md#writes)'),
   flushIntervalIndex: key(OURS, int(1), 10000, `key index flush period (after a crash the index is rebuilt from the commit log from its last flush), ${MS}`),
   syncFlushTimeout: key(S, int(1), 5000, `SYNC_FLUSH: answer FLUSH_DISK_TIMEOUT after this long, ${MS}`),
   maxMessageSize: key(S, int(1, 16 * 1024 * 1024), 4194304, 'largest message body accepted, bytes'),

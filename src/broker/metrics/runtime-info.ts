@@ -61,9 +61,10 @@ export async function brokerRuntimeInfo(ctx: BrokerContext, extra: { metricsPort
     queryThreadPoolQueueHeadWaitTimeMills: '0',
     EndTransactionQueueSize: '0',
     EndTransactionThreadPoolQueueCapacity: String(POOL_CAPACITY.endTransaction),
-    // rmqd's own: long-polling pulls held now; commit-log writev calls and fdatasyncs since start
+    // rmqd's own: long-polling pulls held now; commit-log writev calls (of them on the store thread) and fdatasyncs since start
     pullHoldRequests: String(ctx.pullHold.size),
     commitLogWrites: String(store.stats.writes),
+    commitLogSyncWrites: String(store.stats.syncWrites),
     commitLogFsyncs: String(store.stats.fsyncs),
     ...popRuntimeInfo(ctx),
     // rmqd's own: whether a send is stored now, and if not why (write-state.ts)

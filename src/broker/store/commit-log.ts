@@ -4,7 +4,7 @@ import path from 'node:path';
 import { END_OF_SEGMENT_MIN_BLANK } from '../../protocol/message/constants.js';
 import { writeBlankRecord } from '../../protocol/message/record.js';
 import type { Logger } from '../../util/log.js';
-import { close, fdatasync, fsyncDir, ftruncate, open, readAt, readAtSync, writev } from '../../util/durable-file.js';
+import { close, fdatasync, fsyncDir, ftruncate, open, readAt, readAtSync, writev, writevSync } from '../../util/durable-file.js';
 import { offsetFileName } from './segment-files.js';
 import { OffsetWaiters } from './offset-waiters.js';
 import { SharedFd } from './shared-fd.js';
@@ -41,6 +41,11 @@ export interface CommitLogOptions {
    * never stalls the event loop.
    */
   syncReadBytes?: number;
+  /**
+   * A write of at most this many pending bytes is made on the calling thread (default 0: every
+   * write goes through the thread pool). Not with `dsync`, where a write waits for the disk.
+   */
+  syncWriteBytes?: number;
 }
 
 /**
@@ -121,7 +126,7 @@ export class CommitLog {
   /** Bytes below this were fdatasync'ed (survive a machine crash). */
   flushedOffset = 0;
   /** Counters for runtime info and tests. */
-  readonly stats = { writes: 0, fsyncs: 0 };
+  readonly stats = { writes: 0, syncWrites: 0, fsyncs: 0 };
   /** Called after each write with the new writtenOffset (dispatch visibility, replication). */
   onWritten: (writtenOffset: number) => void = () => {};
   /** Called when writing stalls, resumes or fails (the write gate logs and reports it). */
@@ -360,14 +365,17 @@ export class CommitLog {
     let total = iov.reduce((n, b) => n + b.length, 0);
     let at = position;
     let parts = iov;
+    // what one turn appended, copied into the page cache here: no pool round trip before the acks
+    const onThisThread = !this.opts.dsync && total <= (this.opts.syncWriteBytes ?? 0);
     while (total > 0) {
-      const n = await seg.file.use((fd) => writev(fd, parts, at));
+      const n = onThisThread ? seg.file.useSync((fd) => writevSync(fd, parts, at)) : await seg.file.use((fd) => writev(fd, parts, at));
       total -= n;
       at += n;
       if (total > 0) parts = skipBytes(parts, n);
     }
     for (const [b, upto] of marks) b.written = upto;
     this.stats.writes++;
+    if (onThisThread) this.stats.syncWrites++;
     if (this.opts.dsync) {
       // an O_DSYNC write is durable when it returns (the test hook may still hold it back)
       if (this.opts.fdatasync) await seg.file.use(this.opts.fdatasync);

@@ -238,8 +238,8 @@ export class MessageStore {
   get writtenPhysOffset(): number {
     return this.commitLog.writtenOffset;
   }
-  /** Counters: commit-log writes (writev calls) and fdatasyncs so far. */
-  get stats(): { writes: number; fsyncs: number } {
+  /** Counters: commit-log writes (writev calls; syncWrites of them on this thread) and fdatasyncs so far. */
+  get stats(): { writes: number; syncWrites: number; fsyncs: number } {
     return { ...this.commitLog.stats };
   }
 
@@ -295,6 +295,7 @@ export class MessageStore {
       commitLogDiskRatio: this.gate.lastDiskUsedRatio / 100,
       writable: this.gate.refusal() === undefined,
       commitLogWrites: this.commitLog.stats.writes,
+      commitLogSyncWrites: this.commitLog.stats.syncWrites,
       commitLogFsyncs: this.commitLog.stats.fsyncs,
       commitLogUnwrittenBytes: this.commitLog.unwrittenBytes,
     };

@@ -102,7 +102,7 @@ export async function recoverStore(config: StoreConfig, opts: RecoveryOptions, l
   }
   const verifiedBytes = scan.end - verifyFrom;
   const commitLog = await CommitLog.open(
-    { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, syncReadBytes: Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100), logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
+    { dir: clDir, segmentSize: segSize, preallocate: config.preallocateSegments, memoryCacheBytes: config.memoryCacheBytes, writeBlockBytes: config.writeBlockBytes, syncWriteBytes: config.syncWriteMaxBytes, syncReadBytes: Math.floor((os.totalmem() * config.accessMessageInMemoryMaxRatio) / 100), logger, dsync: config.flushDiskType === 'SYNC_FLUSH' && config.syncFlushWithDsync, ...(opts.fdatasync ? { fdatasync: opts.fdatasync } : {}) },
     segments.map((s) => s.start),
     scan.end,
     scan.torn,

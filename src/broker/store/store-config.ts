@@ -44,6 +44,13 @@ export interface StoreConfig {
   /** Size of one in-memory write block (records never straddle blocks). */
   writeBlockBytes: number;
   /**
+   * Commit-log writes of at most this many bytes (what one event-loop turn appended) are made on
+   * the store's thread — a copy into the page cache — instead of through the thread pool, whose
+   * round trip costs more than the copy; larger ones still use the pool, so a burst never holds
+   * the thread. 0: every write uses the pool. Not with syncFlushWithDsync (each write waits for the disk).
+   */
+  syncWriteMaxBytes: number;
+  /**
    * Percent of RAM behind the commit log's end that counts as in memory (RocketMQ's
    * `accessMessageInMemoryMaxRatio`): reads there are synchronous preads from the page cache
    * (RocketMQ's mmap reads); older ones go through the thread pool. 0: every read does.
@@ -80,6 +87,7 @@ export const STORE_DEFAULTS: Omit<StoreConfig, 'storePathRootDir'> = {
   syncFlushWithDsync: false,
   memoryCacheBytes: 64 * 1024 * 1024,
   writeBlockBytes: 4 * 1024 * 1024,
+  syncWriteMaxBytes: 256 * 1024,
   accessMessageInMemoryMaxRatio: 40,
   maxHashSlotNum: 5_000_000,
   maxIndexNum: 20_000_000,
@@ -105,6 +113,7 @@ export function resolveStoreConfig(partial: Partial<StoreConfig> & { storePathRo
   if (c.mappedFileSizeCommitLog > 2 ** 31 - 1) problems.push('mappedFileSizeCommitLog must fit an int32 (TOTALSIZE of the end-of-segment blank record)');
   if (c.flushDiskType !== 'ASYNC_FLUSH' && c.flushDiskType !== 'SYNC_FLUSH') problems.push(`flushDiskType must be ASYNC_FLUSH or SYNC_FLUSH, got ${String(c.flushDiskType)}`);
   if (!/^\d{1,2}(;\d{1,2})*$/.test(c.deleteWhen) || c.deleteWhen.split(';').some((h) => Number(h) > 23)) problems.push(`deleteWhen must be hours 00-23 separated by ';', got ${JSON.stringify(c.deleteWhen)}`);
+  if (!Number.isSafeInteger(c.syncWriteMaxBytes) || c.syncWriteMaxBytes < 0) problems.push(`syncWriteMaxBytes must be a non-negative integer, got ${String(c.syncWriteMaxBytes)}`);
   if (!(c.accessMessageInMemoryMaxRatio >= 0 && c.accessMessageInMemoryMaxRatio <= 100)) problems.push(`accessMessageInMemoryMaxRatio must be a percentage in [0, 100], got ${c.accessMessageInMemoryMaxRatio}`);
   for (const k of ['diskMaxUsedSpaceRatio', 'diskSpaceCleanForciblyRatio', 'diskSpaceWarningLevelRatio'] as const) {
     if (!(c[k] > 0 && c[k] <= 100)) problems.push(`${k} must be a percentage in (0, 100], got ${c[k]}`);
