@@ -23,16 +23,22 @@ class CountingClient extends RemotingClient {
   }
 }
 
+/** A producer with autoBatch over a CountingClient; both are shut down when the test ends. */
+function countedProducer(namesrvAddrs: string[], producerGroup: string, autoBatch: { whenInFlight: number; maxMessages: number }): { p: Producer; remoting: CountingClient } {
+  const remoting = new CountingClient();
+  onTestFinished(() => remoting.shutdown());
+  const p = new Producer({ namesrvAddrs, producerGroup, remoting, autoBatch });
+  onTestFinished(() => p.shutdown());
+  return { p, remoting };
+}
+
 describe('Producer autoBatch', () => {
   it('gathers waiting sends into batches; each send gets its own queue, offset and msgId, and they hold its message', async () => {
     const c = await startCluster();
     const cl = clientsFor(c);
     const broker = c.broker('broker-a');
     await createTopic(cl, c, broker.addr, 'Batched', 4);
-    const remoting = new CountingClient();
-    onTestFinished(() => remoting.shutdown());
-    const p = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_AB', remoting, autoBatch: { whenInFlight: 4, maxMessages: 16 } });
-    onTestFinished(() => p.shutdown());
+    const { p, remoting } = countedProducer(c.namesrvAddrs, 'PG_AB', { whenInFlight: 4, maxMessages: 16 });
     await p.route('Batched');
 
     const n = 200;
@@ -74,10 +80,7 @@ describe('Producer autoBatch', () => {
     const broker = c.broker('broker-a');
     await createTopic(cl, c, broker.addr, 'WaveA', 2);
     await createTopic(cl, c, broker.addr, 'WaveB', 2);
-    const remoting = new CountingClient();
-    onTestFinished(() => remoting.shutdown());
-    const p = new Producer({ namesrvAddrs: c.namesrvAddrs, producerGroup: 'PG_WAVES', remoting, autoBatch: { whenInFlight: 0, maxMessages: 64 } });
-    onTestFinished(() => p.shutdown());
+    const { p, remoting } = countedProducer(c.namesrvAddrs, 'PG_WAVES', { whenInFlight: 0, maxMessages: 64 });
     await p.route('WaveA');
     await p.route('WaveB');
 
