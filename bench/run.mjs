@@ -435,29 +435,12 @@ if (only === 'timer') {
 
 if (only === 'headers') {
   // JSON vs binary (ROCKETMQ) remoting headers end to end: the producer picks the form, the broker answers in it
-  const { execFileSync } = await import('node:child_process');
-  execFileSync(process.execPath, [path.join(here, '..', 'bin', 'build.mjs')], { stdio: 'inherit' });
-  const rmqd = path.join(here, '..', 'dist', 'rmqd.js');
-  console.log('\n# header forms: our producer -> rmqd broker, ASYNC_FLUSH, 1 KB, 64 in flight; JSON vs binary (ROCKETMQ) headers, runs interleaved J-B-B-J');
-  const { brokerThroughput } = await load('broker-throughput.ts');
-  const runs = { JSON: [], ROCKETMQ: [] };
-  const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 1;
-  for (let i = 0; i < rounds; i++) {
-    for (const kind of ['JSON', 'ROCKETMQ', 'ROCKETMQ', 'JSON']) {
-      const r = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, serializeType: kind });
-      runs[kind].push(r);
-      console.log(`  ${kind.padEnd(8)} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
-    }
-  }
-  const j = pooled(runs.JSON, (r) => r.cpuUsPerMsg);
-  const b = pooled(runs.ROCKETMQ, (r) => r.cpuUsPerMsg);
-  const jb = pooled(runs.JSON, (r) => r.brokerCpuUsPerMsg).cpuUs;
-  const bb = pooled(runs.ROCKETMQ, (r) => r.brokerCpuUsPerMsg).cpuUs;
-  const jc = pooled(runs.JSON, (r) => r.clientCpuUsPerMsg).cpuUs;
-  const bc = pooled(runs.ROCKETMQ, (r) => r.clientCpuUsPerMsg).cpuUs;
-  console.log(`    ratio binary/JSON throughput: ${fmt(b.msgPerSec)} / ${fmt(j.msgPerSec)} msg/s = ${fmt(b.msgPerSec / j.msgPerSec, 2)}`);
-  console.log(`    ratio binary/JSON CPU per message: broker ${fmt(bb, 1)} / ${fmt(jb, 1)} µs = ${fmt(bb / jb, 2)}; client ${fmt(bc, 1)} / ${fmt(jc, 1)} µs = ${fmt(bc / jc, 2)}; both ${fmt(b.cpuUs, 1)} / ${fmt(j.cpuUs, 1)} µs = ${fmt(b.cpuUs / j.cpuUs, 2)}`);
-  console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  await interleavedBrokerAB({
+    title: 'header forms',
+    a: { label: 'JSON headers', run: { serializeType: 'JSON' } },
+    b: { label: 'binary (ROCKETMQ) headers', run: { serializeType: 'ROCKETMQ' } },
+    variants: [{ name: 'ASYNC_FLUSH' }],
+  });
 }
 
 if (only === 'pending-table') {
@@ -476,8 +459,9 @@ if (only === 'pending-table') {
 }
 
 /**
- * The broker row (our producer -> rmqd broker, 1 KB, 64 in flight) under two broker settings, A and
- * B, runs interleaved A-B-B-A each round so drift of the machine hits both alike; per variant (flush
+ * The broker row (our producer -> rmqd broker, 1 KB, 64 in flight) under two settings, A and B (each
+ * `run`: brokerThroughput options such as broker `properties` or the producer's `serializeType`),
+ * runs interleaved A-B-B-A each round so drift of the machine hits both alike; per variant (flush
  * mode, header form, TLS) the pooled B/A ratios of throughput and of CPU per message.
  */
 async function interleavedBrokerAB({ title, a, b, variants }) {
@@ -494,16 +478,17 @@ async function interleavedBrokerAB({ title, a, b, variants }) {
     for (let i = 0; i < rounds; i++) {
       for (const side of ['A', 'B', 'B', 'A']) {
         const setting = side === 'A' ? a : b;
-        const r = await brokerThroughput({ rmqd, flush: v.flush ?? 'ASYNC_FLUSH', seconds, serializeType: v.serializeType, autoBatch, properties: setting.properties, ...(v.tls ? { tls: v.tls } : {}) });
+        const r = await brokerThroughput({ rmqd, flush: v.flush ?? 'ASYNC_FLUSH', seconds, serializeType: v.serializeType, autoBatch, ...(v.tls ? { tls: v.tls } : {}), ...setting.run });
         runs[side].push(r);
         console.log(`    ${side} ${fmt(r.msgPerSec).padStart(8)} msg/s  p50 ${fmt(r.p50ms, 2)} ms  p99 ${fmt(r.p99ms, 2)} ms  CPU per message: broker ${fmt(r.brokerCpuUsPerMsg, 1)} µs + client ${fmt(r.clientCpuUsPerMsg, 1)} µs (broker ${fmt(r.brokerCpu, 2)} + client ${fmt(r.clientCpu, 2)} cores)`);
       }
     }
     const [pa, pb] = [pooled(runs.A, (r) => r.brokerCpuUsPerMsg), pooled(runs.B, (r) => r.brokerCpuUsPerMsg)];
     const [ca, cb] = [pooled(runs.A, (r) => r.clientCpuUsPerMsg).cpuUs, pooled(runs.B, (r) => r.clientCpuUsPerMsg).cpuUs];
+    const [ba, bb] = [pooled(runs.A, (r) => r.cpuUsPerMsg).cpuUs, pooled(runs.B, (r) => r.cpuUsPerMsg).cpuUs];
     const cores = (rs, f) => rs.reduce((x, r) => x + f(r), 0) / rs.length;
     console.log(`      ratio B/A throughput: ${fmt(pb.msgPerSec)} / ${fmt(pa.msgPerSec)} msg/s = ${fmt(pb.msgPerSec / pa.msgPerSec, 2)}`);
-    console.log(`      ratio B/A broker CPU per message (all its threads): ${fmt(pb.cpuUs, 1)} / ${fmt(pa.cpuUs, 1)} µs = ${fmt(pb.cpuUs / pa.cpuUs, 2)}; client ${fmt(cb, 1)} / ${fmt(ca, 1)} µs = ${fmt(cb / ca, 2)}`);
+    console.log(`      ratio B/A broker CPU per message (all its threads): ${fmt(pb.cpuUs, 1)} / ${fmt(pa.cpuUs, 1)} µs = ${fmt(pb.cpuUs / pa.cpuUs, 2)}; client ${fmt(cb, 1)} / ${fmt(ca, 1)} µs = ${fmt(cb / ca, 2)}; both ${fmt(bb, 1)} / ${fmt(ba, 1)} µs = ${fmt(bb / ba, 2)}`);
     console.log(`      broker cores busy: B ${fmt(cores(runs.B, (r) => r.brokerCpu), 2)}, A ${fmt(cores(runs.A, (r) => r.brokerCpu), 2)}`);
   }
   console.log(`  load average now: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -516,8 +501,8 @@ if (only === 'io-threads') {
   try {
     await interleavedBrokerAB({
       title: 'io-threads',
-      a: { label: 'ioThreads=0', properties: { ioThreads: 0 } },
-      b: { label: 'ioThreads=1', properties: { ioThreads: 1 } },
+      a: { label: 'ioThreads=0', run: { properties: { ioThreads: 0 } } },
+      b: { label: 'ioThreads=1', run: { properties: { ioThreads: 1 } } },
       variants: [
         { name: 'JSON headers', serializeType: 'JSON' },
         { name: 'binary headers', serializeType: 'ROCKETMQ' },
@@ -533,8 +518,8 @@ if (only === 'sync-write') {
   // commit-log writes through the thread pool (syncWriteMaxBytes=0) vs on the store thread (the default)
   await interleavedBrokerAB({
     title: 'sync-write',
-    a: { label: 'syncWriteMaxBytes=0 (every write through the thread pool)', properties: { syncWriteMaxBytes: 0 } },
-    b: { label: 'syncWriteMaxBytes=262144 (default: small writes on the store thread)', properties: {} },
+    a: { label: 'syncWriteMaxBytes=0 (every write through the thread pool)', run: { properties: { syncWriteMaxBytes: 0 } } },
+    b: { label: 'syncWriteMaxBytes=262144 (default: small writes on the store thread)', run: {} },
     variants: [
       { name: 'ASYNC_FLUSH, binary headers', serializeType: 'ROCKETMQ' },
       { name: 'SYNC_FLUSH, binary headers', serializeType: 'ROCKETMQ', flush: 'SYNC_FLUSH' },
