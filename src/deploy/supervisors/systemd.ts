@@ -87,6 +87,11 @@ export class SystemdSupervisor implements Supervisor {
   }
 
   async logs(node: SupervisedNode, lines: number): Promise<string> {
+    // journald files lines from several sources (PID 1, a unit's forked executor, its stdout
+    // stream) in its own time: a tail read at once after a failed start could lack the executor's
+    // line that names the cause. --sync returns once everything logged before it is stored
+    // (needs root, as systemctl here does; without it the tail is read as it is).
+    await this.target.exec(['journalctl', '--sync'], { timeoutMs: 10_000 }).catch(() => undefined);
     return this.target.run(['journalctl', '--no-pager', '-o', 'short-iso', '-n', String(lines), '-u', node.unitName]);
   }
 
