@@ -9,7 +9,8 @@ import type { Connection } from '../remoting/connection.js';
 import type { DispatchEvent } from './store/index.js';
 
 interface Hold {
-  key: string;
+  topic: string;
+  queueId: number;
   offset: number;
   tagCodes: ReadonlySet<number> | null;
   conn: Connection;
@@ -20,17 +21,23 @@ interface Hold {
 /** Why a hold ended: a matching message arrived, its time ran out, or the broker is stopping. */
 export type HoldEnd = 'message' | 'timeout' | 'shutdown' | 'closed';
 
-const queueKey = (topic: string, queueId: number) => `${topic}\u0000${queueId}`;
-
+/**
+ * Holds come and go once per pull, so nothing here is built or dropped per hold: a queue's list
+ * is a plain array kept once made (a Map or Set with one insert and one delete per pull rebuilds
+ * its table every few operations, and an old table already promoted keeps its successors, and
+ * whatever they held, alive through scavenges — see docs/guide/benchmarks.md, "a Map churned per
+ * request"), a connection's close is watched once, and a dispatch finds its queue without
+ * building a key string.
+ */
 export class PullHoldService {
-  private readonly byQueue = new Map<string, Set<Hold>>();
-  private readonly byConn = new Map<Connection, Set<Hold>>();
+  /** topic → queueId → holds (usually one: a consumer's pull of that queue). */
+  private readonly byTopic = new Map<string, Hold[][]>();
+  private readonly watched = new WeakSet<Connection>();
+  private count = 0;
   private stopped = false;
 
   get size(): number {
-    let n = 0;
-    for (const s of this.byQueue.values()) n += s.size;
-    return n;
+    return this.count;
   }
 
   /**
@@ -41,57 +48,79 @@ export class PullHoldService {
     if (this.stopped) return Promise.resolve('shutdown');
     if (conn.isClosed) return Promise.resolve('closed');
     return new Promise<HoldEnd>((resolve) => {
-      const key = queueKey(topic, queueId);
       const h: Hold = {
-        key,
+        topic,
+        queueId,
         offset,
         tagCodes,
         conn,
         timer: undefined,
         resume: (why) => {
-          this.remove(h);
-          resolve(why);
+          if (this.remove(h)) resolve(why);
         },
       };
       h.timer = setTimeout(() => h.resume('timeout'), Math.max(0, timeoutMillis));
-      let q = this.byQueue.get(key);
-      if (q === undefined) this.byQueue.set(key, (q = new Set()));
-      q.add(h);
-      let c = this.byConn.get(conn);
-      if (c === undefined) {
-        this.byConn.set(conn, (c = new Set()));
-        conn.onClose(() => {
-          const holds = this.byConn.get(conn);
-          this.byConn.delete(conn);
-          for (const held of holds ?? []) held.resume('closed');
-        });
+      this.queueOf(topic, queueId).push(h);
+      this.count++;
+      if (!this.watched.has(conn)) {
+        this.watched.add(conn);
+        conn.onClose(() => this.endAll((x) => x.conn === conn, 'closed'));
       }
-      c.add(h);
     });
   }
 
   /** The store's new-entry hook: wakes the holds this entry satisfies. Cheap when none wait. */
   onDispatch(e: DispatchEvent): void {
-    if (this.byQueue.size === 0) return;
-    const q = this.byQueue.get(queueKey(e.topic, e.queueId));
+    if (this.count === 0) return;
+    const q = this.byTopic.get(e.topic)?.[e.queueId];
     if (q === undefined) return;
-    for (const h of [...q]) {
+    // resume() takes the hold out of q (the last one moves into its place), so i stays on a match
+    for (let i = 0; i < q.length; ) {
+      const h = q[i]!;
       if (e.queueOffset >= h.offset && (h.tagCodes === null || h.tagCodes.has(e.tagsCode))) h.resume('message');
+      else i++;
     }
   }
 
   /** Ends every hold (their pulls run once more and answer). Later holds end at once. */
   stop(): void {
     this.stopped = true;
-    for (const q of [...this.byQueue.values()]) for (const h of [...q]) h.resume('shutdown');
+    this.endAll(() => true, 'shutdown');
   }
 
-  private remove(h: Hold): void {
+  private endAll(which: (h: Hold) => boolean, why: HoldEnd): void {
+    if (this.count === 0) return;
+    for (const queues of this.byTopic.values()) {
+      for (const q of queues) {
+        if (q === undefined) continue;
+        for (let i = 0; i < q.length; ) {
+          const h = q[i]!;
+          if (which(h)) h.resume(why);
+          else i++;
+        }
+      }
+    }
+  }
+
+  /** The list of one queue's holds, made on its first hold and kept (a topic's queues are few). */
+  private queueOf(topic: string, queueId: number): Hold[] {
+    let queues = this.byTopic.get(topic);
+    if (queues === undefined) this.byTopic.set(topic, (queues = []));
+    let q = queues[queueId];
+    if (q === undefined) queues[queueId] = q = [];
+    return q;
+  }
+
+  /** Takes a hold out; false when it had ended already (a timeout racing a wake-up). */
+  private remove(h: Hold): boolean {
     if (h.timer !== undefined) clearTimeout(h.timer);
     h.timer = undefined;
-    const q = this.byQueue.get(h.key);
-    if (q !== undefined && q.delete(h) && q.size === 0) this.byQueue.delete(h.key);
-    const c = this.byConn.get(h.conn);
-    if (c !== undefined) c.delete(h);
+    const q = this.byTopic.get(h.topic)?.[h.queueId];
+    const i = q === undefined ? -1 : q.indexOf(h);
+    if (i < 0) return false;
+    const last = q!.pop()!;
+    if (last !== h) q![i] = last;
+    this.count--;
+    return true;
   }
 }
