@@ -8,7 +8,7 @@
  * bench/broker-throughput.ts and bench/compare.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -116,6 +116,15 @@ function startNode(rmqd: string, role: 'namesrv' | 'broker', name: string, port:
     const proc = spawn(process.execPath, [...RUNTIME_NODE_FLAGS[role], ...nodeArgs, ...extra, rmqd, role, '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RMQ_LOG_LEVEL: 'warn' } });
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
+    // RMQ_BENCH_LOG_DIR: each node's whole output in DIR/<role>-<name>-<pid>.log (only the last 64 KiB
+    // are kept otherwise) — e.g. a run's GC trace with RMQ_BENCH_BROKER_NODE_ARGS=--trace-gc-nvp
+    const logDir = process.env.RMQ_BENCH_LOG_DIR;
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true });
+      const log = createWriteStream(path.join(logDir, `${role}-${name}-${proc.pid}.log`));
+      proc.stdout?.pipe(log);
+      proc.stderr?.pipe(log);
+    }
     return proc;
   };
   const proc = launch();
