@@ -21,15 +21,17 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A base port p such that p-2 .. p+1 are all free: a broker listening on p also takes the
- * fast channel (p-2) and the HA port (p+1), as RocketMQ derives them.
- * Picked at random in a range away from the kernel's ephemeral ports to limit collisions
- * between test files running at once.
+ * A base port p such that p-2 .. p+2 are all free: a broker listening on p also takes the fast
+ * channel (p-2) and the HA port (p+1), as RocketMQ derives them, and a topology's broker node its
+ * gRPC port (p+2). Picked at random in a range away from the kernel's ephemeral ports to limit
+ * collisions between test files running at once, in blocks of 8 so that two picks never share a
+ * port (with blocks of 4, one block's p+2 was the next block's p-2: a topology of two such brokers
+ * was refused — seen once, 2026-12-07).
  */
 export async function freeBrokerPort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const p = 20_000 + Math.floor(Math.random() * 3_000) * 4 + 2;
-    const ok = await Promise.all([p - 2, p - 1, p, p + 1].map((q) => canBind(q)));
+    const p = 20_000 + Math.floor(Math.random() * 1_500) * 8 + 2;
+    const ok = await Promise.all([p - 2, p - 1, p, p + 1, p + 2].map((q) => canBind(q)));
     if (ok.every(Boolean)) return p;
   }
   throw new Error('no free broker port block found');
