@@ -50,12 +50,12 @@ import { registerMonitoringHandlers } from './handlers/monitoring.js';
 import { registerOffsetHandlers } from './handlers/offsets.js';
 import { registerPullHandler } from './handlers/pull.js';
 import { registerSendHandlers } from './handlers/send.js';
-import type { GrpcEndpoint } from './grpc/endpoint.js';
+import { GrpcEndpoint } from './grpc/endpoint.js';
 import type { ResolvedBrokerConfig } from './broker-properties.js';
 import { Replication, type TruncateRequest } from './ha/replication.js';
 import { EpochHistory } from './ha/epochs.js';
 import { registerRoleHandlers, type RoleChange, type RoleControl } from './role-change.js';
-import type { FailoverMember, Peer } from './failover/member.js';
+import { FailoverMember, type Peer } from './failover/member.js';
 import { FailoverPromiseRequestHeader } from '../protocol/headers/failover.js';
 import { decodeHeader, encodeHeader } from '../protocol/header-spec.js';
 import { RmqExtensionCode } from '../remoting/codes.js';
@@ -179,24 +179,6 @@ class GatedDispatcher implements RequestDispatcher {
   }
 }
 
-/** The classes of the features a broker may not use, imported only when its configuration turns them on. */
-interface OptionalParts {
-  GrpcEndpoint?: typeof GrpcEndpoint;
-  FailoverMember?: typeof FailoverMember;
-}
-
-/**
- * gRPC (grpc-js, protobufjs, the v5 descriptor) and automatic failover (etcd3) are about half of the
- * runtime's code: a broker without them leaves them unevaluated (the bundle keeps a module reached
- * only through import() unevaluated until it is imported), which keeps its heap and start-up smaller.
- */
-async function loadOptionalParts(c: ResolvedBrokerConfig): Promise<OptionalParts> {
-  return {
-    ...(c.grpcServerPort > 0 ? { GrpcEndpoint: (await import('./grpc/endpoint.js')).GrpcEndpoint } : {}),
-    ...(c.failoverMode === 'auto' ? { FailoverMember: (await import('./failover/member.js')).FailoverMember } : {}),
-  };
-}
-
 export class Broker implements RoleControl {
   readonly handlers = new HandlerTable();
   readonly hooks: BrokerHooks = {};
@@ -230,7 +212,6 @@ export class Broker implements RoleControl {
     private readonly opts: BrokerOptions,
     private readonly acl: NodeAcl,
     readonly epochs: EpochHistory,
-    optional: OptionalParts,
   ) {
     this.log = opts.logger ?? silentLogger;
     this.brokerAddr = `${config.brokerIP1}:${config.listenPort}`;
@@ -306,7 +287,7 @@ export class Broker implements RoleControl {
     registerRoleHandlers(this.handlers, this, config.failoverMode === 'auto');
     if (config.failoverMode === 'auto') {
       const peers: Peer[] = (config.failoverPeers ?? '').split(',').filter((x) => x !== '').map((x) => ({ node: x.slice(0, x.indexOf('@')), addr: x.slice(x.indexOf('@') + 1) }));
-      this.member = new optional.FailoverMember!({
+      this.member = new FailoverMember({
         broker: this,
         preferred: opts.preferredMaster === true,
         peers,
@@ -353,7 +334,7 @@ export class Broker implements RoleControl {
     topics.onChange((topic, change) => void (change === 'deleted' ? this.registration.registerAll() : this.registration.registerTopics([topic])));
     this.grpc =
       config.grpcServerPort > 0
-        ? new optional.GrpcEndpoint!({
+        ? new GrpcEndpoint({
             ctx: this.context,
             acl: () => (acl.enforce ? acl.source?.policy : undefined),
             remoting: this.remoting,
@@ -444,7 +425,7 @@ export class Broker implements RoleControl {
       };
       // a level-delayed message that still has a delivery time ahead (stored before the timer existed) goes on to the timer
       groups.schedule.afterLevel = (m) => groups.timer.transform(m);
-      return new Broker(c, store, topics, groups, opts, acl, epochs, await loadOptionalParts(c));
+      return new Broker(c, store, topics, groups, opts, acl, epochs);
     } catch (e) {
       acl.close();
       await store.close();
