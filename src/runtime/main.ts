@@ -8,15 +8,15 @@
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { isIoThreadData } from '../remoting/io-thread/messages.js';
+import { runNetworkThread } from '../remoting/io-thread/network-thread.js';
+import { runBroker } from './broker.js';
+import { runNamesrv } from './namesrv.js';
 
 type RoleMain = (argv: readonly string[]) => Promise<void>;
 
-// Each role's code is imported when that role runs: the bundle keeps a module reached only through
-// import() unevaluated until then, so a NameServer never builds the broker's gRPC, etcd and store
-// modules (its heap and its first idle collections stay small; a broker's network thread likewise).
 const ROLES: Record<string, RoleMain> = {
-  namesrv: async (argv) => (await import('./namesrv.js')).runNamesrv(argv),
-  broker: async (argv) => (await import('./broker.js')).runBroker(argv),
+  namesrv: runNamesrv,
+  broker: runBroker,
 };
 
 const USAGE = 'usage: rmqd namesrv -c <namesrv.properties> | rmqd broker -c <broker.properties> [--io-threads N]';
@@ -37,8 +37,5 @@ function main(argv: string[]): void {
   void run(argv.slice(1));
 }
 
-if (!isMainThread && isIoThreadData(workerData) && parentPort !== null) {
-  const port = parentPort;
-  const data = workerData;
-  void import('../remoting/io-thread/network-thread.js').then((m) => m.runNetworkThread(port, data));
-} else main(process.argv.slice(2));
+if (!isMainThread && isIoThreadData(workerData) && parentPort !== null) runNetworkThread(parentPort, workerData);
+else main(process.argv.slice(2));
