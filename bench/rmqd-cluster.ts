@@ -107,6 +107,9 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 function startNode(rmqd: string, role: 'namesrv' | 'broker', name: string, port: number, file: string, nodeArgs: string[] = []): { node: BenchNode; exited: Promise<never> } {
   // the flags deploy runs rmqd with, then the caller's, then RMQ_BENCH_BROKER_NODE_ARGS / RMQ_BENCH_NAMESRV_NODE_ARGS (for A/B runs and profiles — V8 takes the last of a flag)
   const extra = (role === 'broker' ? process.env.RMQ_BENCH_BROKER_NODE_ARGS : process.env.RMQ_BENCH_NAMESRV_NODE_ARGS)?.split(' ').filter(Boolean) ?? [];
+  // RMQ_BENCH_CPU_PROF_INTERVAL=µs: the sampling interval of any node a bench profiles (--cpu-prof; V8's default is 1,000 µs)
+  const interval = process.env.RMQ_BENCH_CPU_PROF_INTERVAL;
+  if (interval && [...nodeArgs, ...extra].includes('--cpu-prof')) extra.push(`--cpu-prof-interval=${interval}`);
   let out = '';
   const keep = (d: Buffer) => {
     out += d.toString();

@@ -65,7 +65,7 @@ export class RmqdSystem implements System {
 
   async start(o: StartOptions): Promise<Endpoint> {
     const flush = o.durability === 'fsync' ? 'SYNC_FLUSH' : 'ASYNC_FLUSH';
-    const prof = (name: string) => (o.cpuProfDir ? ['--cpu-prof', ...(process.env.RMQ_BENCH_CPU_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.RMQ_BENCH_CPU_PROF_INTERVAL}`] : []), `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${name}-${o.label}.cpuprofile`] : []);
+    const prof = (name: string) => (o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${name}-${o.label}.cpuprofile`] : []);
     const brokers: BenchBrokerSpec[] = this.pair
       ? [
           { brokerName: 'bench-a', properties: { flushDiskType: flush, brokerRole: 'SYNC_MASTER' }, nodeArgs: prof('broker-master') },
