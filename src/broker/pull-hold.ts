@@ -29,6 +29,16 @@ export type HoldEnd = 'message' | 'timeout' | 'shutdown' | 'closed';
  * request"), a connection's close is watched once, and a dispatch finds its queue without
  * building a key string.
  */
+/** Ends the holds of one queue's list that `which` picks. */
+function resumeWhere(q: Hold[], which: (h: Hold) => boolean, why: HoldEnd): void {
+  // resume() takes the hold out of q (the last one moves into its place), so i stays on a match
+  for (let i = 0; i < q.length; ) {
+    const h = q[i]!;
+    if (which(h)) h.resume(why);
+    else i++;
+  }
+}
+
 export class PullHoldService {
   /** topic → queueId → holds (usually one: a consumer's pull of that queue). */
   private readonly byTopic = new Map<string, Hold[][]>();
@@ -73,13 +83,7 @@ export class PullHoldService {
   onDispatch(e: DispatchEvent): void {
     if (this.count === 0) return;
     const q = this.byTopic.get(e.topic)?.[e.queueId];
-    if (q === undefined) return;
-    // resume() takes the hold out of q (the last one moves into its place), so i stays on a match
-    for (let i = 0; i < q.length; ) {
-      const h = q[i]!;
-      if (e.queueOffset >= h.offset && (h.tagCodes === null || h.tagCodes.has(e.tagsCode))) h.resume('message');
-      else i++;
-    }
+    if (q !== undefined) resumeWhere(q, (h) => e.queueOffset >= h.offset && (h.tagCodes === null || h.tagCodes.has(e.tagsCode)), 'message');
   }
 
   /** Ends every hold (their pulls run once more and answer). Later holds end at once. */
@@ -90,16 +94,7 @@ export class PullHoldService {
 
   private endAll(which: (h: Hold) => boolean, why: HoldEnd): void {
     if (this.count === 0) return;
-    for (const queues of this.byTopic.values()) {
-      for (const q of queues) {
-        if (q === undefined) continue;
-        for (let i = 0; i < q.length; ) {
-          const h = q[i]!;
-          if (which(h)) h.resume(why);
-          else i++;
-        }
-      }
-    }
+    for (const queues of this.byTopic.values()) for (const q of queues) if (q !== undefined) resumeWhere(q, which, why);
   }
 
   /** The list of one queue's holds, made on its first hold and kept (a topic's queues are few). */
