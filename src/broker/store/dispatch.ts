@@ -9,6 +9,7 @@ import path from 'node:path';
 import { KEY_SEPARATOR, PropertyKey, SysFlag, transactionType } from '../../protocol/message/constants.js';
 import { findProperty } from '../../protocol/message/properties.js';
 import { tagsCode as tagsCodeOfTags } from '../../protocol/message/tags.js';
+import { Fifo } from '../../util/fifo.js';
 import type { Logger } from '../../util/log.js';
 import { ConsumeQueue } from './consume-queue.js';
 import { FdBudget } from './fd-budget.js';
@@ -58,8 +59,7 @@ export class Dispatcher {
   readonly dirtyQueues = new Set<ConsumeQueue>();
   /** Open consume-queue files of every queue together. */
   readonly fds: FdBudget;
-  private readonly pendingVisible: PendingVisible[] = [];
-  private pendingHead = 0;
+  private readonly pendingVisible = new Fifo<PendingVisible>();
   private readonly listeners = new Set<(e: DispatchEvent) => void>();
   private readonly writtenListeners = new Set<(writtenOffset: number) => void>();
 
@@ -173,8 +173,8 @@ export class Dispatcher {
   /** Entries become visible (and listeners hear of them) once their record is in the kernel. */
   onWritten(written: number): void {
     const pv = this.pendingVisible;
-    while (this.pendingHead < pv.length && pv[this.pendingHead]!.end <= written) {
-      const p = pv[this.pendingHead++]!;
+    for (let p = pv.peek(); p !== undefined && p.end <= written; p = pv.peek()) {
+      pv.take();
       p.cq.visibleMax = p.upto;
       for (const l of this.listeners) {
         try {
@@ -183,10 +183,6 @@ export class Dispatcher {
           this.logger.error('dispatch listener failed', { error: e as Error });
         }
       }
-    }
-    if (this.pendingHead > 4096 && this.pendingHead * 2 > pv.length) {
-      pv.splice(0, this.pendingHead);
-      this.pendingHead = 0;
     }
     for (const l of this.writtenListeners) l(written);
   }

@@ -3,19 +3,21 @@
  * Waiters arrive in offset order almost always, so a FIFO that resolves from the head is enough;
  * one timer covers the oldest waiter's deadline.
  */
+import { Fifo } from '../../util/fifo.js';
+
 interface Waiter {
   offset: number;
+  /** -1 once resolved out of order (it stays in the queue until it reaches the head). */
   deadline: number;
   resolve: (reached: boolean) => void;
 }
 
 export class OffsetWaiters {
-  private readonly queue: Waiter[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<Waiter>();
   private timer: NodeJS.Timeout | undefined;
 
   get size(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   /** Resolves true once `advance(≥ offset)` runs, false after `timeoutMs` (Infinity: never). */
@@ -28,53 +30,50 @@ export class OffsetWaiters {
 
   /** The smallest offset anyone waits for (undefined when none). */
   get lowest(): number | undefined {
-    return this.size > 0 ? this.queue[this.head]!.offset : undefined;
+    return this.queue.peek()?.offset;
   }
 
   advance(reached: number): void {
-    while (this.head < this.queue.length && this.queue[this.head]!.offset <= reached) this.queue[this.head++]!.resolve(true);
+    for (let w = this.queue.peek(); w !== undefined && w.offset <= reached; w = this.queue.peek()) {
+      this.queue.take();
+      if (w.deadline !== -1) w.resolve(true);
+    }
     // a rare out-of-order waiter behind an unsatisfied head: look a little further
-    for (let i = this.head + 1; i < Math.min(this.queue.length, this.head + 64); i++) {
-      const w = this.queue[i]!;
+    for (let i = 1; i < Math.min(this.queue.size, 64); i++) {
+      const w = this.queue.peek(i)!;
       if (w.offset <= reached && w.deadline !== -1) {
         w.resolve(true);
         w.deadline = -1;
       }
     }
-    this.compact();
+    this.dropResolvedHead();
   }
 
   /** Resolves every waiter with false (shutdown, write failure). */
   failAll(): void {
-    const all = this.queue.splice(this.head);
-    this.head = 0;
-    this.queue.length = 0;
-    for (const w of all) if (w.deadline !== -1) w.resolve(false);
+    for (const w of this.queue.takeAll()) if (w.deadline !== -1) w.resolve(false);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
-  private compact(): void {
-    while (this.head < this.queue.length && this.queue[this.head]!.deadline === -1) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
+  private dropResolvedHead(): void {
+    while (this.queue.peek()?.deadline === -1) this.queue.take();
   }
 
   private arm(): void {
-    if (this.timer || this.size === 0) return;
-    const first = this.queue[this.head]!;
+    const first = this.queue.peek();
+    if (this.timer || first === undefined) return;
     if (!Number.isFinite(first.deadline)) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const now = Date.now();
-      while (this.head < this.queue.length && this.queue[this.head]!.deadline <= now) {
-        const w = this.queue[this.head++]!;
+      for (let w = this.queue.peek(); w !== undefined && w.deadline <= now; w = this.queue.peek()) {
+        this.queue.take();
         if (w.deadline !== -1) w.resolve(false);
       }
-      this.compact();
-      if (this.size > 0 && this.queue[this.head]!.deadline !== Infinity) this.arm();
+      this.dropResolvedHead();
+      const next = this.queue.peek();
+      if (next !== undefined && next.deadline !== Infinity) this.arm();
     }, Math.max(0, first.deadline - Date.now()) + 1);
     this.timer.unref();
   }
