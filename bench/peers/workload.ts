@@ -56,6 +56,16 @@ function gcNote(c: GcCounts): string {
 
 const ms = (us: number) => us / 1000;
 
+/**
+ * The latency row's stages, p50 / p99 ms: scheduled → publish call (this process's timer and event
+ * loop — the same harness for every system), publish → acknowledgement (the produce path), publish
+ * → arrival at the consumer. A system whose tail is on its produce path shows it in the second.
+ */
+function stagesNote(s: { lateness: LatencyHistogram; ack: LatencyHistogram; arrival: LatencyHistogram }): string {
+  const f = (h: LatencyHistogram) => `${ms(h.percentile(0.5)).toFixed(2)} / ${ms(h.percentile(0.99)).toFixed(2)}`;
+  return `stages p50 / p99 ms: scheduled → publish ${f(s.lateness)}, publish → ack ${f(s.ack)}, publish → arrival ${f(s.arrival)}`;
+}
+
 function percentiles(h: LatencyHistogram): Pick<Measured, 'p50ms' | 'p99ms' | 'p999ms'> {
   return { p50ms: ms(h.percentile(0.5)), p99ms: ms(h.percentile(0.99)), p999ms: ms(h.percentile(0.999)) };
 }
@@ -169,6 +179,9 @@ export async function latencyRun(
   const total = warm + Math.round(o.rate * o.seconds);
   const seen = new Uint8Array(total);
   const hist = new LatencyHistogram();
+  // where the end-to-end time goes, for every system alike (see stagesNote)
+  const stages = { lateness: new LatencyHistogram(), ack: new LatencyHistogram(), arrival: new LatencyHistogram() };
+  const sentAtBySeq = new Float64Array(total);
   let interval: { hist: LatencyHistogram; acks: LatencyHistogram; received: number; n: number; cpu: CpuMeter | undefined } | undefined;
   let intervalTimer: NodeJS.Timeout | undefined;
   let received = 0;
@@ -190,6 +203,7 @@ export async function latencyRun(
     if (seq >= warm) {
       measuredReceived++;
       hist.record((now - scheduled) * 1000);
+      stages.arrival.record((now - sentAtBySeq[seq]!) * 1000);
       if (interval !== undefined) {
         interval.hist.record((now - scheduled) * 1000);
         interval.received++;
@@ -246,9 +260,12 @@ export async function latencyRun(
             if (seq >= warm && now - scheduled > LATE_MILLIS) behind++;
             outstanding++;
             const sentAt = now;
+            sentAtBySeq[seq] = now;
+            if (seq >= warm) stages.lateness.record((now - scheduled) * 1000);
             ep.publish(stamped(o.size, seq, scheduled)).then(
               () => {
                 interval?.acks.record((performance.now() - sentAt) * 1000);
+                if (seq >= warm) stages.ack.record((performance.now() - sentAt) * 1000);
                 acked++;
                 outstanding--;
                 if (launched >= total && outstanding === 0) resolve();
@@ -275,6 +292,7 @@ export async function latencyRun(
     const load = cpu?.read() ?? { serverCpu: 0, clientCpu: 0 };
     const measured = total - warm;
     const notes: string[] = [];
+    notes.push(stagesNote(stages));
     if (gc !== undefined) notes.push(gcNote(gc.stop()));
     gc = undefined;
     if (measuredReceived < measured) notes.push(`${measured - measuredReceived} of ${measured} messages did not arrive within 20 s`);
