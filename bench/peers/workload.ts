@@ -267,8 +267,9 @@ export async function latencyRun(
             if (seq >= warm) stages.lateness.record((now - scheduled) * 1000);
             ep.publish(stamped(o.size, seq, scheduled, now)).then(
               () => {
-                interval?.acks.record((performance.now() - sentAt) * 1000);
-                if (seq >= warm) stages.ack.record((performance.now() - sentAt) * 1000);
+                const tookMicros = (performance.now() - sentAt) * 1000;
+                interval?.acks.record(tookMicros);
+                if (seq >= warm) stages.ack.record(tookMicros);
                 acked++;
                 outstanding--;
                 if (launched >= total && outstanding === 0) resolve();
