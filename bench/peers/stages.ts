@@ -8,6 +8,9 @@
  *            (--trace-gc, parsed).
  *   backlog: fill N, read them all; per pull round trip and messages per answer, read msg/s.
  */
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { BrokerApi } from '../../src/client/broker-api.js';
@@ -30,7 +33,9 @@ const USAGE = `usage: bench/stages [options]   (rmqd alone: where rows 3 and 4 o
   --queues N --batch N     queues of the topic, messages per pull (default 2, 32)
   --props k=v,k=v          extra broker properties
   --restart                backlog mode: read from a freshly restarted broker
-  --client-prof FILE       CPU profile of this (client) process, written to FILE`;
+  --client-prof FILE       CPU profile of this (client) process, written to FILE
+  --attribute              latency mode: which of the slowest 1 % of acks and arrivals overlapped a GC
+                           pause of this process or of the broker (bench/gc-timeline.cjs on the broker)`;
 
 export async function main(argv: string[], rmqd: string): Promise<void> {
   if (argv.includes('--help')) {
@@ -53,6 +58,7 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
         props: { type: 'string', default: '' },
         restart: { type: 'boolean', default: false },
         'client-prof': { type: 'string' },
+        attribute: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -70,7 +76,10 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
       .filter(Boolean)
       .map((kv) => kv.split('=') as [string, string]),
   );
-  const cluster = await startBenchCluster(rmqd, [{ brokerName: 'bench-a', properties: { flushDiskType: 'ASYNC_FLUSH', ...extraProps }, nodeArgs: ['--trace-gc'] }]);
+  const timelineFile = a.attribute ? path.join(os.tmpdir(), `rmq-stages-gc-${process.pid}.txt`) : undefined;
+  if (timelineFile) process.env.RMQ_GC_TIMELINE = timelineFile;
+  const timelineArgs = timelineFile ? ['--require', path.join(path.dirname(path.dirname(rmqd)), 'bench', 'gc-timeline.cjs')] : [];
+  const cluster = await startBenchCluster(rmqd, [{ brokerName: 'bench-a', properties: { flushDiskType: 'ASYNC_FLUSH', ...extraProps }, nodeArgs: ['--trace-gc', ...timelineArgs] }]);
   const topic = 'BenchStages';
   const api = new BrokerApi(cluster.remoting);
   const master = cluster.brokers[0]!;
@@ -80,8 +89,12 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
   await producer.route(topic);
   const consumerRemoting = new RemotingClient({ serializeType: 'ROCKETMQ' });
   const gcHist = new LatencyHistogram();
+  const clientGc: GcPause[] = [];
   const obs = new PerformanceObserver((l) => {
-    for (const e of l.getEntries()) gcHist.record(e.duration * 1000);
+    for (const e of l.getEntries()) {
+      gcHist.record(e.duration * 1000);
+      clientGc.push({ start: performance.timeOrigin + e.startTime, duration: e.duration });
+    }
   });
   obs.observe({ entryTypes: ['gc'] });
   const rtt = new LatencyHistogram();
@@ -204,7 +217,10 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
       const e2e = new LatencyHistogram();
       const sendToArrive = new LatencyHistogram();
       const storeToArrive = new LatencyHistogram();
-      const bornWall = new Float64Array(total);
+      // per message, on this process's clock: send call, ack, arrival (for --attribute)
+      const sentAt = new Float64Array(total);
+      const ackedAt = new Float64Array(total);
+      const arrivedAt = new Float64Array(total);
       let received = 0;
       onRecord = (body, storeTs) => {
         const now = performance.now();
@@ -214,7 +230,7 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
         e2e.record((now - body.readDoubleLE(0)) * 1000);
         sendToArrive.record((now - body.readDoubleLE(12)) * 1000);
         storeToArrive.record((Date.now() - storeTs) * 1000);
-        void bornWall;
+        arrivedAt[seq] = now;
       };
       const period = 1000 / rate;
       const t0 = performance.now() + 10;
@@ -233,10 +249,13 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
             b.writeUInt32LE(seq, 8);
             b.writeDoubleLE(sendAt, 12);
             if (seq >= warm) late.record((sendAt - scheduled) * 1000);
+            sentAt[seq] = sendAt;
             out++;
             producer.send({ topic, body: b }).then(
               () => {
-                if (seq >= warm) ack.record((performance.now() - sendAt) * 1000);
+                const acked = performance.now();
+                ackedAt[seq] = acked;
+                if (seq >= warm) ack.record((acked - sendAt) * 1000);
                 out--;
                 if (launched >= total && out === 0) resolve();
               },
@@ -259,6 +278,18 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
       console.log(`pull round trip:     ${line(rtt)}; found ${pulls.found}, empty ${pulls.empty}`);
       console.log(`msgs per answer:     ${line(perPull, 'n')}`);
       console.log(`client GC pauses:    ${line(gcHist)} total ${(gcHist.sumMicros / 1000).toFixed(0)} ms`);
+      if (timelineFile) {
+        const brokerGc = readGcTimeline(timelineFile);
+        const first = warm;
+        const toWall = (t: number) => performance.timeOrigin + t;
+        const spans = (end: Float64Array) => {
+          const out: Span[] = [];
+          for (let i = first; i < total; i++) if (end[i]! > 0) out.push({ start: toWall(sentAt[i]!), end: toWall(end[i]!) });
+          return out;
+        };
+        console.log(`slowest 1 % vs GC:   ack ${attribution(spans(ackedAt), clientGc, brokerGc)}`);
+        console.log(`                     arrival ${attribution(spans(arrivedAt), clientGc, brokerGc)}`);
+      }
     }
     const gcLines = master.output().split('\n').filter((l) => /Scavenge|Mark-Compact|Mark-sweep/.test(l));
     const pauses = new LatencyHistogram();
@@ -276,5 +307,65 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
     producer.shutdown();
     consumerRemoting.shutdown();
     await cluster.stop();
+    if (timelineFile) rmSync(timelineFile, { force: true });
   }
+}
+
+interface GcPause {
+  /** Wall clock, ms since the epoch (fractional). */
+  start: number;
+  duration: number;
+}
+interface Span {
+  start: number;
+  end: number;
+}
+
+function readGcTimeline(file: string): GcPause[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [start, duration] = l.split(' ');
+      return { start: Number(start), duration: Number(duration) };
+    });
+}
+
+/** Whether [s.start, s.end] overlaps any pause (pauses sorted by start). */
+function overlapsAny(s: Span, pauses: readonly GcPause[]): boolean {
+  let lo = 0;
+  let hi = pauses.length;
+  // first pause starting after s.end; pauses before it that end after s.start overlap
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pauses[mid]!.start <= s.end) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) if (pauses[i]!.start + pauses[i]!.duration >= s.start) return true;
+  return false;
+}
+
+/**
+ * Of the slowest 1 % of spans: the share that overlapped a pause of the client, of the broker,
+ * and (for scale) the same shares over all spans.
+ */
+function attribution(spans: Span[], clientGc: GcPause[], brokerGc: GcPause[]): string {
+  clientGc.sort((x, y) => x.start - y.start);
+  brokerGc.sort((x, y) => x.start - y.start);
+  const byLength = [...spans].sort((x, y) => y.end - y.start - (x.end - x.start));
+  const slow = byLength.slice(0, Math.max(1, Math.floor(spans.length / 100)));
+  const share = (set: Span[], f: (s: Span) => boolean) => `${((100 * set.filter(f).length) / set.length).toFixed(0)} %`;
+  const c = (s: Span) => overlapsAny(s, clientGc);
+  const b = (s: Span) => overlapsAny(s, brokerGc);
+  const threshold = slow[slow.length - 1]!;
+  return (
+    `> ${(threshold.end - threshold.start).toFixed(2)} ms (n ${slow.length}): client GC ${share(slow, c)}, broker GC ${share(slow, b)}, either ${share(slow, (s) => c(s) || b(s))}, neither ${share(slow, (s) => !c(s) && !b(s))}` +
+    ` | all: client ${share(spans, c)}, broker ${share(spans, b)}`
+  );
 }
