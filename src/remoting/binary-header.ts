@@ -104,11 +104,18 @@ const ASCII_CHARS: readonly string[] = Array.from({ length: 128 }, (_, i) => Str
  * values repeat request after request (group, topic, "TBW102", "false", the same millisecond's
  * timestamp), and a hit costs a byte comparison instead of a new string — the broker decodes a
  * header per message, and these strings were most of its young-generation garbage. A slot holds
- * one string (≤ 64 KiB in all); a miss replaces it.
+ * one string (≤ 64 KiB in all).
+ *
+ * A string is kept only when its slot saw the same hash on the miss before (its second sighting):
+ * values that never repeat (a message id, a queue offset, a timestamp) would otherwise sit in the
+ * table — an old-generation array — for about a thousand decodes, and every scavenge copied them
+ * through the remembered set and promoted them on the next.
  */
 const INTERN_SLOTS = 1024;
 const INTERN_MAX_BYTES = 64;
 const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+/** Per slot, the hash of the last string that missed (numbers only: nothing here for the GC to trace). */
+const lastMissHash = new Int32Array(INTERN_SLOTS);
 
 function readString(buf: Buffer, start: number, end: number): string {
   const n = end - start;
@@ -131,7 +138,8 @@ function readString(buf: Buffer, start: number, end: number): string {
     if (i === n) return hit;
   }
   const s = buf.toString('latin1', start, end);
-  interned[slot] = s;
+  if (lastMissHash[slot] === h) interned[slot] = s;
+  else lastMissHash[slot] = h;
   return s;
 }
 
