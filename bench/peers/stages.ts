@@ -8,7 +8,7 @@
  *            (--trace-gc, parsed).
  *   backlog: fill N, read them all; per pull round trip and messages per answer, read msg/s.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -35,7 +35,9 @@ const USAGE = `usage: bench/stages [options]   (rmqd alone: where rows 3 and 4 o
   --restart                backlog mode: read from a freshly restarted broker
   --client-prof FILE       CPU profile of this (client) process, written to FILE
   --attribute              latency mode: which of the slowest 1 % of acks and arrivals overlapped a GC
-                           pause of this process or of the broker (bench/gc-timeline.cjs on the broker)`;
+                           pause of this process or of the broker (bench/gc-timeline.cjs on the broker);
+                           with RMQ_STAGES_STALLS=FILE, the stalls that overlapped neither are appended
+                           to FILE as "startUs endUs messages" on the monotonic clock of V8's CPU profiles`;
 
 export async function main(argv: string[], rmqd: string): Promise<void> {
   if (argv.includes('--help')) {
@@ -364,8 +366,23 @@ function attribution(spans: Span[], clientGc: GcPause[], brokerGc: GcPause[]): s
   const c = (s: Span) => overlapsAny(s, clientGc);
   const b = (s: Span) => overlapsAny(s, brokerGc);
   const threshold = slow[slow.length - 1]!;
+  // slow spans that overlap in time are one stall: how many stalls, and what each overlapped
+  const events: Span[][] = [];
+  for (const sp of [...slow].sort((x, y) => x.start - y.start)) {
+    const last = events[events.length - 1];
+    if (last !== undefined && sp.start <= Math.max(...last.map((x) => x.end))) last.push(sp);
+    else events.push([sp]);
+  }
+  const evShare = (f: (s: Span) => boolean) => events.filter((e) => e.some(f)).length;
+  if (process.env.RMQ_STAGES_STALLS) {
+    // monotonic µs (V8 CPU profiles' clock) of each stall with no GC pause, for lining up with a broker --cpu-prof
+    const monoMinusWall = Number(process.hrtime.bigint() / 1000n) - (performance.timeOrigin + performance.now()) * 1000;
+    const rows = events.filter((e) => !e.some((x) => c(x) || b(x))).map((e) => `${Math.round(e[0]!.start * 1000 + monoMinusWall)} ${Math.round(Math.max(...e.map((x) => x.end)) * 1000 + monoMinusWall)} ${e.length}`);
+    appendFileSync(process.env.RMQ_STAGES_STALLS, rows.join('\n') + '\n');
+  }
   return (
     `> ${(threshold.end - threshold.start).toFixed(2)} ms (n ${slow.length}): client GC ${share(slow, c)}, broker GC ${share(slow, b)}, either ${share(slow, (s) => c(s) || b(s))}, neither ${share(slow, (s) => !c(s) && !b(s))}` +
-    ` | all: client ${share(spans, c)}, broker ${share(spans, b)}`
+    ` | all: client ${share(spans, c)}, broker ${share(spans, b)}` +
+    ` | ${events.length} stalls (client GC ${evShare(c)}, broker GC ${evShare(b)}, neither ${events.filter((e) => !e.some((s) => c(s) || b(s))).length}; pauses in the run: client ${clientGc.length}, broker ${brokerGc.length})`
   );
 }
