@@ -8,7 +8,7 @@
  * ceiling; it shrinks the young generation when little survives, and a broker's garbage barely
  * does): scavenges cost ~0.6 ms each almost regardless of what survives, so half as many of them
  * at 5,000 msg/s take a third less pause time — row 3's acknowledgement p99 0.89x
- * (docs/guide/benchmarks.md, "Row 3: the young generation's size"); +5 MiB RSS at idle.
+ * (docs/guide/benchmarks.md, "Row 3: which pauses the slowest acknowledgements overlap"); +5 MiB RSS at idle.
  * The NameServer allocates little and needs none.
  */
 export const RUNTIME_NODE_FLAGS = {
