@@ -281,12 +281,12 @@ export async function main(argv: string[], rmqd: string): Promise<void> {
       console.log(`msgs per answer:     ${line(perPull, 'n')}`);
       console.log(`client GC pauses:    ${line(gcHist)} total ${(gcHist.sumMicros / 1000).toFixed(0)} ms`);
       if (timelineFile) {
-        const brokerGc = readGcTimeline(timelineFile);
-        const first = warm;
+        const brokerGc = readGcTimeline(timelineFile).sort((x, y) => x.start - y.start);
+        clientGc.sort((x, y) => x.start - y.start);
         const toWall = (t: number) => performance.timeOrigin + t;
         const spans = (end: Float64Array) => {
           const out: Span[] = [];
-          for (let i = first; i < total; i++) if (end[i]! > 0) out.push({ start: toWall(sentAt[i]!), end: toWall(end[i]!) });
+          for (let i = warm; i < total; i++) if (end[i]! > 0) out.push({ start: toWall(sentAt[i]!), end: toWall(end[i]!) });
           return out;
         };
         console.log(`slowest 1 % vs GC:   ack ${attribution(spans(ackedAt), clientGc, brokerGc)}`);
@@ -355,34 +355,37 @@ function overlapsAny(s: Span, pauses: readonly GcPause[]): boolean {
 
 /**
  * Of the slowest 1 % of spans: the share that overlapped a pause of the client, of the broker,
- * and (for scale) the same shares over all spans.
+ * and (for scale) the same shares over all spans; slow spans that overlap in time are one stall.
+ * Pauses must be sorted by start.
  */
-function attribution(spans: Span[], clientGc: GcPause[], brokerGc: GcPause[]): string {
-  clientGc.sort((x, y) => x.start - y.start);
-  brokerGc.sort((x, y) => x.start - y.start);
+function attribution(spans: Span[], clientGc: readonly GcPause[], brokerGc: readonly GcPause[]): string {
   const byLength = [...spans].sort((x, y) => y.end - y.start - (x.end - x.start));
-  const slow = byLength.slice(0, Math.max(1, Math.floor(spans.length / 100)));
-  const share = (set: Span[], f: (s: Span) => boolean) => `${((100 * set.filter(f).length) / set.length).toFixed(0)} %`;
-  const c = (s: Span) => overlapsAny(s, clientGc);
-  const b = (s: Span) => overlapsAny(s, brokerGc);
-  const threshold = slow[slow.length - 1]!;
-  // slow spans that overlap in time are one stall: how many stalls, and what each overlapped
-  const events: Span[][] = [];
+  const slowCount = Math.max(1, Math.floor(spans.length / 100));
+  const threshold = byLength[slowCount - 1]!;
+  // each slow span's overlaps, looked up once
+  const slow = byLength.slice(0, slowCount).map((s) => ({ ...s, client: overlapsAny(s, clientGc), broker: overlapsAny(s, brokerGc) }));
+  const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(0)} %`;
+  const count = <T>(set: readonly T[], f: (x: T) => boolean) => set.filter(f).length;
+  const events: { start: number; end: number; n: number; client: boolean; broker: boolean }[] = [];
   for (const sp of [...slow].sort((x, y) => x.start - y.start)) {
     const last = events[events.length - 1];
-    if (last !== undefined && sp.start <= Math.max(...last.map((x) => x.end))) last.push(sp);
-    else events.push([sp]);
+    if (last !== undefined && sp.start <= last.end) {
+      last.end = Math.max(last.end, sp.end);
+      last.n++;
+      last.client ||= sp.client;
+      last.broker ||= sp.broker;
+    } else events.push({ start: sp.start, end: sp.end, n: 1, client: sp.client, broker: sp.broker });
   }
-  const evShare = (f: (s: Span) => boolean) => events.filter((e) => e.some(f)).length;
+  const neither = events.filter((e) => !e.client && !e.broker);
   if (process.env.RMQ_STAGES_STALLS) {
     // monotonic µs (V8 CPU profiles' clock) of each stall with no GC pause, for lining up with a broker --cpu-prof
     const monoMinusWall = Number(process.hrtime.bigint() / 1000n) - (performance.timeOrigin + performance.now()) * 1000;
-    const rows = events.filter((e) => !e.some((x) => c(x) || b(x))).map((e) => `${Math.round(e[0]!.start * 1000 + monoMinusWall)} ${Math.round(Math.max(...e.map((x) => x.end)) * 1000 + monoMinusWall)} ${e.length}`);
-    appendFileSync(process.env.RMQ_STAGES_STALLS, rows.join('\n') + '\n');
+    appendFileSync(process.env.RMQ_STAGES_STALLS, neither.map((e) => `${Math.round(e.start * 1000 + monoMinusWall)} ${Math.round(e.end * 1000 + monoMinusWall)} ${e.n}\n`).join(''));
   }
   return (
-    `> ${(threshold.end - threshold.start).toFixed(2)} ms (n ${slow.length}): client GC ${share(slow, c)}, broker GC ${share(slow, b)}, either ${share(slow, (s) => c(s) || b(s))}, neither ${share(slow, (s) => !c(s) && !b(s))}` +
-    ` | all: client ${share(spans, c)}, broker ${share(spans, b)}` +
-    ` | ${events.length} stalls (client GC ${evShare(c)}, broker GC ${evShare(b)}, neither ${events.filter((e) => !e.some((s) => c(s) || b(s))).length}; pauses in the run: client ${clientGc.length}, broker ${brokerGc.length})`
+    `> ${(threshold.end - threshold.start).toFixed(2)} ms (n ${slow.length}): client GC ${pct(count(slow, (s) => s.client), slow.length)}, broker GC ${pct(count(slow, (s) => s.broker), slow.length)}, ` +
+    `either ${pct(count(slow, (s) => s.client || s.broker), slow.length)}, neither ${pct(count(slow, (s) => !s.client && !s.broker), slow.length)}` +
+    ` | all: client ${pct(count(spans, (s) => overlapsAny(s, clientGc)), spans.length)}, broker ${pct(count(spans, (s) => overlapsAny(s, brokerGc)), spans.length)}` +
+    ` | ${events.length} stalls (client GC ${count(events, (e) => e.client)}, broker GC ${count(events, (e) => e.broker)}, neither ${neither.length}; pauses in the run: client ${clientGc.length}, broker ${brokerGc.length})`
   );
 }
