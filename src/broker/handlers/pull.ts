@@ -77,6 +77,22 @@ export function slavePullOutcome(status: GetMessageStatus, requestOffset: number
   return o;
 }
 
+/**
+ * The records as one reply body: a view when they already lie back to back in one buffer (the
+ * store copies records read from memory that way), else a copy.
+ */
+export function joinRecords(records: readonly Buffer[], total: number): Buffer {
+  const first = records[0]!;
+  if (records.length === 1) return first;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < records.length; i++) {
+    const r = records[i]!;
+    if (r.buffer !== first.buffer || r.byteOffset !== end) return Buffer.concat(records, total);
+    end += r.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+}
+
 export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): void {
   const { config, topics, store, stats, pullHold, replication, clients, consumerOffsets, subscriptionGroups, log } = ctx;
   // the role can change while the broker runs (failover): read it per pull
@@ -184,7 +200,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
         stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length, r.bufferTotalSize);
         consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
       }
-      const body = r.records.length === 0 ? undefined : r.records.length === 1 ? r.records[0] : Buffer.concat(r.records, r.bufferTotalSize);
+      const body = r.records.length === 0 ? undefined : joinRecords(r.records, r.bufferTotalSize);
       return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body, suggestion(r.records));
     } catch (e) {
       if (e instanceof PullRefusal) {

@@ -512,6 +512,16 @@ export class CommitLog {
     return buf.length === size ? buf : undefined;
   }
 
+  /**
+   * A view of [offset, offset + size) when it lies in one in-memory block, else undefined. Not a
+   * copy: block memory is recycled by later puts, so the caller copies it before anything else runs.
+   */
+  peekInMemory(offset: number, size: number): Buffer | undefined {
+    if (offset < this.minOffset || offset + size > this.maxOffset) return undefined;
+    const b = this.findBlock(offset);
+    return b && offset + size <= b.start + b.used ? b.buf.subarray(offset - b.start, offset - b.start + size) : undefined;
+  }
+
   /** Whether `offset` lies in the in-memory window (syncReadBytes behind the end): read synchronously. */
   inMemory(offset: number): boolean {
     return this.maxOffset - offset <= (this.opts.syncReadBytes ?? 0);

@@ -203,22 +203,39 @@ export class ConsumeQueue {
    * cached), else through the thread pool.
    */
   async units(offset: number, max: number, sync = false): Promise<Buffer> {
+    return this.unitsNow(offset, max, sync) ?? this.unitsFromPool(offset, max);
+  }
+
+  /**
+   * `units` without waiting: the answer when it comes from the mirror (or, with `sync`, from an
+   * open file by a pread here), undefined when it needs a read through the thread pool. The pull
+   * path's common case — a consumer at the tail — then costs no promise.
+   */
+  unitsNow(offset: number, max: number, sync = false): Buffer | undefined {
     const f = this.fileOf(offset);
-    if (!f || offset >= this.maxOffset) return Buffer.alloc(0);
+    if (!f || offset >= this.maxOffset) return EMPTY;
     const inFile = offset - f.start;
     const count = Math.min(max, f.start + Math.max(f.mirrorUnits, f.units) - offset);
-    if (count <= 0) return Buffer.alloc(0);
+    if (count <= 0) return EMPTY;
     if (f.mirror && inFile >= f.mirrorBase) {
       const from = (inFile - f.mirrorBase) * CQ_UNIT_SIZE;
       return f.mirror.subarray(from, from + Math.min(count, f.mirrorUnits - inFile) * CQ_UNIT_SIZE);
     }
     // older units: written to the file already (the mirror only ever drops written units)
     const fromFile = Math.min(count, f.units - inFile);
-    if (fromFile <= 0) return Buffer.alloc(0);
+    if (fromFile <= 0) return EMPTY;
     // a file the budget closed (or never opened) is opened through the pool; an open one is read at once when `sync`
-    const openFile = sync ? f.fd : undefined;
-    const buf = openFile !== undefined ? this.readUnitsSync(f, openFile, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE) : await this.withFd(f, false, (fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => Buffer.alloc(0));
-    return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
+    if (!sync || f.fd === undefined) return undefined;
+    return wholeUnits(this.readUnitsSync(f, f.fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE));
+  }
+
+  private async unitsFromPool(offset: number, max: number): Promise<Buffer> {
+    const f = this.fileOf(offset);
+    if (!f) return EMPTY;
+    const inFile = offset - f.start;
+    const fromFile = Math.min(max, f.units - inFile);
+    if (fromFile <= 0) return EMPTY;
+    return wholeUnits(await this.withFd(f, false, (fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => EMPTY));
   }
 
   /**
@@ -376,6 +393,13 @@ export class ConsumeQueue {
 
 /** No cap (a queue opened on its own, outside a store). */
 const UNCAPPED = new FdBudget(Number.POSITIVE_INFINITY);
+
+const EMPTY = Buffer.alloc(0);
+
+/** `buf` cut to whole units (a read can end inside a unit the writer has not finished). */
+function wholeUnits(buf: Buffer): Buffer {
+  return buf.subarray(0, buf.length - (buf.length % CQ_UNIT_SIZE));
+}
 
 export function unitAt(buf: Buffer, index: number): CqEntry {
   const at = index * CQ_UNIT_SIZE;

@@ -18,6 +18,12 @@ const READ_GAP_BYTES = 16 * 1024;
 /** Largest single read of a pull. */
 const READ_RUN_MAX_BYTES = 1 << 20;
 
+function result(status: GetMessageStatus, nextBeginOffset: number, minOffset: number, maxOffset: number, records: Buffer[] = []): GetMessageResult {
+  let bufferTotalSize = 0;
+  for (const r of records) bufferTotalSize += r.length;
+  return { status, records, nextBeginOffset, minOffset, maxOffset, bufferTotalSize };
+}
+
 export class StoreReader {
   constructor(
     private readonly commitLog: CommitLog,
@@ -30,14 +36,6 @@ export class StoreReader {
    * statuses and next offsets of RocketMQ's DefaultMessageStore.getMessage.
    */
   async getMessage(topic: string, queueId: number, offset: number, maxMsgs: number, maxBytes: number, tagCodes: ReadonlySet<number> | null = null): Promise<GetMessageResult> {
-    const result = (status: GetMessageStatus, nextBeginOffset: number, minOffset: number, maxOffset: number, records: Buffer[] = []): GetMessageResult => ({
-      status,
-      records,
-      nextBeginOffset,
-      minOffset,
-      maxOffset,
-      bufferTotalSize: records.reduce((n, r) => n + r.length, 0),
-    });
     const cq = this.dispatcher.findQueue(topic, queueId);
     if (!cq) return result('NO_MATCHED_LOGIC_QUEUE', 0, 0, 0);
     const min = cq.minOffset;
@@ -55,7 +53,8 @@ export class StoreReader {
     let filtered = 0;
     const scanEnd = Math.min(max, offset + Math.max(MAX_FILTER_SCAN, maxMsgs));
     scan: while (next < scanEnd) {
-      const units = await cq.units(next, Math.min(scanEnd - next, 1024), cq.lastReadInMemory);
+      const want = Math.min(scanEnd - next, 1024);
+      const units = cq.unitsNow(next, want, cq.lastReadInMemory) ?? (await cq.units(next, want));
       if (units.length === 0) break;
       for (let i = 0; i < units.length / CQ_UNIT_SIZE; i++) {
         const e = unitAt(units, i);
@@ -75,11 +74,7 @@ export class StoreReader {
       }
     }
     if (picked.length > 0) cq.lastReadInMemory = this.commitLog.inMemory(picked[picked.length - 1]!.phys);
-    const records: Buffer[] = [];
-    for (const r of await this.readRecords(picked)) {
-      if (!r) break;
-      records.push(r);
-    }
+    const records = this.copyFromMemory(picked, bytes) ?? (await this.readLeadingRecords(picked));
     if (records.length > 0) {
       // if a read failed part way (segment removed under us), continue after the last record returned
       if (records.length < picked.length) next = await this.offsetAfter(cq, offset, picked[records.length - 1]!.phys);
@@ -87,6 +82,39 @@ export class StoreReader {
     }
     if (removed > 0 || picked.length > 0) return result('OFFSET_FOUND_NULL', next, cq.minOffset, max);
     return result(filtered > 0 ? 'NO_MATCHED_MESSAGE' : 'OFFSET_FOUND_NULL', next, min, max);
+  }
+
+  /**
+   * The picked records copied back to back into one buffer (each returned as a view of it: a pull
+   * reply sends them as one body without another copy), when every one lies in the commit log's
+   * in-memory blocks — a consumer at the tail. Undefined when any must be read from a file.
+   */
+  private copyFromMemory(picked: readonly { phys: number; size: number }[], bytes: number): Buffer[] | undefined {
+    if (picked.length === 0) return [];
+    const views: Buffer[] = [];
+    for (const p of picked) {
+      const v = this.commitLog.peekInMemory(p.phys, p.size);
+      if (v === undefined) return undefined;
+      views.push(v);
+    }
+    const joined = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i]!;
+      v.copy(joined, at);
+      views[i] = joined.subarray(at, (at += v.length));
+    }
+    return views;
+  }
+
+  /** The picked records read through `readRecords`, up to the first that could not be read. */
+  private async readLeadingRecords(picked: readonly { phys: number; size: number }[]): Promise<Buffer[]> {
+    const records: Buffer[] = [];
+    for (const r of await this.readRecords(picked)) {
+      if (!r) break;
+      records.push(r);
+    }
+    return records;
   }
 
   /**

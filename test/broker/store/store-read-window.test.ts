@@ -9,6 +9,7 @@ import { decodeRecord } from '../../../src/protocol/message/index.js';
 import type { MessageStore } from '../../../src/broker/store/index.js';
 import { tmpDir } from '../../support/tmp.js';
 import { message, openStore } from '../../support/store.js';
+import { joinRecords } from '../../../src/broker/handlers/pull.js';
 
 const COUNT = 3_000;
 
@@ -53,6 +54,35 @@ describe('message store: reads behind the write blocks', () => {
     expect(outside.bodies).toEqual(expected);
     // nothing counts as in memory: every pull that reads files waits for the thread pool
     expect(outside.leftTheTurn.filter((x) => !x)).toEqual([]);
+  });
+
+  it('copies records of the write blocks back to back into one buffer that later puts leave alone, and a pull body is a view of it', async () => {
+    const store = await openStore(tmpDir());
+    // two queues interleaved: queue 0's records lie apart in the commit log
+    for (let i = 0; i < 20; i++) await store.put(message('Tail', i % 2, `t${i}`.padEnd(300, '.')));
+    const r = await store.getMessage('Tail', 0, 0, 8, 1 << 20);
+    expect(r.status).toBe('FOUND');
+    expect(r.records.map((b) => decodeRecord(b).body.toString().trimEnd().replace(/\.+$/, ''))).toEqual(['t0', 't2', 't4', 't6', 't8', 't10', 't12', 't14']);
+    const copies = r.records.map((b) => Buffer.from(b));
+    const body = joinRecords(r.records, r.bufferTotalSize);
+    // back to back in one buffer, and the body is that buffer, not a copy
+    expect(r.records.slice(1).map((b, i) => b.buffer === r.records[0]!.buffer && b.byteOffset === r.records[i]!.byteOffset + r.records[i]!.length)).toEqual(copies.slice(1).map(() => true));
+    expect(body.buffer).toBe(r.records[0]!.buffer);
+    expect(body.byteOffset).toBe(r.records[0]!.byteOffset);
+    expect(body.equals(Buffer.concat(copies))).toBe(true);
+    // 64 KiB of blocks: these puts recycle every block the records were copied from
+    for (let i = 0; i < 600; i++) await store.put(message('Tail', 1, `u${i}`.padEnd(300, '.')));
+    expect(r.records.map((b, i) => b.equals(copies[i]!))).toEqual(copies.map(() => true));
+  });
+
+  it('joins records that are not back to back by copying them', () => {
+    const a = Buffer.from('first');
+    const b = Buffer.from('second');
+    const joined = joinRecords([a, b], a.length + b.length);
+    expect(joined.toString()).toBe('firstsecond');
+    expect(joinRecords([a], a.length)).toBe(a);
+    const one = Buffer.from('abcdef');
+    expect(joinRecords([one.subarray(0, 2), one.subarray(3)], 5).toString()).toBe('abdef');
   });
 
   it('refuses an accessMessageInMemoryMaxRatio outside 0-100', async () => {
