@@ -13,7 +13,7 @@ import { MASTER_ID } from '../../protocol/route.js';
 import { isReadable } from '../../protocol/perm.js';
 import { createResponse, type RemotingCommand } from '../../remoting/command.js';
 import type { Connection } from '../../remoting/connection.js';
-import type { HandlerTable } from '../../remoting/dispatcher.js';
+import type { HandlerResult, HandlerTable } from '../../remoting/dispatcher.js';
 import type { BrokerContext } from '../context.js';
 import type { GetMessageResult, GetMessageStatus } from '../store/index.js';
 import { messageFilterOf, propertiesMatch, SubscriptionNotSupportedError, SubscriptionParseError, type MessageFilter } from '../subscription.js';
@@ -153,7 +153,11 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
     return { ...r, status: records.length > 0 ? 'FOUND' : 'NO_MATCHED_MESSAGE', records, bufferTotalSize: records.reduce((n, x) => n + x.length, 0) };
   };
 
-  const pull = async (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean): Promise<RemotingCommand | null> => {
+  /**
+   * One pull: the checks, then the store read, then `respond`. Not an async function: a pull
+   * suspended at its read keeps its whole frame alive; a continuation keeps only what it needs.
+   */
+  const pull = (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean): HandlerResult | Promise<HandlerResult> => {
     try {
       const isSlave = slave();
       const masterAlive = isSlave && replication.masterAlive();
@@ -181,27 +185,7 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       }
       const maxMsgs = Math.max(1, Math.min(h.maxMsgNums, config.maxTransferCountOnMessageInMemory));
       const maxBytes = Math.min(h.maxMsgBytes !== undefined && h.maxMsgBytes > 0 ? h.maxMsgBytes : Number.MAX_SAFE_INTEGER, config.maxTransferBytesOnMessageInMemory);
-      const r = applyPropertyFilter(await store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, filter.tagCodes), filter);
-      const { code, nextBeginOffset } = isSlave ? slavePullOutcome(r.status, h.queueOffset, r, masterAlive) : pullOutcome(r.status, h.queueOffset, r);
-
-      // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
-      if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && config.brokerRole !== 'SLAVE') {
-        consumerOffsets.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
-      }
-
-      if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
-        const hold = config.longPollingEnable ? Math.min(Math.max(0, h.suspendTimeoutMillis), MAX_SUSPEND_MILLIS) : config.shortPollingTimeMills;
-        const end = await pullHold.hold(h.topic, h.queueId, h.queueOffset, filter.tagCodes, hold, conn);
-        if (end === 'closed') return null;
-        return pull(req, conn, h, false);
-      }
-      stats.recordGet(r.records.length);
-      if (r.records.length > 0) {
-        stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length, r.bufferTotalSize);
-        consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
-      }
-      const body = r.records.length === 0 ? undefined : joinRecords(r.records, r.bufferTotalSize);
-      return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body, suggestion(r.records));
+      return store.getMessage(h.topic, h.queueId, h.queueOffset, maxMsgs, maxBytes, filter.tagCodes).then((found) => respond(req, conn, h, allowSuspend, filter, applyPropertyFilter(found, filter), isSlave, masterAlive));
     } catch (e) {
       if (e instanceof PullRefusal) {
         log.debug('pull refused', { group: h.consumerGroup, topic: h.topic, queueId: h.queueId, code: e.code, why: e.message, peer: conn.remoteAddress });
@@ -209,6 +193,28 @@ export function registerPullHandler(table: HandlerTable, ctx: BrokerContext): vo
       }
       throw e;
     }
+  };
+
+  /** The answer to a pull given what the store found: the records, a hold until a message arrives (then the pull once more), or the status. */
+  const respond = (req: RemotingCommand, conn: Connection, h: PullMessageRequest, allowSuspend: boolean, filter: MessageFilter, r: GetMessageResult, isSlave: boolean, masterAlive: boolean): HandlerResult | Promise<HandlerResult> => {
+    const { code, nextBeginOffset } = isSlave ? slavePullOutcome(r.status, h.queueOffset, r, masterAlive) : pullOutcome(r.status, h.queueOffset, r);
+
+    // piggy-backed commit of the consumer's offset, once per request (not again after a hold)
+    if (allowSuspend && (h.sysFlag & PullSysFlag.COMMIT_OFFSET) !== 0 && config.brokerRole !== 'SLAVE') {
+      consumerOffsets.commitOffset(h.consumerGroup, h.topic, h.queueId, h.commitOffset, conn.remoteAddress);
+    }
+
+    if (code === ResponseCode.PULL_NOT_FOUND && allowSuspend && (h.sysFlag & PullSysFlag.SUSPEND) !== 0) {
+      const hold = config.longPollingEnable ? Math.min(Math.max(0, h.suspendTimeoutMillis), MAX_SUSPEND_MILLIS) : config.shortPollingTimeMills;
+      return pullHold.hold(h.topic, h.queueId, h.queueOffset, filter.tagCodes, hold, conn).then((end) => (end === 'closed' ? null : pull(req, conn, h, false)));
+    }
+    stats.recordGet(r.records.length);
+    if (r.records.length > 0) {
+      stats.recordGroupGet(h.consumerGroup, h.topic, r.records.length, r.bufferTotalSize);
+      consumerOffsets.recordPullOffset(h.consumerGroup, h.topic, h.queueId, nextBeginOffset);
+    }
+    const body = r.records.length === 0 ? undefined : joinRecords(r.records, r.bufferTotalSize);
+    return answer(req, code, r.status, nextBeginOffset, r.minOffset, r.maxOffset, body, suggestion(r.records));
   };
 
   table.on(RequestCode.PULL_MESSAGE, (req, conn) => pull(req, conn, decodeHeader(PullMessageRequestHeader, req.extFields), true));

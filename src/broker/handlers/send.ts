@@ -186,7 +186,7 @@ export function registerSendHandlers(table: HandlerTable, ctx: BrokerContext): v
   /** Properties as stored: the client's, plus a UNIQ_KEY when it sent none (as a 5.x broker adds). */
   const storedProperties = (props: string | undefined): string => {
     const p = props ?? '';
-    if (p.includes(`${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}`) && findProperty(p, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX)) return p;
+    if (findProperty(p, PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX) !== undefined) return p;
     const sep = p === '' || p.endsWith(PROPERTY_SEPARATOR) ? '' : PROPERTY_SEPARATOR;
     return `${p}${sep}${PropertyKey.UNIQ_CLIENT_MESSAGE_ID_KEYIDX}${NAME_VALUE_SEPARATOR}${uniqKeys.next()}${PROPERTY_SEPARATOR}`;
   };

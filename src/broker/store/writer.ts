@@ -14,6 +14,9 @@ import { TOPIC_NAME, takesQueueSlot, type Dispatcher } from './dispatch.js';
 import type { PutMessage, PutMessageResult } from './types.js';
 import type { WriteGate } from './write-gate.js';
 
+/** The records of one put, in order. */
+type Appended = { phys: number; queueOffset: number; size: number }[];
+
 export class StoreWriter {
   private readonly topicBytes = new Map<string, Buffer>();
   /** Topic names already checked against TOPIC_NAME (the check is a regex; puts repeat few names). */
@@ -66,7 +69,7 @@ export class StoreWriter {
   }
 
   /** Appends one record synchronously (offsets assigned now) and dispatches it. */
-  private appendOne(m: PutMessage, storeTimestamp: number): { phys: number; queueOffset: number; size: number } {
+  private appendOne(m: PutMessage, storeTimestamp: number): Appended[number] {
     const topic = this.topicBuf(m.topic);
     const props = Buffer.from(m.properties, 'utf8');
     const sizes = measureRecord(m, topic, props);
@@ -99,36 +102,55 @@ export class StoreWriter {
 
   /**
    * Stores messages as consecutive records of one queue (a SEND_BATCH_MESSAGE), atomically with
-   * respect to other puts. The result's queueOffset is the first message's.
+   * respect to other puts. The result's queueOffset is the first message's. Not an async function:
+   * one suspended at its wait keeps its whole register file (~330 bytes per put, measured), so the
+   * append runs here and the answer is built in a continuation.
    */
-  async putBatch(batch: readonly PutMessage[]): Promise<PutMessageResult> {
+  putBatch(batch: readonly PutMessage[]): Promise<PutMessageResult> {
+    const storeTimestamp = Date.now();
+    let appended: Appended | PutMessageResult;
+    try {
+      appended = this.appendBatch(batch, storeTimestamp);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    if (!Array.isArray(appended)) return Promise.resolve(appended);
+    const last = appended[appended.length - 1]!;
+    const end = last.phys + last.size;
+    const wait = findProperty(batch[0]!.properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
+    const stored =
+      this.config.flushDiskType === 'SYNC_FLUSH' && wait
+        ? this.commitLog.waitFlushed(end, this.config.syncFlushTimeout)
+        : // bounded like a flush: a write held back by a full disk is answered, not left hanging
+          this.commitLog.waitWritten(end, this.config.syncFlushTimeout);
+    const records = appended;
+    return stored.then((ok) => this.answerPut(ok, batch, records, end, storeTimestamp));
+  }
+
+  /** Validates and appends a batch: the records appended, or the refusal. */
+  private appendBatch(batch: readonly PutMessage[], storeTimestamp: number): Appended | PutMessageResult {
     const refused = this.gate.refusal();
     if (refused) return refused;
     if (batch.length === 0) return { status: 'MESSAGE_ILLEGAL', remark: 'empty batch' };
-    for (const m of batch) {
-      const bad = this.validate(m);
+    for (let i = 0; i < batch.length; i++) {
+      const bad = this.validate(batch[i]!);
       if (bad) return bad;
     }
-    const storeTimestamp = Date.now();
-    const appended: { phys: number; queueOffset: number; size: number }[] = [];
+    const appended: Appended = [];
     try {
-      for (const m of batch) appended.push(this.appendOne(m, storeTimestamp));
+      for (let i = 0; i < batch.length; i++) appended.push(this.appendOne(batch[i]!, storeTimestamp));
     } catch (e) {
       if (appended.length === 0 && e instanceof RangeError) return { status: 'MESSAGE_ILLEGAL', remark: e.message };
       throw e;
     }
-    const last = appended[appended.length - 1]!;
-    const end = last.phys + last.size;
     this.totals.messages += appended.length;
-    for (const a of appended) this.totals.bytes += a.size;
-    const first = batch[0]!;
-    const wait = findProperty(first.properties, PropertyKey.WAIT_STORE_MSG_OK) !== 'false';
+    for (let i = 0; i < appended.length; i++) this.totals.bytes += appended[i]!.size;
+    return appended;
+  }
+
+  /** The put's result once its records are written (or flushed): `ok` false when the wait timed out or the log failed. */
+  private answerPut(ok: boolean, batch: readonly PutMessage[], appended: Appended, end: number, storeTimestamp: number): PutMessageResult {
     let status: PutMessageResult['status'] = 'PUT_OK';
-    const ok =
-      this.config.flushDiskType === 'SYNC_FLUSH' && wait
-        ? await this.commitLog.waitFlushed(end, this.config.syncFlushTimeout)
-        : // bounded like a flush: a write held back by a full disk is answered, not left hanging
-          await this.commitLog.waitWritten(end, this.config.syncFlushTimeout);
     let remark: string | undefined;
     if (!ok) {
       const stall = this.commitLog.writeStall;
@@ -144,18 +166,18 @@ export class StoreWriter {
     // appended before this broker lost its right to write: another master may acknowledge by now
     const withheld = this.gate.withheldAnswer();
     if (withheld !== undefined) return { status: 'SERVICE_NOT_AVAILABLE', remark: `not acknowledged: ${withheld}` };
-    return {
+    const first = appended[0]!;
+    const msgIds: string[] = [];
+    let wroteBytes = 0;
+    for (let i = 0; i < appended.length; i++) {
+      msgIds.push(this.msgIdOf(batch[i]!.storeHost, appended[i]!.phys));
+      wroteBytes += appended[i]!.size;
+    }
+    const result: PutMessageResult = {
       status,
-      ...(remark !== undefined ? { remark } : {}),
-      appended: {
-        physicalOffset: appended[0]!.phys,
-        queueOffset: appended[0]!.queueOffset,
-        msgIds: appended.map((a, i) => this.msgIdOf(batch[i]!.storeHost, a.phys)),
-        wroteBytes: appended.reduce((n, a) => n + a.size, 0),
-        endOffset: end,
-        storeTimestamp,
-        count: appended.length,
-      },
+      appended: { physicalOffset: first.phys, queueOffset: first.queueOffset, msgIds, wroteBytes, endOffset: end, storeTimestamp, count: appended.length },
     };
+    if (remark !== undefined) result.remark = remark;
+    return result;
   }
 }

@@ -40,19 +40,16 @@ export function decodeProperties(s: string): MessageProperties {
  * the last occurrence wins.
  */
 export function findProperty(s: string, key: string): string | undefined {
+  if (key.length === 0) return undefined;
   let found: string | undefined;
-  let from = 0;
-  const needle = key + NAME_VALUE_SEPARATOR;
-  for (;;) {
-    const at = s.indexOf(needle, from);
-    if (at < 0) return found;
-    // a match must start an item: at 0 or right after a property separator
-    if (at === 0 || s.charCodeAt(at - 1) === 2) {
-      const valueStart = at + needle.length;
-      let end = s.indexOf(PROPERTY_SEPARATOR, valueStart);
-      if (end < 0) end = s.length;
-      if (end > valueStart && key.length > 0) found = s.slice(valueStart, end);
-    }
-    from = at + 1;
+  // searched for the key alone and its separator checked after: `key + 0x01` would be a new string per call
+  for (let at = s.indexOf(key); at >= 0; at = s.indexOf(key, at + 1)) {
+    const valueStart = at + key.length + 1;
+    // a match must be a whole key: at 0 or right after a property separator, and followed by 0x01
+    if ((at !== 0 && s.charCodeAt(at - 1) !== 2) || s.charCodeAt(valueStart - 1) !== 1) continue;
+    let end = s.indexOf(PROPERTY_SEPARATOR, valueStart);
+    if (end < 0) end = s.length;
+    if (end > valueStart) found = s.slice(valueStart, end);
   }
+  return found;
 }

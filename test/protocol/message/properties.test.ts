@@ -27,6 +27,17 @@ describe('message properties string', () => {
     expect(findProperty('TAGS\u0001\u0002', 'TAGS')).toBeUndefined();
     for (const k of ['TAGS', 'KEYS', 'WAIT', 'XTAGS']) expect(findProperty(s, k)).toBe(decodeProperties(s).get(k));
   });
+
+  it('agrees with the full parser on any string of keys, values and separators (property)', () => {
+    const piece = fc.constantFrom('K', 'KA', 'A', 'x', '\u0001', '\u0002');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (parts) => {
+        const s = parts.join('');
+        for (const k of ['K', 'KA', 'A']) expect(findProperty(s, k)).toBe(decodeProperties(s).get(k));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
 
 describe('tags code', () => {
