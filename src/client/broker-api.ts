@@ -82,35 +82,18 @@ export interface QueryMessageRequest {
 
 export type CreateTopicRequest = Pick<TopicConfig, 'topicName' | 'readQueueNums' | 'writeQueueNums' | 'perm'> & Partial<Pick<TopicConfig, 'topicFilterType' | 'topicSysFlag' | 'order'>> & { attributes?: string };
 
-/** PULL_MESSAGE codes that are results, not errors (with SUCCESS). */
-const PULL_ANSWERS: readonly number[] = [ResponseCode.PULL_NOT_FOUND, ResponseCode.PULL_RETRY_IMMEDIATELY, ResponseCode.PULL_OFFSET_MOVED];
-
-function pullResultOf(res: RemotingCommand): PullResult {
-  const h = decodeHeader(PullMessageResponseHeader, res.extFields);
-  return {
-    status: PULL_STATUS[res.code] as PullStatus,
-    nextBeginOffset: h.nextBeginOffset,
-    minOffset: h.minOffset,
-    maxOffset: h.maxOffset,
-    suggestWhichBrokerId: h.suggestWhichBrokerId,
-    remark: res.remark,
-    body: res.code === ResponseCode.SUCCESS ? res.body : undefined,
-  };
-}
-
 export class BrokerApi {
   constructor(
     private readonly remoting: RemotingClient,
     private readonly timeoutMillis = 3_000,
   ) {}
 
-  // not async: returning the request's own promise saves a wrapper promise and its two extra turns of the microtask queue
-  private call(addr: string, code: number, extFields?: ExtFields, timeoutMillis = this.timeoutMillis, accept: readonly number[] = []): Promise<RemotingCommand> {
+  private async call(addr: string, code: number, extFields?: ExtFields, timeoutMillis = this.timeoutMillis, accept: readonly number[] = []): Promise<RemotingCommand> {
     return this.remoting.requestOk(addr, createRequest(code, extFields === undefined ? {} : { extFields }), timeoutMillis, accept);
   }
 
   /** PULL_MESSAGE. Codes 0/19/20/21 are results; others throw. A held pull gets suspend + 15 s to answer. */
-  pull(addr: string, r: PullRequest): Promise<PullResult> {
+  async pull(addr: string, r: PullRequest): Promise<PullResult> {
     const suspend = r.suspendTimeoutMillis ?? 0;
     const sysFlag = (r.commitOffset !== undefined ? PullSysFlag.COMMIT_OFFSET : 0) | (suspend > 0 ? PullSysFlag.SUSPEND : 0) | PullSysFlag.SUBSCRIPTION;
     const ext = encodeHeader(PullMessageRequestHeader, {
@@ -127,7 +110,17 @@ export class BrokerApi {
       expressionType: r.expressionType ?? 'TAG',
       maxMsgBytes: r.maxMsgBytes,
     });
-    return this.call(addr, RequestCode.PULL_MESSAGE, ext, suspend + this.timeoutMillis + 15_000, PULL_ANSWERS).then(pullResultOf);
+    const res = await this.call(addr, RequestCode.PULL_MESSAGE, ext, suspend + this.timeoutMillis + 15_000, [ResponseCode.PULL_NOT_FOUND, ResponseCode.PULL_RETRY_IMMEDIATELY, ResponseCode.PULL_OFFSET_MOVED]);
+    const h = decodeHeader(PullMessageResponseHeader, res.extFields);
+    return {
+      status: PULL_STATUS[res.code] as PullStatus,
+      nextBeginOffset: h.nextBeginOffset,
+      minOffset: h.minOffset,
+      maxOffset: h.maxOffset,
+      suggestWhichBrokerId: h.suggestWhichBrokerId,
+      remark: res.remark,
+      body: res.code === ResponseCode.SUCCESS ? res.body : undefined,
+    };
   }
 
   async maxOffset(addr: string, topic: string, queueId: number): Promise<number> {

@@ -165,17 +165,6 @@ const RETRY_CODES: ReadonlySet<number> = new Set([
 
 const isTransportError = (e: unknown) => e instanceof RemotingConnectError || e instanceof RemotingTimeoutError || e instanceof ConnectionClosedError;
 
-/** An attempt that did not send: on which broker, what happened, and whether another attempt may follow. */
-interface FailedAttempt {
-  kind: 'failed';
-  brokerName: string;
-  failure: { broker: string; error: string };
-  /** The broker's response code, when it answered. */
-  code?: number;
-  retry: boolean;
-}
-type AttemptOutcome = { kind: 'sent'; result: SendResult } | FailedAttempt;
-
 /** One encoded send, ready to go to whichever queue an attempt picks (TransactionProducer adds to it). */
 export interface Prepared {
   topic: string;
@@ -435,61 +424,44 @@ export class Producer {
     return this.publishInfo(p.topic).then((i) => this.attempt(i, p, deadline, timeoutMillis));
   }
 
-  /**
-   * A send's attempts. The first runs as a continuation (most sends need one, and an async function
-   * suspended at its request keeps its whole frame alive); only after a failure does the retry loop run.
-   */
-  private attempt(info: TopicPublishInfo, p: Prepared, deadline: number, timeoutMillis: number): Promise<SendResult> {
-    const left = deadline - Date.now();
-    if (left <= 0) return Promise.reject(new SendError(`send to topic ${p.topic} failed after 1 attempt(s)`, [{ broker: '-', error: `send timeout of ${timeoutMillis} ms used up` }]));
-    return this.once(info, p, undefined, left).then((o) => (o.kind === 'sent' ? o.result : this.retry(info, p, deadline, timeoutMillis, o)));
-  }
-
-  /** The attempts after a failed first one, while the failure allows another and time is left. */
-  private async retry(info: TopicPublishInfo, p: Prepared, deadline: number, timeoutMillis: number, first: FailedAttempt): Promise<SendResult> {
-    const attempts = [first.failure];
-    let last = first;
-    let lastCode = first.code;
-    for (let attempt = 1; last.retry && attempt <= this.retries; attempt++) {
+  private async attempt(info: TopicPublishInfo, p: Prepared, deadline: number, timeoutMillis: number): Promise<SendResult> {
+    const attempts: { broker: string; error: string }[] = [];
+    let lastBroker: string | undefined;
+    let lastCode: number | undefined;
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        attempts.push({ broker: last.brokerName, error: `send timeout of ${timeoutMillis} ms used up` });
+        attempts.push({ broker: lastBroker ?? '-', error: `send timeout of ${timeoutMillis} ms used up` });
         break;
       }
-      const o = await this.once(info, p, last.brokerName, left);
-      if (o.kind === 'sent') return o.result;
-      attempts.push(o.failure);
-      if (o.code !== undefined) lastCode = o.code;
-      last = o;
-    }
-    throw new SendError(`send to topic ${p.topic} failed after ${attempts.length} attempt(s)`, attempts, lastCode);
-  }
-
-  /** One attempt on the next queue of `info` (another broker than `tried` when one is there): sent, or why not and whether to try again. */
-  private once(info: TopicPublishInfo, p: Prepared, tried: string | undefined, left: number): Promise<AttemptOutcome> {
-    const q = info.select(tried === undefined ? this.avoided : (b) => b === tried || this.faults.isAvoided(b));
-    const addr = info.brokerAddrs.get(q.brokerName) as string;
-    const started = Date.now();
-    return this.remoting.request(addr, this.request(p, q), left).then(
-      (res): AttemptOutcome => {
-        const status = SEND_STATUS[res.code];
-        if (status !== undefined) {
-          this.faults.latency(q.brokerName, Date.now() - started);
-          const ext = res.extFields ?? {};
-          const r: SendResult = { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1), ...(ext.transactionId !== undefined ? { transactionId: ext.transactionId } : {}) };
-          if (ext.recallHandle) r.recallHandle = ext.recallHandle;
-          return { kind: 'sent', result: r };
-        }
-        const retry = RETRY_CODES.has(res.code);
-        if (retry) this.brokerFailed(q.brokerName, p.topic);
-        return { kind: 'failed', brokerName: q.brokerName, failure: { broker: `${q.brokerName}(${addr})`, error: `code ${res.code}${res.remark ? `: ${res.remark}` : ''}` }, code: res.code, retry };
-      },
-      (e: unknown): AttemptOutcome => {
+      const tried = lastBroker;
+      const q = info.select(tried === undefined ? this.avoided : (b) => b === tried || this.faults.isAvoided(b));
+      const addr = info.brokerAddrs.get(q.brokerName) as string;
+      lastBroker = q.brokerName;
+      const started = Date.now();
+      let res: RemotingCommand;
+      try {
+        res = await this.remoting.request(addr, this.request(p, q), left);
+      } catch (e) {
         if (!isTransportError(e)) throw e;
         this.brokerFailed(q.brokerName, p.topic);
-        return { kind: 'failed', brokerName: q.brokerName, failure: { broker: `${q.brokerName}(${addr})`, error: (e as Error).message }, retry: true };
-      },
-    );
+        attempts.push({ broker: `${q.brokerName}(${addr})`, error: (e as Error).message });
+        continue;
+      }
+      const status = SEND_STATUS[res.code];
+      if (status !== undefined) {
+        this.faults.latency(q.brokerName, Date.now() - started);
+        const ext = res.extFields ?? {};
+        const r: SendResult = { sendStatus: status, msgId: p.msgId, offsetMsgId: ext.msgId ?? '', messageQueue: q, queueOffset: Number(ext.queueOffset ?? -1), ...(ext.transactionId !== undefined ? { transactionId: ext.transactionId } : {}) };
+        if (ext.recallHandle) r.recallHandle = ext.recallHandle;
+        return r;
+      }
+      lastCode = res.code;
+      attempts.push({ broker: `${q.brokerName}(${addr})`, error: `code ${res.code}${res.remark ? `: ${res.remark}` : ''}` });
+      if (!RETRY_CODES.has(res.code)) break;
+      this.brokerFailed(q.brokerName, p.topic);
+    }
+    throw new SendError(`send to topic ${p.topic} failed after ${attempts.length} attempt(s)`, attempts, lastCode);
   }
 
   private brokerFailed(brokerName: string, topic: string): void {

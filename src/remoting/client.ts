@@ -104,14 +104,12 @@ export class RemotingClient {
   }
 
   /** Like request, but a response code other than SUCCESS (or one of `accept`) throws RemoteResponseError. */
-  requestOk(addr: string, cmd: RemotingCommand, timeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS, accept: readonly number[] = []): Promise<RemotingCommand> {
-    // a continuation, not an async function: every pull comes through here
-    return this.request(addr, cmd, timeoutMillis).then((response) => {
-      if (response.code !== ResponseCode.SUCCESS && !accept.includes(response.code)) {
-        throw new RemoteResponseError(response.code, response.remark, cmd.code, addr);
-      }
-      return response;
-    });
+  async requestOk(addr: string, cmd: RemotingCommand, timeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS, accept: readonly number[] = []): Promise<RemotingCommand> {
+    const response = await this.request(addr, cmd, timeoutMillis);
+    if (response.code !== ResponseCode.SUCCESS && !accept.includes(response.code)) {
+      throw new RemoteResponseError(response.code, response.remark, cmd.code, addr);
+    }
+    return response;
   }
 
   async oneway(addr: string, cmd: RemotingCommand): Promise<void> {
