@@ -502,9 +502,9 @@ export class CommitLog {
    * copy the caller owns (block memory is recycled, so views into it would change under a slow reader).
    */
   async read(offset: number, size: number): Promise<Buffer | undefined> {
+    const cached = this.peekInMemory(offset, size);
+    if (cached !== undefined) return Buffer.from(cached);
     if (offset < this.minOffset || offset + size > this.maxOffset) return undefined;
-    const b = this.findBlock(offset);
-    if (b && offset + size <= b.start + b.used) return Buffer.from(b.buf.subarray(offset - b.start, offset - b.start + size));
     const seg = this.segmentAt(offset);
     if (!seg || offset + size > seg.start + this.segmentSize) return undefined;
     const buf = this.inMemory(offset) ? this.readSync(seg, offset, size) : await seg.file.use((fd) => readAt(fd, size, offset - seg.start)).catch(() => undefined);

@@ -191,27 +191,39 @@ export class ConsumeQueue {
   /**
    * Where the last read of this queue was: whether its records lay in the commit log's in-memory
    * window (set by the store's reader). A sequential consumer's next units sit in the same page
-   * cache neighbourhood, so they are read with a synchronous pread then (see `units`).
+   * cache neighbourhood, so they are read with a synchronous pread then (see `unitsNow`).
    */
   lastReadInMemory = false;
 
   /**
    * Raw units from `offset`, at most `max`, all from one file (the caller loops). Only dispatched
    * entries (below maxOffset) — callers limit to visibleMax themselves. Units older than the
-   * in-memory mirror come from the file: with `sync`, by a pread on this thread (units of records
-   * in the page cache: 20 bytes each, written when their records were, so at least as recently
-   * cached), else through the thread pool.
+   * in-memory mirror are read from the file through the thread pool.
    */
-  async units(offset: number, max: number, sync = false): Promise<Buffer> {
-    return this.unitsNow(offset, max, sync) ?? this.unitsFromPool(offset, max);
+  async units(offset: number, max: number): Promise<Buffer> {
+    const at = this.locate(offset, max);
+    if (Buffer.isBuffer(at)) return at;
+    return wholeUnits(await this.withFd(at.file, false, (fd) => readAt(fd, at.length, at.position)).catch(() => EMPTY));
   }
 
   /**
    * `units` without waiting: the answer when it comes from the mirror (or, with `sync`, from an
-   * open file by a pread here), undefined when it needs a read through the thread pool. The pull
-   * path's common case — a consumer at the tail — then costs no promise.
+   * open file by a pread on this thread — units of records in the page cache: 20 bytes each,
+   * written when their records were, so at least as recently cached), undefined when it needs a
+   * read through the thread pool. The pull path's common case — a consumer at the tail — then
+   * costs no promise.
    */
   unitsNow(offset: number, max: number, sync = false): Buffer | undefined {
+    const at = this.locate(offset, max);
+    if (Buffer.isBuffer(at)) return at;
+    // a file the budget closed (or never opened) is opened through the pool; an open one is read at once when `sync`
+    const fd = at.file.fd;
+    if (!sync || fd === undefined) return undefined;
+    return wholeUnits(this.readUnitsSync(at.file, fd, at.length, at.position));
+  }
+
+  /** The units from `offset` (at most `max`) when the mirror holds them (EMPTY when there are none), else where in which file to read them. */
+  private locate(offset: number, max: number): Buffer | { file: CqFile; length: number; position: number } {
     const f = this.fileOf(offset);
     if (!f || offset >= this.maxOffset) return EMPTY;
     const inFile = offset - f.start;
@@ -224,18 +236,7 @@ export class ConsumeQueue {
     // older units: written to the file already (the mirror only ever drops written units)
     const fromFile = Math.min(count, f.units - inFile);
     if (fromFile <= 0) return EMPTY;
-    // a file the budget closed (or never opened) is opened through the pool; an open one is read at once when `sync`
-    if (!sync || f.fd === undefined) return undefined;
-    return wholeUnits(this.readUnitsSync(f, f.fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE));
-  }
-
-  private async unitsFromPool(offset: number, max: number): Promise<Buffer> {
-    const f = this.fileOf(offset);
-    if (!f) return EMPTY;
-    const inFile = offset - f.start;
-    const fromFile = Math.min(max, f.units - inFile);
-    if (fromFile <= 0) return EMPTY;
-    return wholeUnits(await this.withFd(f, false, (fd) => readAt(fd, fromFile * CQ_UNIT_SIZE, inFile * CQ_UNIT_SIZE)).catch(() => EMPTY));
+    return { file: f, length: fromFile * CQ_UNIT_SIZE, position: inFile * CQ_UNIT_SIZE };
   }
 
   /**
