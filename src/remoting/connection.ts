@@ -285,13 +285,9 @@ export class Connection {
       this.flush();
       return;
     }
-    // At the end of this callback and the microtasks it started (every answer one commit-log write
-    // released, every request of one received chunk): one socket write for all of them, and before
-    // the event loop moves on. setImmediate here deferred answers produced in the check phase (the
-    // commit log writes there) to the next turn, behind whatever I/O that turn read first.
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushTask);
+      setImmediate(this.flushTask);
     }
   }
 
