@@ -54,8 +54,14 @@ export class ConsumerGroupInfo {
     public consumeFromWhere: ConsumeFromWhere,
   ) {}
 
+  /**
+   * The group's members, each once. A client can hold two connections for a while — it gave up on
+   * one the broker still sees as open (a one-way partition: its close never arrived) and
+   * reconnected — and a member listed twice makes every consumer's allocation count a member that
+   * pulls nothing: the queues allocated to it go unread until the old connection expires.
+   */
   clientIds(): string[] {
-    return [...this.channels.values()].map((c) => c.clientId);
+    return [...new Set(Array.from(this.channels.values(), (c) => c.clientId))];
   }
 }
 

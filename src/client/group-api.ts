@@ -89,7 +89,9 @@ export class GroupApi {
   /** Client ids of the group's consumers connected to this broker; [] when none (the broker answers an error then). */
   async consumerIds(addr: string, consumerGroup: string): Promise<string[]> {
     const res = await this.call(addr, RequestCode.GET_CONSUMER_LIST_BY_GROUP, { extFields: encodeHeader(GetConsumerListByGroupRequestHeader, { consumerGroup }) }, [ResponseCode.SYSTEM_ERROR]);
-    return res.code === ResponseCode.SUCCESS ? decodeConsumerIdList(res.body) : [];
+    // each member once: a broker may list a member once per connection it still holds for it, and
+    // allocating over a duplicate leaves the duplicate's share of the queues unread
+    return res.code === ResponseCode.SUCCESS ? [...new Set(decodeConsumerIdList(res.body))] : [];
   }
 
   /**

@@ -13,13 +13,15 @@ import { RemotingClient } from '../../src/remoting/client.js';
 import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { subscriptionGroupConfig } from '../../src/protocol/group-config.js';
 import { encodeHeader } from '../../src/protocol/header-spec.js';
-import { PullMessageRequestHeader } from '../../src/protocol/headers/broker.js';
+import { GetConsumerListByGroupRequestHeader, PullMessageRequestHeader } from '../../src/protocol/headers/broker.js';
+import { decodeConsumerIdList, encodeConsumerIdList } from '../../src/protocol/consumer-bodies.js';
 import type { ConsumerData, HeartbeatData } from '../../src/protocol/heartbeat.js';
 import { javaStringHashCode } from '../../src/protocol/message/tags.js';
 import { createRequest, createResponse, type RemotingCommand } from '../../src/remoting/command.js';
 import { HandlerTable } from '../../src/remoting/dispatcher.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { clientsFor, createTopic } from '../support/clients.js';
+import { startServer } from '../support/remoting.js';
 import { waitFor } from '../support/wait.js';
 
 /** A consumer's connection as the broker sees it: heartbeats, and the NOTIFY requests it receives. */
@@ -68,6 +70,36 @@ async function pullWithoutSubscription(remoting: RemotingClient, addr: string, g
 }
 
 describe('consumer groups on the broker', () => {
+  it('lists a member once while it holds two connections (it reconnected; the old one is not closed yet)', async () => {
+    const c = await startCluster({ brokers: [{ name: 'broker-a' }] });
+    const cl = clientsFor(c);
+    const addr = c.broker('broker-a').addr;
+    await createTopic(cl, c, addr, 'Twice', 4);
+    const old = fakeConsumer(c, '10.0.0.9@twice');
+    const fresh = fakeConsumer(c, '10.0.0.9@twice');
+    const other = fakeConsumer(c, '10.0.0.8@other');
+    for (const f of [old, fresh, other]) await f.heartbeat([f.consumerData('GT', 'Twice')]);
+    // three connections of two members, as the broker holds them
+    expect((await new GroupApi(cl.remoting, 5_000).consumerConnections(addr, 'GT'))?.connectionSet).toHaveLength(3);
+    // the raw answer (GroupApi would hide a duplicate): each member once, else every consumer's
+    // allocation counts three members and a third of the queues goes unread
+    const res = await cl.remoting.request(addr, createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { extFields: encodeHeader(GetConsumerListByGroupRequestHeader, { consumerGroup: 'GT' }) }), 5_000);
+    expect(decodeConsumerIdList(res.body).sort()).toEqual(['10.0.0.8@other', '10.0.0.9@twice']);
+    for (const f of [old, fresh, other]) f.close();
+  });
+
+  it('a client allocates over each member once, whatever a broker lists', async () => {
+    const server = await startServer({
+      dispatcher: new HandlerTable().on(RequestCode.GET_CONSUMER_LIST_BY_GROUP, (req) => createResponse(req, ResponseCode.SUCCESS, { body: encodeConsumerIdList(['b@1', 'a@1', 'b@1']) })),
+    });
+    const remoting = new RemotingClient();
+    try {
+      expect((await new GroupApi(remoting, 5_000).consumerIds(server.addr, 'G')).sort()).toEqual(['a@1', 'b@1']);
+    } finally {
+      remoting.shutdown();
+    }
+  });
+
   it('tracks group membership: heartbeats join, NOTIFY on change, unregister, closed connections at once, silent clients after channelExpiredTimeout', async () => {
     const c = await startCluster({ brokers: [{ name: 'broker-a', properties: { channelExpiredTimeout: 1_500 } }] });
     const cl = clientsFor(c);
