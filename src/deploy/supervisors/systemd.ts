@@ -88,15 +88,14 @@ export class SystemdSupervisor implements Supervisor {
 
   async logs(node: SupervisedNode, lines: number): Promise<string> {
     // journald files lines from several sources (PID 1, a unit's forked executor, its stdout
-    // stream) in its own time: a tail read at once after a failed start could lack the executor's
-    // line that names the cause. --sync returns once everything logged before it is stored
+    // stream) in its own time; --sync returns once everything received before it is stored
     // (needs root, as systemctl here does; without it the tail is read as it is).
     await this.target.exec(['journalctl', '--sync'], { timeoutMs: 10_000 }).catch(() => undefined);
-    return this.target.run(['journalctl', '--no-pager', '-o', 'short-iso', '-n', String(lines), '-u', node.unitName]);
+    return this.target.run(['journalctl', '--no-pager', '-o', 'short-iso', '-n', String(lines), ...unitMatches(node.unitName)]);
   }
 
   followCommand(node: SupervisedNode, lines: number): string[] {
-    return ['journalctl', '--no-pager', '-o', 'short-iso', '-n', String(lines), '-f', '-u', node.unitName];
+    return ['journalctl', '--no-pager', '-o', 'short-iso', '-n', String(lines), '-f', ...unitMatches(node.unitName)];
   }
 
   async uninstall(node: SupervisedNode): Promise<void> {
@@ -105,4 +104,21 @@ export class SystemdSupervisor implements Supervisor {
     await this.systemctl('daemon-reload', undefined, ['daemon-reload']);
     await this.target.exec(['systemctl', 'reset-failed', node.unitName]);
   }
+}
+
+/**
+ * journalctl matches for everything about one unit. Not `-u`: it takes a line from a process
+ * other than PID 1 only when journald could file it under the unit's cgroup, which it reads from
+ * /proc when the line arrives — the executor child that fails to exec the binary logs the cause
+ * ("Failed to locate executable …") and exits at once, so that line often has no _SYSTEMD_UNIT
+ * and `-u` drops exactly the line that says why the start failed (seen on systemd 252). The child
+ * stamps UNIT= itself; root-only so an unprivileged process cannot write into a unit's log.
+ */
+export function unitMatches(unit: string): string[] {
+  return [
+    `_SYSTEMD_UNIT=${unit}`,
+    '+', `UNIT=${unit}`, '_UID=0',
+    '+', `OBJECT_SYSTEMD_UNIT=${unit}`, '_UID=0',
+    '+', `COREDUMP_UNIT=${unit}`, '_UID=0',
+  ];
 }
