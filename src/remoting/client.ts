@@ -135,11 +135,17 @@ export class RemotingClient {
     if (creds !== undefined) signRequest(cmd, creds);
   }
 
-  /** Closes every connection; later requests fail. */
-  shutdown(): void {
+  /**
+   * Closes every connection; later requests fail. Resolves once every socket has closed, i.e. each
+   * peer has seen the close (bounded by the graceful close's 2 s): a consumer that awaits it knows
+   * no broker still holds a pull for it. Callers that need not know may ignore the promise.
+   */
+  shutdown(): Promise<void> {
     this.shutDown = true;
-    for (const c of [...this.connections.values()]) c.close('client shut down', { graceful: true });
+    const open = [...this.connections.values()];
     this.connections.clear();
+    for (const c of open) c.close('client shut down', { graceful: true });
+    return Promise.all(open.map((c) => c.whenSocketClosed())).then(() => undefined);
   }
 
   private connect(addr: string, timeoutMillis: number): Promise<Connection> {

@@ -133,6 +133,8 @@ export class Connection {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private closedReason: string | undefined;
+  private socketClosed = false;
+  private readonly socketCloseWaiters: (() => void)[] = [];
   private readonly probe: LivenessProbe | undefined;
   private lastReadAt = monotonicNow();
   private probeTimer: NodeJS.Timeout | undefined;
@@ -160,7 +162,11 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
-    socket.on('close', () => this.close('closed by peer'));
+    socket.on('close', () => {
+      this.socketClosed = true;
+      for (const w of this.socketCloseWaiters.splice(0)) w();
+      this.close('closed by peer');
+    });
     socket.on('end', () => this.close('closed by peer'));
     if (opts.idleTimeoutMillis && opts.idleTimeoutMillis > 0) {
       const idle = opts.idleTimeoutMillis;
@@ -170,6 +176,16 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.closedReason !== undefined;
+  }
+
+  /**
+   * Resolves once the socket itself has closed. After a graceful close that is when the peer has
+   * read our end and closed its side (so it has also dropped what it held for us), or after the
+   * 2-s bound for a peer that does not read.
+   */
+  whenSocketClosed(): Promise<void> {
+    if (this.socketClosed) return Promise.resolve();
+    return new Promise((resolve) => this.socketCloseWaiters.push(resolve));
   }
 
   /** Why the connection closed, once it has. */
@@ -285,9 +301,13 @@ export class Connection {
       this.flush();
       return;
     }
+    // At the end of this callback and the microtasks it started (every answer one commit-log write
+    // released, every request of one received chunk): one socket write for all of them, and before
+    // the event loop moves on. setImmediate here deferred answers produced in the check phase (the
+    // commit log writes there) to the next turn, behind whatever I/O that turn read first.
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushTask);
+      process.nextTick(this.flushTask);
     }
   }
 

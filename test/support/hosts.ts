@@ -325,6 +325,10 @@ export function downSync(): void {
   }
   debug('namespaces deleted');
   sh('ip', ['link', 'del', BRIDGE], { allowFail: true });
+  // A deleted namespace lives on while sockets closed inside it still retransmit (orphans of a
+  // partitioned host: ~2 min after a chaos run), and its veth with it, which made the next lab's
+  // `ip link add rmqvN` fail with "File exists". Deleting our end removes both.
+  for (let i = 1; i <= count; i++) sh('ip', ['link', 'del', vethName(i)], { allowFail: true });
   // veth teardown follows the namespace asynchronously in the kernel
   blockUntil(() => !/ rmqv\d+[@:]/.test(sh('ip', ['-o', 'link', 'show'], { allowFail: true })), 10_000);
   rmSync(STATE, { recursive: true, force: true });

@@ -131,8 +131,9 @@ export class PullConsumer {
     if (how === undefined) throw new RmqError(`message ${msg.msgId} could not be sent back`);
   }
 
-  shutdown(): void {
-    if (this.owns) this.remoting.shutdown();
+  /** Closes its connections (when it owns them); resolves once the brokers have seen the close. */
+  shutdown(): Promise<void> {
+    return this.owns ? this.remoting.shutdown() : Promise.resolve();
   }
 
   private async readAddr(mq: MessageQueue): Promise<string> {

@@ -191,13 +191,14 @@ export class PushConsumer {
 
   /**
    * Stops pulling, waits (up to shutdownTimeoutMillis) for handlers still running, commits the
-   * offsets, unlocks orderly queues and leaves the group on every broker.
+   * offsets, unlocks orderly queues, leaves the group on every broker and closes its connections
+   * (resolved once the brokers have seen the close).
    */
   async shutdown(): Promise<void> {
     const s = this.s;
     if (s.phase !== 'running' || this.parts === undefined) {
       s.phase = 'stopped';
-      s.remoting.shutdown();
+      await s.remoting.shutdown();
       return;
     }
     const { consume, rebalancer } = this.parts;
@@ -215,7 +216,9 @@ export class PushConsumer {
     s.table.clear();
     await Promise.all(s.routes.allBrokerAddrs().map(({ addr }) => s.groups.unregisterClient(addr, this.clientId, { consumerGroup: this.consumerGroup }).catch(() => undefined)));
     s.phase = 'stopped';
-    s.remoting.shutdown();
+    // resolves once every broker has seen the close: a pull one still held is gone, so a message
+    // sent after shutdown() stays for the group's next consumer
+    await s.remoting.shutdown();
     s.log.info('consumer stopped', { group: this.consumerGroup, clientId: this.clientId, consumed: s.stats.consumed });
   }
 
