@@ -150,8 +150,9 @@ export async function tailTopic(deps: { admin: AdminClient; brokers: BrokerApi }
             ahead.result.catch(() => {});
             // a full answer (a backlog): the connection writes what was queued once the current
             // run of microtasks ends — yield to the event loop so the pull goes out before the
-            // records are decoded and delivered, and broker and consumer work at the same time. A short answer (a live queue) is delivered
-            // first: the pull will only be held, and sending it first hands the core to the broker.
+            // records are decoded and delivered, and broker and consumer work at the same time. A
+            // short answer (a live queue) is delivered first: the pull will only be held, and
+            // sending it first hands the core to the broker.
             if (r.nextBeginOffset - offset >= (opts.maxMsgNums ?? 32)) await new Promise<void>((resolve) => setImmediate(resolve));
           }
           for (const rec of recordsOf(r.body)) {

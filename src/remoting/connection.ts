@@ -163,8 +163,7 @@ export class Connection {
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     socket.on('close', () => {
-      this.socketClosed = true;
-      for (const w of this.socketCloseWaiters.splice(0)) w();
+      this.markSocketClosed();
       this.close('closed by peer');
     });
     socket.on('end', () => this.close('closed by peer'));
@@ -180,12 +179,17 @@ export class Connection {
 
   /**
    * Resolves once the socket itself has closed. After a graceful close that is when the peer has
-   * read our end and closed its side (so it has also dropped what it held for us), or after the
-   * 2-s bound for a peer that does not read.
+   * read our end and closed its side (so it has also dropped what it held for us), or at the
+   * 2-s bound, when the socket is destroyed for a peer that does not close.
    */
   whenSocketClosed(): Promise<void> {
     if (this.socketClosed) return Promise.resolve();
     return new Promise((resolve) => this.socketCloseWaiters.push(resolve));
+  }
+
+  private markSocketClosed(): void {
+    this.socketClosed = true;
+    for (const w of this.socketCloseWaiters.splice(0)) w();
   }
 
   /** Why the connection closed, once it has. */
@@ -259,7 +263,10 @@ export class Connection {
       this.flush();
       this.socket.end();
       // A peer that never reads must not keep the socket open forever.
-      setTimeout(() => this.socket.destroy(), 2_000).unref();
+      setTimeout(() => {
+        this.socket.destroy();
+        this.markSocketClosed();
+      }, 2_000).unref();
     } else {
       this.socket.destroy();
     }
