@@ -26,13 +26,13 @@ export function subscribeTarget(addrs: ReadonlyMap<number, string>, suggestedBro
   return ids.length === 0 ? undefined : at(ids[0] as number);
 }
 
-const addrTables = new WeakMap<BrokerData, ReadonlyMap<number, string>>();
-
 /**
- * A broker group's id → address table, built once per route object: a reader asks before every
+ * Each broker group's id → address table, built once per route object: a reader asks before every
  * pull, and a route is replaced when it is read again, never changed in place.
  */
-export function brokerIdTable(b: BrokerData): ReadonlyMap<number, string> {
+const addrTables = new WeakMap<BrokerData, ReadonlyMap<number, string>>();
+
+function addrTable(b: BrokerData): ReadonlyMap<number, string> {
   let t = addrTables.get(b);
   if (t === undefined) {
     t = new Map(Object.entries(b.brokerAddrs).map(([id, addr]) => [Number(id), addr]));
@@ -45,5 +45,5 @@ export function brokerIdTable(b: BrokerData): ReadonlyMap<number, string> {
 export function pullTarget(route: TopicRouteData, brokerName: string, suggestedBrokerId = MASTER_ID): PullTarget | undefined {
   const b = route.brokerDatas.find((x) => x.brokerName === brokerName);
   if (b === undefined) return undefined;
-  return subscribeTarget(brokerIdTable(b), suggestedBrokerId);
+  return subscribeTarget(addrTable(b), suggestedBrokerId);
 }
