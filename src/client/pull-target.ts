@@ -7,7 +7,7 @@
  * Long keys gives). So reads continue from a slave while the master is gone and return to the
  * master when the route has it again.
  */
-import { MASTER_ID, type BrokerData, type TopicRouteData } from '../protocol/route.js';
+import { MASTER_ID, type TopicRouteData } from '../protocol/route.js';
 
 export interface PullTarget {
   addr: string;
@@ -26,24 +26,9 @@ export function subscribeTarget(addrs: ReadonlyMap<number, string>, suggestedBro
   return ids.length === 0 ? undefined : at(ids[0] as number);
 }
 
-/**
- * Each broker group's id → address table, built once per route object: a reader asks before every
- * pull, and a route is replaced when it is read again, never changed in place.
- */
-const addrTables = new WeakMap<BrokerData, ReadonlyMap<number, string>>();
-
-function addrTable(b: BrokerData): ReadonlyMap<number, string> {
-  let t = addrTables.get(b);
-  if (t === undefined) {
-    t = new Map(Object.entries(b.brokerAddrs).map(([id, addr]) => [Number(id), addr]));
-    addrTables.set(b, t);
-  }
-  return t;
-}
-
 /** The rule applied to a broker group of a topic route. */
 export function pullTarget(route: TopicRouteData, brokerName: string, suggestedBrokerId = MASTER_ID): PullTarget | undefined {
   const b = route.brokerDatas.find((x) => x.brokerName === brokerName);
   if (b === undefined) return undefined;
-  return subscribeTarget(addrTable(b), suggestedBrokerId);
+  return subscribeTarget(new Map(Object.entries(b.brokerAddrs).map(([id, addr]) => [Number(id), addr])), suggestedBrokerId);
 }
