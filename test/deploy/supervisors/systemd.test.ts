@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SystemdSupervisor, parseShow, unitMatches } from '../../../src/deploy/supervisors/systemd.js';
+import { SystemdSupervisor, parseShow } from '../../../src/deploy/supervisors/systemd.js';
 import { SupervisorError, type SupervisedNode } from '../../../src/deploy/supervisors/supervisor.js';
 import { SshTarget } from '../../../src/deploy/targets/ssh.js';
 import { SshPool } from '../../../src/deploy/transport/pool.js';
@@ -78,7 +78,10 @@ describe.skipIf(lab.skipReason)('systemd supervisor on a real systemd host', () 
     await sup.stop(n);
     expect(await sup.status(n)).toMatchObject({ active: false, state: 'inactive/dead' });
     await waitFor(async () => (await sup.logs(n, 10)).includes('bye'), { what: 'the SIGTERM handler line' });
-    expect(sup.followCommand(n, 5)).toEqual(['journalctl', '--no-pager', '-o', 'short-iso', '-n', '5', '-f', ...unitMatches(n.unitName)]);
+    expect(sup.followCommand(n, 5)).toEqual([
+      'journalctl', '--no-pager', '-o', 'short-iso', '-n', '5', '-f',
+      `_SYSTEMD_UNIT=${n.unitName}`, '+', `UNIT=${n.unitName}`, '_UID=0', '+', `OBJECT_SYSTEMD_UNIT=${n.unitName}`, '_UID=0', '+', `COREDUMP_UNIT=${n.unitName}`, '_UID=0',
+    ]);
 
     await sup.uninstall(n);
     expect(await target.stat(n.unitPath)).toBeUndefined();
