@@ -57,6 +57,19 @@ function groupMembers(pgid: number): number[] {
 }
 
 /**
+ * Kernel-mode CPU seconds of a process (stime + cstime), 0 once it is gone. On a VM whose balloon
+ * hands free memory back to the host, writes into such pages show up here (benchmarks.md, Soak).
+ */
+export function processSystemCpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[12]) + Number(f[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * CPU seconds of a process and of its reaped children (utime + stime + cutime + cstime), 0 once it
  * is gone. The children's share matters: redis-server forks to rewrite its AOF, and without it the
  * sum over a process group drops when such a child exits.
