@@ -7,7 +7,7 @@
  * Long keys gives). So reads continue from a slave while the master is gone and return to the
  * master when the route has it again.
  */
-import { MASTER_ID, type TopicRouteData } from '../protocol/route.js';
+import { MASTER_ID, type BrokerData, type TopicRouteData } from '../protocol/route.js';
 
 export interface PullTarget {
   addr: string;
@@ -26,9 +26,19 @@ export function subscribeTarget(addrs: ReadonlyMap<number, string>, suggestedBro
   return ids.length === 0 ? undefined : at(ids[0] as number);
 }
 
+/**
+ * A broker group's id → address table. Built afresh on each call: caching it per route object (a
+ * WeakMap, c58f701) cost the client far more in mark-compacts than it saved (benchmarks.md, Soak).
+ */
+export function brokerIdTable(b: BrokerData): Map<number, string> {
+  const ids = new Map<number, string>();
+  for (const [id, addr] of Object.entries(b.brokerAddrs)) ids.set(Number(id), addr);
+  return ids;
+}
+
 /** The rule applied to a broker group of a topic route. */
 export function pullTarget(route: TopicRouteData, brokerName: string, suggestedBrokerId = MASTER_ID): PullTarget | undefined {
   const b = route.brokerDatas.find((x) => x.brokerName === brokerName);
   if (b === undefined) return undefined;
-  return subscribeTarget(new Map(Object.entries(b.brokerAddrs).map(([id, addr]) => [Number(id), addr])), suggestedBrokerId);
+  return subscribeTarget(brokerIdTable(b), suggestedBrokerId);
 }

@@ -10,12 +10,12 @@ import { MASTER_ID, type BrokerData, type TopicRouteData } from '../../protocol/
 import type { MessageQueue } from '../../protocol/message-queue.js';
 import type { Logger } from '../../util/log.js';
 import type { AdminClient } from '../admin.js';
-import { subscribeTarget, type PullTarget } from '../pull-target.js';
+import { brokerIdTable, subscribeTarget, type PullTarget } from '../pull-target.js';
 
 export class TopicRoutes {
   private readonly routes = new Map<string, TopicRouteData>();
   /** brokerName → broker id → address, merged over every route seen (latest wins). */
-  private readonly brokers = new Map<string, Map<number, string>>();
+  private readonly brokers = new Map<string, ReadonlyMap<number, string>>();
   private readonly fetching = new Map<string, Promise<TopicRouteData | undefined>>();
 
   constructor(
@@ -97,10 +97,6 @@ export class TopicRoutes {
 
   private learn(topic: string, route: TopicRouteData): void {
     this.routes.set(topic, route);
-    for (const b of route.brokerDatas) {
-      const ids = new Map<number, string>();
-      for (const [id, addr] of Object.entries(b.brokerAddrs)) ids.set(Number(id), addr);
-      this.brokers.set(b.brokerName, ids);
-    }
+    for (const b of route.brokerDatas) this.brokers.set(b.brokerName, brokerIdTable(b));
   }
 }
