@@ -131,7 +131,8 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
     out(`${'interval'.padStart(8)} ${'received'.padStart(10)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p999 ms'.padStart(8)} ${'send p50'.padStart(8)} ${'send p99'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'CPU broker'.padStart(10)} ${'of it sys'.padStart(9)} ${'CPU client'.padStart(10)}`);
     const rows: (IntervalStats & { rssMiB: number; serverSysCpu: number })[] = [];
     // The broker's kernel share, apart: on this VM it moves with free memory, not with our code.
-    let sysAt = { t: performance.now(), s: pid === undefined ? 0 : processSystemCpuSeconds(pid) };
+    const sysSample = () => ({ t: performance.now(), s: pid === undefined ? 0 : processSystemCpuSeconds(pid) });
+    let sysAt = sysSample();
     let result;
     try {
       result = await latencyRun(ep, {
@@ -143,7 +144,7 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
         interval: {
           millis: o.intervalSeconds * 1000,
           report: (s) => {
-            const now = { t: performance.now(), s: pid === undefined ? 0 : processSystemCpuSeconds(pid) };
+            const now = sysSample();
             const r = { ...s, rssMiB: pid === undefined ? Number.NaN : rssMiB(pid), serverSysCpu: (now.s - sysAt.s) / ((now.t - sysAt.t) / 1000) };
             sysAt = now;
             rows.push(r);
