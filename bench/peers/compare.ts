@@ -30,7 +30,8 @@ const USAGE = `usage: bench/compare [options]
   --messages N          publishes per produce row (default 200000)
   --backlog N           messages in the consume backlog (default 1000000)
   --rate N              msg/s of the latency row (default 5000)
-  --latency-seconds N   measured seconds of the latency row (default 20), after a 2 s warm-up
+  --latency-seconds N   measured seconds of the latency row (default 20)
+  --warmup-seconds N    publishes before every measured run, not counted (default 2; produce and latency rows)
   --rounds N            run every row N times, system order alternating, report each system's median (default 1)
   --window N            publishes in flight; the consumers' prefetch (default 64)
   --size N              body bytes (default 1024)
@@ -181,7 +182,7 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
           const cell = await runCell(row, s, available.get(s.id), o, r === 0 ? cpuProfDir : undefined, log);
           bySystem.get(s.id)!.push(cell);
           const m = cell.result;
-          log(cell.status === 'ok' ? `  ${s.label}: ${Math.round(m!.msgPerSec).toLocaleString('en-US')} msg/s${m!.p99ms !== undefined ? `, p99 ${m!.p99ms.toFixed(2)} ms` : ''}` : `  ${s.label}: ${cell.status}: ${cell.reason}`);
+          log(cell.status === 'ok' ? `  ${s.label}: ${Math.round(m!.msgPerSec).toLocaleString('en-US')} msg/s${m!.p99ms !== undefined ? `, p99 ${m!.p99ms.toFixed(2)} ms` : ''}; server ${m!.serverCpu.toFixed(2)} cores (sys ${m!.serverSysCpu.toFixed(2)}), client ${m!.clientCpu.toFixed(2)}` : `  ${s.label}: ${cell.status}: ${cell.reason}`);
         }
       }
       for (const s of systems) cells.push(medianCell(row.kind, bySystem.get(s.id)!));
@@ -272,8 +273,10 @@ async function runCell(row: RowSpec, s: System, unavailable: string | undefined,
     let result: Measured;
     let fill: Measured | undefined;
     if (row.kind === 'produce') {
-      const warm = Math.min(20_000, Math.ceil(o.messages / 10));
-      await produceRun(ep, { count: warm, window: o.window, size: o.size });
+      // Not counted: publishes for warmupSeconds, the same time for every system. A fresh rmqd broker
+      // runs its first ~200k messages 10-30 % slower per message (JIT tiers, heap sizing) and a
+      // C server does not: without it row 1 measured a cold start, not the broker as it runs.
+      if (o.warmupSeconds > 0) await produceRun(ep, { count: Infinity, seconds: o.warmupSeconds, window: o.window, size: o.size });
       result = await produceRun(ep, { count: o.messages, window: o.window, size: o.size, onProgress: progress('acknowledged') });
     } else if (row.kind === 'latency') {
       result = await latencyRun(ep, { rate: o.rate, seconds: o.latencySeconds, warmupSeconds: o.warmupSeconds, window: o.window, size: o.size, onProgress: progress('received') });

@@ -99,7 +99,7 @@ export class NatsSystem implements System {
           await msgs.close();
           await sub.close();
         },
-        serverCpuSeconds: () => server.cpuSeconds(),
+        serverCpu: () => server.cpu(),
         close,
       };
     } catch (e) {

@@ -67,23 +67,40 @@ function cpuTimes(pid: number): { user: number; system: number; childUser: numbe
   }
 }
 
-/**
- * CPU seconds of a process and of its reaped children (utime + stime + cutime + cstime), 0 once it
- * is gone. The children's share matters: redis-server forks to rewrite its AOF, and without it the
- * sum over a process group drops when such a child exits.
- */
-export function processCpuSeconds(pid: number): number {
-  const t = cpuTimes(pid);
-  return t.user + t.system + t.childUser + t.childSystem;
+/** CPU seconds: all of it, and the kernel-mode part. */
+export interface CpuSeconds {
+  total: number;
+  /**
+   * stime (+ cstime). On a VM whose balloon hands free memory back to the host, first writes into
+   * such pages show up here (benchmarks.md, Soak): a cell with a high share paid the VM, not its code.
+   */
+  system: number;
 }
 
 /**
- * Kernel-mode CPU seconds of a process and its reaped children (stime + cstime). On a VM whose
- * balloon hands free memory back to the host, writes into such pages show up here (benchmarks.md, Soak).
+ * CPU seconds of a process and of its reaped children (utime + stime + cutime + cstime), zeros once
+ * it is gone. The children's share matters: redis-server forks to rewrite its AOF, and without it
+ * the sum over a process group drops when such a child exits.
  */
-export function processSystemCpuSeconds(pid: number): number {
+export function processCpu(pid: number): CpuSeconds {
   const t = cpuTimes(pid);
-  return t.system + t.childSystem;
+  return { total: t.user + t.system + t.childUser + t.childSystem, system: t.system + t.childSystem };
+}
+
+/** processCpu(pid).total. */
+export function processCpuSeconds(pid: number): number {
+  return processCpu(pid).total;
+}
+
+/** The sum over several processes (a server's process group, an rmqd cluster). */
+export function sumCpu(pids: Iterable<number>): CpuSeconds {
+  const sum = { total: 0, system: 0 };
+  for (const pid of pids) {
+    const c = processCpu(pid);
+    sum.total += c.total;
+    sum.system += c.system;
+  }
+  return sum;
 }
 
 async function waitGone(check: () => boolean, timeoutMillis: number): Promise<boolean> {
@@ -134,10 +151,9 @@ export class ServerProcess {
   }
 
   /** CPU seconds used so far by every live process of its group. */
-  cpuSeconds(): number {
+  cpu(): CpuSeconds {
     const pid = this.proc.pid;
-    if (pid === undefined) return 0;
-    return groupMembers(pid).reduce((s, p) => s + processCpuSeconds(p), 0);
+    return pid === undefined ? { total: 0, system: 0 } : sumCpu(groupMembers(pid));
   }
 
   /** SIGTERM to the group, SIGKILL after `graceMillis`; resolves once no process of the group is left. */

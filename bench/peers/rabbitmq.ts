@@ -120,7 +120,7 @@ export class RabbitMqSystem implements System {
           });
           await sub.cancel(consumerTag).catch(() => {});
         },
-        serverCpuSeconds: () => servers.reduce((s, p) => s + p.cpuSeconds(), 0),
+        serverCpu: () => servers.map((p) => p.cpu()).reduce((a, b) => ({ total: a.total + b.total, system: a.system + b.system })),
         close,
       };
     } catch (e) {

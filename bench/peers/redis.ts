@@ -92,7 +92,7 @@ export class RedisSystem implements System {
           }
           sub.disconnect();
         },
-        serverCpuSeconds: () => server.cpuSeconds(),
+        serverCpu: () => server.cpu(),
         close,
       };
     } catch (e) {

@@ -50,8 +50,10 @@ export function medianCell(kind: RowKind, rounds: Cell[]): Cell {
     kind === 'latency'
       ? `p99 ${all.map((m) => msCol(m.p99ms)).join(' / ')} ms`
       : `msg/s ${all.map((m) => num(m.msgPerSec)).join(' / ')}`;
+  // the rounds' server kernel time beside their results: a round that paid this VM's fresh memory shows here
+  const sys = `server sys cores ${all.map((m) => num(m.serverSysCpu, 2)).join(' / ')}`;
   const failed = rounds.length - ok.length;
-  const note = `median of ${ok.length} rounds (${spread})${failed ? `; ${failed} round(s) failed: ${rounds.find((c) => c.status !== 'ok')?.reason}` : ''}`;
+  const note = `median of ${ok.length} rounds (${spread}; ${sys})${failed ? `; ${failed} round(s) failed: ${rounds.find((c) => c.status !== 'ok')?.reason}` : ''}`;
   return { ...median, result: { ...median.result!, notes: [...median.result!.notes, note] }, rounds: all };
 }
 
@@ -111,8 +113,8 @@ const msCol = (n: number | undefined) => (n === undefined ? '-' : n < 10 ? num(n
 
 export function formatTable(rows: RowSpec[], cells: Cell[], rs: Ratio[]): string {
   const lines: string[] = [];
-  const head = ['system', 'msg/s', 'MB/s', 'p50 ms', 'p99 ms', 'p999 ms', 'CPU server', 'CPU client'];
-  const widths = [40, 9, 7, 7, 7, 8, 10, 10];
+  const head = ['system', 'msg/s', 'MB/s', 'p50 ms', 'p99 ms', 'p999 ms', 'CPU server', 'of it sys', 'CPU client'];
+  const widths = [40, 9, 7, 7, 7, 8, 10, 9, 10];
   const fmt = (cols: string[]) => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' ');
   for (const row of rows) {
     lines.push('', `(${row.n}) ${row.title}`, `  ${fmt(head)}`);
@@ -123,7 +125,7 @@ export function formatTable(rows: RowSpec[], cells: Cell[], rs: Ratio[]): string
         continue;
       }
       const m = c.result!;
-      lines.push(`  ${fmt([name, num(m.msgPerSec), num(m.mbPerSec, 1), msCol(m.p50ms), msCol(m.p99ms), msCol(m.p999ms), num(m.serverCpu, 2), num(m.clientCpu, 2)])}`);
+      lines.push(`  ${fmt([name, num(m.msgPerSec), num(m.mbPerSec, 1), msCol(m.p50ms), msCol(m.p99ms), msCol(m.p999ms), num(m.serverCpu, 2), num(m.serverSysCpu, 2), num(m.clientCpu, 2)])}`);
       for (const n of m.notes) lines.push(`      note: ${n}`);
     }
     for (const r of rs.filter((x) => x.row === row.id)) {

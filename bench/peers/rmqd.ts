@@ -14,7 +14,7 @@ import { tailTopic } from '../../src/ops/topic-tail.js';
 import { RequestCode, ResponseCode } from '../../src/remoting/codes.js';
 import { createRequest } from '../../src/remoting/command.js';
 import { startBenchCluster, until, type BenchBrokerSpec } from '../rmqd-cluster.js';
-import { processCpuSeconds, track } from './processes.js';
+import { sumCpu, track } from './processes.js';
 import type { Endpoint, StartOptions, System } from './system.js';
 
 const PULL_BATCH = 32;
@@ -108,7 +108,7 @@ export class RmqdSystem implements System {
           { topic, from: 'beginning', consumerGroup: 'bench_compare', signal, onMessage: (rec) => onMessage(rec.body), onError: (q, e) => o.log(`rmqd pull from queue ${q.queueId}: ${e.message}`) },
         );
       },
-      serverCpuSeconds: () => pids.reduce((s, pid) => s + processCpuSeconds(pid), 0),
+      serverCpu: () => sumCpu(pids),
       serverPids: pids,
       close: async () => {
         p.shutdown();

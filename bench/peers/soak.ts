@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { processSystemCpuSeconds, stopAll } from './processes.js';
+import { stopAll } from './processes.js';
 import { RmqdSystem } from './rmqd.js';
 import { latencyRun, produceRun, type IntervalStats } from './workload.js';
 
@@ -129,10 +129,7 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
     const idleRss = pid === undefined ? Number.NaN : rssMiB(pid);
     out(`broker RSS before the load: ${idleRss.toFixed(1)} MiB`);
     out(`${'interval'.padStart(8)} ${'received'.padStart(10)} ${'msg/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'p999 ms'.padStart(8)} ${'send p50'.padStart(8)} ${'send p99'.padStart(8)} ${'RSS MiB'.padStart(8)} ${'CPU broker'.padStart(10)} ${'of it sys'.padStart(9)} ${'CPU client'.padStart(10)}`);
-    const rows: (IntervalStats & { rssMiB: number; serverSysCpu: number })[] = [];
-    // The broker's kernel share, apart: on this VM it moves with free memory, not with our code.
-    const sysSample = () => ({ t: performance.now(), s: pid === undefined ? 0 : processSystemCpuSeconds(pid) });
-    let sysAt = sysSample();
+    const rows: (IntervalStats & { rssMiB: number })[] = [];
     let result;
     try {
       result = await latencyRun(ep, {
@@ -144,9 +141,8 @@ export async function main(argv: string[], deps: { rmqd: string }): Promise<numb
         interval: {
           millis: o.intervalSeconds * 1000,
           report: (s) => {
-            const now = sysSample();
-            const r = { ...s, rssMiB: pid === undefined ? Number.NaN : rssMiB(pid), serverSysCpu: (now.s - sysAt.s) / ((now.t - sysAt.t) / 1000) };
-            sysAt = now;
+            // "of it sys": the broker's kernel share, apart — on this VM it moves with free memory, not with our code
+            const r = { ...s, rssMiB: pid === undefined ? Number.NaN : rssMiB(pid) };
             rows.push(r);
             out(`${String(r.n).padStart(8)} ${r.received.toLocaleString('en-US').padStart(10)} ${Math.round(r.received / o.intervalSeconds).toLocaleString('en-US').padStart(8)} ${r.p50ms.toFixed(2).padStart(7)} ${r.p99ms.toFixed(2).padStart(7)} ${r.p999ms.toFixed(2).padStart(8)} ${r.sendP50ms.toFixed(2).padStart(8)} ${r.sendP99ms.toFixed(2).padStart(8)} ${r.rssMiB.toFixed(1).padStart(8)} ${r.serverCpu.toFixed(2).padStart(10)} ${r.serverSysCpu.toFixed(2).padStart(9)} ${r.clientCpu.toFixed(2).padStart(10)}`);
           },

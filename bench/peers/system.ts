@@ -5,6 +5,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import type { CpuSeconds } from './processes.js';
 
 /** When a publish is acknowledged: once the write is in the page cache, or once it is fsynced. */
 export type Durability = 'page-cache' | 'fsync';
@@ -19,7 +20,7 @@ export interface Endpoint {
    */
   consume(onMessage: (body: Uint8Array) => void, signal: AbortSignal): Promise<void>;
   /** CPU seconds the server processes used so far. */
-  serverCpuSeconds(): number;
+  serverCpu(): CpuSeconds;
   /** The server processes (bench/soak reads their memory). */
   readonly serverPids?: readonly number[];
   /** Server and client settings this endpoint runs with, for the report. */

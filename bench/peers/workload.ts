@@ -12,6 +12,7 @@
  */
 import { LatencyHistogram } from '../../src/util/histogram.js';
 import { GcMeter, type GcCounts } from '../gc-meter.js';
+import type { CpuSeconds } from './processes.js';
 import type { Endpoint } from './system.js';
 
 export interface Measured {
@@ -23,9 +24,10 @@ export interface Measured {
   p50ms?: number;
   p99ms?: number;
   p999ms?: number;
-  /** Cores busy on average: the server processes, this (client) process. */
+  /** Cores busy on average: the server processes, this (client) process; and the server's kernel-mode part of it. */
   serverCpu: number;
   clientCpu: number;
+  serverSysCpu: number;
   /** Anything the reader should know (messages missing, publishes failed…). */
   notes: string[];
 }
@@ -35,17 +37,20 @@ export type Progress = (done: number, total: number) => void;
 /** No acknowledgement or delivery for this long: the run is stuck, give up on it. */
 const STALL_MILLIS = 30_000;
 
+type CpuLoad = Pick<Measured, 'serverCpu' | 'clientCpu' | 'serverSysCpu'>;
+
 class CpuMeter {
   private readonly t0 = performance.now();
   private readonly client0 = process.cpuUsage();
-  private readonly server0: number;
+  private readonly server0: CpuSeconds;
   constructor(private readonly ep: Endpoint) {
-    this.server0 = ep.serverCpuSeconds();
+    this.server0 = ep.serverCpu();
   }
-  read(): { serverCpu: number; clientCpu: number } {
+  read(): CpuLoad {
     const wall = (performance.now() - this.t0) / 1000;
     const c = process.cpuUsage(this.client0);
-    return { serverCpu: (this.ep.serverCpuSeconds() - this.server0) / wall, clientCpu: (c.user + c.system) / 1e6 / wall };
+    const s = this.ep.serverCpu();
+    return { serverCpu: (s.total - this.server0.total) / wall, clientCpu: (c.user + c.system) / 1e6 / wall, serverSysCpu: (s.system - this.server0.system) / wall };
   }
 }
 
@@ -90,8 +95,11 @@ function watchdog(what: string, progress: () => number): { stalled: Promise<neve
   return { stalled, stop: () => clearInterval(timer) };
 }
 
-/** Publishes `count` messages with at most `window` in flight. */
-export async function produceRun(ep: Endpoint, o: { count: number; window: number; size: number; onProgress?: Progress }): Promise<Measured> {
+/**
+ * Publishes `count` messages with at most `window` in flight — or, with `seconds`, as many as it can
+ * in that time (a warm-up: the same time for every system, whatever its speed).
+ */
+export async function produceRun(ep: Endpoint, o: { count: number; seconds?: number; window: number; size: number; onProgress?: Progress }): Promise<Measured> {
   const body = Buffer.alloc(o.size, 0x61);
   const hist = new LatencyHistogram();
   let launched = 0;
@@ -100,6 +108,7 @@ export async function produceRun(ep: Endpoint, o: { count: number; window: numbe
   let firstError: Error | undefined;
   const cpu = new CpuMeter(ep);
   const t0 = performance.now();
+  const stopAt = o.seconds === undefined ? Infinity : t0 + o.seconds * 1000;
   const wd = watchdog('produce', () => acked + failed);
   const progress = setInterval(() => o.onProgress?.(acked, o.count), 2_000);
   try {
@@ -108,7 +117,7 @@ export async function produceRun(ep: Endpoint, o: { count: number; window: numbe
       new Promise<void>((resolve) => {
         let outstanding = 0;
         const pump = () => {
-          while (outstanding < o.window && launched < o.count) {
+          while (outstanding < o.window && launched < o.count && (stopAt === Infinity || performance.now() < stopAt)) {
             launched++;
             outstanding++;
             const s = performance.now();
@@ -127,7 +136,7 @@ export async function produceRun(ep: Endpoint, o: { count: number; window: numbe
               },
             );
           }
-          if (outstanding === 0 && launched >= o.count) resolve();
+          if (outstanding === 0 && (launched >= o.count || performance.now() >= stopAt)) resolve();
         };
         pump();
       }),
@@ -139,7 +148,7 @@ export async function produceRun(ep: Endpoint, o: { count: number; window: numbe
   const seconds = (performance.now() - t0) / 1000;
   const notes: string[] = [];
   if (failed > 0) notes.push(`${failed} publishes failed (first: ${firstError?.message})`);
-  if (failed > o.count / 100) throw new Error(`${failed} of ${o.count} publishes failed; first: ${firstError?.message}`);
+  if (failed > launched / 100) throw new Error(`${failed} of ${launched} publishes failed; first: ${firstError?.message}`);
   return { msgs: acked, seconds, msgPerSec: acked / seconds, mbPerSec: (acked * o.size) / seconds / 1e6, ...percentiles(hist), ...cpu.read(), notes };
 }
 
@@ -171,9 +180,10 @@ export interface IntervalStats {
    * broker shows here, a slow consumer only in the end-to-end figures above. */
   sendP50ms: number;
   sendP99ms: number;
-  /** Cores busy in the server processes and in this process during the interval. */
+  /** Cores busy in the server processes and in this process during the interval; the server's kernel-mode part. */
   serverCpu: number;
   clientCpu: number;
+  serverSysCpu: number;
 }
 
 export async function latencyRun(
@@ -293,7 +303,7 @@ export async function latencyRun(
     // everything published after the warm-up must arrive; wait for it with a deadline
     const deadline = Date.now() + 20_000;
     while (measuredReceived < total - warm - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    const load = cpu?.read() ?? { serverCpu: 0, clientCpu: 0 };
+    const load: CpuLoad = cpu?.read() ?? { serverCpu: 0, clientCpu: 0, serverSysCpu: 0 };
     const measured = total - warm;
     const notes: string[] = [];
     notes.push(stagesNote(stages));
