@@ -92,14 +92,12 @@ export function processCpuSeconds(pid: number): number {
   return processCpu(pid).total;
 }
 
+export const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({ total: a.total + b.total, system: a.system + b.system });
+
 /** The sum over several processes (a server's process group, an rmqd cluster). */
 export function sumCpu(pids: Iterable<number>): CpuSeconds {
-  const sum = { total: 0, system: 0 };
-  for (const pid of pids) {
-    const c = processCpu(pid);
-    sum.total += c.total;
-    sum.system += c.system;
-  }
+  let sum: CpuSeconds = { total: 0, system: 0 };
+  for (const pid of pids) sum = addCpu(sum, processCpu(pid));
   return sum;
 }
 

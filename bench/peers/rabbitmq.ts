@@ -14,7 +14,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
-import { freePorts, ServerProcess, waitForPort } from './processes.js';
+import { addCpu, freePorts, ServerProcess, waitForPort } from './processes.js';
 import { findExecutable, type Durability, type Endpoint, type StartOptions, type System } from './system.js';
 
 const QUEUE = 'bench';
@@ -120,7 +120,7 @@ export class RabbitMqSystem implements System {
           });
           await sub.cancel(consumerTag).catch(() => {});
         },
-        serverCpu: () => servers.map((p) => p.cpu()).reduce((a, b) => ({ total: a.total + b.total, system: a.system + b.system })),
+        serverCpu: () => servers.map((p) => p.cpu()).reduce(addCpu),
         close,
       };
     } catch (e) {
