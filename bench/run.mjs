@@ -179,7 +179,7 @@ if (only === undefined || only === 'broker') {
     const { makeBenchCert } = await load('tls-cert.ts');
     const cert = makeBenchCert();
     try {
-      const t = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, tls: cert });
+      const t = await brokerThroughput({ rmqd, flush: 'ASYNC_FLUSH', seconds, tls: cert, serializeType, autoBatch, properties });
       console.log(line({ ...t, flush: 'ASYNC + TLS' }));
       console.log(`    ratio TLS/plain: ${fmt(t.msgPerSec)} / ${fmt(a.msgPerSec)} msg/s = ${fmt(t.msgPerSec / a.msgPerSec, 2)}; CPU ${fmt(t.cpuUsPerMsg, 1)} / ${fmt(a.cpuUsPerMsg, 1)} µs/msg = ${fmt(t.cpuUsPerMsg / a.cpuUsPerMsg, 2)}`);
     } finally {
@@ -188,7 +188,7 @@ if (only === undefined || only === 'broker') {
   }
 
   const fsyncNow = await fsyncsPerSecond(tmp, 'sparse', 2);
-  const s = await brokerThroughput({ rmqd, flush: 'SYNC_FLUSH', seconds, cpuProfDir });
+  const s = await brokerThroughput({ rmqd, flush: 'SYNC_FLUSH', seconds, cpuProfDir, serializeType, autoBatch, properties });
   console.log(line(s));
   console.log(`    ratio: ${fmt(s.msgPerSec)} msg/s / raw 1 KiB write+fdatasync ${fmt(fsyncNow)}/s (sparse file) = ${fmt(s.msgPerSec / fsyncNow, 2)}  (> 1: group commit shares fsyncs)`);
   console.log(`    target SYNC_FLUSH >= 20,000 msg/s: ${s.msgPerSec >= 20_000 ? 'met' : 'NOT met'}`);
