@@ -8,8 +8,16 @@ function canBind(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** A TCP port free on 127.0.0.1 right now (picked by the kernel). */
-export function freePort(): Promise<number> {
+/**
+ * Ports (and broker blocks) this process has handed out. A pick is only bound later, so a second
+ * pick could find the same one still free: four freeBrokerPort() calls for one topology returned
+ * the same block about once in 400 runs (a 2m-2s-sync lab refused for clashing ports — seen once
+ * in the suite, 2026-12-08). Each test file has its own module instance, so this covers the picks
+ * of one file; across files the random ranges keep collisions rare.
+ */
+const handedOut = new Set<number>();
+
+function kernelPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -18,6 +26,18 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A TCP port free on 127.0.0.1 right now (picked by the kernel), not handed out before by this process. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const p = await kernelPickedPort();
+    if (!handedOut.has(p)) {
+      handedOut.add(p);
+      return p;
+    }
+  }
+  throw new Error('no free port found that was not handed out already');
 }
 
 /**
@@ -31,8 +51,12 @@ export function freePort(): Promise<number> {
 export async function freeBrokerPort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const p = 20_000 + Math.floor(Math.random() * 1_500) * 8 + 2;
+    if (handedOut.has(p)) continue;
     const ok = await Promise.all([p - 2, p - 1, p, p + 1, p + 2].map((q) => canBind(q)));
-    if (ok.every(Boolean)) return p;
+    if (ok.every(Boolean)) {
+      handedOut.add(p);
+      return p;
+    }
   }
   throw new Error('no free broker port block found');
 }
@@ -46,7 +70,11 @@ export async function freeBrokerPort(): Promise<number> {
 export async function freeListenPort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const p = 10_000 + Math.floor(Math.random() * 10_000);
-    if ((await canBind(p, '0.0.0.0')) && (await canBind(p))) return p;
+    if (handedOut.has(p)) continue;
+    if ((await canBind(p, '0.0.0.0')) && (await canBind(p))) {
+      handedOut.add(p);
+      return p;
+    }
   }
   throw new Error('no free listen port found');
 }
