@@ -11,12 +11,9 @@ import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { NatsSystem } from './nats.js';
 import { stopAll } from './processes.js';
-import { RabbitMqSystem } from './rabbitmq.js';
-import { RedisSystem } from './redis.js';
+import { allSystems, pickByKey, pickSystems } from './systems.js';
 import { formatTable, medianCell, ratios, rowSpecs, type Cell, type RowSpec } from './report.js';
-import { RmqdSystem } from './rmqd.js';
 import type { Durability, Endpoint, System } from './system.js';
 import { backlogRun, latencyRun, produceRun, type Measured } from './workload.js';
 
@@ -102,32 +99,14 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
   // with --json the JSON alone goes to standard output; the table still goes to standard error
   const out = (l: string) => (a.json ? process.stderr : process.stdout).write(`${l}\n`);
 
-  const allSystems: System[] = [
-    new RmqdSystem(deps.rmqd, false),
-    new RmqdSystem(deps.rmqd, false, true),
-    new RmqdSystem(deps.rmqd, false, true, true),
-    new RmqdSystem(deps.rmqd, true, true, true),
-    new RmqdSystem(deps.rmqd, true),
-    new RmqdSystem(deps.rmqd, true, true),
-    new NatsSystem(),
-    new RedisSystem(),
-    new RabbitMqSystem(),
-  ];
   const allRows = rowSpecs({ rate: o.rate, backlog: o.backlog, size: o.size, window: o.window });
-  const pick = <T>(list: string | undefined, all: T[], key: (t: T) => string[], what: string): T[] => {
-    if (list === undefined) return all;
-    const want = list.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = want.filter((w) => !all.some((t) => key(t).includes(w)));
-    if (unknown.length) throw new UsageError(`unknown ${what}: ${unknown.join(', ')} (known: ${all.map((t) => key(t)[0]).join(', ')})`);
-    return all.filter((t) => key(t).some((k) => want.includes(k)));
-  };
   let systems: System[];
   let rows: RowSpec[];
   try {
-    systems = pick(a.systems, allSystems, (s) => [s.id], 'system');
-    rows = pick(a.rows, allRows, (r) => [r.id, String(r.n)], 'row');
+    systems = pickSystems(a.systems, allSystems(deps.rmqd));
+    rows = pickByKey(a.rows, allRows, (r) => [r.id, String(r.n)], 'row');
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof RangeError)) throw e;
     process.stderr.write(`${e.message}\n${USAGE}\n`);
     return 2;
   }
