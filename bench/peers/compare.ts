@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { numberOption, parseCli, usageFailure, UsageError } from './cli.js';
 import { stopAll } from './processes.js';
 import { allSystems, pickByKey, pickSystems } from './systems.js';
 import { formatTable, medianCell, ratios, rowSpecs, type Cell, type RowSpec } from './report.js';
@@ -38,62 +38,42 @@ const USAGE = `usage: bench/compare [options]
   --json                the whole result as JSON on standard output (progress and the table go to standard error)`;
 
 export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawLimits }): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args: argv,
-      options: {
-        systems: { type: 'string' },
-        rows: { type: 'string' },
-        messages: { type: 'string', default: '200000' },
-        backlog: { type: 'string', default: '1000000' },
-        rate: { type: 'string', default: '5000' },
-        'latency-seconds': { type: 'string', default: '20' },
-        'warmup-seconds': { type: 'string', default: '2' },
-        window: { type: 'string', default: '64' },
-        rounds: { type: 'string', default: '1' },
-        size: { type: 'string', default: '1024' },
-        'wait-load': { type: 'string' },
-        'wait-max': { type: 'string', default: '1800' },
-        'cpu-prof': { type: 'string' },
-        'no-raw-limits': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (a.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
+  const a = parseCli(argv, USAGE, {
+    systems: { type: 'string' },
+    rows: { type: 'string' },
+    messages: { type: 'string', default: '200000' },
+    backlog: { type: 'string', default: '1000000' },
+    rate: { type: 'string', default: '5000' },
+    'latency-seconds': { type: 'string', default: '20' },
+    'warmup-seconds': { type: 'string', default: '2' },
+    window: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '1' },
+    size: { type: 'string', default: '1024' },
+    'wait-load': { type: 'string' },
+    'wait-max': { type: 'string', default: '1800' },
+    'cpu-prof': { type: 'string' },
+    'no-raw-limits': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  if (typeof a === 'number') return a;
   let o: Opts & { waitLoad: number | undefined; waitMax: number };
   try {
     o = {
-      messages: int('messages', a.messages, 1),
-      backlog: int('backlog', a.backlog, 1),
-      rate: int('rate', a.rate, 1),
-      latencySeconds: int('latency-seconds', a['latency-seconds'], 1),
-      warmupSeconds: int('warmup-seconds', a['warmup-seconds'], 0),
-      window: int('window', a.window, 1),
-      rounds: int('rounds', a.rounds, 1),
-      size: int('size', a.size, 16),
+      messages: numberOption('messages', a.messages, 1),
+      backlog: numberOption('backlog', a.backlog, 1),
+      rate: numberOption('rate', a.rate, 1),
+      latencySeconds: numberOption('latency-seconds', a['latency-seconds'], 1),
+      warmupSeconds: numberOption('warmup-seconds', a['warmup-seconds'], 0),
+      window: numberOption('window', a.window, 1),
+      rounds: numberOption('rounds', a.rounds, 1),
+      size: numberOption('size', a.size, 16),
       waitLoad: a['wait-load'] === undefined ? undefined : Number(a['wait-load']),
-      waitMax: int('wait-max', a['wait-max'], 0),
+      waitMax: numberOption('wait-max', a['wait-max'], 0),
     };
     if (o.waitLoad !== undefined && !(o.waitLoad > 0)) throw new UsageError(`--wait-load must be a positive number, got ${JSON.stringify(a['wait-load'])}`);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`${e.message}\n${USAGE}\n`);
-    return 2;
+    return usageFailure(e, USAGE);
   }
   const log = (l: string) => process.stderr.write(`${l}\n`);
   // with --json the JSON alone goes to standard output; the table still goes to standard error
@@ -106,9 +86,7 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
     systems = pickSystems(a.systems, allSystems(deps.rmqd));
     rows = pickByKey(a.rows, allRows, (r) => [r.id, String(r.n)], 'row');
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    process.stderr.write(`${e.message}\n${USAGE}\n`);
-    return 2;
+    return usageFailure(e, USAGE);
   }
   const cpuProfDir = a['cpu-prof'] === undefined ? undefined : path.resolve(a['cpu-prof']);
   if (cpuProfDir) await fsp.mkdir(cpuProfDir, { recursive: true });
@@ -187,8 +165,6 @@ export async function main(argv: string[], deps: { rmqd: string; rawLimits: RawL
     await stopAll();
   }
 }
-
-class UsageError extends Error {}
 
 async function waitForLoad(max: number, maxSeconds: number, log: (l: string) => void): Promise<void> {
   const end = Date.now() + maxSeconds * 1000;

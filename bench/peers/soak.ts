@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { numberOption, parseCli, usageFailure } from './cli.js';
 import { stopAll } from './processes.js';
 import { RmqdSystem } from './rmqd.js';
 import { latencyRun, produceRun, type IntervalStats } from './workload.js';
@@ -53,53 +53,34 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
 }
 
 export async function main(argv: string[], deps: { rmqd: string }): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args: argv,
-      options: {
-        minutes: { type: 'string', default: '5' },
-        fraction: { type: 'string', default: '0.5' },
-        rate: { type: 'string' },
-        messages: { type: 'string', default: '100000' },
-        window: { type: 'string', default: '64' },
-        'soak-window': { type: 'string', default: '256' },
-        size: { type: 'string', default: '1024' },
-        'interval-seconds': { type: 'string', default: '60' },
-        binary: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (a.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const num = (name: string, v: string | undefined, min: number, int = true): number => {
-    const n = Number(v);
-    if (!(int ? Number.isSafeInteger(n) : Number.isFinite(n)) || n < min) throw new Error(`--${name} must be ${int ? 'an integer' : 'a number'} >= ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
+  const a = parseCli(argv, USAGE, {
+    minutes: { type: 'string', default: '5' },
+    fraction: { type: 'string', default: '0.5' },
+    rate: { type: 'string' },
+    messages: { type: 'string', default: '100000' },
+    window: { type: 'string', default: '64' },
+    'soak-window': { type: 'string', default: '256' },
+    size: { type: 'string', default: '1024' },
+    'interval-seconds': { type: 'string', default: '60' },
+    binary: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  if (typeof a === 'number') return a;
   let o;
   try {
     o = {
-      minutes: num('minutes', a.minutes, 0.1, false),
-      fraction: num('fraction', a.fraction, 0.01, false),
-      rate: a.rate === undefined ? undefined : num('rate', a.rate, 1),
-      messages: num('messages', a.messages, 1000),
-      window: num('window', a.window, 1),
-      soakWindow: num('soak-window', a['soak-window'], 1),
-      size: num('size', a.size, 16),
-      intervalSeconds: num('interval-seconds', a['interval-seconds'], 1),
+      minutes: numberOption('minutes', a.minutes, 0.1, false),
+      fraction: numberOption('fraction', a.fraction, 0.01, false),
+      rate: a.rate === undefined ? undefined : numberOption('rate', a.rate, 1),
+      messages: numberOption('messages', a.messages, 1000),
+      window: numberOption('window', a.window, 1),
+      soakWindow: numberOption('soak-window', a['soak-window'], 1),
+      size: numberOption('size', a.size, 16),
+      intervalSeconds: numberOption('interval-seconds', a['interval-seconds'], 1),
     };
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
+    return usageFailure(e, USAGE);
   }
   const out = (l: string) => (a.json ? process.stderr : process.stdout).write(`${l}\n`);
   const log = (l: string) => process.stderr.write(`${l}\n`);

@@ -6,7 +6,7 @@
  * shows a slow first pass; one that does not (Redis, in C) does not. The launcher `bench/warmup`
  * builds the runtime and this file.
  */
-import { parseArgs } from 'node:util';
+import { numberOption, parseCli, usageFailure } from './cli.js';
 import { stopAll } from './processes.js';
 import { allSystems, pickSystems } from './systems.js';
 import type { Durability } from './system.js';
@@ -41,46 +41,26 @@ const median = (xs: number[]) => {
 const perMsgUs = (cores: number, m: Measured) => (cores / m.msgPerSec) * 1e6;
 
 export async function main(argv: string[], deps: { rmqd: string }): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args: argv,
-      options: {
-        systems: { type: 'string', default: 'rmqd-binary,redis' },
-        servers: { type: 'string', default: '4' },
-        passes: { type: 'string', default: '4' },
-        messages: { type: 'string', default: '200000' },
-        warm: { type: 'string', default: '0' },
-        fsync: { type: 'boolean', default: false },
-        window: { type: 'string', default: '64' },
-        size: { type: 'string', default: '1024' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (a.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
+  const a = parseCli(argv, USAGE, {
+    systems: { type: 'string', default: 'rmqd-binary,redis' },
+    servers: { type: 'string', default: '4' },
+    passes: { type: 'string', default: '4' },
+    messages: { type: 'string', default: '200000' },
+    warm: { type: 'string', default: '0' },
+    fsync: { type: 'boolean', default: false },
+    window: { type: 'string', default: '64' },
+    size: { type: 'string', default: '1024' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  });
+  if (typeof a === 'number') return a;
   let o;
   let systems;
   try {
-    o = { servers: int('servers', a.servers, 1), passes: int('passes', a.passes, 2), messages: int('messages', a.messages, 1), warm: int('warm', a.warm, 0), window: int('window', a.window, 1), size: int('size', a.size, 16) };
+    o = { servers: numberOption('servers', a.servers, 1), passes: numberOption('passes', a.passes, 2), messages: numberOption('messages', a.messages, 1), warm: numberOption('warm', a.warm, 0), window: numberOption('window', a.window, 1), size: numberOption('size', a.size, 16) };
     systems = pickSystems(a.systems, allSystems(deps.rmqd));
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    process.stderr.write(`${e.message}\n${USAGE}\n`);
-    return 2;
+    return usageFailure(e, USAGE);
   }
   const durability: Durability = a.fsync ? 'fsync' : 'page-cache';
   const out = (l: string) => (a.json ? process.stderr : process.stdout).write(`${l}\n`);
